@@ -1,0 +1,17 @@
+//! Planipref's domain: the rules of booking an appointment at a préfecture,
+//! with no I/O. Functions take `now`, `today` and the loaded state as
+//! arguments and return decisions; the store and the API do the rest.
+//!
+//! Nouns follow the glossary of `DESIGN.md` (`Guichet`, `Motif`, `Plage`,
+//! `Reservation`); fields and verbs are English.
+
+pub mod applicant;
+pub mod error;
+pub mod ids;
+pub mod occupancy;
+pub mod reference;
+pub mod referentiel;
+pub mod slots;
+pub mod time;
+
+pub use error::{DomainError, FieldError};

@@ -1,0 +1,67 @@
+//! Occupancy units: how the database proves that a guichet is never booked
+//! twice.
+//!
+//! Every booking writes one row per [`UNIT_MINUTES`]-long unit of time it
+//! occupies on its guichet, under a unique index on (guichet, unit start).
+//! Two overlapping bookings of one guichet would share at least one unit, so
+//! the second insert fails in the database itself, whatever the number of
+//! server processes. For that to be exact, every duration and every plage
+//! boundary is a whole number of units (checked when they are created).
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+
+/// The length of one unit, in minutes. Durations and plage bounds are
+/// multiples of it.
+pub const UNIT_MINUTES: u32 = 5;
+
+/// The start of every unit of `[start, end)`. `start` must lie on a unit
+/// boundary; `end` is rounded up to one.
+pub fn units(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    let step = Duration::minutes(i64::from(UNIT_MINUTES));
+    let mut out = Vec::new();
+    let mut t = start;
+    while t < end {
+        out.push(t);
+        t += step;
+    }
+    out
+}
+
+/// Whether an instant lies on a unit boundary (whole minutes, minute a
+/// multiple of [`UNIT_MINUTES`]).
+pub fn is_on_unit_boundary(t: DateTime<Utc>) -> bool {
+    t.second() == 0 && t.nanosecond() == 0 && t.minute() % UNIT_MINUTES == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().expect("instant")
+    }
+
+    #[test]
+    fn a_thirty_minute_booking_occupies_six_units() {
+        let u = units(at("2026-12-01T08:00:00Z"), at("2026-12-01T08:30:00Z"));
+        assert_eq!(u.len(), 6);
+        assert_eq!(u[0], at("2026-12-01T08:00:00Z"));
+        assert_eq!(u[5], at("2026-12-01T08:25:00Z"));
+    }
+
+    #[test]
+    fn overlapping_bookings_share_a_unit_and_adjacent_ones_do_not() {
+        let a = units(at("2026-12-01T08:00:00Z"), at("2026-12-01T08:30:00Z"));
+        let b = units(at("2026-12-01T08:25:00Z"), at("2026-12-01T09:10:00Z"));
+        let c = units(at("2026-12-01T08:30:00Z"), at("2026-12-01T09:00:00Z"));
+        assert!(a.iter().any(|u| b.contains(u)));
+        assert!(!a.iter().any(|u| c.contains(u)));
+    }
+
+    #[test]
+    fn unit_boundaries() {
+        assert!(is_on_unit_boundary(at("2026-12-01T08:05:00Z")));
+        assert!(!is_on_unit_boundary(at("2026-12-01T08:07:00Z")));
+        assert!(!is_on_unit_boundary(at("2026-12-01T08:05:30Z")));
+    }
+}
