@@ -26,9 +26,10 @@ pub fn unique_instant(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     }
 }
 
-/// Truncates an instant to whole seconds: what both databases store alike.
-pub fn to_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+/// Truncates an instant to whole microseconds: what both databases store
+/// alike (PostgreSQL keeps microseconds, SQLite would keep nanoseconds).
+pub fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }
 
 #[cfg(test)]
@@ -70,6 +71,12 @@ mod tests {
             let t = unique_instant(reunion, local(2026, m, d, 8, 0)).expect("single");
             assert_eq!(t.to_rfc3339(), format!("2026-{m:02}-{d:02}T04:00:00+00:00"));
         }
+    }
+
+    #[test]
+    fn instants_are_kept_to_the_microsecond() {
+        let t: DateTime<Utc> = "2026-12-01T08:00:00.123456789Z".parse().expect("instant");
+        assert_eq!(to_micros(t).to_rfc3339(), "2026-12-01T08:00:00.123456+00:00");
     }
 
     #[test]

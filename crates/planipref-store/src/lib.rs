@@ -1,1 +1,94 @@
+//! Planipref's storage: one set of diesel queries for SQLite and
+//! PostgreSQL, the backend chosen at run time from the database URL.
+//!
+//! All calls block; the API runs them off its async workers. Instants are
+//! stored as UTC `TIMESTAMP`s (`NaiveDateTime`), converted at this crate's
+//! edge.
 
+mod connection;
+pub mod db;
+pub mod demo;
+mod error;
+pub mod models;
+mod referentiel;
+mod reservations;
+pub mod test_support;
+pub mod schema;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::connection::SimpleConnection;
+
+pub use db::{AnyConnection, DatabaseUrl, DbPool, PoolOptions};
+pub use error::StoreError;
+pub use referentiel::{MotifSchedule, Page};
+pub use reservations::{NewReservation, ReservationDetail};
+
+/// The database: a pool of connections to one SQLite file or one
+/// PostgreSQL database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: DbPool,
+    url: DatabaseUrl,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("url", &self.url.redacted())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens a pool on `url` without connecting yet.
+    pub fn open(url: &DatabaseUrl, options: &PoolOptions) -> Result<Self, StoreError> {
+        Ok(Self {
+            pool: db::build_pool(url, options)?,
+            url: url.clone(),
+        })
+    }
+
+    /// The database URL, password hidden.
+    pub fn describe(&self) -> String {
+        self.url.redacted()
+    }
+
+    /// `postgresql` or `sqlite`.
+    pub fn backend(&self) -> &'static str {
+        self.url.backend()
+    }
+
+    /// Borrows a connection, waiting at most the pool's timeout.
+    pub fn conn(&self) -> Result<db::DbConn, StoreError> {
+        self.pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// Runs `f` on a pooled connection.
+    pub fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut pooled = self.conn()?;
+        f(&mut pooled)
+    }
+
+    /// Applies pending migrations; returns the versions applied.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        self.with_conn(db::run_migrations)
+    }
+
+    /// Whether the database answers a trivial query.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.with_conn(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
+    }
+}
+
+/// An instant as stored: UTC, whole microseconds (both backends then agree).
+pub fn to_db(t: DateTime<Utc>) -> NaiveDateTime {
+    planipref_domain::time::to_micros(t).naive_utc()
+}
+
+/// An instant as read back.
+pub fn from_db(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}

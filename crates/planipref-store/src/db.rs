@@ -1,0 +1,285 @@
+//! Opening the database: URL parsing, the pool, per-connection settings,
+//! embedded migrations, and write transactions that behave alike on both
+//! backends.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::StoreError;
+pub use crate::connection::AnyConnection;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// How long a SQLite connection waits for another writer before giving up.
+pub const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// Which database, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A `postgres://` or `postgresql://` URL, passed to libpq as is.
+    Postgres(String),
+    /// A SQLite database file.
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    /// Reads `postgres://…`, `postgresql://…`, `sqlite://path`, `sqlite:path`
+    /// or a plain file path. Only the URL schemes choose PostgreSQL, so a
+    /// mistyped URL can never silently become a SQLite file named after it.
+    pub fn parse(raw: &str) -> Result<Self, StoreError> {
+        let raw = raw.trim();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self::Postgres(raw.to_owned()));
+        }
+        let path = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+            .unwrap_or(raw);
+        let looks_like_url = path.contains("://") || path.contains('=');
+        if path.is_empty() || path == ":memory:" || looks_like_url {
+            return Err(StoreError::Config(format!(
+                "database URL {raw:?} is neither postgres://… nor a SQLite file path \
+                 (in-memory SQLite is not supported: each pooled connection would see its own database)"
+            )));
+        }
+        Ok(Self::Sqlite(PathBuf::from(path)))
+    }
+
+    /// The backend's name, for logs and `/ready`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgresql",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// A form safe to log: no password.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(p) => format!("sqlite://{}", p.display()),
+            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme_end), Some(at)) if at > scheme_end => {
+                    let creds = &url[scheme_end + 3..at];
+                    let user = creds.split(':').next().unwrap_or("");
+                    format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
+/// Opens connections of the backend named by the URL, and reports the real
+/// error when it cannot (diesel's derived `establish` would try each backend
+/// in turn and hide why PostgreSQL refused).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(AnyConnection::Postgresql)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            DatabaseUrl::Sqlite(path) => {
+                diesel::SqliteConnection::establish(&path.to_string_lossy())
+                    .map(AnyConnection::Sqlite)
+                    .map_err(diesel::r2d2::Error::ConnectionError)
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Settings every SQLite connection needs: without a busy timeout, writers
+/// fail at once instead of queueing; WAL lets readers run beside a writer;
+/// foreign keys are off by default in SQLite.
+#[derive(Debug)]
+struct SqliteSettings;
+
+impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqliteSettings {
+    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        if let AnyConnection::Sqlite(c) = conn {
+            // busy_timeout first, so that switching a new file to WAL waits
+            // for the other connections instead of failing.
+            c.batch_execute(&format!(
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+                 PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON;"
+            ))
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Most connections open at once.
+    pub max_size: u32,
+    /// How long a request waits for a connection before the API answers 503.
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_size: 8,
+            connection_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The connection pool.
+pub type DbPool = Pool<ConnectionManager>;
+/// A connection borrowed from the pool.
+pub type DbConn = PooledConnection<ConnectionManager>;
+
+/// Builds the pool without waiting for the database: the server can start
+/// (and answer 503 on `/ready`) while the database is still coming up.
+/// A SQLite file's directory is created if missing.
+pub fn build_pool(url: &DatabaseUrl, options: &PoolOptions) -> Result<DbPool, StoreError> {
+    if let DatabaseUrl::Sqlite(path) = url {
+        create_parent_dir(path)?;
+    }
+    Ok(Pool::builder()
+        .max_size(options.max_size.max(1))
+        .min_idle(Some(0))
+        .connection_timeout(options.connection_timeout)
+        .connection_customizer(Box::new(SqliteSettings))
+        .build_unchecked(ConnectionManager { url: url.clone() }))
+}
+
+fn create_parent_dir(path: &Path) -> Result<(), StoreError> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display()))),
+        _ => Ok(()),
+    }
+}
+
+/// Applies the migrations not yet applied; returns their versions.
+pub fn run_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
+    let applied = match conn {
+        AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| StoreError::Migration(e.to_string()))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// The migration versions embedded for each backend, for the test that
+/// keeps them in step.
+pub fn embedded_migration_versions() -> (Vec<String>, Vec<String>) {
+    fn versions(m: &EmbeddedMigrations) -> Vec<String> {
+        use diesel::migration::MigrationSource;
+        MigrationSource::<diesel::sqlite::Sqlite>::migrations(m)
+            .unwrap_or_default()
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect()
+    }
+    (versions(&SQLITE_MIGRATIONS), versions(&POSTGRES_MIGRATIONS))
+}
+
+/// Runs `f` in a transaction that writes.
+///
+/// On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write
+/// lock up front: a deferred transaction that reads then writes fails with
+/// "database is locked" under concurrency (busy_timeout does not help
+/// there). On PostgreSQL it is an ordinary transaction; the invariants rely
+/// on constraints, not on isolation levels.
+pub fn write_transaction<T, E>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The caller's error matters more than a failed rollback; a
+            // connection left broken is discarded by the pool.
+            if let Err(rollback) =
+                <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                log::warn!("rollback failed: {rollback}");
+            }
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend_by_scheme_only() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@127.0.0.1/db").map(|u| u.backend()).ok(),
+            Some("postgresql")
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").ok(),
+            Some(DatabaseUrl::Sqlite("data/x.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").ok(),
+            Some(DatabaseUrl::Sqlite("/tmp/x.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:x.db").ok(),
+            Some(DatabaseUrl::Sqlite("x.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("./data/planipref.db").ok(),
+            Some(DatabaseUrl::Sqlite("./data/planipref.db".into()))
+        );
+        for bad in ["", ":memory:", "mysql://x/y", "host=127.0.0.1 dbname=x"] {
+            assert!(DatabaseUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn logged_urls_hide_the_password() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db:5432/planipref").expect("url");
+        assert_eq!(url.redacted(), "postgres://app:***@db:5432/planipref");
+        assert!(!url.redacted().contains("s3cret"));
+    }
+
+    #[test]
+    fn both_backends_embed_the_same_migrations() {
+        let (sqlite, postgres) = embedded_migration_versions();
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, postgres);
+    }
+}

@@ -1,0 +1,290 @@
+//! Demo data: two préfectures a newcomer can book at right after `make run`.
+//!
+//! Seine-Saint-Denis (93) with its préfecture at Bobigny and sous-préfectures
+//! at Le Raincy and Saint-Denis, and La Réunion (974, `Indian/Reunion`, UTC+4
+//! all year) so that time zones are exercised from day one. Names, communes
+//! and INSEE codes come from `shared/data/departements.csv` (INSEE COG 2026
+//! via Etalab's `@etalab/decoupage-administratif` 6.0.0, Licence Ouverte).
+//! Street addresses, services, counters and opening hours are illustrative:
+//! check each préfecture's own site before relying on them.
+
+use chrono::{NaiveDate, NaiveTime, Utc, Weekday};
+use diesel::prelude::*;
+use planipref_domain::referentiel::Weekdays;
+
+use crate::db::{AnyConnection, write_transaction};
+use crate::models::*;
+use crate::schema::*;
+use crate::{Store, StoreError, to_db};
+
+/// What the seed did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedReport {
+    /// Préfectures created by this run.
+    pub created: Vec<String>,
+    /// Préfectures already present, left untouched.
+    pub skipped: Vec<String>,
+}
+
+struct DemoPrefecture {
+    code: &'static str,
+    name: &'static str,
+    departement: &'static str,
+    time_zone: &'static str,
+    sites: &'static [DemoSite],
+}
+
+struct DemoSite {
+    kind: &'static str,
+    name: &'static str,
+    address: &'static str,
+    postal_code: &'static str,
+    city: &'static str,
+    commune_insee: &'static str,
+    service: &'static str,
+    motifs: &'static [(&'static str, &'static str, i32)],
+    /// Guichet name, indexes of the motifs it serves, days, local ranges.
+    guichets: &'static [DemoGuichet],
+}
+
+struct DemoGuichet {
+    name: &'static str,
+    motifs: &'static [usize],
+    days: &'static [Weekday],
+    ranges: &'static [(u32, u32, u32, u32)],
+}
+
+use Weekday::{Fri, Mon, Thu, Tue, Wed};
+
+const WEEK: &[Weekday] = &[Mon, Tue, Wed, Thu, Fri];
+const MORNING_AND_AFTERNOON: &[(u32, u32, u32, u32)] = &[(9, 0, 12, 0), (13, 30, 16, 30)];
+
+const PREMIERE: (&str, &str, i32) = (
+    "Première demande de titre de séjour",
+    "Dépôt d'un premier dossier de carte de séjour. Apportez passeport, justificatif de domicile de moins de 3 mois, 3 photos d'identité et les pièces propres à votre situation.",
+    45,
+);
+const RENOUVELLEMENT: (&str, &str, i32) = (
+    "Renouvellement de titre de séjour",
+    "Renouvellement d'une carte de séjour en cours de validité. Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.",
+    30,
+);
+const REMISE: (&str, &str, i32) = (
+    "Remise de titre de séjour",
+    "Retrait d'un titre de séjour fabriqué, sur présentation du SMS de mise à disposition, du récépissé et du passeport.",
+    15,
+);
+
+const DEMO: &[DemoPrefecture] = &[
+    DemoPrefecture {
+        code: "93",
+        name: "Préfecture de la Seine-Saint-Denis",
+        departement: "Seine-Saint-Denis",
+        time_zone: "Europe/Paris",
+        sites: &[
+            DemoSite {
+                kind: "prefecture",
+                name: "Préfecture de la Seine-Saint-Denis — Bobigny",
+                address: "1 esplanade Jean Moulin",
+                postal_code: "93000",
+                city: "Bobigny",
+                commune_insee: "93008",
+                service: "Bureau du séjour des étrangers",
+                motifs: &[PREMIERE, RENOUVELLEMENT, REMISE],
+                guichets: &[
+                    DemoGuichet { name: "Guichet 1", motifs: &[0, 1, 2], days: WEEK, ranges: MORNING_AND_AFTERNOON },
+                    DemoGuichet { name: "Guichet 2", motifs: &[0, 1, 2], days: WEEK, ranges: MORNING_AND_AFTERNOON },
+                    DemoGuichet { name: "Guichet 3", motifs: &[0, 1], days: WEEK, ranges: &[(9, 0, 12, 0)] },
+                    DemoGuichet { name: "Guichet 4 — remises", motifs: &[2], days: &[Mon, Tue, Thu], ranges: MORNING_AND_AFTERNOON },
+                ],
+            },
+            DemoSite {
+                kind: "sous_prefecture",
+                name: "Sous-préfecture du Raincy",
+                address: "2 allée de l'Ermitage",
+                postal_code: "93340",
+                city: "Le Raincy",
+                commune_insee: "93062",
+                service: "Accueil des étrangers",
+                motifs: &[RENOUVELLEMENT, REMISE],
+                guichets: &[
+                    DemoGuichet { name: "Guichet A", motifs: &[0, 1], days: &[Tue, Thu], ranges: &[(9, 0, 12, 0)] },
+                    DemoGuichet { name: "Guichet B", motifs: &[1], days: &[Tue, Thu], ranges: &[(9, 0, 12, 0), (14, 0, 16, 0)] },
+                ],
+            },
+            DemoSite {
+                kind: "sous_prefecture",
+                name: "Sous-préfecture de Saint-Denis",
+                address: "29 rue de la République",
+                postal_code: "93200",
+                city: "Saint-Denis",
+                commune_insee: "93066",
+                service: "Accueil des étrangers",
+                motifs: &[RENOUVELLEMENT, REMISE],
+                guichets: &[
+                    DemoGuichet { name: "Guichet A", motifs: &[0, 1], days: &[Mon, Wed, Fri], ranges: MORNING_AND_AFTERNOON },
+                    DemoGuichet { name: "Guichet B", motifs: &[0, 1], days: &[Mon, Wed, Fri], ranges: &[(9, 0, 12, 0)] },
+                ],
+            },
+        ],
+    },
+    DemoPrefecture {
+        code: "974",
+        name: "Préfecture de La Réunion",
+        departement: "La Réunion",
+        time_zone: "Indian/Reunion",
+        sites: &[
+            DemoSite {
+                kind: "prefecture",
+                name: "Préfecture de La Réunion — Saint-Denis",
+                address: "Place du Barachois",
+                postal_code: "97400",
+                city: "Saint-Denis",
+                commune_insee: "97411",
+                service: "Service de l'immigration et de l'intégration",
+                motifs: &[PREMIERE, RENOUVELLEMENT, REMISE],
+                guichets: &[
+                    DemoGuichet { name: "Guichet 1", motifs: &[0, 1, 2], days: WEEK, ranges: &[(8, 0, 12, 0), (13, 0, 15, 30)] },
+                    DemoGuichet { name: "Guichet 2", motifs: &[1, 2], days: WEEK, ranges: &[(8, 0, 12, 0)] },
+                ],
+            },
+            DemoSite {
+                kind: "sous_prefecture",
+                name: "Sous-préfecture de Saint-Pierre",
+                address: "1 rue Marius et Ary Leblond",
+                postal_code: "97410",
+                city: "Saint-Pierre",
+                commune_insee: "97416",
+                service: "Accueil des étrangers",
+                motifs: &[REMISE],
+                guichets: &[DemoGuichet { name: "Guichet 1", motifs: &[0], days: &[Mon, Wed], ranges: &[(8, 0, 12, 0)] }],
+            },
+        ],
+    },
+];
+
+impl Store {
+    /// Writes the demo préfectures that are not there yet. Running it again
+    /// changes nothing; each préfecture is written whole or not at all.
+    pub fn seed_demo(&self) -> Result<SeedReport, StoreError> {
+        let mut report = SeedReport {
+            created: vec![],
+            skipped: vec![],
+        };
+        self.with_conn(|conn| {
+            for p in DEMO {
+                let created = write_transaction(conn, |c| seed_prefecture(c, p))?;
+                let list = if created { &mut report.created } else { &mut report.skipped };
+                list.push(p.code.to_owned());
+            }
+            Ok(())
+        })?;
+        Ok(report)
+    }
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn time(h: u32, m: u32) -> Result<NaiveTime, StoreError> {
+    NaiveTime::from_hms_opt(h, m, 0).ok_or_else(|| StoreError::Corrupt(format!("demo time {h}:{m}")))
+}
+
+fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, StoreError> {
+    let now = to_db(Utc::now());
+    let exists: i64 = prefectures::table
+        .filter(prefectures::code.eq(p.code))
+        .count()
+        .get_result(c)?;
+    if exists > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(prefectures::table)
+        .values(PrefectureRow {
+            code: p.code.to_owned(),
+            name: p.name.to_owned(),
+            departement_name: p.departement.to_owned(),
+            created_at: now,
+        })
+        .execute(c)?;
+    let valid_from = NaiveDate::from_ymd_opt(2026, 1, 1)
+        .ok_or_else(|| StoreError::Corrupt("demo date".into()))?;
+    for s in p.sites {
+        let site_id = new_id();
+        diesel::insert_into(sites::table)
+            .values(SiteRow {
+                id: site_id.clone(),
+                prefecture_code: p.code.to_owned(),
+                kind: s.kind.to_owned(),
+                name: s.name.to_owned(),
+                address_line: s.address.to_owned(),
+                postal_code: s.postal_code.to_owned(),
+                city: s.city.to_owned(),
+                commune_insee: s.commune_insee.to_owned(),
+                time_zone: p.time_zone.to_owned(),
+                created_at: now,
+            })
+            .execute(c)?;
+        let service_id = new_id();
+        diesel::insert_into(services::table)
+            .values(ServiceRow {
+                id: service_id.clone(),
+                site_id: site_id.clone(),
+                name: s.service.to_owned(),
+                description: String::new(),
+                created_at: now,
+            })
+            .execute(c)?;
+        let mut motif_ids = Vec::new();
+        for (label, description, duration) in s.motifs {
+            let id = new_id();
+            diesel::insert_into(motifs::table)
+                .values(MotifRow {
+                    id: id.clone(),
+                    service_id: service_id.clone(),
+                    label: (*label).to_owned(),
+                    description: (*description).to_owned(),
+                    duration_minutes: *duration,
+                    created_at: now,
+                })
+                .execute(c)?;
+            motif_ids.push(id);
+        }
+        for g in s.guichets {
+            let guichet_id = new_id();
+            diesel::insert_into(guichets::table)
+                .values(GuichetRow {
+                    id: guichet_id.clone(),
+                    site_id: site_id.clone(),
+                    name: g.name.to_owned(),
+                    active: true,
+                    created_at: now,
+                })
+                .execute(c)?;
+            for m in g.motifs {
+                let motif_id = motif_ids
+                    .get(*m)
+                    .ok_or_else(|| StoreError::Corrupt(format!("demo motif index {m}")))?;
+                diesel::insert_into(guichet_motifs::table)
+                    .values((guichet_motifs::guichet_id.eq(&guichet_id), guichet_motifs::motif_id.eq(motif_id)))
+                    .execute(c)?;
+            }
+            for (h1, m1, h2, m2) in g.ranges {
+                diesel::insert_into(plages::table)
+                    .values(PlageRow {
+                        id: new_id(),
+                        guichet_id: guichet_id.clone(),
+                        weekdays: Weekdays::of(g.days).bits(),
+                        start_time: time(*h1, *m1)?,
+                        end_time: time(*h2, *m2)?,
+                        valid_from,
+                        valid_until: None,
+                        created_at: now,
+                    })
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(true)
+}

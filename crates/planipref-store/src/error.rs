@@ -1,0 +1,70 @@
+//! The store's one error type.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// Every guichet able to take the slot was booked first by someone else.
+    #[error("the slot was taken")]
+    SlotTaken,
+    /// A uniqueness or foreign-key constraint refused the write.
+    #[error("constraint {constraint} refused the write")]
+    Conflict {
+        /// The constraint (or table) named by the database.
+        constraint: String,
+    },
+    /// The database cannot be reached or is saturated; retry later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The configuration names no usable database.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// A stored row breaks a rule it was checked against when written.
+    #[error("inconsistent data: {0}")]
+    Corrupt(String),
+    /// Anything else from the database: a bug or an outage, never the
+    /// client's fault.
+    #[error("database error: {0}")]
+    Database(DieselError),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => Self::NotFound,
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => Self::Unavailable(info.message().to_owned()),
+            DieselError::DatabaseError(
+                DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation,
+                ref info,
+            ) => Self::Conflict {
+                // PostgreSQL names the constraint; SQLite only puts the
+                // table and columns in its message.
+                constraint: info
+                    .constraint_name()
+                    .map_or_else(|| info.message().to_owned(), str::to_owned),
+            },
+            // SQLite's busy timeout ran out: the database is saturated.
+            DieselError::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            other => Self::Database(other),
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether a conflict came from the constraint or table `name`.
+    pub fn is_conflict_on(&self, name: &str) -> bool {
+        matches!(self, Self::Conflict { constraint } if constraint.contains(name))
+    }
+}

@@ -1,0 +1,149 @@
+//! Rows as stored, and their conversion to domain types.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use diesel::prelude::*;
+
+use crate::connection::MultiBackend;
+use crate::schema::*;
+
+/// A préfecture.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = prefectures, check_for_backend(MultiBackend))]
+pub struct PrefectureRow {
+    /// Département code.
+    pub code: String,
+    /// "Préfecture de la Seine-Saint-Denis".
+    pub name: String,
+    /// "Seine-Saint-Denis".
+    pub departement_name: String,
+    /// When it was created (UTC).
+    pub created_at: NaiveDateTime,
+}
+
+/// A site.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sites, check_for_backend(MultiBackend))]
+pub struct SiteRow {
+    pub id: String,
+    pub prefecture_code: String,
+    pub kind: String,
+    pub name: String,
+    pub address_line: String,
+    pub postal_code: String,
+    pub city: String,
+    pub commune_insee: String,
+    pub time_zone: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A service.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = services, check_for_backend(MultiBackend))]
+pub struct ServiceRow {
+    pub id: String,
+    pub site_id: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A motif.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = motifs, check_for_backend(MultiBackend))]
+pub struct MotifRow {
+    pub id: String,
+    pub service_id: String,
+    pub label: String,
+    pub description: String,
+    pub duration_minutes: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// A guichet.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = guichets, check_for_backend(MultiBackend))]
+pub struct GuichetRow {
+    pub id: String,
+    pub site_id: String,
+    pub name: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+/// A plage.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = plages, check_for_backend(MultiBackend))]
+pub struct PlageRow {
+    pub id: String,
+    pub guichet_id: String,
+    pub weekdays: i32,
+    pub start_time: NaiveTime,
+    pub end_time: NaiveTime,
+    pub valid_from: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A reservation, applicant data included: never log it.
+#[derive(Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reservations, check_for_backend(MultiBackend))]
+pub struct ReservationRow {
+    pub id: String,
+    pub reference: String,
+    pub token_hash: String,
+    pub site_id: String,
+    pub motif_id: String,
+    pub guichet_id: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub status: String,
+    pub last_name: String,
+    pub first_names: String,
+    pub birth_date: NaiveDate,
+    pub email: String,
+    pub phone: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub cancelled_at: Option<NaiveDateTime>,
+}
+
+impl std::fmt::Debug for ReservationRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReservationRow")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("starts_at", &self.starts_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reservation statuses as stored.
+pub mod status {
+    /// The appointment stands.
+    pub const BOOKED: &str = "booked";
+    /// The appointment was cancelled; its guichet time is free again.
+    pub const CANCELLED: &str = "cancelled";
+}
+
+/// One entry of a reservation's history.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reservation_events, check_for_backend(MultiBackend))]
+pub struct ReservationEventRow {
+    pub id: String,
+    pub reservation_id: String,
+    pub occurred_at: NaiveDateTime,
+    /// `applicant`, `agent:<sub>` or `system`.
+    pub actor: String,
+    /// `created`, `cancelled`.
+    pub action: String,
+    pub detail: Option<String>,
+}
+
+/// One occupied 5-minute unit of a guichet.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = guichet_occupancy)]
+pub struct OccupancyRow {
+    pub guichet_id: String,
+    pub unit_start: NaiveDateTime,
+    pub reservation_id: String,
+}

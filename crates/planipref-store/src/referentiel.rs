@@ -1,0 +1,189 @@
+//! Reading the référentiel: sites, their motifs, and everything the slot
+//! engine needs about one motif.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use planipref_domain::ids::{GuichetId, MotifId};
+use planipref_domain::referentiel::{Plage, Weekdays};
+use planipref_domain::slots::Busy;
+
+use crate::models::*;
+use crate::schema::*;
+use crate::db::AnyConnection;
+use crate::{Store, StoreError, from_db, to_db};
+
+/// One page of a list, and how many items there are in all.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Items across all pages.
+    pub total: i64,
+}
+
+/// What the slot engine needs to know about one motif over a period.
+#[derive(Debug, Clone)]
+pub struct MotifSchedule {
+    /// The motif.
+    pub motif: MotifRow,
+    /// Its service.
+    pub service: ServiceRow,
+    /// Its site (address, time zone).
+    pub site: SiteRow,
+    /// The active guichets serving it.
+    pub guichets: Vec<GuichetId>,
+    /// Their plages.
+    pub plages: Vec<Plage>,
+    /// Their booked times within the period (any motif).
+    pub busy: Vec<Busy>,
+}
+
+impl Store {
+    /// Sites, ordered by préfecture then name, optionally of one préfecture.
+    pub fn list_sites(
+        &self,
+        prefecture: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page<SiteRow>, StoreError> {
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        let filtered = || {
+            let mut q = sites::table.into_boxed();
+            if let Some(code) = prefecture {
+                q = q.filter(sites::prefecture_code.eq(code.to_owned()));
+            }
+            q
+        };
+        let total = filtered().count().get_result(conn)?;
+        let items = filtered()
+            .order((sites::prefecture_code, sites::name))
+            .offset(offset)
+            .limit(limit)
+            .select(SiteRow::as_select())
+            .load(conn)?;
+        Ok(Page { items, total })
+    }
+
+    /// One site.
+    pub fn get_site(&self, id: &str) -> Result<SiteRow, StoreError> {
+        sites::table
+            .find(id)
+            .select(SiteRow::as_select())
+            .first(&mut *self.conn()?)
+            .map_err(StoreError::from)
+    }
+
+    /// The motifs booked at a site with their services, by service then label.
+    /// `NotFound` when the site does not exist.
+    pub fn list_site_motifs(&self, site_id: &str) -> Result<Vec<(MotifRow, ServiceRow)>, StoreError> {
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        sites::table.find(site_id).select(sites::id).first::<String>(conn)?;
+        motifs::table
+            .inner_join(services::table)
+            .filter(services::site_id.eq(site_id))
+            .order((services::name, motifs::label))
+            .select((MotifRow::as_select(), ServiceRow::as_select()))
+            .load(conn)
+            .map_err(StoreError::from)
+    }
+
+    /// Everything needed to compute the motif's slots between `from` and
+    /// `to` (instants bounding the local days searched).
+    pub fn motif_schedule(
+        &self,
+        motif_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<MotifSchedule, StoreError> {
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        let (motif, service, site) = motifs::table
+            .inner_join(services::table.inner_join(sites::table))
+            .filter(motifs::id.eq(motif_id))
+            .select((MotifRow::as_select(), ServiceRow::as_select(), SiteRow::as_select()))
+            .first(conn)?;
+
+        let guichet_ids: Vec<String> = guichet_motifs::table
+            .inner_join(guichets::table)
+            .filter(guichet_motifs::motif_id.eq(motif_id))
+            .filter(guichets::active.eq(true))
+            .select(guichets::id)
+            .load(conn)?;
+
+        let plage_rows: Vec<PlageRow> = plages::table
+            .filter(plages::guichet_id.eq_any(&guichet_ids))
+            .select(PlageRow::as_select())
+            .load(conn)?;
+        let plage_ids: Vec<&str> = plage_rows.iter().map(|p| p.id.as_str()).collect();
+        let mut restrictions: HashMap<String, Vec<MotifId>> = HashMap::new();
+        for (plage_id, motif) in plage_motifs::table
+            .filter(plage_motifs::plage_id.eq_any(&plage_ids))
+            .select((plage_motifs::plage_id, plage_motifs::motif_id))
+            .load::<(String, String)>(conn)?
+        {
+            restrictions.entry(plage_id).or_default().push(parse_id(&motif)?);
+        }
+
+        let busy_rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
+            reservations::table
+                .filter(reservations::guichet_id.eq_any(&guichet_ids))
+                .filter(reservations::status.eq(status::BOOKED))
+                .filter(reservations::starts_at.lt(to_db(to)))
+                .filter(reservations::ends_at.gt(to_db(from)))
+                .select((reservations::guichet_id, reservations::starts_at, reservations::ends_at))
+                .load(conn)?;
+
+        let plages = plage_rows
+            .into_iter()
+            .map(|p| {
+                let motifs = restrictions.remove(&p.id).unwrap_or_default();
+                to_plage(p, motifs)
+            })
+            .collect::<Result<_, _>>()?;
+        let busy = busy_rows
+            .into_iter()
+            .map(|(g, start, end)| {
+                Ok(Busy {
+                    guichet_id: parse_id(&g)?,
+                    start: from_db(start),
+                    end: from_db(end),
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let guichets = guichet_ids
+            .iter()
+            .map(|g| parse_id(g))
+            .collect::<Result<_, _>>()?;
+        Ok(MotifSchedule {
+            motif,
+            service,
+            site,
+            guichets,
+            plages,
+            busy,
+        })
+    }
+}
+
+fn to_plage(row: PlageRow, motifs: Vec<MotifId>) -> Result<Plage, StoreError> {
+    Ok(Plage {
+        guichet_id: parse_id(&row.guichet_id)?,
+        weekdays: Weekdays::from_bits(row.weekdays)
+            .ok_or_else(|| StoreError::Corrupt(format!("plage {} weekdays", row.id)))?,
+        start: row.start_time,
+        end: row.end_time,
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+        motifs,
+    })
+}
+
+/// Reads a stored identifier into its typed form.
+pub(crate) fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, StoreError> {
+    raw.parse()
+        .map_err(|_| StoreError::Corrupt(format!("identifier {raw:?}")))
+}

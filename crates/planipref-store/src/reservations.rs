@@ -1,0 +1,224 @@
+//! Booking and cancelling: the transactions that keep "a guichet is never
+//! booked twice" true under any concurrency.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use planipref_domain::applicant::Applicant;
+use planipref_domain::ids::{GuichetId, MotifId, ReservationId, SiteId};
+use planipref_domain::occupancy::units;
+use planipref_domain::reference::Reference;
+
+use crate::db::{AnyConnection, write_transaction};
+use crate::models::*;
+use crate::schema::*;
+use crate::{Store, StoreError, to_db};
+
+/// How many fresh references to try when one is already taken (31⁸ values:
+/// a second collision in a row means something else is wrong).
+const REFERENCE_ATTEMPTS: usize = 5;
+
+/// A reservation about to be written.
+#[derive(Debug, Clone)]
+pub struct NewReservation {
+    /// The site of the appointment.
+    pub site_id: SiteId,
+    /// The motif booked.
+    pub motif_id: MotifId,
+    /// Start of the appointment.
+    pub start: DateTime<Utc>,
+    /// End of the appointment.
+    pub end: DateTime<Utc>,
+    /// Who comes.
+    pub applicant: Applicant,
+    /// SHA-256 of the management token given to the applicant.
+    pub token_hash: String,
+    /// Who books (`applicant`, later `agent:<sub>`), for the history.
+    pub actor: String,
+    /// The time of booking.
+    pub now: DateTime<Utc>,
+}
+
+/// A reservation with what an applicant needs to find their way.
+#[derive(Debug, Clone)]
+pub struct ReservationDetail {
+    /// The reservation.
+    pub reservation: ReservationRow,
+    /// Its motif.
+    pub motif: MotifRow,
+    /// Its site.
+    pub site: SiteRow,
+}
+
+impl Store {
+    /// Books the first of `candidates` (guichets the engine found free)
+    /// that is still free when the row is written.
+    ///
+    /// Each attempt is one transaction writing the reservation, one
+    /// occupancy row per 5-minute unit, and the history entry. If another
+    /// booking took any of those units first, the occupancy primary key
+    /// refuses the write, the transaction rolls back whole, and the next
+    /// guichet is tried. `SlotTaken` when none is left.
+    pub fn create_reservation(
+        &self,
+        new: &NewReservation,
+        candidates: &[GuichetId],
+        mut next_reference: impl FnMut() -> Reference,
+    ) -> Result<ReservationRow, StoreError> {
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        for guichet in candidates {
+            let mut reference_attempts = 0;
+            loop {
+                let row = reservation_row(new, *guichet, &next_reference());
+                match write_transaction(conn, |c| insert_booking(c, &row, new)) {
+                    Ok(()) => return Ok(row),
+                    Err(e) if e.is_conflict_on("guichet_occupancy") => break,
+                    Err(e)
+                        if is_reference_conflict(&e)
+                            && reference_attempts + 1 < REFERENCE_ATTEMPTS =>
+                    {
+                        reference_attempts += 1;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Err(StoreError::SlotTaken)
+    }
+
+    /// A reservation by its reference, with its motif and site.
+    pub fn find_reservation(&self, reference: &Reference) -> Result<ReservationDetail, StoreError> {
+        let (reservation, motif, site) = reservations::table
+            .inner_join(motifs::table)
+            .inner_join(sites::table.on(sites::id.eq(reservations::site_id)))
+            .filter(reservations::reference.eq(reference.as_str()))
+            .select((ReservationRow::as_select(), MotifRow::as_select(), SiteRow::as_select()))
+            .first(&mut *self.conn()?)?;
+        Ok(ReservationDetail {
+            reservation,
+            motif,
+            site,
+        })
+    }
+
+    /// Cancels a booked reservation and frees its guichet time, recording
+    /// who did it. Cancelling an already cancelled one changes nothing.
+    pub fn cancel_reservation(
+        &self,
+        id: ReservationId,
+        actor: &str,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<ReservationRow, StoreError> {
+        let id = id.to_string();
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        write_transaction(conn, |c| {
+            let changed = diesel::update(
+                reservations::table
+                    .filter(reservations::id.eq(&id))
+                    .filter(reservations::status.eq(status::BOOKED)),
+            )
+            .set((
+                reservations::status.eq(status::CANCELLED),
+                reservations::cancelled_at.eq(Some(to_db(now))),
+                reservations::updated_at.eq(to_db(now)),
+            ))
+            .execute(c)?;
+            if changed == 1 {
+                diesel::delete(guichet_occupancy::table.filter(guichet_occupancy::reservation_id.eq(&id)))
+                    .execute(c)?;
+                record_event(c, &id, actor, "cancelled", reason, now)?;
+            }
+            reservations::table
+                .find(&id)
+                .select(ReservationRow::as_select())
+                .first(c)
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// A reservation's history, oldest first.
+    pub fn reservation_events(&self, id: ReservationId) -> Result<Vec<ReservationEventRow>, StoreError> {
+        reservation_events::table
+            .filter(reservation_events::reservation_id.eq(id.to_string()))
+            .order((reservation_events::occurred_at, reservation_events::id))
+            .select(ReservationEventRow::as_select())
+            .load(&mut *self.conn()?)
+            .map_err(StoreError::from)
+    }
+
+    /// How many reservations of a motif are booked (for tests and checks).
+    pub fn count_booked(&self, motif_id: MotifId) -> Result<i64, StoreError> {
+        reservations::table
+            .filter(reservations::motif_id.eq(motif_id.to_string()))
+            .filter(reservations::status.eq(status::BOOKED))
+            .count()
+            .get_result(&mut *self.conn()?)
+            .map_err(StoreError::from)
+    }
+}
+
+fn reservation_row(new: &NewReservation, guichet: GuichetId, reference: &Reference) -> ReservationRow {
+    let a = &new.applicant;
+    let now = to_db(new.now);
+    ReservationRow {
+        id: ReservationId::new_random().to_string(),
+        reference: reference.as_str().to_owned(),
+        token_hash: new.token_hash.clone(),
+        site_id: new.site_id.to_string(),
+        motif_id: new.motif_id.to_string(),
+        guichet_id: guichet.to_string(),
+        starts_at: to_db(new.start),
+        ends_at: to_db(new.end),
+        status: status::BOOKED.to_owned(),
+        last_name: a.last_name.clone(),
+        first_names: a.first_names.clone(),
+        birth_date: a.birth_date,
+        email: a.email.clone(),
+        phone: a.phone.clone(),
+        created_at: now,
+        updated_at: now,
+        cancelled_at: None,
+    }
+}
+
+fn insert_booking(c: &mut AnyConnection, row: &ReservationRow, new: &NewReservation) -> Result<(), StoreError> {
+    diesel::insert_into(reservations::table).values(row).execute(c)?;
+    for unit in units(new.start, new.end) {
+        diesel::insert_into(guichet_occupancy::table)
+            .values(OccupancyRow {
+                guichet_id: row.guichet_id.clone(),
+                unit_start: to_db(unit),
+                reservation_id: row.id.clone(),
+            })
+            .execute(c)?;
+    }
+    record_event(c, &row.id, &new.actor, "created", None, new.now)
+}
+
+fn record_event(
+    c: &mut AnyConnection,
+    reservation_id: &str,
+    actor: &str,
+    action: &str,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(reservation_events::table)
+        .values(ReservationEventRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            reservation_id: reservation_id.to_owned(),
+            occurred_at: to_db(now),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            detail: detail.map(str::to_owned),
+        })
+        .execute(c)?;
+    Ok(())
+}
+
+fn is_reference_conflict(e: &StoreError) -> bool {
+    // PostgreSQL names the constraint; SQLite names table.column.
+    e.is_conflict_on("reservations_reference_key") || e.is_conflict_on("reservations.reference")
+}

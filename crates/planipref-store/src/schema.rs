@@ -1,0 +1,149 @@
+//! The tables, written by hand for both backends (see `migrations/`).
+
+diesel::table! {
+    prefectures (code) {
+        code -> Text,
+        name -> Text,
+        departement_name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sites (id) {
+        id -> Text,
+        prefecture_code -> Text,
+        kind -> Text,
+        name -> Text,
+        address_line -> Text,
+        postal_code -> Text,
+        city -> Text,
+        commune_insee -> Text,
+        time_zone -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Text,
+        site_id -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    motifs (id) {
+        id -> Text,
+        service_id -> Text,
+        label -> Text,
+        description -> Text,
+        duration_minutes -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    guichets (id) {
+        id -> Text,
+        site_id -> Text,
+        name -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    guichet_motifs (guichet_id, motif_id) {
+        guichet_id -> Text,
+        motif_id -> Text,
+    }
+}
+
+diesel::table! {
+    plages (id) {
+        id -> Text,
+        guichet_id -> Text,
+        weekdays -> Integer,
+        start_time -> Time,
+        end_time -> Time,
+        valid_from -> Date,
+        valid_until -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plage_motifs (plage_id, motif_id) {
+        plage_id -> Text,
+        motif_id -> Text,
+    }
+}
+
+diesel::table! {
+    reservations (id) {
+        id -> Text,
+        reference -> Text,
+        token_hash -> Text,
+        site_id -> Text,
+        motif_id -> Text,
+        guichet_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        last_name -> Text,
+        first_names -> Text,
+        birth_date -> Date,
+        email -> Text,
+        phone -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    guichet_occupancy (guichet_id, unit_start) {
+        guichet_id -> Text,
+        unit_start -> Timestamp,
+        reservation_id -> Text,
+    }
+}
+
+diesel::table! {
+    reservation_events (id) {
+        id -> Text,
+        reservation_id -> Text,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(sites -> prefectures (prefecture_code));
+diesel::joinable!(services -> sites (site_id));
+diesel::joinable!(motifs -> services (service_id));
+diesel::joinable!(guichets -> sites (site_id));
+diesel::joinable!(guichet_motifs -> guichets (guichet_id));
+diesel::joinable!(guichet_motifs -> motifs (motif_id));
+diesel::joinable!(plages -> guichets (guichet_id));
+diesel::joinable!(plage_motifs -> plages (plage_id));
+diesel::joinable!(reservations -> motifs (motif_id));
+diesel::joinable!(reservation_events -> reservations (reservation_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    prefectures,
+    sites,
+    services,
+    motifs,
+    guichets,
+    guichet_motifs,
+    plages,
+    plage_motifs,
+    reservations,
+    guichet_occupancy,
+    reservation_events,
+);

@@ -1,0 +1,259 @@
+//! Store tests on every configured backend (SQLite always, PostgreSQL when
+//! `PLANIPREF_TEST_POSTGRES_URL` is set).
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Barrier};
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use planipref_domain::applicant::{Applicant, ApplicantInput};
+use planipref_domain::ids::{GuichetId, MotifId, ReservationId};
+use planipref_domain::reference::Reference;
+use planipref_domain::slots::{SlotRequest, compute_slots};
+use planipref_store::test_support::TestDb;
+use planipref_store::{AnyConnection, NewReservation, Store, StoreError};
+
+#[derive(QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    data_type: String,
+    #[diesel(sql_type = Text)]
+    nullable: String,
+}
+
+fn columns(store: &Store) -> BTreeSet<(String, String, String, String)> {
+    store
+        .with_conn(|c| {
+            let rows: Vec<Column> = match c {
+                AnyConnection::Sqlite(_) => diesel::sql_query(
+                    "SELECT m.name AS table_name, p.name AS column_name, lower(p.type) AS data_type, \
+                     CASE WHEN p.\"notnull\" = 1 OR p.pk > 0 THEN 'NO' ELSE 'YES' END AS nullable \
+                     FROM sqlite_master m, pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+                     AND m.name <> '__diesel_schema_migrations'",
+                )
+                .load(c)?,
+                AnyConnection::Postgresql(_) => diesel::sql_query(
+                    "SELECT table_name::text AS table_name, column_name::text AS column_name, \
+                     CASE data_type WHEN 'timestamp without time zone' THEN 'timestamp' \
+                     WHEN 'time without time zone' THEN 'time' ELSE data_type END::text AS data_type, \
+                     is_nullable::text AS nullable \
+                     FROM information_schema.columns WHERE table_schema = 'public' \
+                     AND table_name <> '__diesel_schema_migrations'",
+                )
+                .load(c)?,
+            };
+            Ok(rows
+                .into_iter()
+                .map(|r| (r.table_name, r.column_name, r.data_type, r.nullable))
+                .collect())
+        })
+        .expect("columns")
+}
+
+#[test]
+fn both_backends_create_the_same_tables_and_columns() {
+    let sqlite = TestDb::sqlite();
+    let sqlite_columns = columns(sqlite.store());
+    assert!(sqlite_columns.iter().any(|(t, c, ..)| t == "guichet_occupancy" && c == "unit_start"));
+    assert!(sqlite_columns.len() > 60, "{} columns", sqlite_columns.len());
+    if let Some(pg) = TestDb::postgres() {
+        let pg_columns = columns(pg.store());
+        let only_sqlite: Vec<_> = sqlite_columns.difference(&pg_columns).collect();
+        let only_pg: Vec<_> = pg_columns.difference(&sqlite_columns).collect();
+        assert!(
+            only_sqlite.is_empty() && only_pg.is_empty(),
+            "schemas differ:\n only in SQLite: {only_sqlite:?}\n only in PostgreSQL: {only_pg:?}"
+        );
+    }
+}
+
+#[test]
+fn migrating_twice_applies_nothing_the_second_time() {
+    for db in TestDb::each() {
+        assert_eq!(db.store().migrate().expect("migrate"), Vec::<String>::new(), "{}", db.backend());
+    }
+}
+
+#[test]
+fn the_demo_seed_is_idempotent() {
+    for db in TestDb::each() {
+        let first = db.store().seed_demo().expect("seed");
+        assert_eq!(first.created, vec!["93", "974"], "{}", db.backend());
+        let second = db.store().seed_demo().expect("seed again");
+        assert!(second.created.is_empty());
+        assert_eq!(second.skipped, vec!["93", "974"]);
+        let sites = db.store().list_sites(None, 0, 100).expect("sites");
+        assert_eq!(sites.total, 5, "{}", db.backend());
+        let reunion = db.store().list_sites(Some("974"), 0, 100).expect("sites");
+        assert!(reunion.items.iter().all(|s| s.time_zone == "Indian/Reunion"));
+    }
+}
+
+/// The demo motif "Remise de titre de séjour" at Bobigny (15 minutes,
+/// served by three guichets).
+fn remise_at_bobigny(store: &Store) -> MotifId {
+    let sites = store.list_sites(Some("93"), 0, 10).expect("sites");
+    let bobigny = sites.items.iter().find(|s| s.kind == "prefecture").expect("Bobigny");
+    let motifs = store.list_site_motifs(&bobigny.id).expect("motifs");
+    let (m, _) = motifs.iter().find(|(m, _)| m.label.starts_with("Remise")).expect("remise");
+    m.id.parse().expect("id")
+}
+
+fn applicant(n: usize) -> Applicant {
+    let last = format!("Testeur{}", "x".repeat(n % 7));
+    Applicant::parse(
+        ApplicantInput {
+            last_name: &last,
+            first_names: "Camille",
+            birth_date: "1985-06-01",
+            email: "camille@example.org",
+            phone: "+33612345678",
+        },
+        NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+    )
+    .expect("applicant")
+}
+
+/// A distinct reference per `n`: `n` written in base 31 over the alphabet.
+fn reference(n: u64) -> Reference {
+    let alphabet = planipref_domain::reference::REFERENCE_ALPHABET;
+    let digits: String = (0..8)
+        .map(|i| char::from(alphabet[((n / 31u64.pow(i)) % 31) as usize]))
+        .collect();
+    Reference::parse(&digits).expect("reference")
+}
+
+/// The first slot of the motif next Monday or later, with its free guichets.
+fn first_slot(store: &Store, motif: MotifId) -> (DateTime<Utc>, DateTime<Utc>, Vec<GuichetId>) {
+    let today = Utc::now().date_naive();
+    let from = today.checked_add_days(Days::new(7)).expect("date");
+    let to = from.checked_add_days(Days::new(7)).expect("date");
+    let schedule = store
+        .motif_schedule(&motif.to_string(), from.and_hms_opt(0, 0, 0).expect("t").and_utc(), to.and_hms_opt(23, 0, 0).expect("t").and_utc())
+        .expect("schedule");
+    let tz = schedule.site.time_zone.parse().expect("tz");
+    let slots = compute_slots(&SlotRequest {
+        motif_id: motif,
+        duration_minutes: u32::try_from(schedule.motif.duration_minutes).expect("duration"),
+        time_zone: tz,
+        from,
+        to,
+        now: Utc::now(),
+        guichets: &schedule.guichets,
+        plages: &schedule.plages,
+        busy: &schedule.busy,
+    });
+    let s = slots.into_iter().find(|s| s.remaining() > 0).expect("a free slot");
+    (s.start, s.end, s.free_guichets)
+}
+
+fn new_reservation(store: &Store, motif: MotifId, start: DateTime<Utc>, end: DateTime<Utc>, n: usize) -> NewReservation {
+    let site = store
+        .motif_schedule(&motif.to_string(), start, end)
+        .expect("schedule")
+        .site
+        .id
+        .parse()
+        .expect("site id");
+    NewReservation {
+        site_id: site,
+        motif_id: motif,
+        start,
+        end,
+        applicant: applicant(n),
+        token_hash: format!("hash-{n}"),
+        actor: "applicant".into(),
+        now: Utc::now(),
+    }
+}
+
+#[test]
+fn a_guichet_cannot_be_booked_twice_and_a_cancellation_frees_it() {
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        let (start, end, free) = first_slot(store, motif);
+        let one = vec![free[0]];
+        let first = store
+            .create_reservation(&new_reservation(store, motif, start, end, 1), &one, || reference(1))
+            .expect("first booking");
+        let second = store.create_reservation(&new_reservation(store, motif, start, end, 2), &one, || reference(2));
+        assert!(matches!(second, Err(StoreError::SlotTaken)), "{}: {second:?}", db.backend());
+        assert_eq!(store.count_booked(motif).expect("count"), 1);
+
+        let id: ReservationId = first.id.parse().expect("id");
+        let cancelled = store.cancel_reservation(id, "applicant", None, Utc::now()).expect("cancel");
+        assert_eq!(cancelled.status, "cancelled");
+        // Cancelling again changes nothing and records nothing.
+        store.cancel_reservation(id, "applicant", None, Utc::now()).expect("cancel again");
+        let actions: Vec<_> = store.reservation_events(id).expect("events").into_iter().map(|e| e.action).collect();
+        assert_eq!(actions, vec!["created", "cancelled"]);
+
+        store
+            .create_reservation(&new_reservation(store, motif, start, end, 3), &one, || reference(3))
+            .expect("booked again after the cancellation");
+        assert_eq!(store.count_booked(motif).expect("count"), 1);
+    }
+}
+
+#[test]
+fn a_taken_reference_is_replaced_by_a_fresh_one() {
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        let (start, end, free) = first_slot(store, motif);
+        let a = store
+            .create_reservation(&new_reservation(store, motif, start, end, 1), &free[..1], || reference(7))
+            .expect("first");
+        let mut refs = vec![reference(7), reference(8)].into_iter();
+        let b = store
+            .create_reservation(&new_reservation(store, motif, start, end, 2), &free[1..2], || refs.next().expect("ref"))
+            .expect("second, with a fresh reference");
+        assert_eq!(a.reference, reference(7).as_str());
+        assert_eq!(b.reference, reference(8).as_str(), "{}", db.backend());
+    }
+}
+
+#[test]
+fn concurrent_bookings_never_exceed_the_free_guichets() {
+    const THREADS: usize = 50;
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        let (start, end, free) = first_slot(store, motif);
+        let capacity = free.len();
+        assert!(capacity >= 2, "the demo slot should have several guichets");
+        let barrier = Arc::new(Barrier::new(THREADS));
+        let results: Vec<Result<_, StoreError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..THREADS)
+                .map(|n| {
+                    let (barrier, free) = (barrier.clone(), free.clone());
+                    let new = new_reservation(store, motif, start, end, n);
+                    s.spawn(move || {
+                        barrier.wait();
+                        store.create_reservation(&new, &free, || reference(n as u64 + 100))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        });
+        let ok = results.iter().filter(|r| r.is_ok()).count();
+        let taken = results.iter().filter(|r| matches!(r, Err(StoreError::SlotTaken))).count();
+        let other: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).filter(|e| !matches!(e, StoreError::SlotTaken)).collect();
+        assert!(other.is_empty(), "{}: unexpected errors {other:?}", db.backend());
+        assert_eq!(ok, capacity, "{}", db.backend());
+        assert_eq!(taken, THREADS - capacity);
+        assert_eq!(store.count_booked(motif).expect("count"), capacity as i64);
+        let guichets: BTreeSet<_> = results.into_iter().flatten().map(|r| r.guichet_id).collect();
+        assert_eq!(guichets.len(), capacity, "each booking on its own guichet");
+    }
+}

@@ -1,0 +1,11 @@
+DROP TABLE reservation_events;
+DROP TABLE guichet_occupancy;
+DROP TABLE reservations;
+DROP TABLE plage_motifs;
+DROP TABLE plages;
+DROP TABLE guichet_motifs;
+DROP TABLE guichets;
+DROP TABLE motifs;
+DROP TABLE services;
+DROP TABLE sites;
+DROP TABLE prefectures;
