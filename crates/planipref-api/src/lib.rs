@@ -1,1 +1,157 @@
+//! Planipref's HTTP API: handlers, problem+json errors and the OpenAPI
+//! document, all generated from one [`configure`].
+//!
+//! Handlers are thin: validated input → domain decision → store call off
+//! the async workers → response.
 
+pub mod dto;
+pub mod error;
+mod examples;
+pub mod extract;
+mod health;
+pub mod reservations;
+pub mod routes;
+pub mod sites;
+pub mod slots;
+pub mod state;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpRequest, HttpResponse, web};
+use utoipa::openapi::OpenApi;
+use utoipa::OpenApi as _;
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use error::ApiError;
+pub use state::AppState;
+
+/// The base path of every API operation.
+pub const BASE_PATH: &str = "/api/v1";
+/// Where the OpenAPI document is served.
+pub const SPEC_PATH: &str = "/api-docs/openapi.json";
+
+/// The document's fixed parts; paths come from [`configure`].
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Planipref",
+        description = "The appointment engine of French préfectures and sous-préfectures.\n\n\
+            Applicants (through service-public.fr or a préfecture's site) list sites and \
+            motifs, look up free slots and book one; they receive a reference and a secret \
+            management token with which they read or cancel their appointment.\n\n\
+            Conventions: JSON with snake_case fields; dates `YYYY-MM-DD`; instants RFC 3339 \
+            with the site's offset; lists paginated with `page` and `per_page`; every error is \
+            `application/problem+json` (RFC 9457) with a stable `type`, and `errors[]` naming \
+            each invalid field.",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    servers((url = "/", description = "This server")),
+    tags(
+        (name = "sites", description = "Préfectures, sous-préfectures and antennas, and what they book"),
+        (name = "slots", description = "When a motif can be booked"),
+        (name = "reservations", description = "Booking, reading and cancelling an appointment"),
+        (name = "operations", description = "Liveness and readiness"),
+    ),
+    components(schemas(error::Problem, error::ProblemField)),
+)]
+struct ApiDoc;
+
+/// Registers every operation of the API (relative to [`BASE_PATH`]).
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(sites::list_sites)
+        .service(sites::get_site)
+        .service(sites::list_site_motifs)
+        .service(slots::list_slots)
+        .service(reservations::create_reservation)
+        .service(reservations::get_reservation)
+        .service(reservations::cancel_reservation)
+        .service(health::health)
+        .service(health::ready);
+}
+
+/// The OpenAPI document, generated from [`configure`].
+pub fn openapi() -> OpenApi {
+    build(None).1
+}
+
+/// The whole application: API, Swagger UI, spec, and problem+json answers
+/// for unknown routes and methods.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    build(Some(state)).0
+}
+
+fn build(
+    state: Option<AppState>,
+) -> (
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    OpenApi,
+) {
+    let mut app = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(web::PayloadConfig::new(extract::BODY_LIMIT_BYTES));
+    if let Some(state) = state {
+        app = app.app_data(web::Data::new(state));
+    }
+    let (app, spec) = app
+        .service(utoipa_actix_web::scope(BASE_PATH).configure(configure))
+        .split_for_parts();
+    let routes = web::Data::new(routes::RouteTable::from_spec(&spec));
+    let app = app
+        .app_data(routes)
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(SPEC_PATH, spec.clone()))
+        .route("/swagger-ui", web::get().to(to_swagger_ui))
+        .route("/", web::get().to(to_swagger_ui))
+        .default_service(web::to(unrouted))
+        .wrap(actix_web::middleware::Compress::default())
+        // One log line per request: method, route pattern (never the raw
+        // path, which may hold a reservation reference), status, duration.
+        // No query string, header or body is logged: they hold personal data.
+        .wrap_fn(|req, srv| {
+            let started = std::time::Instant::now();
+            let method = req.method().clone();
+            let response = srv.call(req);
+            async move {
+                let response = response.await?;
+                let pattern = response.request().match_pattern();
+                log::info!(
+                    "{method} {} {} {}ms",
+                    pattern.as_deref().unwrap_or("-"),
+                    response.status().as_u16(),
+                    started.elapsed().as_millis()
+                );
+                Ok(response)
+            }
+        });
+    (app, spec)
+}
+
+async fn to_swagger_ui() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((actix_web::http::header::LOCATION, "/swagger-ui/"))
+        .finish()
+}
+
+async fn unrouted(req: HttpRequest, routes: web::Data<routes::RouteTable>) -> HttpResponse {
+    routes.unrouted(&req)
+}

@@ -1,0 +1,187 @@
+//! Response shapes shared by several resources, and their conversion from
+//! stored rows.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use chrono_tz::Tz;
+use planipref_domain::time::parse_time_zone;
+use planipref_store::models::{MotifRow, ServiceRow, SiteRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::ApiError;
+
+/// Default page size of lists.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+/// Largest page size of lists.
+pub const MAX_PER_PAGE: u32 = 200;
+
+/// Which page of a list to return.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct Pagination {
+    /// Page number, from 1.
+    #[param(minimum = 1, example = 1)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, example = 50)]
+    pub per_page: Option<u32>,
+}
+
+impl Pagination {
+    /// The page and its size, checked.
+    pub fn resolve(page: Option<u32>, per_page: Option<u32>) -> Result<(u32, u32), ApiError> {
+        let page = page.unwrap_or(1);
+        let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
+        let mut errors = vec![];
+        if page == 0 {
+            errors.push(planipref_domain::FieldError::new("page", "must be at least 1"));
+        }
+        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+            errors.push(planipref_domain::FieldError::new(
+                "per_page",
+                format!("must be between 1 and {MAX_PER_PAGE}"),
+            ));
+        }
+        if errors.is_empty() {
+            Ok((page, per_page))
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+/// Where a list page stands.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PageInfo {
+    /// This page's number, from 1.
+    #[schema(example = 1)]
+    pub page: u32,
+    /// Items per page.
+    #[schema(example = 50)]
+    pub per_page: u32,
+    /// Items across all pages.
+    #[schema(example = 5)]
+    pub total: i64,
+}
+
+/// A site's postal address.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Address {
+    /// Street and number.
+    #[schema(example = "1 esplanade Jean Moulin")]
+    pub line: String,
+    /// Postal code.
+    #[schema(example = "93000")]
+    pub postal_code: String,
+    /// Town.
+    #[schema(example = "Bobigny")]
+    pub city: String,
+    /// INSEE code of the commune (COG).
+    #[schema(example = "93008")]
+    pub commune_insee: String,
+}
+
+/// A place that receives the public.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Site {
+    /// Identifier.
+    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
+    pub id: String,
+    /// Département code of its préfecture.
+    #[schema(example = "93")]
+    pub prefecture_code: String,
+    /// `prefecture`, `sous_prefecture` or `antenne`.
+    #[schema(example = "prefecture")]
+    pub kind: String,
+    /// Name shown to applicants.
+    #[schema(example = "Préfecture de la Seine-Saint-Denis — Bobigny")]
+    pub name: String,
+    /// Postal address.
+    pub address: Address,
+    /// IANA time zone in which its opening hours are written; every instant
+    /// about this site is given with this zone's offset.
+    #[schema(example = "Europe/Paris")]
+    pub time_zone: String,
+}
+
+impl From<SiteRow> for Site {
+    fn from(r: SiteRow) -> Self {
+        Self {
+            id: r.id,
+            prefecture_code: r.prefecture_code,
+            kind: r.kind,
+            name: r.name,
+            address: Address {
+                line: r.address_line,
+                postal_code: r.postal_code,
+                city: r.city,
+                commune_insee: r.commune_insee,
+            },
+            time_zone: r.time_zone,
+        }
+    }
+}
+
+/// The service a motif belongs to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ServiceRef {
+    /// Identifier.
+    #[schema(example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")]
+    pub id: String,
+    /// Name.
+    #[schema(example = "Bureau du séjour des étrangers")]
+    pub name: String,
+}
+
+/// What a site books.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Motif {
+    /// Identifier, to ask for its slots.
+    #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
+    pub id: String,
+    /// The site where it is booked.
+    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
+    pub site_id: String,
+    /// Its service.
+    pub service: ServiceRef,
+    /// Label shown to applicants.
+    #[schema(example = "Renouvellement de titre de séjour")]
+    pub label: String,
+    /// What to know and bring.
+    #[schema(example = "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.")]
+    pub description: String,
+    /// Length of one appointment, in minutes.
+    #[schema(example = 30)]
+    pub duration_minutes: i32,
+}
+
+impl Motif {
+    /// From its rows.
+    pub fn from_rows(m: MotifRow, s: ServiceRow) -> Self {
+        Self {
+            id: m.id,
+            site_id: s.site_id,
+            service: ServiceRef {
+                id: s.id,
+                name: s.name,
+            },
+            label: m.label,
+            description: m.description,
+            duration_minutes: m.duration_minutes,
+        }
+    }
+}
+
+/// A site's time zone, read from its row.
+pub fn site_zone(site: &SiteRow) -> Result<Tz, ApiError> {
+    parse_time_zone(&site.time_zone).ok_or_else(|| {
+        log::error!("site {} has an unknown time zone", site.id);
+        ApiError::Internal
+    })
+}
+
+/// An instant shown with the site's offset (`2026-12-01T09:00:00+01:00`).
+pub fn at_site(t: DateTime<Utc>, tz: Tz) -> DateTime<FixedOffset> {
+    t.with_timezone(&tz).fixed_offset()
+}

@@ -1,0 +1,263 @@
+//! The API's one error type, rendered as RFC 9457 `application/problem+json`.
+//!
+//! Every problem has a stable `type` URI (one per kind, so clients can
+//! branch on it) and a `title`. Server faults (5xx) say nothing about their
+//! cause: it goes to the log.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use planipref_domain::{DomainError, FieldError};
+use planipref_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Seconds a client should wait before retrying when the database is out of reach.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
+/// An RFC 9457 problem.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:planipref:problem:validation",
+    "title": "The request has invalid fields",
+    "status": 422,
+    "detail": "2 fields are invalid",
+    "errors": [
+        {"field": "applicant.birth_date", "message": "must not be in the future"},
+        {"field": "applicant.email", "message": "must be a valid e-mail address"}
+    ]
+}))]
+pub struct Problem {
+    /// A URI naming the kind of problem; stable, for clients to branch on.
+    #[serde(rename = "type")]
+    #[schema(example = "urn:planipref:problem:slot-taken")]
+    pub problem_type: String,
+    /// A short summary of the kind of problem.
+    #[schema(example = "The slot is no longer available")]
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(example = 409)]
+    pub status: u16,
+    /// What happened in this occurrence.
+    #[schema(example = "Every counter was booked for this time; choose another slot.")]
+    pub detail: String,
+    /// For validation problems: each invalid field and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+/// One invalid field.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// The field, as a path in the request (`applicant.email`, `from`,
+    /// `X-Management-Token`).
+    #[schema(example = "applicant.email")]
+    pub field: String,
+    /// Why it is invalid.
+    #[schema(example = "must be a valid e-mail address")]
+    pub message: String,
+}
+
+/// Why a request failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// The body or query could not be read: not JSON, wrong types, unknown fields.
+    #[error("malformed request: {detail}")]
+    Malformed {
+        /// What was wrong.
+        detail: String,
+        /// The field concerned, when known.
+        field: Option<String>,
+    },
+    /// The body is not JSON.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// The body is too large.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// A required header is missing.
+    #[error("missing header {0}")]
+    MissingHeader(&'static str),
+    /// Fields break the rules.
+    #[error("invalid fields")]
+    Validation(Vec<FieldError>),
+    /// No such resource (or not visible to the caller).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The path exists, but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed(Vec<String>),
+    /// The slot was taken, by someone else, first.
+    #[error("slot taken")]
+    SlotTaken,
+    /// The appointment has started or passed and can no longer change.
+    #[error("appointment past")]
+    AppointmentPast,
+    /// The database cannot be reached; retry later.
+    #[error("service unavailable")]
+    Unavailable,
+    /// A fault of the server.
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    /// A validation problem on one field.
+    pub fn invalid(field: &str, message: &str) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::Malformed { .. } => ("malformed-request", "The request could not be read"),
+            Self::UnsupportedMediaType => ("unsupported-media-type", "The body must be JSON"),
+            Self::PayloadTooLarge => ("payload-too-large", "The body is too large"),
+            Self::MissingHeader(_) => ("missing-header", "A required header is missing"),
+            Self::Validation(_) => ("validation", "The request has invalid fields"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            Self::SlotTaken => ("slot-taken", "The slot is no longer available"),
+            Self::AppointmentPast => ("appointment-past", "The appointment has already started"),
+            Self::Unavailable => ("unavailable", "The service is temporarily unavailable"),
+            Self::Internal => ("internal", "Internal server error"),
+        }
+    }
+
+    /// The problem body.
+    pub fn problem(&self) -> Problem {
+        let (code, title) = self.kind();
+        let (detail, errors) = match self {
+            Self::Malformed { detail, field } => (
+                detail.clone(),
+                field
+                    .iter()
+                    .map(|f| ProblemField {
+                        field: f.clone(),
+                        message: detail.clone(),
+                    })
+                    .collect(),
+            ),
+            Self::UnsupportedMediaType => (
+                "send the body with Content-Type: application/json".to_owned(),
+                vec![],
+            ),
+            Self::PayloadTooLarge => ("the body exceeds the size limit".to_owned(), vec![]),
+            Self::MissingHeader(name) => (
+                format!("the header {name} is required"),
+                vec![ProblemField {
+                    field: (*name).to_owned(),
+                    message: "is required".to_owned(),
+                }],
+            ),
+            Self::Validation(errors) => (
+                match errors.as_slice() {
+                    [one] => format!("{one}"),
+                    many => format!("{} fields are invalid", many.len()),
+                },
+                errors
+                    .iter()
+                    .map(|e| ProblemField {
+                        field: e.field.clone(),
+                        message: e.message.clone(),
+                    })
+                    .collect(),
+            ),
+            Self::NotFound(what) => (format!("no such {what}"), vec![]),
+            Self::MethodNotAllowed(allowed) => (
+                format!("this path accepts {}", allowed.join(", ")),
+                vec![],
+            ),
+            Self::SlotTaken => (
+                "every counter is booked for this time; choose another slot".to_owned(),
+                vec![],
+            ),
+            Self::AppointmentPast => (
+                "the appointment has started or passed and can no longer be changed".to_owned(),
+                vec![],
+            ),
+            Self::Unavailable => (
+                format!("please retry in {RETRY_AFTER_SECONDS} seconds"),
+                vec![],
+            ),
+            Self::Internal => (
+                "an unexpected error occurred; it has been logged".to_owned(),
+                vec![],
+            ),
+        };
+        Problem {
+            problem_type: format!("urn:planipref:problem:{code}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Malformed { .. } | Self::MissingHeader(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::SlotTaken | Self::AppointmentPast => StatusCode::CONFLICT,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        match self {
+            Self::Unavailable => {
+                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+            }
+            Self::MethodNotAllowed(allowed) => {
+                if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
+                    response.insert_header((header::ALLOW, v));
+                }
+            }
+            _ => {}
+        }
+        response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid(errors) => Self::Validation(errors),
+            DomainError::SlotFull => Self::SlotTaken,
+            DomainError::AppointmentPast => Self::AppointmentPast,
+        }
+    }
+}
+
+impl ApiError {
+    /// Maps a store error, naming what was looked for should it be missing.
+    /// Causes of server faults are logged here, never sent.
+    pub fn from_store(e: StoreError, what: &'static str) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound(what),
+            StoreError::SlotTaken => Self::SlotTaken,
+            StoreError::Unavailable(cause) => {
+                log::warn!("database unavailable: {cause}");
+                Self::Unavailable
+            }
+            other => {
+                log::error!("store failure: {other}");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::from_store(e, "resource")
+    }
+}

@@ -1,0 +1,171 @@
+//! Examples for the OpenAPI document, built from the real response types so
+//! that they always have the shape the API sends.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde_json::{Value, json};
+
+use crate::dto::{Address, Motif, PageInfo, ServiceRef, Site};
+use crate::reservations::{ApplicantResponse, Reservation, ReservationCreated, ReservationMotif};
+use crate::sites::{MotifPage, SitePage};
+use crate::slots::{SlotList, SlotResponse};
+
+const SITE_ID: &str = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11";
+const MOTIF_ID: &str = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00";
+
+fn at(s: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(s).unwrap_or_default()
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap_or_default()
+}
+
+/// A site.
+pub fn site() -> Site {
+    Site {
+        id: SITE_ID.into(),
+        prefecture_code: "93".into(),
+        kind: "prefecture".into(),
+        name: "Préfecture de la Seine-Saint-Denis — Bobigny".into(),
+        address: Address {
+            line: "1 esplanade Jean Moulin".into(),
+            postal_code: "93000".into(),
+            city: "Bobigny".into(),
+            commune_insee: "93008".into(),
+        },
+        time_zone: "Europe/Paris".into(),
+    }
+}
+
+/// A page of sites.
+pub fn site_page() -> SitePage {
+    let reunion = Site {
+        id: "7c2e9b40-51d3-4f8a-9e6b-0a1d2c3e4f56".into(),
+        prefecture_code: "974".into(),
+        kind: "prefecture".into(),
+        name: "Préfecture de La Réunion — Saint-Denis".into(),
+        address: Address {
+            line: "Place du Barachois".into(),
+            postal_code: "97400".into(),
+            city: "Saint-Denis".into(),
+            commune_insee: "97411".into(),
+        },
+        time_zone: "Indian/Reunion".into(),
+    };
+    SitePage {
+        items: vec![site(), reunion],
+        page: PageInfo {
+            page: 1,
+            per_page: 50,
+            total: 2,
+        },
+    }
+}
+
+fn motif() -> Motif {
+    Motif {
+        id: MOTIF_ID.into(),
+        site_id: SITE_ID.into(),
+        service: ServiceRef {
+            id: "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10".into(),
+            name: "Bureau du séjour des étrangers".into(),
+        },
+        label: "Renouvellement de titre de séjour".into(),
+        description: "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.".into(),
+        duration_minutes: 30,
+    }
+}
+
+/// A page of motifs.
+pub fn motif_page() -> MotifPage {
+    MotifPage {
+        items: vec![motif()],
+        page: PageInfo {
+            page: 1,
+            per_page: 50,
+            total: 1,
+        },
+    }
+}
+
+/// Free slots.
+pub fn slot_list() -> SlotList {
+    SlotList {
+        motif_id: MOTIF_ID.into(),
+        site_id: SITE_ID.into(),
+        time_zone: "Europe/Paris".into(),
+        from: day("2026-12-01"),
+        to: day("2026-12-01"),
+        slots: vec![
+            SlotResponse {
+                start: at("2026-12-01T09:00:00+01:00"),
+                end: at("2026-12-01T09:30:00+01:00"),
+                remaining: 2,
+            },
+            SlotResponse {
+                start: at("2026-12-01T09:30:00+01:00"),
+                end: at("2026-12-01T10:00:00+01:00"),
+                remaining: 3,
+            },
+        ],
+    }
+}
+
+/// A booking request.
+pub fn create_reservation_request() -> Value {
+    json!({
+        "motif_id": MOTIF_ID,
+        "start": "2026-12-01T09:00:00+01:00",
+        "applicant": {
+            "last_name": "N'Diaye",
+            "first_names": "Aïssata Marie",
+            "birth_date": "1990-04-12",
+            "email": "aissata.ndiaye@example.org",
+            "phone": "+33 6 12 34 56 78"
+        }
+    })
+}
+
+/// A booked reservation.
+pub fn reservation() -> Reservation {
+    Reservation {
+        reference: "K7QX-M3PA".into(),
+        status: "booked".into(),
+        start: at("2026-12-01T09:00:00+01:00"),
+        end: at("2026-12-01T09:30:00+01:00"),
+        motif: ReservationMotif {
+            id: MOTIF_ID.into(),
+            label: "Renouvellement de titre de séjour".into(),
+            description: "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.".into(),
+            duration_minutes: 30,
+        },
+        site: site(),
+        applicant: ApplicantResponse {
+            last_name: "N'Diaye".into(),
+            first_names: "Aïssata Marie".into(),
+            birth_date: day("1990-04-12"),
+            email: "aissata.ndiaye@example.org".into(),
+            phone: "+33612345678".into(),
+        },
+        created_at: at("2026-11-28T14:05:12+01:00"),
+        cancelled_at: None,
+    }
+}
+
+/// A cancelled reservation.
+pub fn cancelled_reservation() -> Reservation {
+    Reservation {
+        status: "cancelled".into(),
+        cancelled_at: Some(at("2026-11-29T10:12:40+01:00")),
+        ..reservation()
+    }
+}
+
+/// The answer to a booking.
+pub fn reservation_created() -> ReservationCreated {
+    ReservationCreated {
+        reference: "K7QX-M3PA".into(),
+        management_token: "3f9a6c1e0b7d4e2a8c5f1d9b3e7a0c4f6b2d8e1a5c9f3b7d0e4a8c2f6b1d5e9a".into(),
+        reservation: reservation(),
+    }
+}

@@ -1,0 +1,110 @@
+//! Extractors that turn a request into typed input or a precise problem:
+//! a JSON body and a query string whose errors name the offending field,
+//! and the management-token header.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Largest JSON body accepted, in bytes. A reservation is well under 2 KiB.
+pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
+
+/// The header carrying a reservation's management token.
+pub const MANAGEMENT_TOKEN_HEADER: &str = "X-Management-Token";
+
+/// A JSON body. Unlike `web::Json`, its errors are problem+json naming the
+/// field at fault (`applicant.birth_date: invalid type: integer, expected a
+/// string`), and a body that is not JSON is a 415.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = req.headers().get(CONTENT_TYPE).is_none_or(|v| {
+            v.to_str().is_ok_and(|v| {
+                let essence = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                essence == "application/json" || essence.ends_with("+json")
+            })
+        });
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let bytes = body.await.map_err(|e| {
+                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::Malformed {
+                        detail: "the body could not be read".to_owned(),
+                        field: None,
+                    }
+                }
+            })?;
+            let mut de = serde_json::Deserializer::from_slice(&bytes);
+            let value = serde_path_to_error::deserialize(&mut de).map_err(|e| malformed(&e))?;
+            de.end().map_err(|e| ApiError::Malformed {
+                detail: format!("invalid JSON: {e}"),
+                field: None,
+            })?;
+            Ok(Self(value))
+        })
+    }
+}
+
+/// Query parameters, read with the same field-naming errors as bodies.
+#[derive(Debug)]
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for QueryParams<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let query = req.query_string().as_bytes();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query));
+        std::future::ready(
+            serde_path_to_error::deserialize(de)
+                .map(Self)
+                .map_err(|e| malformed(&e)),
+        )
+    }
+}
+
+fn malformed<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> ApiError {
+    let path = e.path().to_string();
+    ApiError::Malformed {
+        detail: e.inner().to_string(),
+        field: (path != ".").then_some(path),
+    }
+}
+
+/// The management token a reservation is reached with.
+#[derive(Debug)]
+pub struct ManagementTokenHeader(pub String);
+
+impl FromRequest for ManagementTokenHeader {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req
+            .headers()
+            .get(MANAGEMENT_TOKEN_HEADER)
+            .map(|v| v.to_str().unwrap_or_default().trim().to_owned());
+        std::future::ready(match token {
+            Some(t) if !t.is_empty() => Ok(Self(t)),
+            _ => Err(ApiError::MissingHeader(MANAGEMENT_TOKEN_HEADER)),
+        })
+    }
+}

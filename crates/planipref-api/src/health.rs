@@ -1,0 +1,68 @@
+//! Liveness and readiness, for load balancers and orchestrators.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+/// The process is alive.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// The server's version.
+    #[schema(example = "0.1.0")]
+    pub version: &'static str,
+}
+
+/// The process can serve requests.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// Always `ready`.
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    /// The database backend answering: `sqlite` or `postgresql`.
+    #[schema(example = "sqlite")]
+    pub database: &'static str,
+}
+
+/// Liveness
+///
+/// Answers as long as the process runs, without touching the database.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Alive", body = Health, example = json!({"status": "ok", "version": "0.1.0"})))
+)]
+#[get("/health")]
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// Readiness
+///
+/// Answers 200 when the database answers a query, 503 (with `Retry-After`)
+/// otherwise: take the instance out of rotation until it recovers.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Readiness, example = json!({"status": "ready", "database": "sqlite"})),
+        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/ready")]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let database = state.store.backend();
+    state
+        .blocking(|store| store.ping().map_err(ApiError::from))
+        .await?;
+    Ok(HttpResponse::Ok().json(Readiness {
+        status: "ready",
+        database,
+    }))
+}

@@ -1,0 +1,438 @@
+//! Reservations: book a slot, read it back, cancel it.
+//!
+//! The applicant gets a short reference and a secret management token,
+//! once; the token is stored hashed. Reading or changing a reservation takes
+//! both, and a wrong token looks exactly like an unknown reference (404), so
+//! references cannot be probed.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use planipref_domain::applicant::{Applicant, ApplicantInput};
+use planipref_domain::error::Collector;
+use planipref_domain::ids::{MotifId, ReservationId};
+use planipref_domain::reference::{ManagementToken, Reference, TOKEN_BYTES, token_matches};
+use planipref_domain::slots::{SlotRequest, free_guichets_at};
+use planipref_domain::{DomainError, FieldError};
+use planipref_store::models::{MotifRow, ReservationRow, SiteRow, status};
+use planipref_store::{NewReservation, ReservationDetail, Store, from_db};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::dto::{Site, at_site, site_zone};
+use crate::error::{ApiError, Problem};
+use crate::extract::{JsonBody, ManagementTokenHeader};
+use crate::slots::day_start;
+use crate::state::AppState;
+
+/// Who comes to the appointment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantRequest {
+    /// Family name, as on the passport.
+    #[schema(min_length = 1, max_length = 100, example = "N'Diaye")]
+    pub last_name: String,
+    /// Given names, as on the passport.
+    #[schema(min_length = 1, max_length = 100, example = "Aïssata Marie")]
+    pub first_names: String,
+    /// Date of birth, `YYYY-MM-DD`, not in the future.
+    #[schema(format = Date, example = "1990-04-12")]
+    pub birth_date: String,
+    /// E-mail address for the confirmation.
+    #[schema(format = Email, max_length = 254, example = "aissata.ndiaye@example.org")]
+    pub email: String,
+    /// Phone number: international (`+212 6 61 23 45 67`) or French (`06 12 34 56 78`).
+    #[schema(example = "+33 6 12 34 56 78")]
+    pub phone: String,
+}
+
+/// A booking request: a slot of a motif, and who comes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!(crate::examples::create_reservation_request()))]
+pub struct CreateReservationRequest {
+    /// The motif booked (from `GET /sites/{site_id}/motifs`).
+    #[schema(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
+    pub motif_id: String,
+    /// The slot's start exactly as given by `GET /motifs/{motif_id}/slots`
+    /// (RFC 3339 with offset).
+    #[schema(format = DateTime, example = "2026-12-01T09:00:00+01:00")]
+    pub start: String,
+    /// Who comes.
+    pub applicant: ApplicantRequest,
+}
+
+/// The motif of a reservation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReservationMotif {
+    /// Identifier.
+    #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
+    pub id: String,
+    /// Label.
+    #[schema(example = "Renouvellement de titre de séjour")]
+    pub label: String,
+    /// What to know and bring.
+    #[schema(example = "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.")]
+    pub description: String,
+    /// Length, in minutes.
+    #[schema(example = 30)]
+    pub duration_minutes: i32,
+}
+
+/// The applicant, as recorded (normalised).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicantResponse {
+    /// Family name.
+    #[schema(example = "N'Diaye")]
+    pub last_name: String,
+    /// Given names.
+    #[schema(example = "Aïssata Marie")]
+    pub first_names: String,
+    /// Date of birth.
+    #[schema(value_type = String, format = Date, example = "1990-04-12")]
+    pub birth_date: NaiveDate,
+    /// E-mail address.
+    #[schema(example = "aissata.ndiaye@example.org")]
+    pub email: String,
+    /// Phone number, E.164.
+    #[schema(example = "+33612345678")]
+    pub phone: String,
+}
+
+/// An appointment. Contains personal data: shown only to the holder of its
+/// management token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reservation {
+    /// The reference to quote at the counter.
+    #[schema(example = "K7QX-M3PA")]
+    pub reference: String,
+    /// `booked` or `cancelled`.
+    #[schema(example = "booked")]
+    pub status: String,
+    /// Start, with the site's offset.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]
+    pub start: DateTime<FixedOffset>,
+    /// End, with the site's offset.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:30:00+01:00")]
+    pub end: DateTime<FixedOffset>,
+    /// What is booked.
+    pub motif: ReservationMotif,
+    /// Where to go.
+    pub site: Site,
+    /// Who comes.
+    pub applicant: ApplicantResponse,
+    /// When it was booked, with the site's offset.
+    #[schema(value_type = String, format = DateTime, example = "2026-11-28T14:05:12+01:00")]
+    pub created_at: DateTime<FixedOffset>,
+    /// When it was cancelled, if it was.
+    #[schema(value_type = Option<String>, format = DateTime, example = json!(null))]
+    pub cancelled_at: Option<DateTime<FixedOffset>>,
+}
+
+/// A new reservation, with its management token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReservationCreated {
+    /// The reference to quote at the counter.
+    #[schema(example = "K7QX-M3PA")]
+    pub reference: String,
+    /// The secret that lets its holder read or cancel the reservation (header
+    /// `X-Management-Token`). Shown this once: Planipref keeps only a hash.
+    #[schema(example = "3f9a6c1e0b7d4e2a8c5f1d9b3e7a0c4f6b2d8e1a5c9f3b7d0e4a8c2f6b1d5e9a")]
+    pub management_token: String,
+    /// The appointment.
+    pub reservation: Reservation,
+}
+
+/// Book a slot
+///
+/// Books one appointment at a slot returned by the slots endpoint and
+/// assigns a free counter (not shown). Every field is checked first, and all
+/// invalid ones are reported at once (422). When the slot was taken in the
+/// meantime the answer is 409 and nothing is written: no counter is ever
+/// booked twice, whatever the number of simultaneous requests or servers.
+#[utoipa::path(
+    tag = "reservations",
+    request_body(content = CreateReservationRequest, example = json!(crate::examples::create_reservation_request())),
+    responses(
+        (status = 201, description = "Booked. `Location` points at the reservation.", body = ReservationCreated,
+         example = json!(crate::examples::reservation_created())),
+        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (names, birth date, e-mail, phone, a start that is not a slot)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/reservations")]
+pub async fn create_reservation(
+    state: web::Data<AppState>,
+    JsonBody(body): JsonBody<CreateReservationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let now = Utc::now();
+    let (motif_id, start, applicant) = validate(&body, now)?;
+    let token = ManagementToken::from_random_bytes(&random_bytes()?);
+    let token_hash = token.hash();
+    let detail = state
+        .blocking(move |store| book(store, motif_id, start, applicant, token_hash, now))
+        .await?;
+    let reference = detail.reservation.reference.clone();
+    let created = ReservationCreated {
+        reference: reference.clone(),
+        management_token: token.expose().to_owned(),
+        reservation: reservation_response(detail)?,
+    };
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/reservations/{reference}")))
+        .json(created))
+}
+
+/// Read a reservation
+///
+/// The appointment, where and when, and the applicant as recorded. Needs the
+/// management token given at booking (header `X-Management-Token`); a wrong
+/// token is answered exactly like an unknown reference.
+#[utoipa::path(
+    tag = "reservations",
+    params(
+        ("reference" = String, Path, description = "Reservation reference (case and hyphen do not matter)", example = "K7QX-M3PA"),
+        ("X-Management-Token" = String, Header, description = "The management token given at booking"),
+    ),
+    responses(
+        (status = 200, description = "The reservation", body = Reservation, example = json!(crate::examples::reservation())),
+        (status = 400, description = "Missing `X-Management-Token`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reservations/{reference}")]
+pub async fn get_reservation(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    token: ManagementTokenHeader,
+) -> Result<HttpResponse, ApiError> {
+    let detail = state
+        .blocking(move |store| authorised(store, &path, &token.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(reservation_response(detail)?))
+}
+
+/// Cancel a reservation
+///
+/// Cancels the appointment and offers its slot again. Needs the management
+/// token. Cancelling an already cancelled reservation changes nothing and
+/// answers the same; an appointment that has started can no longer be
+/// cancelled (409). The cancellation is recorded in the reservation's history.
+#[utoipa::path(
+    tag = "reservations",
+    params(
+        ("reference" = String, Path, description = "Reservation reference", example = "K7QX-M3PA"),
+        ("X-Management-Token" = String, Header, description = "The management token given at booking"),
+    ),
+    responses(
+        (status = 200, description = "Cancelled", body = Reservation, example = json!(crate::examples::cancelled_reservation())),
+        (status = 400, description = "Missing `X-Management-Token`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The appointment has already started", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/reservations/{reference}/cancel")]
+pub async fn cancel_reservation(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    token: ManagementTokenHeader,
+) -> Result<HttpResponse, ApiError> {
+    let now = Utc::now();
+    let detail = state
+        .blocking(move |store| {
+            let mut detail = authorised(store, &path, &token.0)?;
+            let r = &detail.reservation;
+            if r.status == status::BOOKED {
+                if from_db(r.starts_at) <= now {
+                    return Err(DomainError::AppointmentPast.into());
+                }
+                let id: ReservationId = r.id.parse().map_err(|_| ApiError::Internal)?;
+                detail.reservation = store
+                    .cancel_reservation(id, "applicant", None, now)
+                    .map_err(|e| ApiError::from_store(e, "reservation"))?;
+            }
+            Ok(detail)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(reservation_response(detail)?))
+}
+
+/// Checks the whole request, reporting every invalid field at once.
+fn validate(
+    body: &CreateReservationRequest,
+    now: DateTime<Utc>,
+) -> Result<(MotifId, DateTime<Utc>, Applicant), ApiError> {
+    let mut c = Collector::default();
+    let motif_id = c.take(
+        body.motif_id
+            .trim()
+            .parse::<MotifId>()
+            .map_err(|_| FieldError::new("motif_id", "must be a motif identifier (UUID)")),
+    );
+    let start = c.take(
+        DateTime::parse_from_rfc3339(body.start.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                FieldError::new("start", "must be an instant with offset, as given by the slots endpoint")
+            }),
+    );
+    let a = &body.applicant;
+    let input = ApplicantInput {
+        last_name: &a.last_name,
+        first_names: &a.first_names,
+        birth_date: &a.birth_date,
+        email: &a.email,
+        phone: &a.phone,
+    };
+    // The latest calendar date anywhere on Earth (UTC+14): nobody is turned
+    // away for being born "tomorrow" in UTC.
+    let latest_today = (now + chrono::Duration::hours(14)).date_naive();
+    let applicant = match Applicant::parse(input, latest_today) {
+        Ok(a) => Some(a),
+        Err(DomainError::Invalid(errors)) => {
+            for e in errors {
+                c.push(FieldError::new(format!("applicant.{}", e.field), e.message));
+            }
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    c.finish()?;
+    match (motif_id, start, applicant) {
+        (Some(m), Some(s), Some(a)) => Ok((m, s, a)),
+        _ => Err(ApiError::Internal),
+    }
+}
+
+/// Loads the motif's day, asks the engine which counters are free at
+/// `start`, and books one of them.
+fn book(
+    store: &Store,
+    motif_id: MotifId,
+    start: DateTime<Utc>,
+    applicant: Applicant,
+    token_hash: String,
+    now: DateTime<Utc>,
+) -> Result<ReservationDetail, ApiError> {
+    let day = start.date_naive();
+    let schedule = store
+        .motif_schedule(&motif_id.to_string(), day_start(day, -1), day_start(day, 2))
+        .map_err(|e| ApiError::from_store(e, "motif"))?;
+    let tz = site_zone(&schedule.site)?;
+    let local_day = start.with_timezone(&tz).date_naive();
+    let duration = u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
+    let request = SlotRequest {
+        motif_id,
+        duration_minutes: duration,
+        time_zone: tz,
+        from: local_day,
+        to: local_day,
+        now,
+        guichets: &schedule.guichets,
+        plages: &schedule.plages,
+        busy: &schedule.busy,
+    };
+    let candidates = free_guichets_at(&request, start)?;
+    let end = start + chrono::Duration::minutes(i64::from(duration));
+    let new = NewReservation {
+        site_id: schedule.site.id.parse().map_err(|_| ApiError::Internal)?,
+        motif_id,
+        start,
+        end,
+        applicant,
+        token_hash,
+        actor: "applicant".to_owned(),
+        now,
+    };
+    let row = store
+        .create_reservation(&new, &candidates, new_reference)
+        .map_err(|e| ApiError::from_store(e, "motif"))?;
+    Ok(ReservationDetail {
+        reservation: row,
+        motif: schedule.motif,
+        site: schedule.site,
+    })
+}
+
+/// The reservation named by `raw_reference` if `token` is its management
+/// token; otherwise "not found", whichever part was wrong.
+fn authorised(store: &Store, raw_reference: &str, token: &str) -> Result<ReservationDetail, ApiError> {
+    let not_found = ApiError::NotFound("reservation");
+    let Some(reference) = Reference::parse(raw_reference) else {
+        return Err(not_found);
+    };
+    let detail = store
+        .find_reservation(&reference)
+        .map_err(|e| ApiError::from_store(e, "reservation"))?;
+    if token_matches(&detail.reservation.token_hash, token) {
+        Ok(detail)
+    } else {
+        Err(not_found)
+    }
+}
+
+fn reservation_response(detail: ReservationDetail) -> Result<Reservation, ApiError> {
+    let ReservationDetail {
+        reservation: r,
+        motif,
+        site,
+    } = detail;
+    let tz = site_zone(&site)?;
+    Ok(to_reservation(r, motif, site, tz))
+}
+
+fn to_reservation(r: ReservationRow, m: MotifRow, site: SiteRow, tz: chrono_tz::Tz) -> Reservation {
+    Reservation {
+        reference: r.reference,
+        status: r.status,
+        start: at_site(from_db(r.starts_at), tz),
+        end: at_site(from_db(r.ends_at), tz),
+        motif: ReservationMotif {
+            id: m.id,
+            label: m.label,
+            description: m.description,
+            duration_minutes: m.duration_minutes,
+        },
+        site: Site::from(site),
+        applicant: ApplicantResponse {
+            last_name: r.last_name,
+            first_names: r.first_names,
+            birth_date: r.birth_date,
+            email: r.email,
+            phone: r.phone,
+        },
+        created_at: at_site(from_db(r.created_at), tz),
+        cancelled_at: r.cancelled_at.map(|t| at_site(from_db(t), tz)),
+    }
+}
+
+fn random_bytes() -> Result<[u8; TOKEN_BYTES], ApiError> {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        log::error!("no randomness available: {e}");
+        ApiError::Internal
+    })?;
+    Ok(bytes)
+}
+
+/// A fresh random reference. Should the system's randomness fail (it does
+/// not on Linux), random UUIDs stand in rather than failing the booking.
+fn new_reference() -> Reference {
+    loop {
+        let mut bytes = [0u8; 32];
+        if getrandom::fill(&mut bytes).is_err() {
+            bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+            bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        }
+        if let Some(r) = Reference::from_random_bytes(&bytes) {
+            return r;
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Sites and their motifs: where an applicant can go, and for what.
+
+use actix_web::{HttpResponse, get, web};
+use planipref_domain::ids::{DepartementCode, SiteId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::dto::{Motif, PageInfo, Pagination, Site};
+use crate::error::{ApiError, Problem};
+use crate::extract::QueryParams;
+use crate::state::AppState;
+
+/// Filters and page of the site list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SiteListQuery {
+    /// Only the sites of this préfecture (département code: `93`, `2A`, `974`).
+    #[param(example = "93")]
+    pub prefecture: Option<String>,
+    /// Page number, from 1.
+    #[param(minimum = 1, example = 1)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, example = 50)]
+    pub per_page: Option<u32>,
+}
+
+/// A page of sites.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SitePage {
+    /// The sites, by préfecture then name.
+    pub items: Vec<Site>,
+    /// Where this page stands.
+    #[serde(flatten)]
+    pub page: PageInfo,
+}
+
+/// A page of motifs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MotifPage {
+    /// The motifs, by service then label.
+    pub items: Vec<Motif>,
+    /// Where this page stands.
+    #[serde(flatten)]
+    pub page: PageInfo,
+}
+
+/// List sites
+///
+/// Every place that receives the public — préfectures, sous-préfectures,
+/// antennas — optionally of one préfecture. Public; no personal data.
+#[utoipa::path(
+    tag = "sites",
+    params(SiteListQuery),
+    responses(
+        (status = 200, description = "A page of sites", body = SitePage,
+         example = json!(crate::examples::site_page())),
+        (status = 400, description = "Unreadable query (e.g. `page=abc`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter or page", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sites")]
+pub async fn list_sites(
+    state: web::Data<AppState>,
+    QueryParams(q): QueryParams<SiteListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, per_page) = Pagination::resolve(q.page, q.per_page)?;
+    let prefecture = match q.prefecture.as_deref() {
+        None => None,
+        Some(raw) => Some(
+            DepartementCode::parse(raw)
+                .ok_or_else(|| ApiError::invalid("prefecture", "must be a département code such as 93, 2A or 974"))?
+                .to_string(),
+        ),
+    };
+    let offset = i64::from(page - 1) * i64::from(per_page);
+    let result = state
+        .blocking(move |store| {
+            store
+                .list_sites(prefecture.as_deref(), offset, i64::from(per_page))
+                .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(SitePage {
+        items: result.items.into_iter().map(Site::from).collect(),
+        page: PageInfo {
+            page,
+            per_page,
+            total: result.total,
+        },
+    }))
+}
+
+/// Read a site
+///
+/// One site: its address and the time zone in which its hours are given.
+#[utoipa::path(
+    tag = "sites",
+    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    responses(
+        (status = 200, description = "The site", body = Site, example = json!(crate::examples::site())),
+        (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sites/{site_id}")]
+pub async fn get_site(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = parse_site_id(&path)?;
+    let site = state
+        .blocking(move |store| store.get_site(&id).map_err(|e| ApiError::from_store(e, "site")))
+        .await?;
+    Ok(HttpResponse::Ok().json(Site::from(site)))
+}
+
+/// List a site's motifs
+///
+/// What can be booked at a site, with each appointment's length and what
+/// to bring. Use a motif's `id` to ask for its slots.
+#[utoipa::path(
+    tag = "sites",
+    params(
+        ("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
+        Pagination,
+    ),
+    responses(
+        (status = 200, description = "A page of motifs", body = MotifPage, example = json!(crate::examples::motif_page())),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sites/{site_id}/motifs")]
+pub async fn list_site_motifs(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    QueryParams(q): QueryParams<Pagination>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, per_page) = Pagination::resolve(q.page, q.per_page)?;
+    let id = parse_site_id(&path)?;
+    let rows = state
+        .blocking(move |store| store.list_site_motifs(&id).map_err(|e| ApiError::from_store(e, "site")))
+        .await?;
+    let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    let skip = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
+    let items = rows
+        .into_iter()
+        .skip(skip)
+        .take(per_page as usize)
+        .map(|(m, s)| Motif::from_rows(m, s))
+        .collect();
+    Ok(HttpResponse::Ok().json(MotifPage {
+        items,
+        page: PageInfo { page, per_page, total },
+    }))
+}
+
+/// A site id from the path; anything that is not one is simply not found.
+fn parse_site_id(raw: &str) -> Result<String, ApiError> {
+    raw.parse::<SiteId>()
+        .map(|id| id.to_string())
+        .map_err(|_| ApiError::NotFound("site"))
+}

@@ -1,0 +1,182 @@
+//! Slots: when a motif can be booked.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+use planipref_domain::ids::MotifId;
+use planipref_domain::slots::{MAX_RANGE_DAYS, SlotRequest, check_range, compute_slots};
+use planipref_domain::{DomainError, FieldError};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::dto::{at_site, site_zone};
+use crate::error::{ApiError, Problem};
+use crate::extract::QueryParams;
+use crate::state::AppState;
+
+/// Days searched when `to` is not given: two weeks from `from`.
+pub const DEFAULT_RANGE_DAYS: u64 = 14;
+
+/// The local days to search.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SlotQuery {
+    /// First day, in the site's local calendar (`YYYY-MM-DD`); default today there.
+    #[param(value_type = Option<String>, format = Date, example = "2026-12-01")]
+    pub from: Option<String>,
+    /// Last day, inclusive; default 13 days after `from`. At most 62 days in all.
+    #[param(value_type = Option<String>, format = Date, example = "2026-12-14")]
+    pub to: Option<String>,
+}
+
+/// One bookable start time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlotResponse {
+    /// Start, with the site's offset. Send it back as is to book.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]
+    pub start: DateTime<FixedOffset>,
+    /// End, with the site's offset.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:30:00+01:00")]
+    pub end: DateTime<FixedOffset>,
+    /// How many more appointments it can take (free counters), at least 1.
+    #[schema(example = 2)]
+    pub remaining: u32,
+}
+
+/// The free slots of a motif over a range of days.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlotList {
+    /// The motif.
+    #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
+    pub motif_id: String,
+    /// Its site.
+    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
+    pub site_id: String,
+    /// The site's IANA time zone, in which days and offsets are given.
+    #[schema(example = "Europe/Paris")]
+    pub time_zone: String,
+    /// First day searched.
+    #[schema(value_type = String, format = Date, example = "2026-12-01")]
+    pub from: NaiveDate,
+    /// Last day searched (inclusive).
+    #[schema(value_type = String, format = Date, example = "2026-12-14")]
+    pub to: NaiveDate,
+    /// Free slots, earliest first. Full and past ones are left out.
+    pub slots: Vec<SlotResponse>,
+}
+
+/// List a motif's free slots
+///
+/// The start times at which the motif can be booked between two local
+/// days, with how many counters remain free at each. Computed from the
+/// opening ranges (plages) of the counters serving the motif, in the site's
+/// time zone: days when clocks change yield no slot in the missing or
+/// repeated hour. A range longer than 62 days, or inverted, is refused.
+#[utoipa::path(
+    tag = "slots",
+    params(
+        ("motif_id" = String, Path, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"),
+        SlotQuery,
+    ),
+    responses(
+        (status = 200, description = "The free slots", body = SlotList, example = json!(crate::examples::slot_list())),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid dates or range (field `from` or `to`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/motifs/{motif_id}/slots")]
+pub async fn list_slots(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    QueryParams(q): QueryParams<SlotQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let motif_id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
+    let from = q.from.as_deref().map(|s| parse_date("from", s)).transpose();
+    let to = q.to.as_deref().map(|s| parse_date("to", s)).transpose();
+    let (from, to) = match (from, to) {
+        (Ok(f), Ok(t)) => (f, t),
+        (f, t) => {
+            let errors = [f.err(), t.err()].into_iter().flatten().collect();
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    if let (Some(from), Some(to)) = (from, to) {
+        check_range(from, to)?; // before touching the database
+    }
+    let now = Utc::now();
+    let list = state
+        .blocking(move |store| {
+            // Defaults depend on the site's zone ("today there"), known only
+            // once the motif is read; load a window that covers them in any
+            // zone, capped so that an oversized `to` loads nothing much
+            // before the range check refuses it.
+            let window_from = from.unwrap_or_else(|| now.date_naive().pred_opt().unwrap_or(now.date_naive()));
+            let cap = window_from
+                .checked_add_days(Days::new(MAX_RANGE_DAYS as u64 + 2))
+                .unwrap_or(window_from);
+            let window_to = to
+                .unwrap_or_else(|| window_from.checked_add_days(Days::new(DEFAULT_RANGE_DAYS + 1)).unwrap_or(window_from))
+                .min(cap);
+            let schedule = store
+                .motif_schedule(&motif_id.to_string(), day_start(window_from, -1), day_start(window_to, 2))
+                .map_err(|e| ApiError::from_store(e, "motif"))?;
+            let tz = site_zone(&schedule.site)?;
+            let from = from.unwrap_or_else(|| now.with_timezone(&tz).date_naive());
+            let to = to.unwrap_or_else(|| from.checked_add_days(Days::new(DEFAULT_RANGE_DAYS - 1)).unwrap_or(from));
+            check_range(from, to)?;
+            let duration = u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
+            let slots = compute_slots(&SlotRequest {
+                motif_id,
+                duration_minutes: duration,
+                time_zone: tz,
+                from,
+                to,
+                now,
+                guichets: &schedule.guichets,
+                plages: &schedule.plages,
+                busy: &schedule.busy,
+            });
+            Ok(SlotList {
+                motif_id: motif_id.to_string(),
+                site_id: schedule.site.id.clone(),
+                time_zone: schedule.site.time_zone.clone(),
+                from,
+                to,
+                slots: slots
+                    .into_iter()
+                    .filter(|s| s.remaining() > 0)
+                    .map(|s| SlotResponse {
+                        start: at_site(s.start, tz),
+                        end: at_site(s.end, tz),
+                        remaining: s.remaining(),
+                    })
+                    .collect(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Midnight UTC of `day` shifted by `offset_days`: local days of any zone
+/// (UTC−12 to UTC+14) lie between `day_start(d, -1)` and `day_start(d, 2)`.
+pub fn day_start(day: NaiveDate, offset_days: i64) -> DateTime<Utc> {
+    let shifted = if offset_days >= 0 {
+        day.checked_add_days(Days::new(offset_days.unsigned_abs()))
+    } else {
+        day.checked_sub_days(Days::new(offset_days.unsigned_abs()))
+    };
+    shifted.unwrap_or(day).and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
+fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "must be a date written YYYY-MM-DD"))
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        DomainError::Invalid(vec![e]).into()
+    }
+}

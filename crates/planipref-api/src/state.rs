@@ -1,0 +1,29 @@
+//! What every handler can reach, and the one way to call the blocking store.
+
+use actix_web::web;
+use planipref_store::Store;
+
+use crate::error::ApiError;
+
+/// Shared application state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+}
+
+impl AppState {
+    /// Runs blocking store work on actix's thread pool, never on an async
+    /// worker. The closure gets the store and returns an API result.
+    pub async fn blocking<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        web::block(move || f(&store)).await.map_err(|e| {
+            log::error!("blocking task failed: {e}");
+            ApiError::Internal
+        })?
+    }
+}
