@@ -85,7 +85,8 @@ fn malformed<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> ApiErro
     let path = e.path().to_string();
     ApiError::Malformed {
         detail: e.inner().to_string(),
-        field: (path != ".").then_some(path),
+        // "." is the whole document; "?" marks a place serde could not name.
+        field: (path != "." && !path.contains('?')).then_some(path),
     }
 }
 

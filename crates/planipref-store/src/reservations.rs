@@ -148,6 +148,14 @@ impl Store {
             .map_err(StoreError::from)
     }
 
+    /// How many reservations exist, whatever their status (for tests and checks).
+    pub fn count_reservations(&self) -> Result<i64, StoreError> {
+        reservations::table
+            .count()
+            .get_result(&mut *self.conn()?)
+            .map_err(StoreError::from)
+    }
+
     /// How many reservations of a motif are booked (for tests and checks).
     pub fn count_booked(&self, motif_id: MotifId) -> Result<i64, StoreError> {
         reservations::table
