@@ -1,1 +1,184 @@
+//! Harness for black-box tests: the real `planipref` binary, started as a
+//! separate process on a test database, driven over HTTP on 127.0.0.1.
 
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use chrono::{Days, Utc};
+use serde_json::Value;
+
+/// The `planipref` binary: `PLANIPREF_BIN`, or the one built beside this
+/// test binary (`cargo build --workspace --bins` builds it; `make test`
+/// does so first).
+#[allow(clippy::expect_used)]
+pub fn binary() -> PathBuf {
+    if let Ok(path) = std::env::var("PLANIPREF_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/debug/deps/<test> → target/debug/planipref
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|dir| dir.join("planipref"))
+        .expect("target directory");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --workspace --bins` (make test does) or set PLANIPREF_BIN",
+        bin.display()
+    );
+    bin
+}
+
+/// Runs `planipref <args>` to completion on `database_url`; panics on failure.
+#[allow(clippy::expect_used)]
+pub fn run(database_url: &str, args: &[&str]) {
+    let out = Command::new(binary())
+        .args(args)
+        .env("PLANIPREF_DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("planipref runs");
+    assert!(
+        out.status.success(),
+        "planipref {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A running `planipref serve`, killed when dropped.
+#[derive(Debug)]
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    log: PathBuf,
+    _log_dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts a server on `database_url`, on a free port, with `RUST_LOG` at
+    /// `log_level`; returns once it listens.
+    #[allow(clippy::expect_used)]
+    pub fn start(database_url: &str, log_level: &str) -> Self {
+        let log_dir = tempfile::tempdir().expect("log dir");
+        let log = log_dir.path().join("server.log");
+        let mut child = Command::new(binary())
+            .arg("serve")
+            .env("PLANIPREF_DATABASE_URL", database_url)
+            .env("PLANIPREF_BIND", "127.0.0.1:0")
+            .env("PLANIPREF_DB_POOL_SIZE", "8")
+            .env("PLANIPREF_WORKERS", "2")
+            .env("RUST_LOG", log_level)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("planipref serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!(
+                "planipref serve did not start: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            )
+        });
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("the listening address")
+            .to_owned();
+        Self {
+            child,
+            base,
+            log,
+            _log_dir: log_dir,
+        }
+    }
+
+    /// `base` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Everything the server logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP client for tests.
+pub fn client() -> awc::Client {
+    awc::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .connector(awc::Connector::new().limit(200))
+        .finish()
+}
+
+/// GETs `url` and returns status and JSON body.
+#[allow(clippy::expect_used)]
+pub async fn get_json(client: &awc::Client, url: &str) -> (u16, Value) {
+    let mut res = client.get(url).send().await.expect("GET");
+    let body = res.json::<Value>().limit(4 << 20).await.unwrap_or(Value::Null);
+    (res.status().as_u16(), body)
+}
+
+/// The demo's Bobigny motif whose label starts with `label`, and the first
+/// slot of it in a week from tomorrow: `(motif_id, slot)`.
+#[allow(clippy::expect_used)]
+pub async fn bobigny_slot(client: &awc::Client, server: &Server, label: &str) -> (String, Value) {
+    let (_, sites) = get_json(client, &server.url("/api/v1/sites?prefecture=93")).await;
+    let site = sites["items"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["kind"] == "prefecture"))
+        .expect("Bobigny")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (_, motifs) = get_json(client, &server.url(&format!("/api/v1/sites/{site}/motifs"))).await;
+    let motif = motifs["items"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["label"].as_str().is_some_and(|l| l.starts_with(label))))
+        .expect("motif")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let from = Utc::now().date_naive().checked_add_days(Days::new(7)).expect("date");
+    let to = from.checked_add_days(Days::new(6)).expect("date");
+    let (_, slots) = get_json(
+        client,
+        &server.url(&format!("/api/v1/motifs/{motif}/slots?from={from}&to={to}")),
+    )
+    .await;
+    (motif, slots["slots"][0].clone())
+}
+
+/// A booking body for applicant number `n`.
+pub fn booking(motif: &str, start: &str, n: usize) -> Value {
+    serde_json::json!({
+        "motif_id": motif,
+        "start": start,
+        "applicant": {
+            "last_name": format!("Durand-{}", "x".repeat(n % 5 + 1)),
+            "first_names": "Sacha",
+            "birth_date": "1988-02-29",
+            "email": format!("sacha{n}@example.org"),
+            "phone": "+33 7 00 00 00 00"
+        }
+    })
+}

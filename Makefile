@@ -1,0 +1,41 @@
+# Planipref — `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+CARGO ?= cargo
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+BIN := $(TARGET_DIR)/debug/planipref
+
+.PHONY: help run build test lint fmt openapi ci clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+build: ## Build every crate and the planipref binary (debug)
+	$(CARGO) build --workspace --bins
+
+run: build ## Migrate, seed the demo and serve on 127.0.0.1:8080 (SQLite by default)
+	$(BIN) migrate
+	$(BIN) seed --demo
+	$(BIN) serve
+
+test: ## Run every test: SQLite always, PostgreSQL when reachable (required when PLANIPREF_TEST_POSTGRES_URL is set)
+	@scripts/test.sh
+
+lint: ## rustfmt check, clippy with warnings denied, and the domain crate's purity
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@scripts/check-domain-purity.sh
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+openapi: build ## Write openapi/planipref.json from the code
+	$(BIN) openapi --output openapi/planipref.json
+	@echo "openapi/planipref.json written"
+
+ci: lint test ## What CI runs: lint, then test
+
+clean: ## Remove build output and the local demo database
+	$(CARGO) clean
+	rm -rf data

@@ -1,0 +1,156 @@
+//! The invariant, proven against the real binary: a slot never sells more
+//! than its capacity, whatever the concurrency, on SQLite and PostgreSQL,
+//! and across two server processes sharing one PostgreSQL database.
+
+use std::time::Instant;
+
+use futures_util::future::join_all;
+use planipref_domain::ids::MotifId;
+use planipref_store::test_support::TestDb;
+use planipref_store::{DatabaseUrl, PoolOptions, Store};
+use planipref_tests::{Server, bobigny_slot, booking, client, run};
+use serde_json::Value;
+
+/// Concurrent booking attempts at one slot, per test.
+const REQUESTS: usize = 60;
+
+struct Outcome {
+    created: Vec<Value>,
+    conflicts: usize,
+    other: Vec<(u16, String)>,
+}
+
+/// Fires `REQUESTS` bookings of one slot at once, spread over `servers`.
+async fn rush(servers: &[&Server], motif: &str, start: &str) -> Outcome {
+    let client = client();
+    let requests = (0..REQUESTS).map(|n| {
+        let url = servers[n % servers.len()].url("/api/v1/reservations");
+        let body = booking(motif, start, n);
+        let client = client.clone();
+        async move {
+            let mut res = client.post(url).send_json(&body).await.expect("POST");
+            let status = res.status().as_u16();
+            let content_type = res
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let body = res.json::<Value>().await.unwrap_or(Value::Null);
+            (status, content_type, body)
+        }
+    });
+    let mut outcome = Outcome {
+        created: vec![],
+        conflicts: 0,
+        other: vec![],
+    };
+    for (status, content_type, body) in join_all(requests).await {
+        match status {
+            201 => outcome.created.push(body),
+            409 if content_type == "application/problem+json"
+                && body["type"] == "urn:planipref:problem:slot-taken" =>
+            {
+                outcome.conflicts += 1;
+            }
+            _ => outcome.other.push((status, body.to_string())),
+        }
+    }
+    outcome
+}
+
+fn booked_in_database(url: &str, motif: &str) -> i64 {
+    let store = Store::open(&DatabaseUrl::parse(url).expect("url"), &PoolOptions::default()).expect("store");
+    store.count_booked(motif.parse::<MotifId>().expect("motif id")).expect("count")
+}
+
+async fn exactly_capacity_is_sold(db: &TestDb, servers: &[&Server], label: &str) {
+    let client = client();
+    let (motif, slot) = bobigny_slot(&client, servers[0], "Renouvellement").await;
+    let capacity = slot["remaining"].as_u64().expect("remaining") as usize;
+    assert!(capacity >= 2, "the demo slot has several counters");
+    let started = Instant::now();
+    let outcome = rush(servers, &motif, slot["start"].as_str().expect("start")).await;
+    let elapsed = started.elapsed();
+    println!(
+        "[{label}] {REQUESTS} concurrent bookings of one slot of capacity {capacity} on {} server(s): \
+         {} created, {} conflicts, {} other, in {} ms",
+        servers.len(),
+        outcome.created.len(),
+        outcome.conflicts,
+        outcome.other.len(),
+        elapsed.as_millis()
+    );
+    assert!(outcome.other.is_empty(), "[{label}] unexpected answers: {:?}", outcome.other);
+    assert_eq!(outcome.created.len(), capacity, "[{label}]");
+    assert_eq!(outcome.conflicts, REQUESTS - capacity, "[{label}]");
+    assert_eq!(booked_in_database(&db.url, &motif), capacity as i64, "[{label}] rows in the database");
+    let mut references: Vec<_> = outcome.created.iter().map(|c| c["reference"].as_str().unwrap_or("").to_owned()).collect();
+    references.sort();
+    references.dedup();
+    assert_eq!(references.len(), capacity, "[{label}] distinct references");
+    // The slot is now full: it is no longer offered.
+    let (_, next) = bobigny_slot(&client, servers[0], "Renouvellement").await;
+    assert_ne!(next["start"], slot["start"], "[{label}]");
+}
+
+#[actix_web::test]
+async fn a_rush_on_one_slot_sells_exactly_its_capacity_on_sqlite() {
+    let db = TestDb::sqlite();
+    run(&db.url, &["seed", "--demo"]);
+    let server = Server::start(&db.url, "warn");
+    exactly_capacity_is_sold(&db, &[&server], "sqlite").await;
+}
+
+#[actix_web::test]
+async fn a_rush_on_one_slot_sells_exactly_its_capacity_on_postgresql() {
+    let Some(db) = TestDb::postgres() else { return };
+    run(&db.url, &["seed", "--demo"]);
+    let server = Server::start(&db.url, "warn");
+    exactly_capacity_is_sold(&db, &[&server], "postgresql").await;
+}
+
+#[actix_web::test]
+async fn two_server_processes_on_one_postgresql_never_oversell() {
+    let Some(db) = TestDb::postgres() else { return };
+    run(&db.url, &["seed", "--demo"]);
+    let a = Server::start(&db.url, "warn");
+    let b = Server::start(&db.url, "warn");
+    assert_ne!(a.base, b.base);
+    exactly_capacity_is_sold(&db, &[&a, &b], "postgresql, two processes").await;
+}
+
+#[actix_web::test]
+async fn a_cancelled_slot_is_booked_again_through_the_real_server() {
+    for db in TestDb::each() {
+        run(&db.url, &["seed", "--demo"]);
+        let server = Server::start(&db.url, "warn");
+        let client = client();
+        let (motif, slot) = bobigny_slot(&client, &server, "Première demande").await;
+        let start = slot["start"].as_str().expect("start").to_owned();
+        let capacity = slot["remaining"].as_u64().expect("remaining") as usize;
+        let mut tokens = vec![];
+        for n in 0..capacity {
+            let mut res = client.post(server.url("/api/v1/reservations")).send_json(&booking(&motif, &start, n)).await.expect("POST");
+            assert_eq!(res.status().as_u16(), 201);
+            let body: Value = res.json().await.expect("json");
+            tokens.push((body["reference"].as_str().expect("ref").to_owned(), body["management_token"].as_str().expect("token").to_owned()));
+        }
+        let res = client.post(server.url("/api/v1/reservations")).send_json(&booking(&motif, &start, 99)).await.expect("POST");
+        assert_eq!(res.status().as_u16(), 409, "{}: full", db.backend());
+
+        let (reference, token) = &tokens[0];
+        let res = client
+            .post(server.url(&format!("/api/v1/reservations/{reference}/cancel")))
+            .insert_header(("X-Management-Token", token.as_str()))
+            .send()
+            .await
+            .expect("cancel");
+        assert_eq!(res.status().as_u16(), 200);
+        let (_, again) = bobigny_slot(&client, &server, "Première demande").await;
+        assert_eq!((again["start"].as_str(), again["remaining"].as_u64()), (Some(start.as_str()), Some(1)), "{}", db.backend());
+        let res = client.post(server.url("/api/v1/reservations")).send_json(&booking(&motif, &start, 100)).await.expect("POST");
+        assert_eq!(res.status().as_u16(), 201, "{}: booked again after the cancellation", db.backend());
+        assert_eq!(booked_in_database(&db.url, &motif), capacity as i64);
+    }
+}
