@@ -84,13 +84,15 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!(
-                "planipref serve did not start: {}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            )
-        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!(
+                    "planipref serve did not start: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                )
+            });
         let base = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
@@ -134,7 +136,11 @@ pub fn client() -> awc::Client {
 #[allow(clippy::expect_used)]
 pub async fn get_json(client: &awc::Client, url: &str) -> (u16, Value) {
     let mut res = client.get(url).send().await.expect("GET");
-    let body = res.json::<Value>().limit(4 << 20).await.unwrap_or(Value::Null);
+    let body = res
+        .json::<Value>()
+        .limit(4 << 20)
+        .await
+        .unwrap_or(Value::Null);
     (res.status().as_u16(), body)
 }
 
@@ -153,12 +159,18 @@ pub async fn bobigny_slot(client: &awc::Client, server: &Server, label: &str) ->
     let (_, motifs) = get_json(client, &server.url(&format!("/api/v1/sites/{site}/motifs"))).await;
     let motif = motifs["items"]
         .as_array()
-        .and_then(|m| m.iter().find(|m| m["label"].as_str().is_some_and(|l| l.starts_with(label))))
+        .and_then(|m| {
+            m.iter()
+                .find(|m| m["label"].as_str().is_some_and(|l| l.starts_with(label)))
+        })
         .expect("motif")["id"]
         .as_str()
         .expect("id")
         .to_owned();
-    let from = Utc::now().date_naive().checked_add_days(Days::new(7)).expect("date");
+    let from = Utc::now()
+        .date_naive()
+        .checked_add_days(Days::new(7))
+        .expect("date");
     let to = from.checked_add_days(Days::new(6)).expect("date");
     let (_, slots) = get_json(
         client,

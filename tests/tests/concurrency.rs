@@ -2,6 +2,9 @@
 //! than its capacity, whatever the concurrency, on SQLite and PostgreSQL,
 //! and across two server processes sharing one PostgreSQL database.
 
+// Test helpers fail by panicking, like the tests that call them.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
+
 use std::time::Instant;
 
 use futures_util::future::join_all;
@@ -60,8 +63,14 @@ async fn rush(servers: &[&Server], motif: &str, start: &str) -> Outcome {
 }
 
 fn booked_in_database(url: &str, motif: &str) -> i64 {
-    let store = Store::open(&DatabaseUrl::parse(url).expect("url"), &PoolOptions::default()).expect("store");
-    store.count_booked(motif.parse::<MotifId>().expect("motif id")).expect("count")
+    let store = Store::open(
+        &DatabaseUrl::parse(url).expect("url"),
+        &PoolOptions::default(),
+    )
+    .expect("store");
+    store
+        .count_booked(motif.parse::<MotifId>().expect("motif id"))
+        .expect("count")
 }
 
 async fn exactly_capacity_is_sold(db: &TestDb, servers: &[&Server], label: &str) {
@@ -81,11 +90,23 @@ async fn exactly_capacity_is_sold(db: &TestDb, servers: &[&Server], label: &str)
         outcome.other.len(),
         elapsed.as_millis()
     );
-    assert!(outcome.other.is_empty(), "[{label}] unexpected answers: {:?}", outcome.other);
+    assert!(
+        outcome.other.is_empty(),
+        "[{label}] unexpected answers: {:?}",
+        outcome.other
+    );
     assert_eq!(outcome.created.len(), capacity, "[{label}]");
     assert_eq!(outcome.conflicts, REQUESTS - capacity, "[{label}]");
-    assert_eq!(booked_in_database(&db.url, &motif), capacity as i64, "[{label}] rows in the database");
-    let mut references: Vec<_> = outcome.created.iter().map(|c| c["reference"].as_str().unwrap_or("").to_owned()).collect();
+    assert_eq!(
+        booked_in_database(&db.url, &motif),
+        capacity as i64,
+        "[{label}] rows in the database"
+    );
+    let mut references: Vec<_> = outcome
+        .created
+        .iter()
+        .map(|c| c["reference"].as_str().unwrap_or("").to_owned())
+        .collect();
     references.sort();
     references.dedup();
     assert_eq!(references.len(), capacity, "[{label}] distinct references");
@@ -131,12 +152,23 @@ async fn a_cancelled_slot_is_booked_again_through_the_real_server() {
         let capacity = slot["remaining"].as_u64().expect("remaining") as usize;
         let mut tokens = vec![];
         for n in 0..capacity {
-            let mut res = client.post(server.url("/api/v1/reservations")).send_json(&booking(&motif, &start, n)).await.expect("POST");
+            let mut res = client
+                .post(server.url("/api/v1/reservations"))
+                .send_json(&booking(&motif, &start, n))
+                .await
+                .expect("POST");
             assert_eq!(res.status().as_u16(), 201);
             let body: Value = res.json().await.expect("json");
-            tokens.push((body["reference"].as_str().expect("ref").to_owned(), body["management_token"].as_str().expect("token").to_owned()));
+            tokens.push((
+                body["reference"].as_str().expect("ref").to_owned(),
+                body["management_token"].as_str().expect("token").to_owned(),
+            ));
         }
-        let res = client.post(server.url("/api/v1/reservations")).send_json(&booking(&motif, &start, 99)).await.expect("POST");
+        let res = client
+            .post(server.url("/api/v1/reservations"))
+            .send_json(&booking(&motif, &start, 99))
+            .await
+            .expect("POST");
         assert_eq!(res.status().as_u16(), 409, "{}: full", db.backend());
 
         let (reference, token) = &tokens[0];
@@ -148,9 +180,23 @@ async fn a_cancelled_slot_is_booked_again_through_the_real_server() {
             .expect("cancel");
         assert_eq!(res.status().as_u16(), 200);
         let (_, again) = bobigny_slot(&client, &server, "Première demande").await;
-        assert_eq!((again["start"].as_str(), again["remaining"].as_u64()), (Some(start.as_str()), Some(1)), "{}", db.backend());
-        let res = client.post(server.url("/api/v1/reservations")).send_json(&booking(&motif, &start, 100)).await.expect("POST");
-        assert_eq!(res.status().as_u16(), 201, "{}: booked again after the cancellation", db.backend());
+        assert_eq!(
+            (again["start"].as_str(), again["remaining"].as_u64()),
+            (Some(start.as_str()), Some(1)),
+            "{}",
+            db.backend()
+        );
+        let res = client
+            .post(server.url("/api/v1/reservations"))
+            .send_json(&booking(&motif, &start, 100))
+            .await
+            .expect("POST");
+        assert_eq!(
+            res.status().as_u16(),
+            201,
+            "{}: booked again after the cancellation",
+            db.backend()
+        );
         assert_eq!(booked_in_database(&db.url, &motif), capacity as i64);
     }
 }

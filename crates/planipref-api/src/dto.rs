@@ -35,7 +35,10 @@ impl Pagination {
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
         let mut errors = vec![];
         if page == 0 {
-            errors.push(planipref_domain::FieldError::new("page", "must be at least 1"));
+            errors.push(planipref_domain::FieldError::new(
+                "page",
+                "must be at least 1",
+            ));
         }
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             errors.push(planipref_domain::FieldError::new(
@@ -149,7 +152,9 @@ pub struct Motif {
     #[schema(example = "Renouvellement de titre de séjour")]
     pub label: String,
     /// What to know and bring.
-    #[schema(example = "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.")]
+    #[schema(
+        example = "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos."
+    )]
     pub description: String,
     /// Length of one appointment, in minutes.
     #[schema(example = 30)]

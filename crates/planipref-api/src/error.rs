@@ -163,10 +163,9 @@ impl ApiError {
                     .collect(),
             ),
             Self::NotFound(what) => (format!("no such {what}"), vec![]),
-            Self::MethodNotAllowed(allowed) => (
-                format!("this path accepts {}", allowed.join(", ")),
-                vec![],
-            ),
+            Self::MethodNotAllowed(allowed) => {
+                (format!("this path accepts {}", allowed.join(", ")), vec![])
+            }
             Self::SlotTaken => (
                 "every counter is booked for this time; choose another slot".to_owned(),
                 vec![],

@@ -71,7 +71,8 @@ fn motif() -> Motif {
             name: "Bureau du séjour des étrangers".into(),
         },
         label: "Renouvellement de titre de séjour".into(),
-        description: "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.".into(),
+        description: "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos."
+            .into(),
         duration_minutes: 30,
     }
 }
@@ -136,7 +137,8 @@ pub fn reservation() -> Reservation {
         motif: ReservationMotif {
             id: MOTIF_ID.into(),
             label: "Renouvellement de titre de séjour".into(),
-            description: "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.".into(),
+            description:
+                "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.".into(),
             duration_minutes: 30,
         },
         site: site(),

@@ -72,7 +72,9 @@ pub struct ReservationMotif {
     #[schema(example = "Renouvellement de titre de séjour")]
     pub label: String,
     /// What to know and bring.
-    #[schema(example = "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.")]
+    #[schema(
+        example = "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos."
+    )]
     pub description: String,
     /// Length, in minutes.
     #[schema(example = 30)]
@@ -280,7 +282,10 @@ fn validate(
         DateTime::parse_from_rfc3339(body.start.trim())
             .map(|t| t.with_timezone(&Utc))
             .map_err(|_| {
-                FieldError::new("start", "must be an instant with offset, as given by the slots endpoint")
+                FieldError::new(
+                    "start",
+                    "must be an instant with offset, as given by the slots endpoint",
+                )
             }),
     );
     let a = &body.applicant;
@@ -327,7 +332,8 @@ fn book(
         .map_err(|e| ApiError::from_store(e, "motif"))?;
     let tz = site_zone(&schedule.site)?;
     let local_day = start.with_timezone(&tz).date_naive();
-    let duration = u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
+    let duration =
+        u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
     let request = SlotRequest {
         motif_id,
         duration_minutes: duration,
@@ -363,7 +369,11 @@ fn book(
 
 /// The reservation named by `raw_reference` if `token` is its management
 /// token; otherwise "not found", whichever part was wrong.
-fn authorised(store: &Store, raw_reference: &str, token: &str) -> Result<ReservationDetail, ApiError> {
+fn authorised(
+    store: &Store,
+    raw_reference: &str,
+    token: &str,
+) -> Result<ReservationDetail, ApiError> {
     let not_found = ApiError::NotFound("reservation");
     let Some(reference) = Reference::parse(raw_reference) else {
         return Err(not_found);

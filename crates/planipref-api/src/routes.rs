@@ -34,7 +34,8 @@ impl RouteTable {
                     ("PUT", item.put.is_some()),
                 ]
                 .into_iter()
-                .filter_map(|(m, present)| present.then(|| m.to_owned()))
+                .filter(|(_, present)| *present)
+                .map(|(m, _)| m.to_owned())
                 .collect();
                 (ResourceDef::new(path.as_str()), methods)
             })

@@ -71,7 +71,12 @@ pub async fn list_sites(
         None => None,
         Some(raw) => Some(
             DepartementCode::parse(raw)
-                .ok_or_else(|| ApiError::invalid("prefecture", "must be a département code such as 93, 2A or 974"))?
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "prefecture",
+                        "must be a département code such as 93, 2A or 974",
+                    )
+                })?
                 .to_string(),
         ),
     };
@@ -106,10 +111,17 @@ pub async fn list_sites(
     )
 )]
 #[get("/sites/{site_id}")]
-pub async fn get_site(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_site(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_site_id(&path)?;
     let site = state
-        .blocking(move |store| store.get_site(&id).map_err(|e| ApiError::from_store(e, "site")))
+        .blocking(move |store| {
+            store
+                .get_site(&id)
+                .map_err(|e| ApiError::from_store(e, "site"))
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Site::from(site)))
 }
@@ -141,7 +153,11 @@ pub async fn list_site_motifs(
     let (page, per_page) = Pagination::resolve(q.page, q.per_page)?;
     let id = parse_site_id(&path)?;
     let rows = state
-        .blocking(move |store| store.list_site_motifs(&id).map_err(|e| ApiError::from_store(e, "site")))
+        .blocking(move |store| {
+            store
+                .list_site_motifs(&id)
+                .map_err(|e| ApiError::from_store(e, "site"))
+        })
         .await?;
     let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
     let skip = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
@@ -153,7 +169,11 @@ pub async fn list_site_motifs(
         .collect();
     Ok(HttpResponse::Ok().json(MotifPage {
         items,
-        page: PageInfo { page, per_page, total },
+        page: PageInfo {
+            page,
+            per_page,
+            total,
+        },
     }))
 }
 

@@ -112,21 +112,34 @@ pub async fn list_slots(
             // once the motif is read; load a window that covers them in any
             // zone, capped so that an oversized `to` loads nothing much
             // before the range check refuses it.
-            let window_from = from.unwrap_or_else(|| now.date_naive().pred_opt().unwrap_or(now.date_naive()));
+            let window_from =
+                from.unwrap_or_else(|| now.date_naive().pred_opt().unwrap_or(now.date_naive()));
             let cap = window_from
                 .checked_add_days(Days::new(MAX_RANGE_DAYS as u64 + 2))
                 .unwrap_or(window_from);
             let window_to = to
-                .unwrap_or_else(|| window_from.checked_add_days(Days::new(DEFAULT_RANGE_DAYS + 1)).unwrap_or(window_from))
+                .unwrap_or_else(|| {
+                    window_from
+                        .checked_add_days(Days::new(DEFAULT_RANGE_DAYS + 1))
+                        .unwrap_or(window_from)
+                })
                 .min(cap);
             let schedule = store
-                .motif_schedule(&motif_id.to_string(), day_start(window_from, -1), day_start(window_to, 2))
+                .motif_schedule(
+                    &motif_id.to_string(),
+                    day_start(window_from, -1),
+                    day_start(window_to, 2),
+                )
                 .map_err(|e| ApiError::from_store(e, "motif"))?;
             let tz = site_zone(&schedule.site)?;
             let from = from.unwrap_or_else(|| now.with_timezone(&tz).date_naive());
-            let to = to.unwrap_or_else(|| from.checked_add_days(Days::new(DEFAULT_RANGE_DAYS - 1)).unwrap_or(from));
+            let to = to.unwrap_or_else(|| {
+                from.checked_add_days(Days::new(DEFAULT_RANGE_DAYS - 1))
+                    .unwrap_or(from)
+            });
             check_range(from, to)?;
-            let duration = u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
+            let duration =
+                u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
             let slots = compute_slots(&SlotRequest {
                 motif_id,
                 duration_minutes: duration,
@@ -167,7 +180,10 @@ pub fn day_start(day: NaiveDate, offset_days: i64) -> DateTime<Utc> {
     } else {
         day.checked_sub_days(Days::new(offset_days.unsigned_abs()))
     };
-    shifted.unwrap_or(day).and_time(chrono::NaiveTime::MIN).and_utc()
+    shifted
+        .unwrap_or(day)
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
 }
 
 fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {

@@ -2,6 +2,9 @@
 //! when the code drifts from it or when it loses its descriptions and
 //! examples.
 
+// Test helpers fail by panicking, like the tests that call them.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
+
 use planipref_domain::applicant::{EMAIL_MAX_CHARS, NAME_MAX_CHARS};
 use serde_json::Value;
 
@@ -23,8 +26,10 @@ fn operations(spec: &Value) -> Vec<(String, String, Value)> {
 
 #[test]
 fn the_committed_document_matches_the_code() {
-    let committed: Value = serde_json::from_str(&std::fs::read_to_string(COMMITTED).expect("openapi/planipref.json exists"))
-        .expect("committed document is JSON");
+    let committed: Value = serde_json::from_str(
+        &std::fs::read_to_string(COMMITTED).expect("openapi/planipref.json exists"),
+    )
+    .expect("committed document is JSON");
     assert!(
         committed == generated(),
         "openapi/planipref.json differs from the code: run `make openapi` and commit the result"
@@ -38,11 +43,23 @@ fn every_operation_is_described_with_examples_and_its_errors() {
     assert!(ops.len() >= 9, "{} operations", ops.len());
     for (method, path, op) in &ops {
         let name = format!("{method} {path}");
-        assert!(path.starts_with("/api/v1/"), "{name} is outside the base path");
-        assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{name} has no summary");
-        assert!(op["description"].as_str().is_some_and(|s| s.len() > 30), "{name} has no description");
+        assert!(
+            path.starts_with("/api/v1/"),
+            "{name} is outside the base path"
+        );
+        assert!(
+            op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+            "{name} has no summary"
+        );
+        assert!(
+            op["description"].as_str().is_some_and(|s| s.len() > 30),
+            "{name} has no description"
+        );
         assert!(op["operationId"].is_string(), "{name} has no operationId");
-        assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{name} has no tag");
+        assert!(
+            op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+            "{name} has no tag"
+        );
         let responses = op["responses"].as_object().expect("responses");
         let success: Vec<_> = responses.keys().filter(|c| c.starts_with('2')).collect();
         assert!(!success.is_empty(), "{name} documents no success");
@@ -53,14 +70,25 @@ fn every_operation_is_described_with_examples_and_its_errors() {
         for (code, response) in responses {
             if code.starts_with('4') || code.starts_with('5') {
                 let content = &response["content"]["application/problem+json"]["schema"]["$ref"];
-                assert_eq!(content, "#/components/schemas/Problem", "{name} {code} is not problem+json");
+                assert_eq!(
+                    content, "#/components/schemas/Problem",
+                    "{name} {code} is not problem+json"
+                );
             }
         }
         if path != "/api/v1/health" {
-            assert!(responses.keys().any(|c| c.starts_with('4') || c.starts_with('5')), "{name} documents no error");
+            assert!(
+                responses
+                    .keys()
+                    .any(|c| c.starts_with('4') || c.starts_with('5')),
+                "{name} documents no error"
+            );
         }
         if method == "POST" && path == "/api/v1/reservations" {
-            assert!(op["requestBody"]["content"]["application/json"]["example"].is_object(), "{name} has no request example");
+            assert!(
+                op["requestBody"]["content"]["application/json"]["example"].is_object(),
+                "{name} has no request example"
+            );
         }
     }
 }
@@ -81,15 +109,30 @@ fn schema_bounds_agree_with_the_domain_rules() {
         .find(|(m, p, _)| m == "GET" && p == "/api/v1/sites")
         .expect("list sites")
         .2;
-    let per_page = pagination["parameters"].as_array().expect("params").iter().find(|p| p["name"] == "per_page").expect("per_page").clone();
-    assert_eq!(per_page["schema"]["maximum"], planipref_api::dto::MAX_PER_PAGE);
+    let per_page = pagination["parameters"]
+        .as_array()
+        .expect("params")
+        .iter()
+        .find(|p| p["name"] == "per_page")
+        .expect("per_page")
+        .clone();
+    assert_eq!(
+        per_page["schema"]["maximum"],
+        planipref_api::dto::MAX_PER_PAGE
+    );
 }
 
 #[test]
 fn protected_data_is_documented_as_such() {
     let spec = generated();
     let read = &spec["paths"]["/api/v1/reservations/{reference}"]["get"];
-    let header = read["parameters"].as_array().expect("params").iter().find(|p| p["in"] == "header").expect("token header").clone();
+    let header = read["parameters"]
+        .as_array()
+        .expect("params")
+        .iter()
+        .find(|p| p["in"] == "header")
+        .expect("token header")
+        .clone();
     assert_eq!(header["name"], "X-Management-Token");
     assert_eq!(header["required"], true);
 }

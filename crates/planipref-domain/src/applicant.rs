@@ -154,7 +154,9 @@ fn parse_email(raw: &str) -> Result<String, FieldError> {
                 && !l.ends_with('-')
                 && l.chars().all(|c| c.is_alphanumeric() || c == '-')
         })
-        && labels.last().is_some_and(|tld| tld.chars().all(char::is_alphabetic) && tld.len() >= 2);
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().all(char::is_alphabetic) && tld.len() >= 2);
     if !local_ok || !domain_ok {
         return Err(invalid());
     }
@@ -200,7 +202,10 @@ fn parse_phone(raw: &str) -> Result<String, FieldError> {
         )
     };
     let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if let Some(rest) = compact.strip_prefix('+').or_else(|| compact.strip_prefix("00")) {
+    if let Some(rest) = compact
+        .strip_prefix('+')
+        .or_else(|| compact.strip_prefix("00"))
+    {
         if all_digits(rest) && (8..=15).contains(&rest.len()) && !rest.starts_with('0') {
             return Ok(format!("+{rest}"));
         }
@@ -268,10 +273,20 @@ mod tests {
     #[test]
     fn birth_dates_must_be_real_past_dates() {
         for bad in ["1990-02-30", "12/04/1990", "", "1899-12-31", "2026-11-29"] {
-            let i = ApplicantInput { birth_date: bad, ..input() };
-            assert_eq!(fields(Applicant::parse(i, today())), vec!["birth_date"], "{bad}");
+            let i = ApplicantInput {
+                birth_date: bad,
+                ..input()
+            };
+            assert_eq!(
+                fields(Applicant::parse(i, today())),
+                vec!["birth_date"],
+                "{bad}"
+            );
         }
-        let born_today = ApplicantInput { birth_date: "2026-11-28", ..input() };
+        let born_today = ApplicantInput {
+            birth_date: "2026-11-28",
+            ..input()
+        };
         assert!(Applicant::parse(born_today, today()).is_ok());
     }
 
@@ -280,20 +295,47 @@ mod tests {
         for ok in ["a@b.fr", "prénom.nom@exemple.fr", "x+tag@sub.domain.org"] {
             assert!(parse_email(ok).is_ok(), "{ok}");
         }
-        for bad in ["a@b", "@b.fr", "a@.fr", "a b@c.fr", "a@b..fr", "a@@b.fr", "a.@b.fr", "a@b.f1"] {
+        for bad in [
+            "a@b", "@b.fr", "a@.fr", "a b@c.fr", "a@b..fr", "a@@b.fr", "a.@b.fr", "a@b.f1",
+        ] {
             assert!(parse_email(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn phones_are_normalised_to_e164_including_overseas() {
-        assert_eq!(parse_phone("+33 6 12 34 56 78").ok(), Some("+33612345678".into()));
-        assert_eq!(parse_phone("0033612345678").ok(), Some("+33612345678".into()));
-        assert_eq!(parse_phone("01.48.95.60.00").ok(), Some("+33148956000".into()));
-        assert_eq!(parse_phone("0692 12 34 56").ok(), Some("+262692123456".into()));
-        assert_eq!(parse_phone("0594 29 75 00").ok(), Some("+594594297500".into()));
-        assert_eq!(parse_phone("+212 6 61 23 45 67").ok(), Some("+212661234567".into()));
-        for bad in ["", "+0612", "612345678", "06123456789", "+33 6 12 AB 56 78", "+1234567"] {
+        assert_eq!(
+            parse_phone("+33 6 12 34 56 78").ok(),
+            Some("+33612345678".into())
+        );
+        assert_eq!(
+            parse_phone("0033612345678").ok(),
+            Some("+33612345678".into())
+        );
+        assert_eq!(
+            parse_phone("01.48.95.60.00").ok(),
+            Some("+33148956000".into())
+        );
+        assert_eq!(
+            parse_phone("0692 12 34 56").ok(),
+            Some("+262692123456".into())
+        );
+        assert_eq!(
+            parse_phone("0594 29 75 00").ok(),
+            Some("+594594297500".into())
+        );
+        assert_eq!(
+            parse_phone("+212 6 61 23 45 67").ok(),
+            Some("+212661234567".into())
+        );
+        for bad in [
+            "",
+            "+0612",
+            "612345678",
+            "06123456789",
+            "+33 6 12 AB 56 78",
+            "+1234567",
+        ] {
             assert!(parse_phone(bad).is_err(), "{bad}");
         }
     }
@@ -301,9 +343,19 @@ mod tests {
     #[test]
     fn names_have_bounds_and_an_alphabet() {
         let long = "A".repeat(NAME_MAX_CHARS + 1);
-        let i = ApplicantInput { last_name: &long, ..input() };
+        let i = ApplicantInput {
+            last_name: &long,
+            ..input()
+        };
         assert_eq!(fields(Applicant::parse(i, today())), vec!["last_name"]);
-        for ok in ["Nguyễn", "O’Connor", "Jean-Pierre", "Müller", "Лебедев", "محمد"] {
+        for ok in [
+            "Nguyễn",
+            "O’Connor",
+            "Jean-Pierre",
+            "Müller",
+            "Лебедев",
+            "محمد",
+        ] {
             assert!(parse_name("last_name", ok).is_ok(), "{ok}");
         }
         for bad in ["<script>", "Bob1", "--", "a;b"] {

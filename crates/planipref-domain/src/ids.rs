@@ -102,10 +102,14 @@ mod tests {
 
     #[test]
     fn departement_codes_follow_insee() {
-        for ok in ["01", "13", "2A", "2b", "93", "95", "971", "974", "976", "975", "978"] {
+        for ok in [
+            "01", "13", "2A", "2b", "93", "95", "971", "974", "976", "975", "978",
+        ] {
             assert!(DepartementCode::parse(ok).is_some(), "{ok}");
         }
-        for bad in ["00", "20", "96", "2C", "979", "970", "9", "1", "", "abc", "0930"] {
+        for bad in [
+            "00", "20", "96", "2C", "979", "970", "9", "1", "", "abc", "0930",
+        ] {
             assert!(DepartementCode::parse(bad).is_none(), "{bad}");
         }
         assert_eq!(DepartementCode::parse("2a").map(|c| c.0), Some("2A".into()));

@@ -30,7 +30,7 @@ pub fn units(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<DateTime<Utc>> {
 /// Whether an instant lies on a unit boundary (whole minutes, minute a
 /// multiple of [`UNIT_MINUTES`]).
 pub fn is_on_unit_boundary(t: DateTime<Utc>) -> bool {
-    t.second() == 0 && t.nanosecond() == 0 && t.minute() % UNIT_MINUTES == 0
+    t.second() == 0 && t.nanosecond() == 0 && t.minute().is_multiple_of(UNIT_MINUTES)
 }
 
 #[cfg(test)]

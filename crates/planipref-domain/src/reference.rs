@@ -156,7 +156,14 @@ mod tests {
         let r = Reference::parse("k7qx m3pa").expect("parses");
         assert_eq!(r.as_str(), "K7QX-M3PA");
         assert_eq!(Reference::parse("K7QXM3PA"), Some(r));
-        for bad in ["", "K7QX-M3P", "K7QX-M3PAA", "K7QX-M3P0", "K7QX-M3PÉ", "../../etc"] {
+        for bad in [
+            "",
+            "K7QX-M3P",
+            "K7QX-M3PAA",
+            "K7QX-M3P0",
+            "K7QX-M3PÉ",
+            "../../etc",
+        ] {
             assert_eq!(Reference::parse(bad), None, "{bad}");
         }
     }

@@ -49,12 +49,10 @@ pub fn check_duration(field: &str, minutes: u32) -> Result<u32, FieldError> {
     if !(MIN_DURATION_MINUTES..=MAX_DURATION_MINUTES).contains(&minutes) {
         return Err(FieldError::new(
             field,
-            format!(
-                "must be between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes"
-            ),
+            format!("must be between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes"),
         ));
     }
-    if minutes % UNIT_MINUTES != 0 {
+    if !minutes.is_multiple_of(UNIT_MINUTES) {
         return Err(FieldError::new(
             field,
             format!("must be a multiple of {UNIT_MINUTES} minutes"),
@@ -81,7 +79,10 @@ impl Weekdays {
 
     /// The mask as stored; `None` when it has bits beyond Sunday or is empty.
     pub fn from_bits(bits: i32) -> Option<Self> {
-        (1..=0b0111_1111).contains(&bits).then(|| Self(bits as u8))
+        u8::try_from(bits)
+            .ok()
+            .filter(|b| (1..=0b0111_1111).contains(b))
+            .map(Self)
     }
 
     /// The mask as stored.
@@ -147,7 +148,7 @@ impl Plage {
             errors.push(FieldError::new("end", "must be after start"));
         }
         for (field, t) in [("start", self.start), ("end", self.end)] {
-            if t.second() != 0 || t.nanosecond() != 0 || t.minute() % UNIT_MINUTES != 0 {
+            if t.second() != 0 || t.nanosecond() != 0 || !t.minute().is_multiple_of(UNIT_MINUTES) {
                 errors.push(FieldError::new(
                     field,
                     format!("must be on a {UNIT_MINUTES}-minute boundary"),
@@ -215,7 +216,10 @@ mod tests {
         assert!(p.applies_on(d(2026, 12, 3))); // Thursday
         assert!(!p.applies_on(d(2026, 12, 2))); // Wednesday
         assert!(!p.applies_on(d(2027, 1, 4))); // Monday, after validity
-        let open_ended = Plage { valid_until: None, ..p };
+        let open_ended = Plage {
+            valid_until: None,
+            ..p
+        };
         assert!(open_ended.applies_on(d(2030, 1, 7)));
     }
 
@@ -234,7 +238,11 @@ mod tests {
 
     #[test]
     fn site_kinds_have_stable_codes() {
-        for k in [SiteKind::Prefecture, SiteKind::SousPrefecture, SiteKind::Antenne] {
+        for k in [
+            SiteKind::Prefecture,
+            SiteKind::SousPrefecture,
+            SiteKind::Antenne,
+        ] {
             assert_eq!(SiteKind::from_code(k.code()), Some(k));
         }
         assert_eq!(SiteKind::from_code("mairie"), None);

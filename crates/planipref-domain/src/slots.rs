@@ -18,6 +18,9 @@ use crate::ids::{GuichetId, MotifId};
 use crate::referentiel::Plage;
 use crate::time::unique_instant;
 
+/// A `[start, end)` interval of instants.
+type Interval = (DateTime<Utc>, DateTime<Utc>);
+
 /// The longest date range one slot search may cover, in days (inclusive).
 pub const MAX_RANGE_DAYS: i64 = 62;
 
@@ -116,7 +119,9 @@ pub fn compute_slots(req: &SlotRequest<'_>) -> Vec<Slot> {
                 local_start = local_end;
                 // A slot whose local start or end does not name exactly one
                 // instant, or that spans a clock change, is not offered.
-                let Some((start, end)) = instants else { continue };
+                let Some((start, end)) = instants else {
+                    continue;
+                };
                 if end - start != duration || start < req.now {
                     continue;
                 }
@@ -164,7 +169,7 @@ pub fn free_guichets_at(
     }
 }
 
-fn busy_by_guichet(req: &SlotRequest<'_>) -> HashMap<GuichetId, Vec<(DateTime<Utc>, DateTime<Utc>)>> {
+fn busy_by_guichet(req: &SlotRequest<'_>) -> HashMap<GuichetId, Vec<Interval>> {
     let mut map: HashMap<GuichetId, Vec<_>> = HashMap::new();
     for b in req.busy {
         map.entry(b.guichet_id).or_default().push((b.start, b.end));
@@ -176,7 +181,7 @@ fn busy_by_guichet(req: &SlotRequest<'_>) -> HashMap<GuichetId, Vec<(DateTime<Ut
 }
 
 /// Whether `[start, end)` overlaps any interval of `busy` (sorted by start).
-fn overlaps_any(busy: &[(DateTime<Utc>, DateTime<Utc>)], start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+fn overlaps_any(busy: &[Interval], start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
     // Intervals starting before `end` are candidates; any of them that ends
     // after `start` overlaps. Checking them all keeps this correct even if
     // the loaded intervals overlap each other.
@@ -266,7 +271,11 @@ mod tests {
                 "2026-12-01T10:15:00+00:00",
             ]
         );
-        assert!(slots.iter().all(|s| s.end - s.start == Duration::minutes(45)));
+        assert!(
+            slots
+                .iter()
+                .all(|s| s.end - s.start == Duration::minutes(45))
+        );
     }
 
     #[test]
@@ -301,7 +310,13 @@ mod tests {
         // 2026-12-01 and 12-08 are Tuesdays; 12-15 is past validity.
         let slots = compute_slots(&f.request(60, d(2026, 11, 30), d(2026, 12, 20)));
         let days: Vec<_> = slots.iter().map(|s| s.start.date_naive()).collect();
-        assert_eq!(days, vec![d(2026, 12, 1); 3].into_iter().chain(vec![d(2026, 12, 8); 3]).collect::<Vec<_>>());
+        assert_eq!(
+            days,
+            vec![d(2026, 12, 1); 3]
+                .into_iter()
+                .chain(vec![d(2026, 12, 8); 3])
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -310,7 +325,10 @@ mod tests {
         f.plages[0].motifs = vec![MotifId::new_random()];
         assert!(compute_slots(&f.request(30, d(2026, 12, 1), d(2026, 12, 1))).is_empty());
         f.plages[0].motifs.push(f.motif);
-        assert_eq!(compute_slots(&f.request(30, d(2026, 12, 1), d(2026, 12, 1))).len(), 6);
+        assert_eq!(
+            compute_slots(&f.request(30, d(2026, 12, 1), d(2026, 12, 1))).len(),
+            6
+        );
     }
 
     #[test]
@@ -319,7 +337,10 @@ mod tests {
         let mut req = f.request(60, d(2026, 12, 1), d(2026, 12, 1));
         req.now = at("2026-12-01T08:30:00Z"); // 09:30 local
         let starts: Vec<_> = compute_slots(&req).iter().map(|s| s.start).collect();
-        assert_eq!(starts, vec![at("2026-12-01T09:00:00Z"), at("2026-12-01T10:00:00Z")]);
+        assert_eq!(
+            starts,
+            vec![at("2026-12-01T09:00:00Z"), at("2026-12-01T10:00:00Z")]
+        );
     }
 
     #[test]
@@ -374,8 +395,14 @@ mod tests {
             end: at("2026-12-01T08:30:00Z"),
         });
         let req = f.request(30, d(2026, 12, 1), d(2026, 12, 1));
-        assert_eq!(free_guichets_at(&req, at("2026-12-01T08:00:00Z")), Err(DomainError::SlotFull));
-        assert_eq!(free_guichets_at(&req, at("2026-12-01T08:30:00Z")), Ok(vec![f.guichets[0]]));
+        assert_eq!(
+            free_guichets_at(&req, at("2026-12-01T08:00:00Z")),
+            Err(DomainError::SlotFull)
+        );
+        assert_eq!(
+            free_guichets_at(&req, at("2026-12-01T08:30:00Z")),
+            Ok(vec![f.guichets[0]])
+        );
     }
 
     #[test]

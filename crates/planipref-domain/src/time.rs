@@ -76,7 +76,10 @@ mod tests {
     #[test]
     fn instants_are_kept_to_the_microsecond() {
         let t: DateTime<Utc> = "2026-12-01T08:00:00.123456789Z".parse().expect("instant");
-        assert_eq!(to_micros(t).to_rfc3339(), "2026-12-01T08:00:00.123456+00:00");
+        assert_eq!(
+            to_micros(t).to_rfc3339(),
+            "2026-12-01T08:00:00.123456+00:00"
+        );
     }
 
     #[test]

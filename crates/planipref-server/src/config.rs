@@ -54,9 +54,12 @@ impl Config {
             database_url,
             bind: get("PLANIPREF_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             pool: PoolOptions {
-                max_size: number(&get, "PLANIPREF_DB_POOL_SIZE", 1, 256)?.unwrap_or(defaults.max_size),
+                max_size: number(&get, "PLANIPREF_DB_POOL_SIZE", 1, 256)?
+                    .unwrap_or(defaults.max_size),
                 connection_timeout: number(&get, "PLANIPREF_DB_TIMEOUT_SECONDS", 1, 300)?
-                    .map_or(defaults.connection_timeout, |s| Duration::from_secs(u64::from(s))),
+                    .map_or(defaults.connection_timeout, |s| {
+                        Duration::from_secs(u64::from(s))
+                    }),
             },
             auto_migrate: boolean(&get, "PLANIPREF_AUTO_MIGRATE")?.unwrap_or(true),
             workers: number(&get, "PLANIPREF_WORKERS", 1, 1024)?.map(|n| n as usize),
@@ -70,7 +73,9 @@ fn number(
     min: u32,
     max: u32,
 ) -> Result<Option<u32>, ConfigError> {
-    let Some(raw) = get(name) else { return Ok(None) };
+    let Some(raw) = get(name) else {
+        return Ok(None);
+    };
     match raw.trim().parse::<u32>() {
         Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
         _ => Err(ConfigError {
@@ -80,8 +85,13 @@ fn number(
     }
 }
 
-fn boolean(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<Option<bool>, ConfigError> {
-    let Some(raw) = get(name) else { return Ok(None) };
+fn boolean(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<bool>, ConfigError> {
+    let Some(raw) = get(name) else {
+        return Ok(None);
+    };
     match raw.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(Some(true)),
         "false" | "0" | "no" | "off" => Ok(Some(false)),
@@ -98,14 +108,20 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
     #[test]
     fn defaults_are_sqlite_on_localhost() {
         let c = config(&[]).expect("defaults");
-        assert_eq!(c.database_url, DatabaseUrl::Sqlite("./data/planipref.db".into()));
+        assert_eq!(
+            c.database_url,
+            DatabaseUrl::Sqlite("./data/planipref.db".into())
+        );
         assert_eq!(c.bind, "127.0.0.1:8080");
         assert!(c.auto_migrate);
         assert_eq!(c.pool.max_size, 8);
@@ -113,7 +129,11 @@ mod tests {
 
     #[test]
     fn planipref_database_url_wins_over_database_url() {
-        let c = config(&[("DATABASE_URL", "postgres://a@h/x"), ("PLANIPREF_DATABASE_URL", "sqlite://y.db")]).expect("ok");
+        let c = config(&[
+            ("DATABASE_URL", "postgres://a@h/x"),
+            ("PLANIPREF_DATABASE_URL", "sqlite://y.db"),
+        ])
+        .expect("ok");
         assert_eq!(c.database_url, DatabaseUrl::Sqlite("y.db".into()));
         let c = config(&[("DATABASE_URL", "postgres://a@h/x")]).expect("ok");
         assert_eq!(c.database_url.backend(), "postgresql");
@@ -130,7 +150,11 @@ mod tests {
             let e = config(&[(k, v)]).expect_err("refused");
             assert!(e.to_string().starts_with(k), "{e}");
         }
-        let c = config(&[("PLANIPREF_AUTO_MIGRATE", "false"), ("PLANIPREF_DB_TIMEOUT_SECONDS", "2")]).expect("ok");
+        let c = config(&[
+            ("PLANIPREF_AUTO_MIGRATE", "false"),
+            ("PLANIPREF_DB_TIMEOUT_SECONDS", "2"),
+        ])
+        .expect("ok");
         assert!(!c.auto_migrate);
         assert_eq!(c.pool.connection_timeout, Duration::from_secs(2));
     }

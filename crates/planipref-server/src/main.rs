@@ -71,7 +71,11 @@ fn run(command: Command) -> Result<(), String> {
             }
             migrate(&store)?;
             let report = store.seed_demo().map_err(|e| format!("seed failed: {e}"))?;
-            log::info!("demo préfectures created: {:?}; already present: {:?}", report.created, report.skipped);
+            log::info!(
+                "demo préfectures created: {:?}; already present: {:?}",
+                report.created,
+                report.skipped
+            );
             Ok(())
         }
         Command::Openapi { .. } => Ok(()),
@@ -79,7 +83,9 @@ fn run(command: Command) -> Result<(), String> {
 }
 
 fn migrate(store: &Store) -> Result<(), String> {
-    let applied = store.migrate().map_err(|e| format!("migrations on {} failed: {e}", store.describe()))?;
+    let applied = store
+        .migrate()
+        .map_err(|e| format!("migrations on {} failed: {e}", store.describe()))?;
     if applied.is_empty() {
         log::info!("database {} is up to date", store.describe());
     } else {
@@ -105,10 +111,15 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
             // On stdout, for people and for tests that bind port 0.
             #[allow(clippy::print_stdout)]
             {
-                println!("Planipref listening on http://{addr} — Swagger UI: http://{addr}/swagger-ui/");
+                println!(
+                    "Planipref listening on http://{addr} — Swagger UI: http://{addr}/swagger-ui/"
+                );
             }
         }
-        server.run().await.map_err(|e| format!("server failed: {e}"))
+        server
+            .run()
+            .await
+            .map_err(|e| format!("server failed: {e}"))
     })
 }
 
@@ -117,7 +128,8 @@ fn write_openapi(output: Option<PathBuf>) -> Result<(), String> {
         .to_pretty_json()
         .map_err(|e| format!("cannot render the OpenAPI document: {e}"))?;
     match output {
-        Some(path) => std::fs::write(&path, format!("{json}\n")).map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Some(path) => std::fs::write(&path, format!("{json}\n"))
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
             #[allow(clippy::print_stdout)]
             {

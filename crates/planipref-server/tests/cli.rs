@@ -1,10 +1,16 @@
 //! The `planipref` command line: help, errors, migrate and seed.
 
+// Test helpers fail by panicking, like the tests that call them.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
+
 use std::process::{Command, Output};
 
 fn planipref(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_planipref"));
-    cmd.args(args).env_remove("PLANIPREF_DATABASE_URL").env_remove("DATABASE_URL").env("RUST_LOG", "info");
+    cmd.args(args)
+        .env_remove("PLANIPREF_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "info");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -40,21 +46,46 @@ fn migrate_and_seed_create_the_database_and_are_idempotent() {
     assert!(db.exists(), "the file and its directories are created");
     assert!(text(&first.stderr).contains("applied migrations"));
     let second = planipref(&["migrate"], &env);
-    assert!(text(&second.stderr).contains("up to date"), "{}", text(&second.stderr));
+    assert!(
+        text(&second.stderr).contains("up to date"),
+        "{}",
+        text(&second.stderr)
+    );
     let seed = planipref(&["seed", "--demo"], &env);
-    assert!(text(&seed.stderr).contains("created: [\"93\", \"974\"]"), "{}", text(&seed.stderr));
+    assert!(
+        text(&seed.stderr).contains("created: [\"93\", \"974\"]"),
+        "{}",
+        text(&seed.stderr)
+    );
     let again = planipref(&["seed", "--demo"], &env);
     assert!(again.status.success());
-    assert!(text(&again.stderr).contains("created: []"), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("created: []"),
+        "{}",
+        text(&again.stderr)
+    );
 }
 
 #[test]
 fn bad_configuration_is_refused_with_the_variable_named() {
     let out = planipref(&["migrate"], &[("PLANIPREF_DB_POOL_SIZE", "lots")]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("PLANIPREF_DB_POOL_SIZE"), "{}", text(&out.stderr));
-    let out = planipref(&["seed"], &[("PLANIPREF_DATABASE_URL", "sqlite:///nonexistent-dir-for-test/x.db")]);
-    assert!(!out.status.success(), "seed without --demo says what to seed");
+    assert!(
+        text(&out.stderr).contains("PLANIPREF_DB_POOL_SIZE"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = planipref(
+        &["seed"],
+        &[(
+            "PLANIPREF_DATABASE_URL",
+            "sqlite:///nonexistent-dir-for-test/x.db",
+        )],
+    );
+    assert!(
+        !out.status.success(),
+        "seed without --demo says what to seed"
+    );
 }
 
 #[test]
@@ -63,13 +94,24 @@ fn an_unreachable_postgres_is_reported_not_turned_into_a_file() {
     let out = Command::new(env!("CARGO_BIN_EXE_planipref"))
         .arg("migrate")
         .current_dir(dir.path())
-        .env("PLANIPREF_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env(
+            "PLANIPREF_DATABASE_URL",
+            "postgres://nobody@127.0.0.1:1/none",
+        )
         .env("PLANIPREF_DB_TIMEOUT_SECONDS", "1")
         .output()
         .expect("runs");
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("127.0.0.1:1") || text(&out.stderr).contains("onnect"), "{}", text(&out.stderr));
-    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "no stray SQLite file");
+    assert!(
+        text(&out.stderr).contains("127.0.0.1:1") || text(&out.stderr).contains("onnect"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        0,
+        "no stray SQLite file"
+    );
 }
 
 #[test]

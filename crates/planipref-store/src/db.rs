@@ -217,7 +217,9 @@ where
     E: From<diesel::result::Error>,
 {
     match conn {
-        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
         AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
     match f(conn) {
@@ -245,7 +247,9 @@ mod tests {
     #[test]
     fn urls_choose_the_backend_by_scheme_only() {
         assert_eq!(
-            DatabaseUrl::parse("postgres://u@127.0.0.1/db").map(|u| u.backend()).ok(),
+            DatabaseUrl::parse("postgres://u@127.0.0.1/db")
+                .map(|u| u.backend())
+                .ok(),
             Some("postgresql")
         );
         assert_eq!(

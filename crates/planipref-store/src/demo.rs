@@ -92,10 +92,30 @@ const DEMO: &[DemoPrefecture] = &[
                 service: "Bureau du séjour des étrangers",
                 motifs: &[PREMIERE, RENOUVELLEMENT, REMISE],
                 guichets: &[
-                    DemoGuichet { name: "Guichet 1", motifs: &[0, 1, 2], days: WEEK, ranges: MORNING_AND_AFTERNOON },
-                    DemoGuichet { name: "Guichet 2", motifs: &[0, 1, 2], days: WEEK, ranges: MORNING_AND_AFTERNOON },
-                    DemoGuichet { name: "Guichet 3", motifs: &[0, 1], days: WEEK, ranges: &[(9, 0, 12, 0)] },
-                    DemoGuichet { name: "Guichet 4 — remises", motifs: &[2], days: &[Mon, Tue, Thu], ranges: MORNING_AND_AFTERNOON },
+                    DemoGuichet {
+                        name: "Guichet 1",
+                        motifs: &[0, 1, 2],
+                        days: WEEK,
+                        ranges: MORNING_AND_AFTERNOON,
+                    },
+                    DemoGuichet {
+                        name: "Guichet 2",
+                        motifs: &[0, 1, 2],
+                        days: WEEK,
+                        ranges: MORNING_AND_AFTERNOON,
+                    },
+                    DemoGuichet {
+                        name: "Guichet 3",
+                        motifs: &[0, 1],
+                        days: WEEK,
+                        ranges: &[(9, 0, 12, 0)],
+                    },
+                    DemoGuichet {
+                        name: "Guichet 4 — remises",
+                        motifs: &[2],
+                        days: &[Mon, Tue, Thu],
+                        ranges: MORNING_AND_AFTERNOON,
+                    },
                 ],
             },
             DemoSite {
@@ -108,8 +128,18 @@ const DEMO: &[DemoPrefecture] = &[
                 service: "Accueil des étrangers",
                 motifs: &[RENOUVELLEMENT, REMISE],
                 guichets: &[
-                    DemoGuichet { name: "Guichet A", motifs: &[0, 1], days: &[Tue, Thu], ranges: &[(9, 0, 12, 0)] },
-                    DemoGuichet { name: "Guichet B", motifs: &[1], days: &[Tue, Thu], ranges: &[(9, 0, 12, 0), (14, 0, 16, 0)] },
+                    DemoGuichet {
+                        name: "Guichet A",
+                        motifs: &[0, 1],
+                        days: &[Tue, Thu],
+                        ranges: &[(9, 0, 12, 0)],
+                    },
+                    DemoGuichet {
+                        name: "Guichet B",
+                        motifs: &[1],
+                        days: &[Tue, Thu],
+                        ranges: &[(9, 0, 12, 0), (14, 0, 16, 0)],
+                    },
                 ],
             },
             DemoSite {
@@ -122,8 +152,18 @@ const DEMO: &[DemoPrefecture] = &[
                 service: "Accueil des étrangers",
                 motifs: &[RENOUVELLEMENT, REMISE],
                 guichets: &[
-                    DemoGuichet { name: "Guichet A", motifs: &[0, 1], days: &[Mon, Wed, Fri], ranges: MORNING_AND_AFTERNOON },
-                    DemoGuichet { name: "Guichet B", motifs: &[0, 1], days: &[Mon, Wed, Fri], ranges: &[(9, 0, 12, 0)] },
+                    DemoGuichet {
+                        name: "Guichet A",
+                        motifs: &[0, 1],
+                        days: &[Mon, Wed, Fri],
+                        ranges: MORNING_AND_AFTERNOON,
+                    },
+                    DemoGuichet {
+                        name: "Guichet B",
+                        motifs: &[0, 1],
+                        days: &[Mon, Wed, Fri],
+                        ranges: &[(9, 0, 12, 0)],
+                    },
                 ],
             },
         ],
@@ -144,8 +184,18 @@ const DEMO: &[DemoPrefecture] = &[
                 service: "Service de l'immigration et de l'intégration",
                 motifs: &[PREMIERE, RENOUVELLEMENT, REMISE],
                 guichets: &[
-                    DemoGuichet { name: "Guichet 1", motifs: &[0, 1, 2], days: WEEK, ranges: &[(8, 0, 12, 0), (13, 0, 15, 30)] },
-                    DemoGuichet { name: "Guichet 2", motifs: &[1, 2], days: WEEK, ranges: &[(8, 0, 12, 0)] },
+                    DemoGuichet {
+                        name: "Guichet 1",
+                        motifs: &[0, 1, 2],
+                        days: WEEK,
+                        ranges: &[(8, 0, 12, 0), (13, 0, 15, 30)],
+                    },
+                    DemoGuichet {
+                        name: "Guichet 2",
+                        motifs: &[1, 2],
+                        days: WEEK,
+                        ranges: &[(8, 0, 12, 0)],
+                    },
                 ],
             },
             DemoSite {
@@ -157,7 +207,12 @@ const DEMO: &[DemoPrefecture] = &[
                 commune_insee: "97416",
                 service: "Accueil des étrangers",
                 motifs: &[REMISE],
-                guichets: &[DemoGuichet { name: "Guichet 1", motifs: &[0], days: &[Mon, Wed], ranges: &[(8, 0, 12, 0)] }],
+                guichets: &[DemoGuichet {
+                    name: "Guichet 1",
+                    motifs: &[0],
+                    days: &[Mon, Wed],
+                    ranges: &[(8, 0, 12, 0)],
+                }],
             },
         ],
     },
@@ -174,7 +229,11 @@ impl Store {
         self.with_conn(|conn| {
             for p in DEMO {
                 let created = write_transaction(conn, |c| seed_prefecture(c, p))?;
-                let list = if created { &mut report.created } else { &mut report.skipped };
+                let list = if created {
+                    &mut report.created
+                } else {
+                    &mut report.skipped
+                };
                 list.push(p.code.to_owned());
             }
             Ok(())
@@ -188,7 +247,8 @@ fn new_id() -> String {
 }
 
 fn time(h: u32, m: u32) -> Result<NaiveTime, StoreError> {
-    NaiveTime::from_hms_opt(h, m, 0).ok_or_else(|| StoreError::Corrupt(format!("demo time {h}:{m}")))
+    NaiveTime::from_hms_opt(h, m, 0)
+        .ok_or_else(|| StoreError::Corrupt(format!("demo time {h}:{m}")))
 }
 
 fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, StoreError> {
@@ -267,7 +327,10 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
                     .get(*m)
                     .ok_or_else(|| StoreError::Corrupt(format!("demo motif index {m}")))?;
                 diesel::insert_into(guichet_motifs::table)
-                    .values((guichet_motifs::guichet_id.eq(&guichet_id), guichet_motifs::motif_id.eq(motif_id)))
+                    .values((
+                        guichet_motifs::guichet_id.eq(&guichet_id),
+                        guichet_motifs::motif_id.eq(motif_id),
+                    ))
                     .execute(c)?;
             }
             for (h1, m1, h2, m2) in g.ranges {

@@ -54,7 +54,9 @@ impl From<DieselError> for StoreError {
                     .map_or_else(|| info.message().to_owned(), str::to_owned),
             },
             // SQLite's busy timeout ran out: the database is saturated.
-            DieselError::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
+            DieselError::DatabaseError(_, ref info)
+                if info.message().contains("database is locked") =>
+            {
                 Self::Unavailable(info.message().to_owned())
             }
             other => Self::Database(other),

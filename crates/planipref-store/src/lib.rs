@@ -12,8 +12,8 @@ mod error;
 pub mod models;
 mod referentiel;
 mod reservations;
-pub mod test_support;
 pub mod schema;
+pub mod test_support;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
@@ -60,7 +60,9 @@ impl Store {
 
     /// Borrows a connection, waiting at most the pool's timeout.
     pub fn conn(&self) -> Result<db::DbConn, StoreError> {
-        self.pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
     /// Runs `f` on a pooled connection.

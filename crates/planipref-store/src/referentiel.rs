@@ -9,9 +9,9 @@ use planipref_domain::ids::{GuichetId, MotifId};
 use planipref_domain::referentiel::{Plage, Weekdays};
 use planipref_domain::slots::Busy;
 
+use crate::db::AnyConnection;
 use crate::models::*;
 use crate::schema::*;
-use crate::db::AnyConnection;
 use crate::{Store, StoreError, from_db, to_db};
 
 /// One page of a list, and how many items there are in all.
@@ -78,10 +78,16 @@ impl Store {
 
     /// The motifs booked at a site with their services, by service then label.
     /// `NotFound` when the site does not exist.
-    pub fn list_site_motifs(&self, site_id: &str) -> Result<Vec<(MotifRow, ServiceRow)>, StoreError> {
+    pub fn list_site_motifs(
+        &self,
+        site_id: &str,
+    ) -> Result<Vec<(MotifRow, ServiceRow)>, StoreError> {
         let mut pooled = self.conn()?;
         let conn: &mut AnyConnection = &mut pooled;
-        sites::table.find(site_id).select(sites::id).first::<String>(conn)?;
+        sites::table
+            .find(site_id)
+            .select(sites::id)
+            .first::<String>(conn)?;
         motifs::table
             .inner_join(services::table)
             .filter(services::site_id.eq(site_id))
@@ -104,7 +110,11 @@ impl Store {
         let (motif, service, site) = motifs::table
             .inner_join(services::table.inner_join(sites::table))
             .filter(motifs::id.eq(motif_id))
-            .select((MotifRow::as_select(), ServiceRow::as_select(), SiteRow::as_select()))
+            .select((
+                MotifRow::as_select(),
+                ServiceRow::as_select(),
+                SiteRow::as_select(),
+            ))
             .first(conn)?;
 
         let guichet_ids: Vec<String> = guichet_motifs::table
@@ -125,7 +135,10 @@ impl Store {
             .select((plage_motifs::plage_id, plage_motifs::motif_id))
             .load::<(String, String)>(conn)?
         {
-            restrictions.entry(plage_id).or_default().push(parse_id(&motif)?);
+            restrictions
+                .entry(plage_id)
+                .or_default()
+                .push(parse_id(&motif)?);
         }
 
         let busy_rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
@@ -134,7 +147,11 @@ impl Store {
                 .filter(reservations::status.eq(status::BOOKED))
                 .filter(reservations::starts_at.lt(to_db(to)))
                 .filter(reservations::ends_at.gt(to_db(from)))
-                .select((reservations::guichet_id, reservations::starts_at, reservations::ends_at))
+                .select((
+                    reservations::guichet_id,
+                    reservations::starts_at,
+                    reservations::ends_at,
+                ))
                 .load(conn)?;
 
         let plages = plage_rows

@@ -92,7 +92,11 @@ impl Store {
             .inner_join(motifs::table)
             .inner_join(sites::table.on(sites::id.eq(reservations::site_id)))
             .filter(reservations::reference.eq(reference.as_str()))
-            .select((ReservationRow::as_select(), MotifRow::as_select(), SiteRow::as_select()))
+            .select((
+                ReservationRow::as_select(),
+                MotifRow::as_select(),
+                SiteRow::as_select(),
+            ))
             .first(&mut *self.conn()?)?;
         Ok(ReservationDetail {
             reservation,
@@ -126,8 +130,10 @@ impl Store {
             ))
             .execute(c)?;
             if changed == 1 {
-                diesel::delete(guichet_occupancy::table.filter(guichet_occupancy::reservation_id.eq(&id)))
-                    .execute(c)?;
+                diesel::delete(
+                    guichet_occupancy::table.filter(guichet_occupancy::reservation_id.eq(&id)),
+                )
+                .execute(c)?;
                 record_event(c, &id, actor, "cancelled", reason, now)?;
             }
             reservations::table
@@ -139,7 +145,10 @@ impl Store {
     }
 
     /// A reservation's history, oldest first.
-    pub fn reservation_events(&self, id: ReservationId) -> Result<Vec<ReservationEventRow>, StoreError> {
+    pub fn reservation_events(
+        &self,
+        id: ReservationId,
+    ) -> Result<Vec<ReservationEventRow>, StoreError> {
         reservation_events::table
             .filter(reservation_events::reservation_id.eq(id.to_string()))
             .order((reservation_events::occurred_at, reservation_events::id))
@@ -167,7 +176,11 @@ impl Store {
     }
 }
 
-fn reservation_row(new: &NewReservation, guichet: GuichetId, reference: &Reference) -> ReservationRow {
+fn reservation_row(
+    new: &NewReservation,
+    guichet: GuichetId,
+    reference: &Reference,
+) -> ReservationRow {
     let a = &new.applicant;
     let now = to_db(new.now);
     ReservationRow {
@@ -191,8 +204,14 @@ fn reservation_row(new: &NewReservation, guichet: GuichetId, reference: &Referen
     }
 }
 
-fn insert_booking(c: &mut AnyConnection, row: &ReservationRow, new: &NewReservation) -> Result<(), StoreError> {
-    diesel::insert_into(reservations::table).values(row).execute(c)?;
+fn insert_booking(
+    c: &mut AnyConnection,
+    row: &ReservationRow,
+    new: &NewReservation,
+) -> Result<(), StoreError> {
+    diesel::insert_into(reservations::table)
+        .values(row)
+        .execute(c)?;
     for unit in units(new.start, new.end) {
         diesel::insert_into(guichet_occupancy::table)
             .values(OccupancyRow {

@@ -25,7 +25,9 @@ pub struct TestDb {
 
 impl std::fmt::Debug for TestDb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestDb").field("url", &self.url).finish_non_exhaustive()
+        f.debug_struct("TestDb")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -47,9 +49,8 @@ impl TestDb {
             return None;
         };
         let name = format!("planipref_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = diesel::PgConnection::establish(&admin_url).unwrap_or_else(|e| {
-            panic!("{POSTGRES_ENV} is set but PostgreSQL is unreachable: {e}")
-        });
+        let mut admin = diesel::PgConnection::establish(&admin_url)
+            .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but PostgreSQL is unreachable: {e}"));
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("create test database");
@@ -65,7 +66,11 @@ impl TestDb {
     }
 
     #[allow(clippy::expect_used)]
-    fn open(url: String, dir: Option<tempfile::TempDir>, postgres: Option<(String, String)>) -> Self {
+    fn open(
+        url: String,
+        dir: Option<tempfile::TempDir>,
+        postgres: Option<(String, String)>,
+    ) -> Self {
         let parsed = DatabaseUrl::parse(&url).expect("test database URL");
         let options = PoolOptions {
             max_size: 16,
@@ -109,7 +114,9 @@ impl Drop for TestDb {
 
 /// `postgres://u@h:5432/db?x=y` with `db` replaced by `name`.
 fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let authority_start = base.find("://").map_or(0, |i| i + 3);
     let base = match base[authority_start..].find('/') {
         Some(slash) => &base[..authority_start + slash],
@@ -135,6 +142,9 @@ mod tests {
             replace_database("postgresql://u:p@h/db?sslmode=disable", "t2"),
             "postgresql://u:p@h/t2?sslmode=disable"
         );
-        assert_eq!(replace_database("postgres://h:5432", "t3"), "postgres://h:5432/t3");
+        assert_eq!(
+            replace_database("postgres://h:5432", "t3"),
+            "postgres://h:5432/t3"
+        );
     }
 }

@@ -1,6 +1,9 @@
 //! Store tests on every configured backend (SQLite always, PostgreSQL when
 //! `PLANIPREF_TEST_POSTGRES_URL` is set).
 
+// Test helpers fail by panicking, like the tests that call them.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
+
 use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier};
 
@@ -60,8 +63,16 @@ fn columns(store: &Store) -> BTreeSet<(String, String, String, String)> {
 fn both_backends_create_the_same_tables_and_columns() {
     let sqlite = TestDb::sqlite();
     let sqlite_columns = columns(sqlite.store());
-    assert!(sqlite_columns.iter().any(|(t, c, ..)| t == "guichet_occupancy" && c == "unit_start"));
-    assert!(sqlite_columns.len() > 60, "{} columns", sqlite_columns.len());
+    assert!(
+        sqlite_columns
+            .iter()
+            .any(|(t, c, ..)| t == "guichet_occupancy" && c == "unit_start")
+    );
+    assert!(
+        sqlite_columns.len() > 60,
+        "{} columns",
+        sqlite_columns.len()
+    );
     if let Some(pg) = TestDb::postgres() {
         let pg_columns = columns(pg.store());
         let only_sqlite: Vec<_> = sqlite_columns.difference(&pg_columns).collect();
@@ -76,7 +87,12 @@ fn both_backends_create_the_same_tables_and_columns() {
 #[test]
 fn migrating_twice_applies_nothing_the_second_time() {
     for db in TestDb::each() {
-        assert_eq!(db.store().migrate().expect("migrate"), Vec::<String>::new(), "{}", db.backend());
+        assert_eq!(
+            db.store().migrate().expect("migrate"),
+            Vec::<String>::new(),
+            "{}",
+            db.backend()
+        );
     }
 }
 
@@ -91,7 +107,12 @@ fn the_demo_seed_is_idempotent() {
         let sites = db.store().list_sites(None, 0, 100).expect("sites");
         assert_eq!(sites.total, 5, "{}", db.backend());
         let reunion = db.store().list_sites(Some("974"), 0, 100).expect("sites");
-        assert!(reunion.items.iter().all(|s| s.time_zone == "Indian/Reunion"));
+        assert!(
+            reunion
+                .items
+                .iter()
+                .all(|s| s.time_zone == "Indian/Reunion")
+        );
     }
 }
 
@@ -99,9 +120,16 @@ fn the_demo_seed_is_idempotent() {
 /// served by three guichets).
 fn remise_at_bobigny(store: &Store) -> MotifId {
     let sites = store.list_sites(Some("93"), 0, 10).expect("sites");
-    let bobigny = sites.items.iter().find(|s| s.kind == "prefecture").expect("Bobigny");
+    let bobigny = sites
+        .items
+        .iter()
+        .find(|s| s.kind == "prefecture")
+        .expect("Bobigny");
     let motifs = store.list_site_motifs(&bobigny.id).expect("motifs");
-    let (m, _) = motifs.iter().find(|(m, _)| m.label.starts_with("Remise")).expect("remise");
+    let (m, _) = motifs
+        .iter()
+        .find(|(m, _)| m.label.starts_with("Remise"))
+        .expect("remise");
     m.id.parse().expect("id")
 }
 
@@ -135,7 +163,11 @@ fn first_slot(store: &Store, motif: MotifId) -> (DateTime<Utc>, DateTime<Utc>, V
     let from = today.checked_add_days(Days::new(7)).expect("date");
     let to = from.checked_add_days(Days::new(7)).expect("date");
     let schedule = store
-        .motif_schedule(&motif.to_string(), from.and_hms_opt(0, 0, 0).expect("t").and_utc(), to.and_hms_opt(23, 0, 0).expect("t").and_utc())
+        .motif_schedule(
+            &motif.to_string(),
+            from.and_hms_opt(0, 0, 0).expect("t").and_utc(),
+            to.and_hms_opt(23, 0, 0).expect("t").and_utc(),
+        )
         .expect("schedule");
     let tz = schedule.site.time_zone.parse().expect("tz");
     let slots = compute_slots(&SlotRequest {
@@ -149,11 +181,20 @@ fn first_slot(store: &Store, motif: MotifId) -> (DateTime<Utc>, DateTime<Utc>, V
         plages: &schedule.plages,
         busy: &schedule.busy,
     });
-    let s = slots.into_iter().find(|s| s.remaining() > 0).expect("a free slot");
+    let s = slots
+        .into_iter()
+        .find(|s| s.remaining() > 0)
+        .expect("a free slot");
     (s.start, s.end, s.free_guichets)
 }
 
-fn new_reservation(store: &Store, motif: MotifId, start: DateTime<Utc>, end: DateTime<Utc>, n: usize) -> NewReservation {
+fn new_reservation(
+    store: &Store,
+    motif: MotifId,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    n: usize,
+) -> NewReservation {
     let site = store
         .motif_schedule(&motif.to_string(), start, end)
         .expect("schedule")
@@ -182,22 +223,42 @@ fn a_guichet_cannot_be_booked_twice_and_a_cancellation_frees_it() {
         let (start, end, free) = first_slot(store, motif);
         let one = vec![free[0]];
         let first = store
-            .create_reservation(&new_reservation(store, motif, start, end, 1), &one, || reference(1))
+            .create_reservation(&new_reservation(store, motif, start, end, 1), &one, || {
+                reference(1)
+            })
             .expect("first booking");
-        let second = store.create_reservation(&new_reservation(store, motif, start, end, 2), &one, || reference(2));
-        assert!(matches!(second, Err(StoreError::SlotTaken)), "{}: {second:?}", db.backend());
+        let second =
+            store.create_reservation(&new_reservation(store, motif, start, end, 2), &one, || {
+                reference(2)
+            });
+        assert!(
+            matches!(second, Err(StoreError::SlotTaken)),
+            "{}: {second:?}",
+            db.backend()
+        );
         assert_eq!(store.count_booked(motif).expect("count"), 1);
 
         let id: ReservationId = first.id.parse().expect("id");
-        let cancelled = store.cancel_reservation(id, "applicant", None, Utc::now()).expect("cancel");
+        let cancelled = store
+            .cancel_reservation(id, "applicant", None, Utc::now())
+            .expect("cancel");
         assert_eq!(cancelled.status, "cancelled");
         // Cancelling again changes nothing and records nothing.
-        store.cancel_reservation(id, "applicant", None, Utc::now()).expect("cancel again");
-        let actions: Vec<_> = store.reservation_events(id).expect("events").into_iter().map(|e| e.action).collect();
+        store
+            .cancel_reservation(id, "applicant", None, Utc::now())
+            .expect("cancel again");
+        let actions: Vec<_> = store
+            .reservation_events(id)
+            .expect("events")
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
         assert_eq!(actions, vec!["created", "cancelled"]);
 
         store
-            .create_reservation(&new_reservation(store, motif, start, end, 3), &one, || reference(3))
+            .create_reservation(&new_reservation(store, motif, start, end, 3), &one, || {
+                reference(3)
+            })
             .expect("booked again after the cancellation");
         assert_eq!(store.count_booked(motif).expect("count"), 1);
     }
@@ -211,11 +272,19 @@ fn a_taken_reference_is_replaced_by_a_fresh_one() {
         let motif = remise_at_bobigny(store);
         let (start, end, free) = first_slot(store, motif);
         let a = store
-            .create_reservation(&new_reservation(store, motif, start, end, 1), &free[..1], || reference(7))
+            .create_reservation(
+                &new_reservation(store, motif, start, end, 1),
+                &free[..1],
+                || reference(7),
+            )
             .expect("first");
         let mut refs = vec![reference(7), reference(8)].into_iter();
         let b = store
-            .create_reservation(&new_reservation(store, motif, start, end, 2), &free[1..2], || refs.next().expect("ref"))
+            .create_reservation(
+                &new_reservation(store, motif, start, end, 2),
+                &free[1..2],
+                || refs.next().expect("ref"),
+            )
             .expect("second, with a fresh reference");
         assert_eq!(a.reference, reference(7).as_str());
         assert_eq!(b.reference, reference(8).as_str(), "{}", db.backend());
@@ -244,16 +313,34 @@ fn concurrent_bookings_never_exceed_the_free_guichets() {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("thread")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
         });
         let ok = results.iter().filter(|r| r.is_ok()).count();
-        let taken = results.iter().filter(|r| matches!(r, Err(StoreError::SlotTaken))).count();
-        let other: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).filter(|e| !matches!(e, StoreError::SlotTaken)).collect();
-        assert!(other.is_empty(), "{}: unexpected errors {other:?}", db.backend());
+        let taken = results
+            .iter()
+            .filter(|r| matches!(r, Err(StoreError::SlotTaken)))
+            .count();
+        let other: Vec<_> = results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .filter(|e| !matches!(e, StoreError::SlotTaken))
+            .collect();
+        assert!(
+            other.is_empty(),
+            "{}: unexpected errors {other:?}",
+            db.backend()
+        );
         assert_eq!(ok, capacity, "{}", db.backend());
         assert_eq!(taken, THREADS - capacity);
         assert_eq!(store.count_booked(motif).expect("count"), capacity as i64);
-        let guichets: BTreeSet<_> = results.into_iter().flatten().map(|r| r.guichet_id).collect();
+        let guichets: BTreeSet<_> = results
+            .into_iter()
+            .flatten()
+            .map(|r| r.guichet_id)
+            .collect();
         assert_eq!(guichets.len(), capacity, "each booking on its own guichet");
     }
 }
