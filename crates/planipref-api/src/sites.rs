@@ -160,7 +160,7 @@ pub async fn list_site_motifs(
         })
         .await?;
     let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-    let skip = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
+    let skip = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
     let items = rows
         .into_iter()
         .skip(skip)

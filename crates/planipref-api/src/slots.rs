@@ -3,7 +3,9 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 use planipref_domain::ids::MotifId;
-use planipref_domain::slots::{MAX_RANGE_DAYS, SlotRequest, check_range, compute_slots};
+use planipref_domain::slots::{
+    MAX_RANGE_DAYS, SlotRequest, check_range, compute_slots, parse_search_date,
+};
 use planipref_domain::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -93,8 +95,15 @@ pub async fn list_slots(
     QueryParams(q): QueryParams<SlotQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let motif_id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
-    let from = q.from.as_deref().map(|s| parse_date("from", s)).transpose();
-    let to = q.to.as_deref().map(|s| parse_date("to", s)).transpose();
+    let from = q
+        .from
+        .as_deref()
+        .map(|s| parse_search_date("from", s))
+        .transpose();
+    let to =
+        q.to.as_deref()
+            .map(|s| parse_search_date("to", s))
+            .transpose();
     let (from, to) = match (from, to) {
         (Ok(f), Ok(t)) => (f, t),
         (f, t) => {
@@ -184,11 +193,6 @@ pub fn day_start(day: NaiveDate, offset_days: i64) -> DateTime<Utc> {
         .unwrap_or(day)
         .and_time(chrono::NaiveTime::MIN)
         .and_utc()
-}
-
-fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, "must be a date written YYYY-MM-DD"))
 }
 
 impl From<FieldError> for ApiError {

@@ -206,6 +206,22 @@ async fn sites_are_listed_filtered_and_paginated() {
         );
         let (s, h, b) = call(&app, TestRequest::get().uri("/api/v1/sites?per_page=abc")).await;
         assert_problem(s, &h, &b, StatusCode::BAD_REQUEST, &["per_page"]);
+        let (s, _, b) = call(
+            &app,
+            TestRequest::get().uri(&format!("/api/v1/sites?page={}&per_page=200", u32::MAX)),
+        )
+        .await;
+        assert_eq!(
+            (s, b["items"].as_array().map(Vec::len)),
+            (StatusCode::OK, Some(0)),
+            "a page past the end is empty"
+        );
+        let (s, h, b) = call(
+            &app,
+            TestRequest::get().uri("/api/v1/sites?page=4294967296"),
+        )
+        .await;
+        assert_problem(s, &h, &b, StatusCode::BAD_REQUEST, &["page"]);
         let (s, h, b) = call(&app, TestRequest::get().uri("/api/v1/sites?colour=blue")).await;
         assert_problem(s, &h, &b, StatusCode::BAD_REQUEST, &["colour"]);
     }
@@ -231,6 +247,18 @@ async fn a_site_and_its_motifs_are_read_and_unknown_ones_are_404() {
             .map(|m| m["duration_minutes"].as_i64())
             .collect();
         assert_eq!(labels.len(), 3, "{}", db.backend());
+        let (s, _, b) = call(
+            &app,
+            TestRequest::get().uri(&format!(
+                "/api/v1/sites/{site}/motifs?page={}&per_page=200",
+                u32::MAX
+            )),
+        )
+        .await;
+        assert_eq!(
+            (s, b["items"].as_array().map(Vec::len), &b["total"]),
+            (StatusCode::OK, Some(0), &json!(3))
+        );
         for uri in [
             "/api/v1/sites/00000000-0000-4000-8000-000000000000".to_owned(),
             "/api/v1/sites/not-an-id".to_owned(),

@@ -10,10 +10,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use crate::error::DomainError;
+use crate::error::{DomainError, FieldError};
 use crate::ids::{GuichetId, MotifId};
 use crate::referentiel::Plage;
 use crate::time::unique_instant;
@@ -76,6 +76,25 @@ impl Slot {
     pub fn remaining(&self) -> u32 {
         u32::try_from(self.free_guichets.len()).unwrap_or(u32::MAX)
     }
+}
+
+/// First year a slot search may ask about.
+pub const EARLIEST_SEARCH_YEAR: i32 = 2000;
+/// Last year a slot search may ask about.
+pub const LATEST_SEARCH_YEAR: i32 = 2100;
+
+/// Reads a search day (`YYYY-MM-DD`), refusing years no préfecture plans
+/// for: far-off dates serve nobody and would strain date arithmetic.
+pub fn parse_search_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+    let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "must be a date written YYYY-MM-DD"))?;
+    if !(EARLIEST_SEARCH_YEAR..=LATEST_SEARCH_YEAR).contains(&date.year()) {
+        return Err(FieldError::new(
+            field,
+            format!("must be between {EARLIEST_SEARCH_YEAR} and {LATEST_SEARCH_YEAR}"),
+        ));
+    }
+    Ok(date)
 }
 
 /// Checks a search range: ordered, and at most [`MAX_RANGE_DAYS`] days.
@@ -320,6 +339,28 @@ mod tests {
     }
 
     #[test]
+    fn overlapping_plages_of_one_guichet_do_not_double_its_capacity() {
+        let mut f = Fixture::new(1);
+        let mut second = f.plages[0].clone();
+        second.start = t(10, 0);
+        second.end = t(13, 0);
+        f.plages.push(second);
+        f.busy.push(Busy {
+            guichet_id: f.guichets[0],
+            start: at("2026-12-01T09:00:00Z"),
+            end: at("2026-12-01T09:30:00Z"),
+        });
+        let slots = compute_slots(&f.request(30, d(2026, 12, 1), d(2026, 12, 1)));
+        assert!(slots.iter().all(|s| s.capacity == 1), "{slots:?}");
+        let at_ten = slots
+            .iter()
+            .find(|s| s.start == at("2026-12-01T09:00:00Z"))
+            .expect("10:00");
+        assert_eq!(at_ten.remaining(), 0, "busy, whichever plage offers it");
+        assert_eq!(slots.len(), 8, "09:00–13:00 in half hours");
+    }
+
+    #[test]
     fn plages_restricted_to_other_motifs_offer_nothing() {
         let mut f = Fixture::new(1);
         f.plages[0].motifs = vec![MotifId::new_random()];
@@ -403,6 +444,26 @@ mod tests {
             free_guichets_at(&req, at("2026-12-01T08:30:00Z")),
             Ok(vec![f.guichets[0]])
         );
+    }
+
+    #[test]
+    fn search_dates_are_real_days_of_this_century() {
+        assert_eq!(
+            parse_search_date("from", " 2026-12-01 "),
+            Ok(d(2026, 12, 1))
+        );
+        for bad in [
+            "2026-02-30",
+            "01/12/2026",
+            "",
+            "1999-12-31",
+            "2101-01-01",
+            "+262143-01-01",
+            "-0001-01-01",
+        ] {
+            let e = parse_search_date("from", bad).expect_err(bad);
+            assert_eq!(e.field, "from");
+        }
     }
 
     #[test]
