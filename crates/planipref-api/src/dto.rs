@@ -14,14 +14,16 @@ use crate::error::ApiError;
 pub const DEFAULT_PER_PAGE: u32 = 50;
 /// Largest page size of lists.
 pub const MAX_PER_PAGE: u32 = 200;
+/// Largest page number accepted (20 million items at the largest size).
+pub const MAX_PAGE: u32 = 100_000;
 
 /// Which page of a list to return.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Pagination {
-    /// Page number, from 1.
-    #[param(minimum = 1, example = 1)]
+    /// Page number, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000, example = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200, example = 50)]
@@ -34,10 +36,10 @@ impl Pagination {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
         let mut errors = vec![];
-        if page == 0 {
+        if !(1..=MAX_PAGE).contains(&page) {
             errors.push(planipref_domain::FieldError::new(
                 "page",
-                "must be at least 1",
+                format!("must be between 1 and {MAX_PAGE}"),
             ));
         }
         if !(1..=MAX_PER_PAGE).contains(&per_page) {

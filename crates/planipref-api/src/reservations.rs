@@ -25,6 +25,19 @@ use crate::extract::{JsonBody, ManagementTokenHeader};
 use crate::slots::day_start;
 use crate::state::AppState;
 
+/// The management token header, for the document.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct ManagementTokenParam {
+    /// The management token given at booking (64 hexadecimal characters).
+    #[param(
+        rename = "X-Management-Token",
+        pattern = "^[0-9a-f]{64}$",
+        example = "3f9a6c1e0b7d4e2a8c5f1d9b3e7a0c4f6b2d8e1a5c9f3b7d0e4a8c2f6b1d5e9a"
+    )]
+    pub management_token: String,
+}
+
 /// Who comes to the appointment.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -199,7 +212,7 @@ pub async fn create_reservation(
     tag = "reservations",
     params(
         ("reference" = String, Path, description = "Reservation reference (case and hyphen do not matter)", example = "K7QX-M3PA"),
-        ("X-Management-Token" = String, Header, description = "The management token given at booking"),
+        ManagementTokenParam,
     ),
     responses(
         (status = 200, description = "The reservation", body = Reservation, example = json!(crate::examples::reservation())),
@@ -230,7 +243,7 @@ pub async fn get_reservation(
     tag = "reservations",
     params(
         ("reference" = String, Path, description = "Reservation reference", example = "K7QX-M3PA"),
-        ("X-Management-Token" = String, Header, description = "The management token given at booking"),
+        ManagementTokenParam,
     ),
     responses(
         (status = 200, description = "Cancelled", body = Reservation, example = json!(crate::examples::cancelled_reservation())),

@@ -16,10 +16,13 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct SiteListQuery {
     /// Only the sites of this préfecture (département code: `93`, `2A`, `974`).
-    #[param(example = "93")]
+    #[param(
+        example = "93",
+        pattern = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2[AaBb]|97[1-8])$"
+    )]
     pub prefecture: Option<String>,
-    /// Page number, from 1.
-    #[param(minimum = 1, example = 1)]
+    /// Page number, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000, example = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200, example = 50)]
