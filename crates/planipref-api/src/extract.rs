@@ -89,28 +89,75 @@ impl<T: DeserializeOwned + 'static> FromRequest for QueryParams<T> {
 fn malformed<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> ApiError {
     let path = e.path().to_string();
     ApiError::Malformed {
-        detail: e.inner().to_string(),
+        detail: without_values(&e.inner().to_string()),
         // "." is the whole document; "?" marks a place serde could not name.
         field: (path != "." && !path.contains('?')).then_some(path),
     }
+}
+
+/// serde quotes the offending value ("invalid type: string \"Dupont Jean
+/// 0612…\", expected a date"); problem bodies end up in front ends' logs,
+/// so only the kind of value is kept: "invalid type: string, expected …".
+fn without_values(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            if let Some((found, expected)) = rest.split_once(", expected") {
+                let kind = found.split_whitespace().next().unwrap_or("value");
+                return format!("{prefix}{kind}, expected{expected}");
+            }
+        }
+    }
+    message.to_owned()
 }
 
 /// The management token a reservation is reached with.
 #[derive(Debug)]
 pub struct ManagementTokenHeader(pub String);
 
+#[cfg(test)]
+mod tests {
+    use super::without_values;
+
+    #[test]
+    fn problem_messages_do_not_echo_submitted_values() {
+        assert_eq!(
+            without_values(
+                "invalid type: string \"Dupont Jean 0612345678\", expected struct ApplicantRequest at line 1 column 40"
+            ),
+            "invalid type: string, expected struct ApplicantRequest at line 1 column 40"
+        );
+        assert_eq!(
+            without_values(
+                "invalid type: integer `19900412`, expected a string at line 1 column 9"
+            ),
+            "invalid type: integer, expected a string at line 1 column 9"
+        );
+        assert_eq!(
+            without_values("missing field `email`"),
+            "missing field `email`"
+        );
+    }
+}
+
 impl FromRequest for ManagementTokenHeader {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = req
+        // Present but unreadable (not visible ASCII): a wrong token,
+        // answered like any other (404). Absent or blank: a 400.
+        let result = match req
             .headers()
             .get(MANAGEMENT_TOKEN_HEADER)
-            .map(|v| v.to_str().unwrap_or_default().trim().to_owned());
-        std::future::ready(match token {
-            Some(t) if !t.is_empty() => Ok(Self(t)),
-            _ => Err(ApiError::MissingHeader(MANAGEMENT_TOKEN_HEADER)),
-        })
+            .map(|v| v.to_str())
+        {
+            None => Err(ApiError::MissingHeader(MANAGEMENT_TOKEN_HEADER)),
+            Some(Ok(t)) if t.trim().is_empty() => {
+                Err(ApiError::MissingHeader(MANAGEMENT_TOKEN_HEADER))
+            }
+            Some(Ok(t)) => Ok(Self(t.trim().to_owned())),
+            Some(Err(_)) => Ok(Self(String::new())),
+        };
+        std::future::ready(result)
     }
 }

@@ -52,7 +52,7 @@ pub async fn health() -> HttpResponse {
     tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Readiness, example = json!({"status": "ready", "database": "sqlite"})),
-        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/ready")]

@@ -12,7 +12,7 @@ use planipref_domain::applicant::{Applicant, ApplicantInput};
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{MotifId, ReservationId};
 use planipref_domain::reference::{ManagementToken, Reference, TOKEN_BYTES, token_matches};
-use planipref_domain::slots::{SlotRequest, free_guichets_at};
+use planipref_domain::slots::{SlotRequest, check_bookable_year, free_guichets_at};
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::models::{MotifRow, ReservationRow, SiteRow, status};
 use planipref_store::{NewReservation, ReservationDetail, Store, from_db};
@@ -24,6 +24,12 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, ManagementTokenHeader};
 use crate::slots::day_start;
 use crate::state::AppState;
+
+/// Responses carrying personal data or a token must not be kept by any
+/// cache: the token travels in a custom header, which shared caches do not
+/// treat as a credential.
+const NO_STORE: (actix_web::http::header::HeaderName, &str) =
+    (actix_web::http::header::CACHE_CONTROL, "no-store");
 
 /// The management token header, for the document.
 #[derive(Debug, utoipa::IntoParams)]
@@ -170,6 +176,7 @@ pub struct ReservationCreated {
     request_body(content = CreateReservationRequest, example = json!(crate::examples::create_reservation_request())),
     responses(
         (status = 201, description = "Booked. `Location` points at the reservation.", body = ReservationCreated,
+         headers(("Location" = String, description = "Path of the new reservation"), ("Cache-Control" = String, description = "`no-store`: the body holds a secret")),
          example = json!(crate::examples::reservation_created())),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
@@ -177,7 +184,7 @@ pub struct ReservationCreated {
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (names, birth date, e-mail, phone, a start that is not a slot)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/reservations")]
@@ -200,6 +207,7 @@ pub async fn create_reservation(
     };
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/reservations/{reference}")))
+        .insert_header(NO_STORE)
         .json(created))
 }
 
@@ -218,7 +226,7 @@ pub async fn create_reservation(
         (status = 200, description = "The reservation", body = Reservation, example = json!(crate::examples::reservation())),
         (status = 400, description = "Missing `X-Management-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/reservations/{reference}")]
@@ -230,7 +238,9 @@ pub async fn get_reservation(
     let detail = state
         .blocking(move |store| authorised(store, &path, &token.0))
         .await?;
-    Ok(HttpResponse::Ok().json(reservation_response(detail)?))
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(reservation_response(detail)?))
 }
 
 /// Cancel a reservation
@@ -250,7 +260,7 @@ pub async fn get_reservation(
         (status = 400, description = "Missing `X-Management-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The appointment has already started", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/reservations/{reference}/cancel")]
@@ -276,7 +286,9 @@ pub async fn cancel_reservation(
             Ok(detail)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(reservation_response(detail)?))
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(reservation_response(detail)?))
 }
 
 /// Checks the whole request, reporting every invalid field at once.
@@ -299,7 +311,8 @@ fn validate(
                     "start",
                     "must be an instant with offset, as given by the slots endpoint",
                 )
-            }),
+            })
+            .and_then(|t| check_bookable_year("start", t).map(|()| t)),
     );
     let a = &body.applicant;
     let input = ApplicantInput {

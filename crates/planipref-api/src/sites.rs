@@ -61,7 +61,7 @@ pub struct MotifPage {
          example = json!(crate::examples::site_page())),
         (status = 400, description = "Unreadable query (e.g. `page=abc`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter or page", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/sites")]
@@ -110,7 +110,7 @@ pub async fn list_sites(
     responses(
         (status = 200, description = "The site", body = Site, example = json!(crate::examples::site())),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/sites/{site_id}")]
@@ -144,7 +144,7 @@ pub async fn get_site(
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/sites/{site_id}/motifs")]

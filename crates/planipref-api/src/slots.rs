@@ -23,10 +23,12 @@ pub const DEFAULT_RANGE_DAYS: u64 = 14;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SlotQuery {
-    /// First day, in the site's local calendar (`YYYY-MM-DD`); default today there.
+    /// First day, in the site's local calendar (`YYYY-MM-DD`, years 2000 to
+    /// 2100); default today there.
     #[param(value_type = Option<String>, format = Date, example = "2026-12-01")]
     pub from: Option<String>,
-    /// Last day, inclusive; default 13 days after `from`. At most 62 days in all.
+    /// Last day, inclusive (years 2000 to 2100); default 13 days after
+    /// `from`. At most 62 days in all.
     #[param(value_type = Option<String>, format = Date, example = "2026-12-14")]
     pub to: Option<String>,
 }
@@ -85,7 +87,7 @@ pub struct SlotList {
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid dates or range (field `from` or `to`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/motifs/{motif_id}/slots")]

@@ -283,9 +283,14 @@ async fn slots_are_given_with_the_site_offset_and_bad_ranges_are_422() {
         let end =
             DateTime::parse_from_rfc3339(slot["end"].as_str().expect("end")).expect("rfc3339");
         assert_eq!((end - start).num_minutes(), 30);
-        assert!(
-            ["+01:00", "+02:00"].contains(&&start.to_rfc3339()[19..]),
-            "{start}"
+        let paris_offset = start
+            .with_timezone(&chrono_tz::Europe::Paris)
+            .format("%:z")
+            .to_string();
+        assert_eq!(
+            start.offset().to_string(),
+            paris_offset,
+            "the offset Paris has on that day"
         );
         assert_eq!(
             slot["remaining"], 3,
@@ -402,7 +407,11 @@ async fn an_appointment_is_booked_read_and_cancelled_and_its_slot_offered_again(
                 .uri(&format!("/api/v1/reservations/{r}"))
                 .insert_header(("X-Management-Token", t.to_owned()))
         };
-        let (s, _, read) = call(
+        assert_eq!(
+            headers.get("cache-control").and_then(|v| v.to_str().ok()),
+            Some("no-store")
+        );
+        let (s, cache_headers, read) = call(
             &app,
             get(&token, &reference.to_lowercase().replace('-', "")),
         )
@@ -422,6 +431,22 @@ async fn an_appointment_is_booked_read_and_cancelled_and_its_slot_offered_again(
         )
         .await;
         assert_problem(s, &h, &b, StatusCode::BAD_REQUEST, &["X-Management-Token"]);
+        assert_eq!(
+            cache_headers
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store")
+        );
+        let non_ascii =
+            actix_web::http::header::HeaderValue::from_bytes(b"caf\xe9").expect("opaque bytes");
+        let (s, _, b) = call(
+            &app,
+            TestRequest::get()
+                .uri(&format!("/api/v1/reservations/{reference}"))
+                .insert_header(("X-Management-Token", non_ascii)),
+        )
+        .await;
+        assert_eq!(b, unknown, "an unreadable token is a wrong token: {s}");
 
         // Cancel with a wrong token changes nothing.
         let cancel = |t: &str| {
@@ -563,6 +588,10 @@ async fn invalid_bookings_name_every_field_and_change_nothing() {
                 &["start"],
             ),
             (
+                with("start", json!("2150-01-06T09:00:00+01:00")),
+                &["start"],
+            ),
+            (
                 with(
                     "start",
                     // Ten minutes into a 30-minute slot: not a start time.
@@ -610,6 +639,19 @@ async fn unreadable_bodies_are_400_415_or_413() {
     assert_problem(s, &h, &b, StatusCode::BAD_REQUEST, &[]);
     let (s, h, b) = call(&app, raw(r#"{"motif_id": 12}"#, "application/json")).await;
     assert_problem(s, &h, &b, StatusCode::BAD_REQUEST, &["motif_id"]);
+    let (s, h, b) = call(
+        &app,
+        raw(
+            r#"{"motif_id":"a","start":"b","applicant":"Dupont Jean 0612345678"}"#,
+            "application/json",
+        ),
+    )
+    .await;
+    assert_problem(s, &h, &b, StatusCode::BAD_REQUEST, &["applicant"]);
+    assert!(
+        !b.to_string().contains("Dupont"),
+        "the submitted value is not echoed: {b}"
+    );
     let (s, h, b) = call(&app, raw(r#"{"motif_id":"a","start":"b","applicant":{"last_name":"x","first_names":"y","birth_date":19900412,"email":"e","phone":"p"}}"#, "application/json")).await;
     assert_problem(
         s,

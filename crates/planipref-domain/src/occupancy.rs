@@ -14,12 +14,16 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 /// multiples of it.
 pub const UNIT_MINUTES: u32 = 5;
 
-/// The start of every unit of `[start, end)`. `start` must lie on a unit
-/// boundary; `end` is rounded up to one.
+/// The start of every unit that `[start, end)` touches. Bookings are
+/// aligned on units, but should one not be, `start` is rounded down (and
+/// the last unit covers `end`), so that two overlapping bookings always
+/// share a unit whatever their alignment.
 pub fn units(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<DateTime<Utc>> {
     let step = Duration::minutes(i64::from(UNIT_MINUTES));
+    let unit_seconds = i64::from(UNIT_MINUTES) * 60;
+    let floor = start.timestamp() - start.timestamp().rem_euclid(unit_seconds);
     let mut out = Vec::new();
-    let mut t = start;
+    let mut t = DateTime::from_timestamp(floor, 0).unwrap_or(start);
     while t < end {
         out.push(t);
         t += step;
@@ -56,6 +60,16 @@ mod tests {
         let c = units(at("2026-12-01T08:30:00Z"), at("2026-12-01T09:00:00Z"));
         assert!(a.iter().any(|u| b.contains(u)));
         assert!(!a.iter().any(|u| c.contains(u)));
+    }
+
+    #[test]
+    fn unaligned_bookings_still_share_a_unit_when_they_overlap() {
+        let a = units(at("2026-12-01T08:00:00Z"), at("2026-12-01T08:30:00Z"));
+        let b = units(at("2026-12-01T08:02:00Z"), at("2026-12-01T08:32:00Z"));
+        let c = units(at("2026-12-01T08:29:59Z"), at("2026-12-01T08:31:00Z"));
+        assert_eq!(b[0], at("2026-12-01T08:00:00Z"));
+        assert!(a.iter().any(|u| b.contains(u)));
+        assert!(a.iter().any(|u| c.contains(u)));
     }
 
     #[test]

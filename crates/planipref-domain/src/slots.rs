@@ -97,6 +97,19 @@ pub fn parse_search_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError
     Ok(date)
 }
 
+/// Checks that an appointment's start lies within the years slots are
+/// offered for ([`EARLIEST_SEARCH_YEAR`]–[`LATEST_SEARCH_YEAR`]).
+pub fn check_bookable_year(field: &str, start: DateTime<Utc>) -> Result<(), FieldError> {
+    if (EARLIEST_SEARCH_YEAR..=LATEST_SEARCH_YEAR).contains(&start.year()) {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("must be between {EARLIEST_SEARCH_YEAR} and {LATEST_SEARCH_YEAR}"),
+        ))
+    }
+}
+
 /// Checks a search range: ordered, and at most [`MAX_RANGE_DAYS`] days.
 pub fn check_range(from: NaiveDate, to: NaiveDate) -> Result<(), DomainError> {
     if to < from {
@@ -133,15 +146,17 @@ pub fn compute_slots(req: &SlotRequest<'_>) -> Vec<Slot> {
             let mut local_start = day.and_time(plage.start);
             while local_start + duration <= close {
                 let local_end = local_start + duration;
-                let instants = unique_instant(req.time_zone, local_start)
-                    .zip(unique_instant(req.time_zone, local_end));
+                let slot_start = unique_instant(req.time_zone, local_start);
                 local_start = local_end;
-                // A slot whose local start or end does not name exactly one
-                // instant, or that spans a clock change, is not offered.
-                let Some((start, end)) = instants else {
+                // The start must name exactly one instant (no slot in the
+                // spring gap nor in the repeated autumn hour), and the
+                // appointment must read, on the site's clocks, as the same
+                // wall-clock span: no slot straddles a clock change.
+                let Some(start) = slot_start else {
                     continue;
                 };
-                if end - start != duration || start < req.now {
+                let end = start + duration;
+                if end.with_timezone(&req.time_zone).naive_local() != local_end || start < req.now {
                     continue;
                 }
                 // A set: two plages of one guichet never count it twice.
@@ -397,16 +412,32 @@ mod tests {
             .map(|s| s.start.with_timezone(&f.tz).format("%H:%M").to_string())
             .collect();
         assert_eq!(local, vec!["01:00", "03:00", "03:30"]);
-        // 2026-10-25: 02:00–03:00 happens twice; no slot there at all.
+        // 2026-10-25: 02:00–03:00 happens twice; no slot starts in it, and
+        // 01:30 ends at the first 02:00.
         let autumn = compute_slots(&f.request(30, d(2026, 10, 25), d(2026, 10, 25)));
         let local: Vec<_> = autumn
             .iter()
-            .map(|s| s.start.with_timezone(&f.tz).format("%H:%M").to_string())
+            .map(|s| s.start.with_timezone(&f.tz).format("%H:%M %:z").to_string())
             .collect();
-        assert_eq!(local, vec!["01:00", "03:00", "03:30"]);
-        let mut starts: Vec<_> = autumn.iter().map(|s| s.start).collect();
-        starts.dedup();
-        assert_eq!(starts.len(), autumn.len());
+        assert_eq!(
+            local,
+            vec![
+                "01:00 +02:00",
+                "01:30 +02:00",
+                "03:00 +01:00",
+                "03:30 +01:00"
+            ]
+        );
+        assert!(
+            autumn
+                .iter()
+                .all(|s| s.end - s.start == Duration::minutes(30))
+        );
+        assert_eq!(
+            autumn[1].end,
+            at("2026-10-25T00:00:00Z"),
+            "01:30–02:00 CEST"
+        );
     }
 
     #[test]
@@ -464,6 +495,13 @@ mod tests {
             let e = parse_search_date("from", bad).expect_err(bad);
             assert_eq!(e.field, "from");
         }
+    }
+
+    #[test]
+    fn appointments_are_booked_within_the_searchable_years() {
+        assert!(check_bookable_year("start", at("2026-12-01T08:00:00Z")).is_ok());
+        assert!(check_bookable_year("start", at("2150-01-06T08:00:00Z")).is_err());
+        assert!(check_bookable_year("start", at("1999-12-31T08:00:00Z")).is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use chrono::{NaiveDate, NaiveTime, Utc, Weekday};
 use diesel::prelude::*;
-use planipref_domain::referentiel::Weekdays;
+use planipref_domain::referentiel::{Plage, Weekdays};
 
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
@@ -334,6 +334,23 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
                     .execute(c)?;
             }
             for (h1, m1, h2, m2) in g.ranges {
+                let plage = Plage {
+                    guichet_id: guichet_id
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("demo id".into()))?,
+                    weekdays: Weekdays::of(g.days),
+                    start: time(*h1, *m1)?,
+                    end: time(*h2, *m2)?,
+                    valid_from,
+                    valid_until: None,
+                    motifs: vec![],
+                };
+                if let Some(e) = plage.check().first() {
+                    return Err(StoreError::Corrupt(format!(
+                        "demo plage of {}: {e}",
+                        g.name
+                    )));
+                }
                 diesel::insert_into(plages::table)
                     .values(PlageRow {
                         id: new_id(),

@@ -11,10 +11,16 @@ pub enum StoreError {
     /// Every guichet able to take the slot was booked first by someone else.
     #[error("the slot was taken")]
     SlotTaken,
-    /// A uniqueness or foreign-key constraint refused the write.
-    #[error("constraint {constraint} refused the write")]
-    Conflict {
-        /// The constraint (or table) named by the database.
+    /// A uniqueness constraint refused the write: the row exists already.
+    #[error("unique constraint {constraint} refused the write")]
+    Duplicate {
+        /// The constraint (PostgreSQL) or table and columns (SQLite).
+        constraint: String,
+    },
+    /// A foreign-key constraint refused the write: a referenced row is gone.
+    #[error("foreign key {constraint} refused the write")]
+    MissingReference {
+        /// The constraint (PostgreSQL) or SQLite's message.
         constraint: String,
     },
     /// The database cannot be reached or is saturated; retry later.
@@ -43,16 +49,18 @@ impl From<DieselError> for StoreError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
             ) => Self::Unavailable(info.message().to_owned()),
-            DieselError::DatabaseError(
-                DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation,
-                ref info,
-            ) => Self::Conflict {
-                // PostgreSQL names the constraint; SQLite only puts the
-                // table and columns in its message.
-                constraint: info
-                    .constraint_name()
-                    .map_or_else(|| info.message().to_owned(), str::to_owned),
-            },
+            // PostgreSQL names the constraint; SQLite only puts the table
+            // and columns in its message.
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, ref info) => {
+                Self::Duplicate {
+                    constraint: constraint_of(info.as_ref()),
+                }
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, ref info) => {
+                Self::MissingReference {
+                    constraint: constraint_of(info.as_ref()),
+                }
+            }
             // SQLite's busy timeout ran out: the database is saturated.
             DieselError::DatabaseError(_, ref info)
                 if info.message().contains("database is locked") =>
@@ -64,9 +72,16 @@ impl From<DieselError> for StoreError {
     }
 }
 
+fn constraint_of(info: &dyn diesel::result::DatabaseErrorInformation) -> String {
+    info.constraint_name()
+        .map_or_else(|| info.message().to_owned(), str::to_owned)
+}
+
 impl StoreError {
-    /// Whether a conflict came from the constraint or table `name`.
-    pub fn is_conflict_on(&self, name: &str) -> bool {
-        matches!(self, Self::Conflict { constraint } if constraint.contains(name))
+    /// Whether a uniqueness violation came from the constraint or table
+    /// `name` (matched against PostgreSQL's constraint name or SQLite's
+    /// `table.column` message).
+    pub fn is_duplicate_on(&self, name: &str) -> bool {
+        matches!(self, Self::Duplicate { constraint } if constraint.contains(name))
     }
 }

@@ -72,7 +72,8 @@ impl Store {
                 let row = reservation_row(new, *guichet, &next_reference());
                 match write_transaction(conn, |c| insert_booking(c, &row, new)) {
                     Ok(()) => return Ok(row),
-                    Err(e) if e.is_conflict_on("guichet_occupancy") => break,
+                    // PostgreSQL: guichet_occupancy_pkey; SQLite: guichet_occupancy.unit_start
+                    Err(e) if e.is_duplicate_on("guichet_occupancy") => break,
                     Err(e)
                         if is_reference_conflict(&e)
                             && reference_attempts + 1 < REFERENCE_ATTEMPTS =>
@@ -247,5 +248,5 @@ fn record_event(
 
 fn is_reference_conflict(e: &StoreError) -> bool {
     // PostgreSQL names the constraint; SQLite names table.column.
-    e.is_conflict_on("reservations_reference_key") || e.is_conflict_on("reservations.reference")
+    e.is_duplicate_on("reservations_reference_key") || e.is_duplicate_on("reservations.reference")
 }

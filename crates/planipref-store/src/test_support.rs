@@ -45,6 +45,12 @@ impl TestDb {
     #[allow(clippy::expect_used)]
     pub fn postgres() -> Option<Self> {
         let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+            // In CI the PostgreSQL suite is mandatory: a missing variable is
+            // a broken pipeline, not a reason to pass.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but {POSTGRES_ENV} is not: the PostgreSQL tests must run in CI"
+            );
             eprintln!("PostgreSQL tests SKIPPED: {POSTGRES_ENV} is not set");
             return None;
         };

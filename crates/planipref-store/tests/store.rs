@@ -265,6 +265,69 @@ fn a_guichet_cannot_be_booked_twice_and_a_cancellation_frees_it() {
 }
 
 #[test]
+fn bookings_that_overlap_only_partly_are_refused_and_adjacent_ones_accepted() {
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        let (start, _, free) = first_slot(store, motif);
+        let one = vec![free[0]];
+        let minutes = |m: i64| start + chrono::Duration::minutes(m);
+        // 30 minutes from the slot's start.
+        store
+            .create_reservation(
+                &new_reservation(store, motif, minutes(0), minutes(30), 1),
+                &one,
+                || reference(11),
+            )
+            .expect("first");
+        // 45 minutes from +15: shares only its first three units with the first.
+        let overlapping = store.create_reservation(
+            &new_reservation(store, motif, minutes(15), minutes(60), 2),
+            &one,
+            || reference(12),
+        );
+        assert!(
+            matches!(overlapping, Err(StoreError::SlotTaken)),
+            "{}: {overlapping:?}",
+            db.backend()
+        );
+        // Ending inside the first one.
+        let before = store.create_reservation(
+            &new_reservation(store, motif, minutes(-15), minutes(5), 3),
+            &one,
+            || reference(13),
+        );
+        assert!(
+            matches!(before, Err(StoreError::SlotTaken)),
+            "{}: {before:?}",
+            db.backend()
+        );
+        // Right after it, and right before it: free.
+        store
+            .create_reservation(
+                &new_reservation(store, motif, minutes(30), minutes(75), 4),
+                &one,
+                || reference(14),
+            )
+            .expect("adjacent after");
+        store
+            .create_reservation(
+                &new_reservation(store, motif, minutes(-15), minutes(0), 5),
+                &one,
+                || reference(15),
+            )
+            .expect("adjacent before");
+        assert_eq!(
+            store.count_booked(motif).expect("count"),
+            3,
+            "{}",
+            db.backend()
+        );
+    }
+}
+
+#[test]
 fn a_taken_reference_is_replaced_by_a_fresh_one() {
     for db in TestDb::each() {
         let store = db.store();
