@@ -100,11 +100,12 @@ fn malformed<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> ApiErro
 /// so only the kind of value is kept: "invalid type: string, expected …".
 fn without_values(message: &str) -> String {
     for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            if let Some((found, expected)) = rest.split_once(", expected") {
-                let kind = found.split_whitespace().next().unwrap_or("value");
-                return format!("{prefix}{kind}, expected{expected}");
-            }
+        if let Some((found, expected)) = message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split_once(", expected"))
+        {
+            let kind = found.split_whitespace().next().unwrap_or("value");
+            return format!("{prefix}{kind}, expected{expected}");
         }
     }
     message.to_owned()
@@ -113,6 +114,29 @@ fn without_values(message: &str) -> String {
 /// The management token a reservation is reached with.
 #[derive(Debug)]
 pub struct ManagementTokenHeader(pub String);
+
+impl FromRequest for ManagementTokenHeader {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Present but unreadable (not visible ASCII): a wrong token,
+        // answered like any other (404). Absent or blank: a 400.
+        let result = match req
+            .headers()
+            .get(MANAGEMENT_TOKEN_HEADER)
+            .map(|v| v.to_str())
+        {
+            None => Err(ApiError::MissingHeader(MANAGEMENT_TOKEN_HEADER)),
+            Some(Ok(t)) if t.trim().is_empty() => {
+                Err(ApiError::MissingHeader(MANAGEMENT_TOKEN_HEADER))
+            }
+            Some(Ok(t)) => Ok(Self(t.trim().to_owned())),
+            Some(Err(_)) => Ok(Self(String::new())),
+        };
+        std::future::ready(result)
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -136,28 +160,5 @@ mod tests {
             without_values("missing field `email`"),
             "missing field `email`"
         );
-    }
-}
-
-impl FromRequest for ManagementTokenHeader {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        // Present but unreadable (not visible ASCII): a wrong token,
-        // answered like any other (404). Absent or blank: a 400.
-        let result = match req
-            .headers()
-            .get(MANAGEMENT_TOKEN_HEADER)
-            .map(|v| v.to_str())
-        {
-            None => Err(ApiError::MissingHeader(MANAGEMENT_TOKEN_HEADER)),
-            Some(Ok(t)) if t.trim().is_empty() => {
-                Err(ApiError::MissingHeader(MANAGEMENT_TOKEN_HEADER))
-            }
-            Some(Ok(t)) => Ok(Self(t.trim().to_owned())),
-            Some(Err(_)) => Ok(Self(String::new())),
-        };
-        std::future::ready(result)
     }
 }
