@@ -6,6 +6,7 @@
 //! `Reservation`); fields and verbs are English.
 
 pub mod applicant;
+pub mod calendar;
 pub mod error;
 pub mod ids;
 pub mod occupancy;
