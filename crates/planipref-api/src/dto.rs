@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
+use planipref_domain::ids::DepartementCode;
 use planipref_domain::time::parse_time_zone;
 use planipref_store::models::{MotifRow, ServiceRow, SiteRow};
 use serde::{Deserialize, Serialize};
@@ -184,6 +185,14 @@ impl Motif {
 pub fn site_zone(site: &SiteRow) -> Result<Tz, ApiError> {
     parse_time_zone(&site.time_zone).ok_or_else(|| {
         log::error!("site {} has an unknown time zone", site.id);
+        ApiError::Internal
+    })
+}
+
+/// The département whose calendar a site follows.
+pub fn site_departement(site: &SiteRow) -> Result<DepartementCode, ApiError> {
+    DepartementCode::parse(&site.prefecture_code).ok_or_else(|| {
+        log::error!("site {} has an invalid département code", site.id);
         ApiError::Internal
     })
 }

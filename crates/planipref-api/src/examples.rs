@@ -4,6 +4,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::{Value, json};
 
+use crate::calendar::{ClosedDay, SiteCalendar};
 use crate::dto::{Address, Motif, PageInfo, ServiceRef, Site};
 use crate::reservations::{ApplicantResponse, Reservation, ReservationCreated, ReservationMotif};
 use crate::sites::{MotifPage, SitePage};
@@ -169,5 +170,26 @@ pub fn reservation_created() -> ReservationCreated {
         reference: "K7QX-M3PA".into(),
         management_token: "3f9a6c1e0b7d4e2a8c5f1d9b3e7a0c4f6b2d8e1a5c9f3b7d0e4a8c2f6b1d5e9a".into(),
         reservation: reservation(),
+    }
+}
+
+/// A site's calendar.
+pub fn site_calendar() -> SiteCalendar {
+    let closed = |date: &str, code: &str, label: &str| ClosedDay {
+        date: day(date),
+        reason: "holiday".into(),
+        holiday: code.into(),
+        label: label.into(),
+    };
+    SiteCalendar {
+        site_id: SITE_ID.into(),
+        departement: "93".into(),
+        time_zone: "Europe/Paris".into(),
+        from: day("2026-12-01"),
+        to: day("2027-01-31"),
+        closed: vec![
+            closed("2026-12-25", "noel", "Noël"),
+            closed("2027-01-01", "jour_de_l_an", "Jour de l'an"),
+        ],
     }
 }

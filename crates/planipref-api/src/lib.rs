@@ -4,6 +4,7 @@
 //! Handlers are thin: validated input → domain decision → store call off
 //! the async workers → response.
 
+pub mod calendar;
 pub mod dto;
 pub mod error;
 mod examples;
@@ -63,6 +64,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(sites::list_sites)
         .service(sites::get_site)
         .service(sites::list_site_motifs)
+        .service(calendar::site_calendar)
         .service(slots::list_slots)
         .service(reservations::create_reservation)
         .service(reservations::get_reservation)

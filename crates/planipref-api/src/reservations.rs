@@ -9,6 +9,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use planipref_domain::applicant::{Applicant, ApplicantInput};
+use planipref_domain::calendar::closed_days;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{MotifId, ReservationId};
 use planipref_domain::reference::{ManagementToken, Reference, TOKEN_BYTES, token_matches};
@@ -19,7 +20,7 @@ use planipref_store::{NewReservation, ReservationDetail, Store, from_db};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::dto::{Site, at_site, site_zone};
+use crate::dto::{Site, at_site, site_departement, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, ManagementTokenHeader};
 use crate::slots::day_start;
@@ -360,6 +361,7 @@ fn book(
     let local_day = start.with_timezone(&tz).date_naive();
     let duration =
         u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
+    let closed = closed_days(local_day, local_day, &site_departement(&schedule.site)?);
     let request = SlotRequest {
         motif_id,
         duration_minutes: duration,
@@ -370,6 +372,7 @@ fn book(
         guichets: &schedule.guichets,
         plages: &schedule.plages,
         busy: &schedule.busy,
+        closed_days: &closed,
     };
     let candidates = free_guichets_at(&request, start)?;
     let end = start + chrono::Duration::minutes(i64::from(duration));

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+use planipref_domain::calendar::closed_days;
 use planipref_domain::ids::MotifId;
 use planipref_domain::slots::{
     MAX_RANGE_DAYS, SlotRequest, check_range, compute_slots, parse_search_date,
@@ -10,7 +11,7 @@ use planipref_domain::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::dto::{at_site, site_zone};
+use crate::dto::{at_site, site_departement, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
 use crate::state::AppState;
@@ -151,6 +152,7 @@ pub async fn list_slots(
             check_range(from, to)?;
             let duration =
                 u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
+            let closed = closed_days(from, to, &site_departement(&schedule.site)?);
             let slots = compute_slots(&SlotRequest {
                 motif_id,
                 duration_minutes: duration,
@@ -161,6 +163,7 @@ pub async fn list_slots(
                 guichets: &schedule.guichets,
                 plages: &schedule.plages,
                 busy: &schedule.busy,
+                closed_days: &closed,
             });
             Ok(SlotList {
                 motif_id: motif_id.to_string(),

@@ -848,3 +848,163 @@ async fn swagger_ui_and_the_spec_are_served_offline() {
         serde_json::to_value(planipref_api::openapi()).expect("spec")
     );
 }
+
+async fn site_of(
+    app: &impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody + 'static>,
+        Error = actix_web::Error,
+    >,
+    prefecture: &str,
+) -> (String, Value) {
+    let (_, _, sites) = call(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/sites?prefecture={prefecture}")),
+    )
+    .await;
+    let id = sites["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|s| s["kind"] == "prefecture")
+        .expect("préfecture")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (_, _, motifs) = call(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/sites/{id}/motifs")),
+    )
+    .await;
+    (id, motifs["items"].clone())
+}
+
+#[actix_web::test]
+async fn a_site_calendar_lists_the_holidays_of_its_departement() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(seeded(&db))).await;
+        let (bobigny, _) = site_of(&app, "93").await;
+        let (reunion, _) = site_of(&app, "974").await;
+        let (s, _, b) = call(
+            &app,
+            TestRequest::get().uri(&format!(
+                "/api/v1/sites/{bobigny}/calendar?from=2027-12-01&to=2027-12-31"
+            )),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let codes: Vec<_> = b["closed"]
+            .as_array()
+            .expect("closed")
+            .iter()
+            .map(|d| {
+                (
+                    d["date"].as_str().unwrap_or(""),
+                    d["holiday"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(codes, vec![("2027-12-25", "noel")], "{}", db.backend());
+        let (_, b) = {
+            let (s, _, b) = call(
+                &app,
+                TestRequest::get().uri(&format!(
+                    "/api/v1/sites/{reunion}/calendar?from=2027-12-01&to=2027-12-31"
+                )),
+            )
+            .await;
+            (s, b)
+        };
+        let codes: Vec<_> = b["closed"]
+            .as_array()
+            .expect("closed")
+            .iter()
+            .map(|d| d["holiday"].as_str().unwrap_or("").to_owned())
+            .collect();
+        assert_eq!(codes, vec!["abolition_de_l_esclavage", "noel"]);
+        assert_eq!(
+            (b["departement"].as_str(), b["time_zone"].as_str()),
+            (Some("974"), Some("Indian/Reunion"))
+        );
+
+        let (s, h, b) = call(
+            &app,
+            TestRequest::get().uri(&format!(
+                "/api/v1/sites/{bobigny}/calendar?from=2027-01-01&to=2028-01-02"
+            )),
+        )
+        .await;
+        assert_problem(s, &h, &b, StatusCode::UNPROCESSABLE_ENTITY, &["to"]);
+        let (s, _, b) = call(
+            &app,
+            TestRequest::get().uri(&format!("/api/v1/sites/{bobigny}/calendar")),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            b["closed"].as_array().is_some_and(|c| c.len() >= 11),
+            "a year holds every holiday: {b}"
+        );
+        let (s, h, b) = call(
+            &app,
+            TestRequest::get().uri("/api/v1/sites/00000000-0000-4000-8000-000000000000/calendar"),
+        )
+        .await;
+        assert_problem(s, &h, &b, StatusCode::NOT_FOUND, &[]);
+    }
+}
+
+#[actix_web::test]
+async fn no_slot_is_offered_or_booked_on_a_holiday() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(seeded(&db))).await;
+        let (_, reunion_motifs) = site_of(&app, "974").await;
+        let (_, bobigny_motifs) = site_of(&app, "93").await;
+        // Monday 20 December 2027: abolition day in La Réunion, a working day in Bobigny.
+        let reunion_remise = motif_id(&reunion_motifs, "Remise");
+        let reunion_count = slots_on(&app, &reunion_remise, "2027-12-20").await;
+        let bobigny_count =
+            slots_on(&app, &motif_id(&bobigny_motifs, "Remise"), "2027-12-20").await;
+        assert_eq!(
+            reunion_count,
+            0,
+            "{}: closed on its abolition day",
+            db.backend()
+        );
+        assert!(bobigny_count > 0);
+        let (s, h, b) = call(
+            &app,
+            TestRequest::post()
+                .uri("/api/v1/reservations")
+                .set_json(booking(&reunion_remise, "2027-12-20T08:00:00+04:00")),
+        )
+        .await;
+        assert_problem(s, &h, &b, StatusCode::UNPROCESSABLE_ENTITY, &["start"]);
+        let (s, _, _) = call(
+            &app,
+            TestRequest::post()
+                .uri("/api/v1/reservations")
+                .set_json(booking(&reunion_remise, "2027-12-21T08:00:00+04:00")),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "the next day is open");
+    }
+}
+
+async fn slots_on(
+    app: &impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody + 'static>,
+        Error = actix_web::Error,
+    >,
+    motif: &str,
+    day: &str,
+) -> usize {
+    let (s, _, b) = call(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/motifs/{motif}/slots?from={day}&to={day}")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b["slots"].as_array().map(Vec::len).unwrap_or(0)
+}

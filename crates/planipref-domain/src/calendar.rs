@@ -180,6 +180,34 @@ pub fn public_holidays(year: i32, departement: &DepartementCode) -> Vec<(NaiveDa
     out
 }
 
+/// The holidays between `from` and `to` (inclusive), by date.
+pub fn holidays_between(
+    from: NaiveDate,
+    to: NaiveDate,
+    departement: &DepartementCode,
+) -> Vec<(NaiveDate, Holiday)> {
+    (from.year()..=to.year())
+        .flat_map(|year| public_holidays(year, departement))
+        .filter(|(d, _)| *d >= from && *d <= to)
+        .collect()
+}
+
+/// The days a site of `departement` is closed between `from` and `to`,
+/// sorted and without repeats: its public holidays, for now. (Explicit
+/// openings on a holiday and closures come with the référentiel.)
+pub fn closed_days(
+    from: NaiveDate,
+    to: NaiveDate,
+    departement: &DepartementCode,
+) -> Vec<NaiveDate> {
+    let mut days: Vec<NaiveDate> = holidays_between(from, to, departement)
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
+    days.dedup();
+    days
+}
+
 /// The holidays falling on `day` in `departement` (usually none).
 pub fn holidays_on(day: NaiveDate, departement: &DepartementCode) -> Vec<Holiday> {
     public_holidays(day.year(), departement)

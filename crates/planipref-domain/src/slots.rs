@@ -56,6 +56,8 @@ pub struct SlotRequest<'a> {
     pub plages: &'a [Plage],
     /// The occupied times of those guichets (others are ignored).
     pub busy: &'a [Busy],
+    /// Local days the site is closed (public holidays…), sorted.
+    pub closed_days: &'a [NaiveDate],
 }
 
 /// One bookable start time.
@@ -112,13 +114,22 @@ pub fn check_bookable_year(field: &str, start: DateTime<Utc>) -> Result<(), Fiel
 
 /// Checks a search range: ordered, and at most [`MAX_RANGE_DAYS`] days.
 pub fn check_range(from: NaiveDate, to: NaiveDate) -> Result<(), DomainError> {
+    check_range_within(from, to, MAX_RANGE_DAYS)
+}
+
+/// Checks a range of days: ordered, and at most `max_days` days (inclusive).
+pub fn check_range_within(
+    from: NaiveDate,
+    to: NaiveDate,
+    max_days: i64,
+) -> Result<(), DomainError> {
     if to < from {
         return Err(DomainError::invalid("to", "must not be before from"));
     }
-    if (to - from).num_days() + 1 > MAX_RANGE_DAYS {
+    if (to - from).num_days() + 1 > max_days {
         return Err(DomainError::invalid(
             "to",
-            format!("the range may cover at most {MAX_RANGE_DAYS} days"),
+            format!("the range may cover at most {max_days} days"),
         ));
     }
     Ok(())
@@ -139,7 +150,7 @@ pub fn compute_slots(req: &SlotRequest<'_>) -> Vec<Slot> {
         .filter(|p| req.guichets.contains(&p.guichet_id) && p.serves(req.motif_id));
     for plage in plages {
         for day in req.from.iter_days().take_while(|d| *d <= req.to) {
-            if !plage.applies_on(day) {
+            if !plage.applies_on(day) || req.closed_days.binary_search(&day).is_ok() {
                 continue;
             }
             let close = day.and_time(plage.end);
@@ -247,6 +258,7 @@ mod tests {
         guichets: Vec<GuichetId>,
         plages: Vec<Plage>,
         busy: Vec<Busy>,
+        closed: Vec<NaiveDate>,
         tz: Tz,
     }
 
@@ -271,6 +283,7 @@ mod tests {
                 guichets,
                 plages,
                 busy: vec![],
+                closed: vec![],
                 tz: paris(),
             }
         }
@@ -286,6 +299,7 @@ mod tests {
                 guichets: &self.guichets,
                 plages: &self.plages,
                 busy: &self.busy,
+                closed_days: &self.closed,
             }
         }
     }
@@ -373,6 +387,19 @@ mod tests {
             .expect("10:00");
         assert_eq!(at_ten.remaining(), 0, "busy, whichever plage offers it");
         assert_eq!(slots.len(), 8, "09:00–13:00 in half hours");
+    }
+
+    #[test]
+    fn no_slot_on_a_closed_day() {
+        let mut f = Fixture::new(1);
+        f.closed = vec![d(2026, 12, 25)];
+        let slots = compute_slots(&f.request(60, d(2026, 12, 24), d(2026, 12, 28)));
+        let days: std::collections::BTreeSet<_> =
+            slots.iter().map(|s| s.start.date_naive()).collect();
+        assert_eq!(
+            days.into_iter().collect::<Vec<_>>(),
+            vec![d(2026, 12, 24), d(2026, 12, 28)]
+        );
     }
 
     #[test]

@@ -180,6 +180,7 @@ fn first_slot(store: &Store, motif: MotifId) -> (DateTime<Utc>, DateTime<Utc>, V
         guichets: &schedule.guichets,
         plages: &schedule.plages,
         busy: &schedule.busy,
+        closed_days: &[],
     });
     let s = slots
         .into_iter()

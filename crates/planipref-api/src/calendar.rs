@@ -1,0 +1,147 @@
+//! A site's calendar: the days it is closed, and why.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{Days, NaiveDate, Utc};
+use planipref_domain::calendar::holidays_between;
+use planipref_domain::ids::SiteId;
+use planipref_domain::slots::{check_range_within, parse_search_date};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::dto::{site_departement, site_zone};
+use crate::error::{ApiError, Problem};
+use crate::extract::QueryParams;
+use crate::state::AppState;
+
+/// The longest range one calendar request may cover, in days.
+pub const MAX_CALENDAR_DAYS: i64 = 366;
+
+/// The local days to describe.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarQuery {
+    /// First day (`YYYY-MM-DD`, years 2000 to 2100); default today at the site.
+    #[param(value_type = Option<String>, format = Date, example = "2026-12-01")]
+    pub from: Option<String>,
+    /// Last day, inclusive; default a year after `from`. At most 366 days in all.
+    #[param(value_type = Option<String>, format = Date, example = "2027-11-30")]
+    pub to: Option<String>,
+}
+
+/// A day on which the site does not receive the public.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosedDay {
+    /// The local date.
+    #[schema(value_type = String, format = Date, example = "2026-12-25")]
+    pub date: NaiveDate,
+    /// Why: `holiday` (a public holiday of the site's département).
+    #[schema(example = "holiday")]
+    pub reason: String,
+    /// The holiday's stable code.
+    #[schema(example = "noel")]
+    pub holiday: String,
+    /// Its French name.
+    #[schema(example = "Noël")]
+    pub label: String,
+}
+
+/// A site's closed days over a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteCalendar {
+    /// The site.
+    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
+    pub site_id: String,
+    /// Its département, whose public holidays apply.
+    #[schema(example = "93")]
+    pub departement: String,
+    /// Its IANA time zone.
+    #[schema(example = "Europe/Paris")]
+    pub time_zone: String,
+    /// First day described.
+    #[schema(value_type = String, format = Date, example = "2026-12-01")]
+    pub from: NaiveDate,
+    /// Last day described (inclusive).
+    #[schema(value_type = String, format = Date, example = "2027-11-30")]
+    pub to: NaiveDate,
+    /// Closed days, earliest first. Two holidays on one day give two entries.
+    pub closed: Vec<ClosedDay>,
+}
+
+/// A site's calendar
+///
+/// The days a site is closed between two dates: the public holidays of its
+/// département — the eleven national ones, Good Friday and 26 December in
+/// Alsace-Moselle, and the abolition-of-slavery day of each overseas
+/// territory. No slot is offered on those days.
+#[utoipa::path(
+    tag = "sites",
+    params(
+        ("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
+        CalendarQuery,
+    ),
+    responses(
+        (status = 200, description = "The closed days", body = SiteCalendar, example = json!(crate::examples::site_calendar())),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid dates or range (field `from` or `to`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/sites/{site_id}/calendar")]
+pub async fn site_calendar(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    QueryParams(q): QueryParams<CalendarQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
+    let from = q
+        .from
+        .as_deref()
+        .map(|s| parse_search_date("from", s))
+        .transpose();
+    let to =
+        q.to.as_deref()
+            .map(|s| parse_search_date("to", s))
+            .transpose();
+    let (from, to) = match (from, to) {
+        (Ok(f), Ok(t)) => (f, t),
+        (f, t) => {
+            return Err(ApiError::Validation(
+                [f.err(), t.err()].into_iter().flatten().collect(),
+            ));
+        }
+    };
+    let site = state
+        .blocking(move |store| {
+            store
+                .get_site(&site_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "site"))
+        })
+        .await?;
+    let tz = site_zone(&site)?;
+    let departement = site_departement(&site)?;
+    let from = from.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+    let to = to.unwrap_or_else(|| {
+        from.checked_add_days(Days::new(MAX_CALENDAR_DAYS as u64 - 1))
+            .unwrap_or(from)
+    });
+    check_range_within(from, to, MAX_CALENDAR_DAYS)?;
+    let closed = holidays_between(from, to, &departement)
+        .into_iter()
+        .map(|(date, h)| ClosedDay {
+            date,
+            reason: "holiday".to_owned(),
+            holiday: h.code().to_owned(),
+            label: h.label().to_owned(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(SiteCalendar {
+        site_id: site.id,
+        departement: departement.to_string(),
+        time_zone: site.time_zone,
+        from,
+        to,
+        closed,
+    }))
+}
