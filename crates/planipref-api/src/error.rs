@@ -78,6 +78,12 @@ pub enum ApiError {
     /// A required header is missing.
     #[error("missing header {0}")]
     MissingHeader(&'static str),
+    /// No valid agent token: missing, malformed, expired, wrongly signed…
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    /// The agent is authenticated but the object is outside their scope.
+    #[error("forbidden")]
+    Forbidden,
     /// Fields break the rules.
     #[error("invalid fields")]
     Validation(Vec<FieldError>),
@@ -113,6 +119,8 @@ impl ApiError {
             Self::UnsupportedMediaType => ("unsupported-media-type", "The body must be JSON"),
             Self::PayloadTooLarge => ("payload-too-large", "The body is too large"),
             Self::MissingHeader(_) => ("missing-header", "A required header is missing"),
+            Self::Unauthorized(_) => ("unauthorized", "Authentication required"),
+            Self::Forbidden => ("forbidden", "Outside your scope"),
             Self::Validation(_) => ("validation", "The request has invalid fields"),
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
@@ -148,6 +156,11 @@ impl ApiError {
                     field: (*name).to_owned(),
                     message: "is required".to_owned(),
                 }],
+            ),
+            Self::Unauthorized(why) => ((*why).to_owned(), vec![]),
+            Self::Forbidden => (
+                "your role and scope do not cover this object".to_owned(),
+                vec![],
             ),
             Self::Validation(errors) => (
                 match errors.as_slice() {
@@ -199,6 +212,8 @@ impl ResponseError for ApiError {
             Self::Malformed { .. } | Self::MissingHeader(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -214,6 +229,12 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+            }
+            Self::Unauthorized(_) => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    r#"Bearer realm="planipref", error="invalid_token""#,
+                ));
             }
             Self::MethodNotAllowed(allowed) => {
                 if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {

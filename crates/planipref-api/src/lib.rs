@@ -4,6 +4,8 @@
 //! Handlers are thin: validated input → domain decision → store call off
 //! the async workers → response.
 
+pub mod admin;
+pub mod auth;
 pub mod calendar;
 pub mod dto;
 pub mod error;
@@ -54,10 +56,37 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
         (name = "slots", description = "When a motif can be booked"),
         (name = "reservations", description = "Booking, reading and cancelling an appointment"),
         (name = "operations", description = "Liveness and readiness"),
+        (name = "admin", description = "For préfecture agents and administrators: bearer JWT required"),
     ),
     components(schemas(error::Problem, error::ProblemField)),
+    modifiers(&BearerScheme),
 )]
 struct ApiDoc;
+
+/// Declares the agents' bearer JWT once; protected operations refer to it.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT from the identity provider (or `planipref token` in development). \
+                         Claims: `sub`, `name`, `role` (`agent`, `admin_prefecture`, \
+                         `admin_national`), `scope` (site ids for `agent`, département codes for \
+                         `admin_prefecture`), `iss`, `aud`, `exp`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Registers every operation of the API (relative to [`BASE_PATH`]).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -69,6 +98,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(reservations::create_reservation)
         .service(reservations::get_reservation)
         .service(reservations::cancel_reservation)
+        .service(admin::me)
         .service(health::health)
         .service(health::ready);
 }

@@ -3,6 +3,7 @@
 use actix_web::web;
 use planipref_store::Store;
 
+use crate::auth::Verifier;
 use crate::error::ApiError;
 
 /// Shared application state.
@@ -10,6 +11,8 @@ use crate::error::ApiError;
 pub struct AppState {
     /// The database.
     pub store: Store,
+    /// Verifies agents' tokens.
+    pub auth: Verifier,
 }
 
 impl AppState {

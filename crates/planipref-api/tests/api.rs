@@ -42,6 +42,8 @@ fn seeded(db: &TestDb) -> AppState {
     db.store().seed_demo().expect("seed");
     AppState {
         store: db.store().clone(),
+        auth: planipref_api::auth::Verifier::new(&planipref_api::auth::AuthSettings::development())
+            .expect("verifier"),
     }
 }
 
@@ -791,7 +793,10 @@ async fn an_unreachable_database_is_503_with_retry_after() {
         },
     )
     .expect("pool");
-    let app = test::init_service(planipref_api::app(AppState { store })).await;
+    let auth =
+        planipref_api::auth::Verifier::new(&planipref_api::auth::AuthSettings::development())
+            .expect("verifier");
+    let app = test::init_service(planipref_api::app(AppState { store, auth })).await;
     let (s, _, b) = call(&app, TestRequest::get().uri("/api/v1/health")).await;
     assert_eq!(
         (s, &b["status"]),

@@ -136,3 +136,37 @@ fn protected_data_is_documented_as_such() {
     assert_eq!(header["name"], "X-Management-Token");
     assert_eq!(header["required"], true);
 }
+
+#[test]
+fn the_bearer_scheme_is_declared_once_and_marks_every_agent_operation() {
+    let spec = generated();
+    let scheme = &spec["components"]["securitySchemes"]["bearer"];
+    assert_eq!(
+        (scheme["type"].as_str(), scheme["scheme"].as_str()),
+        (Some("http"), Some("bearer"))
+    );
+    assert_eq!(scheme["bearerFormat"], "JWT");
+    let mut protected = 0;
+    for (method, path, op) in operations(&spec) {
+        let secured = op["security"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+        if path.starts_with("/api/v1/admin/") {
+            protected += 1;
+            assert!(
+                secured,
+                "{method} {path} is not marked as needing a bearer token"
+            );
+            assert!(
+                op["responses"]["401"].is_object(),
+                "{method} {path} does not document 401"
+            );
+        } else {
+            assert!(
+                !secured,
+                "{method} {path} is public but marked as protected"
+            );
+        }
+    }
+    assert!(protected >= 1);
+}

@@ -5,6 +5,7 @@
 //! Nouns follow the glossary of `DESIGN.md` (`Guichet`, `Motif`, `Plage`,
 //! `Reservation`); fields and verbs are English.
 
+pub mod access;
 pub mod applicant;
 pub mod calendar;
 pub mod error;

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use planipref_api::auth::{Algorithm, AuthSettings, DEVELOPMENT_SECRET};
 use planipref_store::{DatabaseUrl, PoolOptions};
 
 /// Where the database is when nothing says otherwise.
@@ -10,9 +11,25 @@ pub const DEFAULT_DATABASE_URL: &str = "./data/planipref.db";
 /// Where the server listens when nothing says otherwise.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
+/// Development (the default) or production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// Development: a public default JWT secret, `planipref token` allowed.
+    Development,
+    /// Production: every secret configured, no development shortcut.
+    Production,
+}
+
+/// Shortest HS256 secret accepted in production (256 bits).
+pub const MIN_SECRET_BYTES: usize = 32;
+
 /// The server's settings.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// `PLANIPREF_ENV`: `development` or `production`.
+    pub environment: Environment,
+    /// `PLANIPREF_JWT_*`: how agents' tokens are verified.
+    pub auth: AuthSettings,
     /// `PLANIPREF_DATABASE_URL` (or `DATABASE_URL`).
     pub database_url: DatabaseUrl,
     /// `PLANIPREF_BIND`.
@@ -50,7 +67,19 @@ impl Config {
             message: e.to_string(),
         })?;
         let defaults = PoolOptions::default();
+        let environment = match get("PLANIPREF_ENV").as_deref().map(str::trim) {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "PLANIPREF_ENV",
+                    message: format!("expected development or production, got {other:?}"),
+                });
+            }
+        };
         Ok(Self {
+            environment,
+            auth: auth_settings(&get, environment)?,
             database_url,
             bind: get("PLANIPREF_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             pool: PoolOptions {
@@ -65,6 +94,74 @@ impl Config {
             workers: number(&get, "PLANIPREF_WORKERS", 1, 1024)?.map(|n| n as usize),
         })
     }
+}
+
+fn auth_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+) -> Result<AuthSettings, ConfigError> {
+    let production = environment == Environment::Production;
+    let algorithm = match get("PLANIPREF_JWT_ALGORITHM").as_deref().map(str::trim) {
+        None | Some("HS256") => Algorithm::HS256,
+        Some("RS256") => Algorithm::RS256,
+        Some("ES256") => Algorithm::ES256,
+        Some(other) => {
+            return Err(ConfigError {
+                name: "PLANIPREF_JWT_ALGORITHM",
+                message: format!("expected HS256, RS256 or ES256, got {other:?}"),
+            });
+        }
+    };
+    let key = if algorithm == Algorithm::HS256 {
+        let secret = get("PLANIPREF_JWT_SECRET");
+        match (secret, production) {
+            (None, false) => DEVELOPMENT_SECRET.as_bytes().to_vec(),
+            (None, true) => {
+                return Err(ConfigError {
+                    name: "PLANIPREF_JWT_SECRET",
+                    message: "required in production with HS256".into(),
+                });
+            }
+            (Some(s), true) if s == DEVELOPMENT_SECRET || s.len() < MIN_SECRET_BYTES => {
+                return Err(ConfigError {
+                    name: "PLANIPREF_JWT_SECRET",
+                    message: format!(
+                        "in production it must be a secret of your own, at least {MIN_SECRET_BYTES} bytes"
+                    ),
+                });
+            }
+            (Some(s), _) => s.into_bytes(),
+        }
+    } else {
+        let name = "PLANIPREF_JWT_PUBLIC_KEY_FILE";
+        let path = get(name).ok_or_else(|| ConfigError {
+            name,
+            message: format!(
+                "required with {algorithm:?}: the identity provider's public key (PEM)"
+            ),
+        })?;
+        std::fs::read(&path).map_err(|e| ConfigError {
+            name,
+            message: format!("cannot read {path}: {e}"),
+        })?
+    };
+    let issuer = match (get("PLANIPREF_JWT_ISSUER"), production) {
+        (Some(i), _) => i,
+        (None, false) => "planipref-dev".to_owned(),
+        (None, true) => {
+            return Err(ConfigError {
+                name: "PLANIPREF_JWT_ISSUER",
+                message: "required in production".into(),
+            });
+        }
+    };
+    let audience = get("PLANIPREF_JWT_AUDIENCE").unwrap_or_else(|| "planipref".to_owned());
+    Ok(AuthSettings {
+        algorithm,
+        key,
+        issuer,
+        audience,
+    })
 }
 
 fn number(
@@ -137,6 +234,56 @@ mod tests {
         assert_eq!(c.database_url, DatabaseUrl::Sqlite("y.db".into()));
         let c = config(&[("DATABASE_URL", "postgres://a@h/x")]).expect("ok");
         assert_eq!(c.database_url.backend(), "postgresql");
+    }
+
+    #[test]
+    fn production_refuses_the_development_secret_and_missing_settings() {
+        let e = config(&[("PLANIPREF_ENV", "production")]).expect_err("no secret");
+        assert!(e.to_string().starts_with("PLANIPREF_JWT_SECRET"), "{e}");
+        let e = config(&[
+            ("PLANIPREF_ENV", "production"),
+            ("PLANIPREF_JWT_SECRET", DEVELOPMENT_SECRET),
+        ])
+        .expect_err("dev secret");
+        assert!(e.to_string().starts_with("PLANIPREF_JWT_SECRET"), "{e}");
+        let e = config(&[
+            ("PLANIPREF_ENV", "production"),
+            ("PLANIPREF_JWT_SECRET", "short"),
+        ])
+        .expect_err("short");
+        assert!(e.to_string().starts_with("PLANIPREF_JWT_SECRET"), "{e}");
+        let secret = "0123456789abcdef0123456789abcdef";
+        let e = config(&[
+            ("PLANIPREF_ENV", "production"),
+            ("PLANIPREF_JWT_SECRET", secret),
+        ])
+        .expect_err("no issuer");
+        assert!(e.to_string().starts_with("PLANIPREF_JWT_ISSUER"), "{e}");
+        let c = config(&[
+            ("PLANIPREF_ENV", "production"),
+            ("PLANIPREF_JWT_SECRET", secret),
+            ("PLANIPREF_JWT_ISSUER", "https://idp.example"),
+        ])
+        .expect("complete");
+        assert_eq!(c.environment, Environment::Production);
+        assert_eq!(c.auth.key, secret.as_bytes());
+    }
+
+    #[test]
+    fn asymmetric_algorithms_need_a_readable_public_key() {
+        let e = config(&[("PLANIPREF_JWT_ALGORITHM", "RS256")]).expect_err("no key");
+        assert!(
+            e.to_string().starts_with("PLANIPREF_JWT_PUBLIC_KEY_FILE"),
+            "{e}"
+        );
+        let e = config(&[
+            ("PLANIPREF_JWT_ALGORITHM", "RS256"),
+            ("PLANIPREF_JWT_PUBLIC_KEY_FILE", "/nonexistent.pem"),
+        ])
+        .expect_err("missing file");
+        assert!(e.to_string().contains("/nonexistent.pem"), "{e}");
+        let e = config(&[("PLANIPREF_JWT_ALGORITHM", "none")]).expect_err("none");
+        assert!(e.to_string().starts_with("PLANIPREF_JWT_ALGORITHM"), "{e}");
     }
 
     #[test]

@@ -35,6 +35,25 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Mint a development token for an agent (refused in production, and
+    /// with RS256/ES256, whose tokens come from the identity provider).
+    Token {
+        /// `agent`, `admin_prefecture` or `admin_national`.
+        #[arg(long)]
+        role: String,
+        /// Site ids (agent) or département codes (admin_prefecture), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
+        /// Lifetime: seconds, or a number followed by m, h or d.
+        #[arg(long, default_value = "8h")]
+        ttl: String,
+        /// The agent's id (`sub`).
+        #[arg(long, default_value = "dev-agent")]
+        sub: String,
+        /// The agent's display name.
+        #[arg(long, default_value = "Agent de développement")]
+        name: String,
+    },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
@@ -61,6 +80,21 @@ fn run(command: Command) -> Result<(), String> {
         return write_openapi(output);
     }
     let config = Config::from_env().map_err(|e| e.to_string())?;
+    if let Command::Token {
+        role,
+        scope,
+        ttl,
+        sub,
+        name,
+    } = &command
+    {
+        let token = mint_token(&config, role, scope, ttl, sub, name)?;
+        #[allow(clippy::print_stdout)]
+        {
+            println!("{token}");
+        }
+        return Ok(());
+    }
     let store = Store::open(&config.database_url, &config.pool).map_err(|e| e.to_string())?;
     match command {
         Command::Serve => serve(config, store),
@@ -78,8 +112,52 @@ fn run(command: Command) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Openapi { .. } => Ok(()),
+        Command::Openapi { .. } | Command::Token { .. } => Ok(()),
     }
+}
+
+fn mint_token(
+    config: &Config,
+    role: &str,
+    scope: &[String],
+    ttl: &str,
+    sub: &str,
+    name: &str,
+) -> Result<String, String> {
+    if config.environment == config::Environment::Production {
+        return Err("refusing to mint a token: PLANIPREF_ENV is production".into());
+    }
+    planipref_domain::access::Agent::from_claims(sub, name, role, scope)
+        .map_err(|e| e.to_string())?;
+    let seconds = parse_ttl(ttl).ok_or_else(|| {
+        format!("--ttl {ttl:?}: expected seconds or a number followed by m, h or d")
+    })?;
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
+    let claims = planipref_api::auth::Claims {
+        sub: sub.to_owned(),
+        name: name.to_owned(),
+        role: role.to_owned(),
+        scope: scope.to_vec(),
+        iss: config.auth.issuer.clone(),
+        aud: config.auth.audience.clone(),
+        exp: now + seconds,
+        nbf: Some(now),
+        iat: Some(now),
+    };
+    planipref_api::auth::Minter::new(&config.auth)?.mint(&claims)
+}
+
+/// `90`, `30m`, `8h`, `2d` → seconds (at most 30 days).
+fn parse_ttl(raw: &str) -> Option<u64> {
+    let raw = raw.trim();
+    let (number, unit) = match raw.char_indices().last()? {
+        (i, 'm') => (&raw[..i], 60),
+        (i, 'h') => (&raw[..i], 3600),
+        (i, 'd') => (&raw[..i], 86_400),
+        _ => (raw, 1),
+    };
+    let seconds = number.parse::<u64>().ok()?.checked_mul(unit)?;
+    (1..=30 * 86_400).contains(&seconds).then_some(seconds)
 }
 
 fn migrate(store: &Store) -> Result<(), String> {
@@ -99,7 +177,13 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
         migrate(&store)?;
     }
     log::info!("database: {}", store.describe());
-    let state = AppState { store };
+    if config.environment == config::Environment::Development {
+        log::warn!(
+            "development mode: agents' tokens may be signed with the public development secret"
+        );
+    }
+    let auth = planipref_api::auth::Verifier::new(&config.auth)?;
+    let state = AppState { store, auth };
     actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(move || planipref_api::app(state.clone()))
             .bind(&config.bind)
@@ -136,6 +220,22 @@ fn write_openapi(output: Option<PathBuf>) -> Result<(), String> {
                 println!("{json}");
             }
             Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ttl;
+
+    #[test]
+    fn token_lifetimes() {
+        assert_eq!(parse_ttl("90"), Some(90));
+        assert_eq!(parse_ttl("30m"), Some(1800));
+        assert_eq!(parse_ttl("8h"), Some(28_800));
+        assert_eq!(parse_ttl("2d"), Some(172_800));
+        for bad in ["", "0", "h", "-5m", "31d", "8x", "99999999999999999999d"] {
+            assert_eq!(parse_ttl(bad), None, "{bad}");
         }
     }
 }

@@ -26,7 +26,7 @@ fn every_command_has_help() {
     let out = planipref(&["--help"], &[]);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for command in ["serve", "migrate", "seed", "openapi"] {
+    for command in ["serve", "migrate", "seed", "openapi", "token"] {
         assert!(help.contains(command), "{command} missing from --help");
         let out = planipref(&[command, "--help"], &[]);
         assert!(out.status.success(), "{command} --help");
@@ -122,4 +122,47 @@ fn openapi_prints_the_document() {
     assert!(spec.trim_start().starts_with('{') && spec.trim_end().ends_with('}'));
     assert!(spec.contains("\"openapi\": \"3.1.0\""));
     assert!(spec.contains("/api/v1/reservations/{reference}/cancel"));
+}
+
+#[test]
+fn token_mints_development_tokens_and_refuses_in_production() {
+    let out = planipref(
+        &[
+            "token",
+            "--role",
+            "admin_prefecture",
+            "--scope",
+            "93,974",
+            "--ttl",
+            "1h",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout);
+    assert_eq!(token.trim().split('.').count(), 3, "a JWT: {token}");
+    let settings = planipref_api::auth::AuthSettings::development();
+    let agent = planipref_api::auth::Verifier::new(&settings)
+        .expect("verifier")
+        .verify(token.trim())
+        .expect("valid");
+    assert_eq!(agent.role.code(), "admin_prefecture");
+
+    let out = planipref(&["token", "--role", "root"], &[]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("role"), "{}", text(&out.stderr));
+    let out = planipref(
+        &["token", "--role", "admin_national"],
+        &[
+            ("PLANIPREF_ENV", "production"),
+            ("PLANIPREF_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("PLANIPREF_JWT_ISSUER", "idp"),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("production"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -1,0 +1,58 @@
+//! Endpoints for agents (bearer JWT).
+
+use actix_web::{HttpResponse, get};
+use planipref_domain::access::Scope;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::AuthenticatedAgent;
+use crate::error::{ApiError, Problem};
+
+/// The agent a token names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// Agent id (`sub`).
+    #[schema(example = "a.martin@interieur.gouv.fr")]
+    pub sub: String,
+    /// Display name.
+    #[schema(example = "Anne Martin")]
+    pub name: String,
+    /// `agent`, `admin_prefecture` or `admin_national`.
+    #[schema(example = "admin_prefecture")]
+    pub role: String,
+    /// Site ids (`agent`) or département codes (`admin_prefecture`); empty
+    /// for `admin_national`, whose scope is everything.
+    #[schema(example = json!(["93"]))]
+    pub scope: Vec<String>,
+}
+
+/// Who am I
+///
+/// The identity, role and scope that the bearer token grants, as Planipref
+/// reads them: a front end shows it, an integrator checks a token with it.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The agent", body = Me,
+         example = json!({"sub": "a.martin@interieur.gouv.fr", "name": "Anne Martin", "role": "admin_prefecture", "scope": ["93"]})),
+        (status = 401, description = "Missing, malformed, expired, not yet valid or wrongly signed token, or wrong issuer or audience",
+         body = Problem, content_type = "application/problem+json",
+         headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"planipref\", error=\"invalid_token\"`"))),
+    )
+)]
+#[get("/admin/me")]
+pub async fn me(agent: AuthenticatedAgent) -> Result<HttpResponse, ApiError> {
+    let a = agent.0;
+    let scope = match a.scope {
+        Scope::National => vec![],
+        Scope::Departements(ds) => ds.iter().map(ToString::to_string).collect(),
+        Scope::Sites(ss) => ss.iter().map(ToString::to_string).collect(),
+    };
+    Ok(HttpResponse::Ok().json(Me {
+        sub: a.id,
+        name: a.name,
+        role: a.role.code().to_owned(),
+        scope,
+    }))
+}

@@ -1,0 +1,240 @@
+//! Who may do what: agents' roles and scopes, checked by pure functions.
+//!
+//! An `agent` works at some sites; an `admin_prefecture` administers whole
+//! départements; an `admin_national` everything. Every check takes the
+//! agent and the object's place (its site and département) and says yes or
+//! no; the API turns a no into 403.
+
+use std::fmt;
+
+use crate::ids::{DepartementCode, SiteId};
+
+/// An agent's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Counter staff of some sites.
+    Agent,
+    /// Administrator of some préfectures (départements).
+    AdminPrefecture,
+    /// National administrator.
+    AdminNational,
+}
+
+impl Role {
+    /// The code used in tokens and the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Agent => "agent",
+            Self::AdminPrefecture => "admin_prefecture",
+            Self::AdminNational => "admin_national",
+        }
+    }
+
+    /// The role named by `code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "agent" => Some(Self::Agent),
+            "admin_prefecture" => Some(Self::AdminPrefecture),
+            "admin_national" => Some(Self::AdminNational),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// What an agent is responsible for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Some sites (role `agent`).
+    Sites(Vec<SiteId>),
+    /// Some départements (role `admin_prefecture`).
+    Departements(Vec<DepartementCode>),
+    /// Everything (role `admin_national`).
+    National,
+}
+
+/// An authenticated agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    /// Stable identifier from the identity provider (`sub`).
+    pub id: String,
+    /// Display name, for audit trails.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Scope, consistent with the role.
+    pub scope: Scope,
+}
+
+/// Why a claimed identity is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    /// The role is not one of the three.
+    #[error("unknown role {0:?}")]
+    UnknownRole(String),
+    /// A scope entry is not a site id (agent) or département code (admin).
+    #[error("invalid scope entry {0:?}")]
+    InvalidScope(String),
+    /// An agent or préfecture administrator with nothing in scope.
+    #[error("the scope must not be empty for role {0}")]
+    EmptyScope(Role),
+    /// The subject is empty.
+    #[error("the subject must not be empty")]
+    NoSubject,
+}
+
+impl Agent {
+    /// Builds an agent from a token's claims: `role`, and `scope` entries
+    /// that are site ids for `agent`, département codes for
+    /// `admin_prefecture`, and ignored for `admin_national`.
+    pub fn from_claims(
+        sub: &str,
+        name: &str,
+        role: &str,
+        scope: &[String],
+    ) -> Result<Self, AccessError> {
+        if sub.trim().is_empty() {
+            return Err(AccessError::NoSubject);
+        }
+        let role =
+            Role::from_code(role).ok_or_else(|| AccessError::UnknownRole(role.to_owned()))?;
+        let scope = match role {
+            Role::AdminNational => Scope::National,
+            Role::Agent => Scope::Sites(
+                scope
+                    .iter()
+                    .map(|s| s.parse().map_err(|_| AccessError::InvalidScope(s.clone())))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Role::AdminPrefecture => Scope::Departements(
+                scope
+                    .iter()
+                    .map(|s| {
+                        DepartementCode::parse(s)
+                            .ok_or_else(|| AccessError::InvalidScope(s.clone()))
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        let empty = match &scope {
+            Scope::Sites(s) => s.is_empty(),
+            Scope::Departements(d) => d.is_empty(),
+            Scope::National => false,
+        };
+        if empty {
+            return Err(AccessError::EmptyScope(role));
+        }
+        Ok(Self {
+            id: sub.to_owned(),
+            name: name.to_owned(),
+            role,
+            scope,
+        })
+    }
+
+    /// Whether the agent may read what happens at a site (its reservations,
+    /// its settings).
+    pub fn can_read_site(&self, site: SiteId, departement: &DepartementCode) -> bool {
+        match &self.scope {
+            Scope::National => true,
+            Scope::Departements(ds) => ds.contains(departement),
+            Scope::Sites(ss) => ss.contains(&site),
+        }
+    }
+
+    /// Whether the agent may change a site's organisation (services, motifs,
+    /// guichets, plages, closures): administrators of its département only.
+    pub fn can_administer_site(&self, departement: &DepartementCode) -> bool {
+        self.can_administer_prefecture(departement)
+    }
+
+    /// Whether the agent may administer a préfecture (create its sites…).
+    pub fn can_administer_prefecture(&self, departement: &DepartementCode) -> bool {
+        match &self.scope {
+            Scope::National => true,
+            Scope::Departements(ds) => ds.contains(departement),
+            Scope::Sites(_) => false,
+        }
+    }
+
+    /// Whether the agent may change national settings (préfectures
+    /// themselves, the catalogue of démarches).
+    pub fn can_administer_nation(&self) -> bool {
+        self.role == Role::AdminNational
+    }
+
+    /// The actor recorded in histories and audit trails.
+    pub fn actor(&self) -> String {
+        format!("agent:{}", self.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dep(c: &str) -> DepartementCode {
+        DepartementCode::parse(c).expect("code")
+    }
+
+    #[test]
+    fn a_prefecture_admin_of_93_administers_93_and_nothing_of_75() {
+        let a = Agent::from_claims("u1", "Admin 93", "admin_prefecture", &["93".into()])
+            .expect("agent");
+        let site = SiteId::new_random();
+        assert!(a.can_administer_prefecture(&dep("93")));
+        assert!(a.can_read_site(site, &dep("93")));
+        assert!(!a.can_administer_prefecture(&dep("75")));
+        assert!(!a.can_read_site(site, &dep("75")));
+        assert!(!a.can_administer_nation());
+    }
+
+    #[test]
+    fn a_site_agent_reads_only_its_sites_and_administers_nothing() {
+        let mine = SiteId::new_random();
+        let other = SiteId::new_random();
+        let a =
+            Agent::from_claims("u2", "Guichetier", "agent", &[mine.to_string()]).expect("agent");
+        assert!(a.can_read_site(mine, &dep("93")));
+        assert!(!a.can_read_site(other, &dep("93")));
+        assert!(!a.can_administer_site(&dep("93")));
+        assert_eq!(a.actor(), "agent:u2");
+    }
+
+    #[test]
+    fn a_national_admin_does_everything() {
+        let a = Agent::from_claims("u3", "DGEF", "admin_national", &[]).expect("agent");
+        assert!(a.can_administer_nation());
+        assert!(a.can_administer_prefecture(&dep("2A")));
+        assert!(a.can_read_site(SiteId::new_random(), &dep("974")));
+    }
+
+    #[test]
+    fn bad_claims_are_refused() {
+        assert_eq!(
+            Agent::from_claims("u", "n", "root", &[]),
+            Err(AccessError::UnknownRole("root".into()))
+        );
+        assert_eq!(
+            Agent::from_claims("u", "n", "agent", &[]),
+            Err(AccessError::EmptyScope(Role::Agent))
+        );
+        assert_eq!(
+            Agent::from_claims("u", "n", "agent", &["93".into()]),
+            Err(AccessError::InvalidScope("93".into()))
+        );
+        assert_eq!(
+            Agent::from_claims("u", "n", "admin_prefecture", &["99".into()]),
+            Err(AccessError::InvalidScope("99".into()))
+        );
+        assert_eq!(
+            Agent::from_claims(" ", "n", "admin_national", &[]),
+            Err(AccessError::NoSubject)
+        );
+    }
+}
