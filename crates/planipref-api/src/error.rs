@@ -96,6 +96,10 @@ pub enum ApiError {
     /// The slot was taken, by someone else, first.
     #[error("slot taken")]
     SlotTaken,
+    /// The write conflicts with the current state (a duplicate name, a
+    /// concurrent change).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     /// The appointment has started or passed and can no longer change.
     #[error("appointment past")]
     AppointmentPast,
@@ -126,6 +130,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             Self::SlotTaken => ("slot-taken", "The slot is no longer available"),
             Self::AppointmentPast => ("appointment-past", "The appointment has already started"),
+            Self::Conflict(_) => ("conflict", "The change conflicts with the current state"),
             Self::Unavailable => ("unavailable", "The service is temporarily unavailable"),
             Self::Internal => ("internal", "Internal server error"),
         }
@@ -187,6 +192,7 @@ impl ApiError {
                 "the appointment has started or passed and can no longer be changed".to_owned(),
                 vec![],
             ),
+            Self::Conflict(why) => ((*why).to_owned(), vec![]),
             Self::Unavailable => (
                 format!("please retry in {RETRY_AFTER_SECONDS} seconds"),
                 vec![],
@@ -217,7 +223,7 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::SlotTaken | Self::AppointmentPast => StatusCode::CONFLICT,
+            Self::SlotTaken | Self::AppointmentPast | Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

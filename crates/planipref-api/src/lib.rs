@@ -5,6 +5,8 @@
 //! the async workers → response.
 
 pub mod admin;
+pub mod admin_sites;
+pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod dto;
@@ -99,6 +101,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(reservations::get_reservation)
         .service(reservations::cancel_reservation)
         .service(admin::me)
+        .service(admin_sites::create_site)
+        .service(admin_sites::admin_get_site)
+        .service(admin_sites::update_site)
+        .service(audit::list_audit)
         .service(health::health)
         .service(health::ready);
 }

@@ -3,8 +3,10 @@
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Timelike, Weekday};
 
-use crate::error::FieldError;
-use crate::ids::{GuichetId, MotifId};
+use chrono_tz::Tz;
+
+use crate::error::{Collector, DomainError, FieldError};
+use crate::ids::{DepartementCode, GuichetId, MotifId};
 use crate::occupancy::UNIT_MINUTES;
 
 /// The shortest appointment a motif may last, in minutes.
@@ -42,6 +44,148 @@ impl SiteKind {
             _ => None,
         }
     }
+}
+
+/// A site's settings as an administrator sends them.
+#[derive(Debug, Clone, Copy)]
+pub struct SiteInput<'a> {
+    /// Département code of its préfecture.
+    pub prefecture_code: &'a str,
+    /// `prefecture`, `sous_prefecture` or `antenne`.
+    pub kind: &'a str,
+    /// Name shown to applicants.
+    pub name: &'a str,
+    /// Street and number.
+    pub address_line: &'a str,
+    /// Postal code.
+    pub postal_code: &'a str,
+    /// Town.
+    pub city: &'a str,
+    /// INSEE code of its commune.
+    pub commune_insee: &'a str,
+    /// IANA time zone.
+    pub time_zone: &'a str,
+}
+
+/// A site's settings, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteDraft {
+    /// Its préfecture.
+    pub prefecture: DepartementCode,
+    /// Its kind.
+    pub kind: SiteKind,
+    /// Name, trimmed.
+    pub name: String,
+    /// Street and number, trimmed.
+    pub address_line: String,
+    /// Five digits.
+    pub postal_code: String,
+    /// Town, trimmed.
+    pub city: String,
+    /// INSEE code of a commune of its département.
+    pub commune_insee: String,
+    /// Its time zone.
+    pub time_zone: Tz,
+}
+
+/// Longest site name, in characters.
+pub const SITE_NAME_MAX_CHARS: usize = 150;
+
+impl SiteDraft {
+    /// Checks every field, reporting all problems at once.
+    pub fn parse(input: SiteInput<'_>) -> Result<Self, DomainError> {
+        let mut c = Collector::default();
+        let prefecture = c.take(
+            DepartementCode::parse(input.prefecture_code).ok_or_else(|| {
+                FieldError::new(
+                    "prefecture_code",
+                    "must be a département code such as 93, 2A or 974",
+                )
+            }),
+        );
+        let kind = c.take(SiteKind::from_code(input.kind).ok_or_else(|| {
+            FieldError::new("kind", "must be prefecture, sous_prefecture or antenne")
+        }));
+        let name = c.take(text("name", input.name, SITE_NAME_MAX_CHARS));
+        let address_line = c.take(text("address.line", input.address_line, 200));
+        let city = c.take(text("address.city", input.city, 100));
+        let postal_code = input.postal_code.trim();
+        if !(postal_code.len() == 5 && postal_code.bytes().all(|b| b.is_ascii_digit())) {
+            c.push(FieldError::new(
+                "address.postal_code",
+                "must be five digits",
+            ));
+        }
+        let commune = input.commune_insee.trim().to_ascii_uppercase();
+        let commune_shape = commune.len() == 5
+            && (commune[..2].bytes().all(|b| b.is_ascii_digit())
+                || &commune[..2] == "2A"
+                || &commune[..2] == "2B")
+            && commune[2..].bytes().all(|b| b.is_ascii_digit());
+        if !commune_shape {
+            c.push(FieldError::new(
+                "address.commune_insee",
+                "must be an INSEE commune code such as 93008",
+            ));
+        } else if let Some(p) = prefecture
+            .as_ref()
+            .filter(|p| !commune.starts_with(p.as_str()))
+        {
+            c.push(FieldError::new(
+                "address.commune_insee",
+                format!("must be a commune of département {p}"),
+            ));
+        }
+        let time_zone = c.take(
+            crate::time::parse_time_zone(input.time_zone.trim()).ok_or_else(|| {
+                FieldError::new(
+                    "time_zone",
+                    "must be an IANA time zone such as Europe/Paris",
+                )
+            }),
+        );
+        c.finish()?;
+        match (prefecture, kind, name, address_line, city, time_zone) {
+            (
+                Some(prefecture),
+                Some(kind),
+                Some(name),
+                Some(address_line),
+                Some(city),
+                Some(time_zone),
+            ) => Ok(Self {
+                prefecture,
+                kind,
+                name,
+                address_line,
+                postal_code: postal_code.to_owned(),
+                city,
+                commune_insee: commune,
+                time_zone,
+            }),
+            _ => Err(DomainError::invalid("site", "is incomplete")),
+        }
+    }
+}
+
+fn text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    let value = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if value.is_empty() {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(value)
 }
 
 /// Checks a motif's duration: whole units, within sane bounds.
@@ -234,6 +378,77 @@ mod tests {
         let fields: Vec<_> = bad.check().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["end", "end", "valid_until"]);
         assert!(plage().check().is_empty());
+    }
+
+    fn site_input() -> SiteInput<'static> {
+        SiteInput {
+            prefecture_code: "974",
+            kind: "sous_prefecture",
+            name: " Sous-préfecture  de Saint-Paul ",
+            address_line: "Rue de la République",
+            postal_code: "97460",
+            city: "Saint-Paul",
+            commune_insee: "97415",
+            time_zone: "Indian/Reunion",
+        }
+    }
+
+    #[test]
+    fn a_site_draft_is_checked_and_normalised() {
+        let s = SiteDraft::parse(site_input()).expect("valid");
+        assert_eq!(s.name, "Sous-préfecture de Saint-Paul");
+        assert_eq!(s.kind, SiteKind::SousPrefecture);
+        assert_eq!(s.time_zone.name(), "Indian/Reunion");
+        let corsica = SiteInput {
+            prefecture_code: "2a",
+            commune_insee: "2a004",
+            postal_code: "20000",
+            time_zone: "Europe/Paris",
+            ..site_input()
+        };
+        assert_eq!(
+            SiteDraft::parse(corsica).expect("valid").commune_insee,
+            "2A004"
+        );
+    }
+
+    #[test]
+    fn every_invalid_site_field_is_named() {
+        let bad = SiteInput {
+            prefecture_code: "99",
+            kind: "mairie",
+            name: "",
+            address_line: " ",
+            postal_code: "9746",
+            city: "",
+            commune_insee: "x",
+            time_zone: "Indian/Bobigny",
+        };
+        let fields: Vec<String> = match SiteDraft::parse(bad) {
+            Err(DomainError::Invalid(e)) => e.into_iter().map(|e| e.field).collect(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            fields,
+            vec![
+                "prefecture_code",
+                "kind",
+                "name",
+                "address.line",
+                "address.city",
+                "address.postal_code",
+                "address.commune_insee",
+                "time_zone"
+            ]
+        );
+        let elsewhere = SiteInput {
+            commune_insee: "93008",
+            ..site_input()
+        };
+        match SiteDraft::parse(elsewhere) {
+            Err(DomainError::Invalid(e)) => assert_eq!(e[0].field, "address.commune_insee"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub enum StoreError {
         /// The constraint (PostgreSQL) or SQLite's message.
         constraint: String,
     },
+    /// The row changed since it was read: nothing was written; read again.
+    #[error("the row changed since it was read")]
+    Stale,
     /// The database cannot be reached or is saturated; retry later.
     #[error("database unavailable: {0}")]
     Unavailable(String),

@@ -5,6 +5,7 @@
 //! stored as UTC `TIMESTAMP`s (`NaiveDateTime`), converted at this crate's
 //! edge.
 
+pub mod admin;
 mod connection;
 pub mod db;
 pub mod demo;

@@ -147,3 +147,26 @@ pub struct OccupancyRow {
     pub unit_start: NaiveDateTime,
     pub reservation_id: String,
 }
+
+/// One administrative write, as recorded.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_events, check_for_backend(MultiBackend))]
+pub struct AuditEventRow {
+    pub id: String,
+    pub occurred_at: NaiveDateTime,
+    /// `agent:<sub>`.
+    pub actor: String,
+    /// The département the entity belongs to, when it has one.
+    pub departement: Option<String>,
+    /// The site the entity belongs to, when it has one.
+    pub site_id: Option<String>,
+    /// `site`, `service`, `motif`, …
+    pub entity: String,
+    pub entity_id: String,
+    /// `created`, `updated` or `deleted`.
+    pub action: String,
+    /// JSON of the entity before the change.
+    pub before: Option<String>,
+    /// JSON of the entity after the change.
+    pub after: Option<String>,
+}

@@ -146,4 +146,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     reservations,
     guichet_occupancy,
     reservation_events,
+    audit_events,
 );
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        departement -> Nullable<Text>,
+        site_id -> Nullable<Text>,
+        entity -> Text,
+        entity_id -> Text,
+        action -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+    }
+}

@@ -1,0 +1,261 @@
+//! Administration of sites: create, read and update, within the caller's
+//! scope, each write audited.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, get, post, put, web};
+use chrono::Utc;
+use planipref_domain::ids::{DepartementCode, SiteId};
+use planipref_domain::referentiel::{SiteDraft, SiteInput};
+use planipref_store::StoreError;
+use planipref_store::admin::AuditEntry;
+use planipref_store::models::SiteRow;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::auth::AuthenticatedAgent;
+use crate::dto::{Site, site_departement};
+use crate::error::{ApiError, Problem};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+/// A site's postal address, as sent.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddressRequest {
+    /// Street and number.
+    #[schema(min_length = 1, max_length = 200, example = "Rue de la République")]
+    pub line: String,
+    /// Five digits.
+    #[schema(pattern = "^[0-9]{5}$", example = "97460")]
+    pub postal_code: String,
+    /// Town.
+    #[schema(min_length = 1, max_length = 100, example = "Saint-Paul")]
+    pub city: String,
+    /// INSEE code of a commune of the site's département.
+    #[schema(pattern = "^([0-9]{2}|2[AaBb])[0-9]{3}$", example = "97415")]
+    pub commune_insee: String,
+}
+
+/// A site's settings.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteRequest {
+    /// Département code of its préfecture (which must exist).
+    #[schema(example = "974")]
+    pub prefecture_code: String,
+    /// `prefecture`, `sous_prefecture` or `antenne`.
+    #[schema(example = "sous_prefecture")]
+    pub kind: String,
+    /// Name shown to applicants; unique within the préfecture.
+    #[schema(
+        min_length = 1,
+        max_length = 150,
+        example = "Sous-préfecture de Saint-Paul"
+    )]
+    pub name: String,
+    /// Postal address.
+    pub address: AddressRequest,
+    /// IANA time zone in which its opening hours are written.
+    #[schema(example = "Indian/Reunion")]
+    pub time_zone: String,
+}
+
+fn example_request() -> serde_json::Value {
+    serde_json::json!({
+        "prefecture_code": "974",
+        "kind": "sous_prefecture",
+        "name": "Sous-préfecture de Saint-Paul",
+        "address": {"line": "Rue de la République", "postal_code": "97460", "city": "Saint-Paul", "commune_insee": "97415"},
+        "time_zone": "Indian/Reunion"
+    })
+}
+
+/// Create a site
+///
+/// Creates a site of a préfecture. Administrators of that département (or
+/// national administrators) only. The write is audited.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body(content = SiteRequest, example = json!(example_request())),
+    responses(
+        (status = 201, description = "Created; `Location` points at it", body = Site,
+         headers(("Location" = String, description = "Path of the new site")),
+         example = json!(crate::examples::site())),
+        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The département is outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A site of that name exists in the préfecture", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or unknown préfecture", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[post("/admin/sites")]
+pub async fn create_site(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    JsonBody(body): JsonBody<SiteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let draft = SiteDraft::parse(input(&body))?;
+    if !agent.0.can_administer_prefecture(&draft.prefecture) {
+        return Err(ApiError::Forbidden);
+    }
+    let row = to_row(SiteId::new_random().to_string(), &draft, Utc::now());
+    let site = Site::from(row.clone());
+    let audit = AuditEntry {
+        actor: agent.0.actor(),
+        departement: Some(row.prefecture_code.clone()),
+        site_id: Some(row.id.clone()),
+        entity: "site",
+        entity_id: row.id.clone(),
+        action: "created",
+        before: None,
+        after: serde_json::to_string(&site).ok(),
+        at: Utc::now(),
+    };
+    state
+        .blocking(move |store| store.create_site(&row, &audit).map_err(site_write_error))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/admin/sites/{}", site.id)))
+        .json(site))
+}
+
+/// Read a site (administration)
+///
+/// A site, for agents whose scope covers it.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    responses(
+        (status = 200, description = "The site", body = Site, example = json!(crate::examples::site())),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The site is outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/sites/{site_id}")]
+pub async fn admin_get_site(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
+    let row = state
+        .blocking(move |store| {
+            store
+                .get_site(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "site"))
+        })
+        .await?;
+    if !agent.0.can_read_site(id, &site_departement(&row)?) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(HttpResponse::Ok().json(Site::from(row)))
+}
+
+/// Update a site
+///
+/// Replaces a site's settings. The caller must administer its département
+/// (and the new one, if it moves). Refused with 409 if someone changed the
+/// site meanwhile. The write is audited with the values before and after.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    request_body(content = SiteRequest, example = json!(example_request())),
+    responses(
+        (status = 200, description = "Updated", body = Site, example = json!(crate::examples::site())),
+        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken, or the site changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or unknown préfecture", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[put("/admin/sites/{site_id}")]
+pub async fn update_site(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<SiteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
+    let draft = SiteDraft::parse(input(&body))?;
+    let agent = agent.0;
+    let site = state
+        .blocking(move |store| {
+            let before = store
+                .get_site(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "site"))?;
+            let current: DepartementCode = site_departement(&before)?;
+            if !agent.can_administer_site(&current) || !agent.can_administer_site(&draft.prefecture)
+            {
+                return Err(ApiError::Forbidden);
+            }
+            let after = to_row(before.id.clone(), &draft, before.created_at.and_utc());
+            let (before_site, after_site) = (Site::from(before.clone()), Site::from(after.clone()));
+            let audit = AuditEntry {
+                actor: agent.actor(),
+                departement: Some(after.prefecture_code.clone()),
+                site_id: Some(after.id.clone()),
+                entity: "site",
+                entity_id: after.id.clone(),
+                action: "updated",
+                before: serde_json::to_string(&before_site).ok(),
+                after: serde_json::to_string(&after_site).ok(),
+                at: Utc::now(),
+            };
+            store
+                .update_site(&before, &after, &audit)
+                .map_err(site_write_error)?;
+            Ok(after_site)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(site))
+}
+
+fn input(body: &SiteRequest) -> SiteInput<'_> {
+    SiteInput {
+        prefecture_code: &body.prefecture_code,
+        kind: &body.kind,
+        name: &body.name,
+        address_line: &body.address.line,
+        postal_code: &body.address.postal_code,
+        city: &body.address.city,
+        commune_insee: &body.address.commune_insee,
+        time_zone: &body.time_zone,
+    }
+}
+
+fn to_row(id: String, d: &SiteDraft, created_at: chrono::DateTime<Utc>) -> SiteRow {
+    SiteRow {
+        id,
+        prefecture_code: d.prefecture.to_string(),
+        kind: d.kind.code().to_owned(),
+        name: d.name.clone(),
+        address_line: d.address_line.clone(),
+        postal_code: d.postal_code.clone(),
+        city: d.city.clone(),
+        commune_insee: d.commune_insee.clone(),
+        time_zone: d.time_zone.name().to_owned(),
+        created_at: planipref_store::to_db(created_at),
+    }
+}
+
+fn site_write_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Duplicate { .. } => {
+            ApiError::Conflict("a site of that name already exists in this préfecture")
+        }
+        StoreError::MissingReference { .. } => {
+            ApiError::invalid("prefecture_code", "no such préfecture")
+        }
+        StoreError::Stale => ApiError::Conflict("the site changed meanwhile; read it again"),
+        other => ApiError::from_store(other, "site"),
+    }
+}
