@@ -63,7 +63,8 @@ pub fn site_page() -> SitePage {
     }
 }
 
-fn motif() -> Motif {
+/// A motif.
+pub fn motif() -> Motif {
     Motif {
         id: MOTIF_ID.into(),
         site_id: SITE_ID.into(),

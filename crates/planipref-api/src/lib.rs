@@ -5,6 +5,7 @@
 //! the async workers → response.
 
 pub mod admin;
+pub mod admin_referentiel;
 pub mod admin_sites;
 pub mod audit;
 pub mod auth;
@@ -104,6 +105,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_sites::create_site)
         .service(admin_sites::admin_get_site)
         .service(admin_sites::update_site)
+        .service(admin_referentiel::create_service)
+        .service(admin_referentiel::create_motif)
+        .service(admin_referentiel::create_guichet)
+        .service(admin_referentiel::create_plage)
         .service(audit::list_audit)
         .service(health::health)
         .service(health::ready);

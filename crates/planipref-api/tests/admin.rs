@@ -348,3 +348,214 @@ async fn an_update_based_on_a_stale_read_writes_nothing() {
         assert_eq!(entries.total, 1, "the refused update left no audit entry");
     }
 }
+
+#[actix_web::test]
+async fn an_administrator_sets_up_a_site_from_nothing_and_its_slots_can_be_booked() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let admin = token("admin_prefecture", &["974"]);
+        let outsider = token("admin_prefecture", &["93"]);
+        let post = |uri: String, auth: &str, body: Value| {
+            TestRequest::post()
+                .uri(&uri)
+                .insert_header(("Authorization", auth.to_owned()))
+                .set_json(body)
+        };
+        let (s, _, site) = call!(
+            app,
+            post("/api/v1/admin/sites".into(), &admin, saint_paul())
+        );
+        assert_eq!(s, StatusCode::CREATED, "{site}");
+        let site_id = site["id"].as_str().unwrap().to_owned();
+
+        let service_uri = format!("/api/v1/admin/sites/{site_id}/services");
+        let service_body = json!({"name": "Accueil des étrangers"});
+        assert_eq!(
+            call!(
+                app,
+                TestRequest::post()
+                    .uri(&service_uri)
+                    .set_json(&service_body)
+            )
+            .0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            call!(
+                app,
+                post(service_uri.clone(), &outsider, service_body.clone())
+            )
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        let (s, _, service) = call!(app, post(service_uri.clone(), &admin, service_body.clone()));
+        assert_eq!(s, StatusCode::CREATED, "{service}");
+        assert_eq!(
+            call!(app, post(service_uri, &admin, service_body)).0,
+            StatusCode::CONFLICT
+        );
+        let service_id = service["id"].as_str().unwrap().to_owned();
+
+        let motif_uri = format!("/api/v1/admin/services/{service_id}/motifs");
+        let (s, _, b) = call!(
+            app,
+            post(
+                motif_uri.clone(),
+                &admin,
+                json!({"label": "Remise de titre", "duration_minutes": 17})
+            )
+        );
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(b["errors"][0]["field"], "duration_minutes");
+        assert_eq!(
+            call!(
+                app,
+                post(
+                    motif_uri.clone(),
+                    &outsider,
+                    json!({"label": "Remise de titre", "duration_minutes": 20})
+                )
+            )
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        let (s, _, motif) = call!(
+            app,
+            post(
+                motif_uri,
+                &admin,
+                json!({"label": "Remise de titre", "duration_minutes": 20})
+            )
+        );
+        assert_eq!(s, StatusCode::CREATED, "{motif}");
+        let motif_id = motif["id"].as_str().unwrap().to_owned();
+
+        // A guichet may serve only motifs of its own site.
+        let bobigny_motif = db
+            .store()
+            .list_site_motifs(&db.store().list_sites(Some("93"), 0, 10).unwrap().items[0].id)
+            .unwrap()[0]
+            .0
+            .id
+            .clone();
+        let guichet_uri = format!("/api/v1/admin/sites/{site_id}/guichets");
+        let (s, _, b) = call!(
+            app,
+            post(
+                guichet_uri.clone(),
+                &admin,
+                json!({"name": "Guichet 1", "motif_ids": [bobigny_motif]})
+            )
+        );
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(b["errors"][0]["field"], "motif_ids");
+        let (s, _, guichet) = call!(
+            app,
+            post(
+                guichet_uri,
+                &admin,
+                json!({"name": "Guichet 1", "motif_ids": [motif_id]})
+            )
+        );
+        assert_eq!(s, StatusCode::CREATED, "{guichet}");
+        let guichet_id = guichet["id"].as_str().unwrap().to_owned();
+
+        let plage_uri = format!("/api/v1/admin/guichets/{guichet_id}/plages");
+        let plage = json!({"weekdays": ["monday", "tuesday"], "start": "08:00", "end": "10:00", "valid_from": "2027-01-01"});
+        let (s, _, b) = call!(
+            app,
+            post(
+                plage_uri.clone(),
+                &admin,
+                json!({"weekdays": ["monday"], "start": "10:00", "end": "09:00", "valid_from": "2027-02-01", "valid_until": "2027-01-01"})
+            )
+        );
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = b["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert_eq!(fields, vec!["end", "valid_until"]);
+        assert_eq!(
+            call!(app, post(plage_uri.clone(), &outsider, plage.clone())).0,
+            StatusCode::FORBIDDEN
+        );
+        let (s, _, created) = call!(app, post(plage_uri.clone(), &admin, plage));
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        assert_eq!(created["weekdays"], json!(["monday", "tuesday"]));
+        let (s, _, b) = call!(
+            app,
+            post(
+                plage_uri.clone(),
+                &admin,
+                json!({"weekdays": ["tuesday"], "start": "09:00", "end": "11:00", "valid_from": "2027-06-01"})
+            )
+        );
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "overlap: {b}");
+        assert_eq!(b["errors"][0]["field"], "start");
+        let (s, _, b) = call!(
+            app,
+            post(
+                plage_uri,
+                &admin,
+                json!({"weekdays": ["wednesday"], "start": "08:00", "end": "09:00", "valid_from": "2027-01-01", "motif_ids": [bobigny_motif]})
+            )
+        );
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(b["errors"][0]["field"], "motif_ids");
+
+        // Slots follow: Monday 4 January 2027, 08:00–10:00 Réunion time, 20 minutes each.
+        let (s, _, slots) = call!(
+            app,
+            TestRequest::get().uri(&format!(
+                "/api/v1/motifs/{motif_id}/slots?from=2027-01-04&to=2027-01-05"
+            ))
+        );
+        assert_eq!(s, StatusCode::OK);
+        let starts: Vec<&str> = slots["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["start"].as_str())
+            .collect();
+        assert_eq!(starts.len(), 12, "{starts:?}");
+        assert_eq!(starts[0], "2027-01-04T08:00:00+04:00");
+        let (s, _, booked) = call!(
+            app,
+            TestRequest::post().uri("/api/v1/reservations").set_json(json!({
+                "motif_id": motif_id, "start": starts[0],
+                "applicant": {"last_name": "Hoarau", "first_names": "Marie", "birth_date": "1975-03-02", "email": "m@example.re", "phone": "0692 00 00 00"}
+            }))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{}: {booked}", db.backend());
+
+        // Every write is in the audit trail of 974, none in 93's.
+        let (_, _, trail) = call!(
+            app,
+            TestRequest::get()
+                .uri("/api/v1/admin/audit")
+                .insert_header(("Authorization", admin.clone()))
+        );
+        let entities: Vec<&str> = trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["entity"].as_str())
+            .collect();
+        assert_eq!(
+            entities,
+            vec!["plage", "guichet", "motif", "service", "site"],
+            "{}",
+            db.backend()
+        );
+        let (_, _, other) = call!(
+            app,
+            TestRequest::get()
+                .uri("/api/v1/admin/audit")
+                .insert_header(("Authorization", outsider.clone()))
+        );
+        assert_eq!(other["total"], 0);
+    }
+}

@@ -188,6 +188,120 @@ fn text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
     Ok(value)
 }
 
+/// Checks a short mandatory text (a name, a label).
+pub fn check_name(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    text(field, raw, max)
+}
+
+/// Checks an optional long text (a description, instructions); newlines
+/// are kept, other control characters refused.
+pub fn check_description(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    let value = raw.trim();
+    if value.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Reads weekday names (`monday` … `sunday`): at least one, no repeats.
+pub fn parse_weekdays(field: &str, names: &[String]) -> Result<Weekdays, FieldError> {
+    if names.is_empty() {
+        return Err(FieldError::new(field, "must name at least one day"));
+    }
+    let mut days = Vec::new();
+    for n in names {
+        let day = match n.trim().to_ascii_lowercase().as_str() {
+            "monday" => Weekday::Mon,
+            "tuesday" => Weekday::Tue,
+            "wednesday" => Weekday::Wed,
+            "thursday" => Weekday::Thu,
+            "friday" => Weekday::Fri,
+            "saturday" => Weekday::Sat,
+            "sunday" => Weekday::Sun,
+            _ => {
+                return Err(FieldError::new(
+                    field,
+                    format!("{n:?} is not a day (monday … sunday)"),
+                ));
+            }
+        };
+        if days.contains(&day) {
+            return Err(FieldError::new(field, format!("{n:?} is repeated")));
+        }
+        days.push(day);
+    }
+    Ok(Weekdays::of(&days))
+}
+
+/// The English name of a weekday, as the API writes it.
+pub fn weekday_name(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "monday",
+        Weekday::Tue => "tuesday",
+        Weekday::Wed => "wednesday",
+        Weekday::Thu => "thursday",
+        Weekday::Fri => "friday",
+        Weekday::Sat => "saturday",
+        Weekday::Sun => "sunday",
+    }
+}
+
+/// Reads a local time written `HH:MM`.
+pub fn parse_local_time(field: &str, raw: &str) -> Result<NaiveTime, FieldError> {
+    NaiveTime::parse_from_str(raw.trim(), "%H:%M")
+        .map_err(|_| FieldError::new(field, "must be a local time written HH:MM"))
+}
+
+/// Checks a new plage of a guichet: its own consistency, the motifs it
+/// serves (a subset of the guichet's), and that it overlaps none of the
+/// guichet's other plages (same day, overlapping hours and validity).
+pub fn check_new_plage(
+    plage: &Plage,
+    guichet_motifs: &[MotifId],
+    others: &[Plage],
+) -> Result<(), DomainError> {
+    let mut errors = plage.check();
+    if plage.motifs.iter().any(|m| !guichet_motifs.contains(m)) {
+        errors.push(FieldError::new(
+            "motif_ids",
+            "must be motifs served by the guichet",
+        ));
+    }
+    if others.iter().any(|o| plages_overlap(plage, o)) {
+        errors.push(FieldError::new(
+            "start",
+            "overlaps another plage of this guichet (same day, overlapping hours and validity)",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Invalid(errors))
+    }
+}
+
+/// Whether two plages are ever open at the same moment.
+pub fn plages_overlap(a: &Plage, b: &Plage) -> bool {
+    let common_day = a.weekdays.bits() & b.weekdays.bits() != 0;
+    let hours = a.start < b.end && b.start < a.end;
+    let a_until = a.valid_until.unwrap_or(NaiveDate::MAX);
+    let b_until = b.valid_until.unwrap_or(NaiveDate::MAX);
+    let validity = a.valid_from <= b_until && b.valid_from <= a_until;
+    common_day && hours && validity
+}
+
 /// Checks a motif's duration: whole units, within sane bounds.
 pub fn check_duration(field: &str, minutes: u32) -> Result<u32, FieldError> {
     if !(MIN_DURATION_MINUTES..=MAX_DURATION_MINUTES).contains(&minutes) {
@@ -449,6 +563,60 @@ mod tests {
             Err(DomainError::Invalid(e)) => assert_eq!(e[0].field, "address.commune_insee"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn weekday_names_and_local_times_are_read_strictly() {
+        let w = parse_weekdays("weekdays", &["monday".into(), "Friday".into()]).expect("days");
+        assert_eq!(w.days(), vec![Weekday::Mon, Weekday::Fri]);
+        assert!(parse_weekdays("weekdays", &[]).is_err());
+        assert!(parse_weekdays("weekdays", &["lundi".into()]).is_err());
+        assert!(parse_weekdays("weekdays", &["monday".into(), "monday".into()]).is_err());
+        assert_eq!(parse_local_time("start", "09:30"), Ok(t(9, 30)));
+        assert!(parse_local_time("start", "9h30").is_err());
+        assert!(parse_local_time("start", "25:00").is_err());
+    }
+
+    #[test]
+    fn plages_of_one_guichet_must_not_overlap() {
+        let a = plage();
+        let later = Plage {
+            start: t(12, 0),
+            end: t(16, 0),
+            ..plage()
+        };
+        assert!(!plages_overlap(&a, &later), "adjacent");
+        let overlapping = Plage {
+            start: t(11, 0),
+            end: t(13, 0),
+            ..plage()
+        };
+        assert!(plages_overlap(&a, &overlapping));
+        let other_day = Plage {
+            weekdays: Weekdays::of(&[Weekday::Tue]),
+            ..overlapping.clone()
+        };
+        assert!(!plages_overlap(&a, &other_day));
+        let next_year = Plage {
+            valid_from: d(2027, 1, 1),
+            valid_until: None,
+            ..overlapping.clone()
+        };
+        assert!(!plages_overlap(&a, &next_year));
+        match check_new_plage(&overlapping, &[], std::slice::from_ref(&a)) {
+            Err(DomainError::Invalid(e)) => assert_eq!(e[0].field, "start"),
+            other => panic!("{other:?}"),
+        }
+        let m = MotifId::new_random();
+        let restricted = Plage {
+            motifs: vec![m],
+            ..later.clone()
+        };
+        match check_new_plage(&restricted, &[], std::slice::from_ref(&a)) {
+            Err(DomainError::Invalid(e)) => assert_eq!(e[0].field, "motif_ids"),
+            other => panic!("{other:?}"),
+        }
+        assert!(check_new_plage(&restricted, &[m], &[a]).is_ok());
     }
 
     #[test]

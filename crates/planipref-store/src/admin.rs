@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use planipref_domain::ids::MotifId;
+use planipref_domain::referentiel::{Plage, check_new_plage};
 
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
@@ -96,6 +98,127 @@ impl Store {
                 }
                 record(c, audit)
             })
+        })
+    }
+
+    /// Creates a service and records it.
+    pub fn create_service(&self, row: &ServiceRow, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                diesel::insert_into(services::table)
+                    .values(row)
+                    .execute(c)?;
+                record(c, audit)
+            })
+        })
+    }
+
+    /// Creates a motif and records it.
+    pub fn create_motif(&self, row: &MotifRow, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                diesel::insert_into(motifs::table).values(row).execute(c)?;
+                record(c, audit)
+            })
+        })
+    }
+
+    /// Creates a guichet serving `motif_ids` and records it.
+    pub fn create_guichet(
+        &self,
+        row: &GuichetRow,
+        motif_ids: &[String],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                diesel::insert_into(guichets::table)
+                    .values(row)
+                    .execute(c)?;
+                for m in motif_ids {
+                    diesel::insert_into(guichet_motifs::table)
+                        .values((
+                            guichet_motifs::guichet_id.eq(&row.id),
+                            guichet_motifs::motif_id.eq(m),
+                        ))
+                        .execute(c)?;
+                }
+                record(c, audit)
+            })
+        })
+    }
+
+    /// Creates a plage if it fits the guichet (motifs it serves, no overlap
+    /// with its other plages), and records it. The guichet row is locked
+    /// first, so two overlapping plages created at once cannot both pass.
+    pub fn create_plage(
+        &self,
+        row: &PlageRow,
+        plage: &Plage,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                diesel::update(guichets::table.find(&row.guichet_id))
+                    .set(guichets::name.eq(guichets::name))
+                    .execute(c)?;
+                let served: Vec<MotifId> = guichet_motifs::table
+                    .filter(guichet_motifs::guichet_id.eq(&row.guichet_id))
+                    .select(guichet_motifs::motif_id)
+                    .load::<String>(c)?
+                    .iter()
+                    .map(|m| crate::referentiel::parse_id(m))
+                    .collect::<Result<_, _>>()?;
+                let others =
+                    crate::referentiel::plages_of(c, std::slice::from_ref(&row.guichet_id))?;
+                check_new_plage(plage, &served, &others).map_err(StoreError::Rejected)?;
+                diesel::insert_into(plages::table).values(row).execute(c)?;
+                for m in &plage.motifs {
+                    diesel::insert_into(plage_motifs::table)
+                        .values((
+                            plage_motifs::plage_id.eq(&row.id),
+                            plage_motifs::motif_id.eq(m.to_string()),
+                        ))
+                        .execute(c)?;
+                }
+                record(c, audit)
+            })
+        })
+    }
+
+    /// A service with its site.
+    pub fn get_service(&self, id: &str) -> Result<(ServiceRow, SiteRow), StoreError> {
+        self.with_conn(|c| {
+            services::table
+                .inner_join(sites::table)
+                .filter(services::id.eq(id))
+                .select((ServiceRow::as_select(), SiteRow::as_select()))
+                .first(c)
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// A guichet with its site.
+    pub fn get_guichet(&self, id: &str) -> Result<(GuichetRow, SiteRow), StoreError> {
+        self.with_conn(|c| {
+            guichets::table
+                .inner_join(sites::table)
+                .filter(guichets::id.eq(id))
+                .select((GuichetRow::as_select(), SiteRow::as_select()))
+                .first(c)
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// The ids of the motifs booked at a site.
+    pub fn motif_ids_of_site(&self, site_id: &str) -> Result<Vec<String>, StoreError> {
+        self.with_conn(|c| {
+            motifs::table
+                .inner_join(services::table)
+                .filter(services::site_id.eq(site_id))
+                .select(motifs::id)
+                .load(c)
+                .map_err(StoreError::from)
         })
     }
 

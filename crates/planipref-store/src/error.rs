@@ -23,6 +23,9 @@ pub enum StoreError {
         /// The constraint (PostgreSQL) or SQLite's message.
         constraint: String,
     },
+    /// A domain rule checked inside the transaction refused the write.
+    #[error("refused: {0}")]
+    Rejected(planipref_domain::DomainError),
     /// The row changed since it was read: nothing was written; read again.
     #[error("the row changed since it was read")]
     Stale,

@@ -124,22 +124,7 @@ impl Store {
             .select(guichets::id)
             .load(conn)?;
 
-        let plage_rows: Vec<PlageRow> = plages::table
-            .filter(plages::guichet_id.eq_any(&guichet_ids))
-            .select(PlageRow::as_select())
-            .load(conn)?;
-        let plage_ids: Vec<&str> = plage_rows.iter().map(|p| p.id.as_str()).collect();
-        let mut restrictions: HashMap<String, Vec<MotifId>> = HashMap::new();
-        for (plage_id, motif) in plage_motifs::table
-            .filter(plage_motifs::plage_id.eq_any(&plage_ids))
-            .select((plage_motifs::plage_id, plage_motifs::motif_id))
-            .load::<(String, String)>(conn)?
-        {
-            restrictions
-                .entry(plage_id)
-                .or_default()
-                .push(parse_id(&motif)?);
-        }
+        let plages = plages_of(conn, &guichet_ids)?;
 
         let busy_rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
             reservations::table
@@ -154,13 +139,6 @@ impl Store {
                 ))
                 .load(conn)?;
 
-        let plages = plage_rows
-            .into_iter()
-            .map(|p| {
-                let motifs = restrictions.remove(&p.id).unwrap_or_default();
-                to_plage(p, motifs)
-            })
-            .collect::<Result<_, _>>()?;
         let busy = busy_rows
             .into_iter()
             .map(|(g, start, end)| {
@@ -184,6 +162,36 @@ impl Store {
             busy,
         })
     }
+}
+
+/// The plages of some guichets, with their motif restrictions.
+pub(crate) fn plages_of(
+    conn: &mut AnyConnection,
+    guichet_ids: &[String],
+) -> Result<Vec<Plage>, StoreError> {
+    let plage_rows: Vec<PlageRow> = plages::table
+        .filter(plages::guichet_id.eq_any(guichet_ids))
+        .select(PlageRow::as_select())
+        .load(conn)?;
+    let plage_ids: Vec<&str> = plage_rows.iter().map(|p| p.id.as_str()).collect();
+    let mut restrictions: HashMap<String, Vec<MotifId>> = HashMap::new();
+    for (plage_id, motif) in plage_motifs::table
+        .filter(plage_motifs::plage_id.eq_any(&plage_ids))
+        .select((plage_motifs::plage_id, plage_motifs::motif_id))
+        .load::<(String, String)>(conn)?
+    {
+        restrictions
+            .entry(plage_id)
+            .or_default()
+            .push(parse_id(&motif)?);
+    }
+    plage_rows
+        .into_iter()
+        .map(|p| {
+            let motifs = restrictions.remove(&p.id).unwrap_or_default();
+            to_plage(p, motifs)
+        })
+        .collect()
 }
 
 fn to_plage(row: PlageRow, motifs: Vec<MotifId>) -> Result<Plage, StoreError> {

@@ -1,0 +1,536 @@
+//! Setting up a site: its services, motifs, guichets and plages. Each write
+//! is checked (fields, scope, references inside the same site), audited in
+//! the same transaction, and refused whole when anything is wrong.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, post, web};
+use chrono::{NaiveDate, Utc};
+use planipref_domain::FieldError;
+use planipref_domain::access::Agent;
+use planipref_domain::error::Collector;
+use planipref_domain::ids::{GuichetId, MotifId, PlageId, ServiceId, SiteId};
+use planipref_domain::referentiel::{
+    Plage, check_description, check_duration, check_name, parse_local_time, parse_weekdays,
+    weekday_name,
+};
+use planipref_store::StoreError;
+use planipref_store::admin::AuditEntry;
+use planipref_store::models::{GuichetRow, MotifRow, PlageRow, ServiceRow, SiteRow};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::AuthenticatedAgent;
+use crate::dto::{Motif, site_departement};
+use crate::error::{ApiError, Problem};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+/// A new service.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRequest {
+    /// Name, unique at the site.
+    #[schema(
+        min_length = 1,
+        max_length = 150,
+        example = "Bureau du séjour des étrangers"
+    )]
+    pub name: String,
+    /// What it handles.
+    #[serde(default)]
+    #[schema(
+        max_length = 2000,
+        example = "Titres de séjour, documents de circulation."
+    )]
+    pub description: String,
+}
+
+/// A service.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Service {
+    /// Identifier.
+    #[schema(example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")]
+    pub id: String,
+    /// Its site.
+    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
+    pub site_id: String,
+    /// Name.
+    #[schema(example = "Bureau du séjour des étrangers")]
+    pub name: String,
+    /// Description.
+    #[schema(example = "Titres de séjour, documents de circulation.")]
+    pub description: String,
+}
+
+/// A new motif.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MotifRequest {
+    /// Label shown to applicants, unique in the service.
+    #[schema(
+        min_length = 1,
+        max_length = 150,
+        example = "Renouvellement de titre de séjour"
+    )]
+    pub label: String,
+    /// What to know and bring.
+    #[serde(default)]
+    #[schema(
+        max_length = 4000,
+        example = "Apportez le titre actuel, passeport et 3 photos."
+    )]
+    pub description: String,
+    /// Length of one appointment: a multiple of 5 minutes, 5 to 240.
+    #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 30)]
+    pub duration_minutes: u32,
+}
+
+/// A new guichet.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuichetRequest {
+    /// Name, unique at the site.
+    #[schema(min_length = 1, max_length = 100, example = "Guichet 5")]
+    pub name: String,
+    /// The motifs it serves: motifs of the same site, at least one.
+    #[schema(example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
+    pub motif_ids: Vec<String>,
+}
+
+/// A guichet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Guichet {
+    /// Identifier.
+    #[schema(example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")]
+    pub id: String,
+    /// Its site.
+    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
+    pub site_id: String,
+    /// Name.
+    #[schema(example = "Guichet 5")]
+    pub name: String,
+    /// Whether it takes appointments.
+    #[schema(example = true)]
+    pub active: bool,
+    /// The motifs it serves.
+    #[schema(example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
+    pub motif_ids: Vec<String>,
+}
+
+/// A new plage: a weekly opening range of a guichet, in the site's local time.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlageRequest {
+    /// Days of the week (`monday` … `sunday`).
+    #[schema(example = json!(["monday", "tuesday", "thursday"]))]
+    pub weekdays: Vec<String>,
+    /// Opening, local `HH:MM`, on a 5-minute boundary.
+    #[schema(pattern = "^[0-2][0-9]:[0-5][0-9]$", example = "09:00")]
+    pub start: String,
+    /// Closing, local `HH:MM`, after `start`; the last appointment ends by then.
+    #[schema(pattern = "^[0-2][0-9]:[0-5][0-9]$", example = "12:00")]
+    pub end: String,
+    /// First day it applies.
+    #[schema(format = Date, example = "2027-01-04")]
+    pub valid_from: String,
+    /// Last day it applies (inclusive); open-ended when absent.
+    #[serde(default)]
+    #[schema(format = Date, example = "2027-12-31")]
+    pub valid_until: Option<String>,
+    /// Restrict it to some of the guichet's motifs; all of them when empty.
+    #[serde(default)]
+    #[schema(example = json!([]))]
+    pub motif_ids: Vec<String>,
+}
+
+/// A plage.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlageResponse {
+    /// Identifier.
+    #[schema(example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d")]
+    pub id: String,
+    /// Its guichet.
+    #[schema(example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")]
+    pub guichet_id: String,
+    /// Days of the week.
+    #[schema(example = json!(["monday", "tuesday", "thursday"]))]
+    pub weekdays: Vec<String>,
+    /// Opening, local `HH:MM`.
+    #[schema(example = "09:00")]
+    pub start: String,
+    /// Closing, local `HH:MM`.
+    #[schema(example = "12:00")]
+    pub end: String,
+    /// First day.
+    #[schema(value_type = String, format = Date, example = "2027-01-04")]
+    pub valid_from: NaiveDate,
+    /// Last day, if any.
+    #[schema(value_type = Option<String>, format = Date, example = "2027-12-31")]
+    pub valid_until: Option<NaiveDate>,
+    /// Motifs it is restricted to (empty: all of the guichet's).
+    #[schema(example = json!([]))]
+    pub motif_ids: Vec<String>,
+}
+
+/// Create a service
+///
+/// Adds a service to a site. Administrators of the site's département only.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    request_body(content = ServiceRequest, example = json!({"name": "Bureau du séjour des étrangers", "description": ""})),
+    responses(
+        (status = 201, description = "Created", body = Service, example = json!({"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Bureau du séjour des étrangers", "description": ""})),
+        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A service of that name exists at the site", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[post("/admin/sites/{site_id}/services")]
+pub async fn create_service(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<ServiceRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
+    let mut c = Collector::default();
+    let name = c.take(check_name("name", &body.name, 150));
+    let description = c.take(check_description("description", &body.description, 2000));
+    c.finish()?;
+    let (name, description) = (name.unwrap_or_default(), description.unwrap_or_default());
+    let agent = agent.0;
+    let service = state
+        .blocking(move |store| {
+            let site = store
+                .get_site(&site_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "site"))?;
+            authorise(&agent, &site)?;
+            let row = ServiceRow {
+                id: ServiceId::new_random().to_string(),
+                site_id: site.id.clone(),
+                name,
+                description,
+                created_at: planipref_store::to_db(Utc::now()),
+            };
+            let service = Service {
+                id: row.id.clone(),
+                site_id: row.site_id.clone(),
+                name: row.name.clone(),
+                description: row.description.clone(),
+            };
+            let audit = audit(&agent, &site, "service", &row.id, &service);
+            store
+                .create_service(&row, &audit)
+                .map_err(|e| write_error(e, "a service of that name exists at this site"))?;
+            Ok(service)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/admin/services/{}", service.id)))
+        .json(service))
+}
+
+/// Create a motif
+///
+/// Adds a motif to a service. Administrators of the site's département only.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("service_id" = String, Path, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")),
+    request_body(content = MotifRequest, example = json!({"label": "Renouvellement de titre de séjour", "description": "Apportez le titre actuel.", "duration_minutes": 30})),
+    responses(
+        (status = 201, description = "Created", body = Motif, example = json!(crate::examples::motif())),
+        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A motif with that label exists in the service", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (label, duration…)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[post("/admin/services/{service_id}/motifs")]
+pub async fn create_motif(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<MotifRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let service_id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
+    let mut c = Collector::default();
+    let label = c.take(check_name("label", &body.label, 150));
+    let description = c.take(check_description("description", &body.description, 4000));
+    let duration = c.take(check_duration("duration_minutes", body.duration_minutes));
+    c.finish()?;
+    let (label, description) = (label.unwrap_or_default(), description.unwrap_or_default());
+    let duration = i32::try_from(duration.unwrap_or_default()).map_err(|_| ApiError::Internal)?;
+    let agent = agent.0;
+    let motif = state
+        .blocking(move |store| {
+            let (service, site) = store
+                .get_service(&service_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "service"))?;
+            authorise(&agent, &site)?;
+            let row = MotifRow {
+                id: MotifId::new_random().to_string(),
+                service_id: service.id.clone(),
+                label,
+                description,
+                duration_minutes: duration,
+                created_at: planipref_store::to_db(Utc::now()),
+            };
+            let motif = Motif::from_rows(row.clone(), service);
+            let audit = audit(&agent, &site, "motif", &row.id, &motif);
+            store
+                .create_motif(&row, &audit)
+                .map_err(|e| write_error(e, "a motif with that label exists in this service"))?;
+            Ok(motif)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/admin/motifs/{}", motif.id)))
+        .json(motif))
+}
+
+/// Create a guichet
+///
+/// Adds a counter to a site, serving some of the site's motifs.
+/// Administrators of the site's département only.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    request_body(content = GuichetRequest, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]})),
+    responses(
+        (status = 201, description = "Created", body = Guichet, example = json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]})),
+        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A guichet of that name exists at the site", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or motifs of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[post("/admin/sites/{site_id}/guichets")]
+pub async fn create_guichet(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<GuichetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
+    let mut c = Collector::default();
+    let name = c.take(check_name("name", &body.name, 100));
+    let motif_ids = c.take(parse_motif_ids(&body.motif_ids, false));
+    c.finish()?;
+    let (name, motif_ids) = (name.unwrap_or_default(), motif_ids.unwrap_or_default());
+    let agent = agent.0;
+    let guichet = state
+        .blocking(move |store| {
+            let site = store
+                .get_site(&site_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "site"))?;
+            authorise(&agent, &site)?;
+            let of_site = store.motif_ids_of_site(&site.id).map_err(ApiError::from)?;
+            if motif_ids.iter().any(|m| !of_site.contains(m)) {
+                return Err(ApiError::invalid(
+                    "motif_ids",
+                    "must be motifs of this site",
+                ));
+            }
+            let row = GuichetRow {
+                id: GuichetId::new_random().to_string(),
+                site_id: site.id.clone(),
+                name,
+                active: true,
+                created_at: planipref_store::to_db(Utc::now()),
+            };
+            let guichet = Guichet {
+                id: row.id.clone(),
+                site_id: row.site_id.clone(),
+                name: row.name.clone(),
+                active: true,
+                motif_ids: motif_ids.clone(),
+            };
+            let audit = audit(&agent, &site, "guichet", &row.id, &guichet);
+            store
+                .create_guichet(&row, &motif_ids, &audit)
+                .map_err(|e| write_error(e, "a guichet of that name exists at this site"))?;
+            Ok(guichet)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/admin/guichets/{}", guichet.id)))
+        .json(guichet))
+}
+
+/// Create a plage
+///
+/// Adds a weekly opening range to a guichet, in the site's local time. It
+/// must not overlap the guichet's other plages, and may be restricted to
+/// some of the guichet's motifs. Slots follow at once.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")),
+    request_body(content = PlageRequest, example = json!({"weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": []})),
+    responses(
+        (status = 201, description = "Created", body = PlageResponse, example = json!({"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": []})),
+        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such guichet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields: end before start, unordered validity, misaligned times, overlap with another plage, motifs the guichet does not serve", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[post("/admin/guichets/{guichet_id}/plages")]
+pub async fn create_plage(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<PlageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let guichet_id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
+    let mut c = Collector::default();
+    let weekdays = c.take(parse_weekdays("weekdays", &body.weekdays));
+    let start = c.take(parse_local_time("start", &body.start));
+    let end = c.take(parse_local_time("end", &body.end));
+    let valid_from = c.take(parse_day("valid_from", &body.valid_from));
+    let valid_until = c.take(
+        body.valid_until
+            .as_deref()
+            .map(|d| parse_day("valid_until", d))
+            .transpose(),
+    );
+    let motif_ids = c.take(parse_motif_ids(&body.motif_ids, true));
+    c.finish()?;
+    let (
+        Some(weekdays),
+        Some(start),
+        Some(end),
+        Some(valid_from),
+        Some(valid_until),
+        Some(motif_ids),
+    ) = (weekdays, start, end, valid_from, valid_until, motif_ids)
+    else {
+        return Err(ApiError::Internal);
+    };
+    let motifs: Vec<MotifId> = motif_ids.iter().filter_map(|m| m.parse().ok()).collect();
+    let plage = Plage {
+        guichet_id,
+        weekdays,
+        start,
+        end,
+        valid_from,
+        valid_until,
+        motifs,
+    };
+    let agent = agent.0;
+    let response = state
+        .blocking(move |store| {
+            let (guichet, site) = store
+                .get_guichet(&guichet_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "guichet"))?;
+            authorise(&agent, &site)?;
+            let row = PlageRow {
+                id: PlageId::new_random().to_string(),
+                guichet_id: guichet.id.clone(),
+                weekdays: plage.weekdays.bits(),
+                start_time: plage.start,
+                end_time: plage.end,
+                valid_from: plage.valid_from,
+                valid_until: plage.valid_until,
+                created_at: planipref_store::to_db(Utc::now()),
+            };
+            let response = PlageResponse {
+                id: row.id.clone(),
+                guichet_id: row.guichet_id.clone(),
+                weekdays: plage
+                    .weekdays
+                    .days()
+                    .into_iter()
+                    .map(|d| weekday_name(d).to_owned())
+                    .collect(),
+                start: plage.start.format("%H:%M").to_string(),
+                end: plage.end.format("%H:%M").to_string(),
+                valid_from: plage.valid_from,
+                valid_until: plage.valid_until,
+                motif_ids,
+            };
+            let audit = audit(&agent, &site, "plage", &row.id, &response);
+            store
+                .create_plage(&row, &plage, &audit)
+                .map_err(|e| write_error(e, "conflicting plage"))?;
+            Ok(response)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/admin/plages/{}", response.id)))
+        .json(response))
+}
+
+/// Refuses agents whose scope does not administer the site.
+fn authorise(agent: &Agent, site: &SiteRow) -> Result<(), ApiError> {
+    if agent.can_administer_site(&site_departement(site)?) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+fn audit(
+    agent: &Agent,
+    site: &SiteRow,
+    entity: &'static str,
+    id: &str,
+    after: &impl Serialize,
+) -> AuditEntry {
+    AuditEntry {
+        actor: agent.actor(),
+        departement: Some(site.prefecture_code.clone()),
+        site_id: Some(site.id.clone()),
+        entity,
+        entity_id: id.to_owned(),
+        action: "created",
+        before: None,
+        after: serde_json::to_string(after).ok(),
+        at: Utc::now(),
+    }
+}
+
+/// Maps a refused administrative write to its answer.
+pub fn write_error(e: StoreError, duplicate: &'static str) -> ApiError {
+    match e {
+        StoreError::Duplicate { .. } => ApiError::Conflict(duplicate),
+        StoreError::Rejected(d) => d.into(),
+        StoreError::Stale => ApiError::Conflict("the object changed meanwhile; read it again"),
+        StoreError::MissingReference { .. } => ApiError::NotFound("referenced object"),
+        other => ApiError::from_store(other, "object"),
+    }
+}
+
+fn parse_day(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+    planipref_domain::slots::parse_search_date(field, raw)
+}
+
+fn parse_motif_ids(raw: &[String], may_be_empty: bool) -> Result<Vec<String>, FieldError> {
+    if raw.is_empty() && !may_be_empty {
+        return Err(FieldError::new("motif_ids", "must name at least one motif"));
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for r in raw {
+        let id: MotifId = r
+            .trim()
+            .parse()
+            .map_err(|_| FieldError::new("motif_ids", format!("{r:?} is not a motif id")))?;
+        if ids.contains(&id.to_string()) {
+            return Err(FieldError::new("motif_ids", "lists a motif twice"));
+        }
+        ids.push(id.to_string());
+    }
+    Ok(ids)
+}
