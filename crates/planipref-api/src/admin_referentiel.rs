@@ -507,6 +507,7 @@ pub fn write_error(e: StoreError, duplicate: &'static str) -> ApiError {
     match e {
         StoreError::Duplicate { .. } => ApiError::Conflict(duplicate),
         StoreError::Rejected(d) => d.into(),
+        StoreError::Affected(refs) => ApiError::Affected(refs),
         StoreError::Stale => ApiError::Conflict("the object changed meanwhile; read it again"),
         StoreError::MissingReference { .. } => ApiError::NotFound("referenced object"),
         other => ApiError::from_store(other, "object"),

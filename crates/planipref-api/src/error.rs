@@ -44,6 +44,12 @@ pub struct Problem {
     /// For validation problems: each invalid field and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
+    /// For a change refused because it would orphan booked appointments:
+    /// their references (retry with `on_conflict=flag` to apply it and mark
+    /// them to be re-booked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(example = json!(["K7QX-M3PA"]))]
+    pub conflicts: Vec<String>,
 }
 
 /// One invalid field.
@@ -100,6 +106,9 @@ pub enum ApiError {
     /// concurrent change).
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// The change would leave these booked reservations without a counter.
+    #[error("booked reservations affected")]
+    Affected(Vec<String>),
     /// The appointment has started or passed and can no longer change.
     #[error("appointment past")]
     AppointmentPast,
@@ -131,6 +140,10 @@ impl ApiError {
             Self::SlotTaken => ("slot-taken", "The slot is no longer available"),
             Self::AppointmentPast => ("appointment-past", "The appointment has already started"),
             Self::Conflict(_) => ("conflict", "The change conflicts with the current state"),
+            Self::Affected(_) => (
+                "booked-reservations-affected",
+                "Booked appointments would be orphaned",
+            ),
             Self::Unavailable => ("unavailable", "The service is temporarily unavailable"),
             Self::Internal => ("internal", "Internal server error"),
         }
@@ -193,6 +206,13 @@ impl ApiError {
                 vec![],
             ),
             Self::Conflict(why) => ((*why).to_owned(), vec![]),
+            Self::Affected(refs) => (
+                format!(
+                    "{} booked appointment(s) fall in it; retry with on_conflict=flag to apply it and mark them to be re-booked",
+                    refs.len()
+                ),
+                vec![],
+            ),
             Self::Unavailable => (
                 format!("please retry in {RETRY_AFTER_SECONDS} seconds"),
                 vec![],
@@ -208,6 +228,10 @@ impl ApiError {
             status: self.status_code().as_u16(),
             detail,
             errors,
+            conflicts: match self {
+                Self::Affected(refs) => refs.clone(),
+                _ => vec![],
+            },
         }
     }
 }
@@ -223,7 +247,9 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::SlotTaken | Self::AppointmentPast | Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::SlotTaken | Self::AppointmentPast | Self::Conflict(_) | Self::Affected(_) => {
+                StatusCode::CONFLICT
+            }
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -14,6 +14,7 @@ pub mod dto;
 pub mod error;
 mod examples;
 pub mod extract;
+pub mod fermetures;
 mod health;
 pub mod reservations;
 pub mod routes;
@@ -109,6 +110,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_referentiel::create_motif)
         .service(admin_referentiel::create_guichet)
         .service(admin_referentiel::create_plage)
+        .service(fermetures::create_fermeture)
         .service(audit::list_audit)
         .service(health::health)
         .service(health::ready);

@@ -461,7 +461,9 @@ async fn an_administrator_sets_up_a_site_from_nothing_and_its_slots_can_be_booke
         let guichet_id = guichet["id"].as_str().unwrap().to_owned();
 
         let plage_uri = format!("/api/v1/admin/guichets/{guichet_id}/plages");
-        let plage = json!({"weekdays": ["monday", "tuesday"], "start": "08:00", "end": "10:00", "valid_from": "2027-01-01"});
+        let monday = next_open_monday("974");
+        let today = chrono::Utc::now().date_naive().to_string();
+        let plage = json!({"weekdays": ["monday", "tuesday"], "start": "08:00", "end": "10:00", "valid_from": today});
         let (s, _, b) = call!(
             app,
             post(
@@ -506,11 +508,11 @@ async fn an_administrator_sets_up_a_site_from_nothing_and_its_slots_can_be_booke
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         assert_eq!(b["errors"][0]["field"], "motif_ids");
 
-        // Slots follow: Monday 4 January 2027, 08:00–10:00 Réunion time, 20 minutes each.
+        // Slots follow: an open Monday, 08:00–10:00 Réunion time, 20 minutes each.
         let (s, _, slots) = call!(
             app,
             TestRequest::get().uri(&format!(
-                "/api/v1/motifs/{motif_id}/slots?from=2027-01-04&to=2027-01-05"
+                "/api/v1/motifs/{motif_id}/slots?from={monday}&to={monday}"
             ))
         );
         assert_eq!(s, StatusCode::OK);
@@ -520,8 +522,8 @@ async fn an_administrator_sets_up_a_site_from_nothing_and_its_slots_can_be_booke
             .iter()
             .filter_map(|s| s["start"].as_str())
             .collect();
-        assert_eq!(starts.len(), 12, "{starts:?}");
-        assert_eq!(starts[0], "2027-01-04T08:00:00+04:00");
+        assert_eq!(starts.len(), 6, "08:00–10:00 in 20 minutes: {starts:?}");
+        assert_eq!(starts[0], format!("{monday}T08:00:00+04:00"));
         let (s, _, booked) = call!(
             app,
             TestRequest::post().uri("/api/v1/reservations").set_json(json!({
@@ -558,4 +560,243 @@ async fn an_administrator_sets_up_a_site_from_nothing_and_its_slots_can_be_booke
         );
         assert_eq!(other["total"], 0);
     }
+}
+
+#[actix_web::test]
+async fn a_closure_never_orphans_booked_appointments_silently() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let bobigny = db
+            .store()
+            .list_sites(Some("93"), 0, 10)
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|s| s.kind == "prefecture")
+            .unwrap();
+        let motifs = db.store().list_site_motifs(&bobigny.id).unwrap();
+        let remise = motifs
+            .iter()
+            .find(|(m, _)| m.label.starts_with("Remise"))
+            .unwrap()
+            .0
+            .id
+            .clone();
+        let day = next_open_weekday().to_string();
+        let slots_uri = format!("/api/v1/motifs/{remise}/slots?from={day}&to={day}");
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri));
+        let all_slots = slots["slots"].as_array().unwrap().clone();
+        assert!(
+            !all_slots.is_empty(),
+            "Bobigny hands titles over every weekday"
+        );
+        let start = all_slots[0]["start"].as_str().unwrap().to_owned();
+        let (s, _, booked) = call!(
+            app,
+            TestRequest::post().uri("/api/v1/reservations").set_json(json!({
+                "motif_id": remise, "start": start,
+                "applicant": {"last_name": "Diallo", "first_names": "Awa", "birth_date": "1992-08-15", "email": "a@example.org", "phone": "+33612345678"}
+            }))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{booked}");
+        let reference = booked["reference"].as_str().unwrap().to_owned();
+        let (_, _, after_booking) = call!(app, TestRequest::get().uri(&slots_uri));
+        assert_ne!(
+            after_booking["slots"], slots["slots"],
+            "the booking took a counter"
+        );
+
+        let admin = token("admin_prefecture", &["93"]);
+        let uri = |q: &str| format!("/api/v1/admin/sites/{}/fermetures{q}", bobigny.id);
+        let closure = json!({"from_date": day, "to_date": day, "reason": "Inventaire annuel"});
+        let post = |u: String, auth: &str, body: &Value| {
+            TestRequest::post()
+                .uri(&u)
+                .insert_header(("Authorization", auth.to_owned()))
+                .set_json(body)
+        };
+        assert_eq!(
+            call!(app, TestRequest::post().uri(&uri("")).set_json(&closure)).0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            call!(
+                app,
+                post(uri(""), &token("admin_prefecture", &["974"]), &closure)
+            )
+            .0,
+            StatusCode::FORBIDDEN
+        );
+
+        let (s, _, refused) = call!(app, post(uri(""), &admin, &closure));
+        assert_eq!(s, StatusCode::CONFLICT, "{refused}");
+        assert_eq!(
+            refused["type"],
+            "urn:planipref:problem:booked-reservations-affected"
+        );
+        assert_eq!(refused["conflicts"], json!([reference]));
+        let (_, _, unchanged) = call!(app, TestRequest::get().uri(&slots_uri));
+        assert_eq!(
+            unchanged["slots"],
+            after_booking["slots"],
+            "{}: nothing written",
+            db.backend()
+        );
+        let r = planipref_domain::reference::Reference::parse(&reference).unwrap();
+        assert!(
+            !db.store()
+                .find_reservation(&r)
+                .unwrap()
+                .reservation
+                .needs_rebooking
+        );
+
+        let (s, _, applied) = call!(app, post(uri("?on_conflict=flag"), &admin, &closure));
+        assert_eq!(s, StatusCode::CREATED, "{applied}");
+        assert_eq!(applied["flagged_reservations"], json!([reference]));
+        let detail = db.store().find_reservation(&r).unwrap();
+        assert!(detail.reservation.needs_rebooking, "flagged, never deleted");
+        assert_eq!(detail.reservation.status, "booked");
+        let events = db
+            .store()
+            .reservation_events(detail.reservation.id.parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            events.last().map(|e| (e.action.as_str(), e.actor.as_str())),
+            Some(("flagged", "agent:admin_prefecture-93"))
+        );
+        let (_, _, closed) = call!(app, TestRequest::get().uri(&slots_uri));
+        assert_eq!(
+            closed["slots"],
+            json!([]),
+            "{}: no slot on a closed day",
+            db.backend()
+        );
+
+        let (s, _, b) = call!(app, post(uri(""), &admin, &json!({"reason": "x"})));
+        assert_eq!(
+            (s, &b["errors"][0]["field"]),
+            (StatusCode::UNPROCESSABLE_ENTITY, &json!("from_date"))
+        );
+        let reunion_guichet = {
+            let reunion_motif = db
+                .store()
+                .list_site_motifs(&db.store().list_sites(Some("974"), 0, 1).unwrap().items[0].id)
+                .unwrap()[0]
+                .0
+                .id
+                .clone();
+            db.store()
+                .motif_schedule(&reunion_motif, chrono::Utc::now(), chrono::Utc::now())
+                .unwrap()
+                .guichets[0]
+                .to_string()
+        };
+        let (s, _, b) = call!(
+            app,
+            post(
+                uri(""),
+                &admin,
+                &json!({"guichet_id": reunion_guichet, "from_date": day, "to_date": day, "reason": "x"})
+            )
+        );
+        assert_eq!(
+            (s, &b["errors"][0]["field"]),
+            (StatusCode::UNPROCESSABLE_ENTITY, &json!("guichet_id"))
+        );
+        let (s, _, _) = call!(app, post(uri("?on_conflict=maybe"), &admin, &closure));
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+#[actix_web::test]
+async fn closing_one_guichet_removes_it_from_the_slots_it_served() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let bobigny = db
+            .store()
+            .list_sites(Some("93"), 0, 10)
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|s| s.kind == "prefecture")
+            .unwrap();
+        let renouvellement = db
+            .store()
+            .list_site_motifs(&bobigny.id)
+            .unwrap()
+            .into_iter()
+            .find(|(m, _)| m.label.starts_with("Renouvellement"))
+            .unwrap()
+            .0
+            .id;
+        // An open weekday, 09:00–10:00 local: three guichets serve the motif.
+        let day = next_open_weekday();
+        let guichet = db
+            .store()
+            .motif_schedule(&renouvellement, chrono::Utc::now(), chrono::Utc::now())
+            .unwrap()
+            .guichets[0]
+            .to_string();
+        let first = |v: &Value| v["slots"][0]["remaining"].as_u64();
+        let slots_uri = format!("/api/v1/motifs/{renouvellement}/slots?from={day}&to={day}");
+        let (_, _, before) = call!(app, TestRequest::get().uri(&slots_uri));
+        assert_eq!(first(&before), Some(3));
+        let (s, _, b) = call!(
+            app,
+            TestRequest::post()
+                .uri(&format!("/api/v1/admin/sites/{}/fermetures", bobigny.id))
+                .insert_header(("Authorization", token("admin_national", &[])))
+                .set_json(json!({"guichet_id": guichet, "start": format!("{day}T09:00"), "end": format!("{day}T10:00"), "reason": "Formation"}))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert!(
+            b["start"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{day}T09:00:00+0")),
+            "{b}"
+        );
+        let (_, _, after) = call!(app, TestRequest::get().uri(&slots_uri));
+        let remaining: Vec<u64> = after["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["remaining"].as_u64())
+            .collect();
+        assert_eq!(
+            &remaining[..3],
+            &[2, 2, 3],
+            "{}: 09:00 and 09:30 lose a guichet, 10:00 does not",
+            db.backend()
+        );
+    }
+}
+
+/// The first Monday-to-Friday at least a week ahead that is not a public
+/// holiday in Seine-Saint-Denis: the demo's counters are open then.
+fn next_open_weekday() -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let dep = planipref_domain::ids::DepartementCode::parse("93").unwrap();
+    let mut day = chrono::Utc::now().date_naive() + chrono::Duration::days(7);
+    while day.weekday().number_from_monday() > 5
+        || !planipref_domain::calendar::holidays_on(day, &dep).is_empty()
+    {
+        day = day.succ_opt().unwrap();
+    }
+    day
+}
+
+/// The first Monday at least a week ahead that is not a public holiday in
+/// `departement`.
+fn next_open_monday(departement: &str) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let dep = planipref_domain::ids::DepartementCode::parse(departement).unwrap();
+    let mut day = chrono::Utc::now().date_naive() + chrono::Duration::days(7);
+    while day.weekday() != chrono::Weekday::Mon
+        || !planipref_domain::calendar::holidays_on(day, &dep).is_empty()
+    {
+        day = day.succ_opt().unwrap();
+    }
+    day
 }

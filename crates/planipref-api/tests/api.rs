@@ -8,7 +8,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
-use chrono::{DateTime, Days, Utc};
+use chrono::{DateTime, Datelike, Days, Utc};
 use planipref_api::AppState;
 use planipref_domain::ids::MotifId;
 use planipref_store::test_support::TestDb;
@@ -966,10 +966,21 @@ async fn no_slot_is_offered_or_booked_on_a_holiday() {
         let (_, reunion_motifs) = site_of(&app, "974").await;
         let (_, bobigny_motifs) = site_of(&app, "93").await;
         // Monday 20 December 2027: abolition day in La Réunion, a working day in Bobigny.
+        // 20 December (abolition day in La Réunion) of the next year when it
+        // falls on Monday–Thursday: a working day in Bobigny, and the next
+        // day open in La Réunion.
+        let abolition = (chrono::Utc::now().year() + 1..)
+            .filter_map(|y| chrono::NaiveDate::from_ymd_opt(y, 12, 20))
+            .find(|d| d.weekday().number_from_monday() <= 4)
+            .unwrap();
         let reunion_remise = motif_id(&reunion_motifs, "Remise");
-        let reunion_count = slots_on(&app, &reunion_remise, "2027-12-20").await;
-        let bobigny_count =
-            slots_on(&app, &motif_id(&bobigny_motifs, "Remise"), "2027-12-20").await;
+        let reunion_count = slots_on(&app, &reunion_remise, &abolition.to_string()).await;
+        let bobigny_count = slots_on(
+            &app,
+            &motif_id(&bobigny_motifs, "Remise"),
+            &abolition.to_string(),
+        )
+        .await;
         assert_eq!(
             reunion_count,
             0,
@@ -981,7 +992,10 @@ async fn no_slot_is_offered_or_booked_on_a_holiday() {
             &app,
             TestRequest::post()
                 .uri("/api/v1/reservations")
-                .set_json(booking(&reunion_remise, "2027-12-20T08:00:00+04:00")),
+                .set_json(booking(
+                    &reunion_remise,
+                    &format!("{abolition}T08:00:00+04:00"),
+                )),
         )
         .await;
         assert_problem(s, &h, &b, StatusCode::UNPROCESSABLE_ENTITY, &["start"]);
@@ -989,7 +1003,10 @@ async fn no_slot_is_offered_or_booked_on_a_holiday() {
             &app,
             TestRequest::post()
                 .uri("/api/v1/reservations")
-                .set_json(booking(&reunion_remise, "2027-12-21T08:00:00+04:00")),
+                .set_json(booking(
+                    &reunion_remise,
+                    &format!("{}T08:00:00+04:00", abolition.succ_opt().unwrap()),
+                )),
         )
         .await;
         assert_eq!(s, StatusCode::CREATED, "the next day is open");

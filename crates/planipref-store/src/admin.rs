@@ -186,6 +186,70 @@ impl Store {
         })
     }
 
+    /// Creates a closure. Booked reservations on the closed guichets during
+    /// the closure are never silently orphaned: without `flag` the closure
+    /// is refused (`Affected`, with their references, nothing written);
+    /// with `flag` it is written and they are marked to be re-booked, each
+    /// with a history entry. Returns the flagged references.
+    pub fn create_fermeture(
+        &self,
+        row: &FermetureRow,
+        flag: bool,
+        actor: &str,
+        audit: &AuditEntry,
+    ) -> Result<Vec<String>, StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                // Writing first takes SQLite's lock before the read below.
+                diesel::insert_into(fermetures::table)
+                    .values(row)
+                    .execute(c)?;
+                let mut affected = reservations::table
+                    .filter(reservations::site_id.eq(&row.site_id))
+                    .filter(reservations::status.eq(status::BOOKED))
+                    .filter(reservations::starts_at.lt(row.ends_at))
+                    .filter(reservations::ends_at.gt(row.starts_at))
+                    .into_boxed();
+                if let Some(g) = &row.guichet_id {
+                    affected = affected.filter(reservations::guichet_id.eq(g.clone()));
+                }
+                let affected: Vec<(String, String)> = affected
+                    .order(reservations::starts_at)
+                    .select((reservations::id, reservations::reference))
+                    .load(c)?;
+                if affected.is_empty() {
+                    record(c, audit)?;
+                    return Ok(vec![]);
+                }
+                if !flag {
+                    return Err(StoreError::Affected(
+                        affected.into_iter().map(|(_, r)| r).collect(),
+                    ));
+                }
+                for (id, _) in &affected {
+                    diesel::update(reservations::table.find(id))
+                        .set((
+                            reservations::needs_rebooking.eq(true),
+                            reservations::updated_at.eq(to_db(audit.at)),
+                        ))
+                        .execute(c)?;
+                    diesel::insert_into(reservation_events::table)
+                        .values(ReservationEventRow {
+                            id: uuid::Uuid::new_v4().to_string(),
+                            reservation_id: id.clone(),
+                            occurred_at: to_db(audit.at),
+                            actor: actor.to_owned(),
+                            action: "flagged".to_owned(),
+                            detail: Some(format!("closure {}: {}", row.id, row.reason)),
+                        })
+                        .execute(c)?;
+                }
+                record(c, audit)?;
+                Ok(affected.into_iter().map(|(_, r)| r).collect())
+            })
+        })
+    }
+
     /// A service with its site.
     pub fn get_service(&self, id: &str) -> Result<(ServiceRow, SiteRow), StoreError> {
         self.with_conn(|c| {

@@ -26,6 +26,10 @@ pub enum StoreError {
     /// A domain rule checked inside the transaction refused the write.
     #[error("refused: {0}")]
     Rejected(planipref_domain::DomainError),
+    /// The change would leave booked reservations without their counter;
+    /// their references. Nothing was written.
+    #[error("{} booked reservations are affected", .0.len())]
+    Affected(Vec<String>),
     /// The row changed since it was read: nothing was written; read again.
     #[error("the row changed since it was read")]
     Stale,

@@ -105,6 +105,8 @@ pub struct ReservationRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub cancelled_at: Option<NaiveDateTime>,
+    /// A later change of the organisation left it without its counter.
+    pub needs_rebooking: bool,
 }
 
 impl std::fmt::Debug for ReservationRow {
@@ -169,4 +171,18 @@ pub struct AuditEventRow {
     pub before: Option<String>,
     /// JSON of the entity after the change.
     pub after: Option<String>,
+}
+
+/// A closure of a site or of one guichet.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = fermetures, check_for_backend(MultiBackend))]
+pub struct FermetureRow {
+    pub id: String,
+    pub site_id: String,
+    /// `None`: the whole site.
+    pub guichet_id: Option<String>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub reason: String,
+    pub created_at: NaiveDateTime,
 }

@@ -139,7 +139,7 @@ impl Store {
                 ))
                 .load(conn)?;
 
-        let busy = busy_rows
+        let mut busy = busy_rows
             .into_iter()
             .map(|(g, start, end)| {
                 Ok(Busy {
@@ -148,7 +148,32 @@ impl Store {
                     end: from_db(end),
                 })
             })
-            .collect::<Result<_, StoreError>>()?;
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // A closure makes its guichet (or every guichet of the site) busy
+        // for its whole length: the engine needs no other rule for it.
+        let closures: Vec<(Option<String>, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
+            fermetures::table
+                .filter(fermetures::site_id.eq(&site.id))
+                .filter(fermetures::starts_at.lt(to_db(to)))
+                .filter(fermetures::ends_at.gt(to_db(from)))
+                .select((
+                    fermetures::guichet_id,
+                    fermetures::starts_at,
+                    fermetures::ends_at,
+                ))
+                .load(conn)?;
+        for (guichet, start, end) in closures {
+            for g in guichet_ids
+                .iter()
+                .filter(|g| guichet.as_ref().is_none_or(|only| only == *g))
+            {
+                busy.push(Busy {
+                    guichet_id: parse_id(g)?,
+                    start: from_db(start),
+                    end: from_db(end),
+                });
+            }
+        }
         let guichets = guichet_ids
             .iter()
             .map(|g| parse_id(g))

@@ -202,6 +202,7 @@ fn reservation_row(
         created_at: now,
         updated_at: now,
         cancelled_at: None,
+        needs_rebooking: false,
     }
 }
 

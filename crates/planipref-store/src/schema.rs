@@ -101,6 +101,19 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         cancelled_at -> Nullable<Timestamp>,
+        needs_rebooking -> Bool,
+    }
+}
+
+diesel::table! {
+    fermetures (id) {
+        id -> Text,
+        site_id -> Text,
+        guichet_id -> Nullable<Text>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        reason -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -147,6 +160,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     guichet_occupancy,
     reservation_events,
     audit_events,
+    fermetures,
 );
 
 diesel::table! {

@@ -1,0 +1,2 @@
+ALTER TABLE reservations DROP COLUMN needs_rebooking;
+DROP TABLE fermetures;
