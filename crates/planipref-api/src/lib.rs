@@ -5,6 +5,7 @@
 //! the async workers → response.
 
 pub mod admin;
+pub mod admin_prefectures;
 pub mod admin_referentiel;
 pub mod admin_sites;
 pub mod audit;
@@ -103,6 +104,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(reservations::get_reservation)
         .service(reservations::cancel_reservation)
         .service(admin::me)
+        .service(admin_prefectures::create_prefecture)
+        .service(admin_prefectures::list_prefectures)
         .service(admin_sites::create_site)
         .service(admin_sites::admin_get_site)
         .service(admin_sites::update_site)

@@ -800,3 +800,73 @@ fn next_open_monday(departement: &str) -> chrono::NaiveDate {
     }
     day
 }
+
+#[actix_web::test]
+async fn only_national_administrators_create_prefectures_and_each_lists_its_own() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let corse = json!({"code": "2a", "name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"});
+        let post = |auth: Option<String>, body: &Value| {
+            let mut r = TestRequest::post()
+                .uri("/api/v1/admin/prefectures")
+                .set_json(body);
+            if let Some(a) = auth {
+                r = r.insert_header(("Authorization", a));
+            }
+            r
+        };
+        assert_eq!(call!(app, post(None, &corse)).0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            call!(app, post(Some(token("admin_prefecture", &["2A"])), &corse)).0,
+            StatusCode::FORBIDDEN
+        );
+        let (s, location, created) = call!(app, post(Some(token("admin_national", &[])), &corse));
+        assert_eq!(s, StatusCode::CREATED, "{}: {created}", db.backend());
+        assert_eq!(
+            (created["code"].as_str(), location.as_deref()),
+            (Some("2A"), Some("/api/v1/admin/prefectures/2A"))
+        );
+        assert_eq!(
+            call!(app, post(Some(token("admin_national", &[])), &corse)).0,
+            StatusCode::CONFLICT
+        );
+        let (s, _, b) = call!(
+            app,
+            post(
+                Some(token("admin_national", &[])),
+                &json!({"code": "20", "name": "", "departement_name": "Corse"})
+            )
+        );
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = b["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert_eq!(fields, vec!["code", "name"]);
+
+        let list = |auth: String| {
+            TestRequest::get()
+                .uri("/api/v1/admin/prefectures")
+                .insert_header(("Authorization", auth))
+        };
+        let (_, _, all) = call!(app, list(token("admin_national", &[])));
+        assert_eq!(all["total"], 3);
+        let (_, _, mine) = call!(app, list(token("admin_prefecture", &["974"])));
+        let codes: Vec<&str> = mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["code"].as_str())
+            .collect();
+        assert_eq!(codes, vec!["974"]);
+        let site = db.store().list_sites(Some("93"), 0, 1).unwrap().items[0]
+            .id
+            .clone();
+        assert_eq!(
+            call!(app, list(token("agent", &[&site]))).0,
+            StatusCode::FORBIDDEN
+        );
+    }
+}

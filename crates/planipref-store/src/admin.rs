@@ -101,6 +101,48 @@ impl Store {
         })
     }
 
+    /// Creates a préfecture and records it.
+    pub fn create_prefecture(
+        &self,
+        row: &PrefectureRow,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                diesel::insert_into(prefectures::table)
+                    .values(row)
+                    .execute(c)?;
+                record(c, audit)
+            })
+        })
+    }
+
+    /// Préfectures by code, optionally only some.
+    pub fn list_prefectures(
+        &self,
+        only: Option<&[String]>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page<PrefectureRow>, StoreError> {
+        self.with_conn(|conn| {
+            let query = || {
+                let mut q = prefectures::table.into_boxed();
+                if let Some(codes) = only {
+                    q = q.filter(prefectures::code.eq_any(codes.to_vec()));
+                }
+                q
+            };
+            let total = query().count().get_result(conn)?;
+            let items = query()
+                .order(prefectures::code)
+                .offset(offset)
+                .limit(limit)
+                .select(PrefectureRow::as_select())
+                .load(conn)?;
+            Ok(Page { items, total })
+        })
+    }
+
     /// Creates a service and records it.
     pub fn create_service(&self, row: &ServiceRow, audit: &AuditEntry) -> Result<(), StoreError> {
         self.with_conn(|conn| {

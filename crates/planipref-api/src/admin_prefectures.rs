@@ -1,0 +1,191 @@
+//! Préfectures: created by national administrators, listed per scope.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::Utc;
+use planipref_domain::FieldError;
+use planipref_domain::access::Scope;
+use planipref_domain::error::Collector;
+use planipref_domain::ids::DepartementCode;
+use planipref_domain::referentiel::check_name;
+use planipref_store::admin::AuditEntry;
+use planipref_store::models::PrefectureRow;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::admin_referentiel::write_error;
+use crate::auth::AuthenticatedAgent;
+use crate::dto::{PageInfo, Pagination};
+use crate::error::{ApiError, Problem};
+use crate::extract::{JsonBody, QueryParams};
+use crate::state::AppState;
+
+/// A new préfecture.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrefectureRequest {
+    /// The département's INSEE code (`01`…`95`, `2A`, `2B`, `971`…`978`).
+    #[schema(
+        pattern = "^(0[1-9]|[1-8][0-9]|9[0-5]|2[AaBb]|97[1-8])$",
+        example = "2A"
+    )]
+    pub code: String,
+    /// Official name.
+    #[schema(
+        min_length = 1,
+        max_length = 150,
+        example = "Préfecture de la Corse-du-Sud"
+    )]
+    pub name: String,
+    /// The département's name.
+    #[schema(min_length = 1, max_length = 100, example = "Corse-du-Sud")]
+    pub departement_name: String,
+}
+
+/// A préfecture.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Prefecture {
+    /// The département's INSEE code.
+    #[schema(example = "2A")]
+    pub code: String,
+    /// Official name.
+    #[schema(example = "Préfecture de la Corse-du-Sud")]
+    pub name: String,
+    /// The département's name.
+    #[schema(example = "Corse-du-Sud")]
+    pub departement_name: String,
+}
+
+impl From<PrefectureRow> for Prefecture {
+    fn from(r: PrefectureRow) -> Self {
+        Self {
+            code: r.code,
+            name: r.name,
+            departement_name: r.departement_name,
+        }
+    }
+}
+
+/// A page of préfectures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrefecturePage {
+    /// By code.
+    pub items: Vec<Prefecture>,
+    /// Where this page stands.
+    #[serde(flatten)]
+    pub page: PageInfo,
+}
+
+/// Create a préfecture
+///
+/// Registers the préfecture of a département. National administrators only.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    request_body(content = PrefectureRequest, example = json!({"code": "2A", "name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"})),
+    responses(
+        (status = 201, description = "Created", body = Prefecture, example = json!({"code": "2A", "name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"})),
+        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The préfecture exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[post("/admin/prefectures")]
+pub async fn create_prefecture(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    JsonBody(body): JsonBody<PrefectureRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if !agent.0.can_administer_nation() {
+        return Err(ApiError::Forbidden);
+    }
+    let mut c = Collector::default();
+    let code = c.take(DepartementCode::parse(&body.code).ok_or_else(|| {
+        FieldError::new("code", "must be a département code such as 93, 2A or 974")
+    }));
+    let name = c.take(check_name("name", &body.name, 150));
+    let departement_name = c.take(check_name("departement_name", &body.departement_name, 100));
+    c.finish()?;
+    let (Some(code), Some(name), Some(departement_name)) = (code, name, departement_name) else {
+        return Err(ApiError::Internal);
+    };
+    let row = PrefectureRow {
+        code: code.to_string(),
+        name,
+        departement_name,
+        created_at: planipref_store::to_db(Utc::now()),
+    };
+    let prefecture = Prefecture::from(row.clone());
+    let audit = AuditEntry {
+        actor: agent.0.actor(),
+        departement: Some(row.code.clone()),
+        site_id: None,
+        entity: "prefecture",
+        entity_id: row.code.clone(),
+        action: "created",
+        before: None,
+        after: serde_json::to_string(&prefecture).ok(),
+        at: Utc::now(),
+    };
+    state
+        .blocking(move |store| {
+            store
+                .create_prefecture(&row, &audit)
+                .map_err(|e| write_error(e, "this préfecture exists already"))
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            LOCATION,
+            format!("/api/v1/admin/prefectures/{}", prefecture.code),
+        ))
+        .json(prefecture))
+}
+
+/// List préfectures
+///
+/// The préfectures the caller administers: all of them for national
+/// administrators, their départements' for préfecture administrators.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(Pagination),
+    responses(
+        (status = 200, description = "A page of préfectures", body = PrefecturePage, example = json!({"items": [{"code": "93", "name": "Préfecture de la Seine-Saint-Denis", "departement_name": "Seine-Saint-Denis"}], "page": 1, "per_page": 50, "total": 1})),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agents administer no préfecture", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/prefectures")]
+pub async fn list_prefectures(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    QueryParams(q): QueryParams<Pagination>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, per_page) = Pagination::resolve(q.page, q.per_page)?;
+    let only: Option<Vec<String>> = match agent.0.scope {
+        Scope::National => None,
+        Scope::Departements(ds) => Some(ds.iter().map(ToString::to_string).collect()),
+        Scope::Sites(_) => return Err(ApiError::Forbidden),
+    };
+    let offset = i64::from(page - 1) * i64::from(per_page);
+    let result = state
+        .blocking(move |store| {
+            store
+                .list_prefectures(only.as_deref(), offset, i64::from(per_page))
+                .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PrefecturePage {
+        items: result.items.into_iter().map(Prefecture::from).collect(),
+        page: PageInfo {
+            page,
+            per_page,
+            total: result.total,
+        },
+    }))
+}
