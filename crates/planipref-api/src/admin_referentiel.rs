@@ -3,7 +3,7 @@
 //! the same transaction, and refused whole when anything is wrong.
 
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, delete, post, put, web};
 use chrono::{NaiveDate, Utc};
 use planipref_domain::FieldError;
 use planipref_domain::access::Agent;
@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthenticatedAgent;
-use crate::dto::{Motif, site_departement};
+use crate::dto::{Motif, site_departement, site_zone};
 use crate::error::{ApiError, Problem};
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, QueryParams};
 use crate::state::AppState;
 
 /// A new service.
@@ -395,40 +395,7 @@ pub async fn create_plage(
     JsonBody(body): JsonBody<PlageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let guichet_id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
-    let mut c = Collector::default();
-    let weekdays = c.take(parse_weekdays("weekdays", &body.weekdays));
-    let start = c.take(parse_local_time("start", &body.start));
-    let end = c.take(parse_local_time("end", &body.end));
-    let valid_from = c.take(parse_day("valid_from", &body.valid_from));
-    let valid_until = c.take(
-        body.valid_until
-            .as_deref()
-            .map(|d| parse_day("valid_until", d))
-            .transpose(),
-    );
-    let motif_ids = c.take(parse_motif_ids(&body.motif_ids, true));
-    c.finish()?;
-    let (
-        Some(weekdays),
-        Some(start),
-        Some(end),
-        Some(valid_from),
-        Some(valid_until),
-        Some(motif_ids),
-    ) = (weekdays, start, end, valid_from, valid_until, motif_ids)
-    else {
-        return Err(ApiError::Internal);
-    };
-    let motifs: Vec<MotifId> = motif_ids.iter().filter_map(|m| m.parse().ok()).collect();
-    let plage = Plage {
-        guichet_id,
-        weekdays,
-        start,
-        end,
-        valid_from,
-        valid_until,
-        motifs,
-    };
+    let (plage, motif_ids) = parse_plage(&body, guichet_id)?;
     let agent = agent.0;
     let response = state
         .blocking(move |store| {
@@ -512,6 +479,217 @@ pub fn write_error(e: StoreError, duplicate: &'static str) -> ApiError {
         StoreError::MissingReference { .. } => ApiError::NotFound("referenced object"),
         other => ApiError::from_store(other, "object"),
     }
+}
+
+/// Reads a plage request, reporting every invalid field at once.
+fn parse_plage(
+    body: &PlageRequest,
+    guichet_id: GuichetId,
+) -> Result<(Plage, Vec<String>), ApiError> {
+    let mut c = Collector::default();
+    let weekdays = c.take(parse_weekdays("weekdays", &body.weekdays));
+    let start = c.take(parse_local_time("start", &body.start));
+    let end = c.take(parse_local_time("end", &body.end));
+    let valid_from = c.take(parse_day("valid_from", &body.valid_from));
+    let valid_until = c.take(
+        body.valid_until
+            .as_deref()
+            .map(|d| parse_day("valid_until", d))
+            .transpose(),
+    );
+    let motif_ids = c.take(parse_motif_ids(&body.motif_ids, true));
+    c.finish()?;
+    let (
+        Some(weekdays),
+        Some(start),
+        Some(end),
+        Some(valid_from),
+        Some(valid_until),
+        Some(motif_ids),
+    ) = (weekdays, start, end, valid_from, valid_until, motif_ids)
+    else {
+        return Err(ApiError::Internal);
+    };
+    let motifs: Vec<MotifId> = motif_ids.iter().filter_map(|m| m.parse().ok()).collect();
+    Ok((
+        Plage {
+            guichet_id,
+            weekdays,
+            start,
+            end,
+            valid_from,
+            valid_until,
+            motifs,
+        },
+        motif_ids,
+    ))
+}
+
+fn plage_response(id: &str, plage: &Plage, motif_ids: Vec<String>) -> PlageResponse {
+    PlageResponse {
+        id: id.to_owned(),
+        guichet_id: plage.guichet_id.to_string(),
+        weekdays: plage
+            .weekdays
+            .days()
+            .into_iter()
+            .map(|d| weekday_name(d).to_owned())
+            .collect(),
+        start: plage.start.format("%H:%M").to_string(),
+        end: plage.end.format("%H:%M").to_string(),
+        valid_from: plage.valid_from,
+        valid_until: plage.valid_until,
+        motif_ids,
+    }
+}
+
+/// What a change that touches booked appointments does.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OnConflict {
+    /// `refuse` (default): answer 409 with the affected references and change
+    /// nothing. `flag`: apply the change and mark them to be re-booked
+    /// (never deleted).
+    #[param(example = "refuse", pattern = "^(refuse|flag)$")]
+    pub on_conflict: Option<String>,
+}
+
+impl OnConflict {
+    /// Whether to flag rather than refuse.
+    pub fn flag(&self) -> Result<bool, ApiError> {
+        match self.on_conflict.as_deref() {
+            None | Some("refuse") => Ok(false),
+            Some("flag") => Ok(true),
+            Some(_) => Err(ApiError::invalid("on_conflict", "must be refuse or flag")),
+        }
+    }
+}
+
+/// A plage changed or removed, and the appointments it left to re-book.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlageChange {
+    /// The plage after the change (absent when it was deleted).
+    pub plage: Option<PlageResponse>,
+    /// References of booked appointments marked to be re-booked.
+    #[schema(example = json!(["K7QX-M3PA"]))]
+    pub flagged_reservations: Vec<String>,
+}
+
+/// Change a plage
+///
+/// Replaces a plage's days, hours, validity and motifs. Shrinking it must
+/// not silently orphan booked appointments: those no remaining plage of the
+/// guichet covers make the change fail with 409 (`conflicts`), unless sent
+/// with `on_conflict=flag`, which applies it and marks them to be re-booked.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("plage_id" = String, Path, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"), OnConflict),
+    request_body(content = PlageRequest, example = json!({"weekdays": ["monday"], "start": "09:00", "end": "11:00", "valid_from": "2027-01-04"})),
+    responses(
+        (status = 200, description = "Changed", body = PlageChange, example = json!({"plage": {"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday"], "start": "09:00", "end": "11:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": []}, "flagged_reservations": []})),
+        (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plage", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Booked appointments would be orphaned (references in `conflicts`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or overlap", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[put("/admin/plages/{plage_id}")]
+pub async fn update_plage(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    QueryParams(q): QueryParams<OnConflict>,
+    JsonBody(body): JsonBody<PlageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let flag = q.flag()?;
+    let plage_id: PlageId = path.parse().map_err(|_| ApiError::NotFound("plage"))?;
+    change_plage(state, agent.0, plage_id, Some(body), flag).await
+}
+
+/// Delete a plage
+///
+/// Removes a plage. Booked appointments it alone covered make the deletion
+/// fail with 409 (`conflicts`) unless sent with `on_conflict=flag`, which
+/// applies it and marks them to be re-booked.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("plage_id" = String, Path, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"), OnConflict),
+    responses(
+        (status = 200, description = "Deleted", body = PlageChange, example = json!({"plage": null, "flagged_reservations": ["K7QX-M3PA"]})),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plage", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Booked appointments would be orphaned (references in `conflicts`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid on_conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[delete("/admin/plages/{plage_id}")]
+pub async fn delete_plage(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    QueryParams(q): QueryParams<OnConflict>,
+) -> Result<HttpResponse, ApiError> {
+    let flag = q.flag()?;
+    let plage_id: PlageId = path.parse().map_err(|_| ApiError::NotFound("plage"))?;
+    change_plage(state, agent.0, plage_id, None, flag).await
+}
+
+async fn change_plage(
+    state: web::Data<AppState>,
+    agent: Agent,
+    plage_id: PlageId,
+    body: Option<PlageRequest>,
+    flag: bool,
+) -> Result<HttpResponse, ApiError> {
+    let change = state
+        .blocking(move |store| {
+            let (row, before, site) = store
+                .get_plage(&plage_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "plage"))?;
+            authorise(&agent, &site)?;
+            let tz = site_zone(&site)?;
+            let before_ids = before.motifs.iter().map(ToString::to_string).collect();
+            let before_json =
+                serde_json::to_string(&plage_response(&row.id, &before, before_ids)).ok();
+            let new = body
+                .as_ref()
+                .map(|b| parse_plage(b, before.guichet_id))
+                .transpose()?;
+            let new_row = new.as_ref().map(|(p, _)| PlageRow {
+                weekdays: p.weekdays.bits(),
+                start_time: p.start,
+                end_time: p.end,
+                valid_from: p.valid_from,
+                valid_until: p.valid_until,
+                ..row.clone()
+            });
+            let after = new
+                .as_ref()
+                .map(|(p, ids)| plage_response(&row.id, p, ids.clone()));
+            let audit = AuditEntry {
+                action: if new.is_some() { "updated" } else { "deleted" },
+                before: before_json,
+                after: after.as_ref().and_then(|a| serde_json::to_string(a).ok()),
+                ..audit(&agent, &site, "plage", &row.id, &())
+            };
+            let replacement = new_row.as_ref().zip(new.as_ref().map(|(p, _)| p));
+            let flagged = store
+                .replace_plage(&row.id, &row.guichet_id, replacement, tz, flag, &audit)
+                .map_err(|e| write_error(e, "conflicting plage"))?;
+            Ok(PlageChange {
+                plage: after,
+                flagged_reservations: flagged,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(change))
 }
 
 fn parse_day(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {

@@ -7,26 +7,14 @@ use planipref_domain::referentiel::{FermetureInput, check_name, fermeture_interv
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::FermetureRow;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-use crate::admin_referentiel::write_error;
+use crate::admin_referentiel::{OnConflict, write_error};
 use crate::auth::AuthenticatedAgent;
 use crate::dto::{at_site, site_departement, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::state::AppState;
-
-/// What to do when booked appointments fall in the closure.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ConflictQuery {
-    /// `refuse` (default): answer 409 with their references and change
-    /// nothing. `flag`: apply the closure and mark them to be re-booked
-    /// (never deleted).
-    #[param(example = "refuse", pattern = "^(refuse|flag)$")]
-    pub on_conflict: Option<String>,
-}
 
 /// A new closure: whole local days, or a local date-time range.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -94,7 +82,7 @@ pub struct Fermeture {
     tag = "admin", security(("bearer" = [])),
     params(
         ("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
-        ConflictQuery,
+        OnConflict,
     ),
     request_body(content = FermetureRequest, example = json!({"from_date": "2026-12-24", "to_date": "2026-12-24", "reason": "Inventaire annuel"})),
     responses(
@@ -113,15 +101,11 @@ pub async fn create_fermeture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
     path: web::Path<String>,
-    QueryParams(q): QueryParams<ConflictQuery>,
+    QueryParams(q): QueryParams<OnConflict>,
     JsonBody(body): JsonBody<FermetureRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
-    let flag = match q.on_conflict.as_deref() {
-        None | Some("refuse") => false,
-        Some("flag") => true,
-        Some(_) => return Err(ApiError::invalid("on_conflict", "must be refuse or flag")),
-    };
+    let flag = q.flag()?;
     let reason = check_name("reason", &body.reason, 200)?;
     let guichet: Option<GuichetId> = body
         .guichet_id

@@ -113,6 +113,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_referentiel::create_motif)
         .service(admin_referentiel::create_guichet)
         .service(admin_referentiel::create_plage)
+        .service(admin_referentiel::update_plage)
+        .service(admin_referentiel::delete_plage)
         .service(fermetures::create_fermeture)
         .service(audit::list_audit)
         .service(health::health)

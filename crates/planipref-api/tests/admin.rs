@@ -870,3 +870,140 @@ async fn only_national_administrators_create_prefectures_and_each_lists_its_own(
         );
     }
 }
+
+#[actix_web::test]
+async fn shrinking_or_deleting_a_plage_is_refused_over_booked_appointments_then_flags_them() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let admin = token("admin_prefecture", &["974"]);
+        let post = |uri: String, body: Value| {
+            TestRequest::post()
+                .uri(&uri)
+                .insert_header(("Authorization", admin.clone()))
+                .set_json(body)
+        };
+        let (_, _, site) = call!(app, post("/api/v1/admin/sites".into(), saint_paul()));
+        let site_id = site["id"].as_str().unwrap().to_owned();
+        let (_, _, service) = call!(
+            app,
+            post(
+                format!("/api/v1/admin/sites/{site_id}/services"),
+                json!({"name": "Accueil"})
+            )
+        );
+        let (_, _, motif) = call!(
+            app,
+            post(
+                format!(
+                    "/api/v1/admin/services/{}/motifs",
+                    service["id"].as_str().unwrap()
+                ),
+                json!({"label": "Remise", "duration_minutes": 20})
+            )
+        );
+        let motif_id = motif["id"].as_str().unwrap().to_owned();
+        let (_, _, guichet) = call!(
+            app,
+            post(
+                format!("/api/v1/admin/sites/{site_id}/guichets"),
+                json!({"name": "G1", "motif_ids": [motif_id]})
+            )
+        );
+        let today = chrono::Utc::now().date_naive().to_string();
+        let (s, _, plage) = call!(
+            app,
+            post(
+                format!(
+                    "/api/v1/admin/guichets/{}/plages",
+                    guichet["id"].as_str().unwrap()
+                ),
+                json!({"weekdays": ["monday"], "start": "08:00", "end": "10:00", "valid_from": today})
+            )
+        );
+        assert_eq!(s, StatusCode::CREATED, "{plage}");
+        let plage_id = plage["id"].as_str().unwrap().to_owned();
+        let monday = next_open_monday("974");
+        let late = format!("{monday}T09:40:00+04:00");
+        let (s, _, booked) = call!(
+            app,
+            TestRequest::post().uri("/api/v1/reservations").set_json(json!({
+                "motif_id": motif_id, "start": late,
+                "applicant": {"last_name": "Payet", "first_names": "Jean", "birth_date": "1980-01-02", "email": "j@example.re", "phone": "0692 12 34 56"}
+            }))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{booked}");
+        let reference = booked["reference"].as_str().unwrap().to_owned();
+        let slots_uri = format!("/api/v1/motifs/{motif_id}/slots?from={monday}&to={monday}");
+        let count = |v: &Value| v["slots"].as_array().map(Vec::len).unwrap_or(0);
+        let (_, _, before) = call!(app, TestRequest::get().uri(&slots_uri));
+        assert_eq!(count(&before), 5, "six slots, one booked");
+
+        let shrunk =
+            json!({"weekdays": ["monday"], "start": "08:00", "end": "09:00", "valid_from": today});
+        let put = |q: &str, auth: &str| {
+            TestRequest::put()
+                .uri(&format!("/api/v1/admin/plages/{plage_id}{q}"))
+                .insert_header(("Authorization", auth.to_owned()))
+                .set_json(&shrunk)
+        };
+        assert_eq!(
+            call!(app, put("", &token("admin_prefecture", &["93"]))).0,
+            StatusCode::FORBIDDEN
+        );
+        let (s, _, refused) = call!(app, put("", &admin));
+        assert_eq!(s, StatusCode::CONFLICT, "{}: {refused}", db.backend());
+        assert_eq!(refused["conflicts"], json!([reference]));
+        let (_, _, unchanged) = call!(app, TestRequest::get().uri(&slots_uri));
+        assert_eq!(
+            unchanged["slots"], before["slots"],
+            "the refused change wrote nothing"
+        );
+
+        let (s, _, applied) = call!(app, put("?on_conflict=flag", &admin));
+        assert_eq!(s, StatusCode::OK, "{applied}");
+        assert_eq!(applied["flagged_reservations"], json!([reference]));
+        assert_eq!(applied["plage"]["end"], "09:00");
+        let r = planipref_domain::reference::Reference::parse(&reference).unwrap();
+        let detail = db.store().find_reservation(&r).unwrap();
+        assert!(
+            detail.reservation.needs_rebooking && detail.reservation.status == "booked",
+            "flagged, not deleted"
+        );
+        let (_, _, after) = call!(app, TestRequest::get().uri(&slots_uri));
+        assert_eq!(count(&after), 3, "08:00–09:00 in 20 minutes");
+
+        // Deleting it now orphans nothing new (the appointment is already flagged).
+        let del = |q: &str| {
+            TestRequest::delete()
+                .uri(&format!("/api/v1/admin/plages/{plage_id}{q}"))
+                .insert_header(("Authorization", admin.clone()))
+        };
+        let (s, _, deleted) = call!(app, del(""));
+        assert_eq!(s, StatusCode::OK, "{deleted}");
+        assert_eq!(
+            (deleted["plage"].is_null(), &deleted["flagged_reservations"]),
+            (true, &json!([]))
+        );
+        let (_, _, none) = call!(app, TestRequest::get().uri(&slots_uri));
+        assert_eq!(count(&none), 0);
+        assert_eq!(call!(app, del("")).0, StatusCode::NOT_FOUND);
+        let (_, _, trail) = call!(
+            app,
+            TestRequest::get()
+                .uri("/api/v1/admin/audit?entity=plage")
+                .insert_header(("Authorization", admin.clone()))
+        );
+        let actions: Vec<&str> = trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .collect();
+        assert_eq!(
+            actions,
+            vec!["deleted", "updated", "created"],
+            "{}",
+            db.backend()
+        );
+    }
+}

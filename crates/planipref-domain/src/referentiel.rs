@@ -302,6 +302,30 @@ pub fn plages_overlap(a: &Plage, b: &Plage) -> bool {
     common_day && hours && validity
 }
 
+/// Whether some plage still covers an appointment of `motif` from `start`
+/// to `end`: on a day it applies, serving the motif, from its opening to
+/// its closing on the site's clocks.
+pub fn plages_cover(
+    plages: &[Plage],
+    motif: MotifId,
+    tz: Tz,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> bool {
+    let (local_start, local_end) = (
+        start.with_timezone(&tz).naive_local(),
+        end.with_timezone(&tz).naive_local(),
+    );
+    let day = local_start.date();
+    local_end.date() == day
+        && plages.iter().any(|p| {
+            p.applies_on(day)
+                && p.serves(motif)
+                && p.start <= local_start.time()
+                && local_end.time() <= p.end
+        })
+}
+
 /// Longest closure, in days.
 pub const MAX_FERMETURE_DAYS: i64 = 366;
 
@@ -800,6 +824,34 @@ mod tests {
             }),
             "start"
         );
+    }
+
+    #[test]
+    fn a_shrunk_plage_no_longer_covers_late_appointments() {
+        let paris: Tz = "Europe/Paris".parse().expect("tz");
+        let m = MotifId::new_random();
+        let at = |s: &str| -> DateTime<Utc> { s.parse().expect("instant") };
+        // Thursday 3 December 2026, 11:00–11:30 local (+01:00).
+        let (start, end) = (at("2026-12-03T10:00:00Z"), at("2026-12-03T10:30:00Z"));
+        assert!(plages_cover(&[plage()], m, paris, start, end));
+        let shrunk = Plage {
+            end: t(11, 0),
+            ..plage()
+        };
+        assert!(!plages_cover(std::slice::from_ref(&shrunk), m, paris, start, end));
+        assert!(plages_cover(
+            &[shrunk],
+            m,
+            paris,
+            at("2026-12-03T09:00:00Z"),
+            at("2026-12-03T09:30:00Z")
+        ));
+        let for_others = Plage {
+            motifs: vec![MotifId::new_random()],
+            ..plage()
+        };
+        assert!(!plages_cover(&[for_others], m, paris, start, end));
+        assert!(!plages_cover(&[], m, paris, start, end));
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! entry go in one transaction, so no change is ever left unrecorded.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use diesel::prelude::*;
 use planipref_domain::ids::MotifId;
-use planipref_domain::referentiel::{Plage, check_new_plage};
+use planipref_domain::referentiel::{Plage, check_new_plage, plages_cover};
 
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
@@ -249,6 +250,7 @@ impl Store {
                 let mut affected = reservations::table
                     .filter(reservations::site_id.eq(&row.site_id))
                     .filter(reservations::status.eq(status::BOOKED))
+                    .filter(reservations::needs_rebooking.eq(false))
                     .filter(reservations::starts_at.lt(row.ends_at))
                     .filter(reservations::ends_at.gt(row.starts_at))
                     .into_boxed();
@@ -269,26 +271,140 @@ impl Store {
                     ));
                 }
                 for (id, _) in &affected {
-                    diesel::update(reservations::table.find(id))
-                        .set((
-                            reservations::needs_rebooking.eq(true),
-                            reservations::updated_at.eq(to_db(audit.at)),
-                        ))
-                        .execute(c)?;
-                    diesel::insert_into(reservation_events::table)
-                        .values(ReservationEventRow {
-                            id: uuid::Uuid::new_v4().to_string(),
-                            reservation_id: id.clone(),
-                            occurred_at: to_db(audit.at),
-                            actor: actor.to_owned(),
-                            action: "flagged".to_owned(),
-                            detail: Some(format!("closure {}: {}", row.id, row.reason)),
-                        })
-                        .execute(c)?;
+                    flag_for_rebooking(
+                        c,
+                        id,
+                        actor,
+                        &format!("closure {}: {}", row.id, row.reason),
+                        audit.at,
+                    )?;
                 }
                 record(c, audit)?;
                 Ok(affected.into_iter().map(|(_, r)| r).collect())
             })
+        })
+    }
+
+    /// Replaces (`Some`) or deletes (`None`) a plage. Booked future
+    /// appointments of its guichet that no remaining plage covers are never
+    /// silently orphaned: without `flag` the change is refused (`Affected`,
+    /// nothing written); with `flag` it applies and they are marked to be
+    /// re-booked, each with a history entry. Returns the flagged references.
+    pub fn replace_plage(
+        &self,
+        plage_id: &str,
+        guichet_id: &str,
+        new: Option<(&PlageRow, &Plage)>,
+        tz: Tz,
+        flag: bool,
+        audit: &AuditEntry,
+    ) -> Result<Vec<String>, StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                diesel::update(guichets::table.find(guichet_id))
+                    .set(guichets::name.eq(guichets::name))
+                    .execute(c)?;
+                let other_ids: Vec<String> = plages::table
+                    .filter(plages::guichet_id.eq(guichet_id))
+                    .filter(plages::id.ne(plage_id))
+                    .select(plages::id)
+                    .load(c)?;
+                let mut remaining = crate::referentiel::plages_by_id(c, &other_ids)?;
+                diesel::delete(plage_motifs::table.filter(plage_motifs::plage_id.eq(plage_id)))
+                    .execute(c)?;
+                match new {
+                    Some((row, plage)) => {
+                        let served: Vec<MotifId> = guichet_motifs::table
+                            .filter(guichet_motifs::guichet_id.eq(guichet_id))
+                            .select(guichet_motifs::motif_id)
+                            .load::<String>(c)?
+                            .iter()
+                            .map(|m| crate::referentiel::parse_id(m))
+                            .collect::<Result<_, _>>()?;
+                        check_new_plage(plage, &served, &remaining)
+                            .map_err(StoreError::Rejected)?;
+                        let updated = diesel::update(plages::table.find(plage_id))
+                            .set((
+                                plages::weekdays.eq(row.weekdays),
+                                plages::start_time.eq(row.start_time),
+                                plages::end_time.eq(row.end_time),
+                                plages::valid_from.eq(row.valid_from),
+                                plages::valid_until.eq(row.valid_until),
+                            ))
+                            .execute(c)?;
+                        if updated == 0 {
+                            return Err(StoreError::NotFound);
+                        }
+                        for m in &plage.motifs {
+                            diesel::insert_into(plage_motifs::table)
+                                .values((
+                                    plage_motifs::plage_id.eq(plage_id),
+                                    plage_motifs::motif_id.eq(m.to_string()),
+                                ))
+                                .execute(c)?;
+                        }
+                        remaining.push(plage.clone());
+                    }
+                    None => {
+                        if diesel::delete(plages::table.find(plage_id)).execute(c)? == 0 {
+                            return Err(StoreError::NotFound);
+                        }
+                    }
+                }
+                let booked: Vec<BookedTime> = reservations::table
+                    .filter(reservations::guichet_id.eq(guichet_id))
+                    .filter(reservations::status.eq(status::BOOKED))
+                    .filter(reservations::needs_rebooking.eq(false))
+                    .filter(reservations::starts_at.gt(to_db(audit.at)))
+                    .order(reservations::starts_at)
+                    .select((
+                        reservations::id,
+                        reservations::reference,
+                        reservations::motif_id,
+                        reservations::starts_at,
+                        reservations::ends_at,
+                    ))
+                    .load(c)?;
+                let mut affected = Vec::new();
+                for (id, reference, motif, start, end) in booked {
+                    let motif: MotifId = crate::referentiel::parse_id(&motif)?;
+                    if !plages_cover(
+                        &remaining,
+                        motif,
+                        tz,
+                        crate::from_db(start),
+                        crate::from_db(end),
+                    ) {
+                        affected.push((id, reference));
+                    }
+                }
+                if !affected.is_empty() && !flag {
+                    return Err(StoreError::Affected(
+                        affected.into_iter().map(|(_, r)| r).collect(),
+                    ));
+                }
+                for (id, _) in &affected {
+                    let why = format!("plage {plage_id} {}", audit.action);
+                    flag_for_rebooking(c, id, &audit.actor, &why, audit.at)?;
+                }
+                record(c, audit)?;
+                Ok(affected.into_iter().map(|(_, r)| r).collect())
+            })
+        })
+    }
+
+    /// A plage with its motif restriction and its site.
+    pub fn get_plage(&self, id: &str) -> Result<(PlageRow, Plage, SiteRow), StoreError> {
+        self.with_conn(|c| {
+            let (row, site): (PlageRow, SiteRow) = plages::table
+                .inner_join(guichets::table.inner_join(sites::table))
+                .filter(plages::id.eq(id))
+                .select((PlageRow::as_select(), SiteRow::as_select()))
+                .first(c)?;
+            let plage = crate::referentiel::plages_by_id(c, std::slice::from_ref(&row.id))?
+                .pop()
+                .ok_or(StoreError::NotFound)?;
+            Ok((row, plage, site))
         })
     }
 
@@ -365,6 +481,42 @@ impl Store {
             Ok(Page { items, total })
         })
     }
+}
+
+/// A booked appointment's id, reference, motif and times.
+type BookedTime = (
+    String,
+    String,
+    String,
+    chrono::NaiveDateTime,
+    chrono::NaiveDateTime,
+);
+
+/// Marks a reservation to be re-booked and says why in its history.
+fn flag_for_rebooking(
+    c: &mut AnyConnection,
+    id: &str,
+    actor: &str,
+    why: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::update(reservations::table.find(id))
+        .set((
+            reservations::needs_rebooking.eq(true),
+            reservations::updated_at.eq(to_db(at)),
+        ))
+        .execute(c)?;
+    diesel::insert_into(reservation_events::table)
+        .values(ReservationEventRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            reservation_id: id.to_owned(),
+            occurred_at: to_db(at),
+            actor: actor.to_owned(),
+            action: "flagged".to_owned(),
+            detail: Some(why.to_owned()),
+        })
+        .execute(c)?;
+    Ok(())
 }
 
 fn record(c: &mut AnyConnection, a: &AuditEntry) -> Result<(), StoreError> {

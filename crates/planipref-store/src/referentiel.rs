@@ -189,6 +189,18 @@ impl Store {
     }
 }
 
+/// Some plages by id, with their motif restrictions.
+pub(crate) fn plages_by_id(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<Plage>, StoreError> {
+    let rows: Vec<PlageRow> = plages::table
+        .filter(plages::id.eq_any(ids))
+        .select(PlageRow::as_select())
+        .load(conn)?;
+    with_restrictions(conn, rows)
+}
+
 /// The plages of some guichets, with their motif restrictions.
 pub(crate) fn plages_of(
     conn: &mut AnyConnection,
@@ -198,6 +210,13 @@ pub(crate) fn plages_of(
         .filter(plages::guichet_id.eq_any(guichet_ids))
         .select(PlageRow::as_select())
         .load(conn)?;
+    with_restrictions(conn, plage_rows)
+}
+
+fn with_restrictions(
+    conn: &mut AnyConnection,
+    plage_rows: Vec<PlageRow>,
+) -> Result<Vec<Plage>, StoreError> {
     let plage_ids: Vec<&str> = plage_rows.iter().map(|p| p.id.as_str()).collect();
     let mut restrictions: HashMap<String, Vec<MotifId>> = HashMap::new();
     for (plage_id, motif) in plage_motifs::table
