@@ -838,7 +838,13 @@ mod tests {
             end: t(11, 0),
             ..plage()
         };
-        assert!(!plages_cover(std::slice::from_ref(&shrunk), m, paris, start, end));
+        assert!(!plages_cover(
+            std::slice::from_ref(&shrunk),
+            m,
+            paris,
+            start,
+            end
+        ));
         assert!(plages_cover(
             &[shrunk],
             m,
