@@ -5,10 +5,11 @@ use chrono::{Days, NaiveDate, Utc};
 use planipref_domain::calendar::holidays_between;
 use planipref_domain::ids::SiteId;
 use planipref_domain::slots::{check_range_within, parse_search_date};
+use planipref_domain::time::local_midnight;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::dto::{site_departement, site_zone};
+use crate::dto::{at_site, site_departement, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
 use crate::state::AppState;
@@ -66,6 +67,38 @@ pub struct SiteCalendar {
     pub to: NaiveDate,
     /// Closed days, earliest first. Two holidays on one day give two entries.
     pub closed: Vec<ClosedDay>,
+    /// Holidays on which the préfecture opens the site all the same.
+    pub opened: Vec<OpenedDay>,
+    /// Closures of the site or of some of its guichets in the period.
+    pub closures: Vec<Closure>,
+}
+
+/// A holiday on which the site opens all the same.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenedDay {
+    /// The local date.
+    #[schema(value_type = String, format = Date, example = "2027-05-17")]
+    pub date: NaiveDate,
+    /// Why.
+    #[schema(example = "Journée de solidarité")]
+    pub reason: String,
+}
+
+/// A closure of the site (no `guichet_id`) or of one guichet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Closure {
+    /// Start, with the site's offset.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-24T00:00:00+01:00")]
+    pub start: chrono::DateTime<chrono::FixedOffset>,
+    /// End, with the site's offset.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-25T00:00:00+01:00")]
+    pub end: chrono::DateTime<chrono::FixedOffset>,
+    /// The guichet, when only one is closed.
+    #[schema(example = json!(null))]
+    pub guichet_id: Option<String>,
+    /// Why.
+    #[schema(example = "Inventaire annuel")]
+    pub reason: String,
 }
 
 /// A site's calendar
@@ -73,7 +106,8 @@ pub struct SiteCalendar {
 /// The days a site is closed between two dates: the public holidays of its
 /// département — the eleven national ones, Good Friday and 26 December in
 /// Alsace-Moselle, and the abolition-of-slavery day of each overseas
-/// territory. No slot is offered on those days.
+/// territory — except those on which the préfecture opens it; and the
+/// closures of the site or of some of its guichets. No slot is offered then.
 #[utoipa::path(
     tag = "sites",
     params(
@@ -112,28 +146,52 @@ pub async fn site_calendar(
             ));
         }
     };
-    let site = state
+    let (site, from, to, exceptions) = state
         .blocking(move |store| {
-            store
+            let site = store
                 .get_site(&site_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "site"))
+                .map_err(|e| ApiError::from_store(e, "site"))?;
+            let tz = site_zone(&site)?;
+            let from = from.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+            let to = to.unwrap_or_else(|| {
+                from.checked_add_days(Days::new(MAX_CALENDAR_DAYS as u64 - 1))
+                    .unwrap_or(from)
+            });
+            check_range_within(from, to, MAX_CALENDAR_DAYS)?;
+            let after = to.succ_opt().unwrap_or(to);
+            let instants = (local_midnight(tz, from), local_midnight(tz, after));
+            let exceptions = store
+                .site_exceptions(&site.id, (from, to), instants)
+                .map_err(ApiError::from)?;
+            Ok((site, from, to, exceptions))
         })
         .await?;
     let tz = site_zone(&site)?;
     let departement = site_departement(&site)?;
-    let from = from.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
-    let to = to.unwrap_or_else(|| {
-        from.checked_add_days(Days::new(MAX_CALENDAR_DAYS as u64 - 1))
-            .unwrap_or(from)
-    });
-    check_range_within(from, to, MAX_CALENDAR_DAYS)?;
+    let opened_days: Vec<NaiveDate> = exceptions.openings.iter().map(|(d, _)| *d).collect();
     let closed = holidays_between(from, to, &departement)
         .into_iter()
+        .filter(|(date, _)| !opened_days.contains(date))
         .map(|(date, h)| ClosedDay {
             date,
             reason: "holiday".to_owned(),
             holiday: h.code().to_owned(),
             label: h.label().to_owned(),
+        })
+        .collect();
+    let opened = exceptions
+        .openings
+        .into_iter()
+        .map(|(date, reason)| OpenedDay { date, reason })
+        .collect();
+    let closures = exceptions
+        .closures
+        .into_iter()
+        .map(|f| Closure {
+            start: at_site(planipref_store::from_db(f.starts_at), tz),
+            end: at_site(planipref_store::from_db(f.ends_at), tz),
+            guichet_id: f.guichet_id,
+            reason: f.reason,
         })
         .collect();
     Ok(HttpResponse::Ok().json(SiteCalendar {
@@ -143,5 +201,7 @@ pub async fn site_calendar(
         from,
         to,
         closed,
+        opened,
+        closures,
     }))
 }

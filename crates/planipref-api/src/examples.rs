@@ -192,5 +192,7 @@ pub fn site_calendar() -> SiteCalendar {
             closed("2026-12-25", "noel", "Noël"),
             closed("2027-01-01", "jour_de_l_an", "Jour de l'an"),
         ],
+        opened: vec![],
+        closures: vec![],
     }
 }

@@ -116,6 +116,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_referentiel::update_plage)
         .service(admin_referentiel::delete_plage)
         .service(fermetures::create_fermeture)
+        .service(fermetures::create_ouverture)
         .service(audit::list_audit)
         .service(health::health)
         .service(health::ready);

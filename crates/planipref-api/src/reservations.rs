@@ -361,7 +361,12 @@ fn book(
     let local_day = start.with_timezone(&tz).date_naive();
     let duration =
         u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
-    let closed = closed_days(local_day, local_day, &site_departement(&schedule.site)?);
+    let closed = closed_days(
+        local_day,
+        local_day,
+        &site_departement(&schedule.site)?,
+        &schedule.openings,
+    );
     let request = SlotRequest {
         motif_id,
         duration_minutes: duration,

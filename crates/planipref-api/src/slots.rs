@@ -152,7 +152,12 @@ pub async fn list_slots(
             check_range(from, to)?;
             let duration =
                 u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
-            let closed = closed_days(from, to, &site_departement(&schedule.site)?);
+            let closed = closed_days(
+                from,
+                to,
+                &site_departement(&schedule.site)?,
+                &schedule.openings,
+            );
             let slots = compute_slots(&SlotRequest {
                 motif_id,
                 duration_minutes: duration,

@@ -1007,3 +1007,99 @@ async fn shrinking_or_deleting_a_plage_is_refused_over_booked_appointments_then_
         );
     }
 }
+
+#[actix_web::test]
+async fn a_site_opened_on_a_holiday_offers_slots_and_its_calendar_says_so() {
+    use chrono::Datelike;
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let bobigny = db
+            .store()
+            .list_sites(Some("93"), 0, 10)
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|s| s.kind == "prefecture")
+            .unwrap();
+        let motif = db.store().list_site_motifs(&bobigny.id).unwrap()[0]
+            .0
+            .id
+            .clone();
+        let dep = planipref_domain::ids::DepartementCode::parse("93").unwrap();
+        let whit_monday =
+            planipref_domain::calendar::public_holidays(chrono::Utc::now().year() + 1, &dep)
+                .into_iter()
+                .find(|(_, h)| *h == planipref_domain::calendar::Holiday::LundiDePentecote)
+                .unwrap()
+                .0;
+        let slots_uri = format!("/api/v1/motifs/{motif}/slots?from={whit_monday}&to={whit_monday}");
+        let (_, _, closed) = call!(app, TestRequest::get().uri(&slots_uri));
+        assert_eq!(closed["slots"], json!([]), "closed on Whit Monday");
+
+        let admin = token("admin_prefecture", &["93"]);
+        let uri = format!("/api/v1/admin/sites/{}/ouvertures", bobigny.id);
+        let post = |auth: &str, body: Value| {
+            TestRequest::post()
+                .uri(&uri)
+                .insert_header(("Authorization", auth.to_owned()))
+                .set_json(body)
+        };
+        let body = json!({"date": whit_monday, "reason": "Journée de solidarité"});
+        assert_eq!(
+            call!(
+                app,
+                post(&token("admin_prefecture", &["974"]), body.clone())
+            )
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        let (s, _, b) = call!(
+            app,
+            post(
+                &admin,
+                json!({"date": whit_monday.succ_opt().unwrap(), "reason": "x"})
+            )
+        );
+        assert_eq!(
+            (s, &b["errors"][0]["field"]),
+            (StatusCode::UNPROCESSABLE_ENTITY, &json!("date")),
+            "not a holiday"
+        );
+        let (s, _, opened) = call!(app, post(&admin, body.clone()));
+        assert_eq!(s, StatusCode::CREATED, "{}: {opened}", db.backend());
+        assert_eq!(opened["holidays"], json!(["lundi_de_pentecote"]));
+        assert_eq!(call!(app, post(&admin, body)).0, StatusCode::CONFLICT);
+
+        let (_, _, open) = call!(app, TestRequest::get().uri(&slots_uri));
+        assert!(
+            !open["slots"].as_array().unwrap().is_empty(),
+            "open that day now"
+        );
+
+        let closure_day = whit_monday.succ_opt().unwrap();
+        let (s, _, _) = call!(
+            app,
+            TestRequest::post()
+                .uri(&format!("/api/v1/admin/sites/{}/fermetures", bobigny.id))
+                .insert_header(("Authorization", admin.clone()))
+                .set_json(json!({"from_date": closure_day, "to_date": closure_day, "reason": "Inventaire"}))
+        );
+        assert_eq!(s, StatusCode::CREATED);
+        let (_, _, calendar) = call!(
+            app,
+            TestRequest::get().uri(&format!(
+                "/api/v1/sites/{}/calendar?from={whit_monday}&to={closure_day}",
+                bobigny.id
+            ))
+        );
+        assert_eq!(calendar["closed"], json!([]), "{calendar}");
+        assert_eq!(calendar["opened"][0]["reason"], "Journée de solidarité");
+        assert_eq!(calendar["closures"][0]["reason"], "Inventaire");
+        assert!(
+            calendar["closures"][0]["start"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{closure_day}T00:00:00+0"))
+        );
+    }
+}

@@ -193,16 +193,19 @@ pub fn holidays_between(
 }
 
 /// The days a site of `departement` is closed between `from` and `to`,
-/// sorted and without repeats: its public holidays, for now. (Explicit
-/// openings on a holiday and closures come with the référentiel.)
+/// sorted and without repeats: its public holidays, except those on which
+/// the préfecture opens it explicitly (`openings`). Closures of hours or of
+/// single guichets are handled as busy times, not here.
 pub fn closed_days(
     from: NaiveDate,
     to: NaiveDate,
     departement: &DepartementCode,
+    openings: &[NaiveDate],
 ) -> Vec<NaiveDate> {
     let mut days: Vec<NaiveDate> = holidays_between(from, to, departement)
         .into_iter()
         .map(|(d, _)| d)
+        .filter(|d| !openings.contains(d))
         .collect();
     days.dedup();
     days

@@ -1,7 +1,7 @@
 //! The référentiel: what a préfecture sets up (sites, motifs, guichets,
 //! plages) and the rules each piece must respect.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
 
 use chrono_tz::Tz;
 
@@ -365,7 +365,10 @@ pub fn fermeture_interval(
                 ));
             }
             let next = to.succ_opt().unwrap_or(to);
-            (local_midnight(tz, from), local_midnight(tz, next))
+            (
+                crate::time::local_midnight(tz, from),
+                crate::time::local_midnight(tz, next),
+            )
         }
         (None, None, Some(start), Some(end)) => {
             let mut c = Collector::default();
@@ -394,19 +397,6 @@ pub fn fermeture_interval(
         ));
     }
     Ok((start, end))
-}
-
-fn local_midnight(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
-    let local = day.and_time(NaiveTime::MIN);
-    // Midnight can fall in a clock-change gap in some zones: take the first
-    // instant of the day that exists.
-    tz.from_local_datetime(&local)
-        .earliest()
-        .or_else(|| {
-            tz.from_local_datetime(&(local + chrono::Duration::hours(1)))
-                .earliest()
-        })
-        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 fn local_instant(tz: Tz, field: &str, raw: &str) -> Result<DateTime<Utc>, FieldError> {

@@ -26,6 +26,19 @@ pub fn unique_instant(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     }
 }
 
+/// The first instant of a local day in `tz` (its midnight, or the first
+/// minute after a clock change that skips midnight).
+pub fn local_midnight(tz: Tz, day: chrono::NaiveDate) -> DateTime<Utc> {
+    let local = day.and_time(chrono::NaiveTime::MIN);
+    tz.from_local_datetime(&local)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(local + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+}
+
 /// Truncates an instant to whole microseconds: what both databases store
 /// alike (PostgreSQL keeps microseconds, SQLite would keep nanoseconds).
 pub fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {

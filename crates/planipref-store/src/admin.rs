@@ -408,6 +408,22 @@ impl Store {
         })
     }
 
+    /// Opens a site on one of its holidays, and records it.
+    pub fn create_ouverture(
+        &self,
+        row: &OuvertureRow,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                diesel::insert_into(ouvertures::table)
+                    .values(row)
+                    .execute(c)?;
+                record(c, audit)
+            })
+        })
+    }
+
     /// A service with its site.
     pub fn get_service(&self, id: &str) -> Result<(ServiceRow, SiteRow), StoreError> {
         self.with_conn(|c| {

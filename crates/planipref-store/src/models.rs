@@ -186,3 +186,14 @@ pub struct FermetureRow {
     pub reason: String,
     pub created_at: NaiveDateTime,
 }
+
+/// A holiday on which a site opens all the same.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ouvertures, check_for_backend(MultiBackend))]
+pub struct OuvertureRow {
+    pub id: String,
+    pub site_id: String,
+    pub day: chrono::NaiveDate,
+    pub reason: String,
+    pub created_at: NaiveDateTime,
+}

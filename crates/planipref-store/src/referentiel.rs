@@ -36,11 +36,33 @@ pub struct MotifSchedule {
     pub guichets: Vec<GuichetId>,
     /// Their plages.
     pub plages: Vec<Plage>,
-    /// Their booked times within the period (any motif).
+    /// Their booked times within the period (any motif), and closures.
     pub busy: Vec<Busy>,
+    /// Holidays within the period on which the site opens all the same.
+    pub openings: Vec<chrono::NaiveDate>,
+}
+
+/// A site's calendar exceptions over a period.
+#[derive(Debug, Clone, Default)]
+pub struct SiteExceptions {
+    /// Holidays on which it opens all the same, with the reason.
+    pub openings: Vec<(chrono::NaiveDate, String)>,
+    /// Closures overlapping the period.
+    pub closures: Vec<FermetureRow>,
 }
 
 impl Store {
+    /// The openings on holidays and closures of a site between two local
+    /// days (closures: those overlapping the instants `from`..`to`).
+    pub fn site_exceptions(
+        &self,
+        site_id: &str,
+        days: (chrono::NaiveDate, chrono::NaiveDate),
+        instants: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<SiteExceptions, StoreError> {
+        self.with_conn(|c| site_exceptions(c, site_id, days, instants))
+    }
+
     /// Sites, ordered by préfecture then name, optionally of one préfecture.
     pub fn list_sites(
         &self,
@@ -178,6 +200,14 @@ impl Store {
             .iter()
             .map(|g| parse_id(g))
             .collect::<Result<_, _>>()?;
+        let first = from.date_naive().pred_opt().unwrap_or(from.date_naive());
+        let last = to.date_naive().succ_opt().unwrap_or(to.date_naive());
+        let openings = ouvertures::table
+            .filter(ouvertures::site_id.eq(&site.id))
+            .filter(ouvertures::day.ge(first))
+            .filter(ouvertures::day.le(last))
+            .select(ouvertures::day)
+            .load(conn)?;
         Ok(MotifSchedule {
             motif,
             service,
@@ -185,8 +215,32 @@ impl Store {
             guichets,
             plages,
             busy,
+            openings,
         })
     }
+}
+
+pub(crate) fn site_exceptions(
+    c: &mut AnyConnection,
+    site_id: &str,
+    (first, last): (chrono::NaiveDate, chrono::NaiveDate),
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<SiteExceptions, StoreError> {
+    let openings = ouvertures::table
+        .filter(ouvertures::site_id.eq(site_id))
+        .filter(ouvertures::day.ge(first))
+        .filter(ouvertures::day.le(last))
+        .order(ouvertures::day)
+        .select((ouvertures::day, ouvertures::reason))
+        .load(c)?;
+    let closures = fermetures::table
+        .filter(fermetures::site_id.eq(site_id))
+        .filter(fermetures::starts_at.lt(to_db(to)))
+        .filter(fermetures::ends_at.gt(to_db(from)))
+        .order(fermetures::starts_at)
+        .select(FermetureRow::as_select())
+        .load(c)?;
+    Ok(SiteExceptions { openings, closures })
 }
 
 /// Some plages by id, with their motif restrictions.

@@ -106,6 +106,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    ouvertures (id) {
+        id -> Text,
+        site_id -> Text,
+        day -> Date,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     fermetures (id) {
         id -> Text,
         site_id -> Text,
@@ -161,6 +171,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reservation_events,
     audit_events,
     fermetures,
+    ouvertures,
 );
 
 diesel::table! {
