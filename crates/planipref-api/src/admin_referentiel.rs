@@ -3,7 +3,7 @@
 //! the same transaction, and refused whole when anything is wrong.
 
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, delete, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{NaiveDate, Utc};
 use planipref_domain::FieldError;
 use planipref_domain::access::Agent;
@@ -712,4 +712,148 @@ fn parse_motif_ids(raw: &[String], may_be_empty: bool) -> Result<Vec<String>, Fi
         ids.push(id.to_string());
     }
     Ok(ids)
+}
+
+/// A service with its motifs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceWithMotifs {
+    /// The service.
+    #[serde(flatten)]
+    pub service: Service,
+    /// Its motifs, by label.
+    pub motifs: Vec<Motif>,
+}
+
+/// A guichet with its plages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GuichetWithPlages {
+    /// The guichet.
+    #[serde(flatten)]
+    pub guichet: Guichet,
+    /// Its plages, by start time.
+    pub plages: Vec<PlageResponse>,
+}
+
+/// How a site is organised.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Organisation {
+    /// The site.
+    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
+    pub site_id: String,
+    /// Its services and their motifs.
+    pub services: Vec<ServiceWithMotifs>,
+    /// Its guichets and their plages.
+    pub guichets: Vec<GuichetWithPlages>,
+}
+
+/// A site's organisation
+///
+/// Everything a site is set up with, in one answer: services and their
+/// motifs, guichets with the motifs they serve and their plages. For agents
+/// whose scope covers the site.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    responses(
+        (status = 200, description = "The organisation", body = Organisation, example = json!({
+            "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11",
+            "services": [{"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Bureau du séjour des étrangers", "description": "", "motifs": [crate::examples::motif()]}],
+            "guichets": [{"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 1", "active": true, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"],
+                          "plages": [{"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday"], "start": "09:00", "end": "12:00", "valid_from": "2026-01-01", "valid_until": null, "motif_ids": []}]}]
+        })),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/sites/{site_id}/organisation")]
+pub async fn site_organisation(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
+    let agent = agent.0;
+    let organisation = state
+        .blocking(move |store| {
+            let site = store
+                .get_site(&site_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "site"))?;
+            if !agent.can_read_site(site_id, &site_departement(&site)?) {
+                return Err(ApiError::Forbidden);
+            }
+            let o = store.site_organisation(&site.id).map_err(ApiError::from)?;
+            let services = o
+                .services
+                .into_iter()
+                .map(|s| {
+                    let motifs = o
+                        .motifs
+                        .iter()
+                        .filter(|m| m.service_id == s.id)
+                        .map(|m| Motif::from_rows(m.clone(), s.clone()))
+                        .collect();
+                    ServiceWithMotifs {
+                        service: Service {
+                            id: s.id,
+                            site_id: s.site_id,
+                            name: s.name,
+                            description: s.description,
+                        },
+                        motifs,
+                    }
+                })
+                .collect();
+            let mut guichets = Vec::new();
+            for g in o.guichets {
+                let motif_ids = o
+                    .served
+                    .iter()
+                    .filter(|(gid, _)| *gid == g.id)
+                    .map(|(_, m)| m.clone())
+                    .collect();
+                let mut plages = Vec::new();
+                for p in o.plages.iter().filter(|p| p.guichet_id == g.id) {
+                    let weekdays = planipref_domain::referentiel::Weekdays::from_bits(p.weekdays)
+                        .ok_or(ApiError::Internal)?;
+                    plages.push(PlageResponse {
+                        id: p.id.clone(),
+                        guichet_id: p.guichet_id.clone(),
+                        weekdays: weekdays
+                            .days()
+                            .into_iter()
+                            .map(|d| weekday_name(d).to_owned())
+                            .collect(),
+                        start: p.start_time.format("%H:%M").to_string(),
+                        end: p.end_time.format("%H:%M").to_string(),
+                        valid_from: p.valid_from,
+                        valid_until: p.valid_until,
+                        motif_ids: o
+                            .restrictions
+                            .iter()
+                            .filter(|(pid, _)| *pid == p.id)
+                            .map(|(_, m)| m.clone())
+                            .collect(),
+                    });
+                }
+                guichets.push(GuichetWithPlages {
+                    guichet: Guichet {
+                        id: g.id,
+                        site_id: g.site_id,
+                        name: g.name,
+                        active: g.active,
+                        motif_ids,
+                    },
+                    plages,
+                });
+            }
+            Ok(Organisation {
+                site_id: site.id,
+                services,
+                guichets,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(organisation))
 }

@@ -109,6 +109,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_sites::create_site)
         .service(admin_sites::admin_get_site)
         .service(admin_sites::update_site)
+        .service(admin_referentiel::site_organisation)
         .service(admin_referentiel::create_service)
         .service(admin_referentiel::create_motif)
         .service(admin_referentiel::create_guichet)

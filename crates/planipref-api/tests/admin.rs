@@ -1103,3 +1103,54 @@ async fn a_site_opened_on_a_holiday_offers_slots_and_its_calendar_says_so() {
         );
     }
 }
+
+#[actix_web::test]
+async fn a_site_organisation_is_read_in_one_answer_within_scope() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let bobigny = db
+            .store()
+            .list_sites(Some("93"), 0, 10)
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|s| s.kind == "prefecture")
+            .unwrap();
+        let get = |auth: String| {
+            TestRequest::get()
+                .uri(&format!("/api/v1/admin/sites/{}/organisation", bobigny.id))
+                .insert_header(("Authorization", auth))
+        };
+        let (s, _, o) = call!(app, get(token("agent", &[&bobigny.id])));
+        assert_eq!(s, StatusCode::OK, "{o}");
+        assert_eq!(o["services"].as_array().map(Vec::len), Some(1));
+        assert_eq!(o["services"][0]["motifs"].as_array().map(Vec::len), Some(3));
+        let guichets = o["guichets"].as_array().unwrap();
+        assert_eq!(guichets.len(), 4, "{}", db.backend());
+        let g1 = guichets.iter().find(|g| g["name"] == "Guichet 1").unwrap();
+        assert_eq!(g1["motif_ids"].as_array().map(Vec::len), Some(3));
+        let hours: Vec<(&str, &str)> = g1["plages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["start"].as_str().unwrap(), p["end"].as_str().unwrap()))
+            .collect();
+        assert_eq!(hours, vec![("09:00", "12:00"), ("13:30", "16:30")]);
+        assert_eq!(
+            g1["plages"][0]["weekdays"],
+            json!(["monday", "tuesday", "wednesday", "thursday", "friday"])
+        );
+        assert_eq!(
+            call!(app, get(token("admin_prefecture", &["974"]))).0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            call!(
+                app,
+                TestRequest::get().uri(&format!("/api/v1/admin/sites/{}/organisation", bobigny.id))
+            )
+            .0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}

@@ -35,6 +35,23 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
 }
 
+/// A site's organisation, as stored.
+#[derive(Debug, Clone)]
+pub struct SiteOrganisation {
+    /// Its services.
+    pub services: Vec<ServiceRow>,
+    /// Their motifs.
+    pub motifs: Vec<MotifRow>,
+    /// Its guichets.
+    pub guichets: Vec<GuichetRow>,
+    /// (guichet id, motif id) pairs: which guichet serves which motif.
+    pub served: Vec<(String, String)>,
+    /// The guichets' plages.
+    pub plages: Vec<PlageRow>,
+    /// (plage id, motif id) pairs: plages restricted to some motifs.
+    pub restrictions: Vec<(String, String)>,
+}
+
 /// Which audit entries to list.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -420,6 +437,52 @@ impl Store {
                     .values(row)
                     .execute(c)?;
                 record(c, audit)
+            })
+        })
+    }
+
+    /// Everything a site is organised with: services, motifs, guichets with
+    /// the motifs they serve, and plages (with their ids).
+    pub fn site_organisation(&self, site_id: &str) -> Result<SiteOrganisation, StoreError> {
+        self.with_conn(|c| {
+            let services = services::table
+                .filter(services::site_id.eq(site_id))
+                .order(services::name)
+                .select(ServiceRow::as_select())
+                .load(c)?;
+            let motifs = motifs::table
+                .inner_join(services::table)
+                .filter(services::site_id.eq(site_id))
+                .order(motifs::label)
+                .select(MotifRow::as_select())
+                .load(c)?;
+            let guichets: Vec<GuichetRow> = guichets::table
+                .filter(guichets::site_id.eq(site_id))
+                .order(guichets::name)
+                .select(GuichetRow::as_select())
+                .load(c)?;
+            let ids: Vec<String> = guichets.iter().map(|g| g.id.clone()).collect();
+            let served = guichet_motifs::table
+                .filter(guichet_motifs::guichet_id.eq_any(&ids))
+                .select((guichet_motifs::guichet_id, guichet_motifs::motif_id))
+                .load(c)?;
+            let plage_rows: Vec<PlageRow> = plages::table
+                .filter(plages::guichet_id.eq_any(&ids))
+                .order((plages::guichet_id, plages::start_time))
+                .select(PlageRow::as_select())
+                .load(c)?;
+            let plage_ids: Vec<String> = plage_rows.iter().map(|p| p.id.clone()).collect();
+            let restrictions = plage_motifs::table
+                .filter(plage_motifs::plage_id.eq_any(&plage_ids))
+                .select((plage_motifs::plage_id, plage_motifs::motif_id))
+                .load(c)?;
+            Ok(SiteOrganisation {
+                services,
+                motifs,
+                guichets,
+                served,
+                plages: plage_rows,
+                restrictions,
             })
         })
     }
