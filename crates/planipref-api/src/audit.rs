@@ -3,13 +3,13 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Days, FixedOffset, Utc};
 use planipref_domain::access::Scope;
-use planipref_domain::slots::parse_search_date;
 use planipref_store::admin::AuditFilter;
 use planipref_store::from_db;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthenticatedAgent;
+use crate::dto::date_range;
 use crate::dto::{PageInfo, Pagination};
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
@@ -109,23 +109,7 @@ pub async fn list_audit(
     QueryParams(q): QueryParams<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (page, per_page) = Pagination::resolve(q.page, q.per_page)?;
-    let from = q
-        .from
-        .as_deref()
-        .map(|s| parse_search_date("from", s))
-        .transpose();
-    let to =
-        q.to.as_deref()
-            .map(|s| parse_search_date("to", s))
-            .transpose();
-    let (from, to) = match (from, to) {
-        (Ok(f), Ok(t)) => (f, t),
-        (f, t) => {
-            return Err(ApiError::Validation(
-                [f.err(), t.err()].into_iter().flatten().collect(),
-            ));
-        }
-    };
+    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
     let mut filter = AuditFilter {
         entity: q.entity,
         from: from.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()),

@@ -4,11 +4,12 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{Days, NaiveDate, Utc};
 use planipref_domain::calendar::holidays_between;
 use planipref_domain::ids::SiteId;
-use planipref_domain::slots::{check_range_within, parse_search_date};
+use planipref_domain::slots::check_range_within;
 use planipref_domain::time::local_midnight;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::dto::date_range;
 use crate::dto::{at_site, site_departement, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
@@ -129,23 +130,7 @@ pub async fn site_calendar(
     QueryParams(q): QueryParams<CalendarQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
-    let from = q
-        .from
-        .as_deref()
-        .map(|s| parse_search_date("from", s))
-        .transpose();
-    let to =
-        q.to.as_deref()
-            .map(|s| parse_search_date("to", s))
-            .transpose();
-    let (from, to) = match (from, to) {
-        (Ok(f), Ok(t)) => (f, t),
-        (f, t) => {
-            return Err(ApiError::Validation(
-                [f.err(), t.err()].into_iter().flatten().collect(),
-            ));
-        }
-    };
+    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
     let (site, from, to, exceptions) = state
         .blocking(move |store| {
             let site = store

@@ -201,3 +201,20 @@ pub fn site_departement(site: &SiteRow) -> Result<DepartementCode, ApiError> {
 pub fn at_site(t: DateTime<Utc>, tz: Tz) -> DateTime<FixedOffset> {
     t.with_timezone(&tz).fixed_offset()
 }
+
+/// Reads the optional `from` and `to` days of a query, reporting both
+/// fields' problems at once.
+pub fn date_range(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>), ApiError> {
+    use planipref_domain::slots::parse_search_date;
+    let from = from.map(|s| parse_search_date("from", s)).transpose();
+    let to = to.map(|s| parse_search_date("to", s)).transpose();
+    match (from, to) {
+        (Ok(f), Ok(t)) => Ok((f, t)),
+        (f, t) => Err(ApiError::Validation(
+            [f.err(), t.err()].into_iter().flatten().collect(),
+        )),
+    }
+}

@@ -4,13 +4,12 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 use planipref_domain::calendar::closed_days;
 use planipref_domain::ids::MotifId;
-use planipref_domain::slots::{
-    MAX_RANGE_DAYS, SlotRequest, check_range, compute_slots, parse_search_date,
-};
+use planipref_domain::slots::{MAX_RANGE_DAYS, SlotRequest, check_range, compute_slots};
 use planipref_domain::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::dto::date_range;
 use crate::dto::{at_site, site_departement, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
@@ -98,22 +97,7 @@ pub async fn list_slots(
     QueryParams(q): QueryParams<SlotQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let motif_id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
-    let from = q
-        .from
-        .as_deref()
-        .map(|s| parse_search_date("from", s))
-        .transpose();
-    let to =
-        q.to.as_deref()
-            .map(|s| parse_search_date("to", s))
-            .transpose();
-    let (from, to) = match (from, to) {
-        (Ok(f), Ok(t)) => (f, t),
-        (f, t) => {
-            let errors = [f.err(), t.err()].into_iter().flatten().collect();
-            return Err(ApiError::Validation(errors));
-        }
-    };
+    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
     if let (Some(from), Some(to)) = (from, to) {
         check_range(from, to)?; // before touching the database
     }
