@@ -62,27 +62,27 @@ pub struct Service {
     pub description: String,
 }
 
-/// A new motif.
+/// A new motif: from a démarche of the national catalogue (fields left out
+/// follow its defaults, now and when they change), or on its own.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MotifRequest {
-    /// Label shown to applicants, unique in the service.
-    #[schema(
-        min_length = 1,
-        max_length = 150,
-        example = "Renouvellement de titre de séjour"
-    )]
-    pub label: String,
+    /// The démarche it books (`GET /api/v1/demarches`).
+    #[serde(default)]
+    #[schema(example = "sejour-renouvellement")]
+    pub demarche_code: Option<String>,
+    /// Label shown to applicants, unique in the service; required without a démarche.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 150, example = json!(null))]
+    pub label: Option<String>,
     /// What to know and bring.
     #[serde(default)]
-    #[schema(
-        max_length = 4000,
-        example = "Apportez le titre actuel, passeport et 3 photos."
-    )]
-    pub description: String,
-    /// Length of one appointment: a multiple of 5 minutes, 5 to 240.
-    #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 30)]
-    pub duration_minutes: u32,
+    #[schema(max_length = 4000, example = json!(null))]
+    pub description: Option<String>,
+    /// Length of one appointment: a multiple of 5 minutes, 5 to 240; required without a démarche.
+    #[serde(default)]
+    #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 20)]
+    pub duration_minutes: Option<u32>,
 }
 
 /// A new guichet.
@@ -262,12 +262,41 @@ pub async fn create_motif(
 ) -> Result<HttpResponse, ApiError> {
     let service_id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
     let mut c = Collector::default();
-    let label = c.take(check_name("label", &body.label, 150));
-    let description = c.take(check_description("description", &body.description, 4000));
-    let duration = c.take(check_duration("duration_minutes", body.duration_minutes));
+    let label = c.take(
+        body.label
+            .as_deref()
+            .map(|l| check_name("label", l, 150))
+            .transpose(),
+    );
+    let description = c.take(
+        body.description
+            .as_deref()
+            .map(|d| check_description("description", d, 4000))
+            .transpose(),
+    );
+    let duration = c.take(
+        body.duration_minutes
+            .map(|d| check_duration("duration_minutes", d))
+            .transpose(),
+    );
+    if body.demarche_code.is_none() {
+        if body.label.is_none() {
+            c.push(FieldError::new(
+                "label",
+                "is required without a demarche_code",
+            ));
+        }
+        if body.duration_minutes.is_none() {
+            c.push(FieldError::new(
+                "duration_minutes",
+                "is required without a demarche_code",
+            ));
+        }
+    }
     c.finish()?;
-    let (label, description) = (label.unwrap_or_default(), description.unwrap_or_default());
-    let duration = i32::try_from(duration.unwrap_or_default()).map_err(|_| ApiError::Internal)?;
+    let (label, description, duration) =
+        (label.flatten(), description.flatten(), duration.flatten());
+    let demarche_code = body.demarche_code.clone();
     let agent = agent.0;
     let motif = state
         .blocking(move |store| {
@@ -275,13 +304,42 @@ pub async fn create_motif(
                 .get_service(&service_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "service"))?;
             authorise(&agent, &site)?;
+            let demarche = match &demarche_code {
+                None => None,
+                Some(code) => Some(store.get_demarche(code).map_err(|e| match e {
+                    StoreError::NotFound => ApiError::invalid(
+                        "demarche_code",
+                        "no such démarche in the national catalogue",
+                    ),
+                    other => ApiError::from(other),
+                })?),
+            };
+            let inherited = |own: Option<String>, national: Option<String>| match own {
+                Some(v) => (v, true),
+                None => (national.unwrap_or_default(), false),
+            };
+            let (label, label_overridden) =
+                inherited(label, demarche.as_ref().map(|d| d.label.clone()));
+            let (description, description_overridden) = inherited(
+                description,
+                demarche.as_ref().map(|d| d.description.clone()),
+            );
+            let (duration_minutes, duration_overridden) = match (duration, &demarche) {
+                (Some(d), _) => (i32::try_from(d).map_err(|_| ApiError::Internal)?, true),
+                (None, Some(d)) => (d.default_duration_minutes, false),
+                (None, None) => return Err(ApiError::Internal),
+            };
             let row = MotifRow {
                 id: MotifId::new_random().to_string(),
                 service_id: service.id.clone(),
                 label,
                 description,
-                duration_minutes: duration,
+                duration_minutes,
                 created_at: planipref_store::to_db(Utc::now()),
+                demarche_code: demarche.map(|d| d.code),
+                label_overridden,
+                description_overridden,
+                duration_overridden,
             };
             let motif = Motif::from_rows(row.clone(), service);
             let audit = audit(&agent, &site, "motif", &row.id, &motif);

@@ -162,6 +162,9 @@ pub struct Motif {
     /// Length of one appointment, in minutes.
     #[schema(example = 30)]
     pub duration_minutes: i32,
+    /// The national démarche it books, if any.
+    #[schema(example = "sejour-renouvellement")]
+    pub demarche_code: Option<String>,
 }
 
 impl Motif {
@@ -177,6 +180,7 @@ impl Motif {
             label: m.label,
             description: m.description,
             duration_minutes: m.duration_minutes,
+            demarche_code: m.demarche_code,
         }
     }
 }

@@ -76,6 +76,7 @@ pub fn motif() -> Motif {
         description: "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos."
             .into(),
         duration_minutes: 30,
+        demarche_code: Some("sejour-renouvellement".into()),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod admin_sites;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod demarches;
 pub mod dto;
 pub mod error;
 mod examples;
@@ -59,6 +60,7 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
     tags(
         (name = "sites", description = "Préfectures, sous-préfectures and antennas, and what they book"),
         (name = "slots", description = "When a motif can be booked"),
+        (name = "demarches", description = "The national catalogue of démarches"),
         (name = "reservations", description = "Booking, reading and cancelling an appointment"),
         (name = "operations", description = "Liveness and readiness"),
         (name = "admin", description = "For préfecture agents and administrators: bearer JWT required"),
@@ -100,6 +102,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sites::list_site_motifs)
         .service(calendar::site_calendar)
         .service(slots::list_slots)
+        .service(demarches::list_demarches)
+        .service(demarches::get_demarche)
         .service(reservations::create_reservation)
         .service(reservations::get_reservation)
         .service(reservations::cancel_reservation)
@@ -118,6 +122,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_referentiel::delete_plage)
         .service(fermetures::create_fermeture)
         .service(fermetures::create_ouverture)
+        .service(demarches::update_demarche)
         .service(audit::list_audit)
         .service(health::health)
         .service(health::ready);

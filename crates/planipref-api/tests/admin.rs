@@ -1154,3 +1154,135 @@ async fn a_site_organisation_is_read_in_one_answer_within_scope() {
         );
     }
 }
+
+#[actix_web::test]
+async fn motifs_follow_the_national_defaults_they_do_not_override() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let (s, _, catalogue) = call!(app, TestRequest::get().uri("/api/v1/demarches"));
+        assert_eq!(s, StatusCode::OK);
+        assert!(catalogue["total"].as_i64().unwrap() >= 9, "{catalogue}");
+        let (s, _, renouvellement) = call!(
+            app,
+            TestRequest::get().uri("/api/v1/demarches/sejour-renouvellement")
+        );
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            renouvellement["site_ids"].as_array().map(Vec::len),
+            Some(4),
+            "Bobigny, Le Raincy, Saint-Denis, La Réunion"
+        );
+        assert_eq!(
+            call!(
+                app,
+                TestRequest::get().uri("/api/v1/demarches/no-such-thing")
+            )
+            .0,
+            StatusCode::NOT_FOUND
+        );
+
+        // A motif of Saint-Denis (974) from the démarche, with its own duration.
+        let reunion = db
+            .store()
+            .list_sites(Some("974"), 0, 10)
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|s| s.kind == "prefecture")
+            .unwrap();
+        let service = db.store().list_site_motifs(&reunion.id).unwrap()[0]
+            .1
+            .id
+            .clone();
+        let admin = token("admin_prefecture", &["974"]);
+        let post = |body: Value| {
+            TestRequest::post()
+                .uri(&format!("/api/v1/admin/services/{service}/motifs"))
+                .insert_header(("Authorization", admin.clone()))
+                .set_json(body)
+        };
+        let (s, _, b) = call!(app, post(json!({"description": "x"})));
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = b["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert_eq!(fields, vec!["label", "duration_minutes"]);
+        let (s, _, b) = call!(app, post(json!({"demarche_code": "nope"})));
+        assert_eq!(
+            (s, &b["errors"][0]["field"]),
+            (StatusCode::UNPROCESSABLE_ENTITY, &json!("demarche_code"))
+        );
+        let (s, _, own) = call!(
+            app,
+            post(json!({"demarche_code": "sejour-changement-statut", "duration_minutes": 60}))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{own}");
+        assert_eq!(
+            (own["label"].as_str(), own["duration_minutes"].as_i64()),
+            (Some("Changement de statut"), Some(60))
+        );
+
+        // The national default changes: followers follow, overrides stay.
+        let change = json!({"label": "Changement de statut (titre de séjour)", "description": "Nouvelle liste de pièces.", "default_duration_minutes": 40});
+        let put = |auth: String, code: &str| {
+            TestRequest::put()
+                .uri(&format!("/api/v1/admin/demarches/{code}"))
+                .insert_header(("Authorization", auth))
+                .set_json(&change)
+        };
+        assert_eq!(
+            call!(
+                app,
+                put(
+                    token("admin_prefecture", &["974"]),
+                    "sejour-changement-statut"
+                )
+            )
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        let (s, _, changed) = call!(
+            app,
+            put(token("admin_national", &[]), "sejour-changement-statut")
+        );
+        assert_eq!(s, StatusCode::OK, "{changed}");
+        assert_eq!(
+            changed["motif_fields_updated"], 2,
+            "label and description of the one follower"
+        );
+        let motifs = db.store().list_site_motifs(&reunion.id).unwrap();
+        let followed = motifs
+            .iter()
+            .find(|(m, _)| m.demarche_code.as_deref() == Some("sejour-changement-statut"))
+            .unwrap();
+        assert_eq!(followed.0.label, "Changement de statut (titre de séjour)");
+        assert_eq!(followed.0.description, "Nouvelle liste de pièces.");
+        assert_eq!(
+            followed.0.duration_minutes,
+            60,
+            "{}: its own duration stays",
+            db.backend()
+        );
+        let (s, _, _) = call!(app, put(token("admin_national", &[]), "no-such-thing"));
+        assert_eq!(s, StatusCode::NOT_FOUND);
+
+        // The demo's motifs follow everything of theirs.
+        let change = json!({"label": "Remise de titre de séjour", "description": "Apportez le SMS.", "default_duration_minutes": 20});
+        let (s, _, changed) = call!(
+            app,
+            TestRequest::put()
+                .uri("/api/v1/admin/demarches/sejour-remise-titre")
+                .insert_header(("Authorization", token("admin_national", &[])))
+                .set_json(&change)
+        );
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            changed["motif_fields_updated"],
+            5 * 3,
+            "five demo sites hand titles over, three fields each"
+        );
+    }
+}

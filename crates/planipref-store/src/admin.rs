@@ -487,6 +487,89 @@ impl Store {
         })
     }
 
+    /// A démarche of the national catalogue.
+    pub fn get_demarche(&self, code: &str) -> Result<DemarcheRow, StoreError> {
+        self.with_conn(|c| {
+            demarches::table
+                .find(code)
+                .select(DemarcheRow::as_select())
+                .first(c)
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// The catalogue, by code, each démarche with the sites that book it.
+    pub fn list_demarches(&self) -> Result<Vec<(DemarcheRow, Vec<String>)>, StoreError> {
+        self.with_conn(|c| {
+            let all: Vec<DemarcheRow> = demarches::table
+                .order(demarches::code)
+                .select(DemarcheRow::as_select())
+                .load(c)?;
+            let offered: Vec<(Option<String>, String)> = motifs::table
+                .inner_join(services::table)
+                .filter(motifs::demarche_code.is_not_null())
+                .select((motifs::demarche_code, services::site_id))
+                .distinct()
+                .load(c)?;
+            Ok(all
+                .into_iter()
+                .map(|d| {
+                    let mut sites: Vec<String> = offered
+                        .iter()
+                        .filter(|(code, _)| code.as_deref() == Some(d.code.as_str()))
+                        .map(|(_, site)| site.clone())
+                        .collect();
+                    sites.sort();
+                    (d, sites)
+                })
+                .collect())
+        })
+    }
+
+    /// Changes a démarche's national defaults and writes each new default
+    /// into every motif that follows it (did not override that field), in
+    /// one transaction. `Stale` if the démarche changed since `before`.
+    pub fn update_demarche(
+        &self,
+        before: &DemarcheRow,
+        after: &DemarcheRow,
+        audit: &AuditEntry,
+    ) -> Result<usize, StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                let updated = diesel::update(
+                    demarches::table
+                        .filter(demarches::code.eq(&before.code))
+                        .filter(demarches::updated_at.eq(before.updated_at)),
+                )
+                .set((
+                    demarches::label.eq(&after.label),
+                    demarches::description.eq(&after.description),
+                    demarches::default_duration_minutes.eq(after.default_duration_minutes),
+                    demarches::updated_at.eq(after.updated_at),
+                ))
+                .execute(c)?;
+                if updated == 0 {
+                    return Err(StoreError::Stale);
+                }
+                let follows = || motifs::table.filter(motifs::demarche_code.eq(&before.code));
+                let mut changed =
+                    diesel::update(follows().filter(motifs::label_overridden.eq(false)))
+                        .set(motifs::label.eq(&after.label))
+                        .execute(c)?;
+                changed +=
+                    diesel::update(follows().filter(motifs::description_overridden.eq(false)))
+                        .set(motifs::description.eq(&after.description))
+                        .execute(c)?;
+                changed += diesel::update(follows().filter(motifs::duration_overridden.eq(false)))
+                    .set(motifs::duration_minutes.eq(after.default_duration_minutes))
+                    .execute(c)?;
+                record(c, audit)?;
+                Ok(changed)
+            })
+        })
+    }
+
     /// A service with its site.
     pub fn get_service(&self, id: &str) -> Result<(ServiceRow, SiteRow), StoreError> {
         self.with_conn(|c| {

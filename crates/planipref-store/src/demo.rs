@@ -42,7 +42,9 @@ struct DemoSite {
     city: &'static str,
     commune_insee: &'static str,
     service: &'static str,
-    motifs: &'static [(&'static str, &'static str, i32)],
+    /// Démarches of the national catalogue it books (their motifs follow the
+    /// national label, description and duration).
+    motifs: &'static [&'static str],
     /// Guichet name, indexes of the motifs it serves, days, local ranges.
     guichets: &'static [DemoGuichet],
 }
@@ -59,21 +61,9 @@ use Weekday::{Fri, Mon, Thu, Tue, Wed};
 const WEEK: &[Weekday] = &[Mon, Tue, Wed, Thu, Fri];
 const MORNING_AND_AFTERNOON: &[(u32, u32, u32, u32)] = &[(9, 0, 12, 0), (13, 30, 16, 30)];
 
-const PREMIERE: (&str, &str, i32) = (
-    "Première demande de titre de séjour",
-    "Dépôt d'un premier dossier de carte de séjour. Apportez passeport, justificatif de domicile de moins de 3 mois, 3 photos d'identité et les pièces propres à votre situation.",
-    45,
-);
-const RENOUVELLEMENT: (&str, &str, i32) = (
-    "Renouvellement de titre de séjour",
-    "Renouvellement d'une carte de séjour en cours de validité. Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.",
-    30,
-);
-const REMISE: (&str, &str, i32) = (
-    "Remise de titre de séjour",
-    "Retrait d'un titre de séjour fabriqué, sur présentation du SMS de mise à disposition, du récépissé et du passeport.",
-    15,
-);
+const PREMIERE: &str = "sejour-premiere-demande";
+const RENOUVELLEMENT: &str = "sejour-renouvellement";
+const REMISE: &str = "sejour-remise-titre";
 
 const DEMO: &[DemoPrefecture] = &[
     DemoPrefecture {
@@ -297,16 +287,24 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
             })
             .execute(c)?;
         let mut motif_ids = Vec::new();
-        for (label, description, duration) in s.motifs {
+        for code in s.motifs {
+            let demarche: DemarcheRow = demarches::table
+                .find(code)
+                .select(DemarcheRow::as_select())
+                .first(c)?;
             let id = new_id();
             diesel::insert_into(motifs::table)
                 .values(MotifRow {
                     id: id.clone(),
                     service_id: service_id.clone(),
-                    label: (*label).to_owned(),
-                    description: (*description).to_owned(),
-                    duration_minutes: *duration,
+                    label: demarche.label,
+                    description: demarche.description,
+                    duration_minutes: demarche.default_duration_minutes,
                     created_at: now,
+                    demarche_code: Some(demarche.code),
+                    label_overridden: false,
+                    description_overridden: false,
+                    duration_overridden: false,
                 })
                 .execute(c)?;
             motif_ids.push(id);

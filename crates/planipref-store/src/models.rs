@@ -57,6 +57,14 @@ pub struct MotifRow {
     pub description: String,
     pub duration_minutes: i32,
     pub created_at: NaiveDateTime,
+    /// The national démarche it was created from, if any.
+    pub demarche_code: Option<String>,
+    /// Whether `label` is the préfecture's own (else the démarche's).
+    pub label_overridden: bool,
+    /// Whether `description` is the préfecture's own.
+    pub description_overridden: bool,
+    /// Whether `duration_minutes` is the préfecture's own.
+    pub duration_overridden: bool,
 }
 
 /// A guichet.
@@ -196,4 +204,16 @@ pub struct OuvertureRow {
     pub day: chrono::NaiveDate,
     pub reason: String,
     pub created_at: NaiveDateTime,
+}
+
+/// An entry of the national catalogue of démarches.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = demarches, check_for_backend(MultiBackend))]
+pub struct DemarcheRow {
+    pub code: String,
+    pub label: String,
+    pub description: String,
+    pub default_duration_minutes: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }

@@ -42,6 +42,21 @@ diesel::table! {
         description -> Text,
         duration_minutes -> Integer,
         created_at -> Timestamp,
+        demarche_code -> Nullable<Text>,
+        label_overridden -> Bool,
+        description_overridden -> Bool,
+        duration_overridden -> Bool,
+    }
+}
+
+diesel::table! {
+    demarches (code) {
+        code -> Text,
+        label -> Text,
+        description -> Text,
+        default_duration_minutes -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -172,6 +187,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     fermetures,
     ouvertures,
+    demarches,
 );
 
 diesel::table! {

@@ -1,0 +1,258 @@
+//! The national catalogue of démarches: read by everyone, edited by
+//! national administrators; motifs created from a démarche follow its
+//! defaults unless they override them.
+
+use actix_web::{HttpResponse, get, put, web};
+use chrono::Utc;
+use planipref_domain::error::Collector;
+use planipref_domain::referentiel::{check_description, check_duration, check_name};
+use planipref_store::admin::AuditEntry;
+use planipref_store::models::DemarcheRow;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::admin_referentiel::write_error;
+use crate::auth::AuthenticatedAgent;
+use crate::dto::{PageInfo, Pagination};
+use crate::error::{ApiError, Problem};
+use crate::extract::{JsonBody, QueryParams};
+use crate::state::AppState;
+
+/// A démarche of the national catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Demarche {
+    /// The code service-public.fr's router speaks.
+    #[schema(example = "sejour-renouvellement")]
+    pub code: String,
+    /// Label.
+    #[schema(example = "Renouvellement de titre de séjour")]
+    pub label: String,
+    /// What it is and what to bring, by default.
+    #[schema(example = "Renouvellement d'une carte de séjour, lorsqu'il ne se fait pas en ligne.")]
+    pub description: String,
+    /// Default length of an appointment, in minutes.
+    #[schema(example = 30)]
+    pub default_duration_minutes: i32,
+    /// The sites that book it.
+    #[schema(example = json!(["4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"]))]
+    pub site_ids: Vec<String>,
+}
+
+fn demarche(d: DemarcheRow, site_ids: Vec<String>) -> Demarche {
+    Demarche {
+        code: d.code,
+        label: d.label,
+        description: d.description,
+        default_duration_minutes: d.default_duration_minutes,
+        site_ids,
+    }
+}
+
+fn example() -> serde_json::Value {
+    serde_json::json!({
+        "code": "sejour-renouvellement",
+        "label": "Renouvellement de titre de séjour",
+        "description": "Renouvellement d'une carte de séjour, lorsqu'il ne se fait pas en ligne.",
+        "default_duration_minutes": 30,
+        "site_ids": ["4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"]
+    })
+}
+
+/// A page of démarches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DemarchePage {
+    /// By code.
+    pub items: Vec<Demarche>,
+    /// Where this page stands.
+    #[serde(flatten)]
+    pub page: PageInfo,
+}
+
+/// List the démarches
+///
+/// The national catalogue: every démarche préfectures receive the public
+/// for, with its default duration and the sites that book it. Public.
+#[utoipa::path(
+    tag = "demarches",
+    params(Pagination),
+    responses(
+        (status = 200, description = "A page of démarches", body = DemarchePage, example = json!({"items": [example()], "page": 1, "per_page": 50, "total": 1})),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/demarches")]
+pub async fn list_demarches(
+    state: web::Data<AppState>,
+    QueryParams(q): QueryParams<Pagination>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, per_page) = Pagination::resolve(q.page, q.per_page)?;
+    let all = state
+        .blocking(|store| store.list_demarches().map_err(ApiError::from))
+        .await?;
+    let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+    let skip = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
+    let items = all
+        .into_iter()
+        .skip(skip)
+        .take(per_page as usize)
+        .map(|(d, sites)| demarche(d, sites))
+        .collect();
+    Ok(HttpResponse::Ok().json(DemarchePage {
+        items,
+        page: PageInfo {
+            page,
+            per_page,
+            total,
+        },
+    }))
+}
+
+/// Read a démarche
+///
+/// One démarche of the national catalogue, with the sites that book it.
+#[utoipa::path(
+    tag = "demarches",
+    params(("code" = String, Path, description = "Démarche code", example = "sejour-renouvellement")),
+    responses(
+        (status = 200, description = "The démarche", body = Demarche, example = json!(example())),
+        (status = 404, description = "No such démarche", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/demarches/{code}")]
+pub async fn get_demarche(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner();
+    let found = state
+        .blocking(move |store| {
+            let all = store.list_demarches().map_err(ApiError::from)?;
+            all.into_iter()
+                .find(|(d, _)| d.code == code)
+                .ok_or(ApiError::NotFound("démarche"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(demarche(found.0, found.1)))
+}
+
+/// New national defaults of a démarche.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DemarcheRequest {
+    /// Label.
+    #[schema(
+        min_length = 1,
+        max_length = 150,
+        example = "Renouvellement de titre de séjour"
+    )]
+    pub label: String,
+    /// What it is and what to bring.
+    #[serde(default)]
+    #[schema(
+        max_length = 4000,
+        example = "Renouvellement d'une carte de séjour, lorsqu'il ne se fait pas en ligne."
+    )]
+    pub description: String,
+    /// Default length of an appointment: a multiple of 5 minutes, 5 to 240.
+    #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 30)]
+    pub default_duration_minutes: u32,
+}
+
+/// A démarche after a change of its defaults.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DemarcheChange {
+    /// The démarche.
+    pub demarche: Demarche,
+    /// How many motif fields followed the change (fields motifs did not override).
+    #[schema(example = 3)]
+    pub motif_fields_updated: usize,
+}
+
+/// Change a démarche's national defaults
+///
+/// National administrators only. Every motif created from the démarche that
+/// did not override a field takes its new default in the same transaction;
+/// overridden fields keep the préfecture's value.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Démarche code", example = "sejour-renouvellement")),
+    request_body(content = DemarcheRequest, example = json!({"label": "Renouvellement de titre de séjour", "description": "…", "default_duration_minutes": 30})),
+    responses(
+        (status = 200, description = "Changed", body = DemarcheChange, example = json!({"demarche": example(), "motif_fields_updated": 3})),
+        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such démarche", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[put("/admin/demarches/{code}")]
+pub async fn update_demarche(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<DemarcheRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if !agent.0.can_administer_nation() {
+        return Err(ApiError::Forbidden);
+    }
+    let mut c = Collector::default();
+    let label = c.take(check_name("label", &body.label, 150));
+    let description = c.take(check_description("description", &body.description, 4000));
+    let duration = c.take(check_duration(
+        "default_duration_minutes",
+        body.default_duration_minutes,
+    ));
+    c.finish()?;
+    let (Some(label), Some(description), Some(duration)) = (label, description, duration) else {
+        return Err(ApiError::Internal);
+    };
+    let code = path.into_inner();
+    let agent = agent.0;
+    let change = state
+        .blocking(move |store| {
+            let before = store
+                .get_demarche(&code)
+                .map_err(|e| ApiError::from_store(e, "démarche"))?;
+            let after = DemarcheRow {
+                label,
+                description,
+                default_duration_minutes: i32::try_from(duration)
+                    .map_err(|_| ApiError::Internal)?,
+                updated_at: planipref_store::to_db(Utc::now()),
+                ..before.clone()
+            };
+            let audit = AuditEntry {
+                actor: agent.actor(),
+                departement: None,
+                site_id: None,
+                entity: "demarche",
+                entity_id: before.code.clone(),
+                action: "updated",
+                before: serde_json::to_string(&demarche(before.clone(), vec![])).ok(),
+                after: serde_json::to_string(&demarche(after.clone(), vec![])).ok(),
+                at: Utc::now(),
+            };
+            let updated = store
+                .update_demarche(&before, &after, &audit)
+                .map_err(|e| write_error(e, "conflicting démarche"))?;
+            let sites = store
+                .list_demarches()
+                .map_err(ApiError::from)?
+                .into_iter()
+                .find(|(d, _)| d.code == after.code)
+                .map(|(_, s)| s)
+                .unwrap_or_default();
+            Ok(DemarcheChange {
+                demarche: demarche(after, sites),
+                motif_fields_updated: updated,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(change))
+}
