@@ -915,3 +915,114 @@ pub async fn site_organisation(
         .await?;
     Ok(HttpResponse::Ok().json(organisation))
 }
+
+/// New settings of a guichet.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuichetUpdate {
+    /// Name, unique at the site.
+    #[schema(min_length = 1, max_length = 100, example = "Guichet 5")]
+    pub name: String,
+    /// The motifs it serves: motifs of the same site, at least one.
+    #[schema(example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
+    pub motif_ids: Vec<String>,
+    /// Whether it takes appointments.
+    #[schema(example = true)]
+    pub active: bool,
+}
+
+/// A guichet after a change, and the appointments it left to re-book.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GuichetChange {
+    /// The guichet.
+    pub guichet: Guichet,
+    /// References of booked appointments marked to be re-booked.
+    #[schema(example = json!([]))]
+    pub flagged_reservations: Vec<String>,
+}
+
+/// Change a guichet
+///
+/// Renames a guichet, changes the motifs it serves, or deactivates it.
+/// Booked appointments it could no longer take (a motif removed, or the
+/// guichet deactivated) make the change fail with 409 (`conflicts`) unless
+/// sent with `on_conflict=flag`, which marks them to be re-booked.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"), OnConflict),
+    request_body(content = GuichetUpdate, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "active": true})),
+    responses(
+        (status = 200, description = "Changed", body = GuichetChange, example = json!({"guichet": {"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]}, "flagged_reservations": []})),
+        (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such guichet", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken, or booked appointments would be orphaned (references in `conflicts`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, motifs of another site, or a plage restricted to a removed motif", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[put("/admin/guichets/{guichet_id}")]
+pub async fn update_guichet(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    QueryParams(q): QueryParams<OnConflict>,
+    JsonBody(body): JsonBody<GuichetUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let flag = q.flag()?;
+    let guichet_id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
+    let mut c = Collector::default();
+    let name = c.take(check_name("name", &body.name, 100));
+    let motif_ids = c.take(parse_motif_ids(&body.motif_ids, false));
+    c.finish()?;
+    let (Some(name), Some(motif_ids)) = (name, motif_ids) else {
+        return Err(ApiError::Internal);
+    };
+    let active = body.active;
+    let agent = agent.0;
+    let change = state
+        .blocking(move |store| {
+            let (before, site) = store
+                .get_guichet(&guichet_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "guichet"))?;
+            authorise(&agent, &site)?;
+            let of_site = store.motif_ids_of_site(&site.id).map_err(ApiError::from)?;
+            if motif_ids.iter().any(|m| !of_site.contains(m)) {
+                return Err(ApiError::invalid(
+                    "motif_ids",
+                    "must be motifs of this site",
+                ));
+            }
+            let before_motifs = store
+                .guichet_motif_ids(&before.id)
+                .map_err(ApiError::from)?;
+            let row = GuichetRow {
+                name,
+                active,
+                ..before.clone()
+            };
+            let as_dto = |g: &GuichetRow, motifs: Vec<String>| Guichet {
+                id: g.id.clone(),
+                site_id: g.site_id.clone(),
+                name: g.name.clone(),
+                active: g.active,
+                motif_ids: motifs,
+            };
+            let after = as_dto(&row, motif_ids.clone());
+            let audit = AuditEntry {
+                action: "updated",
+                before: serde_json::to_string(&as_dto(&before, before_motifs)).ok(),
+                ..audit(&agent, &site, "guichet", &row.id, &after)
+            };
+            let flagged = store
+                .update_guichet(&row, &motif_ids, flag, &audit)
+                .map_err(|e| write_error(e, "a guichet of that name exists at this site"))?;
+            Ok(GuichetChange {
+                guichet: after,
+                flagged_reservations: flagged,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(change))
+}

@@ -117,6 +117,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_referentiel::create_service)
         .service(admin_referentiel::create_motif)
         .service(admin_referentiel::create_guichet)
+        .service(admin_referentiel::update_guichet)
         .service(admin_referentiel::create_plage)
         .service(admin_referentiel::update_plage)
         .service(admin_referentiel::delete_plage)

@@ -1286,3 +1286,166 @@ async fn motifs_follow_the_national_defaults_they_do_not_override() {
         );
     }
 }
+
+#[actix_web::test]
+async fn changing_the_motifs_of_a_guichet_never_orphans_booked_appointments_silently() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let admin = token("admin_prefecture", &["974"]);
+        let post = |uri: String, body: Value| {
+            TestRequest::post()
+                .uri(&uri)
+                .insert_header(("Authorization", admin.clone()))
+                .set_json(body)
+        };
+        let (_, _, site) = call!(app, post("/api/v1/admin/sites".into(), saint_paul()));
+        let site_id = site["id"].as_str().unwrap().to_owned();
+        let (_, _, service) = call!(
+            app,
+            post(
+                format!("/api/v1/admin/sites/{site_id}/services"),
+                json!({"name": "Accueil"})
+            )
+        );
+        let motifs_uri = format!(
+            "/api/v1/admin/services/{}/motifs",
+            service["id"].as_str().unwrap()
+        );
+        let (_, _, a) = call!(
+            app,
+            post(
+                motifs_uri.clone(),
+                json!({"demarche_code": "sejour-remise-titre"})
+            )
+        );
+        let (_, _, b) = call!(
+            app,
+            post(
+                motifs_uri,
+                json!({"demarche_code": "sejour-renouvellement"})
+            )
+        );
+        let (a, b) = (
+            a["id"].as_str().unwrap().to_owned(),
+            b["id"].as_str().unwrap().to_owned(),
+        );
+        let (_, _, guichet) = call!(
+            app,
+            post(
+                format!("/api/v1/admin/sites/{site_id}/guichets"),
+                json!({"name": "G1", "motif_ids": [a, b]})
+            )
+        );
+        let guichet_id = guichet["id"].as_str().unwrap().to_owned();
+        let today = chrono::Utc::now().date_naive().to_string();
+        let plages_uri = format!("/api/v1/admin/guichets/{guichet_id}/plages");
+        let (s, _, _) = call!(
+            app,
+            post(
+                plages_uri.clone(),
+                json!({"weekdays": ["monday"], "start": "08:00", "end": "10:00", "valid_from": today})
+            )
+        );
+        assert_eq!(s, StatusCode::CREATED);
+        let (s, _, _) = call!(
+            app,
+            post(
+                plages_uri,
+                json!({"weekdays": ["tuesday"], "start": "08:00", "end": "10:00", "valid_from": today, "motif_ids": [a]})
+            )
+        );
+        assert_eq!(s, StatusCode::CREATED);
+        let monday = next_open_monday("974");
+        let (s, _, booked) = call!(
+            app,
+            TestRequest::post().uri("/api/v1/reservations").set_json(json!({
+                "motif_id": b, "start": format!("{monday}T08:00:00+04:00"),
+                "applicant": {"last_name": "Grondin", "first_names": "Luc", "birth_date": "1970-07-07", "email": "l@example.re", "phone": "0692 11 22 33"}
+            }))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{booked}");
+        let reference = booked["reference"].as_str().unwrap().to_owned();
+
+        let put = |q: &str, body: Value| {
+            TestRequest::put()
+                .uri(&format!("/api/v1/admin/guichets/{guichet_id}{q}"))
+                .insert_header(("Authorization", admin.clone()))
+                .set_json(body)
+        };
+        // Removing A would leave Tuesday's plage restricted to nothing: 422.
+        let (s, _, e) = call!(
+            app,
+            put("", json!({"name": "G1", "motif_ids": [b], "active": true}))
+        );
+        assert_eq!(
+            (s, &e["errors"][0]["field"]),
+            (StatusCode::UNPROCESSABLE_ENTITY, &json!("motif_ids")),
+            "{e}"
+        );
+        // Removing B orphans the booked appointment: 409, then flag.
+        let (s, _, refused) = call!(
+            app,
+            put("", json!({"name": "G1", "motif_ids": [a], "active": true}))
+        );
+        assert_eq!(s, StatusCode::CONFLICT, "{}: {refused}", db.backend());
+        assert_eq!(refused["conflicts"], json!([reference]));
+        assert_eq!(
+            db.store().guichet_motif_ids(&guichet_id).unwrap().len(),
+            2,
+            "nothing written"
+        );
+        let (s, _, applied) = call!(
+            app,
+            put(
+                "?on_conflict=flag",
+                json!({"name": "Guichet 1", "motif_ids": [a], "active": true})
+            )
+        );
+        assert_eq!(s, StatusCode::OK, "{applied}");
+        assert_eq!(applied["flagged_reservations"], json!([reference]));
+        assert_eq!(applied["guichet"]["name"], "Guichet 1");
+        let r = planipref_domain::reference::Reference::parse(&reference).unwrap();
+        assert!(
+            db.store()
+                .find_reservation(&r)
+                .unwrap()
+                .reservation
+                .needs_rebooking
+        );
+        let (_, _, slots) = call!(
+            app,
+            TestRequest::get().uri(&format!(
+                "/api/v1/motifs/{b}/slots?from={monday}&to={monday}"
+            ))
+        );
+        assert_eq!(slots["slots"], json!([]), "B is no longer served");
+
+        // Deactivated: no slot at all for A either.
+        let (s, _, _) = call!(
+            app,
+            put(
+                "",
+                json!({"name": "Guichet 1", "motif_ids": [a], "active": false})
+            )
+        );
+        assert_eq!(s, StatusCode::OK);
+        let (_, _, slots) = call!(
+            app,
+            TestRequest::get().uri(&format!(
+                "/api/v1/motifs/{a}/slots?from={monday}&to={monday}"
+            ))
+        );
+        assert_eq!(slots["slots"], json!([]), "{}", db.backend());
+        assert_eq!(
+            call!(
+                app,
+                TestRequest::put()
+                    .uri(&format!("/api/v1/admin/guichets/{guichet_id}"))
+                    .insert_header(("Authorization", token("admin_prefecture", &["93"])))
+                    .set_json(json!({"name": "x", "motif_ids": [a], "active": true}))
+            )
+            .0,
+            StatusCode::FORBIDDEN
+        );
+    }
+}

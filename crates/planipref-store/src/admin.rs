@@ -487,6 +487,80 @@ impl Store {
         })
     }
 
+    /// Replaces a guichet's name, motifs served and active flag. Booked
+    /// future appointments it could no longer take (a motif removed, or the
+    /// guichet deactivated) are refused (`Affected`) or, with `flag`,
+    /// marked to be re-booked. A plage restricted to removed motifs must be
+    /// changed first (`Rejected`). Returns the flagged references.
+    pub fn update_guichet(
+        &self,
+        row: &GuichetRow,
+        motif_ids: &[String],
+        flag: bool,
+        audit: &AuditEntry,
+    ) -> Result<Vec<String>, StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                let updated = diesel::update(guichets::table.find(&row.id))
+                    .set((guichets::name.eq(&row.name), guichets::active.eq(row.active)))
+                    .execute(c)?;
+                if updated == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                let restricted: Vec<(String, String)> = plage_motifs::table
+                    .inner_join(plages::table)
+                    .filter(plages::guichet_id.eq(&row.id))
+                    .select((plage_motifs::plage_id, plage_motifs::motif_id))
+                    .load(c)?;
+                if restricted.iter().any(|(_, m)| !motif_ids.contains(m)) {
+                    return Err(StoreError::Rejected(planipref_domain::DomainError::invalid(
+                        "motif_ids",
+                        "a plage of this guichet is restricted to a motif being removed: change that plage first",
+                    )));
+                }
+                diesel::delete(guichet_motifs::table.filter(guichet_motifs::guichet_id.eq(&row.id))).execute(c)?;
+                for m in motif_ids {
+                    diesel::insert_into(guichet_motifs::table)
+                        .values((guichet_motifs::guichet_id.eq(&row.id), guichet_motifs::motif_id.eq(m)))
+                        .execute(c)?;
+                }
+                let mut booked = reservations::table
+                    .filter(reservations::guichet_id.eq(&row.id))
+                    .filter(reservations::status.eq(status::BOOKED))
+                    .filter(reservations::needs_rebooking.eq(false))
+                    .filter(reservations::starts_at.gt(to_db(audit.at)))
+                    .into_boxed();
+                if row.active {
+                    booked = booked.filter(reservations::motif_id.ne_all(motif_ids.to_vec()));
+                }
+                let affected: Vec<(String, String)> = booked
+                    .order(reservations::starts_at)
+                    .select((reservations::id, reservations::reference))
+                    .load(c)?;
+                if !affected.is_empty() && !flag {
+                    return Err(StoreError::Affected(affected.into_iter().map(|(_, r)| r).collect()));
+                }
+                for (id, _) in &affected {
+                    let why = format!("guichet {} changed", row.id);
+                    flag_for_rebooking(c, id, &audit.actor, &why, audit.at)?;
+                }
+                record(c, audit)?;
+                Ok(affected.into_iter().map(|(_, r)| r).collect())
+            })
+        })
+    }
+
+    /// The motifs a guichet serves.
+    pub fn guichet_motif_ids(&self, guichet_id: &str) -> Result<Vec<String>, StoreError> {
+        self.with_conn(|c| {
+            guichet_motifs::table
+                .filter(guichet_motifs::guichet_id.eq(guichet_id))
+                .select(guichet_motifs::motif_id)
+                .load(c)
+                .map_err(StoreError::from)
+        })
+    }
+
     /// A démarche of the national catalogue.
     pub fn get_demarche(&self, code: &str) -> Result<DemarcheRow, StoreError> {
         self.with_conn(|c| {
