@@ -1026,3 +1026,140 @@ pub async fn update_guichet(
         .await?;
     Ok(HttpResponse::Ok().json(change))
 }
+
+/// New settings of a motif. For a motif created from a démarche, a field
+/// left out follows the démarche's default again; otherwise label and
+/// duration are required.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MotifUpdate {
+    /// Label; left out: the démarche's.
+    #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 150,
+        example = "Remise de titre (Saint-Paul)"
+    )]
+    pub label: Option<String>,
+    /// What to know and bring; left out: the démarche's (or empty).
+    #[serde(default)]
+    #[schema(max_length = 4000, example = json!(null))]
+    pub description: Option<String>,
+    /// Length in minutes (5 to 240, multiple of 5); left out: the démarche's.
+    #[serde(default)]
+    #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 20)]
+    pub duration_minutes: Option<u32>,
+}
+
+/// Change a motif
+///
+/// Changes a motif's label, description and duration. Fields sent override
+/// the national démarche; fields left out follow it again (and its future
+/// changes). Booked appointments keep their times; new slots use the new
+/// duration.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("motif_id" = String, Path, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")),
+    request_body(content = MotifUpdate, example = json!({"label": "Remise de titre (Saint-Paul)", "duration_minutes": 20})),
+    responses(
+        (status = 200, description = "Changed", body = Motif, example = json!(crate::examples::motif())),
+        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A motif with that label exists in the service", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[put("/admin/motifs/{motif_id}")]
+pub async fn update_motif(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<MotifUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let motif_id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
+    let mut c = Collector::default();
+    let label = c.take(
+        body.label
+            .as_deref()
+            .map(|l| check_name("label", l, 150))
+            .transpose(),
+    );
+    let description = c.take(
+        body.description
+            .as_deref()
+            .map(|d| check_description("description", d, 4000))
+            .transpose(),
+    );
+    let duration = c.take(
+        body.duration_minutes
+            .map(|d| check_duration("duration_minutes", d))
+            .transpose(),
+    );
+    c.finish()?;
+    let (label, description, duration) =
+        (label.flatten(), description.flatten(), duration.flatten());
+    let agent = agent.0;
+    let motif = state
+        .blocking(move |store| {
+            let (before, service, site) = store
+                .get_motif(&motif_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "motif"))?;
+            authorise(&agent, &site)?;
+            let demarche = before
+                .demarche_code
+                .as_deref()
+                .map(|code| store.get_demarche(code))
+                .transpose()
+                .map_err(ApiError::from)?;
+            let mut missing = Collector::default();
+            if demarche.is_none() {
+                if label.is_none() {
+                    missing.push(FieldError::new(
+                        "label",
+                        "is required for a motif without a démarche",
+                    ));
+                }
+                if duration.is_none() {
+                    missing.push(FieldError::new(
+                        "duration_minutes",
+                        "is required for a motif without a démarche",
+                    ));
+                }
+            }
+            missing.finish()?;
+            let national =
+                |f: fn(&planipref_store::models::DemarcheRow) -> String| demarche.as_ref().map(f);
+            let after = MotifRow {
+                label_overridden: label.is_some(),
+                label: label
+                    .or_else(|| national(|d| d.label.clone()))
+                    .unwrap_or_default(),
+                description_overridden: description.is_some() || demarche.is_none(),
+                description: description
+                    .or_else(|| national(|d| d.description.clone()))
+                    .unwrap_or_default(),
+                duration_overridden: duration.is_some(),
+                duration_minutes: match (duration, &demarche) {
+                    (Some(d), _) => i32::try_from(d).map_err(|_| ApiError::Internal)?,
+                    (None, Some(d)) => d.default_duration_minutes,
+                    (None, None) => return Err(ApiError::Internal),
+                },
+                ..before.clone()
+            };
+            let after_dto = Motif::from_rows(after.clone(), service.clone());
+            let audit = AuditEntry {
+                action: "updated",
+                before: serde_json::to_string(&Motif::from_rows(before, service)).ok(),
+                ..audit(&agent, &site, "motif", &after.id, &after_dto)
+            };
+            store
+                .update_motif(&after, &audit)
+                .map_err(|e| write_error(e, "a motif with that label exists in this service"))?;
+            Ok(after_dto)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(motif))
+}

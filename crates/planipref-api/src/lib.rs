@@ -116,6 +116,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_referentiel::site_organisation)
         .service(admin_referentiel::create_service)
         .service(admin_referentiel::create_motif)
+        .service(admin_referentiel::update_motif)
         .service(admin_referentiel::create_guichet)
         .service(admin_referentiel::update_guichet)
         .service(admin_referentiel::create_plage)

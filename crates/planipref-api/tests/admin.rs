@@ -1449,3 +1449,96 @@ async fn changing_the_motifs_of_a_guichet_never_orphans_booked_appointments_sile
         );
     }
 }
+
+#[actix_web::test]
+async fn a_motif_overrides_what_it_sends_and_follows_its_demarche_for_the_rest() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let bobigny = db
+            .store()
+            .list_sites(Some("93"), 0, 10)
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|s| s.kind == "prefecture")
+            .unwrap();
+        let remise = db
+            .store()
+            .list_site_motifs(&bobigny.id)
+            .unwrap()
+            .into_iter()
+            .find(|(m, _)| m.label.starts_with("Remise"))
+            .unwrap()
+            .0;
+        assert_eq!(remise.duration_minutes, 15);
+        let put = |auth: String, body: Value| {
+            TestRequest::put()
+                .uri(&format!("/api/v1/admin/motifs/{}", remise.id))
+                .insert_header(("Authorization", auth))
+                .set_json(body)
+        };
+        assert_eq!(
+            call!(
+                app,
+                put(token("admin_prefecture", &["974"]), json!({"label": "x"}))
+            )
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        let (s, _, b) = call!(
+            app,
+            put(
+                token("admin_prefecture", &["93"]),
+                json!({"duration_minutes": 7})
+            )
+        );
+        assert_eq!(
+            (s, &b["errors"][0]["field"]),
+            (StatusCode::UNPROCESSABLE_ENTITY, &json!("duration_minutes"))
+        );
+        let (s, _, m) = call!(
+            app,
+            put(
+                token("admin_prefecture", &["93"]),
+                json!({"label": "Retrait de titre de séjour"})
+            )
+        );
+        assert_eq!(s, StatusCode::OK, "{m}");
+        assert_eq!(
+            (m["label"].as_str(), m["duration_minutes"].as_i64()),
+            (Some("Retrait de titre de séjour"), Some(15))
+        );
+
+        let national = json!({"label": "Remise du titre de séjour", "description": "Nouvelles pièces.", "default_duration_minutes": 10});
+        let (s, _, _) = call!(
+            app,
+            TestRequest::put()
+                .uri("/api/v1/admin/demarches/sejour-remise-titre")
+                .insert_header(("Authorization", token("admin_national", &[])))
+                .set_json(&national)
+        );
+        assert_eq!(s, StatusCode::OK);
+        let (after, _, _) = db.store().get_motif(&remise.id).unwrap();
+        assert_eq!(
+            after.label,
+            "Retrait de titre de séjour",
+            "{}: its own label stays",
+            db.backend()
+        );
+        assert_eq!(
+            (after.description.as_str(), after.duration_minutes),
+            ("Nouvelles pièces.", 10),
+            "the rest follows"
+        );
+        let (_, _, trail) = call!(
+            app,
+            TestRequest::get()
+                .uri("/api/v1/admin/audit?entity=motif")
+                .insert_header(("Authorization", token("admin_prefecture", &["93"])))
+        );
+        assert_eq!(
+            trail["items"][0]["before"]["label"],
+            "Remise de titre de séjour"
+        );
+    }
+}

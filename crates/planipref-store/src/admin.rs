@@ -561,6 +561,45 @@ impl Store {
         })
     }
 
+    /// Replaces a motif's label, description and duration and which of them
+    /// follow its démarche, and records it.
+    pub fn update_motif(&self, row: &MotifRow, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                let updated = diesel::update(motifs::table.find(&row.id))
+                    .set((
+                        motifs::label.eq(&row.label),
+                        motifs::description.eq(&row.description),
+                        motifs::duration_minutes.eq(row.duration_minutes),
+                        motifs::label_overridden.eq(row.label_overridden),
+                        motifs::description_overridden.eq(row.description_overridden),
+                        motifs::duration_overridden.eq(row.duration_overridden),
+                    ))
+                    .execute(c)?;
+                if updated == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                record(c, audit)
+            })
+        })
+    }
+
+    /// A motif with its service and site.
+    pub fn get_motif(&self, id: &str) -> Result<(MotifRow, ServiceRow, SiteRow), StoreError> {
+        self.with_conn(|c| {
+            motifs::table
+                .inner_join(services::table.inner_join(sites::table))
+                .filter(motifs::id.eq(id))
+                .select((
+                    MotifRow::as_select(),
+                    ServiceRow::as_select(),
+                    SiteRow::as_select(),
+                ))
+                .first(c)
+                .map_err(StoreError::from)
+        })
+    }
+
     /// A démarche of the national catalogue.
     pub fn get_demarche(&self, code: &str) -> Result<DemarcheRow, StoreError> {
         self.with_conn(|c| {
