@@ -79,8 +79,8 @@ pub struct Claims {
     pub scope: Vec<String>,
     /// Issuer.
     pub iss: String,
-    /// Audience.
-    pub aud: String,
+    /// Audience: one, or several (RFC 7519 allows both).
+    pub aud: Audience,
     /// Expiry (Unix seconds).
     pub exp: u64,
     /// Not before (Unix seconds).
@@ -89,6 +89,22 @@ pub struct Claims {
     /// Issued at (Unix seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
+}
+
+/// A token's audience claim: a string or a list of strings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Audience {
+    /// `"aud": "planipref"`.
+    One(String),
+    /// `"aud": ["planipref", "other"]`.
+    Many(Vec<String>),
+}
+
+impl From<String> for Audience {
+    fn from(s: String) -> Self {
+        Self::One(s)
+    }
 }
 
 /// Verifies bearer tokens.

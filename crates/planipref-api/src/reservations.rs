@@ -390,6 +390,7 @@ fn book(
         token_hash,
         actor: "applicant".to_owned(),
         now,
+        time_zone: tz,
     };
     let row = store
         .create_reservation(&new, &candidates, new_reference)

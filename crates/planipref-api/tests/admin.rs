@@ -20,7 +20,7 @@ fn token(role: &str, scope: &[&str]) -> String {
         role: role.into(),
         scope: scope.iter().map(|s| (*s).to_owned()).collect(),
         iss: s.issuer.clone(),
-        aud: s.audience.clone(),
+        aud: s.audience.clone().into(),
         exp: now + 600,
         nbf: None,
         iat: Some(now),

@@ -726,14 +726,49 @@ async fn an_appointment_that_has_started_cannot_be_cancelled() {
         let app = test::init_service(planipref_api::app(seeded(&db))).await;
         let (site, motifs) = bobigny(&app).await;
         let motif: MotifId = motif_id(&motifs, "Remise").parse().expect("id");
-        let schedule = db
-            .store()
-            .motif_schedule(&motif.to_string(), Utc::now(), Utc::now())
-            .expect("schedule");
+        // A counter open all day, every day, so that an appointment an hour
+        // ago is one it really took (bookings are checked against plages).
+        let auth = format!("Bearer {}", admin_token());
+        let (s, _, guichet) = call(
+            &app,
+            TestRequest::post()
+                .uri(&format!("/api/v1/admin/sites/{site}/guichets"))
+                .insert_header(("Authorization", auth.clone()))
+                .set_json(json!({"name": "Guichet de nuit", "motif_ids": [motif.to_string()]})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{guichet}");
+        let guichet_id: planipref_domain::ids::GuichetId =
+            guichet["id"].as_str().expect("id").parse().expect("id");
+        let all_week = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ];
+        let (s, _, plage) = call(
+            &app,
+            TestRequest::post()
+                .uri(&format!("/api/v1/admin/guichets/{guichet_id}/plages"))
+                .insert_header(("Authorization", auth))
+                .set_json(json!({"weekdays": all_week, "start": "00:00", "end": "23:55", "valid_from": "2020-01-01"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{plage}");
         let token = planipref_domain::reference::ManagementToken::from_random_bytes(&[9; 32]);
-        let start = Utc::now() - chrono::Duration::hours(1);
-        let start =
+        let mut start = Utc::now() - chrono::Duration::hours(1);
+        start =
             DateTime::from_timestamp(start.timestamp() - start.timestamp() % 300, 0).expect("t");
+        while (start + chrono::Duration::minutes(15))
+            .with_timezone(&chrono_tz::Europe::Paris)
+            .date_naive()
+            != start.with_timezone(&chrono_tz::Europe::Paris).date_naive()
+        {
+            start -= chrono::Duration::minutes(30); // stay within one local day
+        }
         let applicant = planipref_domain::applicant::Applicant::parse(
             planipref_domain::applicant::ApplicantInput {
                 last_name: "Martin",
@@ -757,8 +792,9 @@ async fn an_appointment_that_has_started_cannot_be_cancelled() {
                     token_hash: token.hash(),
                     actor: "applicant".into(),
                     now: Utc::now(),
+                    time_zone: chrono_tz::Europe::Paris,
                 },
-                &schedule.guichets[..1],
+                &[guichet_id],
                 || planipref_domain::reference::Reference::parse("PAST-2345").expect("ref"),
             )
             .expect("past booking");
@@ -1029,4 +1065,25 @@ async fn slots_on(
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     b["slots"].as_array().map(Vec::len).unwrap_or(0)
+}
+
+/// A development token of a national administrator.
+fn admin_token() -> String {
+    let s = planipref_api::auth::AuthSettings::development();
+    let now = u64::try_from(Utc::now().timestamp()).expect("time");
+    let claims = planipref_api::auth::Claims {
+        sub: "test-admin".into(),
+        name: "Test".into(),
+        role: "admin_national".into(),
+        scope: vec![],
+        iss: s.issuer.clone(),
+        aud: s.audience.clone().into(),
+        exp: now + 600,
+        nbf: None,
+        iat: Some(now),
+    };
+    planipref_api::auth::Minter::new(&s)
+        .expect("minter")
+        .mint(&claims)
+        .expect("token")
 }

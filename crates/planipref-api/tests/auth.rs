@@ -22,7 +22,7 @@ fn claims(role: &str, scope: &[&str]) -> Claims {
         role: role.into(),
         scope: scope.iter().map(|s| (*s).to_owned()).collect(),
         iss: settings.issuer,
-        aud: settings.audience,
+        aud: settings.audience.into(),
         exp: now() + 600,
         nbf: Some(now()),
         iat: Some(now()),
@@ -93,6 +93,28 @@ async fn a_valid_token_names_its_agent() {
 }
 
 #[actix_web::test]
+async fn an_audience_list_containing_ours_is_accepted() {
+    let mut c = claims("admin_national", &[]);
+    c.aud = planipref_api::auth::Audience::Many(vec![
+        "other-service".into(),
+        AuthSettings::development().audience,
+    ]);
+    let (status, _, body) = me(
+        &AuthSettings::development(),
+        Some(format!("Bearer {}", mint(&c))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    c.aud = planipref_api::auth::Audience::Many(vec!["other-service".into()]);
+    let (status, _, _) = me(
+        &AuthSettings::development(),
+        Some(format!("Bearer {}", mint(&c))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
 async fn missing_or_malformed_tokens_are_401() {
     refused(None, "required").await;
     refused(Some("Basic YWRtaW46YWRtaW4=".into()), "required").await;
@@ -120,7 +142,7 @@ async fn wrong_signature_issuer_or_audience_are_401() {
         .unwrap();
     refused(Some(format!("Bearer {forged}")), "signature").await;
     let mut c = claims("admin_national", &[]);
-    c.aud = "someone-else".into();
+    c.aud = planipref_api::auth::Audience::One("someone-else".into());
     refused(Some(format!("Bearer {}", mint(&c))), "audience").await;
     let mut c = claims("admin_national", &[]);
     c.iss = "https://evil.example".into();

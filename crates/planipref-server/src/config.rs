@@ -77,11 +77,23 @@ impl Config {
                 });
             }
         };
+        let bind = get("PLANIPREF_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        let auth = auth_settings(&get, environment)?;
+        // The development secret is public: a server reachable from other
+        // machines must not accept tokens signed with it, whatever the mode.
+        if auth.key == DEVELOPMENT_SECRET.as_bytes() && !is_loopback(&bind) {
+            return Err(ConfigError {
+                name: "PLANIPREF_JWT_SECRET",
+                message: format!(
+                    "required when listening on {bind}: the development secret is public and is accepted on loopback only"
+                ),
+            });
+        }
         Ok(Self {
             environment,
-            auth: auth_settings(&get, environment)?,
+            auth,
             database_url,
-            bind: get("PLANIPREF_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            bind,
             pool: PoolOptions {
                 max_size: number(&get, "PLANIPREF_DB_POOL_SIZE", 1, 256)?
                     .unwrap_or(defaults.max_size),
@@ -94,6 +106,16 @@ impl Config {
             workers: number(&get, "PLANIPREF_WORKERS", 1, 1024)?.map(|n| n as usize),
         })
     }
+}
+
+/// Whether a bind address only accepts connections from this machine.
+fn is_loopback(bind: &str) -> bool {
+    let host = bind.rsplit_once(':').map_or(bind, |(h, _)| h);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn auth_settings(
@@ -284,6 +306,35 @@ mod tests {
         assert!(e.to_string().contains("/nonexistent.pem"), "{e}");
         let e = config(&[("PLANIPREF_JWT_ALGORITHM", "none")]).expect_err("none");
         assert!(e.to_string().starts_with("PLANIPREF_JWT_ALGORITHM"), "{e}");
+    }
+
+    #[test]
+    fn the_public_development_secret_is_refused_beyond_loopback() {
+        for bind in [
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "[::1]:8080",
+            "127.0.0.1:0",
+        ] {
+            assert!(config(&[("PLANIPREF_BIND", bind)]).is_ok(), "{bind}");
+        }
+        for bind in [
+            "0.0.0.0:8080",
+            "10.1.2.3:80",
+            "[::]:8080",
+            "planipref.example:8080",
+        ] {
+            let e = config(&[("PLANIPREF_BIND", bind)]).expect_err(bind);
+            assert!(e.to_string().starts_with("PLANIPREF_JWT_SECRET"), "{e}");
+        }
+        let own = "a-secret-of-my-own-that-is-long-enough";
+        assert!(
+            config(&[
+                ("PLANIPREF_BIND", "0.0.0.0:8080"),
+                ("PLANIPREF_JWT_SECRET", own)
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

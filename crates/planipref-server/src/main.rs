@@ -139,7 +139,7 @@ fn mint_token(
         role: role.to_owned(),
         scope: scope.to_vec(),
         iss: config.auth.issuer.clone(),
-        aud: config.auth.audience.clone(),
+        aud: config.auth.audience.clone().into(),
         exp: now + seconds,
         nbf: Some(now),
         iat: Some(now),

@@ -7,6 +7,7 @@ use planipref_domain::applicant::Applicant;
 use planipref_domain::ids::{GuichetId, MotifId, ReservationId, SiteId};
 use planipref_domain::occupancy::units;
 use planipref_domain::reference::Reference;
+use planipref_domain::referentiel::plages_cover;
 
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
@@ -36,6 +37,8 @@ pub struct NewReservation {
     pub actor: String,
     /// The time of booking.
     pub now: DateTime<Utc>,
+    /// The site's time zone, in which plages are read.
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// A reservation with what an applicant needs to find their way.
@@ -74,6 +77,8 @@ impl Store {
                     Ok(()) => return Ok(row),
                     // PostgreSQL: guichet_occupancy_pkey; SQLite: guichet_occupancy.unit_start
                     Err(e) if e.is_duplicate_on("guichet_occupancy") => break,
+                    // The guichet changed since the slot was computed.
+                    Err(StoreError::Stale) => break,
                     Err(e)
                         if is_reference_conflict(&e)
                             && reference_attempts + 1 < REFERENCE_ATTEMPTS =>
@@ -211,6 +216,19 @@ fn insert_booking(
     row: &ReservationRow,
     new: &NewReservation,
 ) -> Result<(), StoreError> {
+    // The guichet's row is locked first, as every administrative change of
+    // its plages, motifs or closures does: the organisation the slot was
+    // computed from cannot change between this check and the insert.
+    let active = diesel::update(
+        guichets::table
+            .filter(guichets::id.eq(&row.guichet_id))
+            .filter(guichets::active.eq(true)),
+    )
+    .set(guichets::name.eq(guichets::name))
+    .execute(c)?;
+    if active == 0 || !still_open(c, row, new)? {
+        return Err(StoreError::Stale);
+    }
     diesel::insert_into(reservations::table)
         .values(row)
         .execute(c)?;
@@ -224,6 +242,39 @@ fn insert_booking(
             .execute(c)?;
     }
     record_event(c, &row.id, &new.actor, "created", None, new.now)
+}
+
+/// Whether the guichet still serves the motif, a plage still covers the
+/// appointment, and no closure overlaps it.
+fn still_open(
+    c: &mut AnyConnection,
+    row: &ReservationRow,
+    new: &NewReservation,
+) -> Result<bool, StoreError> {
+    let serves: i64 = guichet_motifs::table
+        .filter(guichet_motifs::guichet_id.eq(&row.guichet_id))
+        .filter(guichet_motifs::motif_id.eq(&row.motif_id))
+        .count()
+        .get_result(c)?;
+    if serves == 0 {
+        return Ok(false);
+    }
+    let plages = crate::referentiel::plages_of(c, std::slice::from_ref(&row.guichet_id))?;
+    if !plages_cover(&plages, new.motif_id, new.time_zone, new.start, new.end) {
+        return Ok(false);
+    }
+    let closures: i64 = fermetures::table
+        .filter(fermetures::site_id.eq(&row.site_id))
+        .filter(
+            fermetures::guichet_id
+                .is_null()
+                .or(fermetures::guichet_id.eq(&row.guichet_id)),
+        )
+        .filter(fermetures::starts_at.lt(row.ends_at))
+        .filter(fermetures::ends_at.gt(row.starts_at))
+        .count()
+        .get_result(c)?;
+    Ok(closures == 0)
 }
 
 fn record_event(

@@ -212,6 +212,7 @@ fn new_reservation(
         token_hash: format!("hash-{n}"),
         actor: "applicant".into(),
         now: Utc::now(),
+        time_zone: chrono_tz::Europe::Paris,
     }
 }
 
@@ -271,10 +272,13 @@ fn bookings_that_overlap_only_partly_are_refused_and_adjacent_ones_accepted() {
         let store = db.store();
         store.seed_demo().expect("seed");
         let motif = remise_at_bobigny(store);
-        let (start, _, free) = first_slot(store, motif);
+        let (first, _, free) = first_slot(store, motif);
+        // An hour into the morning plage (09:00–12:00), so that every interval
+        // below lies inside it: bookings are checked against plages.
+        let start = first + chrono::Duration::hours(1);
         let one = vec![free[0]];
         let minutes = |m: i64| start + chrono::Duration::minutes(m);
-        // 30 minutes from the slot's start.
+        // 30 minutes from 10:00.
         store
             .create_reservation(
                 &new_reservation(store, motif, minutes(0), minutes(30), 1),
@@ -406,5 +410,47 @@ fn concurrent_bookings_never_exceed_the_free_guichets() {
             .map(|r| r.guichet_id)
             .collect();
         assert_eq!(guichets.len(), capacity, "each booking on its own guichet");
+    }
+}
+
+#[test]
+fn a_booking_computed_before_a_closure_is_refused_after_it() {
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        let (start, end, free) = first_slot(store, motif);
+        let new = new_reservation(store, motif, start, end, 1);
+        // The organisation changes between the slot search and the booking.
+        let closure = planipref_store::models::FermetureRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            site_id: new.site_id.to_string(),
+            guichet_id: None,
+            starts_at: planipref_store::to_db(start),
+            ends_at: planipref_store::to_db(end),
+            reason: "Alerte".into(),
+            created_at: planipref_store::to_db(Utc::now()),
+        };
+        let audit = planipref_store::admin::AuditEntry {
+            actor: "agent:t".into(),
+            departement: Some("93".into()),
+            site_id: Some(new.site_id.to_string()),
+            entity: "fermeture",
+            entity_id: closure.id.clone(),
+            action: "created",
+            before: None,
+            after: None,
+            at: Utc::now(),
+        };
+        store
+            .create_fermeture(&closure, false, "agent:t", &audit)
+            .expect("closure");
+        let late = store.create_reservation(&new, &free, || reference(77));
+        assert!(
+            matches!(late, Err(StoreError::SlotTaken)),
+            "{}: {late:?}",
+            db.backend()
+        );
+        assert_eq!(store.count_booked(motif).expect("count"), 0);
     }
 }
