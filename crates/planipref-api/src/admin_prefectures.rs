@@ -1,6 +1,5 @@
 //! Préfectures: created by national administrators, listed per scope.
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::Utc;
 use planipref_domain::FieldError;
@@ -85,6 +84,8 @@ pub struct PrefecturePage {
     responses(
         (status = 201, description = "Created", body = Prefecture, example = json!({"code": "2A", "name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"})),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The préfecture exists", body = Problem, content_type = "application/problem+json"),
@@ -136,12 +137,7 @@ pub async fn create_prefecture(
                 .map_err(|e| write_error(e, "this préfecture exists already"))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            LOCATION,
-            format!("/api/v1/admin/prefectures/{}", prefecture.code),
-        ))
-        .json(prefecture))
+    Ok(HttpResponse::Created().json(prefecture))
 }
 
 /// List préfectures

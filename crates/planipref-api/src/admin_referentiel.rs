@@ -2,7 +2,6 @@
 //! is checked (fields, scope, references inside the same site), audited in
 //! the same transaction, and refused whole when anything is wrong.
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{NaiveDate, Utc};
 use planipref_domain::FieldError;
@@ -182,6 +181,8 @@ pub struct PlageResponse {
     responses(
         (status = 201, description = "Created", body = Service, example = json!({"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Bureau du séjour des étrangers", "description": ""})),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
@@ -230,9 +231,7 @@ pub async fn create_service(
             Ok(service)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/admin/services/{}", service.id)))
-        .json(service))
+    Ok(HttpResponse::Created().json(service))
 }
 
 /// Create a motif
@@ -245,6 +244,8 @@ pub async fn create_service(
     responses(
         (status = 201, description = "Created", body = Motif, example = json!(crate::examples::motif())),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
@@ -349,9 +350,7 @@ pub async fn create_motif(
             Ok(motif)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/admin/motifs/{}", motif.id)))
-        .json(motif))
+    Ok(HttpResponse::Created().json(motif))
 }
 
 /// Create a guichet
@@ -365,6 +364,8 @@ pub async fn create_motif(
     responses(
         (status = 201, description = "Created", body = Guichet, example = json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]})),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
@@ -421,9 +422,7 @@ pub async fn create_guichet(
             Ok(guichet)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/admin/guichets/{}", guichet.id)))
-        .json(guichet))
+    Ok(HttpResponse::Created().json(guichet))
 }
 
 /// Create a plage
@@ -438,6 +437,8 @@ pub async fn create_guichet(
     responses(
         (status = 201, description = "Created", body = PlageResponse, example = json!({"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": []})),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such guichet", body = Problem, content_type = "application/problem+json"),
@@ -493,9 +494,7 @@ pub async fn create_plage(
             Ok(response)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/admin/plages/{}", response.id)))
-        .json(response))
+    Ok(HttpResponse::Created().json(response))
 }
 
 /// Refuses agents whose scope does not administer the site.
@@ -647,6 +646,8 @@ pub struct PlageChange {
     responses(
         (status = 200, description = "Changed", body = PlageChange, example = json!({"plage": {"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday"], "start": "09:00", "end": "11:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": []}, "flagged_reservations": []})),
         (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plage", body = Problem, content_type = "application/problem+json"),
@@ -954,6 +955,8 @@ pub struct GuichetChange {
     responses(
         (status = 200, description = "Changed", body = GuichetChange, example = json!({"guichet": {"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]}, "flagged_reservations": []})),
         (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such guichet", body = Problem, content_type = "application/problem+json"),
@@ -1064,6 +1067,8 @@ pub struct MotifUpdate {
     responses(
         (status = 200, description = "Changed", body = Motif, example = json!(crate::examples::motif())),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),

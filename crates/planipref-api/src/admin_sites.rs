@@ -83,6 +83,8 @@ fn example_request() -> serde_json::Value {
          headers(("Location" = String, description = "Path of the new site")),
          example = json!(crate::examples::site())),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The département is outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A site of that name exists in the préfecture", body = Problem, content_type = "application/problem+json"),
@@ -169,6 +171,8 @@ pub async fn admin_get_site(
     responses(
         (status = 200, description = "Updated", body = Site, example = json!(crate::examples::site())),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),

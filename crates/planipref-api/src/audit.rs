@@ -41,7 +41,7 @@ pub struct AuditQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEvent {
     /// When (UTC).
-    #[schema(value_type = String, format = DateTime, example = "2026-11-28T14:05:12Z")]
+    #[schema(value_type = String, format = DateTime, example = "2026-11-28T14:05:12+00:00")]
     pub occurred_at: DateTime<FixedOffset>,
     /// Who: `agent:<sub>`.
     #[schema(example = "agent:a.martin@interieur.gouv.fr")]
@@ -91,7 +91,7 @@ pub struct AuditPage {
     params(AuditQuery),
     responses(
         (status = 200, description = "A page of entries", body = AuditPage, example = json!({
-            "items": [{"occurred_at": "2026-11-28T14:05:12Z", "actor": "agent:a.martin", "departement": "974",
+            "items": [{"occurred_at": "2026-11-28T14:05:12+00:00", "actor": "agent:a.martin", "departement": "974",
                        "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "entity": "site",
                        "entity_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "action": "created",
                        "before": null, "after": {"name": "Sous-préfecture de Saint-Paul"}}],

@@ -85,7 +85,8 @@ pub struct OpenedDay {
     pub reason: String,
 }
 
-/// A closure of the site (no `guichet_id`) or of one guichet.
+/// A closure of the whole site or of some of its counters. The reason
+/// stays with agents (audit trail); applicants see the period.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Closure {
     /// Start, with the site's offset.
@@ -94,12 +95,10 @@ pub struct Closure {
     /// End, with the site's offset.
     #[schema(value_type = String, format = DateTime, example = "2026-12-25T00:00:00+01:00")]
     pub end: chrono::DateTime<chrono::FixedOffset>,
-    /// The guichet, when only one is closed.
-    #[schema(example = json!(null))]
-    pub guichet_id: Option<String>,
-    /// Why.
-    #[schema(example = "Inventaire annuel")]
-    pub reason: String,
+    /// Whether the whole site is closed (else only some counters, and
+    /// fewer appointments are offered).
+    #[schema(example = true)]
+    pub whole_site: bool,
 }
 
 /// A site's calendar
@@ -175,8 +174,7 @@ pub async fn site_calendar(
         .map(|f| Closure {
             start: at_site(planipref_store::from_db(f.starts_at), tz),
             end: at_site(planipref_store::from_db(f.ends_at), tz),
-            guichet_id: f.guichet_id,
-            reason: f.reason,
+            whole_site: f.guichet_id.is_none(),
         })
         .collect();
     Ok(HttpResponse::Ok().json(SiteCalendar {

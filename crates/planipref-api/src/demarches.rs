@@ -183,6 +183,8 @@ pub struct DemarcheChange {
     responses(
         (status = 200, description = "Changed", body = DemarcheChange, example = json!({"demarche": example(), "motif_fields_updated": 3})),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such démarche", body = Problem, content_type = "application/problem+json"),

@@ -56,6 +56,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     }
                 }
             })?;
+            // PostgreSQL text cannot hold NUL: refuse it here, for every body.
+            if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+                return Err(ApiError::Malformed {
+                    detail: "NUL characters (\\u0000) are not accepted".to_owned(),
+                    field: None,
+                });
+            }
             let mut de = serde_json::Deserializer::from_slice(&bytes);
             let value = serde_path_to_error::deserialize(&mut de).map_err(|e| malformed(&e))?;
             de.end().map_err(|e| ApiError::Malformed {

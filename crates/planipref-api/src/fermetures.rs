@@ -88,6 +88,8 @@ pub struct Fermeture {
     responses(
         (status = 201, description = "Closed", body = Fermeture, example = json!({"id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "guichet_id": null, "start": "2026-12-24T00:00:00+01:00", "end": "2026-12-25T00:00:00+01:00", "reason": "Inventaire annuel", "flagged_reservations": []})),
         (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
@@ -226,6 +228,8 @@ pub struct Ouverture {
     responses(
         (status = 201, description = "Opened", body = Ouverture, example = json!({"id": "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "date": "2027-05-17", "holidays": ["lundi_de_pentecote"], "reason": "Journée de solidarité"})),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),

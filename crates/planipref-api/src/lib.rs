@@ -183,6 +183,32 @@ fn build(
         .route("/", web::get().to(to_swagger_ui))
         .default_service(web::to(unrouted))
         .wrap(actix_web::middleware::Compress::default())
+        // PostgreSQL text cannot hold NUL: a path or query carrying one is
+        // refused before any handler sees it.
+        .wrap_fn(|req, srv| {
+            let nul = req.uri().to_string().to_ascii_lowercase().contains("%00");
+            let (req, fut) = if nul {
+                (Some(req), None)
+            } else {
+                (None, Some(srv.call(req)))
+            };
+            async move {
+                match (fut, req) {
+                    (Some(f), _) => f
+                        .await
+                        .map(ServiceResponse::map_into_left_body::<actix_web::body::BoxBody>),
+                    (None, Some(req)) => {
+                        let problem = ApiError::Malformed {
+                            detail: "NUL characters (%00) are not accepted in paths or queries"
+                                .to_owned(),
+                            field: None,
+                        };
+                        Ok(req.error_response(problem).map_into_right_body())
+                    }
+                    (None, None) => Err(ApiError::Internal.into()),
+                }
+            }
+        })
         // One log line per request: method, route pattern (never the raw
         // path, which may hold a reservation reference), status, duration.
         // No query string, header or body is logged: they hold personal data.

@@ -822,10 +822,7 @@ async fn only_national_administrators_create_prefectures_and_each_lists_its_own(
         );
         let (s, location, created) = call!(app, post(Some(token("admin_national", &[])), &corse));
         assert_eq!(s, StatusCode::CREATED, "{}: {created}", db.backend());
-        assert_eq!(
-            (created["code"].as_str(), location.as_deref()),
-            (Some("2A"), Some("/api/v1/admin/prefectures/2A"))
-        );
+        assert_eq!((created["code"].as_str(), location), (Some("2A"), None));
         assert_eq!(
             call!(app, post(Some(token("admin_national", &[])), &corse)).0,
             StatusCode::CONFLICT
@@ -1094,7 +1091,11 @@ async fn a_site_opened_on_a_holiday_offers_slots_and_its_calendar_says_so() {
         );
         assert_eq!(calendar["closed"], json!([]), "{calendar}");
         assert_eq!(calendar["opened"][0]["reason"], "Journée de solidarité");
-        assert_eq!(calendar["closures"][0]["reason"], "Inventaire");
+        assert_eq!(calendar["closures"][0]["whole_site"], true);
+        assert!(
+            calendar["closures"][0].get("reason").is_none(),
+            "the reason stays with agents"
+        );
         assert!(
             calendar["closures"][0]["start"]
                 .as_str()

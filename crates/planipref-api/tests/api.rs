@@ -688,6 +688,16 @@ async fn unreadable_bodies_are_400_415_or_413() {
     let big = format!(r#"{{"motif_id":"{}"}}"#, "a".repeat(20_000));
     let (s, h, b) = call(&app, raw(&big, "application/json")).await;
     assert_problem(s, &h, &b, StatusCode::PAYLOAD_TOO_LARGE, &[]);
+    let (s, h, b) = call(&app, raw(r#"{"motif_id":"a","start":"b","applicant":{"last_name":"Nul\u0000","first_names":"y","birth_date":"1990-01-01","email":"e@x.fr","phone":"+33612345678"}}"#, "application/json")).await;
+    assert_problem(s, &h, &b, StatusCode::BAD_REQUEST, &[]);
+    for uri in [
+        "/api/v1/demarches/%00",
+        "/api/v1/sites?prefecture=9%003",
+        "/api/v1/sites/%00/calendar",
+    ] {
+        let (s, h, b) = call(&app, TestRequest::get().uri(uri)).await;
+        assert_problem(s, &h, &b, StatusCode::BAD_REQUEST, &[]);
+    }
     assert_eq!(count_reservations(&db), 0);
 }
 

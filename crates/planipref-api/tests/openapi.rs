@@ -84,6 +84,14 @@ fn every_operation_is_described_with_examples_and_its_errors() {
                 "{name} documents no error"
             );
         }
+        if op.get("requestBody").is_some() {
+            for code in ["400", "413", "415", "422"] {
+                assert!(
+                    responses.contains_key(code),
+                    "{name} takes a body but does not document {code}"
+                );
+            }
+        }
         if method == "POST" && path == "/api/v1/reservations" {
             assert!(
                 op["requestBody"]["content"]["application/json"]["example"].is_object(),

@@ -268,6 +268,7 @@ impl Store {
                     .filter(reservations::site_id.eq(&row.site_id))
                     .filter(reservations::status.eq(status::BOOKED))
                     .filter(reservations::needs_rebooking.eq(false))
+                    .filter(reservations::starts_at.gt(to_db(audit.at)))
                     .filter(reservations::starts_at.lt(row.ends_at))
                     .filter(reservations::ends_at.gt(row.starts_at))
                     .into_boxed();
