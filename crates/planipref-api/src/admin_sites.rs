@@ -176,7 +176,7 @@ pub async fn admin_get_site(
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken, or the site changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken, the site changed meanwhile, or a new time zone or département while appointments are booked (references in `conflicts`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or unknown préfecture", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
@@ -260,6 +260,7 @@ fn site_write_error(e: StoreError) -> ApiError {
             ApiError::invalid("prefecture_code", "no such préfecture")
         }
         StoreError::Stale => ApiError::Conflict("the site changed meanwhile; read it again"),
+        StoreError::Affected(refs) => ApiError::Affected(refs),
         other => ApiError::from_store(other, "site"),
     }
 }

@@ -1285,6 +1285,16 @@ async fn motifs_follow_the_national_defaults_they_do_not_override() {
             5 * 3,
             "five demo sites hand titles over, three fields each"
         );
+        let (_, _, trail) = call!(
+            app,
+            TestRequest::get()
+                .uri("/api/v1/admin/audit?entity=motif")
+                .insert_header(("Authorization", token("admin_prefecture", &["93"])))
+        );
+        assert_eq!(
+            trail["total"], 3,
+            "each of 93's sites sees its motif follow the national change"
+        );
     }
 }
 
@@ -1540,6 +1550,132 @@ async fn a_motif_overrides_what_it_sends_and_follows_its_demarche_for_the_rest()
         assert_eq!(
             trail["items"][0]["before"]["label"],
             "Remise de titre de séjour"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_new_time_zone_or_departement_is_refused_while_appointments_are_booked() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let national = token("admin_national", &[]);
+        let (s, _, site) = call!(
+            app,
+            TestRequest::post()
+                .uri("/api/v1/admin/sites")
+                .insert_header(("Authorization", national.clone()))
+                .set_json(saint_paul())
+        );
+        assert_eq!(s, StatusCode::CREATED);
+        let site_id = site["id"].as_str().unwrap().to_owned();
+        let put = |body: Value| {
+            TestRequest::put()
+                .uri(&format!("/api/v1/admin/sites/{site_id}"))
+                .insert_header(("Authorization", national.clone()))
+                .set_json(body)
+        };
+        let (s, _, _) = call!(
+            app,
+            TestRequest::post()
+                .uri("/api/v1/admin/prefectures")
+                .insert_header(("Authorization", national.clone()))
+                .set_json(json!({"code": "976", "name": "Préfecture de Mayotte", "departement_name": "Mayotte"}))
+        );
+        assert_eq!(s, StatusCode::CREATED);
+        // Moving it to Mayotte while nothing is booked: allowed, and both
+        // départements' trails record it.
+        let mut mayotte = saint_paul();
+        mayotte["prefecture_code"] = json!("976");
+        mayotte["time_zone"] = json!("Indian/Mayotte");
+        mayotte["address"] = json!({"line": "Rue du Commerce", "postal_code": "97600", "city": "Mamoudzou", "commune_insee": "97611"});
+        let (s, _, b) = call!(app, put(mayotte.clone()));
+        assert_eq!(s, StatusCode::OK, "{b}");
+        for dep in ["974", "976"] {
+            let (_, _, trail) = call!(
+                app,
+                TestRequest::get()
+                    .uri("/api/v1/admin/audit?entity=site")
+                    .insert_header(("Authorization", token("admin_prefecture", &[dep])))
+            );
+            assert!(
+                trail["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["action"] == "updated"),
+                "{dep}: {trail}"
+            );
+        }
+        // Book something there, then try to change its zone.
+        let admin = token("admin_prefecture", &["976"]);
+        let post = |uri: String, body: Value| {
+            TestRequest::post()
+                .uri(&uri)
+                .insert_header(("Authorization", admin.clone()))
+                .set_json(body)
+        };
+        let (_, _, service) = call!(
+            app,
+            post(
+                format!("/api/v1/admin/sites/{site_id}/services"),
+                json!({"name": "Accueil"})
+            )
+        );
+        let (_, _, motif) = call!(
+            app,
+            post(
+                format!(
+                    "/api/v1/admin/services/{}/motifs",
+                    service["id"].as_str().unwrap()
+                ),
+                json!({"demarche_code": "sejour-remise-titre"})
+            )
+        );
+        let motif_id = motif["id"].as_str().unwrap().to_owned();
+        let (_, _, guichet) = call!(
+            app,
+            post(
+                format!("/api/v1/admin/sites/{site_id}/guichets"),
+                json!({"name": "G1", "motif_ids": [motif_id]})
+            )
+        );
+        let today = chrono::Utc::now().date_naive().to_string();
+        let (s, _, _) = call!(
+            app,
+            post(
+                format!(
+                    "/api/v1/admin/guichets/{}/plages",
+                    guichet["id"].as_str().unwrap()
+                ),
+                json!({"weekdays": ["monday"], "start": "08:00", "end": "10:00", "valid_from": today})
+            )
+        );
+        assert_eq!(s, StatusCode::CREATED);
+        let monday = next_open_monday("976");
+        let (s, _, booked) = call!(
+            app,
+            TestRequest::post().uri("/api/v1/reservations").set_json(json!({
+                "motif_id": motif_id, "start": format!("{monday}T08:00:00+03:00"),
+                "applicant": {"last_name": "Ali", "first_names": "Said", "birth_date": "1985-05-05", "email": "s@example.yt", "phone": "+262639000000"}
+            }))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{booked}");
+        let mut other_zone = mayotte.clone();
+        other_zone["time_zone"] = json!("Indian/Reunion");
+        let (s, _, refused) = call!(app, put(other_zone));
+        assert_eq!(s, StatusCode::CONFLICT, "{}: {refused}", db.backend());
+        assert_eq!(refused["conflicts"], json!([booked["reference"]]));
+        assert_eq!(
+            db.store().get_site(&site_id).unwrap().time_zone,
+            "Indian/Mayotte",
+            "nothing written"
+        );
+        let mut renamed = mayotte;
+        renamed["name"] = json!("Antenne de Mamoudzou");
+        assert_eq!(
+            call!(app, put(renamed)).0,
+            StatusCode::OK,
+            "other changes stay possible"
         );
     }
 }

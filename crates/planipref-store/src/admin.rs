@@ -114,7 +114,33 @@ impl Store {
                 if updated == 0 {
                     return Err(StoreError::Stale);
                 }
-                record(c, audit)
+                // Another zone or another département's holidays would move
+                // booked appointments off their plages: refuse while any
+                // is to come.
+                if before.time_zone != after.time_zone
+                    || before.prefecture_code != after.prefecture_code
+                {
+                    let booked: Vec<String> = reservations::table
+                        .filter(reservations::site_id.eq(&before.id))
+                        .filter(reservations::status.eq(status::BOOKED))
+                        .filter(reservations::starts_at.gt(to_db(audit.at)))
+                        .order(reservations::starts_at)
+                        .select(reservations::reference)
+                        .load(c)?;
+                    if !booked.is_empty() {
+                        return Err(StoreError::Affected(booked));
+                    }
+                }
+                record(c, audit)?;
+                if before.prefecture_code != after.prefecture_code {
+                    // The département the site leaves keeps a trace too.
+                    let left = AuditEntry {
+                        departement: Some(before.prefecture_code.clone()),
+                        ..audit.clone()
+                    };
+                    record(c, &left)?;
+                }
+                Ok(())
             })
         })
     }
@@ -665,6 +691,32 @@ impl Store {
                 .execute(c)?;
                 if updated == 0 {
                     return Err(StoreError::Stale);
+                }
+                // Each site whose motifs follow the démarche gets an entry in
+                // its own trail: their content changes without their writing.
+                let followers: Vec<(String, String, String)> = motifs::table
+                    .inner_join(services::table.inner_join(sites::table))
+                    .filter(motifs::demarche_code.eq(&before.code))
+                    .filter(
+                        motifs::label_overridden
+                            .eq(false)
+                            .or(motifs::description_overridden.eq(false))
+                            .or(motifs::duration_overridden.eq(false)),
+                    )
+                    .select((motifs::id, sites::id, sites::prefecture_code))
+                    .load(c)?;
+                for (motif_id, site_id, departement) in followers {
+                    record(
+                        c,
+                        &AuditEntry {
+                            departement: Some(departement),
+                            site_id: Some(site_id),
+                            entity: "motif",
+                            entity_id: motif_id,
+                            action: "updated",
+                            ..audit.clone()
+                        },
+                    )?;
                 }
                 let follows = || motifs::table.filter(motifs::demarche_code.eq(&before.code));
                 let mut changed =
