@@ -9,8 +9,8 @@ use planipref_domain::access::Agent;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, MotifId, PlageId, ServiceId, SiteId};
 use planipref_domain::referentiel::{
-    Plage, check_description, check_duration, check_name, parse_local_time, parse_weekdays,
-    weekday_name,
+    BookingRules, Plage, check_description, check_duration, check_name, parse_local_time,
+    parse_weekdays, weekday_name,
 };
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
@@ -82,6 +82,18 @@ pub struct MotifRequest {
     #[serde(default)]
     #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 20)]
     pub duration_minutes: Option<u32>,
+    /// Slots open this many days ahead (1–366; default 90).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 366, example = 90)]
+    pub booking_window_days: Option<u32>,
+    /// Booking closes this many hours before a slot (0–720; default 24).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 720, example = 24)]
+    pub min_notice_hours: Option<u32>,
+    /// The applicant may cancel online until this many hours before (0–720; default 24).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 720, example = 24)]
+    pub cancellation_deadline_hours: Option<u32>,
 }
 
 /// A new guichet.
@@ -297,6 +309,17 @@ pub async fn create_motif(
     c.finish()?;
     let (label, description, duration) =
         (label.flatten(), description.flatten(), duration.flatten());
+    let defaults = BookingRules::default();
+    let rules = BookingRules {
+        booking_window_days: body
+            .booking_window_days
+            .unwrap_or(defaults.booking_window_days),
+        min_notice_hours: body.min_notice_hours.unwrap_or(defaults.min_notice_hours),
+        cancellation_deadline_hours: body
+            .cancellation_deadline_hours
+            .unwrap_or(defaults.cancellation_deadline_hours),
+    }
+    .check()?;
     let demarche_code = body.demarche_code.clone();
     let agent = agent.0;
     let motif = state
@@ -341,6 +364,9 @@ pub async fn create_motif(
                 label_overridden,
                 description_overridden,
                 duration_overridden,
+                booking_window_days: as_i32(rules.booking_window_days),
+                min_notice_hours: as_i32(rules.min_notice_hours),
+                cancellation_deadline_hours: as_i32(rules.cancellation_deadline_hours),
             };
             let motif = Motif::from_rows(row.clone(), service);
             let audit = audit(&agent, &site, "motif", &row.id, &motif);
@@ -751,6 +777,11 @@ async fn change_plage(
     Ok(HttpResponse::Ok().json(change))
 }
 
+/// A bounded count as stored (bounds are checked before).
+fn as_i32(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
 fn parse_day(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
     planipref_domain::slots::parse_search_date(field, raw)
 }
@@ -1052,6 +1083,18 @@ pub struct MotifUpdate {
     #[serde(default)]
     #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 20)]
     pub duration_minutes: Option<u32>,
+    /// Slots open this many days ahead (1–366; unchanged when left out).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 366, example = 90)]
+    pub booking_window_days: Option<u32>,
+    /// Booking closes this many hours before a slot (0–720; unchanged when left out).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 720, example = 24)]
+    pub min_notice_hours: Option<u32>,
+    /// The applicant may cancel online until this many hours before (0–720; unchanged when left out).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 720, example = 24)]
+    pub cancellation_deadline_hours: Option<u32>,
 }
 
 /// Change a motif
@@ -1106,6 +1149,11 @@ pub async fn update_motif(
     c.finish()?;
     let (label, description, duration) =
         (label.flatten(), description.flatten(), duration.flatten());
+    let (window, notice, deadline) = (
+        body.booking_window_days,
+        body.min_notice_hours,
+        body.cancellation_deadline_hours,
+    );
     let agent = agent.0;
     let motif = state
         .blocking(move |store| {
@@ -1152,8 +1200,19 @@ pub async fn update_motif(
                     (None, Some(d)) => d.default_duration_minutes,
                     (None, None) => return Err(ApiError::Internal),
                 },
+                booking_window_days: window.map_or(before.booking_window_days, as_i32),
+                min_notice_hours: notice.map_or(before.min_notice_hours, as_i32),
+                cancellation_deadline_hours: deadline
+                    .map_or(before.cancellation_deadline_hours, as_i32),
                 ..before.clone()
             };
+            let hours = |v: i32| u32::try_from(v).unwrap_or(u32::MAX);
+            BookingRules {
+                booking_window_days: hours(after.booking_window_days),
+                min_notice_hours: hours(after.min_notice_hours),
+                cancellation_deadline_hours: hours(after.cancellation_deadline_hours),
+            }
+            .check()?;
             let after_dto = Motif::from_rows(after.clone(), service.clone());
             let audit = AuditEntry {
                 action: "updated",

@@ -165,6 +165,15 @@ pub struct Motif {
     /// The national démarche it books, if any.
     #[schema(example = "sejour-renouvellement")]
     pub demarche_code: Option<String>,
+    /// Slots open this many days ahead.
+    #[schema(example = 90)]
+    pub booking_window_days: i32,
+    /// Booking closes this many hours before a slot.
+    #[schema(example = 24)]
+    pub min_notice_hours: i32,
+    /// Online cancellation closes this many hours before the appointment.
+    #[schema(example = 24)]
+    pub cancellation_deadline_hours: i32,
 }
 
 impl Motif {
@@ -181,6 +190,9 @@ impl Motif {
             description: m.description,
             duration_minutes: m.duration_minutes,
             demarche_code: m.demarche_code,
+            booking_window_days: m.booking_window_days,
+            min_notice_hours: m.min_notice_hours,
+            cancellation_deadline_hours: m.cancellation_deadline_hours,
         }
     }
 }

@@ -112,6 +112,9 @@ pub enum ApiError {
     /// The appointment has started or passed and can no longer change.
     #[error("appointment past")]
     AppointmentPast,
+    /// The applicant may no longer cancel (the motif's deadline has passed).
+    #[error("cancellation deadline passed")]
+    CancellationDeadlinePassed(u32),
     /// The database cannot be reached; retry later.
     #[error("service unavailable")]
     Unavailable,
@@ -139,6 +142,9 @@ impl ApiError {
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             Self::SlotTaken => ("slot-taken", "The slot is no longer available"),
             Self::AppointmentPast => ("appointment-past", "The appointment has already started"),
+            Self::CancellationDeadlinePassed(_) => {
+                ("cancellation-deadline-passed", "Too late to cancel online")
+            }
             Self::Conflict(_) => ("conflict", "The change conflicts with the current state"),
             Self::Affected(_) => (
                 "booked-reservations-affected",
@@ -206,6 +212,12 @@ impl ApiError {
                 vec![],
             ),
             Self::Conflict(why) => ((*why).to_owned(), vec![]),
+            Self::CancellationDeadlinePassed(hours) => (
+                format!(
+                    "online cancellation closes {hours} hours before the appointment; contact the préfecture"
+                ),
+                vec![],
+            ),
             Self::Affected(refs) => (
                 format!(
                     "{} booked appointment(s) fall in it; retry with on_conflict=flag to apply it and mark them to be re-booked",
@@ -247,9 +259,11 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::SlotTaken | Self::AppointmentPast | Self::Conflict(_) | Self::Affected(_) => {
-                StatusCode::CONFLICT
-            }
+            Self::SlotTaken
+            | Self::AppointmentPast
+            | Self::CancellationDeadlinePassed(_)
+            | Self::Conflict(_)
+            | Self::Affected(_) => StatusCode::CONFLICT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -285,6 +299,7 @@ impl From<DomainError> for ApiError {
             DomainError::Invalid(errors) => Self::Validation(errors),
             DomainError::SlotFull => Self::SlotTaken,
             DomainError::AppointmentPast => Self::AppointmentPast,
+            DomainError::CancellationDeadlinePassed(h) => Self::CancellationDeadlinePassed(h),
         }
     }
 }

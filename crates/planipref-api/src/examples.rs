@@ -77,6 +77,9 @@ pub fn motif() -> Motif {
             .into(),
         duration_minutes: 30,
         demarche_code: Some("sejour-renouvellement".into()),
+        booking_window_days: 90,
+        min_notice_hours: 24,
+        cancellation_deadline_hours: 24,
     }
 }
 

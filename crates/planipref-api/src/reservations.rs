@@ -13,6 +13,7 @@ use planipref_domain::calendar::closed_days;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{MotifId, ReservationId};
 use planipref_domain::reference::{ManagementToken, Reference, TOKEN_BYTES, token_matches};
+use planipref_domain::referentiel::BookingRules;
 use planipref_domain::slots::{SlotRequest, check_bookable_year, free_guichets_at};
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::models::{MotifRow, ReservationRow, SiteRow, status};
@@ -249,7 +250,9 @@ pub async fn get_reservation(
 /// Cancels the appointment and offers its slot again. Needs the management
 /// token. Cancelling an already cancelled reservation changes nothing and
 /// answers the same; an appointment that has started can no longer be
-/// cancelled (409). The cancellation is recorded in the reservation's history.
+/// cancelled (409), nor one whose motif's cancellation deadline has passed
+/// (409, `cancellation-deadline-passed`). The cancellation is recorded in
+/// the reservation's history.
 #[utoipa::path(
     tag = "reservations",
     params(
@@ -260,7 +263,7 @@ pub async fn get_reservation(
         (status = 200, description = "Cancelled", body = Reservation, example = json!(crate::examples::cancelled_reservation())),
         (status = 400, description = "Missing `X-Management-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The appointment has already started", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The appointment has started, or the cancellation deadline has passed", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
@@ -276,9 +279,7 @@ pub async fn cancel_reservation(
             let mut detail = authorised(store, &path, &token.0)?;
             let r = &detail.reservation;
             if r.status == status::BOOKED {
-                if from_db(r.starts_at) <= now {
-                    return Err(DomainError::AppointmentPast.into());
-                }
+                rules(&detail.motif).check_cancellation(from_db(r.starts_at), now)?;
                 let id: ReservationId = r.id.parse().map_err(|_| ApiError::Internal)?;
                 detail.reservation = store
                     .cancel_reservation(id, "applicant", None, now)
@@ -378,6 +379,8 @@ fn book(
         plages: &schedule.plages,
         busy: &schedule.busy,
         closed_days: &closed,
+        booking_window_days: u32::try_from(schedule.motif.booking_window_days).unwrap_or(1),
+        min_notice_hours: u32::try_from(schedule.motif.min_notice_hours).unwrap_or(0),
     };
     let candidates = free_guichets_at(&request, start)?;
     let end = start + chrono::Duration::minutes(i64::from(duration));
@@ -400,6 +403,16 @@ fn book(
         motif: schedule.motif,
         site: schedule.site,
     })
+}
+
+/// A motif's booking rules as stored.
+fn rules(m: &MotifRow) -> BookingRules {
+    let hours = |v: i32| u32::try_from(v).unwrap_or(0);
+    BookingRules {
+        booking_window_days: hours(m.booking_window_days),
+        min_notice_hours: hours(m.min_notice_hours),
+        cancellation_deadline_hours: hours(m.cancellation_deadline_hours),
+    }
 }
 
 /// The reservation named by `raw_reference` if `token` is its management

@@ -153,6 +153,8 @@ pub async fn list_slots(
                 plages: &schedule.plages,
                 busy: &schedule.busy,
                 closed_days: &closed,
+                booking_window_days: u32::try_from(schedule.motif.booking_window_days).unwrap_or(1),
+                min_notice_hours: u32::try_from(schedule.motif.min_notice_hours).unwrap_or(0),
             });
             Ok(SlotList {
                 motif_id: motif_id.to_string(),

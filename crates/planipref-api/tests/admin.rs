@@ -1023,12 +1023,25 @@ async fn a_site_opened_on_a_holiday_offers_slots_and_its_calendar_says_so() {
             .id
             .clone();
         let dep = planipref_domain::ids::DepartementCode::parse("93").unwrap();
-        let whit_monday =
-            planipref_domain::calendar::public_holidays(chrono::Utc::now().year() + 1, &dep)
-                .into_iter()
-                .find(|(_, h)| *h == planipref_domain::calendar::Holiday::LundiDePentecote)
-                .unwrap()
-                .0;
+        // The next Whit Monday, within a year: open the motif's window that far.
+        let year = chrono::Utc::now().year();
+        let whit_monday = (year..=year + 1)
+            .filter_map(|y| {
+                planipref_domain::calendar::public_holidays(y, &dep)
+                    .into_iter()
+                    .find(|(_, h)| *h == planipref_domain::calendar::Holiday::LundiDePentecote)
+            })
+            .map(|(d, _)| d)
+            .find(|d| *d > chrono::Utc::now().date_naive() + chrono::Duration::days(2))
+            .unwrap();
+        let (s, _, _) = call!(
+            app,
+            TestRequest::put()
+                .uri(&format!("/api/v1/admin/motifs/{motif}"))
+                .insert_header(("Authorization", token("admin_prefecture", &["93"])))
+                .set_json(json!({"booking_window_days": 366}))
+        );
+        assert_eq!(s, StatusCode::OK);
         let slots_uri = format!("/api/v1/motifs/{motif}/slots?from={whit_monday}&to={whit_monday}");
         let (_, _, closed) = call!(app, TestRequest::get().uri(&slots_uri));
         assert_eq!(closed["slots"], json!([]), "closed on Whit Monday");
@@ -1070,7 +1083,7 @@ async fn a_site_opened_on_a_holiday_offers_slots_and_its_calendar_says_so() {
         let (_, _, open) = call!(app, TestRequest::get().uri(&slots_uri));
         assert!(
             !open["slots"].as_array().unwrap().is_empty(),
-            "open that day now"
+            "open that day now: {open}"
         );
 
         let closure_day = whit_monday.succ_opt().unwrap();
@@ -1676,6 +1689,148 @@ async fn a_new_time_zone_or_departement_is_refused_while_appointments_are_booked
             call!(app, put(renamed)).0,
             StatusCode::OK,
             "other changes stay possible"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn booking_rules_bound_slots_and_cancellations() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let admin = token("admin_prefecture", &["974"]);
+        let post = |uri: String, body: Value| {
+            TestRequest::post()
+                .uri(&uri)
+                .insert_header(("Authorization", admin.clone()))
+                .set_json(body)
+        };
+        let (_, _, site) = call!(app, post("/api/v1/admin/sites".into(), saint_paul()));
+        let site_id = site["id"].as_str().unwrap().to_owned();
+        let (_, _, service) = call!(
+            app,
+            post(
+                format!("/api/v1/admin/sites/{site_id}/services"),
+                json!({"name": "Accueil"})
+            )
+        );
+        let motifs_uri = format!(
+            "/api/v1/admin/services/{}/motifs",
+            service["id"].as_str().unwrap()
+        );
+        let (s, _, b) = call!(
+            app,
+            post(
+                motifs_uri.clone(),
+                json!({"label": "Accueil", "duration_minutes": 30, "booking_window_days": 0, "min_notice_hours": 721})
+            )
+        );
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = b["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert_eq!(fields, vec!["booking_window_days", "min_notice_hours"]);
+        let (s, _, motif) = call!(
+            app,
+            post(
+                motifs_uri,
+                json!({"label": "Accueil", "duration_minutes": 30, "booking_window_days": 14, "min_notice_hours": 0, "cancellation_deadline_hours": 720})
+            )
+        );
+        assert_eq!(s, StatusCode::CREATED, "{motif}");
+        assert_eq!(
+            (
+                motif["booking_window_days"].as_i64(),
+                motif["cancellation_deadline_hours"].as_i64()
+            ),
+            (Some(14), Some(720))
+        );
+        let motif_id = motif["id"].as_str().unwrap().to_owned();
+        let (_, _, guichet) = call!(
+            app,
+            post(
+                format!("/api/v1/admin/sites/{site_id}/guichets"),
+                json!({"name": "G1", "motif_ids": [motif_id]})
+            )
+        );
+        let week = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ];
+        let (s, _, _) = call!(
+            app,
+            post(
+                format!(
+                    "/api/v1/admin/guichets/{}/plages",
+                    guichet["id"].as_str().unwrap()
+                ),
+                json!({"weekdays": week, "start": "00:00", "end": "23:30", "valid_from": "2020-01-01"})
+            )
+        );
+        assert_eq!(s, StatusCode::CREATED);
+
+        let today = chrono::Utc::now()
+            .with_timezone(&chrono_tz::Indian::Reunion)
+            .date_naive();
+        let (_, _, slots) = call!(
+            app,
+            TestRequest::get().uri(&format!(
+                "/api/v1/motifs/{motif_id}/slots?from={today}&to={}",
+                today + chrono::Duration::days(30)
+            ))
+        );
+        let days: std::collections::BTreeSet<String> = slots["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["start"].as_str().unwrap()[..10].to_owned())
+            .collect();
+        let last = days.iter().next_back().unwrap().clone();
+        assert!(
+            last <= (today + chrono::Duration::days(14)).to_string(),
+            "{}: nothing beyond 14 days ({last})",
+            db.backend()
+        );
+        assert!(
+            !days
+                .iter()
+                .any(|d| *d > (today + chrono::Duration::days(14)).to_string())
+        );
+
+        // A slot in a few days can be booked, but not cancelled online: the
+        // deadline is 30 days before.
+        let start = slots["slots"][100]["start"].as_str().unwrap().to_owned();
+        let (s, _, booked) = call!(
+            app,
+            TestRequest::post().uri("/api/v1/reservations").set_json(json!({
+                "motif_id": motif_id, "start": start,
+                "applicant": {"last_name": "Técher", "first_names": "Anne", "birth_date": "1960-02-02", "email": "a@example.re", "phone": "0692 44 55 66"}
+            }))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{booked}");
+        let (s, _, refused) = call!(
+            app,
+            TestRequest::post()
+                .uri(&format!(
+                    "/api/v1/reservations/{}/cancel",
+                    booked["reference"].as_str().unwrap()
+                ))
+                .insert_header((
+                    "X-Management-Token",
+                    booked["management_token"].as_str().unwrap()
+                ))
+        );
+        assert_eq!(s, StatusCode::CONFLICT, "{refused}");
+        assert_eq!(
+            refused["type"],
+            "urn:planipref:problem:cancellation-deadline-passed"
         );
     }
 }

@@ -1009,53 +1009,65 @@ async fn a_site_calendar_lists_the_holidays_of_its_departement() {
 async fn no_slot_is_offered_or_booked_on_a_holiday() {
     for db in TestDb::each() {
         let app = test::init_service(planipref_api::app(seeded(&db))).await;
-        let (_, reunion_motifs) = site_of(&app, "974").await;
         let (_, bobigny_motifs) = site_of(&app, "93").await;
-        // Monday 20 December 2027: abolition day in La Réunion, a working day in Bobigny.
-        // 20 December (abolition day in La Réunion) of the next year when it
-        // falls on Monday–Thursday: a working day in Bobigny, and the next
-        // day open in La Réunion.
-        let abolition = (chrono::Utc::now().year() + 1..)
-            .filter_map(|y| chrono::NaiveDate::from_ymd_opt(y, 12, 20))
-            .find(|d| d.weekday().number_from_monday() <= 4)
-            .unwrap();
-        let reunion_remise = motif_id(&reunion_motifs, "Remise");
-        let reunion_count = slots_on(&app, &reunion_remise, &abolition.to_string()).await;
-        let bobigny_count = slots_on(
+        let remise = motif_id(&bobigny_motifs, "Remise");
+        // Open the motif's booking window to a year, so that a weekday
+        // holiday is always in reach.
+        let (s, _, _) = call(
             &app,
-            &motif_id(&bobigny_motifs, "Remise"),
-            &abolition.to_string(),
+            TestRequest::put()
+                .uri(&format!("/api/v1/admin/motifs/{remise}"))
+                .insert_header(("Authorization", format!("Bearer {}", admin_token())))
+                .set_json(json!({"booking_window_days": 366})),
         )
         .await;
+        assert_eq!(s, StatusCode::OK);
+        let dep = planipref_domain::ids::DepartementCode::parse("93").expect("code");
+        let is_holiday =
+            |d: chrono::NaiveDate| !planipref_domain::calendar::holidays_on(d, &dep).is_empty();
+        let weekday = |d: chrono::NaiveDate| d.weekday().number_from_monday() <= 5;
+        let mut holiday = Utc::now().date_naive() + chrono::Duration::days(2);
+        while !(weekday(holiday) && is_holiday(holiday)) {
+            holiday = holiday.succ_opt().expect("date");
+        }
+        let mut open = holiday.succ_opt().expect("date");
+        while !weekday(open) || is_holiday(open) {
+            open = open.succ_opt().expect("date");
+        }
         assert_eq!(
-            reunion_count,
+            slots_on(&app, &remise, &holiday.to_string()).await,
             0,
-            "{}: closed on its abolition day",
+            "{}: closed on {holiday}",
             db.backend()
         );
-        assert!(bobigny_count > 0);
+        assert!(
+            slots_on(&app, &remise, &open.to_string()).await > 0,
+            "open on {open}"
+        );
+        let offset = |d: chrono::NaiveDate| {
+            d.and_hms_opt(9, 0, 0)
+                .expect("time")
+                .and_local_timezone(chrono_tz::Europe::Paris)
+                .single()
+                .expect("single")
+                .to_rfc3339()
+        };
         let (s, h, b) = call(
             &app,
             TestRequest::post()
                 .uri("/api/v1/reservations")
-                .set_json(booking(
-                    &reunion_remise,
-                    &format!("{abolition}T08:00:00+04:00"),
-                )),
+                .set_json(booking(&remise, &offset(holiday))),
         )
         .await;
         assert_problem(s, &h, &b, StatusCode::UNPROCESSABLE_ENTITY, &["start"]);
-        let (s, _, _) = call(
+        let (s, _, b) = call(
             &app,
             TestRequest::post()
                 .uri("/api/v1/reservations")
-                .set_json(booking(
-                    &reunion_remise,
-                    &format!("{}T08:00:00+04:00", abolition.succ_opt().unwrap()),
-                )),
+                .set_json(booking(&remise, &offset(open))),
         )
         .await;
-        assert_eq!(s, StatusCode::CREATED, "the next day is open");
+        assert_eq!(s, StatusCode::CREATED, "the next working day is open: {b}");
     }
 }
 

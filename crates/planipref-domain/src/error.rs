@@ -39,6 +39,9 @@ pub enum DomainError {
     /// The appointment has already started or passed; it can no longer change.
     #[error("the appointment has already started")]
     AppointmentPast,
+    /// The applicant's cancellation deadline (hours before) has passed.
+    #[error("cancellation closes {0} hours before the appointment")]
+    CancellationDeadlinePassed(u32),
 }
 
 impl DomainError {

@@ -48,7 +48,8 @@ pub struct SlotRequest<'a> {
     pub from: NaiveDate,
     /// Last local day of the search (inclusive).
     pub to: NaiveDate,
-    /// Slots starting before this instant are not offered.
+    /// The current instant (with `min_notice_hours` and
+    /// `booking_window_days`, it bounds the slots offered).
     pub now: DateTime<Utc>,
     /// The active guichets that serve the motif.
     pub guichets: &'a [GuichetId],
@@ -58,6 +59,10 @@ pub struct SlotRequest<'a> {
     pub busy: &'a [Busy],
     /// Local days the site is closed (public holidays…), sorted.
     pub closed_days: &'a [NaiveDate],
+    /// Slots open this many days ahead (local days after today at the site).
+    pub booking_window_days: u32,
+    /// Slots starting sooner than this many hours from `now` are not offered.
+    pub min_notice_hours: u32,
 }
 
 /// One bookable start time.
@@ -140,6 +145,11 @@ pub fn check_range_within(
 pub fn compute_slots(req: &SlotRequest<'_>) -> Vec<Slot> {
     let duration = Duration::minutes(i64::from(req.duration_minutes));
     let busy = busy_by_guichet(req);
+    let earliest = req.now + Duration::hours(i64::from(req.min_notice_hours));
+    let today = req.now.with_timezone(&req.time_zone).date_naive();
+    let last_day = today
+        .checked_add_days(chrono::Days::new(u64::from(req.booking_window_days)))
+        .unwrap_or(today);
     // start → (end, guichets whose plages offer it)
     let mut offered: BTreeMap<DateTime<Utc>, (DateTime<Utc>, BTreeSet<GuichetId>)> =
         BTreeMap::new();
@@ -150,7 +160,10 @@ pub fn compute_slots(req: &SlotRequest<'_>) -> Vec<Slot> {
         .filter(|p| req.guichets.contains(&p.guichet_id) && p.serves(req.motif_id));
     for plage in plages {
         for day in req.from.iter_days().take_while(|d| *d <= req.to) {
-            if !plage.applies_on(day) || req.closed_days.binary_search(&day).is_ok() {
+            if day > last_day
+                || !plage.applies_on(day)
+                || req.closed_days.binary_search(&day).is_ok()
+            {
                 continue;
             }
             let close = day.and_time(plage.end);
@@ -167,7 +180,8 @@ pub fn compute_slots(req: &SlotRequest<'_>) -> Vec<Slot> {
                     continue;
                 };
                 let end = start + duration;
-                if end.with_timezone(&req.time_zone).naive_local() != local_end || start < req.now {
+                if end.with_timezone(&req.time_zone).naive_local() != local_end || start < earliest
+                {
                     continue;
                 }
                 // A set: two plages of one guichet never count it twice.
@@ -300,6 +314,8 @@ mod tests {
                 plages: &self.plages,
                 busy: &self.busy,
                 closed_days: &self.closed,
+                booking_window_days: 366,
+                min_notice_hours: 0,
             }
         }
     }
@@ -529,6 +545,28 @@ mod tests {
         assert!(check_bookable_year("start", at("2026-12-01T08:00:00Z")).is_ok());
         assert!(check_bookable_year("start", at("2150-01-06T08:00:00Z")).is_err());
         assert!(check_bookable_year("start", at("1999-12-31T08:00:00Z")).is_err());
+    }
+
+    #[test]
+    fn slots_honour_the_minimum_notice_and_the_booking_window() {
+        let f = Fixture::new(1);
+        let mut req = f.request(60, d(2026, 12, 1), d(2026, 12, 31));
+        req.now = at("2026-12-01T07:30:00Z"); // Tuesday 08:30 in Paris
+        req.min_notice_hours = 24;
+        req.booking_window_days = 7;
+        let slots = compute_slots(&req);
+        assert_eq!(
+            slots.first().map(|s| s.start),
+            Some(at("2026-12-02T08:00:00Z")),
+            "09:00 tomorrow is 24h30 away"
+        );
+        assert!(slots.iter().all(|s| s.start >= at("2026-12-02T07:30:00Z")));
+        let last = slots.last().map(|s| s.start.date_naive());
+        assert_eq!(
+            last,
+            Some(d(2026, 12, 8)),
+            "seven days after today, inclusive"
+        );
     }
 
     #[test]

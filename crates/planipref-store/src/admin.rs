@@ -601,6 +601,9 @@ impl Store {
                         motifs::label_overridden.eq(row.label_overridden),
                         motifs::description_overridden.eq(row.description_overridden),
                         motifs::duration_overridden.eq(row.duration_overridden),
+                        motifs::booking_window_days.eq(row.booking_window_days),
+                        motifs::min_notice_hours.eq(row.min_notice_hours),
+                        motifs::cancellation_deadline_hours.eq(row.cancellation_deadline_hours),
                     ))
                     .execute(c)?;
                 if updated == 0 {

@@ -10,7 +10,10 @@
 
 use chrono::{NaiveDate, NaiveTime, Utc, Weekday};
 use diesel::prelude::*;
-use planipref_domain::referentiel::{Plage, Weekdays};
+use planipref_domain::referentiel::{
+    DEFAULT_BOOKING_WINDOW_DAYS, DEFAULT_CANCELLATION_DEADLINE_HOURS, DEFAULT_MIN_NOTICE_HOURS,
+    Plage, Weekdays,
+};
 
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
@@ -305,6 +308,9 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
                     label_overridden: false,
                     description_overridden: false,
                     duration_overridden: false,
+                    booking_window_days: DEFAULT_BOOKING_WINDOW_DAYS as i32,
+                    min_notice_hours: DEFAULT_MIN_NOTICE_HOURS as i32,
+                    cancellation_deadline_hours: DEFAULT_CANCELLATION_DEADLINE_HOURS as i32,
                 })
                 .execute(c)?;
             motif_ids.push(id);

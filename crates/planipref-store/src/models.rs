@@ -65,6 +65,12 @@ pub struct MotifRow {
     pub description_overridden: bool,
     /// Whether `duration_minutes` is the préfecture's own.
     pub duration_overridden: bool,
+    /// How many days ahead slots open.
+    pub booking_window_days: i32,
+    /// How many hours before a slot booking closes.
+    pub min_notice_hours: i32,
+    /// Until how many hours before the appointment the applicant may cancel.
+    pub cancellation_deadline_hours: i32,
 }
 
 /// A guichet.

@@ -46,6 +46,9 @@ diesel::table! {
         label_overridden -> Bool,
         description_overridden -> Bool,
         duration_overridden -> Bool,
+        booking_window_days -> Integer,
+        min_notice_hours -> Integer,
+        cancellation_deadline_hours -> Integer,
     }
 }
 

@@ -181,6 +181,8 @@ fn first_slot(store: &Store, motif: MotifId) -> (DateTime<Utc>, DateTime<Utc>, V
         plages: &schedule.plages,
         busy: &schedule.busy,
         closed_days: &[],
+        booking_window_days: 366,
+        min_notice_hours: 0,
     });
     let s = slots
         .into_iter()
