@@ -9,8 +9,8 @@ use planipref_domain::access::Agent;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, MotifId, PlageId, ServiceId, SiteId};
 use planipref_domain::referentiel::{
-    BookingRules, Plage, check_description, check_duration, check_name, parse_local_time,
-    parse_weekdays, weekday_name,
+    BookingRules, MotifInput, NationalDefaults, Plage, ResolvedMotif, check_description,
+    check_name, parse_local_time, parse_weekdays, resolve_motif, weekday_name,
 };
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
@@ -274,53 +274,6 @@ pub async fn create_motif(
     JsonBody(body): JsonBody<MotifRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let service_id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
-    let mut c = Collector::default();
-    let label = c.take(
-        body.label
-            .as_deref()
-            .map(|l| check_name("label", l, 150))
-            .transpose(),
-    );
-    let description = c.take(
-        body.description
-            .as_deref()
-            .map(|d| check_description("description", d, 4000))
-            .transpose(),
-    );
-    let duration = c.take(
-        body.duration_minutes
-            .map(|d| check_duration("duration_minutes", d))
-            .transpose(),
-    );
-    if body.demarche_code.is_none() {
-        if body.label.is_none() {
-            c.push(FieldError::new(
-                "label",
-                "is required without a demarche_code",
-            ));
-        }
-        if body.duration_minutes.is_none() {
-            c.push(FieldError::new(
-                "duration_minutes",
-                "is required without a demarche_code",
-            ));
-        }
-    }
-    c.finish()?;
-    let (label, description, duration) =
-        (label.flatten(), description.flatten(), duration.flatten());
-    let defaults = BookingRules::default();
-    let rules = BookingRules {
-        booking_window_days: body
-            .booking_window_days
-            .unwrap_or(defaults.booking_window_days),
-        min_notice_hours: body.min_notice_hours.unwrap_or(defaults.min_notice_hours),
-        cancellation_deadline_hours: body
-            .cancellation_deadline_hours
-            .unwrap_or(defaults.cancellation_deadline_hours),
-    }
-    .check()?;
-    let demarche_code = body.demarche_code.clone();
     let agent = agent.0;
     let motif = state
         .blocking(move |store| {
@@ -328,7 +281,7 @@ pub async fn create_motif(
                 .get_service(&service_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "service"))?;
             authorise(&agent, &site)?;
-            let demarche = match &demarche_code {
+            let demarche = match body.demarche_code.as_deref() {
                 None => None,
                 Some(code) => Some(store.get_demarche(code).map_err(|e| match e {
                     StoreError::NotFound => ApiError::invalid(
@@ -338,36 +291,35 @@ pub async fn create_motif(
                     other => ApiError::from(other),
                 })?),
             };
-            let inherited = |own: Option<String>, national: Option<String>| match own {
-                Some(v) => (v, true),
-                None => (national.unwrap_or_default(), false),
+            let input = MotifInput {
+                label: body.label.as_deref(),
+                description: body.description.as_deref(),
+                duration_minutes: body.duration_minutes,
             };
-            let (label, label_overridden) =
-                inherited(label, demarche.as_ref().map(|d| d.label.clone()));
-            let (description, description_overridden) = inherited(
-                description,
-                demarche.as_ref().map(|d| d.description.clone()),
-            );
-            let (duration_minutes, duration_overridden) = match (duration, &demarche) {
-                (Some(d), _) => (i32::try_from(d).map_err(|_| ApiError::Internal)?, true),
-                (None, Some(d)) => (d.default_duration_minutes, false),
-                (None, None) => return Err(ApiError::Internal),
-            };
-            let row = MotifRow {
+            let resolved = resolve_motif(input, demarche.as_ref().map(national))?;
+            let rules = BookingRules::default()
+                .overridden_by(
+                    body.booking_window_days,
+                    body.min_notice_hours,
+                    body.cancellation_deadline_hours,
+                )
+                .check()?;
+            let new = MotifRow {
                 id: MotifId::new_random().to_string(),
                 service_id: service.id.clone(),
-                label,
-                description,
-                duration_minutes,
+                label: String::new(),
+                description: String::new(),
+                duration_minutes: 0,
                 created_at: planipref_store::to_db(Utc::now()),
                 demarche_code: demarche.map(|d| d.code),
-                label_overridden,
-                description_overridden,
-                duration_overridden,
-                booking_window_days: as_i32(rules.booking_window_days),
-                min_notice_hours: as_i32(rules.min_notice_hours),
-                cancellation_deadline_hours: as_i32(rules.cancellation_deadline_hours),
+                label_overridden: true,
+                description_overridden: true,
+                duration_overridden: true,
+                booking_window_days: 0,
+                min_notice_hours: 0,
+                cancellation_deadline_hours: 0,
             };
+            let row = motif_row(new, resolved, rules);
             let motif = Motif::from_rows(row.clone(), service);
             let audit = audit(&agent, &site, "motif", &row.id, &motif);
             store
@@ -777,9 +729,25 @@ async fn change_plage(
     Ok(HttpResponse::Ok().json(change))
 }
 
-/// A bounded count as stored (bounds are checked before).
-fn as_i32(v: u32) -> i32 {
-    i32::try_from(v).unwrap_or(i32::MAX)
+/// A démarche's defaults, as the domain reads them.
+fn national(d: &planipref_store::models::DemarcheRow) -> NationalDefaults<'_> {
+    NationalDefaults {
+        label: &d.label,
+        description: &d.description,
+        duration_minutes: u32::try_from(d.default_duration_minutes).unwrap_or(0),
+    }
+}
+
+/// `row` with a motif's resolved fields and booking rules.
+fn motif_row(mut row: MotifRow, m: ResolvedMotif, rules: BookingRules) -> MotifRow {
+    row.label = m.label;
+    row.label_overridden = m.label_overridden;
+    row.description = m.description;
+    row.description_overridden = m.description_overridden;
+    row.duration_minutes = i32::try_from(m.duration_minutes).unwrap_or(i32::MAX);
+    row.duration_overridden = m.duration_overridden;
+    row.set_booking_rules(rules);
+    row
 }
 
 fn parse_day(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
@@ -1128,32 +1096,6 @@ pub async fn update_motif(
     JsonBody(body): JsonBody<MotifUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let motif_id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
-    let mut c = Collector::default();
-    let label = c.take(
-        body.label
-            .as_deref()
-            .map(|l| check_name("label", l, 150))
-            .transpose(),
-    );
-    let description = c.take(
-        body.description
-            .as_deref()
-            .map(|d| check_description("description", d, 4000))
-            .transpose(),
-    );
-    let duration = c.take(
-        body.duration_minutes
-            .map(|d| check_duration("duration_minutes", d))
-            .transpose(),
-    );
-    c.finish()?;
-    let (label, description, duration) =
-        (label.flatten(), description.flatten(), duration.flatten());
-    let (window, notice, deadline) = (
-        body.booking_window_days,
-        body.min_notice_hours,
-        body.cancellation_deadline_hours,
-    );
     let agent = agent.0;
     let motif = state
         .blocking(move |store| {
@@ -1167,52 +1109,21 @@ pub async fn update_motif(
                 .map(|code| store.get_demarche(code))
                 .transpose()
                 .map_err(ApiError::from)?;
-            let mut missing = Collector::default();
-            if demarche.is_none() {
-                if label.is_none() {
-                    missing.push(FieldError::new(
-                        "label",
-                        "is required for a motif without a démarche",
-                    ));
-                }
-                if duration.is_none() {
-                    missing.push(FieldError::new(
-                        "duration_minutes",
-                        "is required for a motif without a démarche",
-                    ));
-                }
-            }
-            missing.finish()?;
-            let national =
-                |f: fn(&planipref_store::models::DemarcheRow) -> String| demarche.as_ref().map(f);
-            let after = MotifRow {
-                label_overridden: label.is_some(),
-                label: label
-                    .or_else(|| national(|d| d.label.clone()))
-                    .unwrap_or_default(),
-                description_overridden: description.is_some() || demarche.is_none(),
-                description: description
-                    .or_else(|| national(|d| d.description.clone()))
-                    .unwrap_or_default(),
-                duration_overridden: duration.is_some(),
-                duration_minutes: match (duration, &demarche) {
-                    (Some(d), _) => i32::try_from(d).map_err(|_| ApiError::Internal)?,
-                    (None, Some(d)) => d.default_duration_minutes,
-                    (None, None) => return Err(ApiError::Internal),
-                },
-                booking_window_days: window.map_or(before.booking_window_days, as_i32),
-                min_notice_hours: notice.map_or(before.min_notice_hours, as_i32),
-                cancellation_deadline_hours: deadline
-                    .map_or(before.cancellation_deadline_hours, as_i32),
-                ..before.clone()
+            let input = MotifInput {
+                label: body.label.as_deref(),
+                description: body.description.as_deref(),
+                duration_minutes: body.duration_minutes,
             };
-            let hours = |v: i32| u32::try_from(v).unwrap_or(u32::MAX);
-            BookingRules {
-                booking_window_days: hours(after.booking_window_days),
-                min_notice_hours: hours(after.min_notice_hours),
-                cancellation_deadline_hours: hours(after.cancellation_deadline_hours),
-            }
-            .check()?;
+            let resolved = resolve_motif(input, demarche.as_ref().map(national))?;
+            let rules = before
+                .booking_rules()
+                .overridden_by(
+                    body.booking_window_days,
+                    body.min_notice_hours,
+                    body.cancellation_deadline_hours,
+                )
+                .check()?;
+            let after = motif_row(before.clone(), resolved, rules);
             let after_dto = Motif::from_rows(after.clone(), service.clone());
             let audit = AuditEntry {
                 action: "updated",

@@ -9,22 +9,20 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use planipref_domain::applicant::{Applicant, ApplicantInput};
-use planipref_domain::calendar::closed_days;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{MotifId, ReservationId};
 use planipref_domain::reference::{ManagementToken, Reference, TOKEN_BYTES, token_matches};
-use planipref_domain::referentiel::BookingRules;
-use planipref_domain::slots::{SlotRequest, check_bookable_year, free_guichets_at};
+use planipref_domain::slots::{check_bookable_year, free_guichets_at};
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::models::{MotifRow, ReservationRow, SiteRow, status};
 use planipref_store::{NewReservation, ReservationDetail, Store, from_db};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::dto::{Site, at_site, site_departement, site_zone};
+use crate::dto::{Site, at_site, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, ManagementTokenHeader};
-use crate::slots::day_start;
+use crate::slots::{day_start, with_slot_request};
 use crate::state::AppState;
 
 /// Responses carrying personal data or a token must not be kept by any
@@ -279,7 +277,10 @@ pub async fn cancel_reservation(
             let mut detail = authorised(store, &path, &token.0)?;
             let r = &detail.reservation;
             if r.status == status::BOOKED {
-                rules(&detail.motif).check_cancellation(from_db(r.starts_at), now)?;
+                detail
+                    .motif
+                    .booking_rules()
+                    .check_cancellation(from_db(r.starts_at), now)?;
                 let id: ReservationId = r.id.parse().map_err(|_| ApiError::Internal)?;
                 detail.reservation = store
                     .cancel_reservation(id, "applicant", None, now)
@@ -360,30 +361,16 @@ fn book(
         .map_err(|e| ApiError::from_store(e, "motif"))?;
     let tz = site_zone(&schedule.site)?;
     let local_day = start.with_timezone(&tz).date_naive();
-    let duration =
-        u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
-    let closed = closed_days(
-        local_day,
-        local_day,
-        &site_departement(&schedule.site)?,
-        &schedule.openings,
-    );
-    let request = SlotRequest {
+    let candidates = with_slot_request(
+        &schedule,
         motif_id,
-        duration_minutes: duration,
-        time_zone: tz,
-        from: local_day,
-        to: local_day,
+        tz,
+        (local_day, local_day),
         now,
-        guichets: &schedule.guichets,
-        plages: &schedule.plages,
-        busy: &schedule.busy,
-        closed_days: &closed,
-        booking_window_days: u32::try_from(schedule.motif.booking_window_days).unwrap_or(1),
-        min_notice_hours: u32::try_from(schedule.motif.min_notice_hours).unwrap_or(0),
-    };
-    let candidates = free_guichets_at(&request, start)?;
-    let end = start + chrono::Duration::minutes(i64::from(duration));
+        |request| free_guichets_at(request, start),
+    )??;
+    let duration = i64::from(schedule.motif.duration_minutes);
+    let end = start + chrono::Duration::minutes(duration);
     let new = NewReservation {
         site_id: schedule.site.id.parse().map_err(|_| ApiError::Internal)?,
         motif_id,
@@ -403,16 +390,6 @@ fn book(
         motif: schedule.motif,
         site: schedule.site,
     })
-}
-
-/// A motif's booking rules as stored.
-fn rules(m: &MotifRow) -> BookingRules {
-    let hours = |v: i32| u32::try_from(v).unwrap_or(0);
-    BookingRules {
-        booking_window_days: hours(m.booking_window_days),
-        min_notice_hours: hours(m.min_notice_hours),
-        cancellation_deadline_hours: hours(m.cancellation_deadline_hours),
-    }
 }
 
 /// The reservation named by `raw_reference` if `token` is its management

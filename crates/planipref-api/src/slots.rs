@@ -2,10 +2,12 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+use chrono_tz::Tz;
 use planipref_domain::calendar::closed_days;
 use planipref_domain::ids::MotifId;
 use planipref_domain::slots::{MAX_RANGE_DAYS, SlotRequest, check_range, compute_slots};
 use planipref_domain::{DomainError, FieldError};
+use planipref_store::MotifSchedule;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -134,28 +136,7 @@ pub async fn list_slots(
                     .unwrap_or(from)
             });
             check_range(from, to)?;
-            let duration =
-                u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
-            let closed = closed_days(
-                from,
-                to,
-                &site_departement(&schedule.site)?,
-                &schedule.openings,
-            );
-            let slots = compute_slots(&SlotRequest {
-                motif_id,
-                duration_minutes: duration,
-                time_zone: tz,
-                from,
-                to,
-                now,
-                guichets: &schedule.guichets,
-                plages: &schedule.plages,
-                busy: &schedule.busy,
-                closed_days: &closed,
-                booking_window_days: u32::try_from(schedule.motif.booking_window_days).unwrap_or(1),
-                min_notice_hours: u32::try_from(schedule.motif.min_notice_hours).unwrap_or(0),
-            });
+            let slots = with_slot_request(&schedule, motif_id, tz, (from, to), now, compute_slots)?;
             Ok(SlotList {
                 motif_id: motif_id.to_string(),
                 site_id: schedule.site.id.clone(),
@@ -175,6 +156,42 @@ pub async fn list_slots(
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// Asks `engine` about a motif's schedule between two local days: builds
+/// the slot engine's request (duration, closed days, booking rules) once
+/// for the slots endpoint and for booking.
+pub fn with_slot_request<T>(
+    schedule: &MotifSchedule,
+    motif_id: MotifId,
+    time_zone: Tz,
+    (from, to): (NaiveDate, NaiveDate),
+    now: DateTime<Utc>,
+    engine: impl FnOnce(&SlotRequest<'_>) -> T,
+) -> Result<T, ApiError> {
+    let duration =
+        u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
+    let closed = closed_days(
+        from,
+        to,
+        &site_departement(&schedule.site)?,
+        &schedule.openings,
+    );
+    let rules = schedule.motif.booking_rules();
+    Ok(engine(&SlotRequest {
+        motif_id,
+        duration_minutes: duration,
+        time_zone,
+        from,
+        to,
+        now,
+        guichets: &schedule.guichets,
+        plages: &schedule.plages,
+        busy: &schedule.busy,
+        closed_days: &closed,
+        booking_window_days: rules.booking_window_days,
+        min_notice_hours: rules.min_notice_hours,
+    }))
 }
 
 /// Midnight UTC of `day` shifted by `offset_days`: local days of any zone

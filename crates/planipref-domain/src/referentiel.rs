@@ -355,6 +355,20 @@ impl Default for BookingRules {
 }
 
 impl BookingRules {
+    /// These rules with the ones given replacing theirs.
+    pub fn overridden_by(
+        self,
+        window_days: Option<u32>,
+        notice_hours: Option<u32>,
+        deadline_hours: Option<u32>,
+    ) -> Self {
+        Self {
+            booking_window_days: window_days.unwrap_or(self.booking_window_days),
+            min_notice_hours: notice_hours.unwrap_or(self.min_notice_hours),
+            cancellation_deadline_hours: deadline_hours.unwrap_or(self.cancellation_deadline_hours),
+        }
+    }
+
     /// Checks each rule's bounds, naming the faulty fields.
     pub fn check(self) -> Result<Self, DomainError> {
         let mut c = Collector::default();
@@ -397,6 +411,104 @@ impl BookingRules {
         }
         Ok(())
     }
+}
+
+/// A motif's fields as an administrator sends them; those left out follow
+/// its démarche.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MotifInput<'a> {
+    /// Label.
+    pub label: Option<&'a str>,
+    /// What to know and bring.
+    pub description: Option<&'a str>,
+    /// Length of an appointment, in minutes.
+    pub duration_minutes: Option<u32>,
+}
+
+/// A démarche's national defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct NationalDefaults<'a> {
+    /// Label.
+    pub label: &'a str,
+    /// Description.
+    pub description: &'a str,
+    /// Length of an appointment, in minutes.
+    pub duration_minutes: u32,
+}
+
+/// A motif's effective fields, and which of them are its own (the others
+/// follow the démarche, now and when it changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedMotif {
+    /// Label.
+    pub label: String,
+    /// Whether the label is the motif's own.
+    pub label_overridden: bool,
+    /// Description.
+    pub description: String,
+    /// Whether the description is the motif's own.
+    pub description_overridden: bool,
+    /// Length of an appointment, in minutes.
+    pub duration_minutes: u32,
+    /// Whether the duration is the motif's own.
+    pub duration_overridden: bool,
+}
+
+/// Checks the fields sent and fills the others from the démarche. Without
+/// a démarche, label and duration are required.
+pub fn resolve_motif(
+    input: MotifInput<'_>,
+    national: Option<NationalDefaults<'_>>,
+) -> Result<ResolvedMotif, DomainError> {
+    let mut c = Collector::default();
+    let label = c
+        .take(input.label.map(|l| check_name("label", l, 150)).transpose())
+        .flatten();
+    let description = c
+        .take(
+            input
+                .description
+                .map(|d| check_description("description", d, 4000))
+                .transpose(),
+        )
+        .flatten();
+    let duration = c
+        .take(
+            input
+                .duration_minutes
+                .map(|d| check_duration("duration_minutes", d))
+                .transpose(),
+        )
+        .flatten();
+    if national.is_none() {
+        if input.label.is_none() {
+            c.push(FieldError::new(
+                "label",
+                "is required for a motif without a démarche",
+            ));
+        }
+        if input.duration_minutes.is_none() {
+            c.push(FieldError::new(
+                "duration_minutes",
+                "is required for a motif without a démarche",
+            ));
+        }
+    }
+    c.finish()?;
+    Ok(ResolvedMotif {
+        label_overridden: label.is_some(),
+        label: label
+            .or_else(|| national.map(|n| n.label.to_owned()))
+            .unwrap_or_default(),
+        description_overridden: description.is_some() || national.is_none(),
+        description: description
+            .or_else(|| national.map(|n| n.description.to_owned()))
+            .unwrap_or_default(),
+        duration_overridden: duration.is_some(),
+        duration_minutes: duration
+            .or_else(|| national.map(|n| n.duration_minutes))
+            .unwrap_or_default(),
+    })
 }
 
 /// Longest closure, in days.
@@ -949,6 +1061,58 @@ mod tests {
         assert_eq!(
             rules.check_cancellation(start, start),
             Err(DomainError::AppointmentPast)
+        );
+    }
+
+    #[test]
+    fn a_motif_overrides_what_it_sets_and_follows_its_demarche_for_the_rest() {
+        let national = NationalDefaults {
+            label: "Remise",
+            description: "Apportez le SMS.",
+            duration_minutes: 15,
+        };
+        let own_label = MotifInput {
+            label: Some(" Retrait "),
+            ..Default::default()
+        };
+        let m = resolve_motif(own_label, Some(national)).expect("valid");
+        assert_eq!((m.label.as_str(), m.label_overridden), ("Retrait", true));
+        assert_eq!(
+            (m.description.as_str(), m.description_overridden),
+            ("Apportez le SMS.", false)
+        );
+        assert_eq!((m.duration_minutes, m.duration_overridden), (15, false));
+        let fields = |r: Result<ResolvedMotif, DomainError>| match r {
+            Err(DomainError::Invalid(e)) => e.into_iter().map(|e| e.field).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            fields(resolve_motif(MotifInput::default(), None)),
+            vec!["label", "duration_minutes"]
+        );
+        let bad = MotifInput {
+            duration_minutes: Some(7),
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(resolve_motif(bad, Some(national))),
+            vec!["duration_minutes"]
+        );
+        let standalone = MotifInput {
+            label: Some("Accueil"),
+            duration_minutes: Some(30),
+            ..Default::default()
+        };
+        let m = resolve_motif(standalone, None).expect("valid");
+        assert!(m.label_overridden && m.description_overridden && m.duration_overridden);
+        let rules = BookingRules::default().overridden_by(Some(14), None, Some(0));
+        assert_eq!(
+            (
+                rules.booking_window_days,
+                rules.min_notice_hours,
+                rules.cancellation_deadline_hours
+            ),
+            (14, 24, 0)
         );
     }
 

@@ -73,6 +73,26 @@ pub struct MotifRow {
     pub cancellation_deadline_hours: i32,
 }
 
+impl MotifRow {
+    /// Its booking rules (checked when written, so the casts cannot fail).
+    pub fn booking_rules(&self) -> planipref_domain::referentiel::BookingRules {
+        let count = |v: i32| u32::try_from(v).unwrap_or(0);
+        planipref_domain::referentiel::BookingRules {
+            booking_window_days: count(self.booking_window_days),
+            min_notice_hours: count(self.min_notice_hours),
+            cancellation_deadline_hours: count(self.cancellation_deadline_hours),
+        }
+    }
+
+    /// Sets its booking rules (checked by the caller).
+    pub fn set_booking_rules(&mut self, rules: planipref_domain::referentiel::BookingRules) {
+        let count = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        self.booking_window_days = count(rules.booking_window_days);
+        self.min_notice_hours = count(rules.min_notice_hours);
+        self.cancellation_deadline_hours = count(rules.cancellation_deadline_hours);
+    }
+}
+
 /// A guichet.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = guichets, check_for_backend(MultiBackend))]
