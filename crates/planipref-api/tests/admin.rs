@@ -1834,3 +1834,50 @@ async fn booking_rules_bound_slots_and_cancellations() {
         );
     }
 }
+
+#[actix_web::test]
+async fn every_administration_operation_refuses_requests_without_a_valid_token() {
+    let db = TestDb::sqlite();
+    let app = test::init_service(planipref_api::app(state(&db))).await;
+    let spec = serde_json::to_value(planipref_api::openapi()).unwrap();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1/admin/") {
+            continue;
+        }
+        // Any identifier will do: authentication comes before everything else.
+        let uri = path
+            .split('/')
+            .map(|part| {
+                if part.starts_with('{') {
+                    "00000000-0000-4000-8000-000000000000"
+                } else {
+                    part
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in item.as_object().unwrap().keys() {
+            let method =
+                actix_web::http::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            for auth in [None, Some("Bearer not-a-token".to_owned())] {
+                let mut req = TestRequest::default()
+                    .method(method.clone())
+                    .uri(&uri)
+                    .set_json(json!({}));
+                if let Some(a) = &auth {
+                    req = req.insert_header(("Authorization", a.clone()));
+                }
+                let (s, _, b) = call!(app, req);
+                assert_eq!(
+                    s,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path} with {auth:?}: {b}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 18, "{checked} administration operations");
+    assert_eq!(site_count(&db), 5, "nothing was written");
+}
