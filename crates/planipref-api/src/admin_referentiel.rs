@@ -9,12 +9,12 @@ use planipref_domain::access::Agent;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, MotifId, PlageId, ServiceId, SiteId};
 use planipref_domain::referentiel::{
-    BookingRules, MotifInput, NationalDefaults, Plage, ResolvedMotif, check_description,
-    check_name, parse_local_time, parse_weekdays, resolve_motif, weekday_name,
+    Plage, check_active_period, check_description, check_name, parse_local_time, parse_weekdays,
+    weekday_name,
 };
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
-use planipref_store::models::{GuichetRow, MotifRow, PlageRow, ServiceRow, SiteRow};
+use planipref_store::models::{GuichetRow, PlageRow, ServiceRow, SiteRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -61,41 +61,6 @@ pub struct Service {
     pub description: String,
 }
 
-/// A new motif: from a démarche of the national catalogue (fields left out
-/// follow its defaults, now and when they change), or on its own.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MotifRequest {
-    /// The démarche it books (`GET /api/v1/demarches`).
-    #[serde(default)]
-    #[schema(example = "sejour-renouvellement")]
-    pub demarche_code: Option<String>,
-    /// Label shown to applicants, unique in the service; required without a démarche.
-    #[serde(default)]
-    #[schema(min_length = 1, max_length = 150, example = json!(null))]
-    pub label: Option<String>,
-    /// What to know and bring.
-    #[serde(default)]
-    #[schema(max_length = 4000, example = json!(null))]
-    pub description: Option<String>,
-    /// Length of one appointment: a multiple of 5 minutes, 5 to 240; required without a démarche.
-    #[serde(default)]
-    #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 20)]
-    pub duration_minutes: Option<u32>,
-    /// Slots open this many days ahead (1–366; default 90).
-    #[serde(default)]
-    #[schema(minimum = 1, maximum = 366, example = 90)]
-    pub booking_window_days: Option<u32>,
-    /// Booking closes this many hours before a slot (0–720; default 24).
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 720, example = 24)]
-    pub min_notice_hours: Option<u32>,
-    /// The applicant may cancel online until this many hours before (0–720; default 24).
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 720, example = 24)]
-    pub cancellation_deadline_hours: Option<u32>,
-}
-
 /// A new guichet.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +71,14 @@ pub struct GuichetRequest {
     /// The motifs it serves: motifs of the same site, at least one.
     #[schema(example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
     pub motif_ids: Vec<String>,
+    /// First day it takes appointments; from now on when absent.
+    #[serde(default)]
+    #[schema(format = Date, example = json!(null))]
+    pub active_from: Option<String>,
+    /// Last day it takes appointments (inclusive); open-ended when absent.
+    #[serde(default)]
+    #[schema(format = Date, example = "2027-06-30")]
+    pub active_until: Option<String>,
 }
 
 /// A guichet.
@@ -123,9 +96,46 @@ pub struct Guichet {
     /// Whether it takes appointments.
     #[schema(example = true)]
     pub active: bool,
+    /// First day it takes appointments, if limited.
+    #[schema(value_type = Option<String>, format = Date, example = json!(null))]
+    pub active_from: Option<NaiveDate>,
+    /// Last day it takes appointments (inclusive), if limited.
+    #[schema(value_type = Option<String>, format = Date, example = "2027-06-30")]
+    pub active_until: Option<NaiveDate>,
     /// The motifs it serves.
     #[schema(example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
     pub motif_ids: Vec<String>,
+}
+
+impl Guichet {
+    /// From its row and the motifs it serves.
+    pub fn from_row(g: &GuichetRow, motif_ids: Vec<String>) -> Self {
+        Self {
+            id: g.id.clone(),
+            site_id: g.site_id.clone(),
+            name: g.name.clone(),
+            active: g.active,
+            active_from: g.active_from,
+            active_until: g.active_until,
+            motif_ids,
+        }
+    }
+}
+
+/// Reads a guichet's working period, naming each faulty field.
+fn parse_period(
+    c: &mut Collector,
+    from: Option<&str>,
+    until: Option<&str>,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let from = c
+        .take(from.map(|d| parse_day("active_from", d)).transpose())
+        .flatten();
+    let until = c
+        .take(until.map(|d| parse_day("active_until", d)).transpose())
+        .flatten();
+    c.take(check_active_period(from, until));
+    (from, until)
 }
 
 /// A new plage: a weekly opening range of a guichet, in the site's local time.
@@ -246,91 +256,6 @@ pub async fn create_service(
     Ok(HttpResponse::Created().json(service))
 }
 
-/// Create a motif
-///
-/// Adds a motif to a service. Administrators of the site's département only.
-#[utoipa::path(
-    tag = "admin", security(("bearer" = [])),
-    params(("service_id" = String, Path, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")),
-    request_body(content = MotifRequest, example = json!({"label": "Renouvellement de titre de séjour", "description": "Apportez le titre actuel.", "duration_minutes": 30})),
-    responses(
-        (status = 201, description = "Created", body = Motif, example = json!(crate::examples::motif())),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A motif with that label exists in the service", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (label, duration…)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
-    )
-)]
-#[post("/admin/services/{service_id}/motifs")]
-pub async fn create_motif(
-    state: web::Data<AppState>,
-    agent: AuthenticatedAgent,
-    path: web::Path<String>,
-    JsonBody(body): JsonBody<MotifRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let service_id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
-    let agent = agent.0;
-    let motif = state
-        .blocking(move |store| {
-            let (service, site) = store
-                .get_service(&service_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "service"))?;
-            authorise(&agent, &site)?;
-            let demarche = match body.demarche_code.as_deref() {
-                None => None,
-                Some(code) => Some(store.get_demarche(code).map_err(|e| match e {
-                    StoreError::NotFound => ApiError::invalid(
-                        "demarche_code",
-                        "no such démarche in the national catalogue",
-                    ),
-                    other => ApiError::from(other),
-                })?),
-            };
-            let input = MotifInput {
-                label: body.label.as_deref(),
-                description: body.description.as_deref(),
-                duration_minutes: body.duration_minutes,
-            };
-            let resolved = resolve_motif(input, demarche.as_ref().map(national))?;
-            let rules = BookingRules::default()
-                .overridden_by(
-                    body.booking_window_days,
-                    body.min_notice_hours,
-                    body.cancellation_deadline_hours,
-                )
-                .check()?;
-            let new = MotifRow {
-                id: MotifId::new_random().to_string(),
-                service_id: service.id.clone(),
-                label: String::new(),
-                description: String::new(),
-                duration_minutes: 0,
-                created_at: planipref_store::to_db(Utc::now()),
-                demarche_code: demarche.map(|d| d.code),
-                label_overridden: true,
-                description_overridden: true,
-                duration_overridden: true,
-                booking_window_days: 0,
-                min_notice_hours: 0,
-                cancellation_deadline_hours: 0,
-            };
-            let row = motif_row(new, resolved, rules);
-            let motif = Motif::from_rows(row.clone(), service);
-            let audit = audit(&agent, &site, "motif", &row.id, &motif);
-            store
-                .create_motif(&row, &audit)
-                .map_err(|e| write_error(e, "a motif with that label exists in this service"))?;
-            Ok(motif)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(motif))
-}
-
 /// Create a guichet
 ///
 /// Adds a counter to a site, serving some of the site's motifs.
@@ -340,7 +265,7 @@ pub async fn create_motif(
     params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     request_body(content = GuichetRequest, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]})),
     responses(
-        (status = 201, description = "Created", body = Guichet, example = json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]})),
+        (status = 201, description = "Created", body = Guichet, example = json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]})),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -363,6 +288,11 @@ pub async fn create_guichet(
     let mut c = Collector::default();
     let name = c.take(check_name("name", &body.name, 100));
     let motif_ids = c.take(parse_motif_ids(&body.motif_ids, false));
+    let (active_from, active_until) = parse_period(
+        &mut c,
+        body.active_from.as_deref(),
+        body.active_until.as_deref(),
+    );
     c.finish()?;
     let (name, motif_ids) = (name.unwrap_or_default(), motif_ids.unwrap_or_default());
     let agent = agent.0;
@@ -385,14 +315,10 @@ pub async fn create_guichet(
                 name,
                 active: true,
                 created_at: planipref_store::to_db(Utc::now()),
+                active_from,
+                active_until,
             };
-            let guichet = Guichet {
-                id: row.id.clone(),
-                site_id: row.site_id.clone(),
-                name: row.name.clone(),
-                active: true,
-                motif_ids: motif_ids.clone(),
-            };
+            let guichet = Guichet::from_row(&row, motif_ids.clone());
             let audit = audit(&agent, &site, "guichet", &row.id, &guichet);
             store
                 .create_guichet(&row, &motif_ids, &audit)
@@ -476,7 +402,7 @@ pub async fn create_plage(
 }
 
 /// Refuses agents whose scope does not administer the site.
-fn authorise(agent: &Agent, site: &SiteRow) -> Result<(), ApiError> {
+pub(crate) fn authorise(agent: &Agent, site: &SiteRow) -> Result<(), ApiError> {
     if agent.can_administer_site(&site_departement(site)?) {
         Ok(())
     } else {
@@ -484,7 +410,7 @@ fn authorise(agent: &Agent, site: &SiteRow) -> Result<(), ApiError> {
     }
 }
 
-fn audit(
+pub(crate) fn audit(
     agent: &Agent,
     site: &SiteRow,
     entity: &'static str,
@@ -729,27 +655,6 @@ async fn change_plage(
     Ok(HttpResponse::Ok().json(change))
 }
 
-/// A démarche's defaults, as the domain reads them.
-fn national(d: &planipref_store::models::DemarcheRow) -> NationalDefaults<'_> {
-    NationalDefaults {
-        label: &d.label,
-        description: &d.description,
-        duration_minutes: u32::try_from(d.default_duration_minutes).unwrap_or(0),
-    }
-}
-
-/// `row` with a motif's resolved fields and booking rules.
-fn motif_row(mut row: MotifRow, m: ResolvedMotif, rules: BookingRules) -> MotifRow {
-    row.label = m.label;
-    row.label_overridden = m.label_overridden;
-    row.description = m.description;
-    row.description_overridden = m.description_overridden;
-    row.duration_minutes = i32::try_from(m.duration_minutes).unwrap_or(i32::MAX);
-    row.duration_overridden = m.duration_overridden;
-    row.set_booking_rules(rules);
-    row
-}
-
 fn parse_day(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
     planipref_domain::slots::parse_search_date(field, raw)
 }
@@ -816,7 +721,7 @@ pub struct Organisation {
         (status = 200, description = "The organisation", body = Organisation, example = json!({
             "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11",
             "services": [{"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Bureau du séjour des étrangers", "description": "", "motifs": [crate::examples::motif()]}],
-            "guichets": [{"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 1", "active": true, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"],
+            "guichets": [{"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 1", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"],
                           "plages": [{"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday"], "start": "09:00", "end": "12:00", "valid_from": "2026-01-01", "valid_until": null, "motif_ids": []}]}]
         })),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
@@ -896,13 +801,7 @@ pub async fn site_organisation(
                     });
                 }
                 guichets.push(GuichetWithPlages {
-                    guichet: Guichet {
-                        id: g.id,
-                        site_id: g.site_id,
-                        name: g.name,
-                        active: g.active,
-                        motif_ids,
-                    },
+                    guichet: Guichet::from_row(&g, motif_ids),
                     plages,
                 });
             }
@@ -929,6 +828,14 @@ pub struct GuichetUpdate {
     /// Whether it takes appointments.
     #[schema(example = true)]
     pub active: bool,
+    /// First day it takes appointments; unlimited when absent.
+    #[serde(default)]
+    #[schema(format = Date, example = json!(null))]
+    pub active_from: Option<String>,
+    /// Last day it takes appointments (inclusive); open-ended when absent.
+    #[serde(default)]
+    #[schema(format = Date, example = "2027-06-30")]
+    pub active_until: Option<String>,
 }
 
 /// A guichet after a change, and the appointments it left to re-book.
@@ -943,16 +850,17 @@ pub struct GuichetChange {
 
 /// Change a guichet
 ///
-/// Renames a guichet, changes the motifs it serves, or deactivates it.
-/// Booked appointments it could no longer take (a motif removed, or the
-/// guichet deactivated) make the change fail with 409 (`conflicts`) unless
+/// Renames a guichet, changes the motifs it serves or its working period,
+/// or deactivates it. Booked appointments it could no longer take (a motif
+/// removed, the guichet deactivated, or their day outside the period) make
+/// the change fail with 409 (`conflicts`) unless
 /// sent with `on_conflict=flag`, which marks them to be re-booked.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
     params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"), OnConflict),
-    request_body(content = GuichetUpdate, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "active": true})),
+    request_body(content = GuichetUpdate, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "active": true, "active_until": "2027-06-30"})),
     responses(
-        (status = 200, description = "Changed", body = GuichetChange, example = json!({"guichet": {"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]}, "flagged_reservations": []})),
+        (status = 200, description = "Changed", body = GuichetChange, example = json!({"guichet": {"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]}, "flagged_reservations": []})),
         (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -977,6 +885,11 @@ pub async fn update_guichet(
     let mut c = Collector::default();
     let name = c.take(check_name("name", &body.name, 100));
     let motif_ids = c.take(parse_motif_ids(&body.motif_ids, false));
+    let (active_from, active_until) = parse_period(
+        &mut c,
+        body.active_from.as_deref(),
+        body.active_until.as_deref(),
+    );
     c.finish()?;
     let (Some(name), Some(motif_ids)) = (name, motif_ids) else {
         return Err(ApiError::Internal);
@@ -1002,23 +915,19 @@ pub async fn update_guichet(
             let row = GuichetRow {
                 name,
                 active,
+                active_from,
+                active_until,
                 ..before.clone()
             };
-            let as_dto = |g: &GuichetRow, motifs: Vec<String>| Guichet {
-                id: g.id.clone(),
-                site_id: g.site_id.clone(),
-                name: g.name.clone(),
-                active: g.active,
-                motif_ids: motifs,
-            };
-            let after = as_dto(&row, motif_ids.clone());
+            let after = Guichet::from_row(&row, motif_ids.clone());
             let audit = AuditEntry {
                 action: "updated",
-                before: serde_json::to_string(&as_dto(&before, before_motifs)).ok(),
+                before: serde_json::to_string(&Guichet::from_row(&before, before_motifs)).ok(),
                 ..audit(&agent, &site, "guichet", &row.id, &after)
             };
+            let tz = site_zone(&site)?;
             let flagged = store
-                .update_guichet(&row, &motif_ids, flag, &audit)
+                .update_guichet(&row, &motif_ids, tz, flag, &audit)
                 .map_err(|e| write_error(e, "a guichet of that name exists at this site"))?;
             Ok(GuichetChange {
                 guichet: after,
@@ -1027,114 +936,4 @@ pub async fn update_guichet(
         })
         .await?;
     Ok(HttpResponse::Ok().json(change))
-}
-
-/// New settings of a motif. For a motif created from a démarche, a field
-/// left out follows the démarche's default again; otherwise label and
-/// duration are required.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MotifUpdate {
-    /// Label; left out: the démarche's.
-    #[serde(default)]
-    #[schema(
-        min_length = 1,
-        max_length = 150,
-        example = "Remise de titre (Saint-Paul)"
-    )]
-    pub label: Option<String>,
-    /// What to know and bring; left out: the démarche's (or empty).
-    #[serde(default)]
-    #[schema(max_length = 4000, example = json!(null))]
-    pub description: Option<String>,
-    /// Length in minutes (5 to 240, multiple of 5); left out: the démarche's.
-    #[serde(default)]
-    #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 20)]
-    pub duration_minutes: Option<u32>,
-    /// Slots open this many days ahead (1–366; unchanged when left out).
-    #[serde(default)]
-    #[schema(minimum = 1, maximum = 366, example = 90)]
-    pub booking_window_days: Option<u32>,
-    /// Booking closes this many hours before a slot (0–720; unchanged when left out).
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 720, example = 24)]
-    pub min_notice_hours: Option<u32>,
-    /// The applicant may cancel online until this many hours before (0–720; unchanged when left out).
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 720, example = 24)]
-    pub cancellation_deadline_hours: Option<u32>,
-}
-
-/// Change a motif
-///
-/// Changes a motif's label, description and duration. Fields sent override
-/// the national démarche; fields left out follow it again (and its future
-/// changes). Booked appointments keep their times; new slots use the new
-/// duration.
-#[utoipa::path(
-    tag = "admin", security(("bearer" = [])),
-    params(("motif_id" = String, Path, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")),
-    request_body(content = MotifUpdate, example = json!({"label": "Remise de titre (Saint-Paul)", "duration_minutes": 20})),
-    responses(
-        (status = 200, description = "Changed", body = Motif, example = json!(crate::examples::motif())),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A motif with that label exists in the service", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
-    )
-)]
-#[put("/admin/motifs/{motif_id}")]
-pub async fn update_motif(
-    state: web::Data<AppState>,
-    agent: AuthenticatedAgent,
-    path: web::Path<String>,
-    JsonBody(body): JsonBody<MotifUpdate>,
-) -> Result<HttpResponse, ApiError> {
-    let motif_id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
-    let agent = agent.0;
-    let motif = state
-        .blocking(move |store| {
-            let (before, service, site) = store
-                .get_motif(&motif_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "motif"))?;
-            authorise(&agent, &site)?;
-            let demarche = before
-                .demarche_code
-                .as_deref()
-                .map(|code| store.get_demarche(code))
-                .transpose()
-                .map_err(ApiError::from)?;
-            let input = MotifInput {
-                label: body.label.as_deref(),
-                description: body.description.as_deref(),
-                duration_minutes: body.duration_minutes,
-            };
-            let resolved = resolve_motif(input, demarche.as_ref().map(national))?;
-            let rules = before
-                .booking_rules()
-                .overridden_by(
-                    body.booking_window_days,
-                    body.min_notice_hours,
-                    body.cancellation_deadline_hours,
-                )
-                .check()?;
-            let after = motif_row(before.clone(), resolved, rules);
-            let after_dto = Motif::from_rows(after.clone(), service.clone());
-            let audit = AuditEntry {
-                action: "updated",
-                before: serde_json::to_string(&Motif::from_rows(before, service)).ok(),
-                ..audit(&agent, &site, "motif", &after.id, &after_dto)
-            };
-            store
-                .update_motif(&after, &audit)
-                .map_err(|e| write_error(e, "a motif with that label exists in this service"))?;
-            Ok(after_dto)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(motif))
 }

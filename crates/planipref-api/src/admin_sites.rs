@@ -4,12 +4,14 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::Utc;
+use planipref_domain::DomainError;
+use planipref_domain::competence::Competence;
 use planipref_domain::ids::{DepartementCode, SiteId};
 use planipref_domain::referentiel::{SiteDraft, SiteInput};
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::SiteRow;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthenticatedAgent;
@@ -58,6 +60,83 @@ pub struct SiteRequest {
     /// IANA time zone in which its opening hours are written.
     #[schema(example = "Indian/Reunion")]
     pub time_zone: String,
+    /// The territory it is competent for (none when absent).
+    #[serde(default)]
+    pub competence: CompetenceBody,
+}
+
+/// The territory a site is competent for, in INSEE's Code officiel
+/// géographique: whole arrondissements, or single communes, of its
+/// département. Orientation sends applicants living there to this site.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompetenceBody {
+    /// Arrondissement codes (département code and one digit), e.g. `932`, `9742`.
+    #[serde(default)]
+    #[schema(example = json!(["9742"]))]
+    pub arrondissements: Vec<String>,
+    /// Commune INSEE codes, e.g. `97415`.
+    #[serde(default)]
+    #[schema(example = json!([]))]
+    pub communes: Vec<String>,
+}
+
+impl From<Competence> for CompetenceBody {
+    fn from(c: Competence) -> Self {
+        Self {
+            arrondissements: c.arrondissements,
+            communes: c.communes,
+        }
+    }
+}
+
+/// A site as its administrators see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminSite {
+    /// The site.
+    #[serde(flatten)]
+    pub site: Site,
+    /// The territory it is competent for.
+    pub competence: CompetenceBody,
+}
+
+impl AdminSite {
+    fn new(row: SiteRow, competence: Competence) -> Self {
+        Self {
+            site: Site::from(row),
+            competence: competence.into(),
+        }
+    }
+}
+
+fn example_site() -> serde_json::Value {
+    let mut site = serde_json::to_value(crate::examples::site()).unwrap_or_default();
+    site["competence"] = serde_json::json!({"arrondissements": ["931"], "communes": []});
+    site
+}
+
+/// Reads a site's settings and competence, reporting every invalid field.
+fn parse(body: &SiteRequest) -> Result<(SiteDraft, Competence), ApiError> {
+    let draft = SiteDraft::parse(input(body));
+    let competence = DepartementCode::parse(&body.prefecture_code).map(|dep| {
+        Competence::parse(
+            &dep,
+            &body.competence.arrondissements,
+            &body.competence.communes,
+        )
+    });
+    match (draft, competence) {
+        (Ok(d), Some(Ok(c))) => Ok((d, c)),
+        (d, c) => {
+            let mut errors = vec![];
+            for e in [d.err(), c.and_then(Result::err)].into_iter().flatten() {
+                if let DomainError::Invalid(fields) = e {
+                    errors.extend(fields);
+                }
+            }
+            Err(ApiError::Validation(errors))
+        }
+    }
 }
 
 fn example_request() -> serde_json::Value {
@@ -66,7 +145,8 @@ fn example_request() -> serde_json::Value {
         "kind": "sous_prefecture",
         "name": "Sous-préfecture de Saint-Paul",
         "address": {"line": "Rue de la République", "postal_code": "97460", "city": "Saint-Paul", "commune_insee": "97415"},
-        "time_zone": "Indian/Reunion"
+        "time_zone": "Indian/Reunion",
+        "competence": {"arrondissements": ["9742"], "communes": []}
     })
 }
 
@@ -98,12 +178,12 @@ pub async fn create_site(
     agent: AuthenticatedAgent,
     JsonBody(body): JsonBody<SiteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let draft = SiteDraft::parse(input(&body))?;
+    let (draft, competence) = parse(&body)?;
     if !agent.0.can_administer_prefecture(&draft.prefecture) {
         return Err(ApiError::Forbidden);
     }
     let row = to_row(SiteId::new_random().to_string(), &draft, Utc::now());
-    let site = Site::from(row.clone());
+    let site = AdminSite::new(row.clone(), competence.clone());
     let audit = AuditEntry {
         actor: agent.0.actor(),
         departement: Some(row.prefecture_code.clone()),
@@ -116,10 +196,14 @@ pub async fn create_site(
         at: Utc::now(),
     };
     state
-        .blocking(move |store| store.create_site(&row, &audit).map_err(site_write_error))
+        .blocking(move |store| {
+            store
+                .create_site(&row, &competence, &audit)
+                .map_err(site_write_error)
+        })
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/admin/sites/{}", site.id)))
+        .insert_header((LOCATION, format!("/api/v1/admin/sites/{}", site.site.id)))
         .json(site))
 }
 
@@ -131,7 +215,7 @@ pub async fn create_site(
     security(("bearer" = [])),
     params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     responses(
-        (status = 200, description = "The site", body = Site, example = json!(crate::examples::site())),
+        (status = 200, description = "The site", body = AdminSite, example = json!(example_site())),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The site is outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
@@ -145,17 +229,20 @@ pub async fn admin_get_site(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
-    let row = state
+    let agent = agent.0;
+    let site = state
         .blocking(move |store| {
-            store
+            let row = store
                 .get_site(&id.to_string())
-                .map_err(|e| ApiError::from_store(e, "site"))
+                .map_err(|e| ApiError::from_store(e, "site"))?;
+            if !agent.can_read_site(id, &site_departement(&row)?) {
+                return Err(ApiError::Forbidden);
+            }
+            let competence = store.site_competence(&row.id).map_err(ApiError::from)?;
+            Ok(AdminSite::new(row, competence))
         })
         .await?;
-    if !agent.0.can_read_site(id, &site_departement(&row)?) {
-        return Err(ApiError::Forbidden);
-    }
-    Ok(HttpResponse::Ok().json(Site::from(row)))
+    Ok(HttpResponse::Ok().json(site))
 }
 
 /// Update a site
@@ -169,7 +256,7 @@ pub async fn admin_get_site(
     params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     request_body(content = SiteRequest, example = json!(example_request())),
     responses(
-        (status = 200, description = "Updated", body = Site, example = json!(crate::examples::site())),
+        (status = 200, description = "Updated", body = AdminSite, example = json!(example_site())),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -189,7 +276,7 @@ pub async fn update_site(
     JsonBody(body): JsonBody<SiteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
-    let draft = SiteDraft::parse(input(&body))?;
+    let (draft, competence) = parse(&body)?;
     let agent = agent.0;
     let site = state
         .blocking(move |store| {
@@ -202,7 +289,9 @@ pub async fn update_site(
                 return Err(ApiError::Forbidden);
             }
             let after = to_row(before.id.clone(), &draft, before.created_at.and_utc());
-            let (before_site, after_site) = (Site::from(before.clone()), Site::from(after.clone()));
+            let before_competence = store.site_competence(&before.id).map_err(ApiError::from)?;
+            let before_site = AdminSite::new(before.clone(), before_competence);
+            let after_site = AdminSite::new(after.clone(), competence.clone());
             let audit = AuditEntry {
                 actor: agent.actor(),
                 departement: Some(after.prefecture_code.clone()),
@@ -215,7 +304,7 @@ pub async fn update_site(
                 at: Utc::now(),
             };
             store
-                .update_site(&before, &after, &audit)
+                .update_site(&before, &after, &competence, &audit)
                 .map_err(site_write_error)?;
             Ok(after_site)
         })

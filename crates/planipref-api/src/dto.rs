@@ -174,11 +174,33 @@ pub struct Motif {
     /// Online cancellation closes this many hours before the appointment.
     #[schema(example = 24)]
     pub cancellation_deadline_hours: i32,
+    /// Documents to bring, one per line.
+    #[schema(example = json!(["Titre de séjour en cours", "Passeport en cours de validité"]))]
+    pub documents: Vec<String>,
+    /// Most persons one appointment may be for.
+    #[schema(example = 1)]
+    pub max_persons: i32,
+    /// Whether each person beyond the first adds `duration_minutes`.
+    #[schema(example = false)]
+    pub duration_per_person: bool,
+    /// What the applicant is told once booked.
+    #[schema(example = "Présentez-vous 10 minutes avant l'heure, porte B.")]
+    pub instructions: String,
+    /// `online`: anyone may book; `convocation_only`: only with an agent's
+    /// convocation (its slots are not offered to the public).
+    #[schema(example = "online")]
+    pub booking_mode: String,
+    /// The fields that follow the national démarche (and its future
+    /// changes) rather than the préfecture's own value.
+    #[schema(example = json!(["label", "description", "documents", "duration_minutes"]))]
+    pub follows_demarche: Vec<String>,
 }
 
 impl Motif {
     /// From its rows.
     pub fn from_rows(m: MotifRow, s: ServiceRow) -> Self {
+        let demarche_code = m.demarche_code.clone();
+        let documents = m.document_list();
         Self {
             id: m.id,
             site_id: s.site_id,
@@ -189,10 +211,35 @@ impl Motif {
             label: m.label,
             description: m.description,
             duration_minutes: m.duration_minutes,
-            demarche_code: m.demarche_code,
+            demarche_code: demarche_code.clone(),
             booking_window_days: m.booking_window_days,
             min_notice_hours: m.min_notice_hours,
             cancellation_deadline_hours: m.cancellation_deadline_hours,
+            documents,
+            max_persons: m.max_persons,
+            duration_per_person: m.duration_per_person,
+            follows_demarche: if demarche_code.is_some() {
+                [
+                    ("label", m.label_overridden),
+                    ("description", m.description_overridden),
+                    ("documents", m.documents_overridden),
+                    ("duration_minutes", m.duration_overridden),
+                    ("booking_window_days", m.booking_window_overridden),
+                    ("min_notice_hours", m.min_notice_overridden),
+                    (
+                        "cancellation_deadline_hours",
+                        m.cancellation_deadline_overridden,
+                    ),
+                ]
+                .into_iter()
+                .filter(|(_, own)| !own)
+                .map(|(f, _)| f.to_owned())
+                .collect()
+            } else {
+                vec![]
+            },
+            instructions: m.instructions,
+            booking_mode: m.booking_mode,
         }
     }
 }

@@ -115,6 +115,9 @@ pub enum ApiError {
     /// The applicant may no longer cancel (the motif's deadline has passed).
     #[error("cancellation deadline passed")]
     CancellationDeadlinePassed(u32),
+    /// The motif is booked only with an agent's convocation.
+    #[error("convocation required")]
+    ConvocationRequired,
     /// The database cannot be reached; retry later.
     #[error("service unavailable")]
     Unavailable,
@@ -149,6 +152,10 @@ impl ApiError {
             Self::Affected(_) => (
                 "booked-reservations-affected",
                 "Booked appointments would be orphaned",
+            ),
+            Self::ConvocationRequired => (
+                "convocation-required",
+                "This motif is booked only with a convocation",
             ),
             Self::Unavailable => ("unavailable", "The service is temporarily unavailable"),
             Self::Internal => ("internal", "Internal server error"),
@@ -225,6 +232,10 @@ impl ApiError {
                 ),
                 vec![],
             ),
+            Self::ConvocationRequired => (
+                "the préfecture sends a personal link to the applicants it receives for this motif; it cannot be booked freely online".to_owned(),
+                vec![],
+            ),
             Self::Unavailable => (
                 format!("please retry in {RETRY_AFTER_SECONDS} seconds"),
                 vec![],
@@ -255,7 +266,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::ConvocationRequired => StatusCode::FORBIDDEN,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

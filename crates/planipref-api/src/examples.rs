@@ -80,6 +80,23 @@ pub fn motif() -> Motif {
         booking_window_days: 90,
         min_notice_hours: 24,
         cancellation_deadline_hours: 24,
+        documents: vec![
+            "Titre de séjour en cours".into(),
+            "Passeport en cours de validité".into(),
+            "Justificatif de domicile de moins de 3 mois".into(),
+        ],
+        max_persons: 1,
+        duration_per_person: false,
+        instructions: "Présentez-vous 10 minutes avant l'heure, porte B.".into(),
+        booking_mode: "online".into(),
+        follows_demarche: vec![
+            "label".into(),
+            "documents".into(),
+            "duration_minutes".into(),
+            "booking_window_days".into(),
+            "min_notice_hours".into(),
+            "cancellation_deadline_hours".into(),
+        ],
     }
 }
 

@@ -5,6 +5,7 @@
 //! the async workers → response.
 
 pub mod admin;
+pub mod admin_motifs;
 pub mod admin_prefectures;
 pub mod admin_referentiel;
 pub mod admin_sites;
@@ -115,8 +116,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_sites::update_site)
         .service(admin_referentiel::site_organisation)
         .service(admin_referentiel::create_service)
-        .service(admin_referentiel::create_motif)
-        .service(admin_referentiel::update_motif)
+        .service(admin_motifs::create_motif)
+        .service(admin_motifs::update_motif)
         .service(admin_referentiel::create_guichet)
         .service(admin_referentiel::update_guichet)
         .service(admin_referentiel::create_plage)
@@ -124,6 +125,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_referentiel::delete_plage)
         .service(fermetures::create_fermeture)
         .service(fermetures::create_ouverture)
+        .service(demarches::create_demarche)
         .service(demarches::update_demarche)
         .service(audit::list_audit)
         .service(health::health)

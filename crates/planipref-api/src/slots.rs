@@ -5,6 +5,7 @@ use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 use chrono_tz::Tz;
 use planipref_domain::calendar::closed_days;
 use planipref_domain::ids::MotifId;
+use planipref_domain::motif::BookingMode;
 use planipref_domain::slots::{MAX_RANGE_DAYS, SlotRequest, check_range, compute_slots};
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::MotifSchedule;
@@ -87,6 +88,7 @@ pub struct SlotList {
     responses(
         (status = 200, description = "The free slots", body = SlotList, example = json!(crate::examples::slot_list())),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid dates or range (field `from` or `to`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
@@ -160,7 +162,8 @@ pub async fn list_slots(
 
 /// Asks `engine` about a motif's schedule between two local days: builds
 /// the slot engine's request (duration, closed days, booking rules) once
-/// for the slots endpoint and for booking.
+/// for the slots endpoint and for booking. A motif booked only with a
+/// convocation is refused here, for both.
 pub fn with_slot_request<T>(
     schedule: &MotifSchedule,
     motif_id: MotifId,
@@ -169,6 +172,9 @@ pub fn with_slot_request<T>(
     now: DateTime<Utc>,
     engine: impl FnOnce(&SlotRequest<'_>) -> T,
 ) -> Result<T, ApiError> {
+    if schedule.motif.settings().booking_mode == BookingMode::ConvocationOnly {
+        return Err(ApiError::ConvocationRequired);
+    }
     let duration =
         u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
     let closed = closed_days(

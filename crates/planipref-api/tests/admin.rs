@@ -333,9 +333,9 @@ async fn an_update_based_on_a_stale_read_writes_nothing() {
             at: chrono::Utc::now(),
         };
         store
-            .update_site(&before, &first, &audit)
+            .update_site(&before, &first, &Default::default(), &audit)
             .expect("first update");
-        let stale = store.update_site(&before, &second, &audit);
+        let stale = store.update_site(&before, &second, &Default::default(), &audit);
         assert!(
             matches!(stale, Err(planipref_store::StoreError::Stale)),
             "{}: {stale:?}",
@@ -1240,7 +1240,7 @@ async fn motifs_follow_the_national_defaults_they_do_not_override() {
         );
 
         // The national default changes: followers follow, overrides stay.
-        let change = json!({"label": "Changement de statut (titre de séjour)", "description": "Nouvelle liste de pièces.", "default_duration_minutes": 40});
+        let change = json!({"label": "Changement de statut (titre de séjour)", "description": "Nouvelle liste de pièces.", "documents": ["Titre en cours", "Contrat de travail"], "default_duration_minutes": 40, "default_booking_window_days": 30});
         let put = |auth: String, code: &str| {
             TestRequest::put()
                 .uri(&format!("/api/v1/admin/demarches/{code}"))
@@ -1264,8 +1264,12 @@ async fn motifs_follow_the_national_defaults_they_do_not_override() {
         );
         assert_eq!(s, StatusCode::OK, "{changed}");
         assert_eq!(
-            changed["motif_fields_updated"], 2,
-            "label and description of the one follower"
+            changed["motif_fields_updated"], 6,
+            "label, description, documents and the three booking rules of the one follower"
+        );
+        assert_eq!(
+            changed["demarche"]["documents"],
+            json!(["Titre en cours", "Contrat de travail"])
         );
         let motifs = db.store().list_site_motifs(&reunion.id).unwrap();
         let followed = motifs
@@ -1274,6 +1278,15 @@ async fn motifs_follow_the_national_defaults_they_do_not_override() {
             .unwrap();
         assert_eq!(followed.0.label, "Changement de statut (titre de séjour)");
         assert_eq!(followed.0.description, "Nouvelle liste de pièces.");
+        assert_eq!(
+            followed.0.document_list(),
+            vec!["Titre en cours", "Contrat de travail"]
+        );
+        assert_eq!(
+            (followed.0.booking_window_days, followed.0.min_notice_hours),
+            (30, 24),
+            "booking rules follow; those left out return to the national defaults"
+        );
         assert_eq!(
             followed.0.duration_minutes,
             60,
@@ -1295,8 +1308,8 @@ async fn motifs_follow_the_national_defaults_they_do_not_override() {
         assert_eq!(s, StatusCode::OK);
         assert_eq!(
             changed["motif_fields_updated"],
-            5 * 3,
-            "five demo sites hand titles over, three fields each"
+            5 * 7,
+            "five demo sites hand titles over, seven fields each"
         );
         let (_, _, trail) = call!(
             app,

@@ -8,8 +8,10 @@
 pub mod access;
 pub mod applicant;
 pub mod calendar;
+pub mod competence;
 pub mod error;
 pub mod ids;
+pub mod motif;
 pub mod occupancy;
 pub mod reference;
 pub mod referentiel;

@@ -414,15 +414,24 @@ impl BookingRules {
 }
 
 /// A motif's fields as an administrator sends them; those left out follow
-/// its démarche.
+/// its démarche (or, without one, the national defaults of booking rules;
+/// label and duration are then required).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MotifInput<'a> {
     /// Label.
     pub label: Option<&'a str>,
-    /// What to know and bring.
+    /// What to know.
     pub description: Option<&'a str>,
+    /// Documents to bring, one line each.
+    pub documents: Option<&'a [String]>,
     /// Length of an appointment, in minutes.
     pub duration_minutes: Option<u32>,
+    /// Slots open this many days ahead.
+    pub booking_window_days: Option<u32>,
+    /// Booking closes this many hours before a slot.
+    pub min_notice_hours: Option<u32>,
+    /// Online cancellation closes this many hours before.
+    pub cancellation_deadline_hours: Option<u32>,
 }
 
 /// A démarche's national defaults.
@@ -432,8 +441,23 @@ pub struct NationalDefaults<'a> {
     pub label: &'a str,
     /// Description.
     pub description: &'a str,
+    /// Documents to bring.
+    pub documents: &'a [String],
     /// Length of an appointment, in minutes.
     pub duration_minutes: u32,
+    /// Booking rules.
+    pub rules: BookingRules,
+}
+
+/// Which booking rules are a motif's own (the others follow its démarche).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RulesOverridden {
+    /// `booking_window_days`.
+    pub booking_window: bool,
+    /// `min_notice_hours`.
+    pub min_notice: bool,
+    /// `cancellation_deadline_hours`.
+    pub cancellation_deadline: bool,
 }
 
 /// A motif's effective fields, and which of them are its own (the others
@@ -448,14 +472,23 @@ pub struct ResolvedMotif {
     pub description: String,
     /// Whether the description is the motif's own.
     pub description_overridden: bool,
+    /// Documents to bring.
+    pub documents: Vec<String>,
+    /// Whether the documents are the motif's own.
+    pub documents_overridden: bool,
     /// Length of an appointment, in minutes.
     pub duration_minutes: u32,
     /// Whether the duration is the motif's own.
     pub duration_overridden: bool,
+    /// Booking rules.
+    pub rules: BookingRules,
+    /// Which booking rules are the motif's own.
+    pub rules_overridden: RulesOverridden,
 }
 
 /// Checks the fields sent and fills the others from the démarche. Without
-/// a démarche, label and duration are required.
+/// a démarche, label and duration are required, and booking rules left out
+/// take the national defaults.
 pub fn resolve_motif(
     input: MotifInput<'_>,
     national: Option<NationalDefaults<'_>>,
@@ -469,6 +502,14 @@ pub fn resolve_motif(
             input
                 .description
                 .map(|d| check_description("description", d, 4000))
+                .transpose(),
+        )
+        .flatten();
+    let documents = c
+        .take(
+            input
+                .documents
+                .map(|d| crate::motif::check_documents("documents", d))
                 .transpose(),
         )
         .flatten();
@@ -494,20 +535,47 @@ pub fn resolve_motif(
             ));
         }
     }
+    let inherited_rules = national.map(|n| n.rules).unwrap_or_default();
+    let rules = match inherited_rules
+        .overridden_by(
+            input.booking_window_days,
+            input.min_notice_hours,
+            input.cancellation_deadline_hours,
+        )
+        .check()
+    {
+        Ok(r) => Some(r),
+        Err(DomainError::Invalid(errors)) => {
+            errors.into_iter().for_each(|e| c.push(e));
+            None
+        }
+        Err(other) => return Err(other),
+    };
     c.finish()?;
+    let own = national.is_none();
     Ok(ResolvedMotif {
         label_overridden: label.is_some(),
         label: label
             .or_else(|| national.map(|n| n.label.to_owned()))
             .unwrap_or_default(),
-        description_overridden: description.is_some() || national.is_none(),
+        description_overridden: description.is_some() || own,
         description: description
             .or_else(|| national.map(|n| n.description.to_owned()))
+            .unwrap_or_default(),
+        documents_overridden: documents.is_some() || own,
+        documents: documents
+            .or_else(|| national.map(|n| n.documents.to_vec()))
             .unwrap_or_default(),
         duration_overridden: duration.is_some(),
         duration_minutes: duration
             .or_else(|| national.map(|n| n.duration_minutes))
             .unwrap_or_default(),
+        rules: rules.unwrap_or_default(),
+        rules_overridden: RulesOverridden {
+            booking_window: input.booking_window_days.is_some() || own,
+            min_notice: input.min_notice_hours.is_some() || own,
+            cancellation_deadline: input.cancellation_deadline_hours.is_some() || own,
+        },
     })
 }
 
@@ -619,6 +687,21 @@ pub fn check_duration(field: &str, minutes: u32) -> Result<u32, FieldError> {
     Ok(minutes)
 }
 
+/// Checks a guichet's working period: `active_until` not before
+/// `active_from`.
+pub fn check_active_period(
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> Result<(), FieldError> {
+    match (from, until) {
+        (Some(f), Some(u)) if u < f => Err(FieldError::new(
+            "active_until",
+            "must not be before active_from",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A set of days of the week, stored as a bit mask (bit 0 = Monday).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Weekdays(u8);
@@ -699,6 +782,25 @@ impl Plage {
         self.motifs.is_empty() || self.motifs.contains(&motif)
     }
 
+    /// The plage as it applies while its guichet works only between
+    /// `from` and `until` (inclusive, each open-ended when `None`); `None`
+    /// when those periods do not meet.
+    pub fn within(&self, from: Option<NaiveDate>, until: Option<NaiveDate>) -> Option<Self> {
+        let valid_from = from.map_or(self.valid_from, |f| f.max(self.valid_from));
+        let valid_until = match (self.valid_until, until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if valid_until.is_some_and(|u| u < valid_from) {
+            return None;
+        }
+        Some(Self {
+            valid_from,
+            valid_until,
+            ..self.clone()
+        })
+    }
+
     /// Checks the plage's own consistency, naming the faulty fields.
     pub fn check(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
@@ -745,6 +847,51 @@ mod tests {
             valid_until: Some(d(2026, 12, 31)),
             motifs: vec![],
         }
+    }
+
+    #[test]
+    fn a_guichet_working_period_narrows_its_plages() {
+        let p = plage(); // 2026-01-01 ..= 2026-12-31
+        let narrowed = p.within(Some(d(2026, 3, 1)), None).expect("meets");
+        assert_eq!(
+            (narrowed.valid_from, narrowed.valid_until),
+            (d(2026, 3, 1), Some(d(2026, 12, 31)))
+        );
+        let narrowed = p
+            .within(Some(d(2025, 1, 1)), Some(d(2026, 6, 30)))
+            .expect("meets");
+        assert_eq!(
+            (narrowed.valid_from, narrowed.valid_until),
+            (d(2026, 1, 1), Some(d(2026, 6, 30)))
+        );
+        assert_eq!(p.within(None, None), Some(p.clone()));
+        assert_eq!(
+            p.within(Some(d(2027, 1, 1)), None),
+            None,
+            "starts after the plage ends"
+        );
+        assert_eq!(
+            p.within(None, Some(d(2025, 12, 31))),
+            None,
+            "ends before it starts"
+        );
+        let open = Plage {
+            valid_until: None,
+            ..plage()
+        };
+        assert_eq!(
+            open.within(None, Some(d(2026, 2, 1)))
+                .and_then(|x| x.valid_until),
+            Some(d(2026, 2, 1))
+        );
+        assert!(
+            !p.within(Some(d(2026, 3, 1)), None)
+                .expect("meets")
+                .applies_on(d(2026, 2, 2))
+        );
+        assert!(check_active_period(Some(d(2026, 1, 2)), Some(d(2026, 1, 1))).is_err());
+        assert!(check_active_period(Some(d(2026, 1, 1)), Some(d(2026, 1, 1))).is_ok());
+        assert!(check_active_period(None, Some(d(2026, 1, 1))).is_ok());
     }
 
     #[test]
@@ -1066,10 +1213,17 @@ mod tests {
 
     #[test]
     fn a_motif_overrides_what_it_sets_and_follows_its_demarche_for_the_rest() {
+        let documents = vec!["SMS de mise à disposition".to_owned()];
         let national = NationalDefaults {
             label: "Remise",
             description: "Apportez le SMS.",
+            documents: &documents,
             duration_minutes: 15,
+            rules: BookingRules {
+                booking_window_days: 30,
+                min_notice_hours: 48,
+                cancellation_deadline_hours: 12,
+            },
         };
         let own_label = MotifInput {
             label: Some(" Retrait "),
@@ -1082,6 +1236,28 @@ mod tests {
             ("Apportez le SMS.", false)
         );
         assert_eq!((m.duration_minutes, m.duration_overridden), (15, false));
+        assert_eq!(
+            (m.documents.clone(), m.documents_overridden),
+            (documents.clone(), false)
+        );
+        assert_eq!(m.rules, national.rules);
+        assert_eq!(m.rules_overridden, RulesOverridden::default());
+        let own_rule = MotifInput {
+            min_notice_hours: Some(2),
+            documents: Some(&[]),
+            ..Default::default()
+        };
+        let m = resolve_motif(own_rule, Some(national)).expect("valid");
+        assert_eq!(
+            (
+                m.rules.booking_window_days,
+                m.rules.min_notice_hours,
+                m.rules.cancellation_deadline_hours
+            ),
+            (30, 2, 12)
+        );
+        assert!(m.rules_overridden.min_notice && !m.rules_overridden.booking_window);
+        assert_eq!((m.documents.len(), m.documents_overridden), (0, true));
         let fields = |r: Result<ResolvedMotif, DomainError>| match r {
             Err(DomainError::Invalid(e)) => e.into_iter().map(|e| e.field).collect::<Vec<_>>(),
             other => panic!("{other:?}"),
@@ -1090,13 +1266,16 @@ mod tests {
             fields(resolve_motif(MotifInput::default(), None)),
             vec!["label", "duration_minutes"]
         );
+        let bad_documents = vec![String::new()];
         let bad = MotifInput {
             duration_minutes: Some(7),
+            documents: Some(&bad_documents),
+            booking_window_days: Some(0),
             ..Default::default()
         };
         assert_eq!(
             fields(resolve_motif(bad, Some(national))),
-            vec!["duration_minutes"]
+            vec!["documents[0]", "duration_minutes", "booking_window_days"]
         );
         let standalone = MotifInput {
             label: Some("Accueil"),
@@ -1105,6 +1284,12 @@ mod tests {
         };
         let m = resolve_motif(standalone, None).expect("valid");
         assert!(m.label_overridden && m.description_overridden && m.duration_overridden);
+        assert_eq!(
+            m.rules,
+            BookingRules::default(),
+            "national defaults without a démarche"
+        );
+        assert!(m.rules_overridden.booking_window && m.documents_overridden);
         let rules = BookingRules::default().overridden_by(Some(14), None, Some(0));
         assert_eq!(
             (

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
+use planipref_domain::competence::Competence;
 use planipref_domain::ids::MotifId;
 use planipref_domain::referentiel::{Plage, check_new_plage, plages_cover};
 
@@ -68,11 +69,34 @@ pub struct AuditFilter {
 }
 
 impl Store {
-    /// Creates a site and records it.
-    pub fn create_site(&self, row: &SiteRow, audit: &AuditEntry) -> Result<(), StoreError> {
+    /// Creates a site with its competence and records it.
+    pub fn create_site(
+        &self,
+        row: &SiteRow,
+        competence: &Competence,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
                 diesel::insert_into(sites::table).values(row).execute(c)?;
+                write_competence(c, &row.id, competence)?;
+                record(c, audit)
+            })
+        })
+    }
+
+    /// The territory a site is competent for.
+    pub fn site_competence(&self, site_id: &str) -> Result<Competence, StoreError> {
+        self.with_conn(|c| competence_of(c, site_id))
+    }
+
+    /// Adds a démarche to the national catalogue and records it.
+    pub fn create_demarche(&self, row: &DemarcheRow, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                diesel::insert_into(demarches::table)
+                    .values(row)
+                    .execute(c)?;
                 record(c, audit)
             })
         })
@@ -85,6 +109,7 @@ impl Store {
         &self,
         before: &SiteRow,
         after: &SiteRow,
+        competence: &Competence,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         self.with_conn(|conn| {
@@ -114,6 +139,11 @@ impl Store {
                 if updated == 0 {
                     return Err(StoreError::Stale);
                 }
+                diesel::delete(
+                    site_competences::table.filter(site_competences::site_id.eq(&before.id)),
+                )
+                .execute(c)?;
+                write_competence(c, &before.id, competence)?;
                 // Another zone or another département's holidays would move
                 // booked appointments off their plages: refuse while any
                 // is to come.
@@ -514,22 +544,29 @@ impl Store {
         })
     }
 
-    /// Replaces a guichet's name, motifs served and active flag. Booked
-    /// future appointments it could no longer take (a motif removed, or the
-    /// guichet deactivated) are refused (`Affected`) or, with `flag`,
+    /// Replaces a guichet's name, motifs served, active flag and working
+    /// period (read in the site's zone `tz`). Booked future appointments it
+    /// could no longer take (a motif removed, the guichet deactivated, or
+    /// their day outside the period) are refused (`Affected`) or, with `flag`,
     /// marked to be re-booked. A plage restricted to removed motifs must be
     /// changed first (`Rejected`). Returns the flagged references.
     pub fn update_guichet(
         &self,
         row: &GuichetRow,
         motif_ids: &[String],
+        tz: Tz,
         flag: bool,
         audit: &AuditEntry,
     ) -> Result<Vec<String>, StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
                 let updated = diesel::update(guichets::table.find(&row.id))
-                    .set((guichets::name.eq(&row.name), guichets::active.eq(row.active)))
+                    .set((
+                        guichets::name.eq(&row.name),
+                        guichets::active.eq(row.active),
+                        guichets::active_from.eq(row.active_from),
+                        guichets::active_until.eq(row.active_until),
+                    ))
                     .execute(c)?;
                 if updated == 0 {
                     return Err(StoreError::NotFound);
@@ -560,10 +597,31 @@ impl Store {
                 if row.active {
                     booked = booked.filter(reservations::motif_id.ne_all(motif_ids.to_vec()));
                 }
-                let affected: Vec<(String, String)> = booked
+                let mut affected: Vec<(String, String)> = booked
                     .order(reservations::starts_at)
                     .select((reservations::id, reservations::reference))
                     .load(c)?;
+                // Appointments outside a narrowed working period, read on
+                // the site's calendar.
+                if row.active && (row.active_from.is_some() || row.active_until.is_some()) {
+                    let kept: Vec<(String, String, chrono::NaiveDateTime)> = reservations::table
+                        .filter(reservations::guichet_id.eq(&row.id))
+                        .filter(reservations::status.eq(status::BOOKED))
+                        .filter(reservations::needs_rebooking.eq(false))
+                        .filter(reservations::starts_at.gt(to_db(audit.at)))
+                        .filter(reservations::motif_id.eq_any(motif_ids.to_vec()))
+                        .order(reservations::starts_at)
+                        .select((reservations::id, reservations::reference, reservations::starts_at))
+                        .load(c)?;
+                    for (id, reference, start) in kept {
+                        let day = crate::from_db(start).with_timezone(&tz).date_naive();
+                        let outside = row.active_from.is_some_and(|f| day < f)
+                            || row.active_until.is_some_and(|u| day > u);
+                        if outside {
+                            affected.push((id, reference));
+                        }
+                    }
+                }
                 if !affected.is_empty() && !flag {
                     return Err(StoreError::Affected(affected.into_iter().map(|(_, r)| r).collect()));
                 }
@@ -604,6 +662,16 @@ impl Store {
                         motifs::booking_window_days.eq(row.booking_window_days),
                         motifs::min_notice_hours.eq(row.min_notice_hours),
                         motifs::cancellation_deadline_hours.eq(row.cancellation_deadline_hours),
+                        motifs::documents.eq(&row.documents),
+                        motifs::documents_overridden.eq(row.documents_overridden),
+                        motifs::booking_window_overridden.eq(row.booking_window_overridden),
+                        motifs::min_notice_overridden.eq(row.min_notice_overridden),
+                        motifs::cancellation_deadline_overridden
+                            .eq(row.cancellation_deadline_overridden),
+                        motifs::max_persons.eq(row.max_persons),
+                        motifs::duration_per_person.eq(row.duration_per_person),
+                        motifs::instructions.eq(&row.instructions),
+                        motifs::booking_mode.eq(&row.booking_mode),
                     ))
                     .execute(c)?;
                 if updated == 0 {
@@ -690,6 +758,11 @@ impl Store {
                     demarches::description.eq(&after.description),
                     demarches::default_duration_minutes.eq(after.default_duration_minutes),
                     demarches::updated_at.eq(after.updated_at),
+                    demarches::documents.eq(&after.documents),
+                    demarches::default_booking_window_days.eq(after.default_booking_window_days),
+                    demarches::default_min_notice_hours.eq(after.default_min_notice_hours),
+                    demarches::default_cancellation_deadline_hours
+                        .eq(after.default_cancellation_deadline_hours),
                 ))
                 .execute(c)?;
                 if updated == 0 {
@@ -704,7 +777,11 @@ impl Store {
                         motifs::label_overridden
                             .eq(false)
                             .or(motifs::description_overridden.eq(false))
-                            .or(motifs::duration_overridden.eq(false)),
+                            .or(motifs::duration_overridden.eq(false))
+                            .or(motifs::documents_overridden.eq(false))
+                            .or(motifs::booking_window_overridden.eq(false))
+                            .or(motifs::min_notice_overridden.eq(false))
+                            .or(motifs::cancellation_deadline_overridden.eq(false)),
                     )
                     .select((motifs::id, sites::id, sites::prefecture_code))
                     .load(c)?;
@@ -733,6 +810,25 @@ impl Store {
                 changed += diesel::update(follows().filter(motifs::duration_overridden.eq(false)))
                     .set(motifs::duration_minutes.eq(after.default_duration_minutes))
                     .execute(c)?;
+                changed += diesel::update(follows().filter(motifs::documents_overridden.eq(false)))
+                    .set(motifs::documents.eq(&after.documents))
+                    .execute(c)?;
+                changed +=
+                    diesel::update(follows().filter(motifs::booking_window_overridden.eq(false)))
+                        .set(motifs::booking_window_days.eq(after.default_booking_window_days))
+                        .execute(c)?;
+                changed +=
+                    diesel::update(follows().filter(motifs::min_notice_overridden.eq(false)))
+                        .set(motifs::min_notice_hours.eq(after.default_min_notice_hours))
+                        .execute(c)?;
+                changed += diesel::update(
+                    follows().filter(motifs::cancellation_deadline_overridden.eq(false)),
+                )
+                .set(
+                    motifs::cancellation_deadline_hours
+                        .eq(after.default_cancellation_deadline_hours),
+                )
+                .execute(c)?;
                 record(c, audit)?;
                 Ok(changed)
             })
@@ -848,6 +944,54 @@ fn flag_for_rebooking(
         })
         .execute(c)?;
     Ok(())
+}
+
+/// Kinds of competence rows.
+const ARRONDISSEMENT: &str = "arrondissement";
+const COMMUNE: &str = "commune";
+
+fn write_competence(
+    c: &mut AnyConnection,
+    site_id: &str,
+    competence: &Competence,
+) -> Result<(), StoreError> {
+    let rows: Vec<SiteCompetenceRow> = competence
+        .arrondissements
+        .iter()
+        .map(|code| (ARRONDISSEMENT, code))
+        .chain(competence.communes.iter().map(|code| (COMMUNE, code)))
+        .map(|(kind, code)| SiteCompetenceRow {
+            site_id: site_id.to_owned(),
+            kind: kind.to_owned(),
+            code: code.clone(),
+        })
+        .collect();
+    for row in rows {
+        diesel::insert_into(site_competences::table)
+            .values(row)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn competence_of(
+    c: &mut AnyConnection,
+    site_id: &str,
+) -> Result<Competence, StoreError> {
+    let rows: Vec<SiteCompetenceRow> = site_competences::table
+        .filter(site_competences::site_id.eq(site_id))
+        .order((site_competences::kind, site_competences::code))
+        .select(SiteCompetenceRow::as_select())
+        .load(c)?;
+    let mut out = Competence::default();
+    for r in rows {
+        match r.kind.as_str() {
+            ARRONDISSEMENT => out.arrondissements.push(r.code),
+            COMMUNE => out.communes.push(r.code),
+            other => return Err(StoreError::Corrupt(format!("competence kind {other:?}"))),
+        }
+    }
+    Ok(out)
 }
 
 fn record(c: &mut AnyConnection, a: &AuditEntry) -> Result<(), StoreError> {

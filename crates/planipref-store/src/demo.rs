@@ -10,10 +10,7 @@
 
 use chrono::{NaiveDate, NaiveTime, Utc, Weekday};
 use diesel::prelude::*;
-use planipref_domain::referentiel::{
-    DEFAULT_BOOKING_WINDOW_DAYS, DEFAULT_CANCELLATION_DEADLINE_HOURS, DEFAULT_MIN_NOTICE_HOURS,
-    Plage, Weekdays,
-};
+use planipref_domain::referentiel::{Plage, Weekdays};
 
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
@@ -308,9 +305,18 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
                     label_overridden: false,
                     description_overridden: false,
                     duration_overridden: false,
-                    booking_window_days: DEFAULT_BOOKING_WINDOW_DAYS as i32,
-                    min_notice_hours: DEFAULT_MIN_NOTICE_HOURS as i32,
-                    cancellation_deadline_hours: DEFAULT_CANCELLATION_DEADLINE_HOURS as i32,
+                    booking_window_days: demarche.default_booking_window_days,
+                    min_notice_hours: demarche.default_min_notice_hours,
+                    cancellation_deadline_hours: demarche.default_cancellation_deadline_hours,
+                    documents: demarche.documents,
+                    documents_overridden: false,
+                    booking_window_overridden: false,
+                    min_notice_overridden: false,
+                    cancellation_deadline_overridden: false,
+                    max_persons: 1,
+                    duration_per_person: false,
+                    instructions: String::new(),
+                    booking_mode: "online".to_owned(),
                 })
                 .execute(c)?;
             motif_ids.push(id);
@@ -324,6 +330,8 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
                     name: g.name.to_owned(),
                     active: true,
                     created_at: now,
+                    active_from: None,
+                    active_until: None,
                 })
                 .execute(c)?;
             for m in g.motifs {

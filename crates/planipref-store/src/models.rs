@@ -71,6 +71,24 @@ pub struct MotifRow {
     pub min_notice_hours: i32,
     /// Until how many hours before the appointment the applicant may cancel.
     pub cancellation_deadline_hours: i32,
+    /// Documents to bring: a JSON array of strings.
+    pub documents: String,
+    /// Whether `documents` are the préfecture's own.
+    pub documents_overridden: bool,
+    /// Whether `booking_window_days` is the préfecture's own.
+    pub booking_window_overridden: bool,
+    /// Whether `min_notice_hours` is the préfecture's own.
+    pub min_notice_overridden: bool,
+    /// Whether `cancellation_deadline_hours` is the préfecture's own.
+    pub cancellation_deadline_overridden: bool,
+    /// Most persons per appointment.
+    pub max_persons: i32,
+    /// Whether each extra person adds the duration.
+    pub duration_per_person: bool,
+    /// Shown to the applicant once booked.
+    pub instructions: String,
+    /// `online` or `convocation_only`.
+    pub booking_mode: String,
 }
 
 impl MotifRow {
@@ -82,6 +100,47 @@ impl MotifRow {
             min_notice_hours: count(self.min_notice_hours),
             cancellation_deadline_hours: count(self.cancellation_deadline_hours),
         }
+    }
+
+    /// Its documents to bring.
+    pub fn document_list(&self) -> Vec<String> {
+        documents_from_json(&self.documents)
+    }
+
+    /// Its own settings (checked when written).
+    pub fn settings(&self) -> planipref_domain::motif::MotifSettings {
+        use planipref_domain::motif::{BookingMode, MotifSettings};
+        MotifSettings {
+            max_persons: u32::try_from(self.max_persons).unwrap_or(1),
+            duration_per_person: self.duration_per_person,
+            instructions: self.instructions.clone(),
+            booking_mode: BookingMode::from_code(&self.booking_mode).unwrap_or_default(),
+        }
+    }
+
+    /// Sets its own settings (checked by the caller).
+    pub fn set_settings(&mut self, s: planipref_domain::motif::MotifSettings) {
+        self.max_persons = i32::try_from(s.max_persons).unwrap_or(1);
+        self.duration_per_person = s.duration_per_person;
+        self.instructions = s.instructions;
+        self.booking_mode = s.booking_mode.code().to_owned();
+    }
+
+    /// Sets its label, description, documents, duration and booking rules,
+    /// and which of them follow its démarche.
+    pub fn set_resolved(&mut self, m: planipref_domain::referentiel::ResolvedMotif) {
+        self.label = m.label;
+        self.label_overridden = m.label_overridden;
+        self.description = m.description;
+        self.description_overridden = m.description_overridden;
+        self.documents = documents_to_json(&m.documents);
+        self.documents_overridden = m.documents_overridden;
+        self.duration_minutes = i32::try_from(m.duration_minutes).unwrap_or(i32::MAX);
+        self.duration_overridden = m.duration_overridden;
+        self.set_booking_rules(m.rules);
+        self.booking_window_overridden = m.rules_overridden.booking_window;
+        self.min_notice_overridden = m.rules_overridden.min_notice;
+        self.cancellation_deadline_overridden = m.rules_overridden.cancellation_deadline;
     }
 
     /// Sets its booking rules (checked by the caller).
@@ -102,6 +161,10 @@ pub struct GuichetRow {
     pub name: String,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    /// First day it takes appointments, if limited.
+    pub active_from: Option<NaiveDate>,
+    /// Last day it takes appointments (inclusive), if limited.
+    pub active_until: Option<NaiveDate>,
 }
 
 /// A plage.
@@ -242,4 +305,55 @@ pub struct DemarcheRow {
     pub default_duration_minutes: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Documents to bring: a JSON array of strings.
+    pub documents: String,
+    pub default_booking_window_days: i32,
+    pub default_min_notice_hours: i32,
+    pub default_cancellation_deadline_hours: i32,
+}
+
+impl DemarcheRow {
+    /// Its documents to bring.
+    pub fn document_list(&self) -> Vec<String> {
+        documents_from_json(&self.documents)
+    }
+
+    /// Its default booking rules (checked when written).
+    pub fn default_rules(&self) -> planipref_domain::referentiel::BookingRules {
+        let count = |v: i32| u32::try_from(v).unwrap_or(0);
+        planipref_domain::referentiel::BookingRules {
+            booking_window_days: count(self.default_booking_window_days),
+            min_notice_hours: count(self.default_min_notice_hours),
+            cancellation_deadline_hours: count(self.default_cancellation_deadline_hours),
+        }
+    }
+
+    /// Sets its default booking rules (checked by the caller).
+    pub fn set_default_rules(&mut self, rules: planipref_domain::referentiel::BookingRules) {
+        let count = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        self.default_booking_window_days = count(rules.booking_window_days);
+        self.default_min_notice_hours = count(rules.min_notice_hours);
+        self.default_cancellation_deadline_hours = count(rules.cancellation_deadline_hours);
+    }
+}
+
+/// A list of documents as stored (a JSON array of strings).
+pub fn documents_to_json(documents: &[String]) -> String {
+    serde_json::to_string(documents).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// A stored list of documents; an unreadable value reads as none (it is
+/// only ever written by [`documents_to_json`]).
+pub fn documents_from_json(raw: &str) -> Vec<String> {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+/// One arrondissement or commune a site is competent for.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = site_competences, check_for_backend(MultiBackend))]
+pub struct SiteCompetenceRow {
+    pub site_id: String,
+    /// `arrondissement` or `commune`.
+    pub kind: String,
+    pub code: String,
 }

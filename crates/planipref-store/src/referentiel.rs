@@ -146,7 +146,7 @@ impl Store {
             .select(guichets::id)
             .load(conn)?;
 
-        let plages = plages_of(conn, &guichet_ids)?;
+        let plages = working_plages_of(conn, &guichet_ids)?;
 
         let busy_rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
             reservations::table
@@ -265,6 +265,33 @@ pub(crate) fn plages_of(
         .select(PlageRow::as_select())
         .load(conn)?;
     with_restrictions(conn, plage_rows)
+}
+
+/// The plages of some guichets as they apply: each narrowed to its
+/// guichet's working period (and left out when they do not meet). Slots and
+/// bookings read these; administrative checks read the plages as written.
+pub(crate) fn working_plages_of(
+    conn: &mut AnyConnection,
+    guichet_ids: &[String],
+) -> Result<Vec<Plage>, StoreError> {
+    let periods: HashMap<String, (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> =
+        guichets::table
+            .filter(guichets::id.eq_any(guichet_ids))
+            .select((guichets::id, guichets::active_from, guichets::active_until))
+            .load::<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)>(conn)?
+            .into_iter()
+            .map(|(id, from, until)| (id, (from, until)))
+            .collect();
+    Ok(plages_of(conn, guichet_ids)?
+        .into_iter()
+        .filter_map(|p| {
+            let (from, until) = periods
+                .get(&p.guichet_id.to_string())
+                .copied()
+                .unwrap_or_default();
+            p.within(from, until)
+        })
+        .collect())
 }
 
 fn with_restrictions(

@@ -259,7 +259,7 @@ fn still_open(
     if serves == 0 {
         return Ok(false);
     }
-    let plages = crate::referentiel::plages_of(c, std::slice::from_ref(&row.guichet_id))?;
+    let plages = crate::referentiel::working_plages_of(c, std::slice::from_ref(&row.guichet_id))?;
     if !plages_cover(&plages, new.motif_id, new.time_zone, new.start, new.end) {
         return Ok(false);
     }

@@ -49,6 +49,15 @@ diesel::table! {
         booking_window_days -> Integer,
         min_notice_hours -> Integer,
         cancellation_deadline_hours -> Integer,
+        documents -> Text,
+        documents_overridden -> Bool,
+        booking_window_overridden -> Bool,
+        min_notice_overridden -> Bool,
+        cancellation_deadline_overridden -> Bool,
+        max_persons -> Integer,
+        duration_per_person -> Bool,
+        instructions -> Text,
+        booking_mode -> Text,
     }
 }
 
@@ -60,6 +69,10 @@ diesel::table! {
         default_duration_minutes -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        documents -> Text,
+        default_booking_window_days -> Integer,
+        default_min_notice_hours -> Integer,
+        default_cancellation_deadline_hours -> Integer,
     }
 }
 
@@ -70,6 +83,16 @@ diesel::table! {
         name -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        active_from -> Nullable<Date>,
+        active_until -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    site_competences (site_id, kind, code) {
+        site_id -> Text,
+        kind -> Text,
+        code -> Text,
     }
 }
 
@@ -168,6 +191,7 @@ diesel::joinable!(sites -> prefectures (prefecture_code));
 diesel::joinable!(services -> sites (site_id));
 diesel::joinable!(motifs -> services (service_id));
 diesel::joinable!(guichets -> sites (site_id));
+diesel::joinable!(site_competences -> sites (site_id));
 diesel::joinable!(guichet_motifs -> guichets (guichet_id));
 diesel::joinable!(guichet_motifs -> motifs (motif_id));
 diesel::joinable!(plages -> guichets (guichet_id));
@@ -191,6 +215,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     fermetures,
     ouvertures,
     demarches,
+    site_competences,
 );
 
 diesel::table! {

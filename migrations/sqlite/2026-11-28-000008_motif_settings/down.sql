@@ -1,0 +1,16 @@
+DROP TABLE site_competences;
+ALTER TABLE guichets DROP COLUMN active_until;
+ALTER TABLE guichets DROP COLUMN active_from;
+ALTER TABLE motifs DROP COLUMN booking_mode;
+ALTER TABLE motifs DROP COLUMN instructions;
+ALTER TABLE motifs DROP COLUMN duration_per_person;
+ALTER TABLE motifs DROP COLUMN max_persons;
+ALTER TABLE motifs DROP COLUMN cancellation_deadline_overridden;
+ALTER TABLE motifs DROP COLUMN min_notice_overridden;
+ALTER TABLE motifs DROP COLUMN booking_window_overridden;
+ALTER TABLE motifs DROP COLUMN documents_overridden;
+ALTER TABLE motifs DROP COLUMN documents;
+ALTER TABLE demarches DROP COLUMN default_cancellation_deadline_hours;
+ALTER TABLE demarches DROP COLUMN default_min_notice_hours;
+ALTER TABLE demarches DROP COLUMN default_booking_window_days;
+ALTER TABLE demarches DROP COLUMN documents;
