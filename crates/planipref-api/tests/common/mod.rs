@@ -1,0 +1,91 @@
+//! Helpers shared by the administration tests: tokens, a seeded app
+//! state, a request macro and days on which the demo's counters are open.
+
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+
+use planipref_api::AppState;
+use planipref_api::auth::{AuthSettings, Claims, Minter, Verifier};
+use planipref_store::test_support::TestDb;
+use serde_json::{Value, json};
+
+/// Sends a request to a test app: (status, `Location`, JSON body or null).
+macro_rules! call {
+    ($app:expr, $req:expr) => {{
+        let res = actix_web::test::call_service(&$app, $req.to_request()).await;
+        let status = res.status();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body: serde_json::Value =
+            serde_json::from_slice(&actix_web::test::read_body(res).await)
+                .unwrap_or(serde_json::Value::Null);
+        (status, location, body)
+    }};
+}
+
+/// Sends a request to a test app: (status, `Location`, JSON body or null).
+
+pub fn token(role: &str, scope: &[&str]) -> String {
+    let s = AuthSettings::development();
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    let claims = Claims {
+        sub: format!("{role}-{}", scope.join("-")),
+        name: "Test".into(),
+        role: role.into(),
+        scope: scope.iter().map(|s| (*s).to_owned()).collect(),
+        iss: s.issuer.clone(),
+        aud: s.audience.clone().into(),
+        exp: now + 600,
+        nbf: None,
+        iat: Some(now),
+    };
+    format!("Bearer {}", Minter::new(&s).unwrap().mint(&claims).unwrap())
+}
+
+pub fn state(db: &TestDb) -> AppState {
+    db.store().seed_demo().expect("seed");
+    AppState {
+        store: db.store().clone(),
+        auth: Verifier::new(&AuthSettings::development()).unwrap(),
+    }
+}
+
+pub fn saint_paul() -> Value {
+    json!({
+        "prefecture_code": "974",
+        "kind": "sous_prefecture",
+        "name": "Sous-préfecture de Saint-Paul",
+        "address": {"line": "Rue de la République", "postal_code": "97460", "city": "Saint-Paul", "commune_insee": "97415"},
+        "time_zone": "Indian/Reunion"
+    })
+}
+
+/// The first Monday-to-Friday at least a week ahead that is not a public
+/// holiday in Seine-Saint-Denis: the demo's counters are open then.
+pub fn next_open_weekday() -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let dep = planipref_domain::ids::DepartementCode::parse("93").unwrap();
+    let mut day = chrono::Utc::now().date_naive() + chrono::Duration::days(7);
+    while day.weekday().number_from_monday() > 5
+        || !planipref_domain::calendar::holidays_on(day, &dep).is_empty()
+    {
+        day = day.succ_opt().unwrap();
+    }
+    day
+}
+
+/// The first Monday at least a week ahead that is not a public holiday in
+/// `departement`.
+pub fn next_open_monday(departement: &str) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let dep = planipref_domain::ids::DepartementCode::parse(departement).unwrap();
+    let mut day = chrono::Utc::now().date_naive() + chrono::Duration::days(7);
+    while day.weekday() != chrono::Weekday::Mon
+        || !planipref_domain::calendar::holidays_on(day, &dep).is_empty()
+    {
+        day = day.succ_opt().unwrap();
+    }
+    day
+}
