@@ -25,8 +25,6 @@ macro_rules! call {
     }};
 }
 
-/// Sends a request to a test app: (status, `Location`, JSON body or null).
-
 pub fn token(role: &str, scope: &[&str]) -> String {
     let s = AuthSettings::development();
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
