@@ -1,9 +1,9 @@
 //! Préfectures: created by national administrators, listed per scope.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::Utc;
 use planipref_domain::FieldError;
-use planipref_domain::access::Scope;
+use planipref_domain::access::{Agent, Scope};
 use planipref_domain::error::Collector;
 use planipref_domain::ids::DepartementCode;
 use planipref_domain::referentiel::check_name;
@@ -184,4 +184,186 @@ pub async fn list_prefectures(
             total: result.total,
         },
     }))
+}
+
+/// A préfecture's new names.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrefectureUpdate {
+    /// Official name.
+    #[schema(
+        min_length = 1,
+        max_length = 150,
+        example = "Préfecture de la Corse-du-Sud"
+    )]
+    pub name: String,
+    /// The département's name.
+    #[schema(min_length = 1, max_length = 100, example = "Corse-du-Sud")]
+    pub departement_name: String,
+}
+
+fn prefecture_example() -> serde_json::Value {
+    serde_json::json!({"code": "2A", "name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"})
+}
+
+/// The préfecture of `code` if the caller administers it.
+fn administered(agent: &Agent, code: &str) -> Result<DepartementCode, ApiError> {
+    let code = DepartementCode::parse(code).ok_or(ApiError::NotFound("préfecture"))?;
+    if agent.can_administer_prefecture(&code) {
+        Ok(code)
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+fn prefecture_audit(agent: &Agent, code: &str, action: &'static str) -> AuditEntry {
+    AuditEntry {
+        actor: agent.actor(),
+        departement: Some(code.to_owned()),
+        site_id: None,
+        entity: "prefecture",
+        entity_id: code.to_owned(),
+        action,
+        before: None,
+        after: None,
+        at: Utc::now(),
+    }
+}
+
+/// Read a préfecture
+///
+/// One préfecture, for the administrators of its département and national
+/// administrators.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Département code", example = "2A")),
+    responses(
+        (status = 200, description = "The préfecture", body = Prefecture, example = json!(prefecture_example())),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/prefectures/{code}")]
+pub async fn get_prefecture(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = administered(&agent.0, &path)?;
+    let row = state
+        .blocking(move |store| {
+            store
+                .get_prefecture(code.as_str())
+                .map_err(|e| ApiError::from_store(e, "préfecture"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Prefecture::from(row)))
+}
+
+/// Rename a préfecture
+///
+/// Changes its official name and its département's name; the code never
+/// changes. National administrators only. The change is audited.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Département code", example = "2A")),
+    request_body(content = PrefectureUpdate, example = json!({"name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"})),
+    responses(
+        (status = 200, description = "Renamed", body = Prefecture, example = json!(prefecture_example())),
+        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[put("/admin/prefectures/{code}")]
+pub async fn update_prefecture(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<PrefectureUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    if !agent.0.can_administer_nation() {
+        return Err(ApiError::Forbidden);
+    }
+    let code = DepartementCode::parse(&path).ok_or(ApiError::NotFound("préfecture"))?;
+    let mut c = Collector::default();
+    let name = c.take(check_name("name", &body.name, 150));
+    let departement_name = c.take(check_name("departement_name", &body.departement_name, 100));
+    c.finish()?;
+    let (Some(name), Some(departement_name)) = (name, departement_name) else {
+        return Err(ApiError::Internal);
+    };
+    let agent = agent.0;
+    let after = state
+        .blocking(move |store| {
+            let before = store
+                .get_prefecture(code.as_str())
+                .map_err(|e| ApiError::from_store(e, "préfecture"))?;
+            let after = PrefectureRow {
+                name,
+                departement_name,
+                ..before.clone()
+            };
+            let audit = AuditEntry {
+                before: serde_json::to_string(&Prefecture::from(before)).ok(),
+                after: serde_json::to_string(&Prefecture::from(after.clone())).ok(),
+                ..prefecture_audit(&agent, code.as_str(), "updated")
+            };
+            store
+                .update_prefecture(&after, &audit)
+                .map_err(|e| write_error(e, "conflicting préfecture"))?;
+            Ok(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Prefecture::from(after)))
+}
+
+/// Delete a préfecture
+///
+/// National administrators only; refused with 409 while it has sites.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Département code", example = "2A")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The préfecture still has sites", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[delete("/admin/prefectures/{code}")]
+pub async fn delete_prefecture(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if !agent.0.can_administer_nation() {
+        return Err(ApiError::Forbidden);
+    }
+    let code = DepartementCode::parse(&path).ok_or(ApiError::NotFound("préfecture"))?;
+    let agent = agent.0;
+    state
+        .blocking(move |store| {
+            let before = store
+                .get_prefecture(code.as_str())
+                .map_err(|e| ApiError::from_store(e, "préfecture"))?;
+            let audit = AuditEntry {
+                before: serde_json::to_string(&Prefecture::from(before)).ok(),
+                ..prefecture_audit(&agent, code.as_str(), "deleted")
+            };
+            store
+                .delete_prefecture(code.as_str(), &audit)
+                .map_err(|e| write_error(e, "préfecture in use"))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

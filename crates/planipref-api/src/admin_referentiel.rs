@@ -61,6 +61,18 @@ pub struct Service {
     pub description: String,
 }
 
+impl Service {
+    /// From its row.
+    pub fn from_row(s: ServiceRow) -> Self {
+        Self {
+            id: s.id,
+            site_id: s.site_id,
+            name: s.name,
+            description: s.description,
+        }
+    }
+}
+
 /// A new guichet.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -437,6 +449,7 @@ pub fn write_error(e: StoreError, duplicate: &'static str) -> ApiError {
         StoreError::Rejected(d) => d.into(),
         StoreError::Affected(refs) => ApiError::Affected(refs),
         StoreError::Stale => ApiError::Conflict("the object changed meanwhile; read it again"),
+        StoreError::InUse(why) => ApiError::Conflict(why),
         StoreError::MissingReference { .. } => ApiError::NotFound("referenced object"),
         other => ApiError::from_store(other, "object"),
     }
@@ -486,7 +499,7 @@ fn parse_plage(
     ))
 }
 
-fn plage_response(id: &str, plage: &Plage, motif_ids: Vec<String>) -> PlageResponse {
+pub(crate) fn plage_response(id: &str, plage: &Plage, motif_ids: Vec<String>) -> PlageResponse {
     PlageResponse {
         id: id.to_owned(),
         guichet_id: plage.guichet_id.to_string(),

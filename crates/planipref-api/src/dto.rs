@@ -57,6 +57,15 @@ impl Pagination {
     }
 }
 
+impl Pagination {
+    /// The page asked for as (page, per page, offset, limit), checked.
+    pub fn window(&self) -> Result<(u32, u32, i64, i64), ApiError> {
+        let (page, per_page) = Self::resolve(self.page, self.per_page)?;
+        let offset = i64::from(page - 1) * i64::from(per_page);
+        Ok((page, per_page, offset, i64::from(per_page)))
+    }
+}
+
 /// Where a list page stands.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PageInfo {

@@ -71,6 +71,21 @@ pub struct Fermeture {
     pub flagged_reservations: Vec<String>,
 }
 
+impl Fermeture {
+    /// From its row, with the site's offsets.
+    pub fn from_row(row: planipref_store::models::FermetureRow, tz: chrono_tz::Tz) -> Self {
+        Self {
+            start: at_site(planipref_store::from_db(row.starts_at), tz),
+            end: at_site(planipref_store::from_db(row.ends_at), tz),
+            id: row.id,
+            site_id: row.site_id,
+            guichet_id: row.guichet_id,
+            reason: row.reason,
+            flagged_reservations: vec![],
+        }
+    }
+}
+
 /// Close a site or a guichet
 ///
 /// Closes a whole site, or one of its guichets, over whole local days or a

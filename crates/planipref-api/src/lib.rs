@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod admin_motifs;
+pub mod admin_organisation;
 pub mod admin_prefectures;
 pub mod admin_referentiel;
 pub mod admin_sites;
@@ -111,9 +112,28 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin::me)
         .service(admin_prefectures::create_prefecture)
         .service(admin_prefectures::list_prefectures)
+        .service(admin_prefectures::get_prefecture)
+        .service(admin_prefectures::update_prefecture)
+        .service(admin_prefectures::delete_prefecture)
         .service(admin_sites::create_site)
         .service(admin_sites::admin_get_site)
         .service(admin_sites::update_site)
+        .service(admin_organisation::list_sites)
+        .service(admin_organisation::delete_site)
+        .service(admin_organisation::list_services)
+        .service(admin_organisation::get_service)
+        .service(admin_organisation::update_service)
+        .service(admin_organisation::delete_service)
+        .service(admin_organisation::list_motifs)
+        .service(admin_organisation::get_motif)
+        .service(admin_organisation::delete_motif)
+        .service(admin_organisation::list_guichets)
+        .service(admin_organisation::get_guichet)
+        .service(admin_organisation::delete_guichet)
+        .service(admin_organisation::list_plages)
+        .service(admin_organisation::get_plage)
+        .service(admin_organisation::list_fermetures)
+        .service(admin_organisation::delete_fermeture)
         .service(admin_referentiel::site_organisation)
         .service(admin_referentiel::create_service)
         .service(admin_motifs::create_motif)

@@ -994,7 +994,7 @@ pub(crate) fn competence_of(
     Ok(out)
 }
 
-fn record(c: &mut AnyConnection, a: &AuditEntry) -> Result<(), StoreError> {
+pub(crate) fn record(c: &mut AnyConnection, a: &AuditEntry) -> Result<(), StoreError> {
     diesel::insert_into(audit_events::table)
         .values(AuditEventRow {
             id: uuid::Uuid::new_v4().to_string(),

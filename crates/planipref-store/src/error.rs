@@ -33,6 +33,10 @@ pub enum StoreError {
     /// The row changed since it was read: nothing was written; read again.
     #[error("the row changed since it was read")]
     Stale,
+    /// The row cannot be deleted while others use it; why. Nothing was
+    /// written.
+    #[error("in use: {0}")]
+    InUse(&'static str),
     /// The database cannot be reached or is saturated; retry later.
     #[error("database unavailable: {0}")]
     Unavailable(String),

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 mod error;
 pub mod models;
+pub mod organisation;
 mod referentiel;
 mod reservations;
 pub mod schema;

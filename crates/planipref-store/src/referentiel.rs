@@ -294,7 +294,8 @@ pub(crate) fn working_plages_of(
         .collect())
 }
 
-fn with_restrictions(
+/// Plages of `plage_rows`, in the same order, with their motif restrictions.
+pub(crate) fn with_restrictions(
     conn: &mut AnyConnection,
     plage_rows: Vec<PlageRow>,
 ) -> Result<Vec<Plage>, StoreError> {
