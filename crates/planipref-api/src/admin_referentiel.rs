@@ -83,7 +83,11 @@ pub struct GuichetRequest {
     /// The motifs it serves: motifs of the same site, at least one.
     #[schema(example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
     pub motif_ids: Vec<String>,
-    /// First day it takes appointments; from now on when absent.
+    /// Whether it takes appointments (default true).
+    #[serde(default = "active_by_default")]
+    #[schema(example = true)]
+    pub active: bool,
+    /// First day it takes appointments; unlimited when absent.
     #[serde(default)]
     #[schema(format = Date, example = json!(null))]
     pub active_from: Option<String>,
@@ -91,6 +95,32 @@ pub struct GuichetRequest {
     #[serde(default)]
     #[schema(format = Date, example = "2027-06-30")]
     pub active_until: Option<String>,
+}
+
+fn active_by_default() -> bool {
+    true
+}
+
+/// A guichet's checked settings: name, motifs, working period.
+type GuichetSettings = (String, Vec<String>, Option<NaiveDate>, Option<NaiveDate>);
+
+impl GuichetRequest {
+    /// Checks every field, reporting all problems at once.
+    fn parse(&self) -> Result<GuichetSettings, ApiError> {
+        let mut c = Collector::default();
+        let name = c.take(check_name("name", &self.name, 100));
+        let motif_ids = c.take(parse_motif_ids(&self.motif_ids, false));
+        let (from, until) = parse_period(
+            &mut c,
+            self.active_from.as_deref(),
+            self.active_until.as_deref(),
+        );
+        c.finish()?;
+        match (name, motif_ids) {
+            (Some(name), Some(motif_ids)) => Ok((name, motif_ids, from, until)),
+            _ => Err(ApiError::Internal),
+        }
+    }
 }
 
 /// A guichet.
@@ -297,16 +327,8 @@ pub async fn create_guichet(
     JsonBody(body): JsonBody<GuichetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
-    let mut c = Collector::default();
-    let name = c.take(check_name("name", &body.name, 100));
-    let motif_ids = c.take(parse_motif_ids(&body.motif_ids, false));
-    let (active_from, active_until) = parse_period(
-        &mut c,
-        body.active_from.as_deref(),
-        body.active_until.as_deref(),
-    );
-    c.finish()?;
-    let (name, motif_ids) = (name.unwrap_or_default(), motif_ids.unwrap_or_default());
+    let (name, motif_ids, active_from, active_until) = body.parse()?;
+    let active = body.active;
     let agent = agent.0;
     let guichet = state
         .blocking(move |store| {
@@ -325,7 +347,7 @@ pub async fn create_guichet(
                 id: GuichetId::new_random().to_string(),
                 site_id: site.id.clone(),
                 name,
-                active: true,
+                active,
                 created_at: planipref_store::to_db(Utc::now()),
                 active_from,
                 active_until,
@@ -828,29 +850,6 @@ pub async fn site_organisation(
     Ok(HttpResponse::Ok().json(organisation))
 }
 
-/// New settings of a guichet.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GuichetUpdate {
-    /// Name, unique at the site.
-    #[schema(min_length = 1, max_length = 100, example = "Guichet 5")]
-    pub name: String,
-    /// The motifs it serves: motifs of the same site, at least one.
-    #[schema(example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
-    pub motif_ids: Vec<String>,
-    /// Whether it takes appointments.
-    #[schema(example = true)]
-    pub active: bool,
-    /// First day it takes appointments; unlimited when absent.
-    #[serde(default)]
-    #[schema(format = Date, example = json!(null))]
-    pub active_from: Option<String>,
-    /// Last day it takes appointments (inclusive); open-ended when absent.
-    #[serde(default)]
-    #[schema(format = Date, example = "2027-06-30")]
-    pub active_until: Option<String>,
-}
-
 /// A guichet after a change, and the appointments it left to re-book.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GuichetChange {
@@ -871,7 +870,7 @@ pub struct GuichetChange {
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
     params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"), OnConflict),
-    request_body(content = GuichetUpdate, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "active": true, "active_until": "2027-06-30"})),
+    request_body(content = GuichetRequest, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "active": true, "active_until": "2027-06-30"})),
     responses(
         (status = 200, description = "Changed", body = GuichetChange, example = json!({"guichet": {"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]}, "flagged_reservations": []})),
         (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
@@ -891,22 +890,11 @@ pub async fn update_guichet(
     agent: AuthenticatedAgent,
     path: web::Path<String>,
     QueryParams(q): QueryParams<OnConflict>,
-    JsonBody(body): JsonBody<GuichetUpdate>,
+    JsonBody(body): JsonBody<GuichetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let flag = q.flag()?;
     let guichet_id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
-    let mut c = Collector::default();
-    let name = c.take(check_name("name", &body.name, 100));
-    let motif_ids = c.take(parse_motif_ids(&body.motif_ids, false));
-    let (active_from, active_until) = parse_period(
-        &mut c,
-        body.active_from.as_deref(),
-        body.active_until.as_deref(),
-    );
-    c.finish()?;
-    let (Some(name), Some(motif_ids)) = (name, motif_ids) else {
-        return Err(ApiError::Internal);
-    };
+    let (name, motif_ids, active_from, active_until) = body.parse()?;
     let active = body.active;
     let agent = agent.0;
     let change = state
