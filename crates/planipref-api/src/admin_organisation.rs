@@ -779,6 +779,41 @@ pub async fn list_fermetures(
     }))
 }
 
+/// Read a closure
+///
+/// One closure with the site's offsets, for agents whose scope covers the
+/// site.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("fermeture_id" = String, Path, description = "Closure identifier", example = "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e")),
+    responses(
+        (status = 200, description = "The closure", body = Fermeture, example = json!(fermeture_example())),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such closure", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/fermetures/{fermeture_id}")]
+pub async fn get_fermeture(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: uuid::Uuid = path.parse().map_err(|_| ApiError::NotFound("closure"))?;
+    let agent = agent.0;
+    let fermeture = state
+        .blocking(move |store| {
+            let (fermeture, site) = store
+                .get_fermeture(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "closure"))?;
+            may_read(&agent, &site)?;
+            Ok(Fermeture::from_row(fermeture, site_zone(&site)?))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(fermeture))
+}
+
 /// Delete a closure
 ///
 /// Reopens what a closure closed; slots reappear at once. Appointments
