@@ -1,6 +1,6 @@
 //! Closures (fermetures) of a site or of one guichet.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post, put, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use planipref_domain::ids::{GuichetId, SiteId};
 use planipref_domain::referentiel::{FermetureInput, check_name, fermeture_interval};
@@ -123,80 +123,165 @@ pub async fn create_fermeture(
 ) -> Result<HttpResponse, ApiError> {
     let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let flag = q.flag()?;
-    let reason = check_name("reason", &body.reason, 200)?;
-    let guichet: Option<GuichetId> = body
-        .guichet_id
-        .as_deref()
-        .map(|g| {
-            g.parse()
-                .map_err(|_| ApiError::invalid("guichet_id", "must be a guichet id"))
-        })
-        .transpose()?;
+    let checked = body.check()?;
     let agent = agent.0;
     let created = state
         .blocking(move |store| {
             let site = store
                 .get_site(&site_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
-            if !agent.can_administer_site(&site_departement(&site)?) {
-                return Err(ApiError::Forbidden);
-            }
-            if let Some(g) = guichet {
-                match store.get_guichet(&g.to_string()) {
-                    Ok((_, of)) if of.id == site.id => {}
-                    Ok(_) | Err(planipref_store::StoreError::NotFound) => {
-                        return Err(ApiError::invalid(
-                            "guichet_id",
-                            "must be a guichet of this site",
-                        ));
-                    }
-                    Err(e) => return Err(ApiError::from(e)),
-                }
-            }
-            let tz = site_zone(&site)?;
-            let input = FermetureInput {
-                from_date: body.from_date.as_deref(),
-                to_date: body.to_date.as_deref(),
-                start: body.start.as_deref(),
-                end: body.end.as_deref(),
-            };
-            let (start, end) = fermeture_interval(tz, input)?;
-            let row = FermetureRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                site_id: site.id.clone(),
-                guichet_id: guichet.map(|g| g.to_string()),
-                starts_at: planipref_store::to_db(start),
-                ends_at: planipref_store::to_db(end),
-                reason,
-                created_at: planipref_store::to_db(Utc::now()),
-            };
-            let mut response = Fermeture {
-                id: row.id.clone(),
-                site_id: row.site_id.clone(),
-                guichet_id: row.guichet_id.clone(),
-                start: at_site(start, tz),
-                end: at_site(end, tz),
-                reason: row.reason.clone(),
-                flagged_reservations: vec![],
-            };
-            let audit = AuditEntry {
-                actor: agent.actor(),
-                departement: Some(site.prefecture_code.clone()),
-                site_id: Some(site.id.clone()),
-                entity: "fermeture",
-                entity_id: row.id.clone(),
-                action: "created",
-                before: None,
-                after: serde_json::to_string(&response).ok(),
-                at: Utc::now(),
-            };
-            response.flagged_reservations = store
-                .create_fermeture(&row, flag, &agent.actor(), &audit)
-                .map_err(|e| write_error(e, "conflicting closure"))?;
-            Ok(response)
+            let id = uuid::Uuid::new_v4().to_string();
+            write(store, &agent, &site, (&body, checked), id, None, flag)
         })
         .await?;
     Ok(HttpResponse::Created().json(created))
+}
+
+impl FermetureRequest {
+    /// Checks the reason and the guichet id's form (the period is read in
+    /// the site's zone later).
+    fn check(&self) -> Result<(String, Option<GuichetId>), ApiError> {
+        let reason = check_name("reason", &self.reason, 200);
+        let guichet = self
+            .guichet_id
+            .as_deref()
+            .map(str::parse::<GuichetId>)
+            .transpose()
+            .map_err(|_| planipref_domain::FieldError::new("guichet_id", "must be a guichet id"));
+        match (reason, guichet) {
+            (Ok(r), Ok(g)) => Ok((r, g)),
+            (r, g) => Err(ApiError::Validation(
+                [r.err(), g.err()].into_iter().flatten().collect(),
+            )),
+        }
+    }
+}
+
+/// Writes closure `id` of `site` from a checked request: new, or replacing
+/// `before`. The caller must administer the site; the guichet must be one
+/// of it; booked appointments it covers are refused or flagged.
+fn write(
+    store: &planipref_store::Store,
+    agent: &planipref_domain::access::Agent,
+    site: &planipref_store::models::SiteRow,
+    (body, (reason, guichet)): (&FermetureRequest, (String, Option<GuichetId>)),
+    id: String,
+    before: Option<&FermetureRow>,
+    flag: bool,
+) -> Result<Fermeture, ApiError> {
+    if !agent.can_administer_site(&site_departement(site)?) {
+        return Err(ApiError::Forbidden);
+    }
+    if let Some(g) = guichet {
+        match store.get_guichet(&g.to_string()) {
+            Ok((_, of)) if of.id == site.id => {}
+            Ok(_) | Err(planipref_store::StoreError::NotFound) => {
+                return Err(ApiError::invalid(
+                    "guichet_id",
+                    "must be a guichet of this site",
+                ));
+            }
+            Err(e) => return Err(ApiError::from(e)),
+        }
+    }
+    let tz = site_zone(site)?;
+    let input = FermetureInput {
+        from_date: body.from_date.as_deref(),
+        to_date: body.to_date.as_deref(),
+        start: body.start.as_deref(),
+        end: body.end.as_deref(),
+    };
+    let (start, end) = fermeture_interval(tz, input)?;
+    let row = FermetureRow {
+        id,
+        site_id: site.id.clone(),
+        guichet_id: guichet.map(|g| g.to_string()),
+        starts_at: planipref_store::to_db(start),
+        ends_at: planipref_store::to_db(end),
+        reason,
+        created_at: before.map_or_else(|| planipref_store::to_db(Utc::now()), |b| b.created_at),
+    };
+    let mut response = Fermeture::from_row(row.clone(), tz);
+    let audit = AuditEntry {
+        actor: agent.actor(),
+        departement: Some(site.prefecture_code.clone()),
+        site_id: Some(site.id.clone()),
+        entity: "fermeture",
+        entity_id: row.id.clone(),
+        action: if before.is_some() {
+            "updated"
+        } else {
+            "created"
+        },
+        before: before
+            .and_then(|b| serde_json::to_string(&Fermeture::from_row(b.clone(), tz)).ok()),
+        after: serde_json::to_string(&response).ok(),
+        at: Utc::now(),
+    };
+    let flagged = match before {
+        None => store.create_fermeture(&row, flag, &agent.actor(), &audit),
+        Some(_) => store.replace_fermeture(&row, flag, &agent.actor(), &audit),
+    };
+    response.flagged_reservations = flagged.map_err(|e| write_error(e, "conflicting closure"))?;
+    Ok(response)
+}
+
+/// Change a closure
+///
+/// Replaces a closure's guichet, period and reason in one transaction.
+/// Booked appointments the new period covers are never silently orphaned:
+/// by default the change is refused (409, their references in `conflicts`);
+/// with `on_conflict=flag` it applies and they are marked to be re-booked.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(
+        ("fermeture_id" = String, Path, description = "Closure identifier", example = "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e"),
+        OnConflict,
+    ),
+    request_body(content = FermetureRequest, example = json!({"from_date": "2026-12-24", "to_date": "2026-12-26", "reason": "Inventaire annuel"})),
+    responses(
+        (status = 200, description = "Changed", body = Fermeture, example = json!({"id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "guichet_id": null, "start": "2026-12-24T00:00:00+01:00", "end": "2026-12-27T00:00:00+01:00", "reason": "Inventaire annuel", "flagged_reservations": []})),
+        (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such closure", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Booked appointments fall in it (references in `conflicts`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid period, reason or guichet (not of this site)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[put("/admin/fermetures/{fermeture_id}")]
+pub async fn update_fermeture(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    QueryParams(q): QueryParams<OnConflict>,
+    JsonBody(body): JsonBody<FermetureRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id: uuid::Uuid = path.parse().map_err(|_| ApiError::NotFound("closure"))?;
+    let flag = q.flag()?;
+    let checked = body.check()?;
+    let agent = agent.0;
+    let changed = state
+        .blocking(move |store| {
+            let (before, site) = store
+                .get_fermeture(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "closure"))?;
+            let id = before.id.clone();
+            write(
+                store,
+                &agent,
+                &site,
+                (&body, checked),
+                id,
+                Some(&before),
+                flag,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(changed))
 }
 
 /// Opening a site on a public holiday.

@@ -134,6 +134,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_organisation::get_plage)
         .service(admin_organisation::list_fermetures)
         .service(admin_organisation::get_fermeture)
+        .service(fermetures::update_fermeture)
         .service(admin_organisation::delete_fermeture)
         .service(admin_referentiel::site_organisation)
         .service(admin_referentiel::create_service)

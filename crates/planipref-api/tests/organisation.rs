@@ -416,6 +416,32 @@ async fn deletions_never_take_an_appointment_history_with_them() {
         let slots = format!("/api/v1/motifs/{booked}/slots?from={next}&to={next}");
         let (_, _, closed) = call!(app, TestRequest::get().uri(&slots));
         assert_eq!(closed["slots"], json!([]));
+        // Widening it over the booked Monday: refused, then flagged.
+        let closure_uri = format!("/api/v1/admin/fermetures/{}", id(&closure));
+        let wider = json!({"from_date": monday.to_string(), "to_date": next.to_string(), "reason": "Travaux"});
+        let put = |uri: String| with(TestRequest::put().uri(&uri).set_json(&wider), &admin);
+        let audits = audit_count(&db);
+        let (s, _, b) = call!(app, put(closure_uri.clone()));
+        assert_eq!(s, StatusCode::CONFLICT, "{b}");
+        assert_eq!(b["conflicts"], json!([reservation["reference"]]));
+        assert_eq!(audit_count(&db), audits, "refused whole");
+        let (s, _, b) = call!(app, put(format!("{closure_uri}?on_conflict=flag")));
+        assert_eq!(s, StatusCode::OK, "{}: {b}", db.backend());
+        assert_eq!(b["flagged_reservations"], json!([reservation["reference"]]));
+        assert_eq!(
+            (&b["id"], &b["reason"]),
+            (&closure["id"], &json!("Travaux"))
+        );
+        let (s, _, _) = call!(
+            app,
+            with(
+                TestRequest::put()
+                    .uri("/api/v1/admin/fermetures/00000000-0000-4000-8000-000000000000")
+                    .set_json(&wider),
+                &admin
+            )
+        );
+        assert_eq!(s, StatusCode::NOT_FOUND);
         let (s, _, _) = call!(
             app,
             delete(format!("/api/v1/admin/fermetures/{}", id(&closure)), &admin)

@@ -314,47 +314,25 @@ impl Store {
         actor: &str,
         audit: &AuditEntry,
     ) -> Result<Vec<String>, StoreError> {
+        self.with_conn(|conn| write_transaction(conn, |c| close(c, row, flag, actor, audit)))
+    }
+
+    /// Replaces a closure by `row` (same id) in one transaction, with the
+    /// same rule as [`Store::create_fermeture`] for the appointments it
+    /// newly covers. Returns the flagged references.
+    pub fn replace_fermeture(
+        &self,
+        row: &FermetureRow,
+        flag: bool,
+        actor: &str,
+        audit: &AuditEntry,
+    ) -> Result<Vec<String>, StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
-                // Writing first takes SQLite's lock before the read below.
-                diesel::insert_into(fermetures::table)
-                    .values(row)
-                    .execute(c)?;
-                let mut affected = reservations::table
-                    .filter(reservations::site_id.eq(&row.site_id))
-                    .filter(reservations::status.eq(status::BOOKED))
-                    .filter(reservations::needs_rebooking.eq(false))
-                    .filter(reservations::starts_at.gt(to_db(audit.at)))
-                    .filter(reservations::starts_at.lt(row.ends_at))
-                    .filter(reservations::ends_at.gt(row.starts_at))
-                    .into_boxed();
-                if let Some(g) = &row.guichet_id {
-                    affected = affected.filter(reservations::guichet_id.eq(g.clone()));
+                if diesel::delete(fermetures::table.find(&row.id)).execute(c)? == 0 {
+                    return Err(StoreError::NotFound);
                 }
-                let affected: Vec<(String, String)> = affected
-                    .order(reservations::starts_at)
-                    .select((reservations::id, reservations::reference))
-                    .load(c)?;
-                if affected.is_empty() {
-                    record(c, audit)?;
-                    return Ok(vec![]);
-                }
-                if !flag {
-                    return Err(StoreError::Affected(
-                        affected.into_iter().map(|(_, r)| r).collect(),
-                    ));
-                }
-                for (id, _) in &affected {
-                    flag_for_rebooking(
-                        c,
-                        id,
-                        actor,
-                        &format!("closure {}: {}", row.id, row.reason),
-                        audit.at,
-                    )?;
-                }
-                record(c, audit)?;
-                Ok(affected.into_iter().map(|(_, r)| r).collect())
+                close(c, row, flag, actor, audit)
             })
         })
     }
@@ -918,6 +896,56 @@ type BookedTime = (
     chrono::NaiveDateTime,
     chrono::NaiveDateTime,
 );
+
+/// Writes a closure. Booked reservations on the closed guichets during it
+/// are refused (`Affected`) or, with `flag`, marked to be re-booked.
+fn close(
+    c: &mut AnyConnection,
+    row: &FermetureRow,
+    flag: bool,
+    actor: &str,
+    audit: &AuditEntry,
+) -> Result<Vec<String>, StoreError> {
+    // Writing first takes SQLite's lock before the read below.
+    diesel::insert_into(fermetures::table)
+        .values(row)
+        .execute(c)?;
+    let mut affected = reservations::table
+        .filter(reservations::site_id.eq(&row.site_id))
+        .filter(reservations::status.eq(status::BOOKED))
+        .filter(reservations::needs_rebooking.eq(false))
+        .filter(reservations::starts_at.gt(to_db(audit.at)))
+        .filter(reservations::starts_at.lt(row.ends_at))
+        .filter(reservations::ends_at.gt(row.starts_at))
+        .into_boxed();
+    if let Some(g) = &row.guichet_id {
+        affected = affected.filter(reservations::guichet_id.eq(g.clone()));
+    }
+    let affected: Vec<(String, String)> = affected
+        .order(reservations::starts_at)
+        .select((reservations::id, reservations::reference))
+        .load(c)?;
+    if affected.is_empty() {
+        record(c, audit)?;
+        return Ok(vec![]);
+    }
+    if !flag {
+        return Err(StoreError::Affected(
+            affected.into_iter().map(|(_, r)| r).collect(),
+        ));
+    }
+    for (id, _) in &affected {
+        flag_for_rebooking(
+            c,
+            id,
+            actor,
+            &format!("closure {}: {}", row.id, row.reason),
+            audit.at,
+        )?;
+    }
+    record(c, audit)?;
+    Ok(affected.into_iter().map(|(_, r)| r).collect())
+}
 
 /// Marks a reservation to be re-booked and says why in its history.
 fn flag_for_rebooking(
