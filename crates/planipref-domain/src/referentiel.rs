@@ -687,6 +687,12 @@ pub fn check_duration(field: &str, minutes: u32) -> Result<u32, FieldError> {
     Ok(minutes)
 }
 
+/// Whether a guichet working from `from` until `until` (inclusive, each
+/// open-ended when `None`) works on `day`.
+pub fn works_on(day: NaiveDate, from: Option<NaiveDate>, until: Option<NaiveDate>) -> bool {
+    from.is_none_or(|f| day >= f) && until.is_none_or(|u| day <= u)
+}
+
 /// Checks a guichet's working period: `active_until` not before
 /// `active_from`.
 pub fn check_active_period(
@@ -889,6 +895,14 @@ mod tests {
                 .expect("meets")
                 .applies_on(d(2026, 2, 2))
         );
+        assert!(works_on(
+            d(2026, 3, 1),
+            Some(d(2026, 3, 1)),
+            Some(d(2026, 3, 1))
+        ));
+        assert!(!works_on(d(2026, 2, 28), Some(d(2026, 3, 1)), None));
+        assert!(!works_on(d(2026, 3, 2), None, Some(d(2026, 3, 1))));
+        assert!(works_on(d(1999, 1, 1), None, None));
         assert!(check_active_period(Some(d(2026, 1, 2)), Some(d(2026, 1, 1))).is_err());
         assert!(check_active_period(Some(d(2026, 1, 1)), Some(d(2026, 1, 1))).is_ok());
         assert!(check_active_period(None, Some(d(2026, 1, 1))).is_ok());

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 use planipref_domain::competence::Competence;
 use planipref_domain::ids::MotifId;
-use planipref_domain::referentiel::{Plage, check_new_plage, plages_cover};
+use planipref_domain::referentiel::{Plage, check_new_plage, plages_cover, works_on};
 
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
@@ -566,40 +566,33 @@ impl Store {
                         .values((guichet_motifs::guichet_id.eq(&row.id), guichet_motifs::motif_id.eq(m)))
                         .execute(c)?;
                 }
-                let mut booked = reservations::table
+                // Booked future appointments it could no longer take: all of
+                // them when deactivated, else those of a removed motif or on
+                // a day outside its working period (on the site's calendar).
+                let booked: Vec<BookedTime> = reservations::table
                     .filter(reservations::guichet_id.eq(&row.id))
                     .filter(reservations::status.eq(status::BOOKED))
                     .filter(reservations::needs_rebooking.eq(false))
                     .filter(reservations::starts_at.gt(to_db(audit.at)))
-                    .into_boxed();
-                if row.active {
-                    booked = booked.filter(reservations::motif_id.ne_all(motif_ids.to_vec()));
-                }
-                let mut affected: Vec<(String, String)> = booked
                     .order(reservations::starts_at)
-                    .select((reservations::id, reservations::reference))
+                    .select((
+                        reservations::id,
+                        reservations::reference,
+                        reservations::motif_id,
+                        reservations::starts_at,
+                        reservations::ends_at,
+                    ))
                     .load(c)?;
-                // Appointments outside a narrowed working period, read on
-                // the site's calendar.
-                if row.active && (row.active_from.is_some() || row.active_until.is_some()) {
-                    let kept: Vec<(String, String, chrono::NaiveDateTime)> = reservations::table
-                        .filter(reservations::guichet_id.eq(&row.id))
-                        .filter(reservations::status.eq(status::BOOKED))
-                        .filter(reservations::needs_rebooking.eq(false))
-                        .filter(reservations::starts_at.gt(to_db(audit.at)))
-                        .filter(reservations::motif_id.eq_any(motif_ids.to_vec()))
-                        .order(reservations::starts_at)
-                        .select((reservations::id, reservations::reference, reservations::starts_at))
-                        .load(c)?;
-                    for (id, reference, start) in kept {
-                        let day = crate::from_db(start).with_timezone(&tz).date_naive();
-                        let outside = row.active_from.is_some_and(|f| day < f)
-                            || row.active_until.is_some_and(|u| day > u);
-                        if outside {
-                            affected.push((id, reference));
-                        }
-                    }
-                }
+                let affected: Vec<(String, String)> = booked
+                    .into_iter()
+                    .filter(|(_, _, motif, start, _)| {
+                        let day = crate::from_db(*start).with_timezone(&tz).date_naive();
+                        !row.active
+                            || !motif_ids.contains(motif)
+                            || !works_on(day, row.active_from, row.active_until)
+                    })
+                    .map(|(id, reference, ..)| (id, reference))
+                    .collect();
                 if !affected.is_empty() && !flag {
                     return Err(StoreError::Affected(affected.into_iter().map(|(_, r)| r).collect()));
                 }
