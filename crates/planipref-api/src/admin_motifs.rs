@@ -133,23 +133,10 @@ fn resolved(
         .map(|m| m.duration_minutes)
         .unwrap_or_else(|_| body.duration_minutes.unwrap_or(0));
     let settings = row.settings().updated(body.settings(), duration);
-    match (motif, settings) {
-        (Ok(m), Ok(s)) => {
-            row.set_resolved(m);
-            row.set_settings(s);
-            Ok(row)
-        }
-        (m, s) => Err(ApiError::Validation(
-            [m.err(), s.err()]
-                .into_iter()
-                .flatten()
-                .flat_map(|e| match e {
-                    planipref_domain::DomainError::Invalid(errors) => errors,
-                    _ => vec![],
-                })
-                .collect(),
-        )),
-    }
+    let (motif, settings) = planipref_domain::DomainError::both(motif, settings)?;
+    row.set_resolved(motif);
+    row.set_settings(settings);
+    Ok(row)
 }
 
 /// Create a motif

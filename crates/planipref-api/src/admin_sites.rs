@@ -118,25 +118,16 @@ fn example_site() -> serde_json::Value {
 /// Reads a site's settings and competence, reporting every invalid field.
 fn parse(body: &SiteRequest) -> Result<(SiteDraft, Competence), ApiError> {
     let draft = SiteDraft::parse(input(body));
-    let competence = DepartementCode::parse(&body.prefecture_code).map(|dep| {
-        Competence::parse(
+    // Without a valid département the draft reports it; codes wait.
+    let competence = match DepartementCode::parse(&body.prefecture_code) {
+        Some(dep) => Competence::parse(
             &dep,
             &body.competence.arrondissements,
             &body.competence.communes,
-        )
-    });
-    match (draft, competence) {
-        (Ok(d), Some(Ok(c))) => Ok((d, c)),
-        (d, c) => {
-            let mut errors = vec![];
-            for e in [d.err(), c.and_then(Result::err)].into_iter().flatten() {
-                if let DomainError::Invalid(fields) = e {
-                    errors.extend(fields);
-                }
-            }
-            Err(ApiError::Validation(errors))
-        }
-    }
+        ),
+        None => Ok(Competence::default()),
+    };
+    Ok(DomainError::both(draft, competence)?)
 }
 
 fn example_request() -> serde_json::Value {

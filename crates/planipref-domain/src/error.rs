@@ -45,6 +45,19 @@ pub enum DomainError {
 }
 
 impl DomainError {
+    /// Both values, or every field error of both (a refusal that is not
+    /// about fields wins, the first one first).
+    pub fn both<A, B>(a: Result<A, Self>, b: Result<B, Self>) -> Result<(A, B), Self> {
+        match (a, b) {
+            (Ok(a), Ok(b)) => Ok((a, b)),
+            (Err(Self::Invalid(mut x)), Err(Self::Invalid(y))) => {
+                x.extend(y);
+                Err(Self::Invalid(x))
+            }
+            (Err(Self::Invalid(_)), Err(other)) | (Err(other), _) | (_, Err(other)) => Err(other),
+        }
+    }
+
     /// A refusal naming a single field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
@@ -90,5 +103,33 @@ impl Collector {
         } else {
             Err(DomainError::Invalid(self.errors))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalid(field: &str) -> Result<(), DomainError> {
+        Err(DomainError::invalid(field, "is wrong"))
+    }
+
+    #[test]
+    fn both_reports_every_field_of_both_and_other_refusals_first() {
+        assert_eq!(DomainError::both(Ok(1), Ok(2)), Ok((1, 2)));
+        let Err(DomainError::Invalid(errors)) = DomainError::both(invalid("a"), invalid("b"))
+        else {
+            panic!("both refused");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["a", "b"]);
+        assert_eq!(
+            DomainError::both(invalid("a"), Err::<(), _>(DomainError::SlotFull)),
+            Err(DomainError::SlotFull)
+        );
+        assert_eq!(
+            DomainError::both(Ok(()), invalid("b")),
+            invalid("b").map(|()| ((), ()))
+        );
     }
 }
