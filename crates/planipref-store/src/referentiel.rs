@@ -139,14 +139,15 @@ impl Store {
             ))
             .first(conn)?;
 
-        let guichet_ids: Vec<String> = guichet_motifs::table
-            .inner_join(guichets::table)
-            .filter(guichet_motifs::motif_id.eq(motif_id))
-            .filter(guichets::active.eq(true))
-            .select(guichets::id)
-            .load(conn)?;
-
-        let plages = working_plages_of(conn, &guichet_ids)?;
+        let periods: Vec<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> =
+            guichet_motifs::table
+                .inner_join(guichets::table)
+                .filter(guichet_motifs::motif_id.eq(motif_id))
+                .filter(guichets::active.eq(true))
+                .select((guichets::id, guichets::active_from, guichets::active_until))
+                .load(conn)?;
+        let guichet_ids: Vec<String> = periods.iter().map(|(id, ..)| id.clone()).collect();
+        let plages = within_periods(plages_of(conn, &guichet_ids)?, periods);
 
         let busy_rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
             reservations::table
@@ -274,15 +275,23 @@ pub(crate) fn working_plages_of(
     conn: &mut AnyConnection,
     guichet_ids: &[String],
 ) -> Result<Vec<Plage>, StoreError> {
-    let periods: HashMap<String, (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> =
-        guichets::table
-            .filter(guichets::id.eq_any(guichet_ids))
-            .select((guichets::id, guichets::active_from, guichets::active_until))
-            .load::<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)>(conn)?
-            .into_iter()
-            .map(|(id, from, until)| (id, (from, until)))
-            .collect();
-    Ok(plages_of(conn, guichet_ids)?
+    let periods = guichets::table
+        .filter(guichets::id.eq_any(guichet_ids))
+        .select((guichets::id, guichets::active_from, guichets::active_until))
+        .load(conn)?;
+    Ok(within_periods(plages_of(conn, guichet_ids)?, periods))
+}
+
+/// `plages`, each narrowed to its guichet's (id, from, until) period.
+fn within_periods(
+    plages: Vec<Plage>,
+    periods: Vec<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)>,
+) -> Vec<Plage> {
+    let periods: HashMap<String, (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> = periods
+        .into_iter()
+        .map(|(id, from, until)| (id, (from, until)))
+        .collect();
+    plages
         .into_iter()
         .filter_map(|p| {
             let (from, until) = periods
@@ -291,7 +300,7 @@ pub(crate) fn working_plages_of(
                 .unwrap_or_default();
             p.within(from, until)
         })
-        .collect())
+        .collect()
 }
 
 /// Plages of `plage_rows`, in the same order, with their motif restrictions.
