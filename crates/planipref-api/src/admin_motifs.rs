@@ -290,7 +290,7 @@ pub async fn update_motif(
             let after_dto = Motif::from_rows(after.clone(), service.clone());
             let audit = AuditEntry {
                 action: "updated",
-                before: serde_json::to_string(&Motif::from_rows(before, service)).ok(),
+                before: crate::audit::json(&Motif::from_rows(before, service)),
                 ..audit(&agent, &site, "motif", &after.id, &after_dto)
             };
             store

@@ -44,10 +44,8 @@ fn deletion(
     before: &impl Serialize,
 ) -> AuditEntry {
     AuditEntry {
-        action: "deleted",
-        before: serde_json::to_string(before).ok(),
-        after: None,
-        ..audit(agent, site, entity, id, &())
+        before: crate::audit::json(before),
+        ..crate::audit::site_entry(agent, site, entity, id, "deleted")
     }
 }
 
@@ -330,7 +328,7 @@ pub async fn update_service(
             let dto = Service::from_row(after.clone());
             let audit = AuditEntry {
                 action: "updated",
-                before: serde_json::to_string(&Service::from_row(before)).ok(),
+                before: crate::audit::json(&Service::from_row(before)),
                 ..audit(&agent, &site, "service", &after.id, &dto)
             };
             store

@@ -120,15 +120,8 @@ pub async fn create_prefecture(
     };
     let prefecture = Prefecture::from(row.clone());
     let audit = AuditEntry {
-        actor: agent.0.actor(),
-        departement: Some(row.code.clone()),
-        site_id: None,
-        entity: "prefecture",
-        entity_id: row.code.clone(),
-        action: "created",
-        before: None,
-        after: serde_json::to_string(&prefecture).ok(),
-        at: Utc::now(),
+        after: crate::audit::json(&prefecture),
+        ..prefecture_audit(&agent.0, &row.code, "created")
     };
     state
         .blocking(move |store| {
@@ -218,15 +211,8 @@ fn administered(agent: &Agent, code: &str) -> Result<DepartementCode, ApiError> 
 
 fn prefecture_audit(agent: &Agent, code: &str, action: &'static str) -> AuditEntry {
     AuditEntry {
-        actor: agent.actor(),
         departement: Some(code.to_owned()),
-        site_id: None,
-        entity: "prefecture",
-        entity_id: code.to_owned(),
-        action,
-        before: None,
-        after: None,
-        at: Utc::now(),
+        ..crate::audit::entry(agent, "prefecture", code, action)
     }
 }
 
@@ -312,8 +298,8 @@ pub async fn update_prefecture(
                 ..before.clone()
             };
             let audit = AuditEntry {
-                before: serde_json::to_string(&Prefecture::from(before)).ok(),
-                after: serde_json::to_string(&Prefecture::from(after.clone())).ok(),
+                before: crate::audit::json(&Prefecture::from(before)),
+                after: crate::audit::json(&Prefecture::from(after.clone())),
                 ..prefecture_audit(&agent, code.as_str(), "updated")
             };
             store
@@ -357,7 +343,7 @@ pub async fn delete_prefecture(
                 .get_prefecture(code.as_str())
                 .map_err(|e| ApiError::from_store(e, "préfecture"))?;
             let audit = AuditEntry {
-                before: serde_json::to_string(&Prefecture::from(before)).ok(),
+                before: crate::audit::json(&Prefecture::from(before)),
                 ..prefecture_audit(&agent, code.as_str(), "deleted")
             };
             store

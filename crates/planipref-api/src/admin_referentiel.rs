@@ -452,15 +452,8 @@ pub(crate) fn audit(
     after: &impl Serialize,
 ) -> AuditEntry {
     AuditEntry {
-        actor: agent.actor(),
-        departement: Some(site.prefecture_code.clone()),
-        site_id: Some(site.id.clone()),
-        entity,
-        entity_id: id.to_owned(),
-        action: "created",
-        before: None,
-        after: serde_json::to_string(after).ok(),
-        at: Utc::now(),
+        after: crate::audit::json(after),
+        ..crate::audit::site_entry(agent, site, entity, id, "created")
     }
 }
 
@@ -654,8 +647,7 @@ async fn change_plage(
             authorise(&agent, &site)?;
             let tz = site_zone(&site)?;
             let before_ids = before.motifs.iter().map(ToString::to_string).collect();
-            let before_json =
-                serde_json::to_string(&plage_response(&row.id, &before, before_ids)).ok();
+            let before_json = crate::audit::json(&plage_response(&row.id, &before, before_ids));
             let new = body
                 .as_ref()
                 .map(|b| parse_plage(b, before.guichet_id))
@@ -674,7 +666,7 @@ async fn change_plage(
             let audit = AuditEntry {
                 action: if new.is_some() { "updated" } else { "deleted" },
                 before: before_json,
-                after: after.as_ref().and_then(|a| serde_json::to_string(a).ok()),
+                after: after.as_ref().and_then(crate::audit::json),
                 ..audit(&agent, &site, "plage", &row.id, &())
             };
             let replacement = new_row.as_ref().zip(new.as_ref().map(|(p, _)| p));
@@ -923,7 +915,7 @@ pub async fn update_guichet(
             let after = Guichet::from_row(&row, motif_ids.clone());
             let audit = AuditEntry {
                 action: "updated",
-                before: serde_json::to_string(&Guichet::from_row(&before, before_motifs)).ok(),
+                before: crate::audit::json(&Guichet::from_row(&before, before_motifs)),
                 ..audit(&agent, &site, "guichet", &row.id, &after)
             };
             let tz = site_zone(&site)?;

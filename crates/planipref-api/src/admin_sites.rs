@@ -14,6 +14,7 @@ use planipref_store::models::SiteRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::audit::{json, site_entry};
 use crate::auth::AuthenticatedAgent;
 use crate::dto::{Site, site_departement};
 use crate::error::{ApiError, Problem};
@@ -176,15 +177,8 @@ pub async fn create_site(
     let row = to_row(SiteId::new_random().to_string(), &draft, Utc::now());
     let site = AdminSite::new(row.clone(), competence.clone());
     let audit = AuditEntry {
-        actor: agent.0.actor(),
-        departement: Some(row.prefecture_code.clone()),
-        site_id: Some(row.id.clone()),
-        entity: "site",
-        entity_id: row.id.clone(),
-        action: "created",
-        before: None,
-        after: serde_json::to_string(&site).ok(),
-        at: Utc::now(),
+        after: json(&site),
+        ..site_entry(&agent.0, &row, "site", &row.id, "created")
     };
     state
         .blocking(move |store| {
@@ -284,15 +278,9 @@ pub async fn update_site(
             let before_site = AdminSite::new(before.clone(), before_competence);
             let after_site = AdminSite::new(after.clone(), competence.clone());
             let audit = AuditEntry {
-                actor: agent.actor(),
-                departement: Some(after.prefecture_code.clone()),
-                site_id: Some(after.id.clone()),
-                entity: "site",
-                entity_id: after.id.clone(),
-                action: "updated",
-                before: serde_json::to_string(&before_site).ok(),
-                after: serde_json::to_string(&after_site).ok(),
-                at: Utc::now(),
+                before: json(&before_site),
+                after: json(&after_site),
+                ..site_entry(&agent, &after, "site", &after.id, "updated")
             };
             store
                 .update_site(&before, &after, &competence, &audit)

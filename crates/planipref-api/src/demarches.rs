@@ -254,17 +254,7 @@ fn apply(mut row: DemarcheRow, body: &DemarcheRequest) -> Result<DemarcheRow, Ap
 }
 
 fn national_audit(agent: &Agent, code: &str, action: &'static str) -> AuditEntry {
-    AuditEntry {
-        actor: agent.actor(),
-        departement: None,
-        site_id: None,
-        entity: "demarche",
-        entity_id: code.to_owned(),
-        action,
-        before: None,
-        after: None,
-        at: Utc::now(),
-    }
+    crate::audit::entry(agent, "demarche", code, action)
 }
 
 /// Add a démarche to the national catalogue
@@ -324,7 +314,7 @@ pub async fn create_demarche(
     };
     let created = demarche(row.clone(), vec![]);
     let audit = AuditEntry {
-        after: serde_json::to_string(&created).ok(),
+        after: crate::audit::json(&created),
         ..national_audit(&agent.0, &row.code, "created")
     };
     state
@@ -398,8 +388,8 @@ pub async fn update_demarche(
                 ..apply(before.clone(), &body)?
             };
             let audit = AuditEntry {
-                before: serde_json::to_string(&demarche(before.clone(), vec![])).ok(),
-                after: serde_json::to_string(&demarche(after.clone(), vec![])).ok(),
+                before: crate::audit::json(&demarche(before.clone(), vec![])),
+                after: crate::audit::json(&demarche(after.clone(), vec![])),
                 ..national_audit(&agent, &before.code, "updated")
             };
             let updated = store

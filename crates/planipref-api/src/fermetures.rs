@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::admin_referentiel::{OnConflict, write_error};
+use crate::audit::{json, site_entry};
 use crate::auth::AuthenticatedAgent;
 use crate::dto::{at_site, site_departement, site_zone};
 use crate::error::{ApiError, Problem};
@@ -202,21 +203,15 @@ fn write(
         created_at: before.map_or_else(|| planipref_store::to_db(Utc::now()), |b| b.created_at),
     };
     let mut response = Fermeture::from_row(row.clone(), tz);
+    let action = if before.is_some() {
+        "updated"
+    } else {
+        "created"
+    };
     let audit = AuditEntry {
-        actor: agent.actor(),
-        departement: Some(site.prefecture_code.clone()),
-        site_id: Some(site.id.clone()),
-        entity: "fermeture",
-        entity_id: row.id.clone(),
-        action: if before.is_some() {
-            "updated"
-        } else {
-            "created"
-        },
-        before: before
-            .and_then(|b| serde_json::to_string(&Fermeture::from_row(b.clone(), tz)).ok()),
-        after: serde_json::to_string(&response).ok(),
-        at: Utc::now(),
+        before: before.and_then(|b| json(&Fermeture::from_row(b.clone(), tz))),
+        after: json(&response),
+        ..site_entry(agent, site, "fermeture", &row.id, action)
     };
     let flagged = match before {
         None => store.create_fermeture(&row, flag, &agent.actor(), &audit),
@@ -390,15 +385,8 @@ pub async fn create_ouverture(
                 reason,
             };
             let audit = AuditEntry {
-                actor: agent.actor(),
-                departement: Some(site.prefecture_code.clone()),
-                site_id: Some(site.id.clone()),
-                entity: "ouverture",
-                entity_id: row.id.clone(),
-                action: "created",
-                before: None,
-                after: serde_json::to_string(&ouverture).ok(),
-                at: Utc::now(),
+                after: json(&ouverture),
+                ..site_entry(&agent, &site, "ouverture", &row.id, "created")
             };
             store
                 .create_ouverture(&row, &audit)
