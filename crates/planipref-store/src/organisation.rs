@@ -310,6 +310,15 @@ impl Store {
     pub fn delete_motif(&self, id: &str, audit: &AuditEntry) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
+                // Bookings lock the guichet they take: locking the motif's
+                // guichets first means none commits between check and delete.
+                let serving: Vec<String> = guichet_motifs::table
+                    .filter(guichet_motifs::motif_id.eq(id))
+                    .select(guichet_motifs::guichet_id)
+                    .load(c)?;
+                diesel::update(guichets::table.filter(guichets::id.eq_any(&serving)))
+                    .set(guichets::name.eq(guichets::name))
+                    .execute(c)?;
                 if any_row!(c, reservations::table.filter(reservations::motif_id.eq(id))) {
                     return Err(StoreError::InUse(
                         "appointments were booked for this motif; make it convocation-only or remove it from its guichets instead",

@@ -456,3 +456,60 @@ fn a_booking_computed_before_a_closure_is_refused_after_it() {
         assert_eq!(store.count_booked(motif).expect("count"), 0);
     }
 }
+
+#[test]
+fn a_motif_deleted_while_it_is_booked_never_leaves_both_done() {
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let sites = store.list_sites(None, 0, 50).expect("sites").items;
+        let mut races = 0;
+        for site in &sites {
+            for (motif, _) in store.list_site_motifs(&site.id).expect("motifs") {
+                let motif_id: MotifId = motif.id.parse().expect("id");
+                let (start, end, free) = first_slot(store, motif_id);
+                let mut new = new_reservation(store, motif_id, start, end, races + 100);
+                new.time_zone = site.time_zone.parse().expect("zone");
+                let audit = planipref_store::admin::AuditEntry {
+                    actor: "agent:t".into(),
+                    departement: Some(site.prefecture_code.clone()),
+                    site_id: Some(site.id.clone()),
+                    entity: "motif",
+                    entity_id: motif.id.clone(),
+                    action: "deleted",
+                    before: None,
+                    after: None,
+                    at: Utc::now(),
+                };
+                let barrier = Arc::new(Barrier::new(2));
+                let n = u64::try_from(races).expect("n") + 1000;
+                let (booked, deleted) = std::thread::scope(|s| {
+                    let b = Arc::clone(&barrier);
+                    let book = s.spawn(move || {
+                        b.wait();
+                        store.create_reservation(&new, &free, || reference(n))
+                    });
+                    let b = Arc::clone(&barrier);
+                    let id = motif.id.clone();
+                    let delete = s.spawn(move || {
+                        b.wait();
+                        store.delete_motif(&id, &audit)
+                    });
+                    (book.join().expect("book"), delete.join().expect("delete"))
+                });
+                let kept = store.get_motif(&motif.id);
+                match (&booked, &deleted) {
+                    (Ok(_), Err(StoreError::InUse(_))) => {
+                        assert!(kept.is_ok(), "{}: a booked motif stays", db.backend());
+                    }
+                    (Err(StoreError::Stale | StoreError::SlotTaken), Ok(())) => {
+                        assert!(matches!(kept, Err(StoreError::NotFound)));
+                    }
+                    other => panic!("{}: {other:?}", db.backend()),
+                }
+                races += 1;
+            }
+        }
+        assert!(races >= 10, "every demo motif raced: {races}");
+    }
+}
