@@ -899,7 +899,18 @@ fn close(
     actor: &str,
     audit: &AuditEntry,
 ) -> Result<Vec<String>, StoreError> {
-    // Writing first takes SQLite's lock before the read below.
+    // Bookings lock the guichet they take and look for closures: locking
+    // the closed guichets first means no booking commits unseen between the
+    // read below and this closure's commit (and, on SQLite, takes the
+    // write lock before that read).
+    match &row.guichet_id {
+        Some(g) => diesel::update(guichets::table.find(g))
+            .set(guichets::name.eq(guichets::name))
+            .execute(c)?,
+        None => diesel::update(guichets::table.filter(guichets::site_id.eq(&row.site_id)))
+            .set(guichets::name.eq(guichets::name))
+            .execute(c)?,
+    };
     diesel::insert_into(fermetures::table)
         .values(row)
         .execute(c)?;

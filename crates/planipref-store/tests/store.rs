@@ -513,3 +513,71 @@ fn a_motif_deleted_while_it_is_booked_never_leaves_both_done() {
         assert!(races >= 10, "every demo motif raced: {races}");
     }
 }
+
+#[test]
+fn a_closure_racing_a_booking_never_leaves_it_orphaned() {
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let sites = store.list_sites(None, 0, 50).expect("sites").items;
+        let mut races = 0u64;
+        for site in &sites {
+            for (motif, _) in store.list_site_motifs(&site.id).expect("motifs") {
+                let motif_id: MotifId = motif.id.parse().expect("id");
+                // One free guichet, closed alone: nothing else is affected.
+                let (start, end, free) = first_slot(store, motif_id);
+                let free = vec![free[0]];
+                let mut new = new_reservation(store, motif_id, start, end, 200);
+                new.time_zone = site.time_zone.parse().expect("zone");
+                let closure = planipref_store::models::FermetureRow {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    site_id: site.id.clone(),
+                    guichet_id: Some(free[0].to_string()),
+                    starts_at: planipref_store::to_db(start),
+                    ends_at: planipref_store::to_db(end),
+                    reason: "Alerte".into(),
+                    created_at: planipref_store::to_db(Utc::now()),
+                };
+                let audit = planipref_store::admin::AuditEntry {
+                    actor: "agent:t".into(),
+                    departement: Some(site.prefecture_code.clone()),
+                    site_id: Some(site.id.clone()),
+                    entity: "fermeture",
+                    entity_id: closure.id.clone(),
+                    action: "created",
+                    before: None,
+                    after: None,
+                    at: Utc::now(),
+                };
+                let barrier = Arc::new(Barrier::new(2));
+                let n = races + 2000;
+                let (booked, closed) = std::thread::scope(|s| {
+                    let b = Arc::clone(&barrier);
+                    let book = s.spawn(move || {
+                        b.wait();
+                        store.create_reservation(&new, &free, || reference(n))
+                    });
+                    let b = Arc::clone(&barrier);
+                    let close = s.spawn(move || {
+                        b.wait();
+                        store.create_fermeture(&closure, false, "agent:t", &audit)
+                    });
+                    (book.join().expect("book"), close.join().expect("close"))
+                });
+                match (&booked, &closed) {
+                    (Ok(row), Err(StoreError::Affected(refs))) => {
+                        let bare = |r: &str| r.replace('-', "");
+                        let refs: Vec<String> = refs.iter().map(|r| bare(r)).collect();
+                        assert_eq!(refs, vec![bare(&row.reference)]);
+                    }
+                    (Err(StoreError::Stale | StoreError::SlotTaken), Ok(flagged)) => {
+                        assert!(flagged.is_empty());
+                    }
+                    other => panic!("{}: {other:?}", db.backend()),
+                }
+                races += 1;
+            }
+        }
+        assert!(races >= 10, "every demo motif raced: {races}");
+    }
+}
