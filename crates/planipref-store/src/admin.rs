@@ -150,6 +150,10 @@ impl Store {
                 if before.time_zone != after.time_zone
                     || before.prefecture_code != after.prefecture_code
                 {
+                    // Locked as bookings lock them: none commits unseen.
+                    diesel::update(guichets::table.filter(guichets::site_id.eq(&before.id)))
+                        .set(guichets::name.eq(guichets::name))
+                        .execute(c)?;
                     let booked: Vec<String> = reservations::table
                         .filter(reservations::site_id.eq(&before.id))
                         .filter(reservations::status.eq(status::BOOKED))
