@@ -3,7 +3,7 @@
 //! Seine-Saint-Denis (93) with its préfecture at Bobigny and sous-préfectures
 //! at Le Raincy and Saint-Denis, and La Réunion (974, `Indian/Reunion`, UTC+4
 //! all year) so that time zones are exercised from day one. Names, communes
-//! and INSEE codes come from `shared/data/departements.csv` (INSEE COG 2026
+//! and INSEE codes come from `reference/departements.csv` (INSEE COG 2026
 //! via Etalab's `@etalab/decoupage-administratif` 6.0.0, Licence Ouverte).
 //! Street addresses, services, counters and opening hours are illustrative:
 //! check each préfecture's own site before relying on them.
