@@ -6,7 +6,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug/planipref
 
-.PHONY: help run build test lint fmt openapi ci clean
+.PHONY: help run build test lint fmt openapi bench ci clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ fmt: ## Format the code
 openapi: build ## Write openapi/planipref.json from the code
 	$(BIN) openapi --output openapi/planipref.json
 	@echo "openapi/planipref.json written"
+
+bench: ## Benchmark the slot engine (criterion); prints ns per emitted slot
+	$(CARGO) bench -p planipref-domain --bench engine
 
 ci: lint test ## What CI runs: lint, then test
 

@@ -19,12 +19,16 @@ pub fn binary() -> PathBuf {
         return PathBuf::from(path);
     }
     let exe = std::env::current_exe().expect("test binary path");
-    // target/debug/deps/<test> → target/debug/planipref
-    let bin = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|dir| dir.join("planipref"))
-        .expect("target directory");
+    // target/<profile>/deps/<test> → target/<profile>/planipref; a binary
+    // of this crate (planipref-load) sits beside it.
+    let dir = exe.parent().expect("target directory");
+    let bin = if dir.join("planipref").exists() {
+        dir.join("planipref")
+    } else {
+        dir.parent()
+            .map(|d| d.join("planipref"))
+            .expect("target directory")
+    };
     assert!(
         bin.exists(),
         "{} is missing: run `cargo build --workspace --bins` (make test does) or set PLANIPREF_BIN",

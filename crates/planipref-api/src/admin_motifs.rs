@@ -82,6 +82,14 @@ pub struct MotifRequest {
     #[serde(default)]
     #[schema(example = "online")]
     pub booking_mode: Option<String>,
+    /// Minutes between two start times of a plage: a multiple of 5, 5 to
+    /// 240. Shorter than the duration, consecutive starts overlap (several
+    /// guichets take turns); longer, the guichet has a pause between
+    /// appointments. `null` returns to the duration (the default); left
+    /// out, it keeps its value.
+    #[serde(default, deserialize_with = "crate::dto::present")]
+    #[schema(value_type = Option<u32>, nullable, minimum = 5, maximum = 240, multiple_of = 5, example = 15)]
+    pub step_minutes: Option<Option<u32>>,
 }
 
 impl MotifRequest {
@@ -103,6 +111,7 @@ impl MotifRequest {
             duration_per_person: self.duration_per_person,
             instructions: self.instructions.as_deref(),
             booking_mode: self.booking_mode.as_deref(),
+            step_minutes: self.step_minutes,
         }
     }
 }
@@ -227,6 +236,7 @@ fn blank(service_id: String, demarche_code: Option<String>) -> MotifRow {
         duration_per_person: false,
         instructions: String::new(),
         booking_mode: String::new(),
+        step_minutes: None,
     };
     row.set_settings(MotifSettings::default());
     row

@@ -199,6 +199,10 @@ pub struct Motif {
     /// convocation (its slots are not offered to the public).
     #[schema(example = "online")]
     pub booking_mode: String,
+    /// Minutes between two start times of a plage (the duration unless the
+    /// préfecture set another step).
+    #[schema(example = 30)]
+    pub step_minutes: i32,
     /// The fields that follow the national démarche (and its future
     /// changes) rather than the préfecture's own value.
     #[schema(example = json!(["label", "description", "documents", "duration_minutes"]))]
@@ -249,8 +253,19 @@ impl Motif {
             },
             instructions: m.instructions,
             booking_mode: m.booking_mode,
+            step_minutes: m.step_minutes.unwrap_or(m.duration_minutes),
         }
     }
+}
+
+/// Deserialises a field that may be left out (outer `None`, with
+/// `#[serde(default)]`), sent as `null` (`Some(None)`) or given.
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A site's time zone, read from its row.

@@ -89,6 +89,7 @@ pub fn motif() -> Motif {
         duration_per_person: false,
         instructions: "Présentez-vous 10 minutes avant l'heure, porte B.".into(),
         booking_mode: "online".into(),
+        step_minutes: 30,
         follows_demarche: vec![
             "label".into(),
             "documents".into(),
@@ -215,5 +216,43 @@ pub fn site_calendar() -> SiteCalendar {
         ],
         opened: vec![],
         closures: vec![],
+    }
+}
+
+/// The first free slot of a site.
+pub fn first_slot() -> crate::availability::FirstSlotResponse {
+    crate::availability::FirstSlotResponse {
+        site_id: SITE_ID.into(),
+        motif_id: MOTIF_ID.into(),
+        time_zone: "Europe/Paris".into(),
+        searched_from: day("2026-11-30"),
+        searched_until: day("2027-02-28"),
+        slot: Some(SlotResponse {
+            start: at("2026-12-03T09:30:00+01:00"),
+            end: at("2026-12-03T10:00:00+01:00"),
+            remaining: 1,
+        }),
+    }
+}
+
+/// An orientation answer.
+pub fn orientation() -> crate::orientation::Orientation {
+    use crate::orientation::{CommuneInfo, Orientation, SiteOffer};
+    Orientation {
+        demarche: "sejour-renouvellement".into(),
+        commune: CommuneInfo {
+            insee: "93008".into(),
+            name: "Bobigny".into(),
+            departement: "93".into(),
+            arrondissement: Some("931".into()),
+        },
+        competent: Some(SiteOffer {
+            site: site(),
+            motif: motif(),
+            first_slot: first_slot().slot,
+            searched_until: Some(day("2027-02-28")),
+        }),
+        reason: Some("prefecture".into()),
+        other_sites: vec![],
     }
 }

@@ -12,6 +12,7 @@ pub mod admin_referentiel;
 pub mod admin_sites;
 pub mod audit;
 pub mod auth;
+pub mod availability;
 pub mod calendar;
 pub mod demarches;
 pub mod dto;
@@ -20,6 +21,7 @@ mod examples;
 pub mod extract;
 pub mod fermetures;
 mod health;
+pub mod orientation;
 pub mod reservations;
 pub mod routes;
 pub mod sites;
@@ -61,6 +63,7 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
     servers((url = "/", description = "This server")),
     tags(
         (name = "sites", description = "Préfectures, sous-préfectures and antennas, and what they book"),
+        (name = "orientation", description = "Which site is competent for an applicant's commune, and its first free slot"),
         (name = "slots", description = "When a motif can be booked"),
         (name = "demarches", description = "The national catalogue of démarches"),
         (name = "reservations", description = "Booking, reading and cancelling an appointment"),
@@ -104,6 +107,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sites::list_site_motifs)
         .service(calendar::site_calendar)
         .service(slots::list_slots)
+        .service(availability::site_first_slot)
+        .service(orientation::orientation)
         .service(demarches::list_demarches)
         .service(demarches::get_demarche)
         .service(reservations::create_reservation)

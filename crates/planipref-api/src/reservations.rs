@@ -368,6 +368,7 @@ fn book(
         tz,
         (local_day, local_day),
         now,
+        1, // one person: the booking form does not take groups yet
         |request| free_guichets_at(request, start),
     )??;
     let duration = i64::from(schedule.motif.duration_minutes);

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use planipref_domain::calendar::closed_days;
 use planipref_domain::ids::MotifId;
 use planipref_domain::motif::BookingMode;
-use planipref_domain::slots::{MAX_RANGE_DAYS, SlotRequest, check_range, compute_slots};
+use planipref_domain::slots::{MAX_RANGE_DAYS, Slot, SlotRequest, check_range, compute_slots};
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::MotifSchedule;
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,12 @@ pub struct SlotQuery {
     /// `from`. At most 62 days in all.
     #[param(value_type = Option<String>, format = Date, example = "2026-12-14")]
     pub to: Option<String>,
+    /// How many persons the appointment is for (default 1, at most the
+    /// motif's `max_persons`). When the motif's duration grows with
+    /// persons, only the slots where a counter is free for the whole
+    /// longer appointment are offered.
+    #[param(minimum = 1, maximum = 10, example = 1)]
+    pub persons: Option<u32>,
 }
 
 /// One bookable start time.
@@ -48,6 +54,17 @@ pub struct SlotResponse {
     /// How many more appointments it can take (free counters), at least 1.
     #[schema(example = 2)]
     pub remaining: u32,
+}
+
+impl SlotResponse {
+    /// A slot of the engine, with the site's offset.
+    pub fn at(slot: &Slot, tz: Tz) -> Self {
+        Self {
+            start: at_site(slot.start, tz),
+            end: at_site(slot.end, tz),
+            remaining: slot.remaining,
+        }
+    }
 }
 
 /// The free slots of a motif over a range of days.
@@ -90,7 +107,7 @@ pub struct SlotList {
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid dates or range (field `from` or `to`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid dates or range (field `from` or `to`), or more persons than the motif takes (`persons`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
@@ -138,21 +155,27 @@ pub async fn list_slots(
                     .unwrap_or(from)
             });
             check_range(from, to)?;
-            let slots = with_slot_request(&schedule, motif_id, tz, (from, to), now, compute_slots)?;
+            let persons = q.persons.unwrap_or(1);
+            let found = with_slot_request(
+                &schedule,
+                motif_id,
+                tz,
+                (from, to),
+                now,
+                persons,
+                compute_slots,
+            )?;
             Ok(SlotList {
                 motif_id: motif_id.to_string(),
                 site_id: schedule.site.id.clone(),
                 time_zone: schedule.site.time_zone.clone(),
                 from,
                 to,
-                slots: slots
-                    .into_iter()
-                    .filter(|s| s.remaining() > 0)
-                    .map(|s| SlotResponse {
-                        start: at_site(s.start, tz),
-                        end: at_site(s.end, tz),
-                        remaining: s.remaining(),
-                    })
+                slots: found
+                    .slots
+                    .iter()
+                    .filter(|s| s.remaining > 0)
+                    .map(|s| SlotResponse::at(s, tz))
                     .collect(),
             })
         })
@@ -170,13 +193,23 @@ pub fn with_slot_request<T>(
     time_zone: Tz,
     (from, to): (NaiveDate, NaiveDate),
     now: DateTime<Utc>,
+    persons: u32,
     engine: impl FnOnce(&SlotRequest<'_>) -> T,
 ) -> Result<T, ApiError> {
     if schedule.motif.settings().booking_mode == BookingMode::ConvocationOnly {
         return Err(ApiError::ConvocationRequired);
     }
-    let duration =
-        u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
+    let base = u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
+    let settings = schedule.motif.settings();
+    let duration = settings.appointment_minutes(base, persons).ok_or_else(|| {
+        DomainError::invalid(
+            "persons",
+            format!(
+                "must be between 1 and {} for this motif",
+                settings.max_persons
+            ),
+        )
+    })?;
     let closed = closed_days(
         from,
         to,
@@ -187,6 +220,7 @@ pub fn with_slot_request<T>(
     Ok(engine(&SlotRequest {
         motif_id,
         duration_minutes: duration,
+        step_minutes: settings.step(base),
         time_zone,
         from,
         to,

@@ -13,6 +13,7 @@ pub mod error;
 pub mod ids;
 pub mod motif;
 pub mod occupancy;
+pub mod orientation;
 pub mod reference;
 pub mod referentiel;
 pub mod slots;

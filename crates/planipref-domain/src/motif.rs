@@ -4,7 +4,8 @@
 //! bring, which démarches and motifs share.
 
 use crate::error::{Collector, DomainError, FieldError};
-use crate::referentiel::check_description;
+use crate::occupancy::UNIT_MINUTES;
+use crate::referentiel::{MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, check_description};
 
 /// Most documents one démarche or motif may list.
 pub const MAX_DOCUMENTS: usize = 30;
@@ -110,6 +111,8 @@ pub struct MotifSettings {
     pub instructions: String,
     /// Who may book it.
     pub booking_mode: BookingMode,
+    /// Minutes between two start times of a plage; `None`: the duration.
+    pub step_minutes: Option<u32>,
 }
 
 impl Default for MotifSettings {
@@ -119,6 +122,7 @@ impl Default for MotifSettings {
             duration_per_person: false,
             instructions: String::new(),
             booking_mode: BookingMode::Online,
+            step_minutes: None,
         }
     }
 }
@@ -134,6 +138,8 @@ pub struct MotifSettingsInput<'a> {
     pub instructions: Option<&'a str>,
     /// `online` or `convocation_only`.
     pub booking_mode: Option<&'a str>,
+    /// The step: `Some(None)` returns to the duration.
+    pub step_minutes: Option<Option<u32>>,
 }
 
 impl MotifSettings {
@@ -180,13 +186,32 @@ impl MotifSettings {
             })),
             None => Some(self.booking_mode),
         };
+        let step_minutes = input.step_minutes.unwrap_or(self.step_minutes);
+        if let Some(step) = step_minutes
+            && (!(MIN_DURATION_MINUTES..=MAX_DURATION_MINUTES).contains(&step)
+                || !step.is_multiple_of(UNIT_MINUTES))
+        {
+            c.push(FieldError::new(
+                "step_minutes",
+                format!(
+                    "must be a multiple of {UNIT_MINUTES} minutes between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES}"
+                ),
+            ));
+        }
         c.finish()?;
         Ok(Self {
             max_persons,
             duration_per_person,
             instructions: instructions.unwrap_or_default(),
             booking_mode: booking_mode.unwrap_or_default(),
+            step_minutes,
         })
+    }
+
+    /// Minutes between two start times of a plage for a motif lasting
+    /// `duration_minutes`.
+    pub fn step(&self, duration_minutes: u32) -> u32 {
+        self.step_minutes.unwrap_or(duration_minutes)
     }
 
     /// How long an appointment for `persons` lasts, in minutes; `None` when
@@ -243,6 +268,7 @@ mod tests {
             duration_per_person: true,
             instructions: "Présentez-vous 10 minutes avant.".into(),
             booking_mode: BookingMode::ConvocationOnly,
+            step_minutes: Some(15),
         };
         assert_eq!(
             before.updated(MotifSettingsInput::default(), 30),
@@ -252,13 +278,22 @@ mod tests {
             max_persons: Some(11),
             booking_mode: Some("guichet"),
             instructions: Some("a\u{0}b"),
+            step_minutes: Some(Some(7)),
             ..MotifSettingsInput::default()
         };
         let Err(DomainError::Invalid(errors)) = before.updated(bad, 30) else {
             panic!("refused");
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, vec!["max_persons", "instructions", "booking_mode"]);
+        assert_eq!(
+            fields,
+            vec![
+                "max_persons",
+                "instructions",
+                "booking_mode",
+                "step_minutes"
+            ]
+        );
         assert!(
             before
                 .updated(
@@ -270,6 +305,39 @@ mod tests {
                 )
                 .is_err()
         );
+    }
+
+    #[test]
+    fn the_step_is_the_duration_unless_configured() {
+        let s = MotifSettings::default();
+        assert_eq!(s.step(30), 30);
+        let stepped = s
+            .updated(
+                MotifSettingsInput {
+                    step_minutes: Some(Some(15)),
+                    ..Default::default()
+                },
+                30,
+            )
+            .expect("valid");
+        assert_eq!(stepped.step(30), 15);
+        let reset = stepped
+            .updated(
+                MotifSettingsInput {
+                    step_minutes: Some(None),
+                    ..Default::default()
+                },
+                30,
+            )
+            .expect("valid");
+        assert_eq!(reset.step(45), 45);
+        for bad in [0, 3, 245, 17] {
+            let input = MotifSettingsInput {
+                step_minutes: Some(Some(bad)),
+                ..Default::default()
+            };
+            assert!(s.updated(input, 30).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -169,6 +169,17 @@ fn migrate(store: &Store) -> Result<(), String> {
     } else {
         log::info!("applied migrations {applied:?} to {}", store.describe());
     }
+    // Reference data embedded in the binary follows the migrations: a new
+    // release brings the new COG with it.
+    match store.sync_communes() {
+        Ok(planipref_store::orientation::CommunesSync::UpToDate) => {
+            log::info!("communes are up to date")
+        }
+        Ok(planipref_store::orientation::CommunesSync::Loaded(n)) => {
+            log::info!("loaded {n} communes of the reference data")
+        }
+        Err(e) => return Err(format!("loading the communes failed: {e}")),
+    }
     Ok(())
 }
 

@@ -647,6 +647,7 @@ impl Store {
                         motifs::duration_per_person.eq(row.duration_per_person),
                         motifs::instructions.eq(&row.instructions),
                         motifs::booking_mode.eq(&row.booking_mode),
+                        motifs::step_minutes.eq(row.step_minutes),
                     ))
                     .execute(c)?;
                 if updated == 0 {
@@ -1021,13 +1022,23 @@ pub(crate) fn competence_of(
         .load(c)?;
     let mut out = Competence::default();
     for r in rows {
-        match r.kind.as_str() {
-            ARRONDISSEMENT => out.arrondissements.push(r.code),
-            COMMUNE => out.communes.push(r.code),
-            other => return Err(StoreError::Corrupt(format!("competence kind {other:?}"))),
-        }
+        add_competence(&mut out, &r.kind, r.code)?;
     }
     Ok(out)
+}
+
+/// Adds one stored competence row (`kind`, `code`) to `competence`.
+pub(crate) fn add_competence(
+    competence: &mut Competence,
+    kind: &str,
+    code: String,
+) -> Result<(), StoreError> {
+    match kind {
+        ARRONDISSEMENT => competence.arrondissements.push(code),
+        COMMUNE => competence.communes.push(code),
+        other => return Err(StoreError::Corrupt(format!("competence kind {other:?}"))),
+    }
+    Ok(())
 }
 
 pub(crate) fn record(c: &mut AnyConnection, a: &AuditEntry) -> Result<(), StoreError> {

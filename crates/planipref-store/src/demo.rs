@@ -317,6 +317,7 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
                     duration_per_person: false,
                     instructions: String::new(),
                     booking_mode: "online".to_owned(),
+                    step_minutes: None,
                 })
                 .execute(c)?;
             motif_ids.push(id);

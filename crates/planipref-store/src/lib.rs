@@ -12,6 +12,7 @@ pub mod demo;
 mod error;
 pub mod models;
 pub mod organisation;
+pub mod orientation;
 mod referentiel;
 mod reservations;
 pub mod schema;

@@ -89,6 +89,8 @@ pub struct MotifRow {
     pub instructions: String,
     /// `online` or `convocation_only`.
     pub booking_mode: String,
+    /// Minutes between two start times; `None`: the duration.
+    pub step_minutes: Option<i32>,
 }
 
 impl MotifRow {
@@ -115,6 +117,7 @@ impl MotifRow {
             duration_per_person: self.duration_per_person,
             instructions: self.instructions.clone(),
             booking_mode: BookingMode::from_code(&self.booking_mode).unwrap_or_default(),
+            step_minutes: self.step_minutes.and_then(|s| u32::try_from(s).ok()),
         }
     }
 
@@ -124,6 +127,7 @@ impl MotifRow {
         self.duration_per_person = s.duration_per_person;
         self.instructions = s.instructions;
         self.booking_mode = s.booking_mode.code().to_owned();
+        self.step_minutes = s.step_minutes.and_then(|s| i32::try_from(s).ok());
     }
 
     /// Sets its label, description, documents, duration and booking rules,

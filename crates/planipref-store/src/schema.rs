@@ -58,6 +58,7 @@ diesel::table! {
         duration_per_person -> Bool,
         instructions -> Text,
         booking_mode -> Text,
+        step_minutes -> Nullable<Integer>,
     }
 }
 
@@ -199,8 +200,31 @@ diesel::joinable!(plage_motifs -> plages (plage_id));
 diesel::joinable!(reservations -> motifs (motif_id));
 diesel::joinable!(reservation_events -> reservations (reservation_id));
 
+diesel::table! {
+    communes (insee) {
+        insee -> Text,
+        name -> Text,
+        kind -> Text,
+        departement -> Text,
+        arrondissement -> Nullable<Text>,
+        parent_commune -> Nullable<Text>,
+        postal_codes -> Text,
+        population -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    reference_data (name) {
+        name -> Text,
+        version -> Text,
+        loaded_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     prefectures,
+    communes,
+    reference_data,
     sites,
     services,
     motifs,

@@ -13,7 +13,7 @@ use diesel::sql_types::Text;
 use planipref_domain::applicant::{Applicant, ApplicantInput};
 use planipref_domain::ids::{GuichetId, MotifId, ReservationId};
 use planipref_domain::reference::Reference;
-use planipref_domain::slots::{SlotRequest, compute_slots};
+use planipref_domain::slots::{SlotRequest, first_free_slot};
 use planipref_store::test_support::TestDb;
 use planipref_store::{AnyConnection, NewReservation, Store, StoreError};
 
@@ -170,9 +170,11 @@ fn first_slot(store: &Store, motif: MotifId) -> (DateTime<Utc>, DateTime<Utc>, V
         )
         .expect("schedule");
     let tz = schedule.site.time_zone.parse().expect("tz");
-    let slots = compute_slots(&SlotRequest {
+    let duration = u32::try_from(schedule.motif.duration_minutes).expect("duration");
+    let free = first_free_slot(&SlotRequest {
         motif_id: motif,
-        duration_minutes: u32::try_from(schedule.motif.duration_minutes).expect("duration"),
+        duration_minutes: duration,
+        step_minutes: duration,
         time_zone: tz,
         from,
         to,
@@ -183,12 +185,9 @@ fn first_slot(store: &Store, motif: MotifId) -> (DateTime<Utc>, DateTime<Utc>, V
         closed_days: &[],
         booking_window_days: 366,
         min_notice_hours: 0,
-    });
-    let s = slots
-        .into_iter()
-        .find(|s| s.remaining() > 0)
-        .expect("a free slot");
-    (s.start, s.end, s.free_guichets)
+    })
+    .expect("a free slot");
+    (free.slot.start, free.slot.end, free.free_guichets)
 }
 
 fn new_reservation(

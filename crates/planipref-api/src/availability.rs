@@ -1,0 +1,281 @@
+//! The first free slot of a motif: what the router and the orientation
+//! answer show applicants first.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono_tz::Tz;
+use planipref_domain::ids::{MotifId, SiteId};
+use planipref_domain::slots::{FreeSlot, first_free_slot};
+use planipref_store::Store;
+use planipref_store::models::{MotifRow, ServiceRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::dto::site_zone;
+use crate::error::{ApiError, Problem};
+use crate::extract::QueryParams;
+use crate::slots::{SlotResponse, day_start, with_slot_request};
+use crate::state::AppState;
+
+/// Days searched first: most sites have a free slot within a week, so the
+/// first read is small. Each further read covers [`GROWTH`] times as many
+/// days, until the booking window ends.
+const FIRST_DAYS: u64 = 7;
+/// How much longer each further read is than the one before.
+const GROWTH: u64 = 4;
+
+/// The earliest free slot of a motif within its booking window.
+#[derive(Debug, Clone)]
+pub struct FirstSlot {
+    /// The site's time zone.
+    pub time_zone: Tz,
+    /// First local day searched (today at the site).
+    pub from: NaiveDate,
+    /// Last local day searched (the end of the booking window).
+    pub until: NaiveDate,
+    /// The slot, if any day of the window has one.
+    pub slot: Option<FreeSlot>,
+}
+
+/// Finds the first free slot of `motif_id` for `persons`, reading the
+/// schedule a week at a time and then in growing spans, so that a site
+/// with room soon costs one small read and a full site is still searched
+/// to the end of its window. A convocation-only motif is refused (403).
+pub fn first_slot(
+    store: &Store,
+    motif_id: MotifId,
+    now: DateTime<Utc>,
+    persons: u32,
+) -> Result<FirstSlot, ApiError> {
+    let id = motif_id.to_string();
+    // The site's zone, hence "today", is known once the first read is
+    // done: that read covers the first week in any zone (UTC−12 to UTC+14).
+    let utc_today = now.date_naive();
+    let mut span = FIRST_DAYS;
+    let first_read = (
+        day_start(utc_today, -2),
+        day_start(utc_today + Days::new(span), 2),
+    );
+    let mut window: Option<(Tz, NaiveDate, NaiveDate)> = None;
+    let mut from = utc_today;
+    loop {
+        let (read_from, read_to) = match window {
+            None => first_read,
+            Some((.., last)) => {
+                let to = from
+                    .checked_add_days(Days::new(span - 1))
+                    .unwrap_or(from)
+                    .min(last);
+                (day_start(from, -1), day_start(to, 2))
+            }
+        };
+        let schedule = store
+            .motif_schedule(&id, read_from, read_to)
+            .map_err(|e| ApiError::from_store(e, "motif"))?;
+        let (tz, today, last) = match window {
+            Some(w) => w,
+            None => {
+                let tz = site_zone(&schedule.site)?;
+                let today = now.with_timezone(&tz).date_naive();
+                let window_days = schedule.motif.booking_rules().booking_window_days;
+                let last = today
+                    .checked_add_days(Days::new(u64::from(window_days)))
+                    .unwrap_or(today);
+                from = today;
+                *window.insert((tz, today, last))
+            }
+        };
+        let to = from
+            .checked_add_days(Days::new(span - 1))
+            .unwrap_or(from)
+            .min(last);
+        let found = with_slot_request(
+            &schedule,
+            motif_id,
+            tz,
+            (from, to),
+            now,
+            persons,
+            first_free_slot,
+        )?;
+        if found.is_some() || to >= last {
+            return Ok(FirstSlot {
+                time_zone: tz,
+                from: today,
+                until: last,
+                slot: found,
+            });
+        }
+        from = to.succ_opt().unwrap_or(to);
+        span = span.saturating_mul(GROWTH);
+    }
+}
+
+/// The motif among `motifs` (of one site) whose first free slot comes
+/// first, with that slot; motifs booked only with a convocation are passed
+/// over, and when all of them are, the answer is 403. With one motif, its
+/// own answer. `None` when `motifs` is empty.
+pub fn earliest_of(
+    store: &Store,
+    motifs: &[(MotifRow, ServiceRow)],
+    now: DateTime<Utc>,
+    persons: u32,
+) -> Result<Option<(usize, FirstSlot)>, ApiError> {
+    let mut best: Option<(usize, FirstSlot)> = None;
+    let mut refused: Option<ApiError> = None;
+    for (i, (motif, _)) in motifs.iter().enumerate() {
+        let id: MotifId = motif.id.parse().map_err(|_| ApiError::Internal)?;
+        let found = match first_slot(store, id, now, persons) {
+            Ok(found) => found,
+            Err(e @ (ApiError::ConvocationRequired | ApiError::Validation(_)))
+                if motifs.len() > 1 =>
+            {
+                refused.get_or_insert(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let sooner = match (&best, &found.slot) {
+            (None, _) => true,
+            (Some((_, b)), Some(f)) => b.slot.as_ref().is_none_or(|b| f.slot.start < b.slot.start),
+            (Some(_), None) => false,
+        };
+        if sooner {
+            best = Some((i, found));
+        }
+    }
+    match (best, refused) {
+        (None, Some(e)) => Err(e),
+        (best, _) => Ok(best),
+    }
+}
+
+/// Which motif of the site, and for how many.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FirstSlotQuery {
+    /// The motif (one of the site's). Give this or `demarche`.
+    #[param(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
+    pub motif_id: Option<String>,
+    /// A démarche code of the national catalogue: the site's motif of that
+    /// démarche (the earliest, if it has several). Give this or `motif_id`.
+    #[param(example = "sejour-renouvellement")]
+    pub demarche: Option<String>,
+    /// How many persons the appointment is for (default 1).
+    #[param(minimum = 1, maximum = 10, example = 1)]
+    pub persons: Option<u32>,
+}
+
+/// The earliest free slot of a motif at a site.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FirstSlotResponse {
+    /// The site.
+    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
+    pub site_id: String,
+    /// The motif searched (with `demarche`, the one whose slot comes first).
+    #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
+    pub motif_id: String,
+    /// The site's IANA time zone.
+    #[schema(example = "Europe/Paris")]
+    pub time_zone: String,
+    /// First day searched: today at the site.
+    #[schema(value_type = String, format = Date, example = "2026-11-30")]
+    pub searched_from: NaiveDate,
+    /// Last day searched: the end of the motif's booking window.
+    #[schema(value_type = String, format = Date, example = "2027-02-28")]
+    pub searched_until: NaiveDate,
+    /// The earliest free slot; `null` when every slot of the booking
+    /// window is taken.
+    pub slot: Option<SlotResponse>,
+}
+
+impl FirstSlotResponse {
+    fn new(site_id: String, motif_id: String, found: &FirstSlot) -> Self {
+        Self {
+            site_id,
+            motif_id,
+            time_zone: found.time_zone.name().to_owned(),
+            searched_from: found.from,
+            searched_until: found.until,
+            slot: found
+                .slot
+                .as_ref()
+                .map(|f| SlotResponse::at(&f.slot, found.time_zone)),
+        }
+    }
+}
+
+/// Find a site's first free slot
+///
+/// The earliest slot at which a motif of the site can be booked, looking
+/// ahead to the end of the motif's booking window (past the minimum
+/// notice). Name the motif with `motif_id`, or a démarche with `demarche`:
+/// the site's motif of that démarche. `slot` is `null` when the whole
+/// window is taken. Public.
+#[utoipa::path(
+    tag = "slots",
+    params(
+        ("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
+        FirstSlotQuery,
+    ),
+    responses(
+        (status = 200, description = "The first free slot, or `null`", body = FirstSlotResponse, example = json!(crate::examples::first_slot())),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such site, or no such motif or démarche at this site", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither or both of `motif_id` and `demarche`, or more persons than the motif takes (`persons`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/sites/{site_id}/first-slot")]
+pub async fn site_first_slot(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    QueryParams(q): QueryParams<FirstSlotQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
+    let wanted = match (q.motif_id, q.demarche) {
+        (Some(m), None) => Wanted::Motif(m),
+        (None, Some(d)) => Wanted::Demarche(d),
+        _ => {
+            return Err(ApiError::invalid(
+                "motif_id",
+                "give either motif_id or demarche, not both",
+            ));
+        }
+    };
+    let persons = q.persons.unwrap_or(1);
+    let now = Utc::now();
+    let answer = state
+        .blocking(move |store| {
+            let site_id = site_id.to_string();
+            let motifs: Vec<_> = store
+                .list_site_motifs(&site_id)
+                .map_err(|e| ApiError::from_store(e, "site"))?
+                .into_iter()
+                .filter(|(m, _)| match &wanted {
+                    Wanted::Motif(id) => m.id == *id,
+                    Wanted::Demarche(code) => m.demarche_code.as_deref() == Some(code.as_str()),
+                })
+                .collect();
+            let (i, found) = earliest_of(store, &motifs, now, persons)?.ok_or(
+                ApiError::NotFound(match wanted {
+                    Wanted::Motif(_) => "motif at this site",
+                    Wanted::Demarche(_) => "démarche at this site",
+                }),
+            )?;
+            Ok(FirstSlotResponse::new(
+                site_id,
+                motifs[i].0.id.clone(),
+                &found,
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+enum Wanted {
+    Motif(String),
+    Demarche(String),
+}

@@ -1,0 +1,239 @@
+//! Orientation: the router's question "where, and when, can someone living
+//! in this commune come for this démarche?".
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use planipref_domain::orientation::{Candidate, Reason, Residence, competent_site, is_insee_code};
+use planipref_domain::referentiel::SiteKind;
+use planipref_store::Store;
+use planipref_store::orientation::OfferingSite;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::availability::earliest_of;
+use crate::dto::{Motif, Site};
+use crate::error::{ApiError, Problem};
+use crate::extract::QueryParams;
+use crate::slots::SlotResponse;
+use crate::state::AppState;
+
+/// The router's question.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OrientationQuery {
+    /// Démarche code of the national catalogue.
+    #[param(example = "sejour-renouvellement")]
+    pub demarche: String,
+    /// INSEE code of the applicant's commune of residence (COG 2026; a
+    /// municipal arrondissement of Paris, Lyon or Marseille is accepted).
+    #[param(example = "93066", pattern = "^([0-9]{2}|2A|2B)[0-9]{3}$")]
+    pub commune: String,
+    /// How many persons the appointment is for (default 1).
+    #[param(minimum = 1, maximum = 10, example = 1)]
+    pub persons: Option<u32>,
+}
+
+/// The commune, as the reference data knows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommuneInfo {
+    /// INSEE code.
+    #[schema(example = "93066")]
+    pub insee: String,
+    /// Official name.
+    #[schema(example = "Saint-Denis")]
+    pub name: String,
+    /// Département code.
+    #[schema(example = "93")]
+    pub departement: String,
+    /// Arrondissement code; `null` where the territory has none (Mayotte).
+    #[schema(example = "932")]
+    pub arrondissement: Option<String>,
+}
+
+/// A site offering the démarche, with its motif and first free slot.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteOffer {
+    /// The site, with its address.
+    pub site: Site,
+    /// Its motif for the démarche: duration, documents to bring,
+    /// instructions, booking mode.
+    pub motif: Motif,
+    /// The earliest free slot; `null` when the booking window is full, or
+    /// when the motif is booked only with a convocation.
+    pub first_slot: Option<SlotResponse>,
+    /// Last day searched (end of the booking window); `null` for a
+    /// convocation-only motif, which is not searched.
+    #[schema(value_type = Option<String>, format = Date, example = "2027-02-28")]
+    pub searched_until: Option<NaiveDate>,
+}
+
+/// Where to go, and when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Orientation {
+    /// The démarche asked about.
+    #[schema(example = "sejour-renouvellement")]
+    pub demarche: String,
+    /// The commune of residence.
+    pub commune: CommuneInfo,
+    /// The site competent for that commune; `null` when none of the
+    /// département's sites that offer the démarche is (then see
+    /// `other_sites`).
+    pub competent: Option<SiteOffer>,
+    /// Why that site: `competence_commune` or `competence_arrondissement`
+    /// (the préfecture declared it so), `sous_prefecture` (the
+    /// sous-préfecture of the commune's arrondissement), `prefecture`
+    /// (the default); `null` with `competent`.
+    #[schema(example = "sous_prefecture")]
+    pub reason: Option<String>,
+    /// The other sites of the département offering the démarche, earliest
+    /// first slot first (those without a slot last).
+    pub other_sites: Vec<SiteOffer>,
+}
+
+/// Orient an applicant
+///
+/// For service-public.fr's router: given a démarche and the applicant's
+/// commune of residence, the competent site (by default the sous-préfecture
+/// of the commune's arrondissement when it offers the démarche, else the
+/// préfecture; each préfecture may declare other competences), with its
+/// address, the motif, the documents to bring and the first free slot; then
+/// the département's other sites offering the démarche, earliest first.
+/// A commune without an arrondissement (Mayotte) goes to the préfecture.
+/// Public; no personal data.
+#[utoipa::path(
+    tag = "orientation",
+    params(OrientationQuery),
+    responses(
+        (status = 200, description = "The competent site and the others", body = Orientation, example = json!(crate::examples::orientation())),
+        (status = 400, description = "Unreadable query (`demarche` or `commune` missing)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such démarche, or no such commune in the COG", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`commune` is not an INSEE code, or `persons` is out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/orientation")]
+pub async fn orientation(
+    state: web::Data<AppState>,
+    QueryParams(q): QueryParams<OrientationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let commune = q.commune.trim().to_ascii_uppercase();
+    if !is_insee_code(&commune) {
+        return Err(ApiError::invalid(
+            "commune",
+            "must be an INSEE commune code of five characters, such as 93066 or 2A004",
+        ));
+    }
+    let persons = q.persons.unwrap_or(1);
+    if !(1..=planipref_domain::motif::MAX_PERSONS).contains(&persons) {
+        return Err(ApiError::invalid("persons", "must be between 1 and 10"));
+    }
+    let now = Utc::now();
+    let answer = state
+        .blocking(move |store| orient(store, &q.demarche, &commune, persons, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+fn orient(
+    store: &Store,
+    demarche: &str,
+    insee: &str,
+    persons: u32,
+    now: DateTime<Utc>,
+) -> Result<Orientation, ApiError> {
+    let demarche = store
+        .get_demarche(demarche)
+        .map_err(|e| ApiError::from_store(e, "démarche"))?;
+    let commune = store
+        .commune(insee)
+        .map_err(|e| ApiError::from_store(e, "commune"))?;
+    let sites = store
+        .offering_sites(&commune.departement, &demarche.code)
+        .map_err(ApiError::from)?;
+    let kinds: Vec<Option<SiteKind>> = sites
+        .iter()
+        .map(|s| SiteKind::from_code(&s.site.kind))
+        .collect();
+    let candidates: Vec<Candidate<'_>> = sites
+        .iter()
+        .zip(&kinds)
+        .map(|(s, kind)| Candidate {
+            kind: kind.unwrap_or(SiteKind::Antenne),
+            arrondissement: s.arrondissement.as_deref(),
+            competence: &s.competence,
+        })
+        .collect();
+    let home = Residence {
+        commune: &commune.insee,
+        parent_commune: commune.parent_commune.as_deref(),
+        arrondissement: commune.arrondissement.as_deref(),
+    };
+    let chosen = competent_site(home, &candidates);
+    let mut competent = None;
+    let mut other_sites = Vec::new();
+    for (i, site) in sites.into_iter().enumerate() {
+        let Some(offer) = offer(store, site, now, persons)? else {
+            continue;
+        };
+        if chosen.is_some_and(|(c, _)| c == i) {
+            competent = Some(offer);
+        } else {
+            other_sites.push(offer);
+        }
+    }
+    // Earliest first; sites without a slot last, by name.
+    other_sites.sort_by(|a, b| {
+        let key = |o: &SiteOffer| o.first_slot.as_ref().map(|s| s.start);
+        match (key(a), key(b)) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.site.name.cmp(&b.site.name),
+        }
+    });
+    Ok(Orientation {
+        demarche: demarche.code,
+        commune: CommuneInfo {
+            insee: commune.insee,
+            name: commune.name,
+            departement: commune.departement,
+            arrondissement: commune.arrondissement,
+        },
+        reason: chosen.map(|(_, r): (usize, Reason)| r.code().to_owned()),
+        competent,
+        other_sites,
+    })
+}
+
+/// A site's offer: its motif whose first slot comes first, and that slot.
+/// A convocation-only motif is shown without a slot.
+fn offer(
+    store: &Store,
+    site: OfferingSite,
+    now: DateTime<Utc>,
+    persons: u32,
+) -> Result<Option<SiteOffer>, ApiError> {
+    let found = match earliest_of(store, &site.motifs, now, persons) {
+        Ok(found) => found.map(|(i, first)| (i, Some(first))),
+        Err(ApiError::ConvocationRequired) => Some((0, None)),
+        Err(ApiError::Validation(_)) => None, // takes fewer persons: not an offer
+        Err(e) => return Err(e),
+    };
+    let Some((i, first)) = found else {
+        return Ok(None);
+    };
+    let Some((motif, service)) = site.motifs.into_iter().nth(i) else {
+        return Ok(None);
+    };
+    Ok(Some(SiteOffer {
+        site: Site::from(site.site),
+        motif: Motif::from_rows(motif, service),
+        first_slot: first.as_ref().and_then(|f| {
+            f.slot
+                .as_ref()
+                .map(|s| SlotResponse::at(&s.slot, f.time_zone))
+        }),
+        searched_until: first.map(|f| f.until),
+    }))
+}

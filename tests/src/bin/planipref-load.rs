@@ -1,0 +1,269 @@
+//! `planipref-load`: measures the router's questions against a real
+//! `planipref serve` on 127.0.0.1, bounded in time.
+//!
+//! Usage: `planipref-load <database-url> [seconds per scenario] [connections]`
+//! on a database seeded with `planipref seed --national`. It starts the
+//! server (the binary beside this one, or `PLANIPREF_BIN`), finds the
+//! largest département's sites and communes, then runs each scenario for
+//! the given time with that many concurrent connections, each sending its
+//! next request as soon as the previous answer arrives:
+//!
+//! - `health`: `GET /health`, the server's own ceiling;
+//! - `orientation`: the communes of the largest département in turn;
+//! - `first-slot`: every site of that département in turn;
+//! - `slots`: one week of the préfecture's motif.
+//!
+//! It prints requests, throughput, p50/p99/max latency and errors for each,
+//! the slots/health throughput ratio, and whether the goals are met
+//! (orientation p99 ≤ 50 ms; slots ≥ 30 % of health).
+
+#![allow(clippy::print_stdout, clippy::expect_used)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use chrono::{Days, Utc};
+use planipref_tests::{Server, client, get_json};
+
+/// The département with the most sites (1 préfecture, 6 sous-préfectures).
+const DEPARTEMENT: &str = "62";
+const DEMARCHE: &str = "sejour-renouvellement";
+
+#[derive(Default)]
+struct Tally {
+    latencies_us: Vec<u64>,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+struct Figures {
+    name: &'static str,
+    requests: usize,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    errors: u64,
+}
+
+fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(url) = args.get(1) else {
+        eprintln!("usage: planipref-load <database-url> [seconds per scenario] [connections]");
+        std::process::exit(2);
+    };
+    let seconds: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let connections: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(32);
+    actix_web::rt::System::new().block_on(run(
+        url.clone(),
+        seconds.clamp(1, 120),
+        connections.clamp(1, 256),
+    ))
+}
+
+async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<()> {
+    let server = Server::start(&url, "warn");
+    let http = client();
+    let backend = url.split(':').next().unwrap_or("?").to_owned();
+    println!(
+        "planipref-load: {backend}, {connections} connections, {seconds} s per scenario, {} cores",
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+
+    let (_, sites) = get_json(
+        &http,
+        &server.url(&format!(
+            "/api/v1/sites?prefecture={DEPARTEMENT}&per_page=200"
+        )),
+    )
+    .await;
+    let sites: Vec<(String, String)> = sites["items"]
+        .as_array()
+        .expect("sites of the département: seed --national first")
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap_or_default().to_owned(),
+                s["kind"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        !sites.is_empty(),
+        "no site in {DEPARTEMENT}: run planipref seed --national"
+    );
+    let prefecture = sites
+        .iter()
+        .find(|(_, kind)| kind == "prefecture")
+        .map(|(id, _)| id.clone())
+        .expect("a préfecture");
+    let (_, motifs) = get_json(
+        &http,
+        &server.url(&format!("/api/v1/sites/{prefecture}/motifs")),
+    )
+    .await;
+    let motif = motifs["items"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["demarche_code"] == DEMARCHE))
+        .and_then(|m| m["id"].as_str())
+        .expect("the préfecture's motif")
+        .to_owned();
+    let communes: Vec<String> = include_str!("../../../reference/communes.csv")
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f.get(3) == Some(&DEPARTEMENT)).then(|| f[0].to_owned())
+        })
+        .collect();
+    let from = Utc::now().date_naive() + Days::new(1);
+    let to = from + Days::new(6);
+
+    let scenarios: Vec<(&'static str, Vec<String>)> = vec![
+        ("health", vec![server.url("/health")]),
+        (
+            "orientation",
+            communes
+                .iter()
+                .map(|c| {
+                    server.url(&format!(
+                        "/api/v1/orientation?demarche={DEMARCHE}&commune={c}"
+                    ))
+                })
+                .collect(),
+        ),
+        (
+            "first-slot",
+            sites
+                .iter()
+                .map(|(id, _)| {
+                    server.url(&format!(
+                        "/api/v1/sites/{id}/first-slot?demarche={DEMARCHE}"
+                    ))
+                })
+                .collect(),
+        ),
+        (
+            "slots",
+            vec![server.url(&format!("/api/v1/motifs/{motif}/slots?from={from}&to={to}"))],
+        ),
+    ];
+    println!(
+        "{:<12} {:>9} {:>10} {:>9} {:>9} {:>9} {:>7}",
+        "scenario", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors"
+    );
+    let mut all = Vec::new();
+    for (name, urls) in scenarios {
+        let figures = measure(&http, name, Rc::new(urls), seconds, connections).await;
+        println!(
+            "{:<12} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
+            figures.name,
+            figures.requests,
+            figures.per_second,
+            figures.p50_ms,
+            figures.p99_ms,
+            figures.max_ms,
+            figures.errors
+        );
+        all.push(figures);
+    }
+    let rate = |n: &str| {
+        all.iter()
+            .find(|f| f.name == n)
+            .map_or(0.0, |f| f.per_second)
+    };
+    let p99 = |n: &str| {
+        all.iter()
+            .find(|f| f.name == n)
+            .map_or(f64::MAX, |f| f.p99_ms)
+    };
+    let ratio = rate("slots") / rate("health").max(1.0);
+    let errors: u64 = all.iter().map(|f| f.errors).sum();
+    println!(
+        "goals ({backend}): orientation p99 {:.1} ms (≤ 50: {}); slots/health throughput {:.2} (≥ 0.30: {}); errors {errors}",
+        p99("orientation"),
+        if p99("orientation") <= 50.0 {
+            "met"
+        } else {
+            "NOT met"
+        },
+        ratio,
+        if ratio >= 0.30 { "met" } else { "NOT met" },
+    );
+    drop(server);
+    Ok(())
+}
+
+/// Runs `connections` loops over `urls` for `seconds`.
+async fn measure(
+    http: &awc::Client,
+    name: &'static str,
+    urls: Rc<Vec<String>>,
+    seconds: u64,
+    connections: usize,
+) -> Figures {
+    let tally = Rc::new(RefCell::new(Tally::default()));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let loops = (0..connections).map(|c| {
+        let (http, urls, tally) = (http.clone(), urls.clone(), tally.clone());
+        async move {
+            let mut i = c * 7919;
+            while Instant::now() < deadline {
+                let url = &urls[i % urls.len()];
+                i += 1;
+                let sent = Instant::now();
+                let outcome = match http.get(url).send().await {
+                    Ok(mut res) => {
+                        let body = res.body().limit(8 << 20).await;
+                        match (res.status().is_success(), body) {
+                            (true, Ok(_)) => Ok(()),
+                            (_, body) => Err(format!(
+                                "{} {}: {}",
+                                res.status(),
+                                url,
+                                body.map(|b| String::from_utf8_lossy(&b)
+                                    .chars()
+                                    .take(200)
+                                    .collect::<String>())
+                                    .unwrap_or_default()
+                            )),
+                        }
+                    }
+                    Err(e) => Err(format!("{url}: {e}")),
+                };
+                let elapsed = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+                let mut t = tally.borrow_mut();
+                t.latencies_us.push(elapsed);
+                if let Err(e) = outcome {
+                    t.errors += 1;
+                    t.first_error.get_or_insert(e);
+                }
+            }
+        }
+    });
+    futures_util::future::join_all(loops).await;
+    let wall = started.elapsed().as_secs_f64();
+    let mut t = tally.borrow_mut();
+    if let Some(e) = &t.first_error {
+        eprintln!("{name}: first error: {e}");
+    }
+    t.latencies_us.sort_unstable();
+    let pick = |q: f64| {
+        let n = t.latencies_us.len();
+        if n == 0 {
+            return 0.0;
+        }
+        let i = ((n as f64 * q).ceil() as usize).clamp(1, n) - 1;
+        t.latencies_us[i] as f64 / 1000.0
+    };
+    Figures {
+        name,
+        requests: t.latencies_us.len(),
+        per_second: t.latencies_us.len() as f64 / wall,
+        p50_ms: pick(0.50),
+        p99_ms: pick(0.99),
+        max_ms: pick(1.0),
+        errors: t.errors,
+    }
+}
