@@ -81,7 +81,7 @@ fn large_site() -> Site {
             }
             let mut local = day.and_time(p.start);
             while local + Duration::minutes(30) <= day.and_time(p.end) {
-                if rng.next() % 3 == 0
+                if rng.next().is_multiple_of(3)
                     && let Some(start) = tz.from_local_datetime(&local).single()
                 {
                     busy.push(Busy {

@@ -203,14 +203,16 @@ fn site_strategy() -> impl Strategy<Value = Site> {
     })
 }
 
+/// What the rules say: for each start, its end, the guichets offering it
+/// and those free.
+type Expected = BTreeMap<DateTime<Utc>, (DateTime<Utc>, BTreeSet<GuichetId>, BTreeSet<GuichetId>)>;
+
 /// The rules, written as plainly as possible: every start of every plage
 /// of a serving guichet, on every open day, kept when it names one instant,
 /// reads as the same wall-clock span, is after the notice and within the
 /// window; its guichets are those offering it, free when no occupied time
 /// overlaps it.
-fn oracle(
-    site: &Site,
-) -> BTreeMap<DateTime<Utc>, (DateTime<Utc>, BTreeSet<GuichetId>, BTreeSet<GuichetId>)> {
+fn oracle(site: &Site) -> Expected {
     let req = site.request();
     let length = Duration::minutes(i64::from(site.duration));
     let earliest = site.now + Duration::hours(i64::from(site.notice));

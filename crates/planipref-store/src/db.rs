@@ -240,6 +240,23 @@ where
     }
 }
 
+/// Inserts many rows in one statement. Diesel's multi-backend connection
+/// cannot batch inserts itself, so each backend runs its own statement.
+/// Keep `rows` × columns under SQLite's 32,766 bound parameters.
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Sqlite(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+            $crate::db::AnyConnection::Postgresql(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+        }
+    };
+}
+pub(crate) use insert_batch;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,20 +304,3 @@ mod tests {
         assert_eq!(sqlite, postgres);
     }
 }
-
-/// Inserts many rows in one statement. Diesel's multi-backend connection
-/// cannot batch inserts itself, so each backend runs its own statement.
-/// Keep `rows` × columns under SQLite's 32,766 bound parameters.
-macro_rules! insert_batch {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            $crate::db::AnyConnection::Sqlite(c) => {
-                diesel::insert_into($table).values($rows).execute(c)
-            }
-            $crate::db::AnyConnection::Postgresql(c) => {
-                diesel::insert_into($table).values($rows).execute(c)
-            }
-        }
-    };
-}
-pub(crate) use insert_batch;
