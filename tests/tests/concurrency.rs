@@ -200,3 +200,91 @@ async fn a_cancelled_slot_is_booked_again_through_the_real_server() {
         assert_eq!(booked_in_database(&db.url, &motif), capacity as i64);
     }
 }
+
+/// The first free slot of the Bobigny motif whose label starts with
+/// `label`, as `server` answers it.
+async fn first_slot_of(client: &awc::Client, server: &Server, motif: &str) -> Value {
+    let (_, sites) =
+        planipref_tests::get_json(client, &server.url("/api/v1/sites?prefecture=93")).await;
+    let site = sites["items"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["kind"] == "prefecture"))
+        .expect("Bobigny")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (status, body) = planipref_tests::get_json(
+        client,
+        &server.url(&format!("/api/v1/sites/{site}/first-slot?motif_id={motif}")),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["slot"].clone()
+}
+
+#[actix_web::test]
+async fn a_process_never_answers_from_a_stale_cache_when_another_books() {
+    let Some(db) = TestDb::postgres() else { return };
+    run(&db.url, &["seed", "--demo"]);
+    let a = Server::start(&db.url, "warn");
+    let b = Server::start(&db.url, "warn");
+    let client = client();
+    // B computes, and keeps, the first slot of a motif and its day's list.
+    let (motif, _) = bobigny_slot(&client, &b, "Première demande").await;
+    let slot = first_slot_of(&client, &b, &motif).await;
+    let start = slot["start"].as_str().expect("start").to_owned();
+    let capacity = slot["remaining"].as_u64().expect("remaining");
+    let day_list = format!(
+        "/api/v1/motifs/{motif}/slots?from={}&to={}",
+        &start[..10],
+        &start[..10]
+    );
+    let listed_starts = |body: &Value| -> Vec<String> {
+        body["slots"]
+            .as_array()
+            .expect("slots")
+            .iter()
+            .map(|s| s["start"].as_str().expect("start").to_owned())
+            .collect()
+    };
+    let (_, before) = planipref_tests::get_json(&client, &b.url(&day_list)).await;
+    assert!(listed_starts(&before).contains(&start));
+    // A sells every counter of that slot.
+    let mut tokens = vec![];
+    for n in 0..capacity as usize {
+        let mut res = client
+            .post(a.url("/api/v1/reservations"))
+            .send_json(&booking(&motif, &start, n))
+            .await
+            .expect("POST");
+        assert_eq!(res.status().as_u16(), 201);
+        let body: Value = res.json().await.expect("json");
+        tokens.push((
+            body["reference"].as_str().expect("ref").to_owned(),
+            body["management_token"].as_str().expect("token").to_owned(),
+        ));
+    }
+    // B knows at once, for the first slot and the list.
+    assert_ne!(
+        first_slot_of(&client, &b, &motif).await["start"],
+        start.as_str()
+    );
+    let (_, after) = planipref_tests::get_json(&client, &b.url(&day_list)).await;
+    assert!(!listed_starts(&after).contains(&start), "{after}");
+    // A cancellation through A gives the slot back on B.
+    let (reference, token) = &tokens[0];
+    let res = client
+        .post(a.url(&format!("/api/v1/reservations/{reference}/cancel")))
+        .insert_header(("X-Management-Token", token.as_str()))
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(res.status().as_u16(), 200);
+    let back = first_slot_of(&client, &b, &motif).await;
+    assert_eq!(
+        (back["start"].as_str(), back["remaining"].as_u64()),
+        (Some(start.as_str()), Some(1))
+    );
+    let (_, again) = planipref_tests::get_json(&client, &b.url(&day_list)).await;
+    assert!(listed_starts(&again).contains(&start));
+}

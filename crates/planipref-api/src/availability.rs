@@ -6,11 +6,12 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use planipref_domain::ids::{MotifId, SiteId};
 use planipref_domain::slots::{FreeSlot, first_free_slot};
-use planipref_store::Store;
 use planipref_store::models::{MotifRow, ServiceRow};
+use planipref_store::{AvailabilityVersion, Store};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::cache::{Answer, AvailabilityCache, Question, version_of};
 use crate::dto::site_zone;
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
@@ -35,13 +36,53 @@ pub struct FirstSlot {
     pub until: NaiveDate,
     /// The slot, if any day of the window has one.
     pub slot: Option<FreeSlot>,
+    /// The motif's minimum notice, in hours.
+    pub min_notice_hours: u32,
+}
+
+/// The first free slot of `motif_id` for `persons`: the answer this
+/// process keeps while the site's availability version and day are
+/// unchanged and the slot is still beyond the minimum notice, else
+/// [`compute_first_slot`]. `version`: the site's, if the caller read it
+/// (before anything else). A convocation-only motif is refused (403).
+pub fn first_slot(
+    store: &Store,
+    cache: &AvailabilityCache,
+    motif_id: MotifId,
+    now: DateTime<Utc>,
+    persons: u32,
+    version: Option<AvailabilityVersion>,
+) -> Result<FirstSlot, ApiError> {
+    let question = Question::FirstSlot {
+        motif: motif_id,
+        persons,
+    };
+    let version = match version {
+        Some(v) => v,
+        None => version_of(store, &cache.site_of(store, motif_id)?)?,
+    };
+    if let Some(Answer::FirstSlot(kept)) = cache.get(&question, version, now) {
+        let earliest = now + chrono::Duration::hours(i64::from(kept.min_notice_hours));
+        if kept.slot.as_ref().is_none_or(|f| f.slot.start >= earliest) {
+            return Ok(kept);
+        }
+    }
+    let found = compute_first_slot(store, motif_id, now, persons)?;
+    cache.put(
+        question,
+        version,
+        found.time_zone,
+        now,
+        Answer::FirstSlot(found.clone()),
+    );
+    Ok(found)
 }
 
 /// Finds the first free slot of `motif_id` for `persons`, reading the
 /// schedule a week at a time and then in growing spans, so that a site
 /// with room soon costs one small read and a full site is still searched
-/// to the end of its window. A convocation-only motif is refused (403).
-pub fn first_slot(
+/// to the end of its window.
+pub fn compute_first_slot(
     store: &Store,
     motif_id: MotifId,
     now: DateTime<Utc>,
@@ -104,6 +145,7 @@ pub fn first_slot(
                 from: today,
                 until: last,
                 slot: found,
+                min_notice_hours: schedule.motif.booking_rules().min_notice_hours,
             });
         }
         from = to.succ_opt().unwrap_or(to);
@@ -117,15 +159,17 @@ pub fn first_slot(
 /// own answer. `None` when `motifs` is empty.
 pub fn earliest_of(
     store: &Store,
+    cache: &AvailabilityCache,
     motifs: &[(MotifRow, ServiceRow)],
     now: DateTime<Utc>,
     persons: u32,
+    version: Option<AvailabilityVersion>,
 ) -> Result<Option<(usize, FirstSlot)>, ApiError> {
     let mut best: Option<(usize, FirstSlot)> = None;
     let mut refused: Option<ApiError> = None;
     for (i, (motif, _)) in motifs.iter().enumerate() {
         let id: MotifId = motif.id.parse().map_err(|_| ApiError::Internal)?;
-        let found = match first_slot(store, id, now, persons) {
+        let found = match first_slot(store, cache, id, now, persons, version) {
             Ok(found) => found,
             Err(e @ (ApiError::ConvocationRequired | ApiError::Validation(_)))
                 if motifs.len() > 1 =>
@@ -247,6 +291,7 @@ pub async fn site_first_slot(
     };
     let persons = q.persons.unwrap_or(1);
     let now = Utc::now();
+    let cache = state.cache.clone();
     let answer = state
         .blocking(move |store| {
             let site_id = site_id.to_string();
@@ -259,7 +304,7 @@ pub async fn site_first_slot(
                     Wanted::Demarche(code) => m.demarche_code.as_deref() == Some(code.as_str()),
                 })
                 .collect();
-            let (i, found) = earliest_of(store, &motifs, now, persons)?.ok_or(
+            let (i, found) = earliest_of(store, &cache, &motifs, now, persons, None)?.ok_or(
                 ApiError::NotFound(match wanted {
                     Wanted::Motif(_) => "motif at this site",
                     Wanted::Demarche(_) => "démarche at this site",

@@ -13,6 +13,7 @@ pub mod admin_sites;
 pub mod audit;
 pub mod auth;
 pub mod availability;
+pub mod cache;
 pub mod calendar;
 pub mod demarches;
 pub mod dto;

@@ -5,12 +5,13 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use planipref_domain::orientation::{Candidate, Reason, Residence, competent_site, is_insee_code};
 use planipref_domain::referentiel::SiteKind;
-use planipref_store::Store;
 use planipref_store::orientation::OfferingSite;
+use planipref_store::{AvailabilityVersion, Store};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::availability::earliest_of;
+use crate::cache::AvailabilityCache;
 use crate::dto::{Motif, Site};
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
@@ -129,14 +130,16 @@ pub async fn orientation(
         return Err(ApiError::invalid("persons", "must be between 1 and 10"));
     }
     let now = Utc::now();
+    let cache = state.cache.clone();
     let answer = state
-        .blocking(move |store| orient(store, &q.demarche, &commune, persons, now))
+        .blocking(move |store| orient(store, &cache, &q.demarche, &commune, persons, now))
         .await?;
     Ok(HttpResponse::Ok().json(answer))
 }
 
 fn orient(
     store: &Store,
+    cache: &AvailabilityCache,
     demarche: &str,
     insee: &str,
     persons: u32,
@@ -148,6 +151,11 @@ fn orient(
     let commune = store
         .commune(insee)
         .map_err(|e| ApiError::from_store(e, "commune"))?;
+    // Versions first: every answer computed after this read is at least as
+    // recent as the version it is kept under.
+    let versions = store
+        .departement_availability_versions(&commune.departement)
+        .map_err(ApiError::from)?;
     let sites = store
         .offering_sites(&commune.departement, &demarche.code)
         .map_err(ApiError::from)?;
@@ -173,7 +181,8 @@ fn orient(
     let mut competent = None;
     let mut other_sites = Vec::new();
     for (i, site) in sites.into_iter().enumerate() {
-        let Some(offer) = offer(store, site, now, persons)? else {
+        let version = versions.get(&site.site.id).copied();
+        let Some(offer) = offer(store, cache, site, now, persons, version)? else {
             continue;
         };
         if chosen.is_some_and(|(c, _)| c == i) {
@@ -210,11 +219,13 @@ fn orient(
 /// A convocation-only motif is shown without a slot.
 fn offer(
     store: &Store,
+    cache: &AvailabilityCache,
     site: OfferingSite,
     now: DateTime<Utc>,
     persons: u32,
+    version: Option<AvailabilityVersion>,
 ) -> Result<Option<SiteOffer>, ApiError> {
-    let found = match earliest_of(store, &site.motifs, now, persons) {
+    let found = match earliest_of(store, cache, &site.motifs, now, persons, version) {
         Ok(found) => found.map(|(i, first)| (i, Some(first))),
         Err(ApiError::ConvocationRequired) => Some((0, None)),
         Err(ApiError::Validation(_)) => None, // takes fewer persons: not an offer

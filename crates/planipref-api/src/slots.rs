@@ -8,7 +8,10 @@ use planipref_domain::ids::MotifId;
 use planipref_domain::motif::BookingMode;
 use planipref_domain::slots::{MAX_RANGE_DAYS, Slot, SlotRequest, check_range, compute_slots};
 use planipref_domain::{DomainError, FieldError};
-use planipref_store::MotifSchedule;
+use planipref_store::{MotifSchedule, Store};
+use std::sync::Arc;
+
+use crate::cache::{Answer, Question, version_of};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -43,7 +46,7 @@ pub struct SlotQuery {
 }
 
 /// One bookable start time.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SlotResponse {
     /// Start, with the site's offset. Send it back as is to book.
     #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]
@@ -68,7 +71,7 @@ impl SlotResponse {
 }
 
 /// The free slots of a motif over a range of days.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SlotList {
     /// The motif.
     #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
@@ -123,64 +126,121 @@ pub async fn list_slots(
         check_range(from, to)?; // before touching the database
     }
     let now = Utc::now();
+    let persons = q.persons.unwrap_or(1);
+    let cache = state.cache.clone();
     let list = state
         .blocking(move |store| {
-            // Defaults depend on the site's zone ("today there"), known only
-            // once the motif is read; load a window that covers them in any
-            // zone, capped so that an oversized `to` loads nothing much
-            // before the range check refuses it.
-            let window_from =
-                from.unwrap_or_else(|| now.date_naive().pred_opt().unwrap_or(now.date_naive()));
-            let cap = window_from
-                .checked_add_days(Days::new(MAX_RANGE_DAYS as u64 + 2))
-                .unwrap_or(window_from);
-            let window_to = to
-                .unwrap_or_else(|| {
-                    window_from
-                        .checked_add_days(Days::new(DEFAULT_RANGE_DAYS + 1))
-                        .unwrap_or(window_from)
-                })
-                .min(cap);
-            let schedule = store
-                .motif_schedule(
-                    &motif_id.to_string(),
-                    day_start(window_from, -1),
-                    day_start(window_to, 2),
-                )
-                .map_err(|e| ApiError::from_store(e, "motif"))?;
-            let tz = site_zone(&schedule.site)?;
-            let from = from.unwrap_or_else(|| now.with_timezone(&tz).date_naive());
-            let to = to.unwrap_or_else(|| {
-                from.checked_add_days(Days::new(DEFAULT_RANGE_DAYS - 1))
-                    .unwrap_or(from)
-            });
-            check_range(from, to)?;
-            let persons = q.persons.unwrap_or(1);
-            let found = with_slot_request(
-                &schedule,
-                motif_id,
-                tz,
-                (from, to),
-                now,
-                persons,
-                compute_slots,
-            )?;
-            Ok(SlotList {
-                motif_id: motif_id.to_string(),
-                site_id: schedule.site.id.clone(),
-                time_zone: schedule.site.time_zone.clone(),
+            let question = Question::Slots {
+                motif: motif_id,
                 from,
                 to,
-                slots: found
-                    .slots
-                    .iter()
-                    .filter(|s| s.remaining > 0)
-                    .map(|s| SlotResponse::at(s, tz))
-                    .collect(),
-            })
+                persons,
+            };
+            let site = cache.site_of(store, motif_id)?;
+            let version = version_of(store, &site)?;
+            if let Some(Answer::Slots(list, notice)) = cache.get(&question, version, now) {
+                return Ok(list.still_open(now, notice));
+            }
+            let (list, time_zone, notice) =
+                compute_slot_list(store, motif_id, (from, to), persons, now)?;
+            let list = Arc::new(list);
+            cache.put(
+                question,
+                version,
+                time_zone,
+                now,
+                Answer::Slots(list.clone(), notice),
+            );
+            Ok((*list).clone())
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// Computes a motif's slot list (the work the cache saves), with the site's
+/// zone and the motif's minimum notice.
+fn compute_slot_list(
+    store: &Store,
+    motif_id: MotifId,
+    (from, to): (Option<NaiveDate>, Option<NaiveDate>),
+    persons: u32,
+    now: DateTime<Utc>,
+) -> Result<(SlotList, Tz, u32), ApiError> {
+    // Defaults depend on the site's zone ("today there"), known only
+    // once the motif is read; load a window that covers them in any
+    // zone, capped so that an oversized `to` loads nothing much
+    // before the range check refuses it.
+    let window_from =
+        from.unwrap_or_else(|| now.date_naive().pred_opt().unwrap_or(now.date_naive()));
+    let cap = window_from
+        .checked_add_days(Days::new(MAX_RANGE_DAYS as u64 + 2))
+        .unwrap_or(window_from);
+    let window_to = to
+        .unwrap_or_else(|| {
+            window_from
+                .checked_add_days(Days::new(DEFAULT_RANGE_DAYS + 1))
+                .unwrap_or(window_from)
+        })
+        .min(cap);
+    let schedule = store
+        .motif_schedule(
+            &motif_id.to_string(),
+            day_start(window_from, -1),
+            day_start(window_to, 2),
+        )
+        .map_err(|e| ApiError::from_store(e, "motif"))?;
+    let tz = site_zone(&schedule.site)?;
+    let from = from.unwrap_or_else(|| now.with_timezone(&tz).date_naive());
+    let to = to.unwrap_or_else(|| {
+        from.checked_add_days(Days::new(DEFAULT_RANGE_DAYS - 1))
+            .unwrap_or(from)
+    });
+    check_range(from, to)?;
+    let found = with_slot_request(
+        &schedule,
+        motif_id,
+        tz,
+        (from, to),
+        now,
+        persons,
+        compute_slots,
+    )?;
+    let list = SlotList {
+        motif_id: motif_id.to_string(),
+        site_id: schedule.site.id.clone(),
+        time_zone: schedule.site.time_zone.clone(),
+        from,
+        to,
+        slots: found
+            .slots
+            .iter()
+            .filter(|s| s.remaining > 0)
+            .map(|s| SlotResponse::at(s, tz))
+            .collect(),
+    };
+    let notice = schedule.motif.booking_rules().min_notice_hours;
+    Ok((list, tz, notice))
+}
+
+impl SlotList {
+    /// The list as it stands at `now`: slots that have come within the
+    /// minimum notice since it was computed are left out.
+    fn still_open(&self, now: DateTime<Utc>, min_notice_hours: u32) -> Self {
+        let earliest = now + chrono::Duration::hours(i64::from(min_notice_hours));
+        Self {
+            slots: self
+                .slots
+                .iter()
+                .filter(|s| s.start >= earliest)
+                .cloned()
+                .collect(),
+            motif_id: self.motif_id.clone(),
+            site_id: self.site_id.clone(),
+            time_zone: self.time_zone.clone(),
+            from: self.from,
+            to: self.to,
+        }
+    }
 }
 
 /// Asks `engine` about a motif's schedule between two local days: builds

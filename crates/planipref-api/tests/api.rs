@@ -40,11 +40,11 @@ async fn call(
 
 fn seeded(db: &TestDb) -> AppState {
     db.store().seed_demo().expect("seed");
-    AppState {
-        store: db.store().clone(),
-        auth: planipref_api::auth::Verifier::new(&planipref_api::auth::AuthSettings::development())
+    AppState::new(
+        db.store().clone(),
+        planipref_api::auth::Verifier::new(&planipref_api::auth::AuthSettings::development())
             .expect("verifier"),
-    }
+    )
 }
 
 /// Asserts a problem+json answer of `status` whose `errors` name `fields`.
@@ -842,7 +842,7 @@ async fn an_unreachable_database_is_503_with_retry_after() {
     let auth =
         planipref_api::auth::Verifier::new(&planipref_api::auth::AuthSettings::development())
             .expect("verifier");
-    let app = test::init_service(planipref_api::app(AppState { store, auth })).await;
+    let app = test::init_service(planipref_api::app(AppState::new(store, auth))).await;
     let (s, _, b) = call(&app, TestRequest::get().uri("/api/v1/health")).await;
     assert_eq!(
         (s, &b["status"]),

@@ -41,10 +41,10 @@ async fn me(
     authorization: Option<String>,
 ) -> (StatusCode, Option<String>, Value) {
     let db = TestDb::sqlite();
-    let state = AppState {
-        store: db.store().clone(),
-        auth: Verifier::new(settings).expect("verifier"),
-    };
+    let state = AppState::new(
+        db.store().clone(),
+        Verifier::new(settings).expect("verifier"),
+    );
     let app = test::init_service(planipref_api::app(state)).await;
     let mut req = TestRequest::get().uri("/api/v1/admin/me");
     if let Some(a) = authorization {

@@ -100,7 +100,7 @@ macro_rules! prefecture_with_counter {
             post(
                 &format!("/api/v1/admin/services/{}/motifs", id(&service)),
                 &admin,
-                json!({"demarche_code": "sejour-renouvellement", "min_notice_hours": 0})
+                json!({"demarche_code": "sejour-renouvellement", "min_notice_hours": 0, "cancellation_deadline_hours": 0})
             )
         );
         assert_eq!(s, StatusCode::CREATED, "{motif}");
@@ -581,5 +581,95 @@ async fn groups_and_steps_shape_the_slots() {
         assert_eq!(b["step_minutes"], duration);
         let (_, _, back) = call!(app, slots(1));
         assert_eq!(back["slots"].as_array().unwrap().len() as i64, count);
+    }
+}
+
+#[actix_web::test]
+async fn kept_answers_follow_bookings_and_every_administrative_change() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(oriented_state(&db))).await;
+        let site =
+            prefecture_with_counter!(app, "973", "97302", "97300", "Cayenne", "America/Cayenne");
+        let admin = token("admin_prefecture", &["973"]);
+        let uri = format!("/api/v1/sites/{site}/first-slot?demarche=sejour-renouvellement");
+        let (_, _, first) = call!(app, get(&uri));
+        let motif = first["motif_id"].as_str().unwrap().to_owned();
+        let start = first["slot"]["start"].as_str().unwrap().to_owned();
+        let day = &start[..10];
+        let slots_uri = format!("/api/v1/motifs/{motif}/slots?from={day}&to={day}");
+        let (_, _, listed) = call!(app, get(&slots_uri));
+        let count = listed["slots"].as_array().unwrap().len();
+        // Asked again: the same (kept) answers.
+        assert_eq!(call!(app, get(&uri)).2, first);
+        assert_eq!(call!(app, get(&slots_uri)).2, listed);
+
+        // A booking takes the slot from both answers.
+        let (s, _, b) = call!(
+            app,
+            TestRequest::post().uri("/api/v1/reservations").set_json(json!({
+                "motif_id": motif, "start": start,
+                "applicant": {"last_name": "Bertrand", "first_names": "Lucie", "birth_date": "1990-01-01", "email": "l@example.gf", "phone": "0694 00 00 00"}
+            }))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{}: {b}", db.backend());
+        let reference = b["reference"].as_str().unwrap().to_owned();
+        let token_value = b["management_token"].as_str().unwrap().to_owned();
+        let (_, _, after) = call!(app, get(&uri));
+        assert_ne!(after["slot"]["start"], start.as_str(), "{after}");
+        let (_, _, listed_after) = call!(app, get(&slots_uri));
+        assert_eq!(listed_after["slots"].as_array().unwrap().len(), count - 1);
+
+        // Its cancellation gives it back.
+        let (s, _, _) = call!(
+            app,
+            TestRequest::post()
+                .uri(&format!("/api/v1/reservations/{reference}/cancel"))
+                .insert_header(("X-Management-Token", token_value))
+        );
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(call!(app, get(&uri)).2["slot"]["start"], start.as_str());
+        assert_eq!(call!(app, get(&slots_uri)).2, listed);
+
+        // A closure of that day moves the first slot and empties the day.
+        let (s, _, closure) = call!(
+            app,
+            post(
+                &format!("/api/v1/admin/sites/{site}/fermetures"),
+                &admin,
+                json!({"from_date": day, "to_date": day, "reason": "Inventaire"})
+            )
+        );
+        assert_eq!(s, StatusCode::CREATED, "{closure}");
+        let (_, _, closed) = call!(app, get(&uri));
+        assert!(closed["slot"]["start"].as_str().unwrap() > day, "{closed}");
+        assert_eq!(call!(app, get(&slots_uri)).2["slots"], json!([]));
+        let (s, _, _) = call!(
+            app,
+            TestRequest::delete()
+                .uri(&format!("/api/v1/admin/fermetures/{}", id(&closure)))
+                .insert_header(("Authorization", admin.clone()))
+        );
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        assert_eq!(call!(app, get(&uri)).2["slot"]["start"], start.as_str());
+
+        // A longer notice moves it too (a motif change).
+        let (s, _, b) = call!(
+            app,
+            put(
+                &format!("/api/v1/admin/motifs/{motif}"),
+                &admin,
+                json!({"min_notice_hours": 720})
+            )
+        );
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let (_, _, later) = call!(app, get(&uri));
+        let later_start: chrono::DateTime<chrono::FixedOffset> =
+            later["slot"]["start"].as_str().unwrap().parse().unwrap();
+        assert!(
+            later_start > chrono::Utc::now() + chrono::Duration::days(29),
+            "{later}"
+        );
+        let (_, _, oriented) = call!(app, orientation("sejour-renouvellement", "97302"));
+        assert_eq!(oriented["competent"]["first_slot"], later["slot"]);
     }
 }

@@ -194,7 +194,7 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
         );
     }
     let auth = planipref_api::auth::Verifier::new(&config.auth)?;
-    let state = AppState { store, auth };
+    let state = AppState::new(store, auth);
     actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(move || planipref_api::app(state.clone()))
             .bind(&config.bind)

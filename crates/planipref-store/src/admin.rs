@@ -152,7 +152,7 @@ impl Store {
                 {
                     // Locked as bookings lock them: none commits unseen.
                     diesel::update(guichets::table.filter(guichets::site_id.eq(&before.id)))
-                        .set(guichets::name.eq(guichets::name))
+                        .set(guichets::version.eq(guichets::version + 1))
                         .execute(c)?;
                     let booked: Vec<String> = reservations::table
                         .filter(reservations::site_id.eq(&before.id))
@@ -280,7 +280,7 @@ impl Store {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
                 diesel::update(guichets::table.find(&row.guichet_id))
-                    .set(guichets::name.eq(guichets::name))
+                    .set(guichets::version.eq(guichets::version + 1))
                     .execute(c)?;
                 let served: Vec<MotifId> = guichet_motifs::table
                     .filter(guichet_motifs::guichet_id.eq(&row.guichet_id))
@@ -358,7 +358,7 @@ impl Store {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
                 diesel::update(guichets::table.find(guichet_id))
-                    .set(guichets::name.eq(guichets::name))
+                    .set(guichets::version.eq(guichets::version + 1))
                     .execute(c)?;
                 let other_ids: Vec<String> = plages::table
                     .filter(plages::guichet_id.eq(guichet_id))
@@ -910,10 +910,10 @@ fn close(
     // write lock before that read).
     match &row.guichet_id {
         Some(g) => diesel::update(guichets::table.find(g))
-            .set(guichets::name.eq(guichets::name))
+            .set(guichets::version.eq(guichets::version + 1))
             .execute(c)?,
         None => diesel::update(guichets::table.filter(guichets::site_id.eq(&row.site_id)))
-            .set(guichets::name.eq(guichets::name))
+            .set(guichets::version.eq(guichets::version + 1))
             .execute(c)?,
     };
     diesel::insert_into(fermetures::table)
@@ -1041,7 +1041,15 @@ pub(crate) fn add_competence(
     Ok(())
 }
 
+/// Records an audit entry, and marks the availability of its site stale:
+/// every change to a site's organisation is audited, in the transaction
+/// that makes it, so none escapes the availability caches.
 pub(crate) fn record(c: &mut AnyConnection, a: &AuditEntry) -> Result<(), StoreError> {
+    if let Some(site) = &a.site_id {
+        diesel::update(sites::table.find(site))
+            .set(sites::availability_version.eq(sites::availability_version + 1))
+            .execute(c)?;
+    }
     diesel::insert_into(audit_events::table)
         .values(AuditEventRow {
             id: uuid::Uuid::new_v4().to_string(),

@@ -23,7 +23,7 @@ use diesel::connection::SimpleConnection;
 
 pub use db::{AnyConnection, DatabaseUrl, DbPool, PoolOptions};
 pub use error::StoreError;
-pub use referentiel::{MotifSchedule, Page, SiteExceptions};
+pub use referentiel::{AvailabilityVersion, MotifSchedule, Page, SiteExceptions};
 pub use reservations::{NewReservation, ReservationDetail};
 
 /// The database: a pool of connections to one SQLite file or one

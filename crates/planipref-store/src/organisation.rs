@@ -317,7 +317,7 @@ impl Store {
                     .select(guichet_motifs::guichet_id)
                     .load(c)?;
                 diesel::update(guichets::table.filter(guichets::id.eq_any(&serving)))
-                    .set(guichets::name.eq(guichets::name))
+                    .set(guichets::version.eq(guichets::version + 1))
                     .execute(c)?;
                 if any_row!(c, reservations::table.filter(reservations::motif_id.eq(id))) {
                     return Err(StoreError::InUse(
@@ -345,7 +345,7 @@ impl Store {
                 // Locked as bookings lock it: none can slip in meanwhile.
                 gone(
                     diesel::update(guichets::table.find(id))
-                        .set(guichets::name.eq(guichets::name))
+                        .set(guichets::version.eq(guichets::version + 1))
                         .execute(c)?,
                 )?;
                 if any_row!(
@@ -397,7 +397,7 @@ fn lock_site(c: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     )?;
     // Bookings lock the guichet, not the site: lock the site's guichets too.
     diesel::update(guichets::table.filter(guichets::site_id.eq(id)))
-        .set(guichets::name.eq(guichets::name))
+        .set(guichets::version.eq(guichets::version + 1))
         .execute(c)?;
     Ok(())
 }

@@ -42,6 +42,17 @@ pub struct MotifSchedule {
     pub openings: Vec<chrono::NaiveDate>,
 }
 
+/// Where a site's availability stands: the site's own counter (audited
+/// changes) and the sum of its guichets' counters (bookings and
+/// cancellations). Both only grow, and any change grows one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AvailabilityVersion {
+    /// Audited changes of the site.
+    pub site: i64,
+    /// Sum of its guichets' versions.
+    pub guichets: i64,
+}
+
 /// A site's calendar exceptions over a period.
 #[derive(Debug, Clone, Default)]
 pub struct SiteExceptions {
@@ -117,6 +128,60 @@ impl Store {
             .select((MotifRow::as_select(), ServiceRow::as_select()))
             .load(conn)
             .map_err(StoreError::from)
+    }
+
+    /// The site a motif is booked at (which never changes).
+    pub fn motif_site(&self, motif_id: &str) -> Result<String, StoreError> {
+        motifs::table
+            .inner_join(services::table)
+            .filter(motifs::id.eq(motif_id))
+            .select(services::site_id)
+            .first(&mut *self.conn()?)
+            .map_err(StoreError::from)
+    }
+
+    /// The availability versions of the sites of préfecture `departement`.
+    pub fn departement_availability_versions(
+        &self,
+        departement: &str,
+    ) -> Result<HashMap<String, AvailabilityVersion>, StoreError> {
+        let ids: Vec<String> = sites::table
+            .filter(sites::prefecture_code.eq(departement))
+            .select(sites::id)
+            .load(&mut *self.conn()?)?;
+        self.availability_versions(&ids.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// The availability version of each of `site_ids` that exists: it
+    /// changes, in the same transaction, with every booking, cancellation
+    /// or audited change of the site, and never takes a former value. Read
+    /// it before the data a cached answer is computed from.
+    pub fn availability_versions(
+        &self,
+        site_ids: &[&str],
+    ) -> Result<HashMap<String, AvailabilityVersion>, StoreError> {
+        let rows: Vec<(String, i32, Option<i64>)> = sites::table
+            .left_join(guichets::table)
+            .filter(sites::id.eq_any(site_ids))
+            .group_by((sites::id, sites::availability_version))
+            .select((
+                sites::id,
+                sites::availability_version,
+                diesel::dsl::sum(guichets::version.nullable()),
+            ))
+            .load(&mut *self.conn()?)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, site, guichets)| {
+                (
+                    id,
+                    AvailabilityVersion {
+                        site: i64::from(site),
+                        guichets: guichets.unwrap_or(0),
+                    },
+                )
+            })
+            .collect())
     }
 
     /// Everything needed to compute the motif's slots between `from` and

@@ -136,6 +136,19 @@ impl Store {
             ))
             .execute(c)?;
             if changed == 1 {
+                // The freed guichet's version goes up: cached availability
+                // of its site is stale.
+                diesel::update(
+                    guichets::table.filter(
+                        guichets::id.eq_any(
+                            reservations::table
+                                .filter(reservations::id.eq(&id))
+                                .select(reservations::guichet_id),
+                        ),
+                    ),
+                )
+                .set(guichets::version.eq(guichets::version + 1))
+                .execute(c)?;
                 diesel::delete(
                     guichet_occupancy::table.filter(guichet_occupancy::reservation_id.eq(&id)),
                 )
@@ -218,13 +231,14 @@ fn insert_booking(
 ) -> Result<(), StoreError> {
     // The guichet's row is locked first, as every administrative change of
     // its plages, motifs or closures does: the organisation the slot was
-    // computed from cannot change between this check and the insert.
+    // computed from cannot change between this check and the insert. Its
+    // version goes up: cached availability of its site is stale.
     let active = diesel::update(
         guichets::table
             .filter(guichets::id.eq(&row.guichet_id))
             .filter(guichets::active.eq(true)),
     )
-    .set(guichets::name.eq(guichets::name))
+    .set(guichets::version.eq(guichets::version + 1))
     .execute(c)?;
     if active == 0 || !still_open(c, row, new)? {
         return Err(StoreError::Stale);

@@ -21,6 +21,7 @@ diesel::table! {
         commune_insee -> Text,
         time_zone -> Text,
         created_at -> Timestamp,
+        availability_version -> Integer,
     }
 }
 
@@ -86,6 +87,7 @@ diesel::table! {
         created_at -> Timestamp,
         active_from -> Nullable<Date>,
         active_until -> Nullable<Date>,
+        version -> Integer,
     }
 }
 

@@ -44,10 +44,10 @@ pub fn token(role: &str, scope: &[&str]) -> String {
 
 pub fn state(db: &TestDb) -> AppState {
     db.store().seed_demo().expect("seed");
-    AppState {
-        store: db.store().clone(),
-        auth: Verifier::new(&AuthSettings::development()).unwrap(),
-    }
+    AppState::new(
+        db.store().clone(),
+        Verifier::new(&AuthSettings::development()).unwrap(),
+    )
 }
 
 pub fn saint_paul() -> Value {

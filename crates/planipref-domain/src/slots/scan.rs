@@ -183,6 +183,9 @@ struct DayClock {
     midnight: Option<i64>,
     /// The next day's 00:00, when it names one instant.
     next_midnight: Option<DateTime<Utc>>,
+    /// The UTC day of `midnight` and its Unix second: instants of this
+    /// day are built from them without date arithmetic.
+    utc_day: Option<(NaiveDate, i64)>,
 }
 
 impl DayClock {
@@ -201,12 +204,37 @@ impl DayClock {
             (Some(m), Some(n)) => n - m == Duration::days(1),
             _ => false,
         };
+        let midnight = midnight.filter(|_| steady);
         Self {
             tz,
             date,
-            midnight: midnight.filter(|_| steady).map(|m| m.timestamp()),
+            midnight: midnight.map(|m| m.timestamp()),
             next_midnight,
+            utc_day: midnight.map(|m| {
+                let day = m.date_naive();
+                (day, day.and_time(NaiveTime::MIN).and_utc().timestamp())
+            }),
         }
+    }
+
+    /// The instant of Unix second `t`, a time of this day or the next
+    /// (cheaper than [`DateTime::from_timestamp`], which works out the
+    /// calendar date every time).
+    fn instant(&self, t: i64) -> Option<DateTime<Utc>> {
+        if let Some((day, day_start)) = self.utc_day {
+            let offset = t - day_start;
+            let (day, seconds) = match offset {
+                0..86_400 => (Some(day), offset),
+                86_400..172_800 => (day.succ_opt(), offset - 86_400),
+                _ => (None, 0),
+            };
+            if let Some(day) = day {
+                let time =
+                    NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(seconds).ok()?, 0)?;
+                return Some(day.and_time(time).and_utc());
+            }
+        }
+        DateTime::from_timestamp(t, 0)
     }
 
     /// The appointment `[minute, minute + duration)` of this day as Unix
@@ -284,12 +312,7 @@ impl DaySets {
                     .sum();
                 // Offered minutes were spans already, so this always holds.
                 let span = clock.span(minute as u32, duration);
-                let instants = span.and_then(|(s, e)| {
-                    Some((
-                        DateTime::from_timestamp(s, 0)?,
-                        DateTime::from_timestamp(e, 0)?,
-                    ))
-                });
+                let instants = span.and_then(|(s, e)| Some((clock.instant(s)?, clock.instant(e)?)));
                 if let Some((start, end)) = instants {
                     out.slots.push(Slot {
                         start,

@@ -1,0 +1,147 @@
+//! The availability each server process has computed, reused while the
+//! database says nothing changed.
+//!
+//! Computing a motif's slots reads its guichets' plages and bookings; the
+//! router asks the same questions many times a second. An answer is kept
+//! with the site's availability version read *before* the data it was
+//! computed from (see `Store::availability_versions`): every booking,
+//! cancellation and audited change of the site moves that version in its
+//! own transaction, so a kept answer is reused only while no such change
+//! has committed, whichever process made it. Each read still costs one
+//! small query (the version); answers also lapse when the site's day
+//! changes (the booking window moves) and, for a first slot, once its
+//! start falls within the minimum notice.
+//!
+//! Holds (a later change) expire without a write: their expiry will have
+//! to bound how long an answer is kept.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use planipref_domain::ids::MotifId;
+use planipref_store::{AvailabilityVersion, Store};
+
+use crate::availability::FirstSlot;
+use crate::error::ApiError;
+use crate::slots::SlotList;
+
+/// Beyond this many answers, the cache starts afresh (a national
+/// deployment has about 1,000 motifs; typical searches are few per motif).
+const MAX_ENTRIES: usize = 50_000;
+
+/// What was asked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Question {
+    /// A motif's first free slot for a number of persons.
+    FirstSlot {
+        /// The motif.
+        motif: MotifId,
+        /// Persons.
+        persons: u32,
+    },
+    /// A motif's slots between two days as asked (`None`: the default).
+    Slots {
+        /// The motif.
+        motif: MotifId,
+        /// First day asked.
+        from: Option<NaiveDate>,
+        /// Last day asked.
+        to: Option<NaiveDate>,
+        /// Persons.
+        persons: u32,
+    },
+}
+
+/// A kept answer.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// A first free slot.
+    FirstSlot(FirstSlot),
+    /// A list of slots, and the motif's minimum notice to apply as time
+    /// passes.
+    Slots(Arc<SlotList>, u32),
+}
+
+#[derive(Debug)]
+struct Entry {
+    version: AvailabilityVersion,
+    time_zone: Tz,
+    today: NaiveDate,
+    answer: Answer,
+}
+
+/// Answers kept by this process, and the site of each motif asked about.
+#[derive(Debug, Default)]
+pub struct AvailabilityCache {
+    sites: Mutex<HashMap<MotifId, String>>,
+    entries: Mutex<HashMap<Question, Entry>>,
+}
+
+impl AvailabilityCache {
+    /// The site a motif is booked at (a motif never moves), read once.
+    pub fn site_of(&self, store: &Store, motif: MotifId) -> Result<String, ApiError> {
+        if let Some(site) = lock(&self.sites).get(&motif) {
+            return Ok(site.clone());
+        }
+        let site = store
+            .motif_site(&motif.to_string())
+            .map_err(|e| ApiError::from_store(e, "motif"))?;
+        lock(&self.sites).insert(motif, site.clone());
+        Ok(site)
+    }
+
+    /// The kept answer to `question`, if it was computed at `version` on
+    /// the site's current day.
+    pub fn get(
+        &self,
+        question: &Question,
+        version: AvailabilityVersion,
+        now: DateTime<Utc>,
+    ) -> Option<Answer> {
+        let entries = lock(&self.entries);
+        let entry = entries.get(question)?;
+        let same_day = now.with_timezone(&entry.time_zone).date_naive() == entry.today;
+        (entry.version == version && same_day).then(|| entry.answer.clone())
+    }
+
+    /// Keeps `answer`, computed from data read after `version`.
+    pub fn put(
+        &self,
+        question: Question,
+        version: AvailabilityVersion,
+        time_zone: Tz,
+        now: DateTime<Utc>,
+        answer: Answer,
+    ) {
+        let mut entries = lock(&self.entries);
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(
+            question,
+            Entry {
+                version,
+                time_zone,
+                today: now.with_timezone(&time_zone).date_naive(),
+                answer,
+            },
+        );
+    }
+}
+
+/// The version of one site (`NotFound` if it is gone).
+pub fn version_of(store: &Store, site: &str) -> Result<AvailabilityVersion, ApiError> {
+    store
+        .availability_versions(&[site])
+        .map_err(ApiError::from)?
+        .remove(site)
+        .ok_or(ApiError::NotFound("motif"))
+}
+
+/// A poisoned lock only means another request panicked while holding it;
+/// the map itself is still whole.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

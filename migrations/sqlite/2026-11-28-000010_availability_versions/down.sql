@@ -1,0 +1,2 @@
+ALTER TABLE guichets DROP COLUMN version;
+ALTER TABLE sites DROP COLUMN availability_version;
