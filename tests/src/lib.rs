@@ -148,18 +148,68 @@ pub async fn get_json(client: &awc::Client, url: &str) -> (u16, Value) {
     (res.status().as_u16(), body)
 }
 
-/// The demo's Bobigny motif whose label starts with `label`, and the first
-/// slot of it in a week from tomorrow: `(motif_id, slot)`.
+/// The demo's préfecture site at Bobigny.
 #[allow(clippy::expect_used)]
-pub async fn bobigny_slot(client: &awc::Client, server: &Server, label: &str) -> (String, Value) {
+pub async fn bobigny(client: &awc::Client, server: &Server) -> String {
     let (_, sites) = get_json(client, &server.url("/api/v1/sites?prefecture=93")).await;
-    let site = sites["items"]
+    sites["items"]
         .as_array()
         .and_then(|s| s.iter().find(|s| s["kind"] == "prefecture"))
         .expect("Bobigny")["id"]
         .as_str()
         .expect("id")
-        .to_owned();
+        .to_owned()
+}
+
+/// Books `count` appointments of `motif` at `start` (applicants `first..`)
+/// and returns each one's (reference, management token).
+#[allow(clippy::expect_used)]
+pub async fn book_each(
+    client: &awc::Client,
+    server: &Server,
+    (motif, start): (&str, &str),
+    first: usize,
+    count: usize,
+) -> Vec<(String, String)> {
+    let mut tokens = vec![];
+    for n in first..first + count {
+        let mut res = client
+            .post(server.url("/api/v1/reservations"))
+            .send_json(&booking(motif, start, n))
+            .await
+            .expect("POST");
+        assert_eq!(res.status().as_u16(), 201);
+        let body: Value = res.json().await.expect("json");
+        tokens.push((
+            body["reference"].as_str().expect("ref").to_owned(),
+            body["management_token"].as_str().expect("token").to_owned(),
+        ));
+    }
+    tokens
+}
+
+/// Cancels a reservation as its applicant; the answer's status.
+#[allow(clippy::expect_used)]
+pub async fn cancel(
+    client: &awc::Client,
+    server: &Server,
+    (reference, token): &(String, String),
+) -> u16 {
+    client
+        .post(server.url(&format!("/api/v1/reservations/{reference}/cancel")))
+        .insert_header(("X-Management-Token", token.as_str()))
+        .send()
+        .await
+        .expect("cancel")
+        .status()
+        .as_u16()
+}
+
+/// The demo's Bobigny motif whose label starts with `label`, and the first
+/// slot of it in a week from tomorrow: `(motif_id, slot)`.
+#[allow(clippy::expect_used)]
+pub async fn bobigny_slot(client: &awc::Client, server: &Server, label: &str) -> (String, Value) {
+    let site = bobigny(client, server).await;
     let (_, motifs) = get_json(client, &server.url(&format!("/api/v1/sites/{site}/motifs"))).await;
     let motif = motifs["items"]
         .as_array()

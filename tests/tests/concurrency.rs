@@ -11,7 +11,7 @@ use futures_util::future::join_all;
 use planipref_domain::ids::MotifId;
 use planipref_store::test_support::TestDb;
 use planipref_store::{DatabaseUrl, PoolOptions, Store};
-use planipref_tests::{Server, bobigny_slot, booking, client, run};
+use planipref_tests::{Server, bobigny, bobigny_slot, book_each, booking, cancel, client, run};
 use serde_json::Value;
 
 /// Concurrent booking attempts at one slot, per test.
@@ -150,20 +150,7 @@ async fn a_cancelled_slot_is_booked_again_through_the_real_server() {
         let (motif, slot) = bobigny_slot(&client, &server, "Première demande").await;
         let start = slot["start"].as_str().expect("start").to_owned();
         let capacity = slot["remaining"].as_u64().expect("remaining") as usize;
-        let mut tokens = vec![];
-        for n in 0..capacity {
-            let mut res = client
-                .post(server.url("/api/v1/reservations"))
-                .send_json(&booking(&motif, &start, n))
-                .await
-                .expect("POST");
-            assert_eq!(res.status().as_u16(), 201);
-            let body: Value = res.json().await.expect("json");
-            tokens.push((
-                body["reference"].as_str().expect("ref").to_owned(),
-                body["management_token"].as_str().expect("token").to_owned(),
-            ));
-        }
+        let tokens = book_each(&client, &server, (&motif, &start), 0, capacity).await;
         let res = client
             .post(server.url("/api/v1/reservations"))
             .send_json(&booking(&motif, &start, 99))
@@ -171,14 +158,7 @@ async fn a_cancelled_slot_is_booked_again_through_the_real_server() {
             .expect("POST");
         assert_eq!(res.status().as_u16(), 409, "{}: full", db.backend());
 
-        let (reference, token) = &tokens[0];
-        let res = client
-            .post(server.url(&format!("/api/v1/reservations/{reference}/cancel")))
-            .insert_header(("X-Management-Token", token.as_str()))
-            .send()
-            .await
-            .expect("cancel");
-        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(cancel(&client, &server, &tokens[0]).await, 200);
         let (_, again) = bobigny_slot(&client, &server, "Première demande").await;
         assert_eq!(
             (again["start"].as_str(), again["remaining"].as_u64()),
@@ -204,15 +184,7 @@ async fn a_cancelled_slot_is_booked_again_through_the_real_server() {
 /// The first free slot of the Bobigny motif whose label starts with
 /// `label`, as `server` answers it.
 async fn first_slot_of(client: &awc::Client, server: &Server, motif: &str) -> Value {
-    let (_, sites) =
-        planipref_tests::get_json(client, &server.url("/api/v1/sites?prefecture=93")).await;
-    let site = sites["items"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["kind"] == "prefecture"))
-        .expect("Bobigny")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let site = bobigny(client, server).await;
     let (status, body) = planipref_tests::get_json(
         client,
         &server.url(&format!("/api/v1/sites/{site}/first-slot?motif_id={motif}")),
@@ -250,20 +222,7 @@ async fn a_process_never_answers_from_a_stale_cache_when_another_books() {
     let (_, before) = planipref_tests::get_json(&client, &b.url(&day_list)).await;
     assert!(listed_starts(&before).contains(&start));
     // A sells every counter of that slot.
-    let mut tokens = vec![];
-    for n in 0..capacity as usize {
-        let mut res = client
-            .post(a.url("/api/v1/reservations"))
-            .send_json(&booking(&motif, &start, n))
-            .await
-            .expect("POST");
-        assert_eq!(res.status().as_u16(), 201);
-        let body: Value = res.json().await.expect("json");
-        tokens.push((
-            body["reference"].as_str().expect("ref").to_owned(),
-            body["management_token"].as_str().expect("token").to_owned(),
-        ));
-    }
+    let tokens = book_each(&client, &a, (&motif, &start), 0, capacity as usize).await;
     // B knows at once, for the first slot and the list.
     assert_ne!(
         first_slot_of(&client, &b, &motif).await["start"],
@@ -272,14 +231,7 @@ async fn a_process_never_answers_from_a_stale_cache_when_another_books() {
     let (_, after) = planipref_tests::get_json(&client, &b.url(&day_list)).await;
     assert!(!listed_starts(&after).contains(&start), "{after}");
     // A cancellation through A gives the slot back on B.
-    let (reference, token) = &tokens[0];
-    let res = client
-        .post(a.url(&format!("/api/v1/reservations/{reference}/cancel")))
-        .insert_header(("X-Management-Token", token.as_str()))
-        .send()
-        .await
-        .expect("cancel");
-    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(cancel(&client, &a, &tokens[0]).await, 200);
     let back = first_slot_of(&client, &b, &motif).await;
     assert_eq!(
         (back["start"].as_str(), back["remaining"].as_u64()),

@@ -10,16 +10,12 @@ mod common;
 
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use common::{next_open_monday, saint_paul, state, token};
+use common::{id, next_open_monday, saint_paul, state, token};
 use planipref_store::test_support::TestDb;
 use serde_json::{Value, json};
 
 fn with(req: TestRequest, auth: &str) -> TestRequest {
     req.insert_header(("Authorization", auth.to_owned()))
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
 }
 
 fn audit_count(db: &TestDb) -> i64 {

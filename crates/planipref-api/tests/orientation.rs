@@ -9,41 +9,12 @@ mod common;
 
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use common::{state, token};
+use common::{fields, id, post, put, state, token};
 use planipref_store::test_support::TestDb;
 use serde_json::{Value, json};
 
 fn get(uri: &str) -> TestRequest {
     TestRequest::get().uri(uri)
-}
-
-fn post(uri: &str, auth: &str, body: Value) -> TestRequest {
-    TestRequest::post()
-        .uri(uri)
-        .insert_header(("Authorization", auth.to_owned()))
-        .set_json(body)
-}
-
-fn put(uri: &str, auth: &str, body: Value) -> TestRequest {
-    TestRequest::put()
-        .uri(uri)
-        .insert_header(("Authorization", auth.to_owned()))
-        .set_json(body)
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["field"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The demo, with the communes loaded as `planipref migrate` does.

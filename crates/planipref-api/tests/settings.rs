@@ -10,44 +10,9 @@ mod common;
 
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use common::{next_open_monday, saint_paul, state, token};
+use common::{fields, get_as as get, id, next_open_monday, post, put, saint_paul, state, token};
 use planipref_store::test_support::TestDb;
-use serde_json::{Value, json};
-
-fn post(uri: &str, auth: &str, body: Value) -> TestRequest {
-    TestRequest::post()
-        .uri(uri)
-        .insert_header(("Authorization", auth.to_owned()))
-        .set_json(body)
-}
-
-fn put(uri: &str, auth: &str, body: Value) -> TestRequest {
-    TestRequest::put()
-        .uri(uri)
-        .insert_header(("Authorization", auth.to_owned()))
-        .set_json(body)
-}
-
-fn get(uri: &str, auth: &str) -> TestRequest {
-    TestRequest::get()
-        .uri(uri)
-        .insert_header(("Authorization", auth.to_owned()))
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["field"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
+use serde_json::json;
 
 fn audit_count(db: &TestDb) -> i64 {
     db.store()

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
+use actix_web::test::TestRequest;
 use planipref_api::AppState;
 use planipref_api::auth::{AuthSettings, Claims, Minter, Verifier};
 use planipref_store::test_support::TestDb;
@@ -86,4 +87,44 @@ pub fn next_open_monday(departement: &str) -> chrono::NaiveDate {
         day = day.succ_opt().unwrap();
     }
     day
+}
+
+/// A POST of `body` with `auth`.
+pub fn post(uri: &str, auth: &str, body: Value) -> TestRequest {
+    TestRequest::post()
+        .uri(uri)
+        .insert_header(("Authorization", auth.to_owned()))
+        .set_json(body)
+}
+
+/// A PUT of `body` with `auth`.
+pub fn put(uri: &str, auth: &str, body: Value) -> TestRequest {
+    TestRequest::put()
+        .uri(uri)
+        .insert_header(("Authorization", auth.to_owned()))
+        .set_json(body)
+}
+
+/// A GET with `auth`.
+pub fn get_as(uri: &str, auth: &str) -> TestRequest {
+    TestRequest::get()
+        .uri(uri)
+        .insert_header(("Authorization", auth.to_owned()))
+}
+
+/// The fields a problem+json answer names, in order.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `id` of a created or read item.
+pub fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
 }
