@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use planipref_api::AppState;
-use planipref_store::Store;
+use planipref_store::{Store, national};
 
 use crate::config::Config;
 
@@ -32,8 +32,28 @@ enum Command {
     /// Write reference or demonstration data; running it again changes nothing.
     Seed {
         /// The demo: Seine-Saint-Denis (Bobigny, Le Raincy, Saint-Denis) and La Réunion.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "national")]
         demo: bool,
+        /// For load measurements: every préfecture and sous-préfecture of
+        /// reference/departements.csv with services, motifs, about 5,000
+        /// guichets, plages and about a million reservations over the coming
+        /// weeks (fake applicants). Préfectures already present are skipped.
+        #[arg(long)]
+        national: bool,
+        /// With --national: weeks of reservations, from tomorrow.
+        #[arg(long, default_value_t = national::DEFAULT_WEEKS, requires = "national")]
+        weeks: u32,
+        /// With --national: average share of slots booked, 0 to 1 (1.5 times
+        /// that on the first day, falling to half of it on the last).
+        #[arg(long, default_value_t = national::DEFAULT_FILL, requires = "national")]
+        fill: f64,
+        /// With --national: seed of the pseudo-random generator (same seed
+        /// and day, same data).
+        #[arg(long, default_value_t = national::DEFAULT_SEED, requires = "national")]
+        seed: u64,
+        /// With --national: only these départements, comma-separated (e.g. 62,974).
+        #[arg(long, value_delimiter = ',', requires = "national")]
+        departements: Option<Vec<String>>,
     },
     /// Mint a development token for an agent (refused in production, and
     /// with RS256/ES256, whose tokens come from the identity provider).
@@ -99,9 +119,29 @@ fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Serve => serve(config, store),
         Command::Migrate => migrate(&store),
-        Command::Seed { demo } => {
+        Command::Seed {
+            demo,
+            national,
+            weeks,
+            fill,
+            seed,
+            departements,
+        } => {
+            if national {
+                migrate(&store)?;
+                return seed_national(
+                    &store,
+                    &national::NationalOptions {
+                        weeks,
+                        fill,
+                        seed,
+                        departements,
+                        now: chrono::Utc::now(),
+                    },
+                );
+            }
             if !demo {
-                return Err("say what to seed: --demo".into());
+                return Err("say what to seed: --demo or --national".into());
             }
             migrate(&store)?;
             let report = store.seed_demo().map_err(|e| format!("seed failed: {e}"))?;
@@ -158,6 +198,75 @@ fn parse_ttl(raw: &str) -> Option<u64> {
     };
     let seconds = number.parse::<u64>().ok()?.checked_mul(unit)?;
     (1..=30 * 86_400).contains(&seconds).then_some(seconds)
+}
+
+/// Runs the national seed, telling its progress on stderr: the plan
+/// (sites, guichets, plages, reservations), then reservations written at
+/// least every two seconds, then totals.
+fn seed_national(store: &Store, options: &national::NationalOptions) -> Result<(), String> {
+    use national::NationalProgress;
+    let every = std::time::Duration::from_secs(2);
+    let mut last_line: Option<std::time::Instant> = None;
+    let report = store
+        .seed_national(options, |p| match p {
+            NationalProgress::Planned {
+                to_write: n,
+                skipped,
+                first_day,
+            } => {
+                if !skipped.is_empty() {
+                    eprintln!("préfectures already present, skipped: {}", skipped.join(", "));
+                }
+                eprintln!(
+                    "sites: {} to write ({} préfectures, {} sous-préfectures), {} motifs",
+                    n.sites,
+                    n.prefectures,
+                    n.sous_prefectures,
+                    n.motifs
+                );
+                eprintln!("guichets: {}", n.guichets);
+                eprintln!("plages: {}", n.plages);
+                eprintln!(
+                    "reservations: {} planned ({} occupancy units), {} weeks from {}, fill {}, seed {}",
+                    n.reservations,
+                    n.occupancy,
+                    options.weeks,
+                    first_day.map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                    options.fill,
+                    options.seed
+                );
+            }
+            NationalProgress::Written { code } => log::debug!("préfecture {code} written"),
+            NationalProgress::Reservations {
+                done,
+                total,
+                elapsed,
+            } => {
+                if done == total || last_line.is_none_or(|t| t.elapsed() >= every) {
+                    last_line = Some(std::time::Instant::now());
+                    let percent = (done * 100).checked_div(total).unwrap_or(100);
+                    eprintln!(
+                        "reservations {done}/{total} ({percent} %), {:.1} s",
+                        elapsed.as_secs_f64()
+                    );
+                }
+            }
+        })
+        .map_err(|e| format!("national seed failed: {e}"))?;
+    let n = report.written;
+    log::info!(
+        "national seed done in {:.1} s: {} préfectures created, {} sites, {} guichets, \
+         {} plages, {} reservations, {} occupancy rows; already present: {:?}",
+        report.elapsed.as_secs_f64(),
+        report.created.len(),
+        n.sites,
+        n.guichets,
+        n.plages,
+        n.reservations,
+        n.occupancy,
+        report.skipped
+    );
+    Ok(())
 }
 
 fn migrate(store: &Store) -> Result<(), String> {

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 mod error;
 pub mod models;
+pub mod national;
 pub mod organisation;
 pub mod orientation;
 mod referentiel;
