@@ -11,7 +11,7 @@ use planipref_store::{AvailabilityVersion, Store};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::cache::{Answer, AvailabilityCache, Question, version_of};
+use crate::cache::{Answer, AvailabilityCache, Question, Stamp, version_of};
 use crate::dto::site_zone;
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
@@ -61,7 +61,7 @@ pub fn first_slot(
         Some(v) => v,
         None => version_of(store, &cache.site_of(store, motif_id)?)?,
     };
-    if let Some(Answer::FirstSlot(kept)) = cache.get(&question, version, now) {
+    if let Some(Answer::FirstSlot(kept)) = cache.get(&question, &Stamp::Site(version), now) {
         let earliest = now + chrono::Duration::hours(i64::from(kept.min_notice_hours));
         if kept.slot.as_ref().is_none_or(|f| f.slot.start >= earliest) {
             return Ok(kept);
@@ -70,7 +70,7 @@ pub fn first_slot(
     let found = compute_first_slot(store, motif_id, now, persons)?;
     cache.put(
         question,
-        version,
+        Stamp::Site(version),
         found.time_zone,
         now,
         Answer::FirstSlot(found.clone()),

@@ -23,9 +23,12 @@ use chrono_tz::Tz;
 use planipref_domain::ids::MotifId;
 use planipref_store::{AvailabilityVersion, Store};
 
+use planipref_store::orientation::CommuneRow;
+
 use crate::availability::FirstSlot;
 use crate::error::ApiError;
-use crate::slots::SlotList;
+use crate::orientation::Orientation;
+use crate::slots::SerializedSlots;
 
 /// Beyond this many answers, the cache starts afresh (a national
 /// deployment has about 1,000 motifs; typical searches are few per motif).
@@ -38,6 +41,15 @@ pub enum Question {
     FirstSlot {
         /// The motif.
         motif: MotifId,
+        /// Persons.
+        persons: u32,
+    },
+    /// The router's question.
+    Orientation {
+        /// Démarche code.
+        demarche: String,
+        /// Commune INSEE code.
+        commune: String,
         /// Persons.
         persons: u32,
     },
@@ -59,14 +71,34 @@ pub enum Question {
 pub enum Answer {
     /// A first free slot.
     FirstSlot(FirstSlot),
-    /// A list of slots, and the motif's minimum notice to apply as time
-    /// passes.
-    Slots(Arc<SlotList>, u32),
+    /// A list of slots, serialised, with the motif's minimum notice to
+    /// apply as time passes.
+    Slots(Arc<SerializedSlots>),
+    /// An orientation answer, and its JSON text.
+    Orientation(Arc<Orientation>, Arc<str>),
+}
+
+/// The database state an answer was computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stamp {
+    /// One site's availability version.
+    Site(AvailabilityVersion),
+    /// Those of every site of a département, by site id.
+    Departement(Vec<(String, AvailabilityVersion)>),
+}
+
+impl Stamp {
+    /// The stamp of a département's sites (in any order).
+    pub fn departement(versions: HashMap<String, AvailabilityVersion>) -> Self {
+        let mut v: Vec<_> = versions.into_iter().collect();
+        v.sort();
+        Self::Departement(v)
+    }
 }
 
 #[derive(Debug)]
 struct Entry {
-    version: AvailabilityVersion,
+    version: Stamp,
     time_zone: Tz,
     today: NaiveDate,
     answer: Answer,
@@ -76,6 +108,7 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct AvailabilityCache {
     sites: Mutex<HashMap<MotifId, String>>,
+    communes: Mutex<HashMap<String, CommuneRow>>,
     entries: Mutex<HashMap<Question, Entry>>,
 }
 
@@ -92,25 +125,38 @@ impl AvailabilityCache {
         Ok(site)
     }
 
+    /// A commune of the reference data. They change only when a new
+    /// release loads a new edition (`planipref migrate`), so each process
+    /// reads each commune once.
+    pub fn commune(&self, store: &Store, insee: &str) -> Result<CommuneRow, ApiError> {
+        if let Some(c) = lock(&self.communes).get(insee) {
+            return Ok(c.clone());
+        }
+        let commune = store
+            .commune(insee)
+            .map_err(|e| ApiError::from_store(e, "commune"))?;
+        let mut communes = lock(&self.communes);
+        if communes.len() >= MAX_ENTRIES {
+            communes.clear();
+        }
+        communes.insert(insee.to_owned(), commune.clone());
+        Ok(commune)
+    }
+
     /// The kept answer to `question`, if it was computed at `version` on
     /// the site's current day.
-    pub fn get(
-        &self,
-        question: &Question,
-        version: AvailabilityVersion,
-        now: DateTime<Utc>,
-    ) -> Option<Answer> {
+    pub fn get(&self, question: &Question, version: &Stamp, now: DateTime<Utc>) -> Option<Answer> {
         let entries = lock(&self.entries);
         let entry = entries.get(question)?;
         let same_day = now.with_timezone(&entry.time_zone).date_naive() == entry.today;
-        (entry.version == version && same_day).then(|| entry.answer.clone())
+        (entry.version == *version && same_day).then(|| entry.answer.clone())
     }
 
     /// Keeps `answer`, computed from data read after `version`.
     pub fn put(
         &self,
         question: Question,
-        version: AvailabilityVersion,
+        version: Stamp,
         time_zone: Tz,
         now: DateTime<Utc>,
         answer: Answer,
@@ -134,10 +180,8 @@ impl AvailabilityCache {
 /// The version of one site (`NotFound` if it is gone).
 pub fn version_of(store: &Store, site: &str) -> Result<AvailabilityVersion, ApiError> {
     store
-        .availability_versions(&[site])
-        .map_err(ApiError::from)?
-        .remove(site)
-        .ok_or(ApiError::NotFound("motif"))
+        .availability_version(site)
+        .map_err(|e| ApiError::from_store(e, "motif"))
 }
 
 /// A poisoned lock only means another request panicked while holding it;

@@ -11,7 +11,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::availability::earliest_of;
-use crate::cache::AvailabilityCache;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use planipref_store::orientation::CommuneRow;
+
+use crate::cache::{Answer, AvailabilityCache, Question, Stamp};
 use crate::dto::{Motif, Site};
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
@@ -132,30 +137,93 @@ pub async fn orientation(
     let now = Utc::now();
     let cache = state.cache.clone();
     let answer = state
-        .blocking(move |store| orient(store, &cache, &q.demarche, &commune, persons, now))
+        .blocking(move |store| kept_or_oriented(store, &cache, &q.demarche, &commune, persons, now))
         .await?;
-    Ok(HttpResponse::Ok().json(answer))
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(answer.to_string()))
 }
 
-fn orient(
+/// The answer this process keeps for the question while the availability
+/// of every site of the commune's département is unchanged, the day the
+/// same, and each first slot still beyond its motif's notice; else a fresh
+/// one ([`orient`]).
+fn kept_or_oriented(
     store: &Store,
     cache: &AvailabilityCache,
     demarche: &str,
     insee: &str,
     persons: u32,
     now: DateTime<Utc>,
-) -> Result<Orientation, ApiError> {
-    let demarche = store
-        .get_demarche(demarche)
-        .map_err(|e| ApiError::from_store(e, "démarche"))?;
-    let commune = store
-        .commune(insee)
-        .map_err(|e| ApiError::from_store(e, "commune"))?;
+) -> Result<Arc<str>, ApiError> {
+    let commune = cache.commune(store, insee)?;
     // Versions first: every answer computed after this read is at least as
     // recent as the version it is kept under.
     let versions = store
         .departement_availability_versions(&commune.departement)
         .map_err(ApiError::from)?;
+    let stamp = Stamp::departement(versions.clone());
+    let question = Question::Orientation {
+        demarche: demarche.to_owned(),
+        commune: insee.to_owned(),
+        persons,
+    };
+    if let Some(Answer::Orientation(kept, json)) = cache.get(&question, &stamp, now)
+        && kept.still_open(now)
+    {
+        return Ok(json);
+    }
+    let fresh = Arc::new(orient(
+        store, cache, demarche, commune, &versions, persons, now,
+    )?);
+    let zone = fresh
+        .competent
+        .iter()
+        .chain(&fresh.other_sites)
+        .find_map(|o| planipref_domain::time::parse_time_zone(&o.site.time_zone))
+        .unwrap_or(chrono_tz::UTC);
+    let json: Arc<str> = serde_json::to_string(&*fresh)
+        .map_err(|e| {
+            log::error!("serialising an orientation failed: {e}");
+            ApiError::Internal
+        })?
+        .into();
+    cache.put(
+        question,
+        stamp,
+        zone,
+        now,
+        Answer::Orientation(fresh, json.clone()),
+    );
+    Ok(json)
+}
+
+impl Orientation {
+    /// Whether every first slot of the answer is still beyond its motif's
+    /// minimum notice at `now`.
+    fn still_open(&self, now: DateTime<Utc>) -> bool {
+        self.competent.iter().chain(&self.other_sites).all(|o| {
+            let notice = chrono::Duration::hours(i64::from(o.motif.min_notice_hours));
+            o.first_slot
+                .as_ref()
+                .is_none_or(|s| s.start >= now + notice)
+        })
+    }
+}
+
+/// Orients from the database (`versions`: the département's, read first).
+fn orient(
+    store: &Store,
+    cache: &AvailabilityCache,
+    demarche: &str,
+    commune: CommuneRow,
+    versions: &HashMap<String, AvailabilityVersion>,
+    persons: u32,
+    now: DateTime<Utc>,
+) -> Result<Orientation, ApiError> {
+    let demarche = store
+        .get_demarche(demarche)
+        .map_err(|e| ApiError::from_store(e, "démarche"))?;
     let sites = store
         .offering_sites(&commune.departement, &demarche.code)
         .map_err(ApiError::from)?;

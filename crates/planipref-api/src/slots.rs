@@ -11,7 +11,7 @@ use planipref_domain::{DomainError, FieldError};
 use planipref_store::{MotifSchedule, Store};
 use std::sync::Arc;
 
-use crate::cache::{Answer, Question, version_of};
+use crate::cache::{Answer, Question, Stamp, version_of};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -138,23 +138,20 @@ pub async fn list_slots(
             };
             let site = cache.site_of(store, motif_id)?;
             let version = version_of(store, &site)?;
-            if let Some(Answer::Slots(list, notice)) = cache.get(&question, version, now) {
-                return Ok(list.still_open(now, notice));
+            let stamp = Stamp::Site(version);
+            if let Some(Answer::Slots(kept)) = cache.get(&question, &stamp, now) {
+                return Ok(kept.body(now));
             }
             let (list, time_zone, notice) =
                 compute_slot_list(store, motif_id, (from, to), persons, now)?;
-            let list = Arc::new(list);
-            cache.put(
-                question,
-                version,
-                time_zone,
-                now,
-                Answer::Slots(list.clone(), notice),
-            );
-            Ok((*list).clone())
+            let kept = Arc::new(SerializedSlots::new(&list, notice)?);
+            cache.put(question, stamp, time_zone, now, Answer::Slots(kept.clone()));
+            Ok(kept.body(now))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(list))
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(list))
 }
 
 /// Computes a motif's slot list (the work the cache saves), with the site's
@@ -222,25 +219,71 @@ fn compute_slot_list(
     Ok((list, tz, notice))
 }
 
+/// A slot list kept as JSON, slot by slot: serialising instants is most of
+/// the work of answering from the cache, so it is done once.
+#[derive(Debug)]
+pub struct SerializedSlots {
+    /// The list up to its `slots` array's opening bracket.
+    head: String,
+    /// Each slot's start and JSON text.
+    slots: Vec<(DateTime<FixedOffset>, String)>,
+    /// The motif's minimum notice, in hours.
+    min_notice_hours: u32,
+}
+
+impl SerializedSlots {
+    fn new(list: &SlotList, min_notice_hours: u32) -> Result<Self, ApiError> {
+        let mut head = to_json(&list.clone_without_slots())?;
+        // `…,"slots":[]}` → `…,"slots":[`
+        head.truncate(head.len().saturating_sub(2));
+        let slots = list
+            .slots
+            .iter()
+            .map(|s| Ok((s.start, to_json(s)?)))
+            .collect::<Result<_, ApiError>>()?;
+        Ok(Self {
+            head,
+            slots,
+            min_notice_hours,
+        })
+    }
+
+    /// The JSON answer at `now`: slots that have come within the minimum
+    /// notice since the list was computed are left out.
+    fn body(&self, now: DateTime<Utc>) -> String {
+        let earliest = now + chrono::Duration::hours(i64::from(self.min_notice_hours));
+        let mut out = String::with_capacity(self.head.len() + self.slots.len() * 100 + 2);
+        out.push_str(&self.head);
+        let open = self.slots.iter().filter(|(start, _)| *start >= earliest);
+        for (i, (_, slot)) in open.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(slot);
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
 impl SlotList {
-    /// The list as it stands at `now`: slots that have come within the
-    /// minimum notice since it was computed are left out.
-    fn still_open(&self, now: DateTime<Utc>, min_notice_hours: u32) -> Self {
-        let earliest = now + chrono::Duration::hours(i64::from(min_notice_hours));
+    fn clone_without_slots(&self) -> Self {
         Self {
-            slots: self
-                .slots
-                .iter()
-                .filter(|s| s.start >= earliest)
-                .cloned()
-                .collect(),
             motif_id: self.motif_id.clone(),
             site_id: self.site_id.clone(),
             time_zone: self.time_zone.clone(),
             from: self.from,
             to: self.to,
+            slots: vec![],
         }
     }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(|e| {
+        log::error!("serialising a slot list failed: {e}");
+        ApiError::Internal
+    })
 }
 
 /// Asks `engine` about a motif's schedule between two local days: builds

@@ -573,6 +573,12 @@ async fn kept_answers_follow_bookings_and_every_administrative_change() {
         // Asked again: the same (kept) answers.
         assert_eq!(call!(app, get(&uri)).2, first);
         assert_eq!(call!(app, get(&slots_uri)).2, listed);
+        let (_, _, oriented) = call!(app, orientation("sejour-renouvellement", "97302"));
+        assert_eq!(oriented["competent"]["first_slot"], first["slot"]);
+        assert_eq!(
+            call!(app, orientation("sejour-renouvellement", "97302")).2,
+            oriented
+        );
 
         // A booking takes the slot from both answers.
         let (s, _, b) = call!(
@@ -589,6 +595,8 @@ async fn kept_answers_follow_bookings_and_every_administrative_change() {
         assert_ne!(after["slot"]["start"], start.as_str(), "{after}");
         let (_, _, listed_after) = call!(app, get(&slots_uri));
         assert_eq!(listed_after["slots"].as_array().unwrap().len(), count - 1);
+        let (_, _, oriented_after) = call!(app, orientation("sejour-renouvellement", "97302"));
+        assert_eq!(oriented_after["competent"]["first_slot"], after["slot"]);
 
         // Its cancellation gives it back.
         let (s, _, _) = call!(

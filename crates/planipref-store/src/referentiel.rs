@@ -45,7 +45,7 @@ pub struct MotifSchedule {
 /// Where a site's availability stands: the site's own counter (audited
 /// changes) and the sum of its guichets' counters (bookings and
 /// cancellations). Both only grow, and any change grows one of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AvailabilityVersion {
     /// Audited changes of the site.
     pub site: i64,
@@ -140,29 +140,36 @@ impl Store {
             .map_err(StoreError::from)
     }
 
-    /// The availability versions of the sites of préfecture `departement`.
+    /// The availability version of one site: it changes, in the same
+    /// transaction, with every booking, cancellation or audited change of
+    /// the site, and never takes a former value. Read it before the data a
+    /// cached answer is computed from. `NotFound` if there is no such site.
+    /// A query of fixed shape, so its prepared statement is reused.
+    pub fn availability_version(&self, site_id: &str) -> Result<AvailabilityVersion, StoreError> {
+        let (site, guichets): (i32, Option<i64>) = sites::table
+            .left_join(guichets::table)
+            .filter(sites::id.eq(site_id))
+            .group_by(sites::availability_version)
+            .select((
+                sites::availability_version,
+                diesel::dsl::sum(guichets::version.nullable()),
+            ))
+            .first(&mut *self.conn()?)?;
+        Ok(AvailabilityVersion {
+            site: i64::from(site),
+            guichets: guichets.unwrap_or(0),
+        })
+    }
+
+    /// The availability versions of the sites of préfecture `departement`,
+    /// in one query of fixed shape (PostgreSQL plans it once).
     pub fn departement_availability_versions(
         &self,
         departement: &str,
     ) -> Result<HashMap<String, AvailabilityVersion>, StoreError> {
-        let ids: Vec<String> = sites::table
-            .filter(sites::prefecture_code.eq(departement))
-            .select(sites::id)
-            .load(&mut *self.conn()?)?;
-        self.availability_versions(&ids.iter().map(String::as_str).collect::<Vec<_>>())
-    }
-
-    /// The availability version of each of `site_ids` that exists: it
-    /// changes, in the same transaction, with every booking, cancellation
-    /// or audited change of the site, and never takes a former value. Read
-    /// it before the data a cached answer is computed from.
-    pub fn availability_versions(
-        &self,
-        site_ids: &[&str],
-    ) -> Result<HashMap<String, AvailabilityVersion>, StoreError> {
         let rows: Vec<(String, i32, Option<i64>)> = sites::table
             .left_join(guichets::table)
-            .filter(sites::id.eq_any(site_ids))
+            .filter(sites::prefecture_code.eq(departement))
             .group_by((sites::id, sites::availability_version))
             .select((
                 sites::id,
@@ -170,18 +177,7 @@ impl Store {
                 diesel::dsl::sum(guichets::version.nullable()),
             ))
             .load(&mut *self.conn()?)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, site, guichets)| {
-                (
-                    id,
-                    AvailabilityVersion {
-                        site: i64::from(site),
-                        guichets: guichets.unwrap_or(0),
-                    },
-                )
-            })
-            .collect())
+        Ok(versions(rows))
     }
 
     /// Everything needed to compute the motif's slots between `from` and
@@ -289,6 +285,21 @@ impl Store {
             openings,
         })
     }
+}
+
+/// Availability versions from (site, site counter, sum of guichet counters).
+fn versions(rows: Vec<(String, i32, Option<i64>)>) -> HashMap<String, AvailabilityVersion> {
+    rows.into_iter()
+        .map(|(id, site, guichets)| {
+            (
+                id,
+                AvailabilityVersion {
+                    site: i64::from(site),
+                    guichets: guichets.unwrap_or(0),
+                },
+            )
+        })
+        .collect()
 }
 
 /// The longest an appointment can last: a group's at most.

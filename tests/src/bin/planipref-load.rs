@@ -8,7 +8,7 @@
 //! the given time with that many concurrent connections, each sending its
 //! next request as soon as the previous answer arrives:
 //!
-//! - `health`: `GET /health`, the server's own ceiling;
+//! - `health`: `GET /api/v1/health`, the server's own ceiling;
 //! - `orientation`: the communes of the largest département in turn;
 //! - `first-slot`: every site of that département in turn;
 //! - `slots`: one week of the préfecture's motif.
@@ -120,7 +120,7 @@ async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<(
     let to = from + Days::new(6);
 
     let scenarios: Vec<(&'static str, Vec<String>)> = vec![
-        ("health", vec![server.url("/health")]),
+        ("health", vec![server.url("/api/v1/health")]),
         (
             "orientation",
             communes

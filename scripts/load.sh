@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `make load`: the router's questions under load, on national data, on SQLite
+# and on PostgreSQL. Traffic goes to 127.0.0.1 only; each scenario is bounded
+# in time (LOAD_SECONDS, default 10) and the whole run stops by itself.
+#
+# The national data (`planipref seed --national`: every préfecture and
+# sous-préfecture, ~5,000 guichets, ~1M reservations) is created on the first
+# run and kept: LOAD_SQLITE (a file) and LOAD_POSTGRES (a database, created if
+# missing). Delete them to start over.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target="${CARGO_TARGET_DIR:-$PWD/target}/release"
+seconds="${LOAD_SECONDS:-10}"
+connections="${LOAD_CONNECTIONS:-32}"
+sqlite="${LOAD_SQLITE:-/var/tmp/planipref-load/national.db}"
+postgres="${LOAD_POSTGRES:-postgres://postgres@127.0.0.1:5432/planipref_load}"
+
+cargo build --release --quiet -p planipref-server -p planipref-tests --bins
+
+# Seeds a database unless it already holds the national data (the seed
+# skips préfectures already present, so a second run only checks).
+prepare() {
+    PLANIPREF_DATABASE_URL="$1" RUST_LOG=warn "$target/planipref" migrate
+    PLANIPREF_DATABASE_URL="$1" RUST_LOG=info "$target/planipref" seed --national
+}
+
+mkdir -p "$(dirname "$sqlite")"
+prepare "sqlite://$sqlite"
+"$target/planipref-load" "sqlite://$sqlite" "$seconds" "$connections"
+
+if [[ "$postgres" =~ ^postgres(ql)?://[^/]+/([A-Za-z0-9_]+)$ ]]; then
+    name="${BASH_REMATCH[2]}"
+    admin="${postgres%/*}/postgres"
+    if ! psql "$admin" -tAc "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+        psql "$admin" -qc "CREATE DATABASE $name"
+    fi
+fi
+prepare "$postgres"
+"$target/planipref-load" "$postgres" "$seconds" "$connections"
