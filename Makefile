@@ -6,7 +6,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug/planipref
 
-.PHONY: help run build test lint fmt openapi bench ci clean
+.PHONY: help run build test lint fmt openapi bench load ci clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ openapi: build ## Write openapi/planipref.json from the code
 
 bench: ## Benchmark the slot engine (criterion); prints ns per emitted slot
 	$(CARGO) bench -p planipref-domain --bench engine
+
+load: ## Load-test orientation, first-slot and slots on national data (SQLite, PostgreSQL; 127.0.0.1, bounded)
+	@scripts/load.sh
 
 ci: lint test ## What CI runs: lint, then test
 
