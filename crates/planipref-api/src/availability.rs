@@ -5,7 +5,8 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use planipref_domain::ids::{MotifId, SiteId};
-use planipref_domain::slots::{FreeSlot, first_free_slot};
+use planipref_domain::motif::BookingMode;
+use planipref_domain::slots::{FreeSlot, earliest_start, first_free_slot, last_bookable_day};
 use planipref_store::models::{MotifRow, ServiceRow};
 use planipref_store::{AvailabilityVersion, Store};
 use serde::{Deserialize, Serialize};
@@ -62,7 +63,7 @@ pub fn first_slot(
         None => version_of(store, &cache.site_of(store, motif_id)?)?,
     };
     if let Some(Answer::FirstSlot(kept)) = cache.get(&question, &Stamp::Site(version), now) {
-        let earliest = now + chrono::Duration::hours(i64::from(kept.min_notice_hours));
+        let earliest = earliest_start(now, kept.min_notice_hours);
         if kept.slot.as_ref().is_none_or(|f| f.slot.start >= earliest) {
             return Ok(kept);
         }
@@ -97,18 +98,18 @@ pub fn compute_first_slot(
         day_start(utc_today, -2),
         day_start(utc_today + Days::new(span), 2),
     );
+    // The last day of a search from `from`, within the window.
+    let until = |from: NaiveDate, span: u64, last: NaiveDate| {
+        from.checked_add_days(Days::new(span - 1))
+            .unwrap_or(from)
+            .min(last)
+    };
     let mut window: Option<(Tz, NaiveDate, NaiveDate)> = None;
     let mut from = utc_today;
     loop {
         let (read_from, read_to) = match window {
             None => first_read,
-            Some((.., last)) => {
-                let to = from
-                    .checked_add_days(Days::new(span - 1))
-                    .unwrap_or(from)
-                    .min(last);
-                (day_start(from, -1), day_start(to, 2))
-            }
+            Some((.., last)) => (day_start(from, -1), day_start(until(from, span, last), 2)),
         };
         let schedule = store
             .motif_schedule(&id, read_from, read_to)
@@ -119,17 +120,12 @@ pub fn compute_first_slot(
                 let tz = site_zone(&schedule.site)?;
                 let today = now.with_timezone(&tz).date_naive();
                 let window_days = schedule.motif.booking_rules().booking_window_days;
-                let last = today
-                    .checked_add_days(Days::new(u64::from(window_days)))
-                    .unwrap_or(today);
+                let last = last_bookable_day(now, tz, window_days);
                 from = today;
                 *window.insert((tz, today, last))
             }
         };
-        let to = from
-            .checked_add_days(Days::new(span - 1))
-            .unwrap_or(from)
-            .min(last);
+        let to = until(from, span, last);
         let found = with_slot_request(
             &schedule,
             motif_id,
@@ -154,9 +150,9 @@ pub fn compute_first_slot(
 }
 
 /// The motif among `motifs` (of one site) whose first free slot comes
-/// first, with that slot; motifs booked only with a convocation are passed
-/// over, and when all of them are, the answer is 403. With one motif, its
-/// own answer. `None` when `motifs` is empty.
+/// first, with that slot. Motifs booked only with a convocation, or taking
+/// fewer persons, are passed over; when all of them are, the first such
+/// refusal is the answer (403 or 422). `None` when `motifs` is empty.
 pub fn earliest_of(
     store: &Store,
     cache: &AvailabilityCache,
@@ -168,12 +164,15 @@ pub fn earliest_of(
     let mut best: Option<(usize, FirstSlot)> = None;
     let mut refused: Option<ApiError> = None;
     for (i, (motif, _)) in motifs.iter().enumerate() {
+        // Known from the row already: no schedule is read to refuse it.
+        if motif.settings().booking_mode == BookingMode::ConvocationOnly {
+            refused.get_or_insert(ApiError::ConvocationRequired);
+            continue;
+        }
         let id: MotifId = motif.id.parse().map_err(|_| ApiError::Internal)?;
         let found = match first_slot(store, cache, id, now, persons, version) {
             Ok(found) => found,
-            Err(e @ (ApiError::ConvocationRequired | ApiError::Validation(_)))
-                if motifs.len() > 1 =>
-            {
+            Err(e @ (ApiError::ConvocationRequired | ApiError::Validation(_))) => {
                 refused.get_or_insert(e);
                 continue;
             }

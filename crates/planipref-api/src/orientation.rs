@@ -3,8 +3,10 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use planipref_domain::motif::check_persons;
 use planipref_domain::orientation::{Candidate, Reason, Residence, competent_site, is_insee_code};
 use planipref_domain::referentiel::SiteKind;
+use planipref_domain::slots::earliest_start;
 use planipref_store::orientation::OfferingSite;
 use planipref_store::{AvailabilityVersion, Store};
 use serde::{Deserialize, Serialize};
@@ -131,9 +133,7 @@ pub async fn orientation(
         ));
     }
     let persons = q.persons.unwrap_or(1);
-    if !(1..=planipref_domain::motif::MAX_PERSONS).contains(&persons) {
-        return Err(ApiError::invalid("persons", "must be between 1 and 10"));
-    }
+    check_persons("persons", persons)?;
     let now = Utc::now();
     let cache = state.cache.clone();
     let answer = state
@@ -203,10 +203,10 @@ impl Orientation {
     /// minimum notice at `now`.
     fn still_open(&self, now: DateTime<Utc>) -> bool {
         self.competent.iter().chain(&self.other_sites).all(|o| {
-            let notice = chrono::Duration::hours(i64::from(o.motif.min_notice_hours));
+            let notice = u32::try_from(o.motif.min_notice_hours).unwrap_or(0);
             o.first_slot
                 .as_ref()
-                .is_none_or(|s| s.start >= now + notice)
+                .is_none_or(|s| s.start >= earliest_start(now, notice))
         })
     }
 }

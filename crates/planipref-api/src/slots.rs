@@ -6,7 +6,9 @@ use chrono_tz::Tz;
 use planipref_domain::calendar::closed_days;
 use planipref_domain::ids::MotifId;
 use planipref_domain::motif::BookingMode;
-use planipref_domain::slots::{MAX_RANGE_DAYS, Slot, SlotRequest, check_range, compute_slots};
+use planipref_domain::slots::{
+    MAX_RANGE_DAYS, Slot, SlotRequest, check_range, compute_slots, earliest_start,
+};
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::{MotifSchedule, Store};
 use std::sync::Arc;
@@ -251,7 +253,7 @@ impl SerializedSlots {
     /// The JSON answer at `now`: slots that have come within the minimum
     /// notice since the list was computed are left out.
     fn body(&self, now: DateTime<Utc>) -> String {
-        let earliest = now + chrono::Duration::hours(i64::from(self.min_notice_hours));
+        let earliest = earliest_start(now, self.min_notice_hours);
         let mut out = String::with_capacity(self.head.len() + self.slots.len() * 100 + 2);
         out.push_str(&self.head);
         let open = self.slots.iter().filter(|(start, _)| *start >= earliest);

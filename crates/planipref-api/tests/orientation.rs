@@ -335,7 +335,6 @@ async fn unknown_or_malformed_questions_are_refused_clearly() {
 async fn the_first_slot_names_its_motif_and_follows_bookings() {
     for db in TestDb::each() {
         let app = test::init_service(planipref_api::app(oriented_state(&db))).await;
-        let admin = token("admin_prefecture", &["974"]);
         let prefecture = prefecture_with_counter!(
             app,
             "971",
@@ -428,7 +427,6 @@ async fn the_first_slot_names_its_motif_and_follows_bookings() {
             ))
         );
         assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
-        drop(admin);
     }
 }
 

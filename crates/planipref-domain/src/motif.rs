@@ -100,6 +100,19 @@ pub fn check_demarche_code(raw: &str) -> Result<String, FieldError> {
     }
 }
 
+/// Checks a number of persons against what any motif may take (1 to
+/// [`MAX_PERSONS`]); each motif may take fewer.
+pub fn check_persons(field: &str, persons: u32) -> Result<(), FieldError> {
+    if (1..=MAX_PERSONS).contains(&persons) {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("must be between 1 and {MAX_PERSONS}"),
+        ))
+    }
+}
+
 /// A motif's own settings (never inherited from its démarche).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MotifSettings {
@@ -305,6 +318,18 @@ mod tests {
                 )
                 .is_err()
         );
+    }
+
+    #[test]
+    fn persons_are_one_to_ten() {
+        assert!(check_persons("persons", 1).is_ok());
+        assert!(check_persons("persons", 10).is_ok());
+        for bad in [0, 11] {
+            assert_eq!(
+                check_persons("persons", bad).expect_err("refused").field,
+                "persons"
+            );
+        }
     }
 
     #[test]

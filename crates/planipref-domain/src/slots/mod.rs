@@ -74,11 +74,23 @@ pub struct SlotRequest<'a> {
 impl SlotRequest<'_> {
     /// The last local day the booking window opens, from `now` at the site.
     pub fn last_bookable_day(&self) -> NaiveDate {
-        let today = self.now.with_timezone(&self.time_zone).date_naive();
-        today
-            .checked_add_days(chrono::Days::new(u64::from(self.booking_window_days)))
-            .unwrap_or(today)
+        last_bookable_day(self.now, self.time_zone, self.booking_window_days)
     }
+}
+
+/// The last local day a booking window of `window_days` opens at a site
+/// of zone `tz`: that many days after today there.
+pub fn last_bookable_day(now: DateTime<Utc>, tz: Tz, window_days: u32) -> NaiveDate {
+    let today = now.with_timezone(&tz).date_naive();
+    today
+        .checked_add_days(chrono::Days::new(u64::from(window_days)))
+        .unwrap_or(today)
+}
+
+/// The earliest start a motif with `min_notice_hours` may offer at `now`.
+/// A slot computed earlier stays offered only while it starts no sooner.
+pub fn earliest_start(now: DateTime<Utc>, min_notice_hours: u32) -> DateTime<Utc> {
+    now + chrono::Duration::hours(i64::from(min_notice_hours))
 }
 
 /// One bookable start time.

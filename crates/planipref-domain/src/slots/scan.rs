@@ -111,7 +111,7 @@ pub(super) fn scan(req: &SlotRequest<'_>, until: Until) -> Slots {
     if by_weekday.iter().all(Vec::is_empty) {
         return out;
     }
-    let earliest = seconds_ceil(req.now) + i64::from(req.min_notice_hours) * 3600;
+    let earliest = seconds_ceil(super::earliest_start(req.now, req.min_notice_hours));
     let busy = BusyMap::new(req, &index, last);
     // Durations and steps on the unit grid (always, once validated).
     let grid = duration % UNIT_MINUTES == 0 && step % UNIT_MINUTES == 0;
