@@ -158,7 +158,7 @@ fn main() {
 
     // The figure the goal is about, measured plainly over a fixed number
     // of runs (criterion's report above has the confidence intervals).
-    let runs = 200;
+    let runs = 2_000;
     let started = Instant::now();
     let mut total = 0;
     for _ in 0..runs {

@@ -303,6 +303,16 @@ proptest! {
             prop_assert_eq!(free.iter().copied().collect::<BTreeSet<_>>(), free_expected.clone());
         }
 
+        // Occupied times as the store gives them (by guichet, then start)
+        // or in any order: the same answer.
+        let mut sorted = site.busy.clone();
+        sorted.sort_by_key(|b| (b.guichet_id, b.start));
+        let in_store_order = compute_slots(&SlotRequest { busy: &sorted, ..req });
+        prop_assert_eq!(&in_store_order.slots, &found.slots);
+        for slot in &found.slots {
+            prop_assert_eq!(in_store_order.free_guichets(slot), found.free_guichets(slot));
+        }
+
         // The first free slot is the first slot with room.
         let first = first_free_slot(&req);
         let expected_first = found.slots.iter().find(|s| s.remaining > 0);

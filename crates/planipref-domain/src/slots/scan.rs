@@ -1,10 +1,11 @@
 //! The engine's inner loop: one pass over the days of a search.
 //!
-//! Each day, every plage that applies offers its start times (stepping by
-//! the motif's step while the appointment fits) and marks, in a bit set per
-//! local minute, which guichets offer that time and which of them are free.
-//! Occupied times are kept as one bit per 5-minute unit per guichet, so
-//! "is this guichet free for the whole appointment" is a few word tests.
+//! Plages that share their hours are grouped, so each start time of a day
+//! is offered once for all their guichets: in a bit set per local minute,
+//! the guichets offering that time, and those free. Occupied times are
+//! turned, once per search, into the set of guichets taken at each
+//! 5-minute unit for an appointment of the search's length, so "which of
+//! these guichets are free for the whole appointment" is one subtraction.
 //! A day whose clocks do not change turns local minutes into instants by
 //! one addition; the two days a year that change read each time through the
 //! time zone, so that no slot falls in the spring gap or twice in the
@@ -14,8 +15,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Timelike, Utc,
-    Weekday,
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone, Timelike,
+    Utc, Weekday,
 };
 use chrono_tz::Tz;
 
@@ -69,9 +70,62 @@ impl Hasher for IdHasher {
 
 type GuichetIndex = HashMap<GuichetId, usize, BuildHasherDefault<IdHasher>>;
 
-/// A plage as the scan reads it: its guichet's bit, the plage, and its
-/// first and last local minutes.
-type DayPlage<'a> = (usize, &'a Plage, u32, u32);
+/// The plages of one weekday that share their times and validity (a
+/// service's guichets usually keep the same hours): their guichets are
+/// offered together, one bit set per start time rather than one pass per
+/// guichet.
+struct PlageGroup {
+    /// First and last local minutes.
+    first: u32,
+    end: u32,
+    valid_from: NaiveDate,
+    valid_until: Option<NaiveDate>,
+    /// The guichets' bits.
+    guichets: Vec<u64>,
+}
+
+impl PlageGroup {
+    fn applies_on(&self, date: NaiveDate) -> bool {
+        date >= self.valid_from && self.valid_until.is_none_or(|u| date <= u)
+    }
+
+    /// The bits of the group's guichets.
+    fn bits(&self) -> impl Iterator<Item = usize> + '_ {
+        self.guichets.iter().enumerate().flat_map(|(w, word)| {
+            let mut word = *word;
+            std::iter::from_fn(move || {
+                (word != 0).then(|| {
+                    let bit = w * 64 + word.trailing_zeros() as usize;
+                    word &= word - 1;
+                    bit
+                })
+            })
+        })
+    }
+}
+
+/// Adds plage `p` of guichet `bit` to the groups of one weekday.
+fn group_plage(groups: &mut Vec<PlageGroup>, p: &Plage, bit: usize, words: usize) {
+    let (first, end) = (ceil_minute(p.start), floor_minute(p.end));
+    let same = |g: &&mut PlageGroup| {
+        (g.first, g.end, g.valid_from, g.valid_until) == (first, end, p.valid_from, p.valid_until)
+    };
+    let group = match groups.iter_mut().find(same) {
+        Some(g) => g,
+        None => {
+            groups.push(PlageGroup {
+                first,
+                end,
+                valid_from: p.valid_from,
+                valid_until: p.valid_until,
+                guichets: vec![0; words],
+            });
+            let last = groups.len() - 1;
+            &mut groups[last]
+        }
+    };
+    group.guichets[bit / 64] |= 1 << (bit % 64);
+}
 
 /// Runs the engine over `req`'s days (see [`super::compute_slots`]).
 pub(super) fn scan(req: &SlotRequest<'_>, until: Until) -> Slots {
@@ -97,14 +151,14 @@ pub(super) fn scan(req: &SlotRequest<'_>, until: Until) -> Slots {
     }
     // For each weekday (Monday first), the plages that offer this motif at
     // a guichet that serves it.
-    let mut by_weekday: [Vec<DayPlage<'_>>; 7] = Default::default();
+    let mut by_weekday: [Vec<PlageGroup>; 7] = Default::default();
     for p in req.plages.iter().filter(|p| p.serves(req.motif_id)) {
         let Some(&bit) = index.get(&p.guichet_id) else {
             continue;
         };
-        for (wd, plages) in WEEK.iter().zip(by_weekday.iter_mut()) {
+        for (wd, groups) in WEEK.iter().zip(by_weekday.iter_mut()) {
             if p.weekdays.contains(*wd) {
-                plages.push((bit, p, ceil_minute(p.start), floor_minute(p.end)));
+                group_plage(groups, p, bit, words);
             }
         }
     }
@@ -112,35 +166,40 @@ pub(super) fn scan(req: &SlotRequest<'_>, until: Until) -> Slots {
         return out;
     }
     let earliest = seconds_ceil(super::earliest_start(req.now, req.min_notice_hours));
-    let busy = BusyMap::new(req, &index, last);
     // Durations and steps on the unit grid (always, once validated).
     let grid = duration % UNIT_MINUTES == 0 && step % UNIT_MINUTES == 0;
     let units = (duration / UNIT_MINUTES) as usize;
+    let busy = BusyMap::new(req, &index, last, grid.then_some(units));
     let mut day = DaySets::new(words);
-    let mut known_midnight = None;
+    let mut next = None;
     for date in req.from.iter_days().take_while(|d| *d <= last) {
         // Each day's midnight is the day before's next one.
-        let clock = DayClock::new(req.time_zone, date, known_midnight.take());
-        known_midnight = Some(clock.next_midnight);
+        let clock = DayClock::new(req.time_zone, date, next.take());
+        next = clock.next;
         let plages = &by_weekday[date.weekday().num_days_from_monday() as usize];
         if plages.is_empty() || req.closed_days.binary_search(&date).is_ok() {
             continue;
         }
-        for &(bit, plage, first, end) in plages {
-            if date < plage.valid_from || plage.valid_until.is_some_and(|u| date > u) {
-                continue;
-            }
+        for group in plages.iter().filter(|g| g.applies_on(date)) {
+            let (first, end) = (group.first, group.end);
             match (clock.midnight, grid.then(|| busy.unit_of(clock.midnight))) {
                 (Some(midnight), Some(Some(day_unit))) if first % UNIT_MINUTES == 0 => {
                     // The common case, kept tight: a steady day and times on
-                    // the 5-minute grid, so a start's unit is an addition.
-                    let row = busy.row(bit);
+                    // the 5-minute grid, so a start's unit is an addition,
+                    // and the guichets taken there one set to subtract.
                     let mut minute = first;
+                    // Only the first day of a search starts before the
+                    // notice: skip those minutes once, outside the loop.
+                    let too_early = earliest - midnight - i64::from(first) * 60;
+                    if too_early > 0 {
+                        let steps = (too_early as u64).div_ceil(u64::from(step) * 60);
+                        let skipped = u64::from(first) + steps * u64::from(step);
+                        minute =
+                            u32::try_from(skipped.min(MINUTES_PER_DAY as u64)).unwrap_or(u32::MAX);
+                    }
                     while minute + duration <= end {
-                        if midnight + i64::from(minute) * 60 >= earliest {
-                            let unit = day_unit + (minute / UNIT_MINUTES) as usize;
-                            day.offer(minute, bit, !any_in(row, unit, unit + units));
-                        }
+                        let unit = day_unit + (minute / UNIT_MINUTES) as usize;
+                        day.offer_all(minute, &group.guichets, busy.taken_at(unit));
                         minute += step;
                     }
                 }
@@ -150,7 +209,9 @@ pub(super) fn scan(req: &SlotRequest<'_>, until: Until) -> Slots {
                         if let Some((start, stop)) = clock.span(minute, duration)
                             && start >= earliest
                         {
-                            day.offer(minute, bit, busy.is_free(bit, start, stop));
+                            for bit in group.bits() {
+                                day.offer(minute, bit, busy.is_free(bit, start, stop));
+                            }
                         }
                         minute += step;
                     }
@@ -181,39 +242,62 @@ struct DayClock {
     /// throughout (every day but the two when clocks change, in zones that
     /// change): local minutes then turn into instants by one addition.
     midnight: Option<i64>,
-    /// The next day's 00:00, when it names one instant.
-    next_midnight: Option<DateTime<Utc>>,
+    /// The next day's 00:00 as a Unix second, with the UTC offset then,
+    /// when it names one instant.
+    next: Option<(i64, i32)>,
     /// The UTC day of `midnight` and its Unix second: instants of this
     /// day are built from them without date arithmetic.
     utc_day: Option<(NaiveDate, i64)>,
 }
 
 impl DayClock {
-    /// `known`: this day's 00:00 when already read (the day before's
-    /// `next_midnight`).
-    fn new(tz: Tz, date: NaiveDate, known: Option<Option<DateTime<Utc>>>) -> Self {
+    /// `known`: this day's 00:00 and its UTC offset, when the day before
+    /// found them (its `next`).
+    fn new(tz: Tz, date: NaiveDate, known: Option<(i64, i32)>) -> Self {
+        // Most days: the offset 24 hours after midnight is the same, so
+        // the clocks did not change (zones change at most once a day) and
+        // the next midnight is 24 hours later: one look-up in the zone's
+        // table rather than two local-time resolutions.
+        if let Some((midnight, offset)) = known {
+            let next = midnight + 86_400;
+            if offset_at(tz, next) == Some(offset) {
+                return Self::steady(tz, date, midnight, Some((next, offset)));
+            }
+        }
         let at_midnight = |d: NaiveDate| match tz.from_local_datetime(&d.and_time(NaiveTime::MIN)) {
             LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
             _ => None,
         };
-        let midnight = known.unwrap_or_else(|| at_midnight(date));
+        let midnight = at_midnight(date);
         let next_midnight = date.succ_opt().and_then(at_midnight);
+        let next = next_midnight.and_then(|n| Some((n.timestamp(), offset_at(tz, n.timestamp())?)));
         // Two midnights that exist and lie 24 hours apart: no clock change
-        // between them (zones change at most once a day).
-        let steady = match (midnight, next_midnight) {
-            (Some(m), Some(n)) => n - m == Duration::days(1),
-            _ => false,
-        };
-        let midnight = midnight.filter(|_| steady);
+        // between them.
+        match (midnight, next_midnight) {
+            (Some(m), Some(n)) if n - m == Duration::days(1) => {
+                Self::steady(tz, date, m.timestamp(), next)
+            }
+            _ => Self {
+                tz,
+                date,
+                midnight: None,
+                next,
+                utc_day: None,
+            },
+        }
+    }
+
+    fn steady(tz: Tz, date: NaiveDate, midnight: i64, next: Option<(i64, i32)>) -> Self {
+        let utc_day = DateTime::from_timestamp(midnight, 0).map(|m| {
+            let day = m.date_naive();
+            (day, day.and_time(NaiveTime::MIN).and_utc().timestamp())
+        });
         Self {
             tz,
             date,
-            midnight: midnight.map(|m| m.timestamp()),
-            next_midnight,
-            utc_day: midnight.map(|m| {
-                let day = m.date_naive();
-                (day, day.and_time(NaiveTime::MIN).and_utc().timestamp())
-            }),
+            midnight: Some(midnight),
+            next,
+            utc_day,
         }
     }
 
@@ -257,6 +341,16 @@ impl DayClock {
     }
 }
 
+/// The UTC offset of zone `tz` at Unix second `t`, in seconds.
+fn offset_at(tz: Tz, t: i64) -> Option<i32> {
+    let t = DateTime::from_timestamp(t, 0)?;
+    Some(
+        tz.offset_from_utc_datetime(&t.naive_utc())
+            .fix()
+            .local_minus_utc(),
+    )
+}
+
 /// An instant's Unix second, rounded up.
 fn seconds_ceil(t: DateTime<Utc>) -> i64 {
     t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0)
@@ -289,6 +383,19 @@ impl DaySets {
         // Without a branch: whether a guichet is free is as good as random,
         // and a mispredicted branch here would cost more than the rest.
         self.free[at] |= mask & u64::from(free).wrapping_neg();
+        self.touched[minute / 64] |= 1 << (minute % 64);
+    }
+
+    /// Offers `minute` at each of `guichets`, those in `taken` not free.
+    fn offer_all(&mut self, minute: u32, guichets: &[u64], taken: &[u64]) {
+        let minute = minute as usize;
+        let at = minute * self.words;
+        let offered = &mut self.offered[at..at + self.words];
+        let free = &mut self.free[at..at + self.words];
+        for (((o, f), g), t) in offered.iter_mut().zip(free).zip(guichets).zip(taken) {
+            *o |= g;
+            *f |= g & !t;
+        }
         self.touched[minute / 64] |= 1 << (minute % 64);
     }
 
@@ -332,55 +439,113 @@ impl DaySets {
     }
 }
 
-/// The occupied 5-minute units of each guichet over the search.
+/// Which guichets are taken for an appointment starting at each 5-minute
+/// unit of the search.
+///
+/// Built once per search from the occupied times: a start is taken on a
+/// guichet when any unit of the appointment from it is occupied, so each
+/// occupied time also takes the `units - 1` starts before it. The inner
+/// loop then subtracts one set of guichets per start time.
 struct BusyMap<'a> {
     /// Unix second of unit 0.
     base: i64,
+    /// The last unit (times beyond it count as free).
     units: usize,
-    words_per_guichet: usize,
-    bits: Vec<u64>,
-    /// Kept for instants off the unit grid (never produced by validated
+    /// Words per guichet set (as in the day sets).
+    words: usize,
+    /// Per unit, the guichets taken there; empty when the appointment's
+    /// length is off the unit grid (never, once validated).
+    taken_at: Vec<u64>,
+    /// The appointment's length in units.
+    length: Option<usize>,
+    /// Kept for times off the unit grid (never produced by validated
     /// plages; checked exactly rather than assumed).
     req: &'a SlotRequest<'a>,
     index: &'a GuichetIndex,
 }
 
 impl<'a> BusyMap<'a> {
-    fn new(req: &'a SlotRequest<'a>, index: &'a GuichetIndex, last: NaiveDate) -> Self {
+    /// `grid_units`: the appointment's length in units, when it is a whole
+    /// number of them.
+    fn new(
+        req: &'a SlotRequest<'a>,
+        index: &'a GuichetIndex,
+        last: NaiveDate,
+        grid_units: Option<usize>,
+    ) -> Self {
         let first = local_midnight(req.time_zone, req.from).timestamp();
         let base = first - first.rem_euclid(UNIT_SECONDS);
         let after = last.succ_opt().unwrap_or(last);
         let end = local_midnight(req.time_zone, after).timestamp() + UNIT_SECONDS;
         let units = usize::try_from((end - base) / UNIT_SECONDS + 1).unwrap_or(0);
-        let words_per_guichet = units.div_ceil(64);
+        let words = index.len().div_ceil(64).max(1);
         let mut map = Self {
             base,
             units,
-            words_per_guichet,
-            bits: vec![0; words_per_guichet * index.len()],
+            words,
+            taken_at: Vec::new(),
+            length: grid_units,
             req,
             index,
         };
-        // Occupied times come grouped by guichet: remember the last one.
+        let Some(length) = grid_units else {
+            return map;
+        };
+        map.taken_at = vec![0; (units + 1) * words];
+        let span = length.saturating_sub(1);
+        // Occupied times come grouped by guichet, in order within it:
+        // remember the last guichet, the last day's first second, and the
+        // starts already marked (back-to-back bookings share their span).
         let mut last_seen: Option<(GuichetId, Option<usize>)> = None;
+        let mut seconds = UnixSeconds::default();
+        // Starts below `marked` are marked, from the earliest start marked
+        // for this guichet (bookings in order of start).
+        let (mut marked, mut last_from) = (0, 0);
         for b in req.busy {
             let bit = match last_seen {
                 Some((id, bit)) if id == b.guichet_id => bit,
                 _ => {
                     let bit = index.get(&b.guichet_id).copied();
                     last_seen = Some((b.guichet_id, bit));
+                    (marked, last_from) = (0, 0);
                     bit
                 }
             };
             let Some(bit) = bit else {
                 continue;
             };
-            let from = map.unit_floor(b.start.timestamp());
-            let to = map.unit_ceil(seconds_ceil(b.end));
-            let row = bit * words_per_guichet;
-            set_range(&mut map.bits[row..row + words_per_guichet], from, to);
+            let from = map.unit_floor(seconds.floor(b.start));
+            let to = map.unit_ceil(seconds.ceil(b.end));
+            let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+            let mut first_start = from.saturating_sub(span);
+            if from >= last_from {
+                first_start = first_start.max(marked);
+            } else {
+                // Out of order (never from the store): the whole span.
+                marked = 0;
+            }
+            if first_start < to {
+                // One slice, bounds checked once (and vectorised when a
+                // site has at most 64 guichets, one word per set).
+                let starts = &mut map.taken_at[first_start * words..to * words];
+                if words == 1 {
+                    starts.iter_mut().for_each(|set| *set |= mask);
+                } else {
+                    for set in starts.iter_mut().skip(word).step_by(words) {
+                        *set |= mask;
+                    }
+                }
+            }
+            marked = marked.max(to);
+            last_from = from;
         }
         map
+    }
+
+    /// The guichets taken for a start at `unit`.
+    fn taken_at(&self, unit: usize) -> &[u64] {
+        let at = unit.min(self.units) * self.words;
+        &self.taken_at[at..at + self.words]
     }
 
     /// The unit starting at Unix second `t`, if `t` is on the grid.
@@ -390,71 +555,59 @@ impl<'a> BusyMap<'a> {
         (d >= 0 && d % UNIT_SECONDS == 0).then(|| self.unit_floor(t))
     }
 
-    /// Guichet `bit`'s occupied units.
-    fn row(&self, bit: usize) -> &[u64] {
-        let row = bit * self.words_per_guichet;
-        &self.bits[row..row + self.words_per_guichet]
-    }
-
     fn unit_floor(&self, t: i64) -> usize {
-        let u = (t - self.base).div_euclid(UNIT_SECONDS);
-        usize::try_from(u.max(0)).unwrap_or(0).min(self.units)
+        // Unsigned division (a multiplication): times before the search
+        // all fall in unit 0.
+        let u = u64::try_from(t - self.base).unwrap_or(0) / UNIT_SECONDS as u64;
+        usize::try_from(u).unwrap_or(usize::MAX).min(self.units)
     }
 
     fn unit_ceil(&self, t: i64) -> usize {
-        let u = (t - self.base + UNIT_SECONDS - 1).div_euclid(UNIT_SECONDS);
-        usize::try_from(u.max(0)).unwrap_or(0).min(self.units)
+        self.unit_floor(t + UNIT_SECONDS - 1)
     }
 
     /// Whether guichet `bit` is free for the whole of `[start, end)`
     /// (Unix seconds).
     fn is_free(&self, bit: usize, start: i64, end: i64) -> bool {
-        let on_grid =
-            (start - self.base) % UNIT_SECONDS == 0 && (end - self.base) % UNIT_SECONDS == 0;
-        if !on_grid {
-            return !self.req.busy.iter().any(|b| {
-                self.index.get(&b.guichet_id) == Some(&bit)
-                    && b.start.timestamp() < end
-                    && seconds_ceil(b.end) > start
-            });
+        if let (Some(unit), Some(length)) = (self.unit_of(Some(start)), self.length)
+            && end - start == length as i64 * UNIT_SECONDS
+        {
+            return self.taken_at(unit)[bit / 64] & (1 << (bit % 64)) == 0;
         }
-        !any_in(self.row(bit), self.unit_floor(start), self.unit_floor(end))
+        !self.req.busy.iter().any(|b| {
+            self.index.get(&b.guichet_id) == Some(&bit)
+                && b.start.timestamp() < end
+                && seconds_ceil(b.end) > start
+        })
     }
 }
 
-/// Sets bits `[from, to)`.
-fn set_range(bits: &mut [u64], from: usize, to: usize) {
-    let to = to.min(bits.len() * 64);
-    if from >= to {
-        return;
-    }
-    let (first, last) = (from / 64, (to - 1) / 64);
-    let head = !0u64 << (from % 64);
-    let tail = !0u64 >> (63 - (to - 1) % 64);
-    if first == last {
-        bits[first] |= head & tail;
-        return;
-    }
-    bits[first] |= head;
-    bits[first + 1..last].fill(!0);
-    bits[last] |= tail;
+/// Unix seconds of instants that mostly fall on the day before's: the
+/// day's first second is worked out once per day (calendar arithmetic is
+/// most of the cost of [`DateTime::timestamp`]).
+#[derive(Default)]
+struct UnixSeconds {
+    day: Option<(NaiveDate, i64)>,
 }
 
-/// Whether any bit of `[from, to)` is set.
-fn any_in(bits: &[u64], from: usize, to: usize) -> bool {
-    let to = to.min(bits.len() * 64);
-    if from >= to {
-        return false;
+impl UnixSeconds {
+    fn floor(&mut self, t: DateTime<Utc>) -> i64 {
+        let naive = t.naive_utc();
+        let date = naive.date();
+        let day_start = match self.day {
+            Some((day, start)) if day == date => start,
+            _ => {
+                let start = date.and_time(NaiveTime::MIN).and_utc().timestamp();
+                self.day = Some((date, start));
+                start
+            }
+        };
+        day_start + i64::from(naive.time().num_seconds_from_midnight())
     }
-    let (first, last) = (from / 64, (to - 1) / 64);
-    let head = !0u64 << (from % 64);
-    let tail = !0u64 >> (63 - (to - 1) % 64);
-    if first == last {
-        return bits[first] & head & tail != 0;
+
+    fn ceil(&mut self, t: DateTime<Utc>) -> i64 {
+        self.floor(t) + i64::from(t.timestamp_subsec_nanos() > 0)
     }
-    bits[first] & head != 0
-        || bits[first + 1..last].iter().any(|w| *w != 0)
-        || bits[last] & tail != 0
 }
 
 #[cfg(test)]
@@ -462,22 +615,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bit_ranges_are_tested_and_set_across_words() {
-        let mut bits = vec![0u64; 3];
-        set_range(&mut bits, 62, 67);
-        assert_eq!(bits[0], 0b11 << 62);
-        assert_eq!(bits[1], 0b111);
-        for (from, to, expected) in [
-            (0, 62, false),
-            (0, 63, true),
-            (61, 62, false),
-            (66, 67, true),
-            (67, 192, false),
-            (10, 10, false),
-            (60, 130, true),
-            (100, 500, false),
+    fn unix_seconds_match_chrono_across_days_and_fractions() {
+        let mut seconds = UnixSeconds::default();
+        for raw in [
+            "2026-03-29T00:59:59Z",
+            "2026-03-29T23:00:00Z",
+            "2026-03-30T00:00:00.5Z",
+            "2026-03-30T08:05:00Z",
+            "1969-12-31T23:59:59Z",
         ] {
-            assert_eq!(any_in(&bits, from, to), expected, "[{from}, {to})");
+            let t: DateTime<Utc> = raw.parse().expect("instant");
+            assert_eq!(seconds.floor(t), t.timestamp(), "{raw}");
+            assert_eq!(seconds.ceil(t), seconds_ceil(t), "{raw}");
         }
     }
 }
