@@ -236,11 +236,22 @@ pub async fn bobigny_slot(client: &awc::Client, server: &Server, label: &str) ->
 
 /// A booking body for applicant number `n`.
 pub fn booking(motif: &str, start: &str, n: usize) -> Value {
+    // A different person for each `n`: one person books one appointment
+    // per démarche.
+    let mut name = String::from("Durand-");
+    let mut rest = n;
+    loop {
+        name.push(char::from(b'a' + (rest % 26) as u8));
+        rest /= 26;
+        if rest == 0 {
+            break;
+        }
+    }
     serde_json::json!({
         "motif_id": motif,
         "start": start,
         "applicant": {
-            "last_name": format!("Durand-{}", "x".repeat(n % 5 + 1)),
+            "last_name": name,
             "first_names": "Sacha",
             "birth_date": "1988-02-29",
             "email": format!("sacha{n}@example.org"),

@@ -237,6 +237,7 @@ fn blank(service_id: String, demarche_code: Option<String>) -> MotifRow {
         instructions: String::new(),
         booking_mode: String::new(),
         step_minutes: None,
+        refuse_doublons: true,
     };
     row.set_settings(MotifSettings::default());
     row

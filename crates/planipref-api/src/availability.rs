@@ -12,7 +12,7 @@ use planipref_store::{AvailabilityVersion, Store};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::cache::{Answer, AvailabilityCache, Question, Stamp, version_of};
+use crate::cache::{Answer, AvailabilityCache, Question, Stamp, earliest_lapse};
 use crate::dto::site_zone;
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
@@ -39,6 +39,9 @@ pub struct FirstSlot {
     pub slot: Option<FreeSlot>,
     /// The motif's minimum notice, in hours.
     pub min_notice_hours: u32,
+    /// When the first hold taken into account expires: the answer may
+    /// change then without any write.
+    pub lapses_at: Option<DateTime<Utc>>,
 }
 
 /// The first free slot of `motif_id` for `persons`: the answer this
@@ -60,7 +63,7 @@ pub fn first_slot(
     };
     let version = match version {
         Some(v) => v,
-        None => version_of(store, &cache.site_of(store, motif_id)?)?,
+        None => cache.site_version(store, &cache.site_of(store, motif_id)?)?,
     };
     if let Some(Answer::FirstSlot(kept)) = cache.get(&question, &Stamp::Site(version), now) {
         let earliest = earliest_start(now, kept.min_notice_hours);
@@ -73,7 +76,7 @@ pub fn first_slot(
         question,
         Stamp::Site(version),
         found.time_zone,
-        now,
+        (now, found.lapses_at),
         Answer::FirstSlot(found.clone()),
     );
     Ok(found)
@@ -106,14 +109,16 @@ pub fn compute_first_slot(
     };
     let mut window: Option<(Tz, NaiveDate, NaiveDate)> = None;
     let mut from = utc_today;
+    let mut lapses_at = None;
     loop {
         let (read_from, read_to) = match window {
             None => first_read,
             Some((.., last)) => (day_start(from, -1), day_start(until(from, span, last), 2)),
         };
         let schedule = store
-            .motif_schedule(&id, read_from, read_to)
+            .motif_schedule(&id, read_from, read_to, now)
             .map_err(|e| ApiError::from_store(e, "motif"))?;
+        lapses_at = earliest_lapse(lapses_at, schedule.holds_expire);
         let (tz, today, last) = match window {
             Some(w) => w,
             None => {
@@ -142,6 +147,7 @@ pub fn compute_first_slot(
                 until: last,
                 slot: found,
                 min_notice_hours: schedule.motif.booking_rules().min_notice_hours,
+                lapses_at,
             });
         }
         from = to.succ_opt().unwrap_or(to);
@@ -163,6 +169,8 @@ pub fn earliest_of(
 ) -> Result<Option<(usize, FirstSlot)>, ApiError> {
     let mut best: Option<(usize, FirstSlot)> = None;
     let mut refused: Option<ApiError> = None;
+    // Which motif comes first may change when any of them lapses.
+    let mut lapses_at = None;
     for (i, (motif, _)) in motifs.iter().enumerate() {
         // Known from the row already: no schedule is read to refuse it.
         if motif.settings().booking_mode == BookingMode::ConvocationOnly {
@@ -178,6 +186,7 @@ pub fn earliest_of(
             }
             Err(e) => return Err(e),
         };
+        lapses_at = earliest_lapse(lapses_at, found.lapses_at);
         let sooner = match (&best, &found.slot) {
             (None, _) => true,
             (Some((_, b)), Some(f)) => b.slot.as_ref().is_none_or(|b| f.slot.start < b.slot.start),
@@ -189,7 +198,10 @@ pub fn earliest_of(
     }
     match (best, refused) {
         (None, Some(e)) => Err(e),
-        (best, _) => Ok(best),
+        (best, _) => Ok(best.map(|(i, mut first)| {
+            first.lapses_at = lapses_at;
+            (i, first)
+        })),
     }
 }
 

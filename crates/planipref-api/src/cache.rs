@@ -8,12 +8,13 @@
 //! cancellation and audited change of the site moves that version in its
 //! own transaction, so a kept answer is reused only while no such change
 //! has committed, whichever process made it. Each read still costs one
-//! small query (the version); answers also lapse when the site's day
+//! small query (the version), shared by the requests that arrive while the
+//! previous one runs ([`crate::fresh`]); answers also lapse when the site's day
 //! changes (the booking window moves) and, for a first slot, once its
 //! start falls within the minimum notice.
 //!
-//! Holds (a later change) expire without a write: their expiry will have
-//! to bound how long an answer is kept.
+//! Holds expire without a write: an answer computed while holds were live
+//! is kept only until the first of them expires (`lapses_at`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,7 @@ use planipref_store::orientation::CommuneRow;
 
 use crate::availability::FirstSlot;
 use crate::error::ApiError;
+use crate::fresh::FreshReads;
 use crate::orientation::Orientation;
 use crate::slots::SerializedSlots;
 
@@ -101,6 +103,7 @@ struct Entry {
     version: Stamp,
     time_zone: Tz,
     today: NaiveDate,
+    lapses_at: Option<DateTime<Utc>>,
     answer: Answer,
 }
 
@@ -110,6 +113,8 @@ pub struct AvailabilityCache {
     sites: Mutex<HashMap<MotifId, String>>,
     communes: Mutex<HashMap<String, CommuneRow>>,
     entries: Mutex<HashMap<Question, Entry>>,
+    site_versions: FreshReads<String, AvailabilityVersion>,
+    departement_versions: FreshReads<String, HashMap<String, AvailabilityVersion>>,
 }
 
 impl AvailabilityCache {
@@ -143,22 +148,48 @@ impl AvailabilityCache {
         Ok(commune)
     }
 
+    /// The availability version of one site (`NotFound` if it is gone),
+    /// as read after this call.
+    pub fn site_version(&self, store: &Store, site: &str) -> Result<AvailabilityVersion, ApiError> {
+        self.site_versions.get(&site.to_owned(), || {
+            store
+                .availability_version(site)
+                .map_err(|e| ApiError::from_store(e, "motif"))
+        })
+    }
+
+    /// The availability versions of the sites of préfecture `departement`,
+    /// by site id, as read after this call.
+    pub fn departement_versions(
+        &self,
+        store: &Store,
+        departement: &str,
+    ) -> Result<HashMap<String, AvailabilityVersion>, ApiError> {
+        self.departement_versions.get(&departement.to_owned(), || {
+            store
+                .departement_availability_versions(departement)
+                .map_err(ApiError::from)
+        })
+    }
+
     /// The kept answer to `question`, if it was computed at `version` on
     /// the site's current day.
     pub fn get(&self, question: &Question, version: &Stamp, now: DateTime<Utc>) -> Option<Answer> {
         let entries = lock(&self.entries);
         let entry = entries.get(question)?;
         let same_day = now.with_timezone(&entry.time_zone).date_naive() == entry.today;
-        (entry.version == *version && same_day).then(|| entry.answer.clone())
+        let lapsed = entry.lapses_at.is_some_and(|at| now >= at);
+        (entry.version == *version && same_day && !lapsed).then(|| entry.answer.clone())
     }
 
-    /// Keeps `answer`, computed from data read after `version`.
+    /// Keeps `answer`, computed from data read after `version`, until
+    /// `lapses_at` (the first expiry of a hold it took into account).
     pub fn put(
         &self,
         question: Question,
         version: Stamp,
         time_zone: Tz,
-        now: DateTime<Utc>,
+        (now, lapses_at): (DateTime<Utc>, Option<DateTime<Utc>>),
         answer: Answer,
     ) {
         let mut entries = lock(&self.entries);
@@ -171,17 +202,19 @@ impl AvailabilityCache {
                 version,
                 time_zone,
                 today: now.with_timezone(&time_zone).date_naive(),
+                lapses_at,
                 answer,
             },
         );
     }
 }
 
-/// The version of one site (`NotFound` if it is gone).
-pub fn version_of(store: &Store, site: &str) -> Result<AvailabilityVersion, ApiError> {
-    store
-        .availability_version(site)
-        .map_err(|e| ApiError::from_store(e, "motif"))
+/// The earlier of two lapses (`None`: never).
+pub fn earliest_lapse(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// A poisoned lock only means another request panicked while holding it;

@@ -118,6 +118,13 @@ pub enum ApiError {
     /// The motif is booked only with an agent's convocation.
     #[error("convocation required")]
     ConvocationRequired,
+    /// The person already has an appointment for this démarche (a
+    /// doublon); its details are not revealed.
+    #[error("already booked")]
+    AlreadyBooked,
+    /// The hold expired before it was confirmed.
+    #[error("hold expired")]
+    HoldExpired,
     /// The database cannot be reached; retry later.
     #[error("service unavailable")]
     Unavailable,
@@ -157,6 +164,11 @@ impl ApiError {
                 "convocation-required",
                 "This motif is booked only with a convocation",
             ),
+            Self::AlreadyBooked => (
+                "already-booked",
+                "You already have an appointment for this démarche",
+            ),
+            Self::HoldExpired => ("hold-expired", "The hold has expired"),
             Self::Unavailable => ("unavailable", "The service is temporarily unavailable"),
             Self::Internal => ("internal", "Internal server error"),
         }
@@ -236,6 +248,14 @@ impl ApiError {
                 "the préfecture sends a personal link to the applicants it receives for this motif; it cannot be booked freely online".to_owned(),
                 vec![],
             ),
+            Self::AlreadyBooked => (
+                "an appointment for this démarche is already booked in your name; find it with the reference and link received at booking, or cancel it before booking another".to_owned(),
+                vec![],
+            ),
+            Self::HoldExpired => (
+                "the slot was kept for a limited time, now over; choose a slot again".to_owned(),
+                vec![],
+            ),
             Self::Unavailable => (
                 format!("please retry in {RETRY_AFTER_SECONDS} seconds"),
                 vec![],
@@ -274,7 +294,9 @@ impl ResponseError for ApiError {
             | Self::AppointmentPast
             | Self::CancellationDeadlinePassed(_)
             | Self::Conflict(_)
+            | Self::AlreadyBooked
             | Self::Affected(_) => StatusCode::CONFLICT,
+            Self::HoldExpired => StatusCode::GONE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -322,6 +344,8 @@ impl ApiError {
         match e {
             StoreError::NotFound => Self::NotFound(what),
             StoreError::SlotTaken => Self::SlotTaken,
+            StoreError::Doublon => Self::AlreadyBooked,
+            StoreError::HoldExpired => Self::HoldExpired,
             StoreError::Unavailable(cause) => {
                 log::warn!("database unavailable: {cause}");
                 Self::Unavailable

@@ -136,17 +136,38 @@ pub fn slot_list() -> SlotList {
     }
 }
 
-/// A booking request.
-pub fn create_reservation_request() -> Value {
+/// A hold request.
+pub fn create_hold_request() -> Value {
     json!({
         "motif_id": MOTIF_ID,
         "start": "2026-12-01T09:00:00+01:00",
+        "persons": 1
+    })
+}
+
+/// A hold.
+pub fn hold() -> Value {
+    json!({
+        "hold_id": "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e",
+        "motif_id": MOTIF_ID,
+        "start": "2026-12-01T09:00:00+01:00",
+        "end": "2026-12-01T09:30:00+01:00",
+        "persons": 1,
+        "expires_at": "2026-11-28T13:15:12Z"
+    })
+}
+
+/// A booking request.
+pub fn create_reservation_request() -> Value {
+    json!({
+        "hold_id": "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e",
         "applicant": {
             "last_name": "N'Diaye",
             "first_names": "Aïssata Marie",
             "birth_date": "1990-04-12",
             "email": "aissata.ndiaye@example.org",
-            "phone": "+33 6 12 34 56 78"
+            "phone": "+33 6 12 34 56 78",
+            "nationality": "SEN"
         }
     })
 }
@@ -158,6 +179,7 @@ pub fn reservation() -> Reservation {
         status: "booked".into(),
         start: at("2026-12-01T09:00:00+01:00"),
         end: at("2026-12-01T09:30:00+01:00"),
+        persons: 1,
         motif: ReservationMotif {
             id: MOTIF_ID.into(),
             label: "Renouvellement de titre de séjour".into(),
@@ -172,6 +194,8 @@ pub fn reservation() -> Reservation {
             birth_date: day("1990-04-12"),
             email: "aissata.ndiaye@example.org".into(),
             phone: "+33612345678".into(),
+            nationality: Some("SEN".into()),
+            file_number: None,
         },
         created_at: at("2026-11-28T14:05:12+01:00"),
         cancelled_at: None,

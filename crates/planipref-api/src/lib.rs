@@ -21,7 +21,9 @@ pub mod error;
 mod examples;
 pub mod extract;
 pub mod fermetures;
+mod fresh;
 mod health;
+pub mod holds;
 pub mod orientation;
 pub mod reservations;
 pub mod routes;
@@ -67,7 +69,7 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
         (name = "orientation", description = "Which site is competent for an applicant's commune, and its first free slot"),
         (name = "slots", description = "When a motif can be booked"),
         (name = "demarches", description = "The national catalogue of démarches"),
-        (name = "reservations", description = "Booking, reading and cancelling an appointment"),
+        (name = "reservations", description = "Keeping a slot while the form is filled in, booking, reading and cancelling an appointment"),
         (name = "operations", description = "Liveness and readiness"),
         (name = "admin", description = "For préfecture agents and administrators: bearer JWT required"),
     ),
@@ -112,6 +114,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(orientation::orientation)
         .service(demarches::list_demarches)
         .service(demarches::get_demarche)
+        .service(holds::create_hold)
+        .service(holds::get_hold)
+        .service(holds::release_hold)
         .service(reservations::create_reservation)
         .service(reservations::get_reservation)
         .service(reservations::cancel_reservation)

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use planipref_store::orientation::CommuneRow;
 
-use crate::cache::{Answer, AvailabilityCache, Question, Stamp};
+use crate::cache::{Answer, AvailabilityCache, Question, Stamp, earliest_lapse};
 use crate::dto::{Motif, Site};
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
@@ -159,9 +159,7 @@ fn kept_or_oriented(
     let commune = cache.commune(store, insee)?;
     // Versions first: every answer computed after this read is at least as
     // recent as the version it is kept under.
-    let versions = store
-        .departement_availability_versions(&commune.departement)
-        .map_err(ApiError::from)?;
+    let versions = cache.departement_versions(store, &commune.departement)?;
     let stamp = Stamp::departement(versions.clone());
     let question = Question::Orientation {
         demarche: demarche.to_owned(),
@@ -173,9 +171,8 @@ fn kept_or_oriented(
     {
         return Ok(json);
     }
-    let fresh = Arc::new(orient(
-        store, cache, demarche, commune, &versions, persons, now,
-    )?);
+    let (fresh, lapses_at) = orient(store, cache, demarche, commune, &versions, persons, now)?;
+    let fresh = Arc::new(fresh);
     let zone = fresh
         .competent
         .iter()
@@ -192,7 +189,7 @@ fn kept_or_oriented(
         question,
         stamp,
         zone,
-        now,
+        (now, lapses_at),
         Answer::Orientation(fresh, json.clone()),
     );
     Ok(json)
@@ -211,7 +208,11 @@ impl Orientation {
     }
 }
 
-/// Orients from the database (`versions`: the département's, read first).
+/// An answer, and when the first hold it counted expires.
+type Lapsing<T> = (T, Option<DateTime<Utc>>);
+
+/// Orients from the database (`versions`: the département's, read first),
+/// with when the first hold it counted expires.
 fn orient(
     store: &Store,
     cache: &AvailabilityCache,
@@ -220,7 +221,7 @@ fn orient(
     versions: &HashMap<String, AvailabilityVersion>,
     persons: u32,
     now: DateTime<Utc>,
-) -> Result<Orientation, ApiError> {
+) -> Result<(Orientation, Option<DateTime<Utc>>), ApiError> {
     let demarche = store
         .get_demarche(demarche)
         .map_err(|e| ApiError::from_store(e, "démarche"))?;
@@ -248,11 +249,13 @@ fn orient(
     let chosen = competent_site(home, &candidates);
     let mut competent = None;
     let mut other_sites = Vec::new();
+    let mut lapses_at = None;
     for (i, site) in sites.into_iter().enumerate() {
         let version = versions.get(&site.site.id).copied();
-        let Some(offer) = offer(store, cache, site, now, persons, version)? else {
+        let Some((offer, lapse)) = offer(store, cache, site, now, persons, version)? else {
             continue;
         };
+        lapses_at = earliest_lapse(lapses_at, lapse);
         if chosen.is_some_and(|(c, _)| c == i) {
             competent = Some(offer);
         } else {
@@ -269,7 +272,7 @@ fn orient(
             (None, None) => a.site.name.cmp(&b.site.name),
         }
     });
-    Ok(Orientation {
+    let answer = Orientation {
         demarche: demarche.code,
         commune: CommuneInfo {
             insee: commune.insee,
@@ -280,11 +283,13 @@ fn orient(
         reason: chosen.map(|(_, r): (usize, Reason)| r.code().to_owned()),
         competent,
         other_sites,
-    })
+    };
+    Ok((answer, lapses_at))
 }
 
-/// A site's offer: its motif whose first slot comes first, and that slot.
-/// A convocation-only motif is shown without a slot.
+/// A site's offer: its motif whose first slot comes first, and that slot,
+/// with when the first hold counted expires. A convocation-only motif is
+/// shown without a slot.
 fn offer(
     store: &Store,
     cache: &AvailabilityCache,
@@ -292,7 +297,7 @@ fn offer(
     now: DateTime<Utc>,
     persons: u32,
     version: Option<AvailabilityVersion>,
-) -> Result<Option<SiteOffer>, ApiError> {
+) -> Result<Option<Lapsing<SiteOffer>>, ApiError> {
     let found = match earliest_of(store, cache, &site.motifs, now, persons, version) {
         Ok(found) => found.map(|(i, first)| (i, Some(first))),
         Err(ApiError::ConvocationRequired) => Some((0, None)),
@@ -305,7 +310,8 @@ fn offer(
     let Some((motif, service)) = site.motifs.into_iter().nth(i) else {
         return Ok(None);
     };
-    Ok(Some(SiteOffer {
+    let lapses_at = first.as_ref().and_then(|f| f.lapses_at);
+    let offer = SiteOffer {
         site: Site::from(site.site),
         motif: Motif::from_rows(motif, service),
         first_slot: first.as_ref().and_then(|f| {
@@ -314,5 +320,6 @@ fn offer(
                 .map(|s| SlotResponse::at(&s.slot, f.time_zone))
         }),
         searched_until: first.map(|f| f.until),
-    }))
+    };
+    Ok(Some((offer, lapses_at)))
 }

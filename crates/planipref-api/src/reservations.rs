@@ -10,12 +10,13 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use planipref_domain::applicant::{Applicant, ApplicantInput};
 use planipref_domain::error::Collector;
-use planipref_domain::ids::{MotifId, ReservationId};
+use planipref_domain::ids::{GuichetId, HoldId, MotifId, ReservationId};
+use planipref_domain::motif::check_persons;
 use planipref_domain::reference::{ManagementToken, Reference, TOKEN_BYTES, token_matches};
 use planipref_domain::slots::{check_bookable_year, free_guichets_at};
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::models::{MotifRow, ReservationRow, SiteRow, status};
-use planipref_store::{NewReservation, ReservationDetail, Store, from_db};
+use planipref_store::{MotifSchedule, NewReservation, ReservationDetail, Store, from_db};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -63,20 +64,37 @@ pub struct ApplicantRequest {
     /// Phone number: international (`+212 6 61 23 45 67`) or French (`06 12 34 56 78`).
     #[schema(example = "+33 6 12 34 56 78")]
     pub phone: String,
+    /// Nationality, ISO 3166-1 alpha-3 (optional).
+    #[schema(min_length = 3, max_length = 3, example = "SEN")]
+    pub nationality: Option<String>,
+    /// Foreigner file number (numéro de dossier étranger, on the residence
+    /// permit or its receipt), 10 digits, when the applicant has one. Used
+    /// to recognise the person across bookings.
+    #[schema(pattern = "^[0-9]{10}$", example = "7501234567")]
+    pub file_number: Option<String>,
 }
 
-/// A booking request: a slot of a motif, and who comes.
+/// A booking request: a hold to confirm (`hold_id`), or a slot of a motif
+/// (`motif_id`, `start`, `persons`), and who comes.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!(crate::examples::create_reservation_request()))]
 pub struct CreateReservationRequest {
+    /// A live hold (from `POST /holds`): its slot is booked, whatever
+    /// happened to the others meanwhile. Give this, or `motif_id` and
+    /// `start`.
+    #[schema(format = Uuid, example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")]
+    pub hold_id: Option<String>,
     /// The motif booked (from `GET /sites/{site_id}/motifs`).
     #[schema(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
-    pub motif_id: String,
+    pub motif_id: Option<String>,
     /// The slot's start exactly as given by `GET /motifs/{motif_id}/slots`
     /// (RFC 3339 with offset).
     #[schema(format = DateTime, example = "2026-12-01T09:00:00+01:00")]
-    pub start: String,
+    pub start: Option<String>,
+    /// How many persons come (default 1; with `hold_id`, the hold's).
+    #[schema(minimum = 1, maximum = 10, example = 1)]
+    pub persons: Option<u32>,
     /// Who comes.
     pub applicant: ApplicantRequest,
 }
@@ -118,6 +136,12 @@ pub struct ApplicantResponse {
     /// Phone number, E.164.
     #[schema(example = "+33612345678")]
     pub phone: String,
+    /// Nationality, ISO 3166-1 alpha-3, when given.
+    #[schema(example = "SEN")]
+    pub nationality: Option<String>,
+    /// Foreigner file number, when given.
+    #[schema(example = "7501234567")]
+    pub file_number: Option<String>,
 }
 
 /// An appointment. Contains personal data: shown only to the holder of its
@@ -136,6 +160,9 @@ pub struct Reservation {
     /// End, with the site's offset.
     #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:30:00+01:00")]
     pub end: DateTime<FixedOffset>,
+    /// How many persons come.
+    #[schema(example = 1)]
+    pub persons: u32,
     /// What is booked.
     pub motif: ReservationMotif,
     /// Where to go.
@@ -166,11 +193,17 @@ pub struct ReservationCreated {
 
 /// Book a slot
 ///
-/// Books one appointment at a slot returned by the slots endpoint and
-/// assigns a free counter (not shown). Every field is checked first, and all
-/// invalid ones are reported at once (422). When the slot was taken in the
-/// meantime the answer is 409 and nothing is written: no counter is ever
-/// booked twice, whatever the number of simultaneous requests or servers.
+/// Books one appointment: the slot kept by a hold (`hold_id`, the one-page
+/// journey: `POST /holds` when the applicant picks the slot, this when they
+/// confirm), or directly a slot returned by the slots endpoint (`motif_id`,
+/// `start`, `persons`). A free counter is assigned (not shown). Every field
+/// is checked first, and all invalid ones are reported at once (422). When
+/// the slot was taken in the meantime the answer is 409 and nothing is
+/// written: no counter is ever booked twice, whatever the number of
+/// simultaneous requests or servers. One person (the foreigner file number
+/// when given, else the names and birth date, compared without case,
+/// accents or spaces) holds at most one coming appointment per démarche: a
+/// second is 409 `already-booked` unless the motif allows it.
 #[utoipa::path(
     tag = "reservations",
     request_body(content = CreateReservationRequest, example = json!(crate::examples::create_reservation_request())),
@@ -180,8 +213,9 @@ pub struct ReservationCreated {
          example = json!(crate::examples::reservation_created())),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such motif, or no such hold (released, booked or cleaned up)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (`slot-taken`), or the applicant already has an appointment for this démarche (`already-booked`, details not revealed)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The hold expired (`hold-expired`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (names, birth date, e-mail, phone, a start that is not a slot)", body = Problem, content_type = "application/problem+json"),
@@ -194,11 +228,11 @@ pub async fn create_reservation(
     JsonBody(body): JsonBody<CreateReservationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
-    let (motif_id, start, applicant) = validate(&body, now)?;
+    let (target, applicant) = validate(&body, now)?;
     let token = ManagementToken::from_random_bytes(&random_bytes()?);
     let token_hash = token.hash();
     let detail = state
-        .blocking(move |store| book(store, motif_id, start, applicant, token_hash, now))
+        .blocking(move |store| book(store, target, applicant, token_hash, now))
         .await?;
     let reference = detail.reservation.reference.clone();
     let created = ReservationCreated {
@@ -295,29 +329,51 @@ pub async fn cancel_reservation(
         .json(reservation_response(detail)?))
 }
 
+/// What a booking takes: a hold, or a slot.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    /// Confirm this hold.
+    Hold(HoldId),
+    /// Book this slot for this many persons.
+    Slot(MotifId, DateTime<Utc>, u32),
+}
+
 /// Checks the whole request, reporting every invalid field at once.
 fn validate(
     body: &CreateReservationRequest,
     now: DateTime<Utc>,
-) -> Result<(MotifId, DateTime<Utc>, Applicant), ApiError> {
+) -> Result<(Target, Applicant), ApiError> {
     let mut c = Collector::default();
-    let motif_id = c.take(
-        body.motif_id
-            .trim()
-            .parse::<MotifId>()
-            .map_err(|_| FieldError::new("motif_id", "must be a motif identifier (UUID)")),
-    );
-    let start = c.take(
-        DateTime::parse_from_rfc3339(body.start.trim())
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| {
-                FieldError::new(
-                    "start",
-                    "must be an instant with offset, as given by the slots endpoint",
-                )
-            })
-            .and_then(|t| check_bookable_year("start", t).map(|()| t)),
-    );
+    let target = match (&body.hold_id, &body.motif_id, &body.start) {
+        (Some(hold), None, None) => {
+            if body.persons.is_some() {
+                c.push(FieldError::new(
+                    "persons",
+                    "is the hold's: leave it out with hold_id",
+                ));
+            }
+            c.take(
+                hold.trim()
+                    .parse::<HoldId>()
+                    .map(Target::Hold)
+                    .map_err(|_| FieldError::new("hold_id", "must be a hold identifier (UUID)")),
+            )
+        }
+        (Some(_), ..) => {
+            c.push(FieldError::new(
+                "hold_id",
+                "give either hold_id, or motif_id and start, not both",
+            ));
+            None
+        }
+        (None, motif, start) => {
+            let motif = c.take(parse_motif_id(motif.as_deref()));
+            let start = c.take(parse_start(start.as_deref()));
+            let persons = body.persons.unwrap_or(1);
+            c.take(check_persons("persons", persons));
+            motif.zip(start).map(|(m, s)| Target::Slot(m, s, persons))
+        }
+    };
     let a = &body.applicant;
     let input = ApplicantInput {
         last_name: &a.last_name,
@@ -325,6 +381,8 @@ fn validate(
         birth_date: &a.birth_date,
         email: &a.email,
         phone: &a.phone,
+        nationality: a.nationality.as_deref(),
+        file_number: a.file_number.as_deref(),
     };
     // The latest calendar date anywhere on Earth (UTC+14): nobody is turned
     // away for being born "tomorrow" in UTC.
@@ -340,25 +398,67 @@ fn validate(
         Err(e) => return Err(e.into()),
     };
     c.finish()?;
-    match (motif_id, start, applicant) {
-        (Some(m), Some(s), Some(a)) => Ok((m, s, a)),
+    match (target, applicant) {
+        (Some(t), Some(a)) => Ok((t, a)),
         _ => Err(ApiError::Internal),
     }
 }
 
-/// Loads the motif's day, asks the engine which counters are free at
-/// `start`, and books one of them.
-fn book(
+/// `motif_id`, required.
+pub fn parse_motif_id(raw: Option<&str>) -> Result<MotifId, FieldError> {
+    raw.ok_or_else(|| FieldError::new("motif_id", "is required"))?
+        .trim()
+        .parse::<MotifId>()
+        .map_err(|_| FieldError::new("motif_id", "must be a motif identifier (UUID)"))
+}
+
+/// `start`, required: an instant as the slots endpoint gives it.
+pub fn parse_start(raw: Option<&str>) -> Result<DateTime<Utc>, FieldError> {
+    let raw = raw.ok_or_else(|| FieldError::new("start", "is required"))?;
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            FieldError::new(
+                "start",
+                "must be an instant with offset, as given by the slots endpoint",
+            )
+        })
+        .and_then(|t| check_bookable_year("start", t).map(|()| t))
+}
+
+/// Where a slot can be taken: the motif's schedule around it, the site's
+/// zone, the appointment's end (longer for a group when the motif says
+/// so), and the guichets the engine finds free for all of it.
+#[derive(Debug)]
+pub struct Placement {
+    /// The motif's schedule of that day.
+    pub schedule: MotifSchedule,
+    /// The site's zone.
+    pub time_zone: chrono_tz::Tz,
+    /// The appointment's end.
+    pub end: DateTime<Utc>,
+    /// Guichets free for the whole appointment, in the engine's order.
+    pub candidates: Vec<GuichetId>,
+}
+
+/// Loads the motif's day and asks the engine which counters are free at
+/// `start` for `persons` (422 naming `start` when it is not a slot, 409
+/// when the slot is full).
+pub fn place(
     store: &Store,
     motif_id: MotifId,
     start: DateTime<Utc>,
-    applicant: Applicant,
-    token_hash: String,
+    persons: u32,
     now: DateTime<Utc>,
-) -> Result<ReservationDetail, ApiError> {
+) -> Result<Placement, ApiError> {
     let day = start.date_naive();
     let schedule = store
-        .motif_schedule(&motif_id.to_string(), day_start(day, -1), day_start(day, 2))
+        .motif_schedule(
+            &motif_id.to_string(),
+            day_start(day, -1),
+            day_start(day, 2),
+            now,
+        )
         .map_err(|e| ApiError::from_store(e, "motif"))?;
     let tz = site_zone(&schedule.site)?;
     let local_day = start.with_timezone(&tz).date_naive();
@@ -368,30 +468,108 @@ fn book(
         tz,
         (local_day, local_day),
         now,
-        1, // one person: the booking form does not take groups yet
-        |request| free_guichets_at(request, start),
+        persons,
+        |request| {
+            free_guichets_at(request, start).map(|free| {
+                (
+                    free,
+                    start + chrono::Duration::minutes(i64::from(request.duration_minutes)),
+                )
+            })
+        },
     )??;
-    let duration = i64::from(schedule.motif.duration_minutes);
-    let end = start + chrono::Duration::minutes(duration);
-    let new = NewReservation {
-        site_id: schedule.site.id.parse().map_err(|_| ApiError::Internal)?,
-        motif_id,
-        start,
-        end,
-        applicant,
-        token_hash,
-        actor: "applicant".to_owned(),
-        now,
+    let (candidates, end) = candidates;
+    Ok(Placement {
+        schedule,
         time_zone: tz,
-    };
-    let row = store
-        .create_reservation(&new, &candidates, new_reference)
-        .map_err(|e| ApiError::from_store(e, "motif"))?;
-    Ok(ReservationDetail {
-        reservation: row,
-        motif: schedule.motif,
-        site: schedule.site,
+        end,
+        candidates,
     })
+}
+
+/// The démarche a motif books, for doublons: its catalogue code, or the
+/// motif itself when it has none.
+pub fn demarche_key(motif: &MotifRow) -> String {
+    motif
+        .demarche_code
+        .clone()
+        .unwrap_or_else(|| format!("motif:{}", motif.id))
+}
+
+/// Books `target` for `applicant`.
+fn book(
+    store: &Store,
+    target: Target,
+    applicant: Applicant,
+    token_hash: String,
+    now: DateTime<Utc>,
+) -> Result<ReservationDetail, ApiError> {
+    match target {
+        Target::Slot(motif_id, start, persons) => {
+            let placed = place(store, motif_id, start, persons, now)?;
+            let motif = &placed.schedule.motif;
+            let new = NewReservation {
+                site_id: placed
+                    .schedule
+                    .site
+                    .id
+                    .parse()
+                    .map_err(|_| ApiError::Internal)?,
+                motif_id,
+                start,
+                end: placed.end,
+                applicant,
+                token_hash,
+                actor: "applicant".to_owned(),
+                now,
+                time_zone: placed.time_zone,
+                persons,
+                demarche_code: demarche_key(motif),
+                refuse_doublons: motif.refuse_doublons,
+            };
+            let row = store
+                .create_reservation(&new, &placed.candidates, new_reference)
+                .map_err(|e| ApiError::from_store(e, "motif"))?;
+            Ok(ReservationDetail {
+                reservation: row,
+                motif: placed.schedule.motif,
+                site: placed.schedule.site,
+            })
+        }
+        Target::Hold(hold_id) => {
+            let hold = store
+                .find_hold(hold_id)
+                .map_err(|e| ApiError::from_store(e, "hold"))?;
+            if from_db(hold.expires_at) <= now {
+                return Err(ApiError::HoldExpired);
+            }
+            let (motif, _, site) = store
+                .get_motif(&hold.motif_id)
+                .map_err(|e| ApiError::from_store(e, "hold"))?;
+            let new = NewReservation {
+                site_id: site.id.parse().map_err(|_| ApiError::Internal)?,
+                motif_id: hold.motif_id.parse().map_err(|_| ApiError::Internal)?,
+                start: from_db(hold.starts_at),
+                end: from_db(hold.ends_at),
+                applicant,
+                token_hash,
+                actor: "applicant".to_owned(),
+                now,
+                time_zone: site_zone(&site)?,
+                persons: u32::try_from(hold.persons).unwrap_or(1),
+                demarche_code: demarche_key(&motif),
+                refuse_doublons: motif.refuse_doublons,
+            };
+            let row = store
+                .confirm_hold(hold_id, &new, new_reference)
+                .map_err(|e| ApiError::from_store(e, "hold"))?;
+            Ok(ReservationDetail {
+                reservation: row,
+                motif,
+                site,
+            })
+        }
+    }
 }
 
 /// The reservation named by `raw_reference` if `token` is its management
@@ -431,6 +609,7 @@ fn to_reservation(r: ReservationRow, m: MotifRow, site: SiteRow, tz: chrono_tz::
         status: r.status,
         start: at_site(from_db(r.starts_at), tz),
         end: at_site(from_db(r.ends_at), tz),
+        persons: u32::try_from(r.persons).unwrap_or(1),
         motif: ReservationMotif {
             id: m.id,
             label: m.label,
@@ -444,6 +623,8 @@ fn to_reservation(r: ReservationRow, m: MotifRow, site: SiteRow, tz: chrono_tz::
             birth_date: r.birth_date,
             email: r.email,
             phone: r.phone,
+            nationality: r.nationality,
+            file_number: r.file_number,
         },
         created_at: at_site(from_db(r.created_at), tz),
         cancelled_at: r.cancelled_at.map(|t| at_site(from_db(t), tz)),

@@ -13,7 +13,7 @@ use planipref_domain::{DomainError, FieldError};
 use planipref_store::{MotifSchedule, Store};
 use std::sync::Arc;
 
-use crate::cache::{Answer, Question, Stamp, version_of};
+use crate::cache::{Answer, Question, Stamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -139,15 +139,21 @@ pub async fn list_slots(
                 persons,
             };
             let site = cache.site_of(store, motif_id)?;
-            let version = version_of(store, &site)?;
+            let version = cache.site_version(store, &site)?;
             let stamp = Stamp::Site(version);
             if let Some(Answer::Slots(kept)) = cache.get(&question, &stamp, now) {
                 return Ok(kept.body(now));
             }
-            let (list, time_zone, notice) =
+            let (list, time_zone, notice, lapses_at) =
                 compute_slot_list(store, motif_id, (from, to), persons, now)?;
             let kept = Arc::new(SerializedSlots::new(&list, notice)?);
-            cache.put(question, stamp, time_zone, now, Answer::Slots(kept.clone()));
+            cache.put(
+                question,
+                stamp,
+                time_zone,
+                (now, lapses_at),
+                Answer::Slots(kept.clone()),
+            );
             Ok(kept.body(now))
         })
         .await?;
@@ -156,15 +162,20 @@ pub async fn list_slots(
         .body(list))
 }
 
+/// A computed slot list, the site's zone, the motif's minimum notice in
+/// hours, and when the first hold counted expires.
+type ComputedSlots = (SlotList, Tz, u32, Option<DateTime<Utc>>);
+
 /// Computes a motif's slot list (the work the cache saves), with the site's
-/// zone and the motif's minimum notice.
+/// zone, the motif's minimum notice and when the first hold counted
+/// expires.
 fn compute_slot_list(
     store: &Store,
     motif_id: MotifId,
     (from, to): (Option<NaiveDate>, Option<NaiveDate>),
     persons: u32,
     now: DateTime<Utc>,
-) -> Result<(SlotList, Tz, u32), ApiError> {
+) -> Result<ComputedSlots, ApiError> {
     // Defaults depend on the site's zone ("today there"), known only
     // once the motif is read; load a window that covers them in any
     // zone, capped so that an oversized `to` loads nothing much
@@ -186,6 +197,7 @@ fn compute_slot_list(
             &motif_id.to_string(),
             day_start(window_from, -1),
             day_start(window_to, 2),
+            now,
         )
         .map_err(|e| ApiError::from_store(e, "motif"))?;
     let tz = site_zone(&schedule.site)?;
@@ -218,7 +230,7 @@ fn compute_slot_list(
             .collect(),
     };
     let notice = schedule.motif.booking_rules().min_notice_hours;
-    Ok((list, tz, notice))
+    Ok((list, tz, notice, schedule.holds_expire))
 }
 
 /// A slot list kept as JSON, slot by slot: serialising instants is most of

@@ -19,6 +19,27 @@ pub struct AppState {
     /// Availability this process computed (checked against the database
     /// on every read).
     pub cache: Arc<AvailabilityCache>,
+    /// How the booking journey behaves.
+    pub booking: BookingSettings,
+}
+
+/// How the booking journey behaves (settings of the deployment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingSettings {
+    /// How long a hold keeps its slot, in minutes (`PLANIPREF_HOLD_MINUTES`).
+    pub hold_minutes: u32,
+}
+
+impl BookingSettings {
+    /// The longest hold a deployment may configure: a slot kept longer is
+    /// a slot that others cannot book.
+    pub const MAX_HOLD_MINUTES: u32 = 60;
+}
+
+impl Default for BookingSettings {
+    fn default() -> Self {
+        Self { hold_minutes: 10 }
+    }
 }
 
 impl AppState {
@@ -28,7 +49,13 @@ impl AppState {
             store,
             auth,
             cache: Arc::default(),
+            booking: BookingSettings::default(),
         }
+    }
+
+    /// The same state with other booking settings.
+    pub fn with_booking(self, booking: BookingSettings) -> Self {
+        Self { booking, ..self }
     }
 
     /// Runs blocking store work on actix's thread pool, never on an async

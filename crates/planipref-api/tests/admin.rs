@@ -639,7 +639,12 @@ async fn a_closure_never_orphans_booked_appointments_silently() {
                 .id
                 .clone();
             db.store()
-                .motif_schedule(&reunion_motif, chrono::Utc::now(), chrono::Utc::now())
+                .motif_schedule(
+                    &reunion_motif,
+                    chrono::Utc::now(),
+                    chrono::Utc::now(),
+                    chrono::Utc::now(),
+                )
                 .unwrap()
                 .guichets[0]
                 .to_string()
@@ -686,7 +691,12 @@ async fn closing_one_guichet_removes_it_from_the_slots_it_served() {
         let day = next_open_weekday();
         let guichet = db
             .store()
-            .motif_schedule(&renouvellement, chrono::Utc::now(), chrono::Utc::now())
+            .motif_schedule(
+                &renouvellement,
+                chrono::Utc::now(),
+                chrono::Utc::now(),
+                chrono::Utc::now(),
+            )
             .unwrap()
             .guichets[0]
             .to_string();

@@ -74,10 +74,11 @@ fn slots_on(motif: &str, day: chrono::NaiveDate) -> TestRequest {
 }
 
 fn booking(motif: &str, start: &str) -> TestRequest {
-    TestRequest::post().uri("/api/v1/reservations").set_json(json!({
-        "motif_id": motif, "start": start,
-        "applicant": {"last_name": "Hoarau", "first_names": "Marie", "birth_date": "1975-03-02", "email": "m@example.re", "phone": "0692 00 00 00"}
-    }))
+    TestRequest::post()
+        .uri("/api/v1/reservations")
+        .set_json(json!({
+            "motif_id": motif, "start": start, "applicant": common::someone()
+        }))
 }
 
 #[actix_web::test]

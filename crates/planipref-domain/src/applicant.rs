@@ -27,6 +27,11 @@ pub struct Applicant {
     pub email: String,
     /// Phone number in E.164 form (`+33612345678`).
     pub phone: String,
+    /// Nationality, ISO 3166-1 alpha-3 (`SEN`), when given.
+    pub nationality: Option<String>,
+    /// Foreigner file number (numéro de dossier étranger, 10 digits), when
+    /// given.
+    pub file_number: Option<String>,
 }
 
 // Personal data: never printed whole, not even in debug output.
@@ -49,6 +54,10 @@ pub struct ApplicantInput<'a> {
     pub email: &'a str,
     /// Phone number, international (`+…`) or French national (`06…`).
     pub phone: &'a str,
+    /// Nationality, ISO 3166-1 alpha-3, optional.
+    pub nationality: Option<&'a str>,
+    /// Foreigner file number, 10 digits, optional.
+    pub file_number: Option<&'a str>,
 }
 
 impl Applicant {
@@ -60,6 +69,8 @@ impl Applicant {
         let birth_date = c.take(parse_birth_date(input.birth_date, today));
         let email = c.take(parse_email(input.email));
         let phone = c.take(parse_phone(input.phone));
+        let nationality = input.nationality.and_then(|n| c.take(parse_nationality(n)));
+        let file_number = input.file_number.and_then(|n| c.take(parse_file_number(n)));
         c.finish()?;
         match (last_name, first_names, birth_date, email, phone) {
             (Some(last_name), Some(first_names), Some(birth_date), Some(email), Some(phone)) => {
@@ -69,10 +80,86 @@ impl Applicant {
                     birth_date,
                     email,
                     phone,
+                    nationality,
+                    file_number,
                 })
             }
             _ => Err(DomainError::invalid("applicant", "is incomplete")),
         }
+    }
+
+    /// Who this person is, for finding doublons: their foreigner file
+    /// number when given, else their names and birth date, compared
+    /// without case, accents, spaces or punctuation. Hashed (SHA-256, hex):
+    /// the key is kept to compare, never to read back.
+    pub fn person_key(&self) -> String {
+        let identity = match &self.file_number {
+            Some(number) => format!("file:{number}"),
+            None => format!(
+                "identity:{}|{}|{}",
+                fold_name(&self.last_name),
+                fold_name(&self.first_names),
+                self.birth_date
+            ),
+        };
+        crate::reference::hash_token(&identity)
+    }
+}
+
+/// A name as compared for doublons: letters only, lower case, accents
+/// removed (`N'Diaye` and `ndiaye`, `Aïssata-Marie` and `AISSATA MARIE`
+/// compare equal).
+pub fn fold_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !('\u{0300}'..='\u{036F}').contains(c)) // combining accents
+        .flat_map(char::to_lowercase)
+        .map(strip_accent)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// The base letter of a precomposed Latin letter with a diacritic (the
+/// letters of French and of the applicants' most frequent languages
+/// written in Latin script); any other character unchanged.
+fn strip_accent(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+        'ç' | 'ć' | 'č' | 'ĉ' | 'ċ' => 'c',
+        'ď' | 'đ' => 'd',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => 'e',
+        'ğ' | 'ĝ' | 'ġ' | 'ģ' => 'g',
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => 'i',
+        'ñ' | 'ń' | 'ň' | 'ņ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => 'o',
+        'ŕ' | 'ř' => 'r',
+        'ś' | 'š' | 'ş' | 'ș' => 's',
+        'ţ' | 'ț' | 'ť' => 't',
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        'ł' => 'l',
+        other => other,
+    }
+}
+
+fn parse_nationality(raw: &str) -> Result<String, FieldError> {
+    let code = raw.trim().to_ascii_uppercase();
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(code)
+    } else {
+        Err(FieldError::new(
+            "nationality",
+            "must be a three-letter ISO 3166-1 country code (e.g. SEN)",
+        ))
+    }
+}
+
+fn parse_file_number(raw: &str) -> Result<String, FieldError> {
+    let number: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if number.len() == 10 && number.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(number)
+    } else {
+        Err(FieldError::new("file_number", "must be 10 digits"))
     }
 }
 
@@ -236,6 +323,8 @@ mod tests {
             birth_date: "1990-04-12",
             email: "aissata.ndiaye@Example.FR",
             phone: "06 12 34 56 78",
+            nationality: None,
+            file_number: None,
         }
     }
 
@@ -263,6 +352,8 @@ mod tests {
             birth_date: "2030-01-01",
             email: "not-an-email",
             phone: "12",
+            nationality: None,
+            file_number: None,
         };
         assert_eq!(
             fields(Applicant::parse(bad, today())),

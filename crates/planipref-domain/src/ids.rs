@@ -59,6 +59,11 @@ id_type!(
     /// A reservation (internal id; applicants see the `Reference`).
     ReservationId
 );
+id_type!(
+    /// A hold: a slot kept while the applicant fills in the form. Random
+    /// (122 bits): whoever knows it may confirm or release the hold.
+    HoldId
+);
 
 /// A préfecture is keyed by its département's INSEE code: `01`…`95` (with
 /// `2A`/`2B` for Corsica), `971`…`976`, and the overseas collectivities that

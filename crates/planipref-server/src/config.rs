@@ -40,6 +40,8 @@ pub struct Config {
     pub auto_migrate: bool,
     /// `PLANIPREF_WORKERS`; `None`: one per core.
     pub workers: Option<usize>,
+    /// `PLANIPREF_HOLD_MINUTES`: how long a hold keeps its slot.
+    pub booking: planipref_api::state::BookingSettings,
 }
 
 /// A setting that cannot be used.
@@ -104,6 +106,15 @@ impl Config {
             },
             auto_migrate: boolean(&get, "PLANIPREF_AUTO_MIGRATE")?.unwrap_or(true),
             workers: number(&get, "PLANIPREF_WORKERS", 1, 1024)?.map(|n| n as usize),
+            booking: planipref_api::state::BookingSettings {
+                hold_minutes: number(
+                    &get,
+                    "PLANIPREF_HOLD_MINUTES",
+                    1,
+                    planipref_api::state::BookingSettings::MAX_HOLD_MINUTES,
+                )?
+                .unwrap_or(planipref_api::state::BookingSettings::default().hold_minutes),
+            },
         })
     }
 }

@@ -303,8 +303,9 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
         );
     }
     let auth = planipref_api::auth::Verifier::new(&config.auth)?;
-    let state = AppState::new(store, auth);
+    let state = AppState::new(store.clone(), auth).with_booking(config.booking);
     actix_web::rt::System::new().block_on(async move {
+        actix_web::rt::spawn(clean_up_holds(store));
         let mut server = HttpServer::new(move || planipref_api::app(state.clone()))
             .bind(&config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
@@ -325,6 +326,28 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
             .await
             .map_err(|e| format!("server failed: {e}"))
     })
+}
+
+/// Expired holds count for nothing from the moment they expire; every
+/// minute, those expired for over an hour are deleted (until then, an
+/// applicant confirming one is told it expired rather than that it never
+/// existed). Runs off the async workers, as all database work.
+async fn clean_up_holds(store: Store) {
+    let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        let store = store.clone();
+        let purged = actix_web::web::block(move || {
+            store.purge_expired_holds(chrono::Utc::now() - chrono::Duration::hours(1))
+        })
+        .await;
+        match purged {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => log::info!("deleted {n} expired holds"),
+            Ok(Err(e)) => log::warn!("cleaning up expired holds failed: {e}"),
+            Err(e) => log::warn!("cleaning up expired holds did not run: {e}"),
+        }
+    }
 }
 
 fn write_openapi(output: Option<PathBuf>) -> Result<(), String> {

@@ -978,6 +978,8 @@ fn flag_for_rebooking(
             actor: actor.to_owned(),
             action: "flagged".to_owned(),
             detail: Some(why.to_owned()),
+            previous: None,
+            current: None,
         })
         .execute(c)?;
     Ok(())

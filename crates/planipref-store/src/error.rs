@@ -11,6 +11,13 @@ pub enum StoreError {
     /// Every guichet able to take the slot was booked first by someone else.
     #[error("the slot was taken")]
     SlotTaken,
+    /// The person already has an active reservation for this démarche
+    /// (a doublon). Nothing was written.
+    #[error("the person already has an appointment for this démarche")]
+    Doublon,
+    /// The hold expired (or lost its time) before it was confirmed.
+    #[error("the hold expired")]
+    HoldExpired,
     /// A uniqueness constraint refused the write: the row exists already.
     #[error("unique constraint {constraint} refused the write")]
     Duplicate {

@@ -10,6 +10,7 @@ mod connection;
 pub mod db;
 pub mod demo;
 mod error;
+mod holds;
 pub mod models;
 pub mod national;
 pub mod organisation;
@@ -24,6 +25,7 @@ use diesel::connection::SimpleConnection;
 
 pub use db::{AnyConnection, DatabaseUrl, DbPool, PoolOptions};
 pub use error::StoreError;
+pub use holds::NewHold;
 pub use referentiel::{AvailabilityVersion, MotifSchedule, Page, SiteExceptions};
 pub use reservations::{NewReservation, ReservationDetail};
 

@@ -91,6 +91,9 @@ pub struct MotifRow {
     pub booking_mode: String,
     /// Minutes between two start times; `None`: the duration.
     pub step_minutes: Option<i32>,
+    /// Whether a person may hold only one active reservation of this
+    /// motif's démarche (doublons refused).
+    pub refuse_doublons: bool,
 }
 
 impl MotifRow {
@@ -208,6 +211,17 @@ pub struct ReservationRow {
     pub cancelled_at: Option<NaiveDateTime>,
     /// A later change of the organisation left it without its counter.
     pub needs_rebooking: bool,
+    /// Persons coming (a group takes longer when the motif says so).
+    pub persons: i32,
+    /// Nationality (ISO 3166-1 alpha-3), when given.
+    pub nationality: Option<String>,
+    /// Foreigner file number (10 digits), when given.
+    pub file_number: Option<String>,
+    /// Who the applicant is, for doublons (see
+    /// `planipref_domain::applicant::Applicant::person_key`).
+    pub person_key: Option<String>,
+    /// The démarche booked (the motif's, or `motif:<id>` when it has none).
+    pub demarche_code: Option<String>,
 }
 
 impl std::fmt::Debug for ReservationRow {
@@ -228,6 +242,21 @@ pub mod status {
     pub const CANCELLED: &str = "cancelled";
 }
 
+/// A slot kept for an applicant while they fill in the form.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = holds, check_for_backend(MultiBackend))]
+pub struct HoldRow {
+    pub id: String,
+    pub site_id: String,
+    pub motif_id: String,
+    pub guichet_id: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub persons: i32,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
 /// One entry of a reservation's history.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = reservation_events, check_for_backend(MultiBackend))]
@@ -237,9 +266,15 @@ pub struct ReservationEventRow {
     pub occurred_at: NaiveDateTime,
     /// `applicant`, `agent:<sub>` or `system`.
     pub actor: String,
-    /// `created`, `cancelled`.
+    /// `created`, `confirmed` (a hold became the reservation), `cancelled`,
+    /// `flagged` (for re-booking), `rescheduled`.
     pub action: String,
+    /// The reason given, or what happened.
     pub detail: Option<String>,
+    /// The values before the change, as a JSON object.
+    pub previous: Option<String>,
+    /// The values after the change, as a JSON object.
+    pub current: Option<String>,
 }
 
 /// One occupied 5-minute unit of a guichet.
@@ -248,7 +283,10 @@ pub struct ReservationEventRow {
 pub struct OccupancyRow {
     pub guichet_id: String,
     pub unit_start: NaiveDateTime,
-    pub reservation_id: String,
+    pub reservation_id: Option<String>,
+    pub hold_id: Option<String>,
+    /// A hold's expiry (`None` for a reservation).
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 /// One administrative write, as recorded.

@@ -1396,6 +1396,8 @@ mod tests {
                 birth_date: &birth_date(&mut rng).to_string(),
                 email: &format!("usager{n}@example.invalid"),
                 phone: PHONE,
+                nationality: None,
+                file_number: None,
             },
             NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
         );

@@ -36,8 +36,13 @@ pub struct MotifSchedule {
     pub guichets: Vec<GuichetId>,
     /// Their plages.
     pub plages: Vec<Plage>,
-    /// Their booked times within the period (any motif), and closures.
+    /// Their booked and held times within the period (any motif), and
+    /// closures.
     pub busy: Vec<Busy>,
+    /// When the first of the live holds among `busy` expires: what was
+    /// computed from this schedule is stale from then on, without any
+    /// write to say so.
+    pub holds_expire: Option<DateTime<Utc>>,
     /// Holidays within the period on which the site opens all the same.
     pub openings: Vec<chrono::NaiveDate>,
 }
@@ -181,12 +186,14 @@ impl Store {
     }
 
     /// Everything needed to compute the motif's slots between `from` and
-    /// `to` (instants bounding the local days searched).
+    /// `to` (instants bounding the local days searched), with the holds
+    /// live at `now`.
     pub fn motif_schedule(
         &self,
         motif_id: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<MotifSchedule, StoreError> {
         let mut pooled = self.conn()?;
         let conn: &mut AnyConnection = &mut pooled;
@@ -238,6 +245,34 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        // Live holds take their guichet exactly like reservations.
+        let held: Vec<(
+            String,
+            chrono::NaiveDateTime,
+            chrono::NaiveDateTime,
+            chrono::NaiveDateTime,
+        )> = holds::table
+            .filter(holds::guichet_id.eq_any(&guichet_ids))
+            .filter(holds::expires_at.gt(to_db(now)))
+            .filter(holds::starts_at.lt(to_db(to)))
+            .filter(holds::ends_at.gt(to_db(from)))
+            .select((
+                holds::guichet_id,
+                holds::starts_at,
+                holds::ends_at,
+                holds::expires_at,
+            ))
+            .load(conn)?;
+        let mut holds_expire: Option<DateTime<Utc>> = None;
+        for (g, start, end, expires) in held {
+            let expires = from_db(expires);
+            holds_expire = Some(holds_expire.map_or(expires, |e| e.min(expires)));
+            busy.push(Busy {
+                guichet_id: parse_id(&g)?,
+                start: from_db(start),
+                end: from_db(end),
+            });
+        }
         // A closure makes its guichet (or every guichet of the site) busy
         // for its whole length: the engine needs no other rule for it.
         let closures: Vec<(Option<String>, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
@@ -282,6 +317,7 @@ impl Store {
             guichets,
             plages,
             busy,
+            holds_expire,
             openings,
         })
     }

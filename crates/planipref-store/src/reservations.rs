@@ -39,6 +39,23 @@ pub struct NewReservation {
     pub now: DateTime<Utc>,
     /// The site's time zone, in which plages are read.
     pub time_zone: chrono_tz::Tz,
+    /// Persons coming.
+    pub persons: u32,
+    /// The démarche booked, for doublons (the motif's code, or
+    /// `motif:<id>` when it has none).
+    pub demarche_code: String,
+    /// Whether a second active reservation of the same person for the same
+    /// démarche is refused (the motif's setting).
+    pub refuse_doublons: bool,
+}
+
+/// Who takes a guichet's time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Holder<'a> {
+    /// A reservation, until cancelled.
+    Reservation(&'a str),
+    /// A hold, until it expires.
+    Hold(&'a str, chrono::NaiveDateTime),
 }
 
 /// A reservation with what an applicant needs to find their way.
@@ -79,8 +96,12 @@ impl Store {
                     Err(e) if e.is_duplicate_on("guichet_occupancy") => break,
                     // The guichet changed since the slot was computed.
                     Err(StoreError::Stale) => break,
+                    // A reference drawn twice, or the person's first
+                    // booking for this démarche written at the same time
+                    // by another request (its guard row now exists, and
+                    // the next attempt waits on it): try again.
                     Err(e)
-                        if is_reference_conflict(&e)
+                        if (is_reference_conflict(&e) || e.is_duplicate_on("person_guards"))
                             && reference_attempts + 1 < REFERENCE_ATTEMPTS =>
                     {
                         reference_attempts += 1;
@@ -195,7 +216,7 @@ impl Store {
     }
 }
 
-fn reservation_row(
+pub(crate) fn reservation_row(
     new: &NewReservation,
     guichet: GuichetId,
     reference: &Reference,
@@ -221,6 +242,11 @@ fn reservation_row(
         updated_at: now,
         cancelled_at: None,
         needs_rebooking: false,
+        persons: i32::try_from(new.persons).unwrap_or(i32::MAX),
+        nationality: a.nationality.clone(),
+        file_number: a.file_number.clone(),
+        person_key: Some(a.person_key()),
+        demarche_code: Some(new.demarche_code.clone()),
     }
 }
 
@@ -233,65 +259,171 @@ fn insert_booking(
     // its plages, motifs or closures does: the organisation the slot was
     // computed from cannot change between this check and the insert. Its
     // version goes up: cached availability of its site is stale.
-    let active = diesel::update(
-        guichets::table
-            .filter(guichets::id.eq(&row.guichet_id))
-            .filter(guichets::active.eq(true)),
-    )
-    .set(guichets::version.eq(guichets::version + 1))
-    .execute(c)?;
-    if active == 0 || !still_open(c, row, new)? {
-        return Err(StoreError::Stale);
+    let slot = GuichetSlot {
+        site_id: &row.site_id,
+        motif_id: new.motif_id,
+        guichet_id: &row.guichet_id,
+        start: new.start,
+        end: new.end,
+        time_zone: new.time_zone,
+    };
+    lock_open_guichet(c, &slot)?;
+    if new.refuse_doublons {
+        guard_doublon(c, row, new.now)?;
     }
     diesel::insert_into(reservations::table)
         .values(row)
         .execute(c)?;
-    for unit in units(new.start, new.end) {
+    occupy(c, &slot, Holder::Reservation(&row.id), new.now)?;
+    record_event(c, &row.id, &new.actor, "created", None, new.now)
+}
+
+/// A guichet's time about to be taken.
+pub(crate) struct GuichetSlot<'a> {
+    pub site_id: &'a str,
+    pub motif_id: MotifId,
+    pub guichet_id: &'a str,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub time_zone: chrono_tz::Tz,
+}
+
+/// Locks the guichet's row, as every administrative change of its plages,
+/// motifs or closures does, so that the organisation the slot was computed
+/// from cannot change before the transaction ends, and raises its version
+/// (cached availability of its site is stale). `Stale` when the guichet
+/// no longer serves the motif there: inactive, no plage covering the
+/// appointment, or closed.
+pub(crate) fn lock_open_guichet(
+    c: &mut AnyConnection,
+    slot: &GuichetSlot<'_>,
+) -> Result<(), StoreError> {
+    let active = diesel::update(
+        guichets::table
+            .filter(guichets::id.eq(slot.guichet_id))
+            .filter(guichets::active.eq(true)),
+    )
+    .set(guichets::version.eq(guichets::version + 1))
+    .execute(c)?;
+    if active == 0 || !still_open(c, slot)? {
+        return Err(StoreError::Stale);
+    }
+    Ok(())
+}
+
+/// Writes one occupancy row per unit of the slot for `holder`. Units a
+/// hold kept until an instant now past are taken over: an expired hold
+/// stops counting at once, without waiting for the cleanup. A unit still
+/// taken makes the primary key refuse the write (`Duplicate` on
+/// `guichet_occupancy`), and the caller's transaction rolls back whole.
+pub(crate) fn occupy(
+    c: &mut AnyConnection,
+    slot: &GuichetSlot<'_>,
+    holder: Holder<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let unit_starts: Vec<_> = units(slot.start, slot.end).into_iter().map(to_db).collect();
+    diesel::delete(
+        guichet_occupancy::table
+            .filter(guichet_occupancy::guichet_id.eq(slot.guichet_id))
+            .filter(guichet_occupancy::unit_start.eq_any(&unit_starts))
+            .filter(guichet_occupancy::expires_at.le(to_db(now))),
+    )
+    .execute(c)?;
+    let (reservation_id, hold_id, expires_at) = match holder {
+        Holder::Reservation(id) => (Some(id.to_owned()), None, None),
+        Holder::Hold(id, expires) => (None, Some(id.to_owned()), Some(expires)),
+    };
+    for unit_start in unit_starts {
         diesel::insert_into(guichet_occupancy::table)
             .values(OccupancyRow {
-                guichet_id: row.guichet_id.clone(),
-                unit_start: to_db(unit),
-                reservation_id: row.id.clone(),
+                guichet_id: slot.guichet_id.to_owned(),
+                unit_start,
+                reservation_id: reservation_id.clone(),
+                hold_id: hold_id.clone(),
+                expires_at,
             })
             .execute(c)?;
     }
-    record_event(c, &row.id, &new.actor, "created", None, new.now)
+    Ok(())
+}
+
+/// Refuses a second active reservation of one person for one démarche
+/// (`Doublon`). The person's guard row is written (or touched) first: its
+/// lock makes simultaneous bookings by the same person, on any server,
+/// check one after the other; the first insert of a guard by two requests
+/// at once fails one of them with `Duplicate`, and it tries again.
+pub(crate) fn guard_doublon(
+    c: &mut AnyConnection,
+    row: &ReservationRow,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (Some(person), Some(demarche)) = (&row.person_key, &row.demarche_code) else {
+        return Ok(());
+    };
+    let touched = diesel::update(
+        person_guards::table
+            .filter(person_guards::person_key.eq(person))
+            .filter(person_guards::demarche_code.eq(demarche)),
+    )
+    .set(person_guards::touched_at.eq(to_db(now)))
+    .execute(c)?;
+    if touched == 0 {
+        diesel::insert_into(person_guards::table)
+            .values((
+                person_guards::person_key.eq(person),
+                person_guards::demarche_code.eq(demarche),
+                person_guards::touched_at.eq(to_db(now)),
+            ))
+            .execute(c)?;
+    }
+    let active: i64 = reservations::table
+        .filter(reservations::person_key.eq(person))
+        .filter(reservations::demarche_code.eq(demarche))
+        .filter(reservations::status.eq(status::BOOKED))
+        .filter(reservations::ends_at.gt(to_db(now)))
+        .filter(reservations::id.ne(&row.id))
+        .count()
+        .get_result(c)?;
+    if active > 0 {
+        return Err(StoreError::Doublon);
+    }
+    Ok(())
 }
 
 /// Whether the guichet still serves the motif, a plage still covers the
 /// appointment, and no closure overlaps it.
-fn still_open(
-    c: &mut AnyConnection,
-    row: &ReservationRow,
-    new: &NewReservation,
-) -> Result<bool, StoreError> {
+fn still_open(c: &mut AnyConnection, slot: &GuichetSlot<'_>) -> Result<bool, StoreError> {
     let serves: i64 = guichet_motifs::table
-        .filter(guichet_motifs::guichet_id.eq(&row.guichet_id))
-        .filter(guichet_motifs::motif_id.eq(&row.motif_id))
+        .filter(guichet_motifs::guichet_id.eq(slot.guichet_id))
+        .filter(guichet_motifs::motif_id.eq(slot.motif_id.to_string()))
         .count()
         .get_result(c)?;
     if serves == 0 {
         return Ok(false);
     }
-    let plages = crate::referentiel::working_plages_of(c, std::slice::from_ref(&row.guichet_id))?;
-    if !plages_cover(&plages, new.motif_id, new.time_zone, new.start, new.end) {
+    let plages = crate::referentiel::working_plages_of(
+        c,
+        std::slice::from_ref(&slot.guichet_id.to_owned()),
+    )?;
+    if !plages_cover(&plages, slot.motif_id, slot.time_zone, slot.start, slot.end) {
         return Ok(false);
     }
     let closures: i64 = fermetures::table
-        .filter(fermetures::site_id.eq(&row.site_id))
+        .filter(fermetures::site_id.eq(slot.site_id))
         .filter(
             fermetures::guichet_id
                 .is_null()
-                .or(fermetures::guichet_id.eq(&row.guichet_id)),
+                .or(fermetures::guichet_id.eq(slot.guichet_id)),
         )
-        .filter(fermetures::starts_at.lt(row.ends_at))
-        .filter(fermetures::ends_at.gt(row.starts_at))
+        .filter(fermetures::starts_at.lt(to_db(slot.end)))
+        .filter(fermetures::ends_at.gt(to_db(slot.start)))
         .count()
         .get_result(c)?;
     Ok(closures == 0)
 }
 
-fn record_event(
+pub(crate) fn record_event(
     c: &mut AnyConnection,
     reservation_id: &str,
     actor: &str,
@@ -307,6 +439,8 @@ fn record_event(
             actor: actor.to_owned(),
             action: action.to_owned(),
             detail: detail.map(str::to_owned),
+            previous: None,
+            current: None,
         })
         .execute(c)?;
     Ok(())

@@ -60,6 +60,7 @@ diesel::table! {
         instructions -> Text,
         booking_mode -> Text,
         step_minutes -> Nullable<Integer>,
+        refuse_doublons -> Bool,
     }
 }
 
@@ -146,6 +147,11 @@ diesel::table! {
         updated_at -> Timestamp,
         cancelled_at -> Nullable<Timestamp>,
         needs_rebooking -> Bool,
+        persons -> Integer,
+        nationality -> Nullable<Text>,
+        file_number -> Nullable<Text>,
+        person_key -> Nullable<Text>,
+        demarche_code -> Nullable<Text>,
     }
 }
 
@@ -175,7 +181,43 @@ diesel::table! {
     guichet_occupancy (guichet_id, unit_start) {
         guichet_id -> Text,
         unit_start -> Timestamp,
-        reservation_id -> Text,
+        reservation_id -> Nullable<Text>,
+        hold_id -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    holds (id) {
+        id -> Text,
+        site_id -> Text,
+        motif_id -> Text,
+        guichet_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        persons -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    person_guards (person_key, demarche_code) {
+        person_key -> Text,
+        demarche_code -> Text,
+        touched_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (key_hash) {
+        key_hash -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        body -> Nullable<Text>,
+        location -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -187,6 +229,8 @@ diesel::table! {
         actor -> Text,
         action -> Text,
         detail -> Nullable<Text>,
+        previous -> Nullable<Text>,
+        current -> Nullable<Text>,
     }
 }
 
@@ -198,6 +242,7 @@ diesel::joinable!(site_competences -> sites (site_id));
 diesel::joinable!(guichet_motifs -> guichets (guichet_id));
 diesel::joinable!(guichet_motifs -> motifs (motif_id));
 diesel::joinable!(plages -> guichets (guichet_id));
+diesel::joinable!(holds -> motifs (motif_id));
 diesel::joinable!(plage_motifs -> plages (plage_id));
 diesel::joinable!(reservations -> motifs (motif_id));
 diesel::joinable!(reservation_events -> reservations (reservation_id));
@@ -242,6 +287,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     ouvertures,
     demarches,
     site_competences,
+    holds,
+    person_guards,
+    idempotency_keys,
 );
 
 diesel::table! {

@@ -343,7 +343,11 @@ fn check_reservations(c: &mut AnyConnection) {
     // Each reservation holds exactly its units of its guichet, and has
     // its history entry.
     let units_held: Vec<(String, String, NaiveDateTime)> = guichet_occupancy::table
-        .inner_join(reservations::table.on(reservations::id.eq(guichet_occupancy::reservation_id)))
+        .inner_join(
+            reservations::table.on(reservations::id
+                .nullable()
+                .eq(guichet_occupancy::reservation_id)),
+        )
         .select((
             reservations::reference,
             guichet_occupancy::guichet_id,
@@ -387,7 +391,9 @@ fn check_against_the_engine(store: &Store) {
     for code in ["62", "974"] {
         for site in store.list_sites(Some(code), 0, 100).unwrap().items {
             for (motif, _) in store.list_site_motifs(&site.id).unwrap() {
-                let schedule = store.motif_schedule(&motif.id, from, to).unwrap();
+                let schedule = store
+                    .motif_schedule(&motif.id, from, to, chrono::Utc::now())
+                    .unwrap();
                 let dep = DepartementCode::parse(code).unwrap();
                 let closed = closed_days(first, last, &dep, &schedule.openings);
                 let duration = u32::try_from(motif.duration_minutes).unwrap();

@@ -133,8 +133,17 @@ fn remise_at_bobigny(store: &Store) -> MotifId {
     m.id.parse().expect("id")
 }
 
+/// Applicant `n`: a different person for each `n` (doublons are refused).
 fn applicant(n: usize) -> Applicant {
-    let last = format!("Testeur{}", "x".repeat(n % 7));
+    let mut last = String::from("Testeur");
+    let mut rest = n;
+    loop {
+        last.push(char::from(b'a' + (rest % 26) as u8));
+        rest /= 26;
+        if rest == 0 {
+            break;
+        }
+    }
     Applicant::parse(
         ApplicantInput {
             last_name: &last,
@@ -142,6 +151,8 @@ fn applicant(n: usize) -> Applicant {
             birth_date: "1985-06-01",
             email: "camille@example.org",
             phone: "+33612345678",
+            nationality: None,
+            file_number: None,
         },
         NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
     )
@@ -167,6 +178,7 @@ fn first_slot(store: &Store, motif: MotifId) -> (DateTime<Utc>, DateTime<Utc>, V
             &motif.to_string(),
             from.and_hms_opt(0, 0, 0).expect("t").and_utc(),
             to.and_hms_opt(23, 0, 0).expect("t").and_utc(),
+            Utc::now(),
         )
         .expect("schedule");
     let tz = schedule.site.time_zone.parse().expect("tz");
@@ -198,7 +210,7 @@ fn new_reservation(
     n: usize,
 ) -> NewReservation {
     let site = store
-        .motif_schedule(&motif.to_string(), start, end)
+        .motif_schedule(&motif.to_string(), start, end, Utc::now())
         .expect("schedule")
         .site
         .id
@@ -214,6 +226,9 @@ fn new_reservation(
         actor: "applicant".into(),
         now: Utc::now(),
         time_zone: chrono_tz::Europe::Paris,
+        persons: 1,
+        demarche_code: format!("motif:{motif}"),
+        refuse_doublons: true,
     }
 }
 
@@ -360,6 +375,35 @@ fn a_taken_reference_is_replaced_by_a_fresh_one() {
     }
 }
 
+/// Prepares one attempt per thread (`prepare(n)`, here), then runs them
+/// all at once (`attempt(prepared)`, each on its thread, released together
+/// by a barrier); their results, in order of `n`.
+fn race<P: Send, T: Send>(
+    threads: usize,
+    prepare: impl Fn(usize) -> P,
+    attempt: impl Fn(usize, P) -> T + Sync,
+) -> Vec<T> {
+    let prepared: Vec<P> = (0..threads).map(prepare).collect();
+    let barrier = Barrier::new(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = prepared
+            .into_iter()
+            .enumerate()
+            .map(|(n, p)| {
+                let (barrier, attempt) = (&barrier, &attempt);
+                s.spawn(move || {
+                    barrier.wait();
+                    attempt(n, p)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    })
+}
+
 #[test]
 fn concurrent_bookings_never_exceed_the_free_guichets() {
     const THREADS: usize = 50;
@@ -370,23 +414,11 @@ fn concurrent_bookings_never_exceed_the_free_guichets() {
         let (start, end, free) = first_slot(store, motif);
         let capacity = free.len();
         assert!(capacity >= 2, "the demo slot should have several guichets");
-        let barrier = Arc::new(Barrier::new(THREADS));
-        let results: Vec<Result<_, StoreError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..THREADS)
-                .map(|n| {
-                    let (barrier, free) = (barrier.clone(), free.clone());
-                    let new = new_reservation(store, motif, start, end, n);
-                    s.spawn(move || {
-                        barrier.wait();
-                        store.create_reservation(&new, &free, || reference(n as u64 + 100))
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("thread"))
-                .collect()
-        });
+        let results = race(
+            THREADS,
+            |n| new_reservation(store, motif, start, end, n),
+            |n, new| store.create_reservation(&new, &free, || reference(n as u64 + 100)),
+        );
         let ok = results.iter().filter(|r| r.is_ok()).count();
         let taken = results
             .iter()
@@ -578,5 +610,117 @@ fn a_closure_racing_a_booking_never_leaves_it_orphaned() {
             }
         }
         assert!(races >= 10, "every demo motif raced: {races}");
+    }
+}
+
+/// Holds and bookings racing for one slot on both backends: never more
+/// than its guichets, every refusal a clean `SlotTaken`.
+#[test]
+fn concurrent_holds_and_bookings_never_exceed_the_free_guichets() {
+    const THREADS: usize = 40;
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        let (start, end, free) = first_slot(store, motif);
+        let capacity = free.len();
+        let results: Vec<Result<String, StoreError>> = race(
+            THREADS,
+            |n| new_reservation(store, motif, start, end, n),
+            |n, new| {
+                if n % 2 == 0 {
+                    let now = Utc::now();
+                    let hold = planipref_store::NewHold {
+                        site_id: new.site_id,
+                        motif_id: motif,
+                        start,
+                        end,
+                        persons: 1,
+                        now,
+                        expires_at: now + chrono::Duration::minutes(10),
+                        time_zone: new.time_zone,
+                    };
+                    store.create_hold(&hold, &free).map(|h| h.guichet_id)
+                } else {
+                    store
+                        .create_reservation(&new, &free, || reference(n as u64 + 500))
+                        .map(|r| r.guichet_id)
+                }
+            },
+        );
+        let taken: BTreeSet<_> = results.iter().flatten().cloned().collect();
+        let won = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(won, capacity, "{}", db.backend());
+        assert_eq!(taken.len(), capacity, "each on its own guichet");
+        assert!(
+            results
+                .iter()
+                .all(|r| r.is_ok() || matches!(r, Err(StoreError::SlotTaken))),
+            "{}: {:?}",
+            db.backend(),
+            results.iter().filter(|r| r.is_err()).collect::<Vec<_>>()
+        );
+        let held = store.count_live_holds(Utc::now()).expect("holds");
+        assert_eq!(
+            held + store.count_booked(motif).expect("booked"),
+            capacity as i64
+        );
+    }
+}
+
+/// One person booking several slots of one démarche at once, on both
+/// backends: exactly one appointment, the others refused as doublons.
+#[test]
+fn one_person_racing_for_several_slots_gets_one_appointment() {
+    const THREADS: usize = 24;
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        // Several rounds, a new person each: a race lost once in a while
+        // by a broken guard would otherwise go unseen.
+        for person in 7..12 {
+            let (start, end, free) = first_slot(store, motif);
+            let results = race(
+                THREADS,
+                |n| {
+                    // Each request starts with another guichet, so that
+                    // their locks do not line them up; the same person
+                    // each time, at successive slots of the day (or the
+                    // same one, should the day be short).
+                    let mut free = free.clone();
+                    let turn = n % free.len();
+                    free.rotate_left(turn);
+                    let shift = chrono::Duration::minutes(30 * (n as i64 % 4));
+                    let new = new_reservation(store, motif, start + shift, end + shift, person);
+                    (new, free)
+                },
+                |n, (new, free)| {
+                    store.create_reservation(&new, &free, || {
+                        reference((person * 100 + n) as u64 + 900)
+                    })
+                },
+            );
+            let won = results.iter().filter(|r| r.is_ok()).count();
+            assert_eq!(
+                won,
+                1,
+                "{}: {:?}",
+                db.backend(),
+                results.iter().filter(|r| r.is_err()).collect::<Vec<_>>()
+            );
+            assert!(results.iter().all(
+                |r| r.is_ok() || matches!(r, Err(StoreError::Doublon | StoreError::SlotTaken))
+            ));
+            assert!(
+                results
+                    .iter()
+                    .any(|r| matches!(r, Err(StoreError::Doublon)))
+            );
+            assert_eq!(
+                store.count_booked(motif).expect("booked"),
+                (person - 6) as i64
+            );
+        }
     }
 }

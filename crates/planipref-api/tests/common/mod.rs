@@ -10,6 +10,7 @@ use planipref_store::test_support::TestDb;
 use serde_json::{Value, json};
 
 /// Sends a request to a test app: (status, `Location`, JSON body or null).
+#[allow(unused_macros)]
 macro_rules! call {
     ($app:expr, $req:expr) => {{
         let res = actix_web::test::call_service(&$app, $req.to_request()).await;
@@ -127,4 +128,26 @@ pub fn fields(problem: &Value) -> Vec<String> {
 /// The `id` of a created or read item.
 pub fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
+}
+
+/// A different applicant at each call (doublons are refused: one person
+/// books one appointment per démarche).
+pub fn someone() -> Value {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let mut n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut name = String::from("Test");
+    loop {
+        name.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    json!({
+        "last_name": name,
+        "first_names": "Camille",
+        "birth_date": "1990-04-12",
+        "email": "camille@example.org",
+        "phone": "06 12 34 56 78"
+    })
 }

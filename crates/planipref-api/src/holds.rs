@@ -1,0 +1,212 @@
+//! Holds: the slot an applicant picked is kept for them while they fill in
+//! the form, so that it cannot vanish while they type.
+//!
+//! A hold takes a counter exactly like a reservation, for a few minutes
+//! (`PLANIPREF_HOLD_MINUTES`, default 10). Confirming it is booking it
+//! (`POST /reservations` with `hold_id`); releasing it, or letting it
+//! expire, frees the counter at once. Its identifier is random and is the
+//! only key to it: whoever holds it may confirm or release the hold.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use planipref_domain::error::Collector;
+use planipref_domain::ids::HoldId;
+use planipref_domain::motif::check_persons;
+use planipref_store::models::HoldRow;
+use planipref_store::{NewHold, from_db};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::dto::at_site;
+use crate::error::{ApiError, Problem};
+use crate::extract::JsonBody;
+use crate::reservations::{parse_motif_id, parse_start, place};
+use crate::state::AppState;
+
+/// A slot to keep.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!(crate::examples::create_hold_request()))]
+pub struct CreateHoldRequest {
+    /// The motif.
+    #[schema(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
+    pub motif_id: String,
+    /// The slot's start exactly as given by `GET /motifs/{motif_id}/slots`.
+    #[schema(format = DateTime, example = "2026-12-01T09:00:00+01:00")]
+    pub start: String,
+    /// How many persons come (default 1): a group may take longer.
+    #[schema(minimum = 1, maximum = 10, example = 1)]
+    pub persons: Option<u32>,
+}
+
+/// A kept slot.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!(crate::examples::hold()))]
+pub struct Hold {
+    /// Give it as `hold_id` to `POST /reservations` to book the slot.
+    #[schema(example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")]
+    pub hold_id: String,
+    /// The motif.
+    #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
+    pub motif_id: String,
+    /// Start, with the site's offset.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]
+    pub start: DateTime<FixedOffset>,
+    /// End, with the site's offset.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:30:00+01:00")]
+    pub end: DateTime<FixedOffset>,
+    /// Persons.
+    #[schema(example = 1)]
+    pub persons: u32,
+    /// Until when the slot is kept (UTC). Past it, the slot is free for
+    /// anyone and confirming the hold answers 410.
+    #[schema(value_type = String, format = DateTime, example = "2026-11-28T13:15:12Z")]
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Keep a slot
+///
+/// Keeps a slot for the applicant while they fill in the form: the counter
+/// is taken exactly as by a reservation, until `expires_at`. Book it with
+/// `POST /reservations` and `hold_id`; release it with `DELETE
+/// /holds/{hold_id}` if the applicant gives up. 409 when the slot is full
+/// (another applicant kept or booked it first).
+#[utoipa::path(
+    tag = "reservations",
+    request_body(content = CreateHoldRequest, example = json!(crate::examples::create_hold_request())),
+    responses(
+        (status = 201, description = "Kept. `Location` points at the hold.", body = Hold,
+         headers(("Location" = String, description = "Path of the hold")),
+         example = json!(crate::examples::hold())),
+        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (`motif_id`, `start` not a slot, `persons`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[post("/holds")]
+pub async fn create_hold(
+    state: web::Data<AppState>,
+    JsonBody(body): JsonBody<CreateHoldRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut c = Collector::default();
+    let motif_id = c.take(parse_motif_id(Some(&body.motif_id)));
+    let start = c.take(parse_start(Some(&body.start)));
+    let persons = body.persons.unwrap_or(1);
+    c.take(check_persons("persons", persons));
+    c.finish().map_err(ApiError::from)?;
+    let (Some(motif_id), Some(start)) = (motif_id, start) else {
+        return Err(ApiError::Internal);
+    };
+    let now = Utc::now();
+    let minutes = state.booking.hold_minutes;
+    let hold = state
+        .blocking(move |store| {
+            let placed = place(store, motif_id, start, persons, now)?;
+            let new = NewHold {
+                site_id: placed
+                    .schedule
+                    .site
+                    .id
+                    .parse()
+                    .map_err(|_| ApiError::Internal)?,
+                motif_id,
+                start,
+                end: placed.end,
+                persons,
+                now,
+                expires_at: now + Duration::minutes(i64::from(minutes)),
+                time_zone: placed.time_zone,
+            };
+            let row = store
+                .create_hold(&new, &placed.candidates)
+                .map_err(|e| ApiError::from_store(e, "motif"))?;
+            Ok(to_hold(row, placed.time_zone))
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/holds/{}", hold.hold_id)))
+        .json(hold))
+}
+
+/// Read a hold
+///
+/// The kept slot, while it is kept. 410 once expired (for a while, until
+/// the cleanup), 404 when unknown, released or booked.
+#[utoipa::path(
+    tag = "reservations",
+    params(("hold_id" = String, Path, description = "Hold identifier", example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")),
+    responses(
+        (status = 200, description = "The hold", body = Hold, example = json!(crate::examples::hold())),
+        (status = 404, description = "No such hold", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The hold expired (`hold-expired`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/holds/{hold_id}")]
+pub async fn get_hold(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: HoldId = path.parse().map_err(|_| ApiError::NotFound("hold"))?;
+    let now = Utc::now();
+    let hold = state
+        .blocking(move |store| {
+            let row = store
+                .find_hold(id)
+                .map_err(|e| ApiError::from_store(e, "hold"))?;
+            if from_db(row.expires_at) <= now {
+                return Err(ApiError::HoldExpired);
+            }
+            let (_, _, site) = store
+                .get_motif(&row.motif_id)
+                .map_err(|e| ApiError::from_store(e, "hold"))?;
+            Ok(to_hold(row, crate::dto::site_zone(&site)?))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(hold))
+}
+
+/// Release a hold
+///
+/// The applicant gives up: the counter is free at once for others.
+#[utoipa::path(
+    tag = "reservations",
+    params(("hold_id" = String, Path, description = "Hold identifier", example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")),
+    responses(
+        (status = 204, description = "Released"),
+        (status = 404, description = "No such hold (unknown, released or booked)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[delete("/holds/{hold_id}")]
+pub async fn release_hold(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: HoldId = path.parse().map_err(|_| ApiError::NotFound("hold"))?;
+    state
+        .blocking(move |store| {
+            store
+                .release_hold(id)
+                .map_err(|e| ApiError::from_store(e, "hold"))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn to_hold(row: HoldRow, tz: chrono_tz::Tz) -> Hold {
+    Hold {
+        hold_id: row.id,
+        motif_id: row.motif_id,
+        start: at_site(from_db(row.starts_at), tz),
+        end: at_site(from_db(row.ends_at), tz),
+        persons: u32::try_from(row.persons).unwrap_or(1),
+        expires_at: from_db(row.expires_at),
+    }
+}

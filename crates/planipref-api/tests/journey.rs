@@ -1,0 +1,393 @@
+//! The booking journey through the API, on SQLite and PostgreSQL: holds
+//! that keep a slot, their confirmation, release and expiry, and doublons.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+#[macro_use]
+mod common;
+
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use chrono::{DateTime, Days, Duration, Utc};
+use planipref_domain::ids::MotifId;
+use planipref_store::test_support::TestDb;
+use planipref_store::{NewHold, Store};
+use serde_json::{Value, json};
+
+use common::{fields, someone, state};
+
+/// Bobigny's residence-permit renewal motif (a démarche of the catalogue).
+fn renouvellement(store: &Store) -> MotifId {
+    let sites = store.list_sites(Some("93"), 0, 50).expect("sites");
+    let bobigny = sites
+        .items
+        .iter()
+        .find(|s| s.kind == "prefecture")
+        .expect("Bobigny");
+    let motifs = store.list_site_motifs(&bobigny.id).expect("motifs");
+    motifs
+        .iter()
+        .find(|(m, _)| m.label.starts_with("Renouvellement"))
+        .expect("motif")
+        .0
+        .id
+        .parse()
+        .expect("id")
+}
+
+/// The slots of next week's first open days.
+fn slots_uri(motif: MotifId) -> String {
+    let from = Utc::now().date_naive() + Days::new(7);
+    format!(
+        "/api/v1/motifs/{motif}/slots?from={from}&to={}",
+        from + Days::new(6)
+    )
+}
+
+fn hold(motif: MotifId, start: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/api/v1/holds")
+        .set_json(json!({"motif_id": motif.to_string(), "start": start}))
+}
+
+fn confirm(hold_id: &str, applicant: Value) -> TestRequest {
+    TestRequest::post()
+        .uri("/api/v1/reservations")
+        .set_json(json!({"hold_id": hold_id, "applicant": applicant}))
+}
+
+fn book(motif: MotifId, start: &str, applicant: Value) -> TestRequest {
+    TestRequest::post()
+        .uri("/api/v1/reservations")
+        .set_json(json!({
+            "motif_id": motif.to_string(), "start": start, "applicant": applicant
+        }))
+}
+
+/// The remaining counters at `start`, or 0 when the slot is not listed.
+fn remaining_at(slots: &Value, start: &str) -> i64 {
+    slots["slots"]
+        .as_array()
+        .expect("slots")
+        .iter()
+        .find(|s| s["start"] == start)
+        .map_or(0, |s| s["remaining"].as_i64().expect("remaining"))
+}
+
+#[actix_web::test]
+async fn a_hold_keeps_the_slot_until_it_is_confirmed_as_the_reservation() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let start = slots["slots"][0]["start"]
+            .as_str()
+            .expect("start")
+            .to_owned();
+        let before = remaining_at(&slots, &start);
+
+        let (s, location, held) = call!(app, hold(motif, &start));
+        assert_eq!(s, StatusCode::CREATED, "{}: {held}", db.backend());
+        let hold_id = held["hold_id"].as_str().expect("hold_id").to_owned();
+        assert_eq!(
+            location.as_deref(),
+            Some(format!("/api/v1/holds/{hold_id}").as_str())
+        );
+        assert_eq!(held["start"], start.as_str());
+        let expires: DateTime<Utc> = held["expires_at"].as_str().unwrap().parse().unwrap();
+        let minutes = (expires - Utc::now()).num_seconds();
+        assert!(
+            (540..=600).contains(&minutes),
+            "kept ten minutes, not {minutes} s"
+        );
+
+        // Held: one counter fewer, at once (the cached list is not reused).
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        assert_eq!(remaining_at(&slots, &start), before - 1);
+        let (s, _, read) = call!(
+            app,
+            TestRequest::get().uri(&format!("/api/v1/holds/{hold_id}"))
+        );
+        assert_eq!((s, &read["hold_id"]), (StatusCode::OK, &held["hold_id"]));
+
+        // Confirmed: the reservation takes the hold's slot, and the hold
+        // is gone; the counter stays taken.
+        let applicant = someone();
+        let (s, _, created) = call!(app, confirm(&hold_id, applicant.clone()));
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        assert_eq!(created["reservation"]["start"], start.as_str());
+        assert_eq!(created["reservation"]["persons"], 1);
+        let (s, _, _) = call!(
+            app,
+            TestRequest::get().uri(&format!("/api/v1/holds/{hold_id}"))
+        );
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        assert_eq!(remaining_at(&slots, &start), before - 1);
+        let (s, _, again) = call!(app, confirm(&hold_id, someone()));
+        assert_eq!(s, StatusCode::NOT_FOUND, "a hold books once: {again}");
+        assert_eq!(db.store().count_reservations().unwrap(), 1);
+
+        // Its history says it came from a hold.
+        let reference =
+            planipref_domain::reference::Reference::parse(created["reference"].as_str().unwrap())
+                .unwrap();
+        let detail = db.store().find_reservation(&reference).unwrap();
+        let events = db
+            .store()
+            .reservation_events(detail.reservation.id.parse().unwrap())
+            .unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].action.as_str(), events[0].actor.as_str()),
+            ("confirmed", "applicant")
+        );
+    }
+}
+
+#[actix_web::test]
+async fn held_counters_are_refused_to_others_and_a_release_frees_them_at_once() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let start = slots["slots"][0]["start"].as_str().unwrap().to_owned();
+        let capacity = remaining_at(&slots, &start);
+        let mut holds = Vec::new();
+        for _ in 0..capacity {
+            let (s, _, held) = call!(app, hold(motif, &start));
+            assert_eq!(s, StatusCode::CREATED, "{held}");
+            holds.push(held["hold_id"].as_str().unwrap().to_owned());
+        }
+        // Every counter is held: neither a hold nor a booking gets in.
+        let (s, _, _) = call!(app, hold(motif, &start));
+        assert_eq!(s, StatusCode::CONFLICT);
+        let (s, _, _) = call!(app, book(motif, &start, someone()));
+        assert_eq!(s, StatusCode::CONFLICT);
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        assert_eq!(remaining_at(&slots, &start), 0);
+
+        // One applicant gives up: someone else books that counter at once.
+        let uri = format!("/api/v1/holds/{}", holds[0]);
+        let (s, _, _) = call!(app, TestRequest::delete().uri(&uri));
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, _, _) = call!(app, TestRequest::delete().uri(&uri));
+        assert_eq!(s, StatusCode::NOT_FOUND, "released once");
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        assert_eq!(remaining_at(&slots, &start), 1);
+        let (s, _, b) = call!(app, book(motif, &start, someone()));
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(
+            db.store().count_live_holds(Utc::now()).unwrap(),
+            capacity - 1
+        );
+    }
+}
+
+#[actix_web::test]
+async fn an_expired_hold_stops_counting_at_once_and_cannot_be_confirmed() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let store = db.store();
+        let motif = renouvellement(store);
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let start_text = slots["slots"][0]["start"].as_str().unwrap().to_owned();
+        let capacity = remaining_at(&slots, &start_text);
+        // Every counter held, for one second (the API's holds last minutes:
+        // the store is asked directly).
+        let start: DateTime<Utc> = start_text.parse().unwrap();
+        let schedule = store
+            .motif_schedule(
+                &motif.to_string(),
+                start - Duration::days(1),
+                start + Duration::days(1),
+                Utc::now(),
+            )
+            .unwrap();
+        let now = Utc::now();
+        let new = NewHold {
+            site_id: schedule.site.id.parse().unwrap(),
+            motif_id: motif,
+            start,
+            end: start + Duration::minutes(i64::from(schedule.motif.duration_minutes)),
+            persons: 1,
+            now,
+            expires_at: now + Duration::seconds(1),
+            time_zone: chrono_tz::Europe::Paris,
+        };
+        let mut held = Vec::new();
+        for guichet in &schedule.guichets {
+            if let Ok(h) = store.create_hold(&new, std::slice::from_ref(guichet)) {
+                held.push(h.id);
+            }
+        }
+        assert_eq!(held.len() as i64, capacity);
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        assert_eq!(remaining_at(&slots, &start_text), 0, "held, and cached so");
+
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        // Nothing was written, and the slot is offered again: the cached
+        // list lapsed with the first hold.
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        assert_eq!(remaining_at(&slots, &start_text), capacity);
+        let (s, _, gone) = call!(app, confirm(&held[0], someone()));
+        assert_eq!(s, StatusCode::GONE, "{gone}");
+        assert_eq!(gone["type"], "urn:planipref:problem:hold-expired");
+        let (s, _, _) = call!(
+            app,
+            TestRequest::get().uri(&format!("/api/v1/holds/{}", held[1]))
+        );
+        assert_eq!(s, StatusCode::GONE);
+        // Its counter is booked by another applicant (the expired hold's
+        // time is taken over in the same transaction).
+        for _ in 0..capacity {
+            let (s, _, b) = call!(app, book(motif, &start_text, someone()));
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+        }
+        assert_eq!(store.count_reservations().unwrap(), capacity);
+        // The cleanup removes expired holds only.
+        assert_eq!(store.purge_expired_holds(Utc::now()).unwrap(), held.len());
+    }
+}
+
+#[actix_web::test]
+async fn a_person_books_one_coming_appointment_per_demarche() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let first = slots["slots"][0]["start"].as_str().unwrap().to_owned();
+        let second = slots["slots"][1]["start"].as_str().unwrap().to_owned();
+        let person = json!({
+            "last_name": "N'Diaye", "first_names": "Aïssata Marie", "birth_date": "1990-04-12",
+            "email": "a@example.org", "phone": "06 12 34 56 78"
+        });
+        let (s, _, created) = call!(app, book(motif, &first, person.clone()));
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+
+        // The same person, written otherwise: refused, without details.
+        let same = json!({
+            "last_name": "NDIAYE", "first_names": "aissata-marie", "birth_date": "1990-04-12",
+            "email": "other@example.org", "phone": "+33 7 00 00 00 00"
+        });
+        let (s, _, refused) = call!(app, book(motif, &second, same));
+        assert_eq!(s, StatusCode::CONFLICT, "{refused}");
+        assert_eq!(refused["type"], "urn:planipref:problem:already-booked");
+        assert!(
+            !refused
+                .to_string()
+                .contains(created["reference"].as_str().unwrap())
+        );
+        // A hold does not get around it.
+        let (s, _, held) = call!(app, hold(motif, &second));
+        assert_eq!(s, StatusCode::CREATED);
+        let (s, _, _) = call!(
+            app,
+            confirm(held["hold_id"].as_str().unwrap(), person.clone())
+        );
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_eq!(db.store().count_reservations().unwrap(), 1);
+
+        // Someone else with the same name but another birth date books.
+        let namesake = json!({
+            "last_name": "N'Diaye", "first_names": "Aïssata Marie", "birth_date": "1991-04-12",
+            "email": "b@example.org", "phone": "06 12 34 56 78"
+        });
+        let (s, _, _) = call!(app, book(motif, &second, namesake));
+        assert_eq!(s, StatusCode::CREATED);
+
+        // Cancelled, the appointment no longer counts.
+        let reference = created["reference"].as_str().unwrap();
+        let token = created["management_token"].as_str().unwrap();
+        let (s, _, _) = call!(
+            app,
+            TestRequest::post()
+                .uri(&format!("/api/v1/reservations/{reference}/cancel"))
+                .insert_header(("X-Management-Token", token))
+        );
+        assert_eq!(s, StatusCode::OK);
+        let (s, _, b) = call!(app, book(motif, &first, person));
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+}
+
+#[actix_web::test]
+async fn the_file_number_identifies_the_person_whatever_the_names() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let start = |i: usize| slots["slots"][i]["start"].as_str().unwrap().to_owned();
+        let mut one = someone();
+        one["file_number"] = json!("75 0123 4567");
+        one["nationality"] = json!("sen");
+        let (s, _, created) = call!(app, book(motif, &start(0), one));
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        let applicant = &created["reservation"]["applicant"];
+        assert_eq!(
+            (
+                applicant["file_number"].as_str(),
+                applicant["nationality"].as_str()
+            ),
+            (Some("7501234567"), Some("SEN"))
+        );
+        let mut renamed = someone();
+        renamed["file_number"] = json!("7501234567");
+        let (s, _, _) = call!(app, book(motif, &start(1), renamed));
+        assert_eq!(s, StatusCode::CONFLICT);
+    }
+}
+
+#[actix_web::test]
+async fn malformed_holds_and_bookings_name_their_fields_and_write_nothing() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let cases = [
+            (
+                TestRequest::post().uri("/api/v1/holds").set_json(json!({"motif_id": "x", "start": "tomorrow", "persons": 0})),
+                vec!["motif_id", "persons", "start"],
+            ),
+            (
+                TestRequest::post().uri("/api/v1/reservations").set_json(json!({
+                    "hold_id": "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e", "motif_id": motif.to_string(),
+                    "applicant": someone()
+                })),
+                vec!["hold_id"],
+            ),
+            (
+                TestRequest::post().uri("/api/v1/reservations").set_json(json!({
+                    "hold_id": "not-a-hold", "persons": 2, "applicant": someone()
+                })),
+                vec!["hold_id", "persons"],
+            ),
+            (
+                {
+                    let mut a = someone();
+                    a["file_number"] = json!("123456789");
+                    a["nationality"] = json!("FR");
+                    TestRequest::post().uri("/api/v1/reservations").set_json(json!({"applicant": a}))
+                },
+                vec!["applicant.file_number", "applicant.nationality", "motif_id", "start"],
+            ),
+        ];
+        for (request, expected) in cases {
+            let (s, _, problem) = call!(app, request);
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+            let mut got = fields(&problem);
+            got.sort();
+            assert_eq!(got, expected, "{problem}");
+        }
+        let (s, _, _) = call!(
+            app,
+            TestRequest::post()
+                .uri("/api/v1/reservations")
+                .set_json(json!({
+                    "hold_id": "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e", "applicant": someone()
+                }))
+        );
+        assert_eq!(s, StatusCode::NOT_FOUND, "an unknown hold");
+        assert_eq!(db.store().count_reservations().unwrap(), 0);
+        assert_eq!(db.store().count_live_holds(Utc::now()).unwrap(), 0);
+    }
+}

@@ -1,0 +1,220 @@
+//! Holds: a slot kept for an applicant while they fill in the form.
+//!
+//! A hold takes its guichet's time exactly as a reservation does (the same
+//! occupancy rows, under the same primary key), with its expiry written on
+//! each row. Nothing has to run for an expired hold to stop counting: slot
+//! searches read only live holds, and a booking or hold that needs an
+//! expired hold's units replaces them in its own transaction
+//! ([`crate::reservations::occupy`]). The periodic cleanup only reclaims
+//! space.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use planipref_domain::ids::{GuichetId, HoldId, MotifId, SiteId};
+use planipref_domain::occupancy::units;
+use planipref_domain::reference::Reference;
+
+use crate::db::{AnyConnection, write_transaction};
+use crate::models::*;
+use crate::reservations::{
+    GuichetSlot, Holder, NewReservation, guard_doublon, lock_open_guichet, occupy, record_event,
+    reservation_row,
+};
+use crate::schema::*;
+use crate::{Store, StoreError, from_db, to_db};
+
+/// A hold about to be written.
+#[derive(Debug, Clone)]
+pub struct NewHold {
+    /// The site of the appointment.
+    pub site_id: SiteId,
+    /// The motif.
+    pub motif_id: MotifId,
+    /// Start of the appointment.
+    pub start: DateTime<Utc>,
+    /// End of the appointment (longer for a group when the motif says so).
+    pub end: DateTime<Utc>,
+    /// Persons coming.
+    pub persons: u32,
+    /// The time of the request.
+    pub now: DateTime<Utc>,
+    /// When the hold lapses.
+    pub expires_at: DateTime<Utc>,
+    /// The site's time zone, in which plages are read.
+    pub time_zone: chrono_tz::Tz,
+}
+
+impl Store {
+    /// Holds the first of `candidates` (guichets the engine found free)
+    /// still free when the row is written: one transaction per attempt, as
+    /// for a reservation. `SlotTaken` when none is left.
+    pub fn create_hold(
+        &self,
+        new: &NewHold,
+        candidates: &[GuichetId],
+    ) -> Result<HoldRow, StoreError> {
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        for guichet in candidates {
+            let row = HoldRow {
+                id: HoldId::new_random().to_string(),
+                site_id: new.site_id.to_string(),
+                motif_id: new.motif_id.to_string(),
+                guichet_id: guichet.to_string(),
+                starts_at: to_db(new.start),
+                ends_at: to_db(new.end),
+                persons: i32::try_from(new.persons).unwrap_or(i32::MAX),
+                created_at: to_db(new.now),
+                expires_at: to_db(new.expires_at),
+            };
+            let slot = GuichetSlot {
+                site_id: &row.site_id,
+                motif_id: new.motif_id,
+                guichet_id: &row.guichet_id,
+                start: new.start,
+                end: new.end,
+                time_zone: new.time_zone,
+            };
+            let written = write_transaction(conn, |c| {
+                lock_open_guichet(c, &slot)?;
+                diesel::insert_into(holds::table).values(&row).execute(c)?;
+                occupy(c, &slot, Holder::Hold(&row.id, row.expires_at), new.now)
+            });
+            match written {
+                Ok(()) => return Ok(row),
+                Err(e) if e.is_duplicate_on("guichet_occupancy") => {}
+                Err(StoreError::Stale) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::SlotTaken)
+    }
+
+    /// A hold, live or expired (`NotFound` once released, confirmed or
+    /// cleaned up).
+    pub fn find_hold(&self, id: HoldId) -> Result<HoldRow, StoreError> {
+        holds::table
+            .find(id.to_string())
+            .select(HoldRow::as_select())
+            .first(&mut *self.conn()?)
+            .map_err(StoreError::from)
+    }
+
+    /// Releases a hold: its time is free at once. `NotFound` when there is
+    /// no such hold (any more).
+    pub fn release_hold(&self, id: HoldId) -> Result<(), StoreError> {
+        let id = id.to_string();
+        let mut pooled = self.conn()?;
+        write_transaction(&mut pooled, |c| {
+            let guichet: String = holds::table.find(&id).select(holds::guichet_id).first(c)?;
+            // Occupancy rows go with the hold (ON DELETE CASCADE).
+            diesel::delete(holds::table.find(&id)).execute(c)?;
+            bump_guichet(c, &guichet)
+        })
+    }
+
+    /// Turns a live hold into a reservation, its guichet and time kept:
+    /// the reservation row is written, the hold's occupancy rows pass to
+    /// it, and the hold goes. `new` gives the applicant (its start, end
+    /// and time zone are ignored: the hold's count). `HoldExpired` when the
+    /// hold lapsed, or lost any of its units to another booking after
+    /// lapsing; `NotFound` when it is gone; `Doublon` when the person
+    /// already has an appointment for the démarche.
+    pub fn confirm_hold(
+        &self,
+        id: HoldId,
+        new: &NewReservation,
+        mut next_reference: impl FnMut() -> Reference,
+    ) -> Result<ReservationRow, StoreError> {
+        let hold_id = id.to_string();
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        let mut attempts = 0;
+        loop {
+            let reference = next_reference();
+            let result = write_transaction(conn, |c| {
+                let hold: HoldRow = holds::table
+                    .find(&hold_id)
+                    .select(HoldRow::as_select())
+                    .first(c)?;
+                if from_db(hold.expires_at) <= new.now {
+                    return Err(StoreError::HoldExpired);
+                }
+                let guichet = hold
+                    .guichet_id
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("guichet id of hold {}", hold.id)))?;
+                let mut held = new.clone();
+                held.start = from_db(hold.starts_at);
+                held.end = from_db(hold.ends_at);
+                held.persons = u32::try_from(hold.persons).unwrap_or(1);
+                let row = reservation_row(&held, guichet, &reference);
+                if held.refuse_doublons {
+                    guard_doublon(c, &row, new.now)?;
+                }
+                diesel::insert_into(reservations::table)
+                    .values(&row)
+                    .execute(c)?;
+                // The hold's units become the reservation's. Concurrent
+                // confirmations of one hold: the second finds no row left
+                // (PostgreSQL makes it wait for the first, then re-reads).
+                let moved = diesel::update(
+                    guichet_occupancy::table.filter(guichet_occupancy::hold_id.eq(&hold.id)),
+                )
+                .set((
+                    guichet_occupancy::reservation_id.eq(Some(&row.id)),
+                    guichet_occupancy::hold_id.eq(None::<String>),
+                    guichet_occupancy::expires_at.eq(None::<chrono::NaiveDateTime>),
+                ))
+                .execute(c)?;
+                if moved != units(held.start, held.end).len() {
+                    return Err(StoreError::HoldExpired);
+                }
+                diesel::delete(holds::table.find(&hold.id)).execute(c)?;
+                let detail = format!("held since {}", hold.created_at.and_utc().to_rfc3339());
+                record_event(c, &row.id, &new.actor, "confirmed", Some(&detail), new.now)?;
+                Ok(row)
+            });
+            match result {
+                Err(e)
+                    if (e.is_duplicate_on("reservations_reference_key")
+                        || e.is_duplicate_on("reservations.reference")
+                        || e.is_duplicate_on("person_guards"))
+                        && attempts + 1 < 5 =>
+                {
+                    attempts += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Deletes holds expired before `before`, with their occupancy rows;
+    /// how many. Expired holds already count for nothing: this reclaims
+    /// space, and keeps expired holds answerable (410) for a while.
+    pub fn purge_expired_holds(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut pooled = self.conn()?;
+        write_transaction(&mut pooled, |c| {
+            diesel::delete(holds::table.filter(holds::expires_at.le(to_db(before))))
+                .execute(c)
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// Live holds (for tests and checks).
+    pub fn count_live_holds(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        holds::table
+            .filter(holds::expires_at.gt(to_db(now)))
+            .count()
+            .get_result(&mut *self.conn()?)
+            .map_err(StoreError::from)
+    }
+}
+
+/// Raises a guichet's version: cached availability of its site is stale.
+fn bump_guichet(c: &mut AnyConnection, guichet: &str) -> Result<(), StoreError> {
+    diesel::update(guichets::table.find(guichet))
+        .set(guichets::version.eq(guichets::version + 1))
+        .execute(c)?;
+    Ok(())
+}

@@ -1,0 +1,21 @@
+DROP TABLE idempotency_keys;
+ALTER TABLE reservation_events DROP COLUMN current;
+ALTER TABLE reservation_events DROP COLUMN previous;
+DELETE FROM reservation_events WHERE action NOT IN ('created', 'cancelled', 'flagged');
+ALTER TABLE reservation_events DROP CONSTRAINT reservation_events_action_check;
+ALTER TABLE reservation_events ADD CONSTRAINT reservation_events_action_check
+    CHECK (action IN ('created', 'cancelled', 'flagged'));
+ALTER TABLE motifs DROP COLUMN refuse_doublons;
+DROP TABLE person_guards;
+DROP INDEX reservations_person_idx;
+ALTER TABLE reservations DROP COLUMN demarche_code;
+ALTER TABLE reservations DROP COLUMN person_key;
+ALTER TABLE reservations DROP COLUMN file_number;
+ALTER TABLE reservations DROP COLUMN nationality;
+ALTER TABLE reservations DROP COLUMN persons;
+DELETE FROM guichet_occupancy WHERE hold_id IS NOT NULL;
+ALTER TABLE guichet_occupancy DROP CONSTRAINT guichet_occupancy_holder;
+ALTER TABLE guichet_occupancy DROP COLUMN expires_at;
+ALTER TABLE guichet_occupancy DROP COLUMN hold_id;
+ALTER TABLE guichet_occupancy ALTER COLUMN reservation_id SET NOT NULL;
+DROP TABLE holds;
