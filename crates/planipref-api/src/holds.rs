@@ -8,7 +8,7 @@
 //! only key to it: whoever holds it may confirm or release the hold.
 
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use planipref_domain::error::Collector;
 use planipref_domain::ids::HoldId;
@@ -21,11 +21,12 @@ use utoipa::ToSchema;
 use crate::dto::at_site;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
+use crate::idempotency;
 use crate::reservations::{parse_motif_id, parse_start, place};
 use crate::state::AppState;
 
 /// A slot to keep.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!(crate::examples::create_hold_request()))]
 pub struct CreateHoldRequest {
@@ -75,6 +76,7 @@ pub struct Hold {
 #[utoipa::path(
     tag = "reservations",
     request_body(content = CreateHoldRequest, example = json!(crate::examples::create_hold_request())),
+    params(crate::idempotency::IdempotencyKeyParam),
     responses(
         (status = 201, description = "Kept. `Location` points at the hold.", body = Hold,
          headers(("Location" = String, description = "Path of the hold")),
@@ -82,18 +84,27 @@ pub struct Hold {
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (`slot-taken`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (`motif_id`, `start` not a slot, `persons`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (`motif_id`, `start` not a slot, `persons`), or an `Idempotency-Key` malformed or already used for another request", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/holds")]
 pub async fn create_hold(
     state: web::Data<AppState>,
+    req: HttpRequest,
     JsonBody(body): JsonBody<CreateHoldRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    idempotency::honour(&state, &req, "POST /holds", body, |body| {
+        hold_once(&state, body)
+    })
+    .await
+}
+
+/// Checks and keeps the slot (see [`create_hold`]).
+async fn hold_once(state: &AppState, body: CreateHoldRequest) -> Result<HttpResponse, ApiError> {
     let mut c = Collector::default();
     let motif_id = c.take(parse_motif_id(Some(&body.motif_id)));
     let start = c.take(parse_start(Some(&body.start)));

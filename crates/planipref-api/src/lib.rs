@@ -24,6 +24,7 @@ pub mod fermetures;
 mod fresh;
 mod health;
 pub mod holds;
+pub mod idempotency;
 pub mod orientation;
 pub mod reservations;
 pub mod routes;

@@ -6,7 +6,7 @@
 //! references cannot be probed.
 
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use planipref_domain::applicant::{Applicant, ApplicantInput};
 use planipref_domain::error::Collector;
@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 use crate::dto::{Site, at_site, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, ManagementTokenHeader};
+use crate::idempotency;
 use crate::slots::{day_start, with_slot_request};
 use crate::state::AppState;
 
@@ -46,7 +47,7 @@ pub struct ManagementTokenParam {
 }
 
 /// Who comes to the appointment.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicantRequest {
     /// Family name, as on the passport.
@@ -76,7 +77,7 @@ pub struct ApplicantRequest {
 
 /// A booking request: a hold to confirm (`hold_id`), or a slot of a motif
 /// (`motif_id`, `start`, `persons`), and who comes.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!(crate::examples::create_reservation_request()))]
 pub struct CreateReservationRequest {
@@ -207,6 +208,7 @@ pub struct ReservationCreated {
 #[utoipa::path(
     tag = "reservations",
     request_body(content = CreateReservationRequest, example = json!(crate::examples::create_reservation_request())),
+    params(crate::idempotency::IdempotencyKeyParam),
     responses(
         (status = 201, description = "Booked. `Location` points at the reservation.", body = ReservationCreated,
          headers(("Location" = String, description = "Path of the new reservation"), ("Cache-Control" = String, description = "`no-store`: the body holds a secret")),
@@ -214,18 +216,30 @@ pub struct ReservationCreated {
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif, or no such hold (released, booked or cleaned up)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full (`slot-taken`), or the applicant already has an appointment for this démarche (`already-booked`, details not revealed)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (`slot-taken`), the applicant already has an appointment for this démarche (`already-booked`, details not revealed), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The hold expired (`hold-expired`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (names, birth date, e-mail, phone, a start that is not a slot)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (names, birth date, e-mail, phone, a start that is not a slot), or an `Idempotency-Key` malformed or already used for another request", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/reservations")]
 pub async fn create_reservation(
     state: web::Data<AppState>,
+    req: HttpRequest,
     JsonBody(body): JsonBody<CreateReservationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    idempotency::honour(&state, &req, "POST /reservations", body, |body| {
+        book_once(&state, body)
+    })
+    .await
+}
+
+/// Checks and books the request (see [`create_reservation`]).
+async fn book_once(
+    state: &AppState,
+    body: CreateReservationRequest,
 ) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
     let (target, applicant) = validate(&body, now)?;

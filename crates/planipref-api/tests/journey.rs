@@ -391,3 +391,75 @@ async fn malformed_holds_and_bookings_name_their_fields_and_write_nothing() {
         assert_eq!(db.store().count_live_holds(Utc::now()).unwrap(), 0);
     }
 }
+
+#[actix_web::test]
+async fn a_retried_booking_with_its_idempotency_key_gets_the_first_answer_and_books_nothing() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let start = slots["slots"][0]["start"].as_str().unwrap().to_owned();
+        let key = "5d1c9a0e-2b7f-4e83-9a61-0c4d8e2f7b35";
+        let applicant = someone();
+        let with_key = |body: Value, key: &str| {
+            TestRequest::post()
+                .uri("/api/v1/reservations")
+                .insert_header(("Idempotency-Key", key.to_owned()))
+                .set_json(body)
+        };
+        let body = json!({"motif_id": motif.to_string(), "start": start, "applicant": applicant});
+
+        let first = test::call_service(&app, with_key(body.clone(), key).to_request()).await;
+        assert_eq!(first.status(), StatusCode::CREATED);
+        assert!(first.headers().get("idempotent-replayed").is_none());
+        let first: Value = test::read_body_json(first).await;
+        let again = test::call_service(&app, with_key(body.clone(), key).to_request()).await;
+        assert_eq!(again.status(), StatusCode::CREATED);
+        assert_eq!(again.headers().get("idempotent-replayed").unwrap(), "true");
+        assert_eq!(
+            again.headers().get("location").unwrap().to_str().unwrap(),
+            format!(
+                "/api/v1/reservations/{}",
+                first["reference"].as_str().unwrap()
+            )
+        );
+        let again: Value = test::read_body_json(again).await;
+        assert_eq!(again, first, "the same reference and token");
+        assert_eq!(db.store().count_reservations().unwrap(), 1);
+
+        // The token is not readable in the database.
+        let token = first["management_token"].as_str().unwrap().to_owned();
+        let kept = db.store().kept_idempotent_answers().unwrap();
+        assert_eq!(kept.len(), 1);
+        assert!(!kept[0].contains(&token) && !kept[0].contains("management_token"));
+
+        // The same key for another request: 422 naming the header.
+        let mut other = body.clone();
+        other["applicant"] = someone();
+        let (s, _, problem) = call!(app, with_key(other, key));
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(fields(&problem), vec!["Idempotency-Key"]);
+        // A malformed key: 422, nothing written.
+        let (s, _, problem) = call!(app, with_key(body.clone(), "short"));
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(fields(&problem), vec!["Idempotency-Key"]);
+        assert_eq!(db.store().count_reservations().unwrap(), 1);
+
+        // A refusal is kept too: the retry of a doublon is the same 409.
+        let doublon = json!({"motif_id": motif.to_string(), "start": slots["slots"][1]["start"], "applicant": body["applicant"]});
+        let other_key = "c0ffee00-2b7f-4e83-9a61-0c4d8e2f7b35";
+        let (s1, _, p1) = call!(app, with_key(doublon.clone(), other_key));
+        let replayed = test::call_service(&app, with_key(doublon, other_key).to_request()).await;
+        assert_eq!(
+            (s1, replayed.status()),
+            (StatusCode::CONFLICT, StatusCode::CONFLICT)
+        );
+        assert_eq!(
+            replayed.headers().get("content-type").unwrap(),
+            "application/problem+json"
+        );
+        let p2: Value = test::read_body_json(replayed).await;
+        assert_eq!(p1, p2);
+        assert_eq!(db.store().count_reservations().unwrap(), 1);
+    }
+}

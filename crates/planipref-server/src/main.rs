@@ -331,14 +331,20 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
 /// Expired holds count for nothing from the moment they expire; every
 /// minute, those expired for over an hour are deleted (until then, an
 /// applicant confirming one is told it expired rather than that it never
-/// existed). Runs off the async workers, as all database work.
+/// existed), and idempotency keys past their 24 hours. Runs off the async
+/// workers, as all database work.
 async fn clean_up_holds(store: Store) {
     let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
     loop {
         every_minute.tick().await;
         let store = store.clone();
         let purged = actix_web::web::block(move || {
-            store.purge_expired_holds(chrono::Utc::now() - chrono::Duration::hours(1))
+            let now = chrono::Utc::now();
+            let keys = store.purge_idempotency_keys(now)?;
+            if keys > 0 {
+                log::info!("deleted {keys} expired idempotency keys");
+            }
+            store.purge_expired_holds(now - chrono::Duration::hours(1))
         })
         .await;
         match purged {

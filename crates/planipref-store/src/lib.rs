@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 mod error;
 mod holds;
+pub mod idempotency;
 pub mod models;
 pub mod national;
 pub mod organisation;
