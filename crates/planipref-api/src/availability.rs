@@ -47,8 +47,8 @@ pub struct FirstSlot {
 /// The first free slot of `motif_id` for `persons`: the answer this
 /// process keeps while the site's availability version and day are
 /// unchanged and the slot is still beyond the minimum notice, else
-/// [`compute_first_slot`]. `version`: the site's, if the caller read it
-/// (before anything else). A convocation-only motif is refused (403).
+/// [`compute_first_slot`]. `version`: the site's, read by the caller
+/// before anything else (`None`: not read, nothing kept). A convocation-only motif is refused (403).
 pub fn first_slot(
     store: &Store,
     cache: &AvailabilityCache,
@@ -61,9 +61,10 @@ pub fn first_slot(
         motif: motif_id,
         persons,
     };
-    let version = match version {
-        Some(v) => v,
-        None => cache.site_version(store, &cache.site_of(store, motif_id)?)?,
+    // A site whose version was not read (created since): computed afresh,
+    // not kept.
+    let Some(version) = version else {
+        return compute_first_slot(store, motif_id, now, persons);
     };
     if let Some(Answer::FirstSlot(kept)) = cache.get(&question, &Stamp::Site(version), now) {
         let earliest = earliest_start(now, kept.min_notice_hours);
@@ -303,6 +304,14 @@ pub async fn site_first_slot(
     let persons = q.persons.unwrap_or(1);
     let now = Utc::now();
     let cache = state.cache.clone();
+    // The version first: what is computed after it is at least as recent.
+    let version = cache
+        .site_version(&state, &site_id.to_string())
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound("site"),
+            other => other,
+        })?;
     let answer = state
         .blocking(move |store| {
             let site_id = site_id.to_string();
@@ -315,12 +324,11 @@ pub async fn site_first_slot(
                     Wanted::Demarche(code) => m.demarche_code.as_deref() == Some(code.as_str()),
                 })
                 .collect();
-            let (i, found) = earliest_of(store, &cache, &motifs, now, persons, None)?.ok_or(
-                ApiError::NotFound(match wanted {
+            let (i, found) = earliest_of(store, &cache, &motifs, now, persons, Some(version))?
+                .ok_or(ApiError::NotFound(match wanted {
                     Wanted::Motif(_) => "motif at this site",
                     Wanted::Demarche(_) => "démarche at this site",
-                }),
-            )?;
+                }))?;
             Ok(FirstSlotResponse::new(
                 site_id,
                 motifs[i].0.id.clone(),

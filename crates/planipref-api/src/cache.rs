@@ -31,6 +31,7 @@ use crate::error::ApiError;
 use crate::fresh::FreshReads;
 use crate::orientation::Orientation;
 use crate::slots::SerializedSlots;
+use crate::state::AppState;
 
 /// Beyond this many answers, the cache starts afresh (a national
 /// deployment has about 1,000 motifs; typical searches are few per motif).
@@ -150,26 +151,68 @@ impl AvailabilityCache {
 
     /// The availability version of one site (`NotFound` if it is gone),
     /// as read after this call.
-    pub fn site_version(&self, store: &Store, site: &str) -> Result<AvailabilityVersion, ApiError> {
-        self.site_versions.get(&site.to_owned(), || {
-            store
-                .availability_version(site)
-                .map_err(|e| ApiError::from_store(e, "motif"))
-        })
+    pub async fn site_version(
+        &self,
+        state: &AppState,
+        site: &str,
+    ) -> Result<AvailabilityVersion, ApiError> {
+        let key = site.to_owned();
+        self.site_versions
+            .get(&key, || {
+                let site = key.clone();
+                state.blocking(move |store| {
+                    store
+                        .availability_version(&site)
+                        .map_err(|e| ApiError::from_store(e, "motif"))
+                })
+            })
+            .await
     }
 
     /// The availability versions of the sites of préfecture `departement`,
     /// by site id, as read after this call.
-    pub fn departement_versions(
+    pub async fn departement_versions(
         &self,
-        store: &Store,
+        state: &AppState,
         departement: &str,
     ) -> Result<HashMap<String, AvailabilityVersion>, ApiError> {
-        self.departement_versions.get(&departement.to_owned(), || {
-            store
-                .departement_availability_versions(departement)
-                .map_err(ApiError::from)
-        })
+        let key = departement.to_owned();
+        self.departement_versions
+            .get(&key, || {
+                let departement = key.clone();
+                state.blocking(move |store| {
+                    store
+                        .departement_availability_versions(&departement)
+                        .map_err(ApiError::from)
+                })
+            })
+            .await
+    }
+
+    /// [`Self::site_of`], from memory when known (no blocking call).
+    pub async fn site_of_motif(
+        &self,
+        state: &AppState,
+        motif: MotifId,
+    ) -> Result<String, ApiError> {
+        if let Some(site) = lock(&self.sites).get(&motif) {
+            return Ok(site.clone());
+        }
+        let cache = state.cache.clone();
+        state
+            .blocking(move |store| cache.site_of(store, motif))
+            .await
+    }
+
+    /// [`Self::commune`], from memory when known (no blocking call).
+    pub async fn commune_of(&self, state: &AppState, insee: &str) -> Result<CommuneRow, ApiError> {
+        if let Some(c) = lock(&self.communes).get(insee) {
+            return Ok(c.clone());
+        }
+        let (cache, insee) = (state.cache.clone(), insee.to_owned());
+        state
+            .blocking(move |store| cache.commune(store, &insee))
+            .await
     }
 
     /// The kept answer to `question`, if it was computed at `version` on

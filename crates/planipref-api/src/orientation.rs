@@ -135,10 +135,7 @@ pub async fn orientation(
     let persons = q.persons.unwrap_or(1);
     check_persons("persons", persons)?;
     let now = Utc::now();
-    let cache = state.cache.clone();
-    let answer = state
-        .blocking(move |store| kept_or_oriented(store, &cache, &q.demarche, &commune, persons, now))
-        .await?;
+    let answer = kept_or_oriented(&state, q.demarche, commune, persons, now).await?;
     Ok(HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
         .body(answer.to_string()))
@@ -148,22 +145,27 @@ pub async fn orientation(
 /// of every site of the commune's département is unchanged, the day the
 /// same, and each first slot still beyond its motif's notice; else a fresh
 /// one ([`orient`]).
-fn kept_or_oriented(
-    store: &Store,
-    cache: &AvailabilityCache,
-    demarche: &str,
-    insee: &str,
+/// The kept answer is found without a blocking call (the versions' read
+/// aside, shared between requests); only a fresh one is computed on the
+/// blocking pool.
+async fn kept_or_oriented(
+    state: &AppState,
+    demarche: String,
+    insee: String,
     persons: u32,
     now: DateTime<Utc>,
 ) -> Result<Arc<str>, ApiError> {
-    let commune = cache.commune(store, insee)?;
+    let cache = state.cache.clone();
+    let commune = cache.commune_of(state, &insee).await?;
     // Versions first: every answer computed after this read is at least as
     // recent as the version it is kept under.
-    let versions = cache.departement_versions(store, &commune.departement)?;
+    let versions = cache
+        .departement_versions(state, &commune.departement)
+        .await?;
     let stamp = Stamp::departement(versions.clone());
     let question = Question::Orientation {
-        demarche: demarche.to_owned(),
-        commune: insee.to_owned(),
+        demarche: demarche.clone(),
+        commune: insee,
         persons,
     };
     if let Some(Answer::Orientation(kept, json)) = cache.get(&question, &stamp, now)
@@ -171,7 +173,35 @@ fn kept_or_oriented(
     {
         return Ok(json);
     }
-    let (fresh, lapses_at) = orient(store, cache, demarche, commune, &versions, persons, now)?;
+    state
+        .blocking(move |store| {
+            orient_and_keep(
+                store,
+                &cache,
+                (question, stamp),
+                &demarche,
+                commune,
+                &versions,
+                persons,
+                now,
+            )
+        })
+        .await
+}
+
+/// Orients afresh and keeps the answer under `stamp`.
+#[allow(clippy::too_many_arguments)]
+fn orient_and_keep(
+    store: &Store,
+    cache: &AvailabilityCache,
+    (question, stamp): (Question, Stamp),
+    demarche: &str,
+    commune: CommuneRow,
+    versions: &HashMap<String, AvailabilityVersion>,
+    persons: u32,
+    now: DateTime<Utc>,
+) -> Result<Arc<str>, ApiError> {
+    let (fresh, lapses_at) = orient(store, cache, demarche, commune, versions, persons, now)?;
     let fresh = Arc::new(fresh);
     let zone = fresh
         .competent

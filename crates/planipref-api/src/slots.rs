@@ -130,20 +130,23 @@ pub async fn list_slots(
     let now = Utc::now();
     let persons = q.persons.unwrap_or(1);
     let cache = state.cache.clone();
+    let question = Question::Slots {
+        motif: motif_id,
+        from,
+        to,
+        persons,
+    };
+    // A kept answer is found without a blocking call (the version's read
+    // aside, shared between requests).
+    let site = cache.site_of_motif(&state, motif_id).await?;
+    let stamp = Stamp::Site(cache.site_version(&state, &site).await?);
+    if let Some(Answer::Slots(kept)) = cache.get(&question, &stamp, now) {
+        return Ok(HttpResponse::Ok()
+            .content_type(actix_web::http::header::ContentType::json())
+            .body(kept.body(now)));
+    }
     let list = state
         .blocking(move |store| {
-            let question = Question::Slots {
-                motif: motif_id,
-                from,
-                to,
-                persons,
-            };
-            let site = cache.site_of(store, motif_id)?;
-            let version = cache.site_version(store, &site)?;
-            let stamp = Stamp::Site(version);
-            if let Some(Answer::Slots(kept)) = cache.get(&question, &stamp, now) {
-                return Ok(kept.body(now));
-            }
             let (list, time_zone, notice, lapses_at) =
                 compute_slot_list(store, motif_id, (from, to), persons, now)?;
             let kept = Arc::new(SerializedSlots::new(&list, notice)?);
