@@ -280,3 +280,26 @@ pub fn orientation() -> crate::orientation::Orientation {
         other_sites: vec![],
     }
 }
+
+/// An appointment as agents see it.
+pub fn agent_reservation() -> Value {
+    json!({
+        "reference": "K7QX-M3PA",
+        "status": "booked",
+        "start": "2026-12-01T09:00:00+01:00",
+        "end": "2026-12-01T09:30:00+01:00",
+        "persons": 1,
+        "motif_id": MOTIF_ID,
+        "motif": "Renouvellement de titre de séjour",
+        "last_name": "N'Diaye",
+        "first_names": "Aïssata Marie",
+        "birth_date": "1990-04-12",
+        "nationality": "SEN",
+        "file_number": null,
+        "email": "aissata.ndiaye@example.org",
+        "phone": "+33612345678",
+        "needs_rebooking": false,
+        "created_at": "2026-11-28T14:05:12+01:00",
+        "cancelled_at": null
+    })
+}

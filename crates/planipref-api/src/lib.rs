@@ -9,6 +9,7 @@ pub mod admin_motifs;
 pub mod admin_organisation;
 pub mod admin_prefectures;
 pub mod admin_referentiel;
+pub mod admin_reservations;
 pub mod admin_sites;
 pub mod audit;
 pub mod auth;
@@ -25,6 +26,7 @@ mod fresh;
 mod health;
 pub mod holds;
 pub mod idempotency;
+pub mod manage;
 pub mod orientation;
 pub mod reservations;
 pub mod routes;
@@ -121,6 +123,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(reservations::create_reservation)
         .service(reservations::get_reservation)
         .service(reservations::cancel_reservation)
+        .service(manage::reschedule_reservation)
+        .service(manage::reservation_ics)
+        .service(admin_reservations::site_reservations)
+        .service(admin_reservations::cancel_as_agent)
+        .service(admin_reservations::reschedule_as_agent)
+        .service(admin_reservations::reservation_history)
         .service(admin::me)
         .service(admin_prefectures::create_prefecture)
         .service(admin_prefectures::list_prefectures)

@@ -30,7 +30,7 @@ use crate::state::AppState;
 /// Responses carrying personal data or a token must not be kept by any
 /// cache: the token travels in a custom header, which shared caches do not
 /// treat as a credential.
-const NO_STORE: (actix_web::http::header::HeaderName, &str) =
+pub(crate) const NO_STORE: (actix_web::http::header::HeaderName, &str) =
     (actix_web::http::header::CACHE_CONTROL, "no-store");
 
 /// The management token header, for the document.
@@ -588,7 +588,7 @@ fn book(
 
 /// The reservation named by `raw_reference` if `token` is its management
 /// token; otherwise "not found", whichever part was wrong.
-fn authorised(
+pub(crate) fn authorised(
     store: &Store,
     raw_reference: &str,
     token: &str,
@@ -607,7 +607,7 @@ fn authorised(
     }
 }
 
-fn reservation_response(detail: ReservationDetail) -> Result<Reservation, ApiError> {
+pub(crate) fn reservation_response(detail: ReservationDetail) -> Result<Reservation, ApiError> {
     let ReservationDetail {
         reservation: r,
         motif,

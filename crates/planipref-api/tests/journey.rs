@@ -14,17 +14,22 @@ use planipref_store::test_support::TestDb;
 use planipref_store::{NewHold, Store};
 use serde_json::{Value, json};
 
-use common::{fields, someone, state};
+use common::{fields, someone, state, token};
+
+/// Bobigny's préfecture.
+fn bobigny(store: &Store) -> String {
+    let sites = store.list_sites(Some("93"), 0, 50).expect("sites");
+    sites
+        .items
+        .into_iter()
+        .find(|s| s.kind == "prefecture")
+        .expect("Bobigny")
+        .id
+}
 
 /// Bobigny's residence-permit renewal motif (a démarche of the catalogue).
 fn renouvellement(store: &Store) -> MotifId {
-    let sites = store.list_sites(Some("93"), 0, 50).expect("sites");
-    let bobigny = sites
-        .items
-        .iter()
-        .find(|s| s.kind == "prefecture")
-        .expect("Bobigny");
-    let motifs = store.list_site_motifs(&bobigny.id).expect("motifs");
+    let motifs = store.list_site_motifs(&bobigny(store)).expect("motifs");
     motifs
         .iter()
         .find(|(m, _)| m.label.starts_with("Renouvellement"))
@@ -461,5 +466,305 @@ async fn a_retried_booking_with_its_idempotency_key_gets_the_first_answer_and_bo
         let p2: Value = test::read_body_json(replayed).await;
         assert_eq!(p1, p2);
         assert_eq!(db.store().count_reservations().unwrap(), 1);
+    }
+}
+
+/// Books the first slot for someone: (start, reference, token).
+async fn booked(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+    >,
+    motif: MotifId,
+    slots: &Value,
+    i: usize,
+) -> (String, String, String) {
+    let start = slots["slots"][i]["start"].as_str().unwrap().to_owned();
+    let res = test::call_service(app, book(motif, &start, someone()).to_request()).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let created: Value = test::read_body_json(res).await;
+    (
+        start,
+        created["reference"].as_str().unwrap().to_owned(),
+        created["management_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn as_applicant(req: TestRequest, token: &str) -> TestRequest {
+    req.insert_header(("X-Management-Token", token.to_owned()))
+}
+
+#[actix_web::test]
+async fn an_applicant_moves_an_appointment_atomically_and_it_is_in_the_history() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let (start, reference, key) = booked(&app, motif, &slots, 0).await;
+        let target = slots["slots"][2]["start"].as_str().unwrap().to_owned();
+        let reschedule = |to: &str| {
+            as_applicant(
+                TestRequest::post()
+                    .uri(&format!("/api/v1/reservations/{reference}/reschedule"))
+                    .set_json(json!({"start": to})),
+                &key,
+            )
+        };
+        // To its own slot, or to something that is not a slot: 422.
+        let (s, _, p) = call!(app, reschedule(&start));
+        assert_eq!(
+            (s, fields(&p)),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["start".to_owned()])
+        );
+        let (s, _, _) = call!(app, reschedule("2026-13-01T09:00:00+01:00"));
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // The target full: 409, and the appointment stays where it was.
+        let full = remaining_at(&slots, &target);
+        for _ in 0..full {
+            let (s, _, _) = call!(app, book(motif, &target, someone()));
+            assert_eq!(s, StatusCode::CREATED);
+        }
+        let (s, _, _) = call!(app, reschedule(&target));
+        assert_eq!(s, StatusCode::CONFLICT);
+        let (_, _, read) = call!(
+            app,
+            as_applicant(
+                TestRequest::get().uri(&format!("/api/v1/reservations/{reference}")),
+                &key
+            )
+        );
+        assert_eq!(read["start"], start.as_str());
+
+        // A free slot: moved; the old slot is offered again at once.
+        let free = slots["slots"][1]["start"].as_str().unwrap().to_owned();
+        let (s, _, moved) = call!(app, reschedule(&free));
+        assert_eq!(s, StatusCode::OK, "{moved}");
+        assert_eq!(moved["start"], free.as_str());
+        let (_, _, now) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        assert_eq!(remaining_at(&now, &start), remaining_at(&slots, &start));
+        assert_eq!(remaining_at(&now, &free), remaining_at(&slots, &free) - 1);
+
+        // The history, for an agent of the site: created, then moved by
+        // the applicant with the times before and after.
+        let agent = token("agent", &[&bobigny(db.store())]);
+        let (s, _, history) = call!(
+            app,
+            TestRequest::get()
+                .uri(&format!("/api/v1/admin/reservations/{reference}/history"))
+                .insert_header(("Authorization", agent))
+        );
+        assert_eq!(s, StatusCode::OK, "{history}");
+        let entries = history["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(
+            (&entries[0]["action"], &entries[0]["actor"]),
+            (&json!("created"), &json!("applicant"))
+        );
+        assert_eq!(entries[1]["action"], "rescheduled");
+        let instant = |v: &Value| v.as_str().unwrap().parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            instant(&entries[1]["previous"]["start"]),
+            start.parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(
+            instant(&entries[1]["current"]["start"]),
+            free.parse::<DateTime<Utc>>().unwrap()
+        );
+
+        // Once cancelled, it cannot move.
+        let (s, _, _) = call!(
+            app,
+            as_applicant(
+                TestRequest::post().uri(&format!("/api/v1/reservations/{reference}/cancel")),
+                &key
+            )
+        );
+        assert_eq!(s, StatusCode::OK);
+        let (s, _, _) = call!(app, reschedule(&target));
+        assert_eq!(s, StatusCode::CONFLICT);
+    }
+}
+
+#[actix_web::test]
+async fn the_calendar_file_gives_the_appointment_in_utc_with_what_to_bring() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let (start, reference, key) = booked(&app, motif, &slots, 0).await;
+        let uri = format!("/api/v1/reservations/{reference}/ics");
+        let res = test::call_service(
+            &app,
+            as_applicant(TestRequest::get().uri(&uri), &key).to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(
+            res.headers().get("content-type").unwrap(),
+            "text/calendar; charset=utf-8"
+        );
+        let ics = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        let start: DateTime<Utc> = start.parse().unwrap();
+        assert!(
+            ics.contains(&format!(
+                "\r\nDTSTART:{}\r\n",
+                start.format("%Y%m%dT%H%M%SZ")
+            )),
+            "{ics}"
+        );
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(unfolded.contains(&reference), "the reference is in it");
+        assert!(unfolded.contains("LOCATION:Préfecture"), "{unfolded}");
+        assert!(unfolded.contains("STATUS:CONFIRMED"));
+        let motif_row = db.store().get_motif(&motif.to_string()).unwrap().0;
+        for document in motif_row.document_list() {
+            let escaped = document.replace(',', "\\,").replace(';', "\\;");
+            assert!(unfolded.contains(&escaped), "{document}");
+        }
+        // A wrong token is an unknown reference.
+        let (s, _, _) = call!(
+            app,
+            as_applicant(TestRequest::get().uri(&uri), &"0".repeat(64))
+        );
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+}
+
+#[actix_web::test]
+async fn agents_list_cancel_and_move_their_sites_appointments_with_a_reason() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let site = bobigny(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let (start, reference, _) = booked(&app, motif, &slots, 0).await;
+        let day = start.get(..10).unwrap().to_owned();
+        let agent = token("agent", &[&site]);
+        let elsewhere = token("agent", &["00000000-0000-4000-8000-000000000000"]);
+        let list = |auth: &str| {
+            TestRequest::get()
+                .uri(&format!(
+                    "/api/v1/admin/sites/{site}/reservations?from={day}&to={day}&status=booked"
+                ))
+                .insert_header(("Authorization", auth.to_owned()))
+        };
+        let (s, _, page) = call!(app, list(&agent));
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert_eq!(page["total"], 1);
+        let item = &page["items"][0];
+        assert_eq!(
+            (item["reference"].as_str(), item["start"].as_str()),
+            (Some(reference.as_str()), Some(start.as_str()))
+        );
+        assert!(item["last_name"].as_str().unwrap().starts_with("Test"));
+        let (s, _, _) = call!(app, list(&elsewhere));
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _, _) = call!(
+            app,
+            TestRequest::get().uri(&format!("/api/v1/admin/sites/{site}/reservations"))
+        );
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let (s, _, p) = call!(
+            app,
+            TestRequest::get()
+                .uri(&format!(
+                    "/api/v1/admin/sites/{site}/reservations?from={day}&to=2099-01-01&status=maybe"
+                ))
+                .insert_header(("Authorization", agent.clone()))
+        );
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+
+        let post = |path: &str, auth: &str, body: Value| {
+            TestRequest::post()
+                .uri(&format!("/api/v1/admin/reservations/{reference}/{path}"))
+                .insert_header(("Authorization", auth.to_owned()))
+                .set_json(body)
+        };
+        // Moving needs a reason and a slot.
+        let target = slots["slots"][1]["start"].as_str().unwrap().to_owned();
+        let (s, _, p) = call!(
+            app,
+            post("reschedule", &agent, json!({"start": "soon", "reason": ""}))
+        );
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let mut got = fields(&p);
+        got.sort();
+        assert_eq!(got, vec!["reason", "start"]);
+        let (s, _, _) = call!(
+            app,
+            post(
+                "reschedule",
+                &elsewhere,
+                json!({"start": target, "reason": "Demande"})
+            )
+        );
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _, moved) = call!(
+            app,
+            post(
+                "reschedule",
+                &agent,
+                json!({"start": target, "reason": "Demande au guichet"})
+            )
+        );
+        assert_eq!(s, StatusCode::OK, "{moved}");
+        assert_eq!(moved["start"], target.as_str());
+
+        // Cancelling needs a reason too; it is kept with the agent's name.
+        let (s, _, p) = call!(app, post("cancel", &agent, json!({"reason": " "})));
+        assert_eq!(
+            (s, fields(&p)),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["reason".to_owned()])
+        );
+        let (s, _, cancelled) = call!(
+            app,
+            post("cancel", &agent, json!({"reason": "Agent absent ce jour"}))
+        );
+        assert_eq!(s, StatusCode::OK, "{cancelled}");
+        assert_eq!(cancelled["status"], "cancelled");
+        let (_, _, history) = call!(
+            app,
+            TestRequest::get()
+                .uri(&format!("/api/v1/admin/reservations/{reference}/history"))
+                .insert_header(("Authorization", agent.clone()))
+        );
+        let entries: Vec<(String, String, Option<String>)> = history["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["action"].as_str().unwrap().to_owned(),
+                    e["actor"].as_str().unwrap().to_owned(),
+                    e["reason"].as_str().map(str::to_owned),
+                )
+            })
+            .collect();
+        let me = format!("agent:agent-{site}");
+        assert_eq!(
+            entries,
+            vec![
+                ("created".to_owned(), "applicant".to_owned(), None),
+                (
+                    "rescheduled".to_owned(),
+                    me.clone(),
+                    Some("Demande au guichet".to_owned())
+                ),
+                (
+                    "cancelled".to_owned(),
+                    me,
+                    Some("Agent absent ce jour".to_owned())
+                ),
+            ]
+        );
+        let (s, _, _) = call!(
+            app,
+            TestRequest::get()
+                .uri(&format!("/api/v1/admin/reservations/{reference}/history"))
+                .insert_header(("Authorization", elsewhere))
+        );
+        assert_eq!(s, StatusCode::FORBIDDEN);
     }
 }

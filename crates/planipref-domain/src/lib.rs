@@ -10,6 +10,7 @@ pub mod applicant;
 pub mod calendar;
 pub mod competence;
 pub mod error;
+pub mod ics;
 pub mod idempotency;
 pub mod ids;
 pub mod motif;

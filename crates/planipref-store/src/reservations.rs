@@ -12,7 +12,7 @@ use planipref_domain::referentiel::plages_cover;
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
 use crate::schema::*;
-use crate::{Store, StoreError, to_db};
+use crate::{Store, StoreError, from_db, to_db};
 
 /// How many fresh references to try when one is already taken (31⁸ values:
 /// a second collision in a row means something else is wrong).
@@ -47,6 +47,25 @@ pub struct NewReservation {
     /// Whether a second active reservation of the same person for the same
     /// démarche is refused (the motif's setting).
     pub refuse_doublons: bool,
+}
+
+/// Where a reservation moves, and who moves it.
+#[derive(Debug, Clone, Copy)]
+pub struct Move<'a> {
+    /// Its motif (unchanged).
+    pub motif_id: MotifId,
+    /// New start.
+    pub start: DateTime<Utc>,
+    /// New end.
+    pub end: DateTime<Utc>,
+    /// The site's zone, in which plages are read.
+    pub time_zone: chrono_tz::Tz,
+    /// `applicant` or `agent:<sub>`.
+    pub actor: &'a str,
+    /// Why, when an agent moves it.
+    pub reason: Option<&'a str>,
+    /// The time of the move.
+    pub now: DateTime<Utc>,
 }
 
 /// Who takes a guichet's time.
@@ -182,6 +201,126 @@ impl Store {
                 .first(c)
                 .map_err(StoreError::from)
         })
+    }
+
+    /// Moves a booked reservation to `[start, end)` on the first of
+    /// `candidates` still free, in one transaction per attempt: the old
+    /// time is freed only in the transaction that takes the new one, so a
+    /// failed move leaves the appointment where it was. `SlotTaken` when no
+    /// candidate is left; `NotFound` when the reservation is not booked
+    /// (any more). The move is recorded with the times before and after.
+    pub fn reschedule_reservation(
+        &self,
+        id: ReservationId,
+        to: &Move<'_>,
+        candidates: &[GuichetId],
+    ) -> Result<ReservationRow, StoreError> {
+        let id = id.to_string();
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        for guichet in candidates {
+            let guichet = guichet.to_string();
+            let moved = write_transaction(conn, |c| {
+                let before: ReservationRow = reservations::table
+                    .find(&id)
+                    .filter(reservations::status.eq(status::BOOKED))
+                    .select(ReservationRow::as_select())
+                    .first(c)?;
+                let slot = GuichetSlot {
+                    site_id: &before.site_id,
+                    motif_id: to.motif_id,
+                    guichet_id: &guichet,
+                    start: to.start,
+                    end: to.end,
+                    time_zone: to.time_zone,
+                };
+                lock_open_guichet(c, &slot)?;
+                // The old units go first (the new time may overlap them on
+                // the same guichet); should the new ones be taken, the
+                // transaction rolls back and the old ones come back.
+                diesel::delete(
+                    guichet_occupancy::table.filter(guichet_occupancy::reservation_id.eq(&id)),
+                )
+                .execute(c)?;
+                diesel::update(guichets::table.find(&before.guichet_id))
+                    .set(guichets::version.eq(guichets::version + 1))
+                    .execute(c)?;
+                occupy(c, &slot, Holder::Reservation(&id), to.now)?;
+                diesel::update(reservations::table.find(&id))
+                    .set((
+                        reservations::guichet_id.eq(&guichet),
+                        reservations::starts_at.eq(to_db(to.start)),
+                        reservations::ends_at.eq(to_db(to.end)),
+                        reservations::updated_at.eq(to_db(to.now)),
+                        reservations::needs_rebooking.eq(false),
+                    ))
+                    .execute(c)?;
+                let times = |start: chrono::NaiveDateTime, end: chrono::NaiveDateTime| {
+                    serde_json::json!({
+                        "start": from_db(start).to_rfc3339(),
+                        "end": from_db(end).to_rfc3339(),
+                    })
+                    .to_string()
+                };
+                diesel::insert_into(reservation_events::table)
+                    .values(ReservationEventRow {
+                        id: uuid::Uuid::new_v4().to_string(),
+                        reservation_id: id.clone(),
+                        occurred_at: to_db(to.now),
+                        actor: to.actor.to_owned(),
+                        action: "rescheduled".to_owned(),
+                        detail: to.reason.map(str::to_owned),
+                        previous: Some(times(before.starts_at, before.ends_at)),
+                        current: Some(times(to_db(to.start), to_db(to.end))),
+                    })
+                    .execute(c)?;
+                reservations::table
+                    .find(&id)
+                    .select(ReservationRow::as_select())
+                    .first(c)
+                    .map_err(StoreError::from)
+            });
+            match moved {
+                Ok(row) => return Ok(row),
+                Err(e) if e.is_duplicate_on("guichet_occupancy") => {}
+                Err(StoreError::Stale) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::SlotTaken)
+    }
+
+    /// A site's reservations starting within `[from, to)`, earliest first,
+    /// with their motif; only those of `status` when given.
+    pub fn site_reservations(
+        &self,
+        site_id: &str,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        only: Option<&str>,
+        (offset, limit): (i64, i64),
+    ) -> Result<crate::Page<(ReservationRow, MotifRow)>, StoreError> {
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        let filtered = || {
+            let mut q = reservations::table
+                .inner_join(motifs::table)
+                .filter(reservations::site_id.eq(site_id.to_owned()))
+                .filter(reservations::starts_at.ge(to_db(from)))
+                .filter(reservations::starts_at.lt(to_db(to)))
+                .into_boxed();
+            if let Some(status) = only {
+                q = q.filter(reservations::status.eq(status.to_owned()));
+            }
+            q
+        };
+        let total = filtered().count().get_result(conn)?;
+        let items = filtered()
+            .order((reservations::starts_at, reservations::reference))
+            .offset(offset)
+            .limit(limit)
+            .select((ReservationRow::as_select(), MotifRow::as_select()))
+            .load(conn)?;
+        Ok(crate::Page { items, total })
     }
 
     /// A reservation's history, oldest first.
