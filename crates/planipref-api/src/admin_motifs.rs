@@ -90,6 +90,13 @@ pub struct MotifRequest {
     #[serde(default, deserialize_with = "crate::dto::present")]
     #[schema(value_type = Option<u32>, nullable, minimum = 5, maximum = 240, multiple_of = 5, example = 15)]
     pub step_minutes: Option<Option<u32>>,
+    /// Whether one person may hold only one coming appointment of this
+    /// motif's démarche (nationally; compared by foreigner file number, else
+    /// by names and birth date without case, accents or spaces). Default
+    /// true; false for démarches a family books several times.
+    #[serde(default)]
+    #[schema(example = true)]
+    pub refuse_doublons: Option<bool>,
 }
 
 impl MotifRequest {
@@ -112,6 +119,7 @@ impl MotifRequest {
             instructions: self.instructions.as_deref(),
             booking_mode: self.booking_mode.as_deref(),
             step_minutes: self.step_minutes,
+            refuse_doublons: self.refuse_doublons,
         }
     }
 }

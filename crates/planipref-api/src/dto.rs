@@ -203,6 +203,10 @@ pub struct Motif {
     /// préfecture set another step).
     #[schema(example = 30)]
     pub step_minutes: i32,
+    /// Whether one person may hold only one coming appointment of this
+    /// motif's démarche.
+    #[schema(example = true)]
+    pub refuse_doublons: bool,
     /// The fields that follow the national démarche (and its future
     /// changes) rather than the préfecture's own value.
     #[schema(example = json!(["label", "description", "documents", "duration_minutes"]))]
@@ -254,6 +258,7 @@ impl Motif {
             instructions: m.instructions,
             booking_mode: m.booking_mode,
             step_minutes: m.step_minutes.unwrap_or(m.duration_minutes),
+            refuse_doublons: m.refuse_doublons,
         }
     }
 }

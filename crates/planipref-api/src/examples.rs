@@ -90,6 +90,7 @@ pub fn motif() -> Motif {
         instructions: "Présentez-vous 10 minutes avant l'heure, porte B.".into(),
         booking_mode: "online".into(),
         step_minutes: 30,
+        refuse_doublons: true,
         follows_demarche: vec![
             "label".into(),
             "documents".into(),

@@ -768,3 +768,29 @@ async fn agents_list_cancel_and_move_their_sites_appointments_with_a_reason() {
         assert_eq!(s, StatusCode::FORBIDDEN);
     }
 }
+
+#[actix_web::test]
+async fn a_prefecture_may_allow_several_appointments_per_person_for_a_motif() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let admin = token("admin_prefecture", &["93"]);
+        let (s, _, updated) = call!(
+            app,
+            TestRequest::put()
+                .uri(&format!("/api/v1/admin/motifs/{motif}"))
+                .insert_header(("Authorization", admin))
+                .set_json(json!({"refuse_doublons": false}))
+        );
+        assert_eq!(s, StatusCode::OK, "{updated}");
+        assert_eq!(updated["refuse_doublons"], false);
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let person = someone();
+        for i in 0..2 {
+            let start = slots["slots"][i]["start"].as_str().unwrap();
+            let (s, _, b) = call!(app, book(motif, start, person.clone()));
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+        }
+        assert_eq!(db.store().count_reservations().unwrap(), 2);
+    }
+}

@@ -126,6 +126,9 @@ pub struct MotifSettings {
     pub booking_mode: BookingMode,
     /// Minutes between two start times of a plage; `None`: the duration.
     pub step_minutes: Option<u32>,
+    /// Whether a person may hold only one coming appointment of this
+    /// motif's démarche (doublons refused; the default).
+    pub refuse_doublons: bool,
 }
 
 impl Default for MotifSettings {
@@ -136,6 +139,7 @@ impl Default for MotifSettings {
             instructions: String::new(),
             booking_mode: BookingMode::Online,
             step_minutes: None,
+            refuse_doublons: true,
         }
     }
 }
@@ -153,6 +157,8 @@ pub struct MotifSettingsInput<'a> {
     pub booking_mode: Option<&'a str>,
     /// The step: `Some(None)` returns to the duration.
     pub step_minutes: Option<Option<u32>>,
+    /// Whether doublons are refused.
+    pub refuse_doublons: Option<bool>,
 }
 
 impl MotifSettings {
@@ -218,6 +224,7 @@ impl MotifSettings {
             instructions: instructions.unwrap_or_default(),
             booking_mode: booking_mode.unwrap_or_default(),
             step_minutes,
+            refuse_doublons: input.refuse_doublons.unwrap_or(self.refuse_doublons),
         })
     }
 
@@ -282,6 +289,7 @@ mod tests {
             instructions: "Présentez-vous 10 minutes avant.".into(),
             booking_mode: BookingMode::ConvocationOnly,
             step_minutes: Some(15),
+            refuse_doublons: false,
         };
         assert_eq!(
             before.updated(MotifSettingsInput::default(), 30),

@@ -648,6 +648,7 @@ impl Store {
                         motifs::instructions.eq(&row.instructions),
                         motifs::booking_mode.eq(&row.booking_mode),
                         motifs::step_minutes.eq(row.step_minutes),
+                        motifs::refuse_doublons.eq(row.refuse_doublons),
                     ))
                     .execute(c)?;
                 if updated == 0 {

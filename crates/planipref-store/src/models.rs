@@ -121,6 +121,7 @@ impl MotifRow {
             instructions: self.instructions.clone(),
             booking_mode: BookingMode::from_code(&self.booking_mode).unwrap_or_default(),
             step_minutes: self.step_minutes.and_then(|s| u32::try_from(s).ok()),
+            refuse_doublons: self.refuse_doublons,
         }
     }
 
@@ -131,6 +132,7 @@ impl MotifRow {
         self.instructions = s.instructions;
         self.booking_mode = s.booking_mode.code().to_owned();
         self.step_minutes = s.step_minutes.and_then(|s| i32::try_from(s).ok());
+        self.refuse_doublons = s.refuse_doublons;
     }
 
     /// Sets its label, description, documents, duration and booking rules,
