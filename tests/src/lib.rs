@@ -115,6 +115,13 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
+    /// Kills the process at once (SIGKILL): no shutdown, transactions cut
+    /// wherever they are.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Everything the server logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

@@ -350,6 +350,11 @@ impl ApiError {
                 log::warn!("database unavailable: {cause}");
                 Self::Unavailable
             }
+            // Still a deadlock's victim after being run again: busy, retry.
+            StoreError::Deadlock => {
+                log::warn!("a transaction kept meeting deadlocks");
+                Self::Unavailable
+            }
             other => {
                 log::error!("store failure: {other}");
                 Self::Internal

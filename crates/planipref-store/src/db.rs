@@ -202,16 +202,56 @@ pub fn embedded_migration_versions() -> (Vec<String>, Vec<String>) {
     (versions(&SQLITE_MIGRATIONS), versions(&POSTGRES_MIGRATIONS))
 }
 
+/// How many times a transaction that PostgreSQL chose as a deadlock's
+/// victim is run again.
+const DEADLOCK_ATTEMPTS: usize = 4;
+
 /// Runs `f` in a transaction that writes.
 ///
 /// On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write
 /// lock up front: a deferred transaction that reads then writes fails with
 /// "database is locked" under concurrency (busy_timeout does not help
 /// there). On PostgreSQL it is an ordinary transaction; the invariants rely
-/// on constraints, not on isolation levels.
+/// on constraints, not on isolation levels. Writers take their locks in one
+/// order (a reservation, then guichets, then their units), but a
+/// uniqueness check waiting on another transaction's units can still close
+/// a cycle: PostgreSQL then rolls one transaction back whole, and it is
+/// run again here, a few times.
 pub fn write_transaction<T, E>(
     conn: &mut AnyConnection,
-    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    mut f: impl FnMut(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error> + IsDeadlock,
+{
+    let mut attempt = 1;
+    loop {
+        match transaction_once(conn, &mut f) {
+            Err(e) if e.is_deadlock() && attempt < DEADLOCK_ATTEMPTS => {
+                log::info!("a transaction met a deadlock and runs again");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether an error is a deadlock's roll-back (worth running again).
+pub trait IsDeadlock {
+    /// See the trait.
+    fn is_deadlock(&self) -> bool;
+}
+
+impl IsDeadlock for diesel::result::Error {
+    fn is_deadlock(&self) -> bool {
+        matches!(self, diesel::result::Error::DatabaseError(_, info)
+            if info.message().contains("deadlock detected"))
+    }
+}
+
+fn transaction_once<T, E>(
+    conn: &mut AnyConnection,
+    f: &mut impl FnMut(&mut AnyConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<diesel::result::Error>,

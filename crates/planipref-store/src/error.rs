@@ -44,6 +44,10 @@ pub enum StoreError {
     /// written.
     #[error("in use: {0}")]
     InUse(&'static str),
+    /// PostgreSQL rolled the transaction back to break a deadlock; running
+    /// it again is safe.
+    #[error("deadlock: the transaction was rolled back")]
+    Deadlock,
     /// The database cannot be reached or is saturated; retry later.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -82,6 +86,11 @@ impl From<DieselError> for StoreError {
                     constraint: constraint_of(info.as_ref()),
                 }
             }
+            DieselError::DatabaseError(_, ref info)
+                if info.message().contains("deadlock detected") =>
+            {
+                Self::Deadlock
+            }
             // SQLite's busy timeout ran out: the database is saturated.
             DieselError::DatabaseError(_, ref info)
                 if info.message().contains("database is locked") =>
@@ -104,5 +113,11 @@ impl StoreError {
     /// `table.column` message).
     pub fn is_duplicate_on(&self, name: &str) -> bool {
         matches!(self, Self::Duplicate { constraint } if constraint.contains(name))
+    }
+}
+
+impl crate::db::IsDeadlock for StoreError {
+    fn is_deadlock(&self) -> bool {
+        matches!(self, Self::Deadlock)
     }
 }

@@ -107,9 +107,13 @@ impl Store {
         let mut pooled = self.conn()?;
         write_transaction(&mut pooled, |c| {
             let guichet: String = holds::table.find(&id).select(holds::guichet_id).first(c)?;
+            // The guichet first, as bookings lock it before touching its
+            // units: deleting units first would deadlock with a booking
+            // of that guichet waiting on them.
+            bump_guichet(c, &guichet)?;
             // Occupancy rows go with the hold (ON DELETE CASCADE).
             diesel::delete(holds::table.find(&id)).execute(c)?;
-            bump_guichet(c, &guichet)
+            Ok(())
         })
     }
 

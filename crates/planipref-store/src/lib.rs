@@ -28,7 +28,7 @@ pub use db::{AnyConnection, DatabaseUrl, DbPool, PoolOptions};
 pub use error::StoreError;
 pub use holds::NewHold;
 pub use referentiel::{AvailabilityVersion, MotifSchedule, Page, SiteExceptions};
-pub use reservations::{Move, NewReservation, ReservationDetail};
+pub use reservations::{Integrity, Move, NewReservation, ReservationDetail};
 
 /// The database: a pool of connections to one SQLite file or one
 /// PostgreSQL database. Cheap to clone.

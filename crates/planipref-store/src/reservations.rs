@@ -49,6 +49,17 @@ pub struct NewReservation {
     pub refuse_doublons: bool,
 }
 
+/// What [`Store::booking_integrity`] found wrong (all zero when sound).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Integrity {
+    /// Booked reservations overlapping the one before on their guichet.
+    pub overlapping: i64,
+    /// Booked reservations without exactly their occupancy units.
+    pub incomplete: i64,
+    /// Occupancy units of reservations not booked (or gone).
+    pub orphaned: i64,
+}
+
 /// Where a reservation moves, and who moves it.
 #[derive(Debug, Clone, Copy)]
 pub struct Move<'a> {
@@ -221,11 +232,31 @@ impl Store {
         for guichet in candidates {
             let guichet = guichet.to_string();
             let moved = write_transaction(conn, |c| {
+                // Locks in one order for every writer, so that two of them
+                // never wait on each other: the reservation first (as a
+                // cancellation does), then its old and new guichets by id
+                // (bookings lock one guichet).
+                let locked = diesel::update(
+                    reservations::table
+                        .filter(reservations::id.eq(&id))
+                        .filter(reservations::status.eq(status::BOOKED)),
+                )
+                .set(reservations::updated_at.eq(to_db(to.now)))
+                .execute(c)?;
+                if locked == 0 {
+                    return Err(StoreError::NotFound);
+                }
                 let before: ReservationRow = reservations::table
                     .find(&id)
-                    .filter(reservations::status.eq(status::BOOKED))
                     .select(ReservationRow::as_select())
                     .first(c)?;
+                let mut both = [before.guichet_id.clone(), guichet.clone()];
+                both.sort();
+                for g in both {
+                    diesel::update(guichets::table.find(g))
+                        .set(guichets::version.eq(guichets::version + 1))
+                        .execute(c)?;
+                }
                 let slot = GuichetSlot {
                     site_id: &before.site_id,
                     motif_id: to.motif_id,
@@ -242,9 +273,6 @@ impl Store {
                     guichet_occupancy::table.filter(guichet_occupancy::reservation_id.eq(&id)),
                 )
                 .execute(c)?;
-                diesel::update(guichets::table.find(&before.guichet_id))
-                    .set(guichets::version.eq(guichets::version + 1))
-                    .execute(c)?;
                 occupy(c, &slot, Holder::Reservation(&id), to.now)?;
                 diesel::update(reservations::table.find(&id))
                     .set((
@@ -334,6 +362,54 @@ impl Store {
             .select(ReservationEventRow::as_select())
             .load(&mut *self.conn()?)
             .map_err(StoreError::from)
+    }
+
+    /// Checks what the database guarantees about bookings (for tests and
+    /// checks after a crash): no two booked reservations of one guichet
+    /// overlap, every booked reservation holds exactly its occupancy units,
+    /// and no unit belongs to a reservation that is not booked.
+    pub fn booking_integrity(&self) -> Result<Integrity, StoreError> {
+        use std::collections::HashMap;
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        let booked: Vec<(String, String, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
+            reservations::table
+                .filter(reservations::status.eq(status::BOOKED))
+                .order((reservations::guichet_id, reservations::starts_at))
+                .select((
+                    reservations::id,
+                    reservations::guichet_id,
+                    reservations::starts_at,
+                    reservations::ends_at,
+                ))
+                .load(conn)?;
+        let units_of: HashMap<Option<String>, i64> = guichet_occupancy::table
+            .filter(guichet_occupancy::reservation_id.is_not_null())
+            .group_by(guichet_occupancy::reservation_id)
+            .select((guichet_occupancy::reservation_id, diesel::dsl::count_star()))
+            .load::<(Option<String>, i64)>(conn)?
+            .into_iter()
+            .collect();
+        let mut integrity = Integrity::default();
+        for pair in booked.windows(2) {
+            if pair[0].1 == pair[1].1 && pair[1].2 < pair[0].3 {
+                integrity.overlapping += 1;
+            }
+        }
+        for (id, _, start, end) in &booked {
+            let expected = units(from_db(*start), from_db(*end)).len() as i64;
+            if units_of.get(&Some(id.clone())).copied().unwrap_or(0) != expected {
+                integrity.incomplete += 1;
+            }
+        }
+        let booked_ids: std::collections::HashSet<&String> =
+            booked.iter().map(|(id, ..)| id).collect();
+        integrity.orphaned = units_of
+            .iter()
+            .filter(|(id, _)| id.as_ref().is_some_and(|id| !booked_ids.contains(id)))
+            .map(|(_, n)| n)
+            .sum();
+        Ok(integrity)
     }
 
     /// How many reservations exist, whatever their status (for tests and checks).
