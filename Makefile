@@ -37,7 +37,7 @@ openapi: build ## Write openapi/planipref.json from the code
 bench: ## Benchmark the slot engine (criterion); prints ns per emitted slot
 	$(CARGO) bench -p planipref-domain --bench engine
 
-load: ## Load-test orientation, first-slot and slots on national data (SQLite, PostgreSQL; 127.0.0.1, bounded)
+load: ## Load-test orientation, first-slot, slots (national data) and the booking rush (SQLite, PostgreSQL; 127.0.0.1, bounded)
 	@scripts/load.sh
 
 ci: lint test ## What CI runs: lint, then test

@@ -6,7 +6,10 @@
 # The national data (`planipref seed --national`: every préfecture and
 # sous-préfecture, ~5,000 guichets, ~1M reservations) is created on the first
 # run and kept: LOAD_SQLITE (a file) and LOAD_POSTGRES (a database, created if
-# missing). Delete them to start over.
+# missing). Delete them to start over. Then the rush of the booking journey
+# (`planipref-rush`, on a fresh demo database each time): RUSH_APPLICANTS
+# (default 5000) applicants, RUSH_CLIENTS (default 64) connections, 60 s at
+# most, with pgbench's raw insert rate on PostgreSQL for comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,3 +41,22 @@ if [[ "$postgres" =~ ^postgres(ql)?://[^/]+/([A-Za-z0-9_]+)$ ]]; then
 fi
 prepare "$postgres"
 "$target/planipref-load" "$postgres" "$seconds" "$connections"
+
+# The rush (issue 5): applicants racing for a week's slots through hold then
+# reserve, on a fresh database each time (the demo's), then PostgreSQL's raw
+# insert rate with as many clients (pgbench).
+# glibc's malloc keeps one arena per busy thread; two bound the server's
+# memory (see README, Configuration).
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+applicants="${RUSH_APPLICANTS:-5000}"
+clients="${RUSH_CLIENTS:-64}"
+rush_sqlite="$(mktemp -d)/rush.db"
+"$target/planipref-rush" "sqlite://$rush_sqlite" "$applicants" "$clients" 60
+rm -rf "$(dirname "$rush_sqlite")"
+rush_pg="${RUSH_POSTGRES:-postgres://postgres@127.0.0.1:5432/planipref_rush}"
+if [[ "$rush_pg" =~ ^postgres(ql)?://[^/]+/([A-Za-z0-9_]+)$ ]]; then
+    name="${BASH_REMATCH[2]}"
+    admin="${rush_pg%/*}/postgres"
+    PGOPTIONS='-c client_min_messages=warning' psql "$admin" -qc "DROP DATABASE IF EXISTS $name" -qc "CREATE DATABASE $name"
+    "$target/planipref-rush" "$rush_pg" "$applicants" "$clients" 60
+fi

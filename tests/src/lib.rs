@@ -115,6 +115,11 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the process at once (SIGKILL): no shutdown, transactions cut
     /// wherever they are.
     pub fn kill(&mut self) {
