@@ -794,3 +794,32 @@ async fn a_prefecture_may_allow_several_appointments_per_person_for_a_motif() {
         assert_eq!(db.store().count_reservations().unwrap(), 2);
     }
 }
+
+#[actix_web::test]
+async fn a_hold_over_a_time_closed_since_is_not_confirmed() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let start = slots["slots"][0]["start"].as_str().unwrap().to_owned();
+        let (s, _, held) = call!(app, hold(motif, &start));
+        assert_eq!(s, StatusCode::CREATED);
+        // The préfecture closes the site that day (no booking falls in it).
+        let day = start.get(..10).unwrap();
+        let (s, _, closed) = call!(
+            app,
+            TestRequest::post()
+                .uri(&format!(
+                    "/api/v1/admin/sites/{}/fermetures",
+                    bobigny(db.store())
+                ))
+                .insert_header(("Authorization", token("admin_prefecture", &["93"])))
+                .set_json(json!({"from_date": day, "to_date": day, "reason": "Inventaire annuel"}))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{closed}");
+        let (s, _, refused) = call!(app, confirm(held["hold_id"].as_str().unwrap(), someone()));
+        assert_eq!(s, StatusCode::CONFLICT, "{refused}");
+        assert_eq!(refused["type"], "urn:planipref:problem:slot-taken");
+        assert_eq!(db.store().count_reservations().unwrap(), 0);
+    }
+}

@@ -120,10 +120,11 @@ impl Store {
     /// Turns a live hold into a reservation, its guichet and time kept:
     /// the reservation row is written, the hold's occupancy rows pass to
     /// it, and the hold goes. `new` gives the applicant (its start, end
-    /// and time zone are ignored: the hold's count). `HoldExpired` when the
-    /// hold lapsed, or lost any of its units to another booking after
-    /// lapsing; `NotFound` when it is gone; `Doublon` when the person
-    /// already has an appointment for the démarche.
+    /// are ignored: the hold's count). `HoldExpired` when the hold lapsed,
+    /// or lost any of its units to another booking after lapsing;
+    /// `NotFound` when it is gone; `Doublon` when the person already has an
+    /// appointment for the démarche; `SlotTaken` when the guichet no longer
+    /// offers the time (closed or reorganised since the hold).
     pub fn confirm_hold(
         &self,
         id: HoldId,
@@ -152,6 +153,21 @@ impl Store {
                 held.start = from_db(hold.starts_at);
                 held.end = from_db(hold.ends_at);
                 held.persons = u32::try_from(hold.persons).unwrap_or(1);
+                // The organisation may have changed since the hold (a
+                // closure, a plage removed): checked again under the
+                // guichet's lock, as a booking is.
+                let slot = GuichetSlot {
+                    site_id: &hold.site_id,
+                    motif_id: new.motif_id,
+                    guichet_id: &hold.guichet_id,
+                    start: held.start,
+                    end: held.end,
+                    time_zone: new.time_zone,
+                };
+                match lock_open_guichet(c, &slot) {
+                    Err(StoreError::Stale) => return Err(StoreError::SlotTaken),
+                    other => other?,
+                }
                 let row = reservation_row(&held, guichet, &reference);
                 if held.refuse_doublons {
                     guard_doublon(c, &row, new.now)?;
