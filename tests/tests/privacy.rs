@@ -71,6 +71,44 @@ async fn personal_data_and_secrets_never_appear_in_logs() {
             .expect("GET");
         assert_eq!(res.status().as_u16(), 404);
 
+        // The booking journey: a hold, its confirmation with an idempotency
+        // key and a file number, the retry, the calendar file.
+        let key = "Zyxw-idempotency-7f3a9c2e5b1d";
+        let mut res = client
+            .post(server.url("/api/v1/holds"))
+            .send_json(&json!({"motif_id": motif, "start": slot["start"]}))
+            .await
+            .expect("POST hold");
+        assert_eq!(res.status().as_u16(), 201);
+        let held: Value = res.json().await.expect("json");
+        let hold_id = held["hold_id"].as_str().expect("hold").to_owned();
+        let mut with_file = applicant.clone();
+        with_file["file_number"] = json!("7511223344");
+        let body = json!({"hold_id": hold_id, "applicant": with_file});
+        let (mut second_ref, mut second_token) = (String::new(), String::new());
+        for _ in 0..2 {
+            let mut res = client
+                .post(server.url("/api/v1/reservations"))
+                .insert_header(("Idempotency-Key", key))
+                .send_json(&body)
+                .await
+                .expect("POST");
+            assert_eq!(res.status().as_u16(), 201);
+            let created: Value = res.json().await.expect("json");
+            second_ref = created["reference"].as_str().expect("ref").to_owned();
+            second_token = created["management_token"]
+                .as_str()
+                .expect("token")
+                .to_owned();
+        }
+        let res = client
+            .get(server.url(&format!("/api/v1/reservations/{second_ref}/ics")))
+            .insert_header(("X-Management-Token", second_token.as_str()))
+            .send()
+            .await
+            .expect("GET ics");
+        assert_eq!(res.status().as_u16(), 200);
+
         let log = server.log();
         assert!(
             log.contains("POST /api/v1/reservations 201"),
@@ -85,6 +123,11 @@ async fn personal_data_and_secrets_never_appear_in_logs() {
             "698765432",
             &token,
             &reference,
+            "7511223344",
+            key,
+            &hold_id,
+            &second_token,
+            &second_ref,
         ] {
             assert!(
                 !log.contains(secret),
