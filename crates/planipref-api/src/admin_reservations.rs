@@ -4,9 +4,11 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+use planipref_domain::access::check_reason;
+use planipref_domain::error::Collector;
 use planipref_domain::ids::{ReservationId, SiteId};
 use planipref_domain::reference::Reference;
-use planipref_domain::slots::parse_search_date;
+use planipref_domain::slots::{check_range_within, parse_search_date};
 use planipref_store::models::{MotifRow, ReservationEventRow, ReservationRow, status};
 use planipref_store::{ReservationDetail, Store, from_db};
 use serde::{Deserialize, Serialize};
@@ -20,7 +22,7 @@ use crate::manage::move_to;
 use crate::state::AppState;
 
 /// Longest range of days one listing covers.
-const MAX_LIST_DAYS: u64 = 31;
+const MAX_LIST_DAYS: i64 = 31;
 
 /// Which appointments of a site.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -199,12 +201,7 @@ pub async fn site_reservations(
             let tz = site_zone(&site)?;
             let from = from.unwrap_or_else(|| now.with_timezone(&tz).date_naive());
             let to = to.unwrap_or(from);
-            if to < from || to > from + Days::new(MAX_LIST_DAYS) {
-                return Err(ApiError::invalid(
-                    "to",
-                    "must be from `from` to 31 days after it",
-                ));
-            }
+            check_range_within(from, to, MAX_LIST_DAYS)?;
             let bounds = (
                 planipref_domain::time::local_midnight(tz, from),
                 planipref_domain::time::local_midnight(tz, to + Days::new(1)),
@@ -294,7 +291,7 @@ pub async fn cancel_as_agent(
     path: web::Path<String>,
     JsonBody(body): JsonBody<CancelAsAgent>,
 ) -> Result<HttpResponse, ApiError> {
-    let reason = check_reason(&body.reason)?;
+    let reason = check_reason(&body.reason).map_err(|e| ApiError::Validation(vec![e]))?;
     let now = Utc::now();
     let detail = state
         .blocking(move |store| {
@@ -345,20 +342,12 @@ pub async fn reschedule_as_agent(
     path: web::Path<String>,
     JsonBody(body): JsonBody<RescheduleAsAgent>,
 ) -> Result<HttpResponse, ApiError> {
-    let reason = check_reason(&body.reason);
-    let start = crate::reservations::parse_start(Some(&body.start));
-    let (reason, start) = match (reason, start) {
-        (Ok(r), Ok(s)) => (r, s),
-        (r, s) => {
-            let mut errors = vec![];
-            if let Err(ApiError::Validation(e)) = r {
-                errors.extend(e);
-            }
-            if let Err(e) = s {
-                errors.push(e);
-            }
-            return Err(ApiError::Validation(errors));
-        }
+    let mut c = Collector::default();
+    let reason = c.take(check_reason(&body.reason));
+    let start = c.take(crate::reservations::parse_start(Some(&body.start)));
+    c.finish()?;
+    let (Some(reason), Some(start)) = (reason, start) else {
+        return Err(ApiError::Internal);
     };
     let now = Utc::now();
     let detail = state
@@ -483,15 +472,4 @@ fn in_scope(
 fn agent_view(detail: ReservationDetail) -> Result<AgentReservation, ApiError> {
     let tz = site_zone(&detail.site)?;
     Ok(AgentReservation::new(detail.reservation, &detail.motif, tz))
-}
-
-/// A reason: trimmed, 3 to 500 characters.
-fn check_reason(raw: &str) -> Result<String, ApiError> {
-    let reason = raw.trim();
-    let chars = reason.chars().count();
-    if (3..=500).contains(&chars) {
-        Ok(reason.to_owned())
-    } else {
-        Err(ApiError::invalid("reason", "must be 3 to 500 characters"))
-    }
 }

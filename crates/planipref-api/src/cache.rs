@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use planipref_domain::ids::MotifId;
-use planipref_store::{AvailabilityVersion, Store};
+use planipref_store::AvailabilityVersion;
 
 use planipref_store::orientation::CommuneRow;
 
@@ -119,36 +119,6 @@ pub struct AvailabilityCache {
 }
 
 impl AvailabilityCache {
-    /// The site a motif is booked at (a motif never moves), read once.
-    pub fn site_of(&self, store: &Store, motif: MotifId) -> Result<String, ApiError> {
-        if let Some(site) = lock(&self.sites).get(&motif) {
-            return Ok(site.clone());
-        }
-        let site = store
-            .motif_site(&motif.to_string())
-            .map_err(|e| ApiError::from_store(e, "motif"))?;
-        lock(&self.sites).insert(motif, site.clone());
-        Ok(site)
-    }
-
-    /// A commune of the reference data. They change only when a new
-    /// release loads a new edition (`planipref migrate`), so each process
-    /// reads each commune once.
-    pub fn commune(&self, store: &Store, insee: &str) -> Result<CommuneRow, ApiError> {
-        if let Some(c) = lock(&self.communes).get(insee) {
-            return Ok(c.clone());
-        }
-        let commune = store
-            .commune(insee)
-            .map_err(|e| ApiError::from_store(e, "commune"))?;
-        let mut communes = lock(&self.communes);
-        if communes.len() >= MAX_ENTRIES {
-            communes.clear();
-        }
-        communes.insert(insee.to_owned(), commune.clone());
-        Ok(commune)
-    }
-
     /// The availability version of one site (`NotFound` if it is gone),
     /// as read after this call.
     pub async fn site_version(
@@ -189,7 +159,8 @@ impl AvailabilityCache {
             .await
     }
 
-    /// [`Self::site_of`], from memory when known (no blocking call).
+    /// The site a motif is booked at (a motif never moves): read once,
+    /// then from memory without a blocking call.
     pub async fn site_of_motif(
         &self,
         state: &AppState,
@@ -198,21 +169,38 @@ impl AvailabilityCache {
         if let Some(site) = lock(&self.sites).get(&motif) {
             return Ok(site.clone());
         }
-        let cache = state.cache.clone();
-        state
-            .blocking(move |store| cache.site_of(store, motif))
-            .await
+        let site = state
+            .blocking(move |store| {
+                store
+                    .motif_site(&motif.to_string())
+                    .map_err(|e| ApiError::from_store(e, "motif"))
+            })
+            .await?;
+        lock(&self.sites).insert(motif, site.clone());
+        Ok(site)
     }
 
-    /// [`Self::commune`], from memory when known (no blocking call).
+    /// A commune of the reference data. They change only when a new
+    /// release loads a new edition (`planipref migrate`), so each process
+    /// reads each commune once, then from memory without a blocking call.
     pub async fn commune_of(&self, state: &AppState, insee: &str) -> Result<CommuneRow, ApiError> {
         if let Some(c) = lock(&self.communes).get(insee) {
             return Ok(c.clone());
         }
-        let (cache, insee) = (state.cache.clone(), insee.to_owned());
-        state
-            .blocking(move |store| cache.commune(store, &insee))
-            .await
+        let code = insee.to_owned();
+        let commune = state
+            .blocking(move |store| {
+                store
+                    .commune(&code)
+                    .map_err(|e| ApiError::from_store(e, "commune"))
+            })
+            .await?;
+        let mut communes = lock(&self.communes);
+        if communes.len() >= MAX_ENTRIES {
+            communes.clear();
+        }
+        communes.insert(insee.to_owned(), commune.clone());
+        Ok(commune)
     }
 
     /// The kept answer to `question`, if it was computed at `version` on

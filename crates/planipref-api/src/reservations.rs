@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use planipref_domain::applicant::{Applicant, ApplicantInput};
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, HoldId, MotifId, ReservationId};
-use planipref_domain::motif::check_persons;
+use planipref_domain::motif::{check_persons, doublon_scope};
 use planipref_domain::reference::{ManagementToken, Reference, TOKEN_BYTES, token_matches};
 use planipref_domain::slots::{check_bookable_year, free_guichets_at};
 use planipref_domain::{DomainError, FieldError};
@@ -501,13 +501,9 @@ pub fn place(
     })
 }
 
-/// The démarche a motif books, for doublons: its catalogue code, or the
-/// motif itself when it has none.
-pub fn demarche_key(motif: &MotifRow) -> String {
-    motif
-        .demarche_code
-        .clone()
-        .unwrap_or_else(|| format!("motif:{}", motif.id))
+/// The démarche a motif books, as doublons are counted.
+fn demarche_key(motif: &MotifRow) -> String {
+    doublon_scope(motif.demarche_code.as_deref(), &motif.id)
 }
 
 /// Books `target` for `applicant`.
@@ -551,12 +547,11 @@ fn book(
             })
         }
         Target::Hold(hold_id) => {
+            // Its motif and site; whether it is still live is checked when
+            // it is confirmed (410 once expired).
             let hold = store
                 .find_hold(hold_id)
                 .map_err(|e| ApiError::from_store(e, "hold"))?;
-            if from_db(hold.expires_at) <= now {
-                return Err(ApiError::HoldExpired);
-            }
             let (motif, _, site) = store
                 .get_motif(&hold.motif_id)
                 .map_err(|e| ApiError::from_store(e, "hold"))?;

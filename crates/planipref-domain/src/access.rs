@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use crate::error::FieldError;
 use crate::ids::{DepartementCode, SiteId};
 
 /// An agent's role.
@@ -174,6 +175,20 @@ impl Agent {
     }
 }
 
+/// Shortest and longest reason an agent gives for a change, in characters.
+pub const REASON_CHARS: std::ops::RangeInclusive<usize> = 3..=500;
+
+/// The reason an agent gives for cancelling or moving an appointment
+/// (kept in its history): trimmed, 3 to 500 characters.
+pub fn check_reason(raw: &str) -> Result<String, FieldError> {
+    let reason = raw.trim();
+    if REASON_CHARS.contains(&reason.chars().count()) {
+        Ok(reason.to_owned())
+    } else {
+        Err(FieldError::new("reason", "must be 3 to 500 characters"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +251,20 @@ mod tests {
             Agent::from_claims(" ", "n", "admin_national", &[]),
             Err(AccessError::NoSubject)
         );
+    }
+
+    #[test]
+    fn a_reason_is_trimmed_and_bounded() {
+        assert_eq!(
+            check_reason("  Agent absent  ").as_deref(),
+            Ok("Agent absent")
+        );
+        for bad in ["", "  ab  ", &"é".repeat(501)] {
+            assert_eq!(
+                check_reason(bad).map_err(|e| e.field),
+                Err("reason".to_owned())
+            );
+        }
+        assert!(check_reason(&"é".repeat(500)).is_ok());
     }
 }

@@ -100,6 +100,12 @@ pub fn check_demarche_code(raw: &str) -> Result<String, FieldError> {
     }
 }
 
+/// The démarche a motif books, as doublons are counted: its catalogue
+/// code, or the motif itself when it has none (a préfecture's own motif).
+pub fn doublon_scope(demarche_code: Option<&str>, motif_id: &str) -> String {
+    demarche_code.map_or_else(|| format!("motif:{motif_id}"), str::to_owned)
+}
+
 /// Checks a number of persons against what any motif may take (1 to
 /// [`MAX_PERSONS`]); each motif may take fewer.
 pub fn check_persons(field: &str, persons: u32) -> Result<(), FieldError> {
@@ -438,5 +444,15 @@ mod tests {
             assert_eq!(BookingMode::from_code(m.code()), Some(m));
         }
         assert_eq!(BookingMode::from_code("Online"), None);
+    }
+
+    #[test]
+    fn doublons_are_counted_per_demarche_or_per_motif_without_one() {
+        assert_eq!(
+            doublon_scope(Some("sejour-renouvellement"), "m1"),
+            "sejour-renouvellement"
+        );
+        assert_eq!(doublon_scope(None, "m1"), "motif:m1");
+        assert_ne!(doublon_scope(None, "m1"), doublon_scope(None, "m2"));
     }
 }

@@ -971,19 +971,7 @@ fn flag_for_rebooking(
             reservations::updated_at.eq(to_db(at)),
         ))
         .execute(c)?;
-    diesel::insert_into(reservation_events::table)
-        .values(ReservationEventRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            reservation_id: id.to_owned(),
-            occurred_at: to_db(at),
-            actor: actor.to_owned(),
-            action: "flagged".to_owned(),
-            detail: Some(why.to_owned()),
-            previous: None,
-            current: None,
-        })
-        .execute(c)?;
-    Ok(())
+    crate::reservations::record_event(c, id, actor, "flagged", Some(why), at)
 }
 
 /// Kinds of competence rows.

@@ -17,8 +17,8 @@ use planipref_domain::reference::Reference;
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
 use crate::reservations::{
-    GuichetSlot, Holder, NewReservation, guard_doublon, lock_open_guichet, occupy, record_event,
-    reservation_row,
+    GuichetSlot, Holder, NewReservation, REFERENCE_ATTEMPTS, bump_guichet, guard_doublon,
+    lock_open_guichet, occupy, record_event, reservation_row, worth_another_attempt,
 };
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};
@@ -196,12 +196,7 @@ impl Store {
                 Ok(row)
             });
             match result {
-                Err(e)
-                    if (e.is_duplicate_on("reservations_reference_key")
-                        || e.is_duplicate_on("reservations.reference")
-                        || e.is_duplicate_on("person_guards"))
-                        && attempts + 1 < 5 =>
-                {
+                Err(e) if worth_another_attempt(&e) && attempts + 1 < REFERENCE_ATTEMPTS => {
                     attempts += 1;
                 }
                 other => return other,
@@ -229,12 +224,4 @@ impl Store {
             .get_result(&mut *self.conn()?)
             .map_err(StoreError::from)
     }
-}
-
-/// Raises a guichet's version: cached availability of its site is stale.
-fn bump_guichet(c: &mut AnyConnection, guichet: &str) -> Result<(), StoreError> {
-    diesel::update(guichets::table.find(guichet))
-        .set(guichets::version.eq(guichets::version + 1))
-        .execute(c)?;
-    Ok(())
 }

@@ -16,7 +16,7 @@ use crate::{Store, StoreError, from_db, to_db};
 
 /// How many fresh references to try when one is already taken (31⁸ values:
 /// a second collision in a row means something else is wrong).
-const REFERENCE_ATTEMPTS: usize = 5;
+pub(crate) const REFERENCE_ATTEMPTS: usize = 5;
 
 /// A reservation about to be written.
 #[derive(Debug, Clone)]
@@ -126,12 +126,8 @@ impl Store {
                     Err(e) if e.is_duplicate_on("guichet_occupancy") => break,
                     // The guichet changed since the slot was computed.
                     Err(StoreError::Stale) => break,
-                    // A reference drawn twice, or the person's first
-                    // booking for this démarche written at the same time
-                    // by another request (its guard row now exists, and
-                    // the next attempt waits on it): try again.
                     Err(e)
-                        if (is_reference_conflict(&e) || e.is_duplicate_on("person_guards"))
+                        if worth_another_attempt(&e)
                             && reference_attempts + 1 < REFERENCE_ATTEMPTS =>
                     {
                         reference_attempts += 1;
@@ -250,13 +246,6 @@ impl Store {
                     .find(&id)
                     .select(ReservationRow::as_select())
                     .first(c)?;
-                let mut both = [before.guichet_id.clone(), guichet.clone()];
-                both.sort();
-                for g in both {
-                    diesel::update(guichets::table.find(g))
-                        .set(guichets::version.eq(guichets::version + 1))
-                        .execute(c)?;
-                }
                 let slot = GuichetSlot {
                     site_id: &before.site_id,
                     motif_id: to.motif_id,
@@ -265,7 +254,14 @@ impl Store {
                     end: to.end,
                     time_zone: to.time_zone,
                 };
+                let old = before.guichet_id.as_str();
+                if old < guichet.as_str() {
+                    bump_guichet(c, old)?;
+                }
                 lock_open_guichet(c, &slot)?;
+                if old > guichet.as_str() {
+                    bump_guichet(c, old)?;
+                }
                 // The old units go first (the new time may overlap them on
                 // the same guichet); should the new ones be taken, the
                 // transaction rolls back and the old ones come back.
@@ -290,18 +286,16 @@ impl Store {
                     })
                     .to_string()
                 };
-                diesel::insert_into(reservation_events::table)
-                    .values(ReservationEventRow {
-                        id: uuid::Uuid::new_v4().to_string(),
-                        reservation_id: id.clone(),
-                        occurred_at: to_db(to.now),
-                        actor: to.actor.to_owned(),
-                        action: "rescheduled".to_owned(),
-                        detail: to.reason.map(str::to_owned),
-                        previous: Some(times(before.starts_at, before.ends_at)),
-                        current: Some(times(to_db(to.start), to_db(to.end))),
-                    })
-                    .execute(c)?;
+                record_change(
+                    c,
+                    &id,
+                    (to.actor, "rescheduled", to.reason),
+                    (
+                        Some(times(before.starts_at, before.ends_at)),
+                        Some(times(to_db(to.start), to_db(to.end))),
+                    ),
+                    to.now,
+                )?;
                 reservations::table
                     .find(&id)
                     .select(ReservationRow::as_select())
@@ -638,12 +632,31 @@ fn still_open(c: &mut AnyConnection, slot: &GuichetSlot<'_>) -> Result<bool, Sto
     Ok(closures == 0)
 }
 
+/// Appends an entry to a reservation's history.
 pub(crate) fn record_event(
     c: &mut AnyConnection,
     reservation_id: &str,
     actor: &str,
     action: &str,
     detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    record_change(
+        c,
+        reservation_id,
+        (actor, action, detail),
+        (None, None),
+        now,
+    )
+}
+
+/// Appends an entry to a reservation's history, with the values before
+/// and after the change (JSON objects).
+pub(crate) fn record_change(
+    c: &mut AnyConnection,
+    reservation_id: &str,
+    (actor, action, detail): (&str, &str, Option<&str>),
+    (previous, current): (Option<String>, Option<String>),
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     diesel::insert_into(reservation_events::table)
@@ -654,14 +667,29 @@ pub(crate) fn record_event(
             actor: actor.to_owned(),
             action: action.to_owned(),
             detail: detail.map(str::to_owned),
-            previous: None,
-            current: None,
+            previous,
+            current,
         })
         .execute(c)?;
     Ok(())
 }
 
-fn is_reference_conflict(e: &StoreError) -> bool {
+/// Whether a booking transaction that failed may simply run again: a
+/// reference drawn twice, or the person's first booking for a démarche
+/// written at the same time by another request (its guard row now exists,
+/// and the next attempt waits on it).
+pub(crate) fn worth_another_attempt(e: &StoreError) -> bool {
     // PostgreSQL names the constraint; SQLite names table.column.
-    e.is_duplicate_on("reservations_reference_key") || e.is_duplicate_on("reservations.reference")
+    e.is_duplicate_on("reservations_reference_key")
+        || e.is_duplicate_on("reservations.reference")
+        || e.is_duplicate_on("person_guards")
+}
+
+/// Raises a guichet's version (cached availability of its site is stale),
+/// locking its row until the transaction ends.
+pub(crate) fn bump_guichet(c: &mut AnyConnection, guichet: &str) -> Result<(), StoreError> {
+    diesel::update(guichets::table.find(guichet))
+        .set(guichets::version.eq(guichets::version + 1))
+        .execute(c)?;
+    Ok(())
 }
