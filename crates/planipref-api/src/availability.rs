@@ -16,7 +16,7 @@ use crate::cache::{Answer, AvailabilityCache, Question, Stamp, earliest_lapse};
 use crate::dto::site_zone;
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
-use crate::slots::{SlotResponse, day_start, with_slot_request};
+use crate::slots::{Access, SlotResponse, day_start, with_slot_request};
 use crate::state::AppState;
 
 /// Days searched first: most sites have a free slot within a week, so the
@@ -138,7 +138,7 @@ pub fn compute_first_slot(
             tz,
             (from, to),
             now,
-            persons,
+            (persons, Access::Public),
             first_free_slot,
         )?;
         if found.is_some() || to >= last {

@@ -7,6 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use planipref_domain::convocation::Refusal;
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::StoreError;
 use serde::Serialize;
@@ -125,6 +126,13 @@ pub enum ApiError {
     /// The hold expired before it was confirmed.
     #[error("hold expired")]
     HoldExpired,
+    /// The convocation presented cannot be used for this.
+    #[error("convocation refused: {0:?}")]
+    Convocation(Refusal),
+    /// The client sent too many requests, or holds too many slots; retry
+    /// after this many seconds.
+    #[error("too many requests")]
+    TooManyRequests(u64),
     /// The database cannot be reached; retry later.
     #[error("service unavailable")]
     Unavailable,
@@ -169,6 +177,28 @@ impl ApiError {
                 "You already have an appointment for this démarche",
             ),
             Self::HoldExpired => ("hold-expired", "The hold has expired"),
+            Self::Convocation(r) => match r {
+                Refusal::Unknown => ("convocation-invalid", "The convocation link is not valid"),
+                Refusal::OtherMotif => (
+                    "convocation-other-motif",
+                    "The convocation is for another motif",
+                ),
+                Refusal::Used => (
+                    "convocation-used",
+                    "The convocation has already booked an appointment",
+                ),
+                Refusal::Expired => ("convocation-expired", "The convocation has expired"),
+                Refusal::Revoked => ("convocation-revoked", "The convocation was withdrawn"),
+                Refusal::OtherPerson => (
+                    "convocation-other-person",
+                    "The convocation names another person",
+                ),
+                Refusal::OutsideDays => (
+                    "convocation-outside-days",
+                    "The convocation does not allow this day",
+                ),
+            },
+            Self::TooManyRequests(_) => ("too-many-requests", "Too many requests"),
             Self::Unavailable => ("unavailable", "The service is temporarily unavailable"),
             Self::Internal => ("internal", "Internal server error"),
         }
@@ -256,6 +286,11 @@ impl ApiError {
                 "the slot was kept for a limited time, now over; choose a slot again".to_owned(),
                 vec![],
             ),
+            Self::Convocation(r) => convocation_detail(*r),
+            Self::TooManyRequests(after) => (
+                format!("slow down: retry in {after} seconds"),
+                vec![],
+            ),
             Self::Unavailable => (
                 format!("please retry in {RETRY_AFTER_SECONDS} seconds"),
                 vec![],
@@ -279,6 +314,52 @@ impl ApiError {
     }
 }
 
+/// What an applicant is told when their convocation is refused: what
+/// to do, never anything about the person it names.
+fn convocation_detail(r: Refusal) -> (String, Vec<ProblemField>) {
+    let header = crate::extract::CONVOCATION_TOKEN_HEADER;
+    let (detail, field) = match r {
+        Refusal::Unknown => (
+            "no convocation has this link; check the link received from the préfecture",
+            Some(header),
+        ),
+        Refusal::OtherMotif => (
+            "this convocation books another motif; follow the link received from the préfecture",
+            Some(header),
+        ),
+        Refusal::Used => (
+            "an appointment is already booked with this convocation; cancel it to choose another time",
+            Some(header),
+        ),
+        Refusal::Expired => (
+            "this convocation is no longer valid; contact the préfecture",
+            Some(header),
+        ),
+        Refusal::Revoked => (
+            "the préfecture withdrew this convocation; contact it",
+            Some(header),
+        ),
+        Refusal::OtherPerson => (
+            "the convocation is personal: the applicant must be the person it names (same names and birth date, or the same foreigner file number)",
+            Some("applicant"),
+        ),
+        Refusal::OutsideDays => (
+            "the convocation allows other days; choose a slot among those offered with it",
+            Some("start"),
+        ),
+    };
+    (
+        detail.to_owned(),
+        field
+            .map(|f| ProblemField {
+                field: f.to_owned(),
+                message: detail.to_owned(),
+            })
+            .into_iter()
+            .collect(),
+    )
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -287,6 +368,15 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::ConvocationRequired => StatusCode::FORBIDDEN,
+            Self::Convocation(r) => match r {
+                Refusal::Unknown | Refusal::OtherMotif | Refusal::OtherPerson => {
+                    StatusCode::FORBIDDEN
+                }
+                Refusal::Used => StatusCode::CONFLICT,
+                Refusal::Expired | Refusal::Revoked => StatusCode::GONE,
+                Refusal::OutsideDays => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -308,6 +398,9 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+            }
+            Self::TooManyRequests(after) => {
+                response.insert_header((header::RETRY_AFTER, after.to_string()));
             }
             Self::Unauthorized(_) => {
                 response.insert_header((
@@ -346,6 +439,7 @@ impl ApiError {
             StoreError::SlotTaken => Self::SlotTaken,
             StoreError::Doublon => Self::AlreadyBooked,
             StoreError::HoldExpired => Self::HoldExpired,
+            StoreError::Convocation(r) => Self::Convocation(r),
             StoreError::Unavailable(cause) => {
                 log::warn!("database unavailable: {cause}");
                 Self::Unavailable

@@ -304,3 +304,68 @@ pub fn agent_reservation() -> Value {
         "cancelled_at": null
     })
 }
+
+/// A convocation to issue.
+pub fn issue_convocation_request() -> Value {
+    json!({
+        "motif_id": MOTIF_ID,
+        "person": {
+            "last_name": "N'Diaye",
+            "first_names": "Aïssata Marie",
+            "birth_date": "1990-04-12",
+            "file_number": "7501234567",
+            "email": "aissata.ndiaye@example.org"
+        },
+        "valid_days": 30,
+        "earliest_day": "2026-12-07",
+        "latest_day": "2026-12-31"
+    })
+}
+
+/// A convocation, as agents see it.
+pub fn convocation() -> crate::convocations::Convocation {
+    crate::convocations::Convocation {
+        id: "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f".into(),
+        state: "issued".into(),
+        motif_id: MOTIF_ID.into(),
+        site_id: SITE_ID.into(),
+        person: crate::convocations::ConvocationPersonResponse {
+            last_name: "N'Diaye".into(),
+            first_names: "Aïssata Marie".into(),
+            birth_date: day("1990-04-12"),
+            file_number: Some("7501234567".into()),
+            email: Some("aissata.ndiaye@example.org".into()),
+            phone: None,
+        },
+        valid_until: at("2026-12-28T10:00:00+01:00"),
+        earliest_day: Some(day("2026-12-07")),
+        latest_day: Some(day("2026-12-31")),
+        issued_by: "agent:agent-bobigny-1".into(),
+        issued_at: at("2026-11-28T10:00:00+01:00"),
+        reservation_reference: None,
+        revoked_at: None,
+        revoked_by: None,
+        revoke_reason: None,
+    }
+}
+
+/// A convocation just issued.
+pub fn convocation_issued() -> crate::convocations::ConvocationIssued {
+    crate::convocations::ConvocationIssued {
+        token: "8c2f6b1d5e9a3f9a6c1e0b7d4e2a8c5f1d9b3e7a0c4f6b2d8e1a5c9f3b7d0e4a".into(),
+        convocation: convocation(),
+    }
+}
+
+/// A convocation as its holder sees it.
+pub fn convocation_summary() -> crate::convocations::ConvocationSummary {
+    crate::convocations::ConvocationSummary {
+        state: "issued".into(),
+        motif_id: MOTIF_ID.into(),
+        motif: "Remise de titre de séjour".into(),
+        site: site(),
+        valid_until: at("2026-12-28T10:00:00+01:00"),
+        earliest_day: Some(day("2026-12-07")),
+        latest_day: Some(day("2026-12-31")),
+    }
+}

@@ -18,6 +18,10 @@ pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
 
 /// The header carrying a reservation's management token.
 pub const MANAGEMENT_TOKEN_HEADER: &str = "X-Management-Token";
+/// The header carrying a convocation's token (from the link an agent
+/// sent). A header rather than a query parameter: secrets in URLs end up
+/// in access logs and browser histories.
+pub const CONVOCATION_TOKEN_HEADER: &str = "X-Convocation-Token";
 
 /// A JSON body. Unlike `web::Json`, its errors are problem+json naming the
 /// field at fault (`applicant.birth_date: invalid type: integer, expected a
@@ -142,6 +146,25 @@ impl FromRequest for ManagementTokenHeader {
             Some(Err(_)) => Ok(Self(String::new())),
         };
         std::future::ready(result)
+    }
+}
+
+/// A convocation's token, when the request presents one (blank counts as
+/// none; unreadable bytes as a token that matches nothing).
+#[derive(Debug, Default)]
+pub struct ConvocationTokenHeader(pub Option<String>);
+
+impl FromRequest for ConvocationTokenHeader {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req
+            .headers()
+            .get(CONVOCATION_TOKEN_HEADER)
+            .map(|v| v.to_str().map(str::trim).unwrap_or("?").to_owned())
+            .filter(|t| !t.is_empty());
+        std::future::ready(Ok(Self(token)))
     }
 }
 

@@ -18,9 +18,10 @@ use planipref_store::{NewHold, from_db};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::convocations::access_for;
 use crate::dto::at_site;
 use crate::error::{ApiError, Problem};
-use crate::extract::JsonBody;
+use crate::extract::{ConvocationTokenHeader, JsonBody};
 use crate::idempotency;
 use crate::reservations::{parse_motif_id, parse_start, place};
 use crate::state::AppState;
@@ -76,15 +77,16 @@ pub struct Hold {
 #[utoipa::path(
     tag = "reservations",
     request_body(content = CreateHoldRequest, example = json!(crate::examples::create_hold_request())),
-    params(crate::idempotency::IdempotencyKeyParam),
+    params(crate::idempotency::IdempotencyKeyParam, crate::convocations::ConvocationTokenParam),
     responses(
         (status = 201, description = "Kept. `Location` points at the hold.", body = Hold,
          headers(("Location" = String, description = "Path of the hold")),
          example = json!(crate::examples::hold())),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown (`convocation-invalid`) or for another motif (`convocation-other-motif`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full (`slot-taken`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (`slot-taken`), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The convocation presented expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (`motif_id`, `start` not a slot, `persons`), or an `Idempotency-Key` malformed or already used for another request", body = Problem, content_type = "application/problem+json"),
@@ -96,15 +98,21 @@ pub async fn create_hold(
     state: web::Data<AppState>,
     req: HttpRequest,
     JsonBody(body): JsonBody<CreateHoldRequest>,
+    convocation: ConvocationTokenHeader,
 ) -> Result<HttpResponse, ApiError> {
-    idempotency::honour(&state, &req, "POST /holds", body, |body| {
-        hold_once(&state, body)
+    let operation = idempotency::operation("POST /holds", &convocation);
+    idempotency::honour(&state, &req, &operation, body, |body| {
+        hold_once(&state, body, convocation)
     })
     .await
 }
 
 /// Checks and keeps the slot (see [`create_hold`]).
-async fn hold_once(state: &AppState, body: CreateHoldRequest) -> Result<HttpResponse, ApiError> {
+async fn hold_once(
+    state: &AppState,
+    body: CreateHoldRequest,
+    convocation: ConvocationTokenHeader,
+) -> Result<HttpResponse, ApiError> {
     let mut c = Collector::default();
     let motif_id = c.take(parse_motif_id(Some(&body.motif_id)));
     let start = c.take(parse_start(Some(&body.start)));
@@ -118,7 +126,8 @@ async fn hold_once(state: &AppState, body: CreateHoldRequest) -> Result<HttpResp
     let minutes = state.booking.hold_minutes;
     let hold = state
         .blocking(move |store| {
-            let placed = place(store, motif_id, start, persons, now)?;
+            let (access, convocation) = access_for(store, &convocation, motif_id, now)?;
+            let placed = place(store, motif_id, start, (persons, access), now)?;
             let new = NewHold {
                 site_id: placed
                     .schedule
@@ -133,6 +142,8 @@ async fn hold_once(state: &AppState, body: CreateHoldRequest) -> Result<HttpResp
                 now,
                 expires_at: now + Duration::minutes(i64::from(minutes)),
                 time_zone: placed.time_zone,
+                convocation_id: convocation.map(|c| c.id),
+                client_key: None,
             };
             let row = store
                 .create_hold(&new, &placed.candidates)

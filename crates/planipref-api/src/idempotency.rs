@@ -36,6 +36,19 @@ pub struct IdempotencyKeyParam {
     pub idempotency_key: Option<String>,
 }
 
+/// The operation a key is bound to: the method and path, and the
+/// convocation presented (by its token's hash), so that a retry with
+/// another convocation is another request.
+pub fn operation(base: &str, convocation: &crate::extract::ConvocationTokenHeader) -> String {
+    match &convocation.0 {
+        None => base.to_owned(),
+        Some(token) => format!(
+            "{base} convocation {}",
+            planipref_domain::reference::hash_token(token)
+        ),
+    }
+}
+
 /// The request's idempotency key, if it sent one (422 naming the header
 /// when malformed).
 pub fn key_of(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod availability;
 pub mod cache;
 pub mod calendar;
+pub mod convocations;
 pub mod demarches;
 pub mod dto;
 pub mod error;
@@ -73,6 +74,7 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
         (name = "slots", description = "When a motif can be booked"),
         (name = "demarches", description = "The national catalogue of démarches"),
         (name = "reservations", description = "Keeping a slot while the form is filled in, booking, reading and cancelling an appointment"),
+        (name = "convocations", description = "Nominative, single-use invitations to book: agents issue, list and revoke them; the person named books with the link's token (`X-Convocation-Token`)"),
         (name = "operations", description = "Liveness and readiness"),
         (name = "admin", description = "For préfecture agents and administrators: bearer JWT required"),
     ),
@@ -120,6 +122,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(holds::create_hold)
         .service(holds::get_hold)
         .service(holds::release_hold)
+        .service(convocations::issue_convocation)
+        .service(convocations::site_convocations)
+        .service(convocations::get_convocation)
+        .service(convocations::revoke_convocation)
+        .service(convocations::current_convocation)
         .service(reservations::create_reservation)
         .service(reservations::get_reservation)
         .service(reservations::cancel_reservation)

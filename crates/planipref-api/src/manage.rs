@@ -18,6 +18,7 @@ use crate::reservations::{
     ManagementTokenParam, NO_STORE, Reservation, authorised, parse_start, place,
     reservation_response,
 };
+use crate::slots::Access;
 use crate::state::AppState;
 
 /// Where to move an appointment.
@@ -104,7 +105,20 @@ pub fn move_to(
     let id: ReservationId = r.id.parse().map_err(|_| ApiError::Internal)?;
     let motif_id = r.motif_id.parse().map_err(|_| ApiError::Internal)?;
     let persons = u32::try_from(r.persons).unwrap_or(1);
-    let placed = place(store, motif_id, start, persons, now)?;
+    // Agents move any appointment; an applicant moves theirs to what they
+    // could book: the public's slots, or their convocation's days.
+    let access = if actor.starts_with("agent:") {
+        Access::Agent
+    } else {
+        match &r.convocation_id {
+            None => Access::Public,
+            Some(id) => {
+                let id = id.parse().map_err(|_| ApiError::Internal)?;
+                Access::Convoked(store.convocation(id).map_err(ApiError::from)?.days())
+            }
+        }
+    };
+    let placed = place(store, motif_id, start, (persons, access), now)?;
     let row = store
         .reschedule_reservation(
             id,

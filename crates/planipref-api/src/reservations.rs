@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use planipref_domain::applicant::{Applicant, ApplicantInput};
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, HoldId, MotifId, ReservationId};
-use planipref_domain::motif::{check_persons, doublon_scope};
+use planipref_domain::motif::{BookingMode, check_persons, doublon_scope};
 use planipref_domain::reference::{ManagementToken, Reference, TOKEN_BYTES, token_matches};
 use planipref_domain::slots::{check_bookable_year, free_guichets_at};
 use planipref_domain::{DomainError, FieldError};
@@ -20,11 +20,12 @@ use planipref_store::{MotifSchedule, NewReservation, ReservationDetail, Store, f
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::convocations::access_for;
 use crate::dto::{Site, at_site, site_zone};
 use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, ManagementTokenHeader};
+use crate::extract::{ConvocationTokenHeader, JsonBody, ManagementTokenHeader};
 use crate::idempotency;
-use crate::slots::{day_start, with_slot_request};
+use crate::slots::{Access, day_start, with_slot_request};
 use crate::state::AppState;
 
 /// Responses carrying personal data or a token must not be kept by any
@@ -204,20 +205,23 @@ pub struct ReservationCreated {
 /// simultaneous requests or servers. One person (the foreigner file number
 /// when given, else the names and birth date, compared without case,
 /// accents or spaces) holds at most one coming appointment per démarche: a
-/// second is 409 `already-booked` unless the motif allows it.
+/// second is 409 `already-booked` unless the motif allows it. A
+/// convocation-only motif is booked with the convocation's token
+/// (`X-Convocation-Token`), for the person it names: the token is then
+/// used up, until the appointment is cancelled.
 #[utoipa::path(
     tag = "reservations",
     request_body(content = CreateReservationRequest, example = json!(crate::examples::create_reservation_request())),
-    params(crate::idempotency::IdempotencyKeyParam),
+    params(crate::idempotency::IdempotencyKeyParam, crate::convocations::ConvocationTokenParam),
     responses(
         (status = 201, description = "Booked. `Location` points at the reservation.", body = ReservationCreated,
          headers(("Location" = String, description = "Path of the new reservation"), ("Cache-Control" = String, description = "`no-store`: the body holds a secret")),
          example = json!(crate::examples::reservation_created())),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`); the convocation presented is unknown (`convocation-invalid`), for another motif (`convocation-other-motif`), or names another person (`convocation-other-person`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif, or no such hold (released, booked or cleaned up)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full (`slot-taken`), the applicant already has an appointment for this démarche (`already-booked`, details not revealed), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The hold expired (`hold-expired`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (`slot-taken`), the applicant already has an appointment for this démarche (`already-booked`, details not revealed), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The hold expired (`hold-expired`), or the convocation expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (names, birth date, e-mail, phone, a start that is not a slot), or an `Idempotency-Key` malformed or already used for another request", body = Problem, content_type = "application/problem+json"),
@@ -229,9 +233,11 @@ pub async fn create_reservation(
     state: web::Data<AppState>,
     req: HttpRequest,
     JsonBody(body): JsonBody<CreateReservationRequest>,
+    convocation: ConvocationTokenHeader,
 ) -> Result<HttpResponse, ApiError> {
-    idempotency::honour(&state, &req, "POST /reservations", body, |body| {
-        book_once(&state, body)
+    let operation = idempotency::operation("POST /reservations", &convocation);
+    idempotency::honour(&state, &req, &operation, body, |body| {
+        book_once(&state, body, convocation)
     })
     .await
 }
@@ -240,13 +246,14 @@ pub async fn create_reservation(
 async fn book_once(
     state: &AppState,
     body: CreateReservationRequest,
+    convocation: ConvocationTokenHeader,
 ) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
     let (target, applicant) = validate(&body, now)?;
     let token = ManagementToken::from_random_bytes(&random_bytes()?);
     let token_hash = token.hash();
     let detail = state
-        .blocking(move |store| book(store, target, applicant, token_hash, now))
+        .blocking(move |store| book(store, (target, &convocation), applicant, token_hash, now))
         .await?;
     let reference = detail.reservation.reference.clone();
     let created = ReservationCreated {
@@ -462,7 +469,7 @@ pub fn place(
     store: &Store,
     motif_id: MotifId,
     start: DateTime<Utc>,
-    persons: u32,
+    (persons, access): (u32, Access),
     now: DateTime<Utc>,
 ) -> Result<Placement, ApiError> {
     let day = start.date_naive();
@@ -482,7 +489,7 @@ pub fn place(
         tz,
         (local_day, local_day),
         now,
-        persons,
+        (persons, access),
         |request| {
             free_guichets_at(request, start).map(|free| {
                 (
@@ -506,17 +513,18 @@ fn demarche_key(motif: &MotifRow) -> String {
     doublon_scope(motif.demarche_code.as_deref(), &motif.id)
 }
 
-/// Books `target` for `applicant`.
+/// Books `target` for `applicant`, with the convocation presented if any.
 fn book(
     store: &Store,
-    target: Target,
+    (target, convocation): (Target, &ConvocationTokenHeader),
     applicant: Applicant,
     token_hash: String,
     now: DateTime<Utc>,
 ) -> Result<ReservationDetail, ApiError> {
     match target {
         Target::Slot(motif_id, start, persons) => {
-            let placed = place(store, motif_id, start, persons, now)?;
+            let (access, convocation) = access_for(store, convocation, motif_id, now)?;
+            let placed = place(store, motif_id, start, (persons, access), now)?;
             let motif = &placed.schedule.motif;
             let new = NewReservation {
                 site_id: placed
@@ -536,6 +544,7 @@ fn book(
                 persons,
                 demarche_code: demarche_key(motif),
                 refuse_doublons: motif.refuse_doublons,
+                convocation,
             };
             let row = store
                 .create_reservation(&new, &placed.candidates, new_reference)
@@ -555,9 +564,16 @@ fn book(
             let (motif, _, site) = store
                 .get_motif(&hold.motif_id)
                 .map_err(|e| ApiError::from_store(e, "hold"))?;
+            let motif_id: MotifId = hold.motif_id.parse().map_err(|_| ApiError::Internal)?;
+            let (access, convocation) = access_for(store, convocation, motif_id, now)?;
+            if access == Access::Public
+                && motif.settings().booking_mode == BookingMode::ConvocationOnly
+            {
+                return Err(ApiError::ConvocationRequired);
+            }
             let new = NewReservation {
                 site_id: site.id.parse().map_err(|_| ApiError::Internal)?,
-                motif_id: hold.motif_id.parse().map_err(|_| ApiError::Internal)?,
+                motif_id,
                 start: from_db(hold.starts_at),
                 end: from_db(hold.ends_at),
                 applicant,
@@ -568,6 +584,7 @@ fn book(
                 persons: u32::try_from(hold.persons).unwrap_or(1),
                 demarche_code: demarche_key(&motif),
                 refuse_doublons: motif.refuse_doublons,
+                convocation,
             };
             let row = store
                 .confirm_hold(hold_id, &new, new_reference)
@@ -640,7 +657,7 @@ fn to_reservation(r: ReservationRow, m: MotifRow, site: SiteRow, tz: chrono_tz::
     }
 }
 
-fn random_bytes() -> Result<[u8; TOKEN_BYTES], ApiError> {
+pub(crate) fn random_bytes() -> Result<[u8; TOKEN_BYTES], ApiError> {
     let mut bytes = [0u8; TOKEN_BYTES];
     getrandom::fill(&mut bytes).map_err(|e| {
         log::error!("no randomness available: {e}");

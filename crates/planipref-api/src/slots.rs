@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 use chrono_tz::Tz;
 use planipref_domain::calendar::closed_days;
+use planipref_domain::convocation::DayWindow;
 use planipref_domain::ids::MotifId;
 use planipref_domain::motif::BookingMode;
 use planipref_domain::slots::{
@@ -17,10 +18,11 @@ use crate::cache::{Answer, Question, Stamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::convocations::access_for;
 use crate::dto::date_range;
 use crate::dto::{at_site, site_departement, site_zone};
 use crate::error::{ApiError, Problem};
-use crate::extract::QueryParams;
+use crate::extract::{ConvocationTokenHeader, QueryParams};
 use crate::state::AppState;
 
 /// Days searched when `to` is not given: two weeks from `from`.
@@ -101,17 +103,22 @@ pub struct SlotList {
 /// opening ranges (plages) of the counters serving the motif, in the site's
 /// time zone: days when clocks change yield no slot in the missing or
 /// repeated hour. A range longer than 62 days, or inverted, is refused.
+/// With a convocation's token (`X-Convocation-Token`), a convocation-only
+/// motif's slots are offered, on the days the convocation allows.
 #[utoipa::path(
     tag = "slots",
     params(
         ("motif_id" = String, Path, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"),
         SlotQuery,
+        crate::convocations::ConvocationTokenParam,
     ),
     responses(
         (status = 200, description = "The free slots", body = SlotList, example = json!(crate::examples::slot_list())),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown (`convocation-invalid`) or for another motif (`convocation-other-motif`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The convocation presented has booked its appointment already (`convocation-used`)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The convocation presented expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid dates or range (field `from` or `to`), or more persons than the motif takes (`persons`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
@@ -121,6 +128,7 @@ pub async fn list_slots(
     state: web::Data<AppState>,
     path: web::Path<String>,
     QueryParams(q): QueryParams<SlotQuery>,
+    convocation: ConvocationTokenHeader,
 ) -> Result<HttpResponse, ApiError> {
     let motif_id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
     let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
@@ -129,6 +137,21 @@ pub async fn list_slots(
     }
     let now = Utc::now();
     let persons = q.persons.unwrap_or(1);
+    if convocation.0.is_some() {
+        // A convocation's holder: their own days, computed afresh (few
+        // people, and the answer depends on their convocation).
+        let list = state
+            .blocking(move |store| {
+                let (access, _) = access_for(store, &convocation, motif_id, now)?;
+                let (list, ..) =
+                    compute_slot_list(store, motif_id, (from, to), (persons, access), now)?;
+                Ok(list)
+            })
+            .await?;
+        return Ok(HttpResponse::Ok()
+            .insert_header(crate::reservations::NO_STORE)
+            .json(list));
+    }
     let cache = state.cache.clone();
     let question = Question::Slots {
         motif: motif_id,
@@ -148,7 +171,7 @@ pub async fn list_slots(
     let list = state
         .blocking(move |store| {
             let (list, time_zone, notice, lapses_at) =
-                compute_slot_list(store, motif_id, (from, to), persons, now)?;
+                compute_slot_list(store, motif_id, (from, to), (persons, Access::Public), now)?;
             let kept = Arc::new(SerializedSlots::new(&list, notice)?);
             cache.put(
                 question,
@@ -176,7 +199,7 @@ fn compute_slot_list(
     store: &Store,
     motif_id: MotifId,
     (from, to): (Option<NaiveDate>, Option<NaiveDate>),
-    persons: u32,
+    (persons, access): (u32, Access),
     now: DateTime<Utc>,
 ) -> Result<ComputedSlots, ApiError> {
     // Defaults depend on the site's zone ("today there"), known only
@@ -216,7 +239,7 @@ fn compute_slot_list(
         tz,
         (from, to),
         now,
-        persons,
+        (persons, access),
         compute_slots,
     )?;
     let list = SlotList {
@@ -303,22 +326,41 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
     })
 }
 
+/// Who is asking about a motif's slots, which decides what they see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: a motif booked only with a convocation is refused (403).
+    Public,
+    /// The holder of a usable convocation for the motif: only the days it
+    /// allows.
+    Convoked(DayWindow),
+    /// An agent moving an appointment: no restriction.
+    Agent,
+}
+
 /// Asks `engine` about a motif's schedule between two local days: builds
 /// the slot engine's request (duration, closed days, booking rules) once
-/// for the slots endpoint and for booking. A motif booked only with a
-/// convocation is refused here, for both.
+/// for the slots endpoint and for booking. What `access` may not see is
+/// refused or left out here, for both.
 pub fn with_slot_request<T>(
     schedule: &MotifSchedule,
     motif_id: MotifId,
     time_zone: Tz,
     (from, to): (NaiveDate, NaiveDate),
     now: DateTime<Utc>,
-    persons: u32,
+    (persons, access): (u32, Access),
     engine: impl FnOnce(&SlotRequest<'_>) -> T,
 ) -> Result<T, ApiError> {
-    if schedule.motif.settings().booking_mode == BookingMode::ConvocationOnly {
-        return Err(ApiError::ConvocationRequired);
-    }
+    let (from, to) = match access {
+        Access::Public
+            if schedule.motif.settings().booking_mode == BookingMode::ConvocationOnly =>
+        {
+            return Err(ApiError::ConvocationRequired);
+        }
+        Access::Public | Access::Agent => (from, to),
+        // Possibly an empty range: the engine then offers nothing.
+        Access::Convoked(days) => days.narrow(from, to),
+    };
     let base = u32::try_from(schedule.motif.duration_minutes).map_err(|_| ApiError::Internal)?;
     let settings = schedule.motif.settings();
     let duration = settings.appointment_minutes(base, persons).ok_or_else(|| {

@@ -809,6 +809,7 @@ async fn an_appointment_that_has_started_cannot_be_cancelled() {
                     persons: 1,
                     demarche_code: format!("motif:{motif}"),
                     refuse_doublons: true,
+                    convocation: None,
                 },
                 &[guichet_id],
                 || planipref_domain::reference::Reference::parse("PAST-2345").expect("ref"),

@@ -219,6 +219,8 @@ async fn an_expired_hold_stops_counting_at_once_and_cannot_be_confirmed() {
             now,
             expires_at: now + Duration::seconds(1),
             time_zone: chrono_tz::Europe::Paris,
+            convocation_id: None,
+            client_key: None,
         };
         let mut held = Vec::new();
         for guichet in &schedule.guichets {

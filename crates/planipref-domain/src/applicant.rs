@@ -154,7 +154,7 @@ fn parse_nationality(raw: &str) -> Result<String, FieldError> {
     }
 }
 
-fn parse_file_number(raw: &str) -> Result<String, FieldError> {
+pub(crate) fn parse_file_number(raw: &str) -> Result<String, FieldError> {
     let number: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
     if number.len() == 10 && number.bytes().all(|b| b.is_ascii_digit()) {
         Ok(number)
@@ -163,7 +163,7 @@ fn parse_file_number(raw: &str) -> Result<String, FieldError> {
     }
 }
 
-fn parse_name(field: &str, raw: &str) -> Result<String, FieldError> {
+pub(crate) fn parse_name(field: &str, raw: &str) -> Result<String, FieldError> {
     let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() {
         return Err(FieldError::new(field, "must not be empty"));
@@ -191,7 +191,7 @@ fn parse_name(field: &str, raw: &str) -> Result<String, FieldError> {
     Ok(name)
 }
 
-fn parse_birth_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
+pub(crate) fn parse_birth_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
     let field = "birth_date";
     let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
         .map_err(|_| FieldError::new(field, "must be a date written YYYY-MM-DD"))?;
@@ -210,7 +210,7 @@ fn parse_birth_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, FieldError
 /// A pragmatic check: one `@`, a plausible local part and a domain of
 /// dot-separated labels. Deliverability is proven by the confirmation
 /// message, not by a regular expression.
-fn parse_email(raw: &str) -> Result<String, FieldError> {
+pub(crate) fn parse_email(raw: &str) -> Result<String, FieldError> {
     let field = "email";
     let email = raw.trim();
     let invalid = || FieldError::new(field, "must be a valid e-mail address");
@@ -273,7 +273,7 @@ const OVERSEAS_PREFIXES: &[(&str, &str)] = &[
 /// Accepts an international number (`+` then 8 to 15 digits) or a French
 /// national one (10 digits starting with 0), with spaces, dots, dashes or
 /// parentheses, and returns it in E.164 form.
-fn parse_phone(raw: &str) -> Result<String, FieldError> {
+pub(crate) fn parse_phone(raw: &str) -> Result<String, FieldError> {
     let field = "phone";
     let compact: String = raw
         .chars()

@@ -65,6 +65,12 @@ id_type!(
     HoldId
 );
 
+id_type!(
+    /// A convocation: an agent's nominative, single-use invitation to
+    /// book. Not a secret (agents quote it); its token is.
+    ConvocationId
+);
+
 /// A préfecture is keyed by its département's INSEE code: `01`…`95` (with
 /// `2A`/`2B` for Corsica), `971`…`976`, and the overseas collectivities that
 /// have a préfecture (`975`, `977`, `978`).

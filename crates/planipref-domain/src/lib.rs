@@ -9,6 +9,7 @@ pub mod access;
 pub mod applicant;
 pub mod calendar;
 pub mod competence;
+pub mod convocation;
 pub mod error;
 pub mod ics;
 pub mod idempotency;

@@ -18,6 +18,10 @@ pub enum StoreError {
     /// The hold expired (or lost its time) before it was confirmed.
     #[error("the hold expired")]
     HoldExpired,
+    /// The convocation presented cannot book this appointment. Nothing
+    /// was written.
+    #[error("convocation refused: {0:?}")]
+    Convocation(planipref_domain::convocation::Refusal),
     /// A uniqueness constraint refused the write: the row exists already.
     #[error("unique constraint {constraint} refused the write")]
     Duplicate {

@@ -18,7 +18,8 @@ use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
 use crate::reservations::{
     GuichetSlot, Holder, NewReservation, REFERENCE_ATTEMPTS, bump_guichet, guard_doublon,
-    lock_open_guichet, occupy, record_event, reservation_row, worth_another_attempt,
+    lock_open_guichet, occupy, record_event, reservation_row, use_presented_convocation,
+    worth_another_attempt,
 };
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};
@@ -42,6 +43,10 @@ pub struct NewHold {
     pub expires_at: DateTime<Utc>,
     /// The site's time zone, in which plages are read.
     pub time_zone: chrono_tz::Tz,
+    /// The convocation presented, if any.
+    pub convocation_id: Option<String>,
+    /// Who asks (a hash of the client's address), when known.
+    pub client_key: Option<String>,
 }
 
 impl Store {
@@ -66,6 +71,9 @@ impl Store {
                 persons: i32::try_from(new.persons).unwrap_or(i32::MAX),
                 created_at: to_db(new.now),
                 expires_at: to_db(new.expires_at),
+                convocation_id: new.convocation_id.clone(),
+                client_key: new.client_key.clone(),
+                purpose: hold_purpose::APPLICANT.to_owned(),
             };
             let slot = GuichetSlot {
                 site_id: &row.site_id,
@@ -172,6 +180,7 @@ impl Store {
                 if held.refuse_doublons {
                     guard_doublon(c, &row, new.now)?;
                 }
+                use_presented_convocation(c, &held)?;
                 diesel::insert_into(reservations::table)
                     .values(&row)
                     .execute(c)?;

@@ -7,6 +7,7 @@
 
 pub mod admin;
 mod connection;
+mod convocations;
 pub mod db;
 pub mod demo;
 mod error;
@@ -24,6 +25,7 @@ pub mod test_support;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
 
+pub use convocations::{ConvocationFilter, ConvocationUse, ConvocationView, NewConvocation};
 pub use db::{AnyConnection, DatabaseUrl, DbPool, PoolOptions};
 pub use error::StoreError;
 pub use holds::NewHold;

@@ -224,6 +224,8 @@ pub struct ReservationRow {
     pub person_key: Option<String>,
     /// The démarche booked (the motif's, or `motif:<id>` when it has none).
     pub demarche_code: Option<String>,
+    /// The convocation it was booked with, if any.
+    pub convocation_id: Option<String>,
 }
 
 impl std::fmt::Debug for ReservationRow {
@@ -257,6 +259,73 @@ pub struct HoldRow {
     pub persons: i32,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    /// The convocation it was taken with, if any.
+    pub convocation_id: Option<String>,
+    /// Who took it (a hash of the client's address), when known.
+    pub client_key: Option<String>,
+    /// `applicant`, or `release` (a cancelled slot waiting for its
+    /// random release).
+    pub purpose: String,
+}
+
+/// Why a hold exists.
+pub mod hold_purpose {
+    /// An applicant keeps the slot while filling in the form.
+    pub const APPLICANT: &str = "applicant";
+    /// A cancelled appointment's time, kept until its random release.
+    pub const RELEASE: &str = "release";
+}
+
+/// A convocation.
+#[derive(Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = convocations, check_for_backend(MultiBackend))]
+pub struct ConvocationRow {
+    pub id: String,
+    /// SHA-256 of the link's token.
+    pub token_hash: String,
+    pub site_id: String,
+    pub motif_id: String,
+    pub last_name: String,
+    pub first_names: String,
+    pub birth_date: chrono::NaiveDate,
+    pub file_number: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Last instant the link books (UTC).
+    pub valid_until: NaiveDateTime,
+    /// First local day the appointment may fall on.
+    pub earliest_day: Option<chrono::NaiveDate>,
+    /// Last local day the appointment may fall on.
+    pub latest_day: Option<chrono::NaiveDate>,
+    /// `agent:<sub>`.
+    pub issued_by: String,
+    pub issued_at: NaiveDateTime,
+    /// When it last booked an appointment.
+    pub used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+}
+
+// Personal data: never printed whole.
+impl std::fmt::Debug for ConvocationRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConvocationRow")
+            .field("id", &self.id)
+            .field("motif_id", &self.motif_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A préfecture's anti-capture settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = prefectures, check_for_backend(MultiBackend))]
+pub struct PrefectureRulesRow {
+    pub release_delay_min_minutes: i32,
+    pub release_delay_max_minutes: i32,
+    pub opening_start_minute: i32,
+    pub opening_window_minutes: i32,
+    pub max_active_per_person: i32,
 }
 
 /// One entry of a reservation's history.

@@ -47,6 +47,9 @@ pub struct NewReservation {
     /// Whether a second active reservation of the same person for the same
     /// démarche is refused (the motif's setting).
     pub refuse_doublons: bool,
+    /// The convocation presented, used by the booking (checked again
+    /// under its lock).
+    pub convocation: Option<crate::ConvocationUse>,
 }
 
 /// What [`Store::booking_integrity`] found wrong (all zero when sound).
@@ -456,6 +459,7 @@ pub(crate) fn reservation_row(
         file_number: a.file_number.clone(),
         person_key: Some(a.person_key()),
         demarche_code: Some(new.demarche_code.clone()),
+        convocation_id: new.convocation.as_ref().map(|c| c.id.clone()),
     }
 }
 
@@ -480,11 +484,32 @@ fn insert_booking(
     if new.refuse_doublons {
         guard_doublon(c, row, new.now)?;
     }
+    use_presented_convocation(c, new)?;
     diesel::insert_into(reservations::table)
         .values(row)
         .execute(c)?;
     occupy(c, &slot, Holder::Reservation(&row.id), new.now)?;
     record_event(c, &row.id, &new.actor, "created", None, new.now)
+}
+
+/// Uses the convocation `new` presents, if any (see
+/// [`crate::convocations::use_convocation`]), for its appointment's local
+/// day.
+pub(crate) fn use_presented_convocation(
+    c: &mut AnyConnection,
+    new: &NewReservation,
+) -> Result<(), StoreError> {
+    let Some(convocation) = &new.convocation else {
+        return Ok(());
+    };
+    let day = new.start.with_timezone(&new.time_zone).date_naive();
+    crate::convocations::use_convocation(
+        c,
+        &convocation.id,
+        &new.applicant,
+        (new.motif_id, day),
+        new.now,
+    )
 }
 
 /// A guichet's time about to be taken.

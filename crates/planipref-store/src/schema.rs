@@ -6,6 +6,11 @@ diesel::table! {
         name -> Text,
         departement_name -> Text,
         created_at -> Timestamp,
+        release_delay_min_minutes -> Integer,
+        release_delay_max_minutes -> Integer,
+        opening_start_minute -> Integer,
+        opening_window_minutes -> Integer,
+        max_active_per_person -> Integer,
     }
 }
 
@@ -152,6 +157,7 @@ diesel::table! {
         file_number -> Nullable<Text>,
         person_key -> Nullable<Text>,
         demarche_code -> Nullable<Text>,
+        convocation_id -> Nullable<Text>,
     }
 }
 
@@ -198,6 +204,40 @@ diesel::table! {
         persons -> Integer,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        convocation_id -> Nullable<Text>,
+        client_key -> Nullable<Text>,
+        purpose -> Text,
+    }
+}
+
+diesel::table! {
+    convocations (id) {
+        id -> Text,
+        token_hash -> Text,
+        site_id -> Text,
+        motif_id -> Text,
+        last_name -> Text,
+        first_names -> Text,
+        birth_date -> Date,
+        file_number -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        valid_until -> Timestamp,
+        earliest_day -> Nullable<Date>,
+        latest_day -> Nullable<Date>,
+        issued_by -> Text,
+        issued_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+        revoke_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    client_guards (client_key) {
+        client_key -> Text,
+        touched_at -> Timestamp,
     }
 }
 
@@ -246,6 +286,7 @@ diesel::joinable!(holds -> motifs (motif_id));
 diesel::joinable!(plage_motifs -> plages (plage_id));
 diesel::joinable!(reservations -> motifs (motif_id));
 diesel::joinable!(reservation_events -> reservations (reservation_id));
+diesel::joinable!(convocations -> motifs (motif_id));
 
 diesel::table! {
     communes (insee) {
@@ -290,6 +331,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     holds,
     person_guards,
     idempotency_keys,
+    convocations,
+    client_guards,
 );
 
 diesel::table! {

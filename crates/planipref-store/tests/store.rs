@@ -229,6 +229,7 @@ fn new_reservation(
         persons: 1,
         demarche_code: format!("motif:{motif}"),
         refuse_doublons: true,
+        convocation: None,
     }
 }
 
@@ -639,6 +640,8 @@ fn concurrent_holds_and_bookings_never_exceed_the_free_guichets() {
                         now,
                         expires_at: now + chrono::Duration::minutes(10),
                         time_zone: new.time_zone,
+                        convocation_id: None,
+                        client_key: None,
                     };
                     store.create_hold(&hold, &free).map(|h| h.guichet_id)
                 } else {

@@ -1,0 +1,13 @@
+ALTER TABLE prefectures DROP COLUMN max_active_per_person;
+ALTER TABLE prefectures DROP COLUMN opening_window_minutes;
+ALTER TABLE prefectures DROP COLUMN opening_start_minute;
+ALTER TABLE prefectures DROP COLUMN release_delay_max_minutes;
+ALTER TABLE prefectures DROP COLUMN release_delay_min_minutes;
+DROP TABLE client_guards;
+DROP INDEX holds_client_idx;
+ALTER TABLE holds DROP COLUMN purpose;
+ALTER TABLE holds DROP COLUMN client_key;
+ALTER TABLE holds DROP COLUMN convocation_id;
+DROP INDEX reservations_convocation_idx;
+ALTER TABLE reservations DROP COLUMN convocation_id;
+DROP TABLE convocations;
