@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use futures_util::future::join_all;
 use planipref_domain::ids::MotifId;
-use planipref_store::test_support::TestDb;
+use planipref_store::test_support::{TestDb, release_at_once};
 use planipref_store::{DatabaseUrl, PoolOptions, Store};
 use planipref_tests::{Server, bobigny, bobigny_slot, book_each, booking, cancel, client, run};
 use serde_json::Value;
@@ -145,6 +145,8 @@ async fn two_server_processes_on_one_postgresql_never_oversell() {
 async fn a_cancelled_slot_is_booked_again_through_the_real_server() {
     for db in TestDb::each() {
         run(&db.url, &["seed", "--demo"]);
+        // Freed at once: this is about the slot coming back, not its delay.
+        release_at_once(db.store(), "93");
         let server = Server::start(&db.url, "warn");
         let client = client();
         let (motif, slot) = bobigny_slot(&client, &server, "Première demande").await;
@@ -198,6 +200,7 @@ async fn first_slot_of(client: &awc::Client, server: &Server, motif: &str) -> Va
 async fn a_process_never_answers_from_a_stale_cache_when_another_books() {
     let Some(db) = TestDb::postgres() else { return };
     run(&db.url, &["seed", "--demo"]);
+    release_at_once(db.store(), "93");
     let a = Server::start(&db.url, "warn");
     let b = Server::start(&db.url, "warn");
     let client = client();

@@ -2,13 +2,15 @@
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::Utc;
-use planipref_domain::FieldError;
 use planipref_domain::access::{Agent, Scope};
 use planipref_domain::error::Collector;
 use planipref_domain::ids::DepartementCode;
+use planipref_domain::quota::check_max_active_per_person as check_quota;
 use planipref_domain::referentiel::check_name;
+use planipref_domain::release::ReleaseRules;
+use planipref_domain::{DomainError, FieldError};
 use planipref_store::admin::AuditEntry;
-use planipref_store::models::PrefectureRow;
+use planipref_store::models::{PrefectureRow, PrefectureRulesRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -352,4 +354,193 @@ pub async fn delete_prefecture(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A préfecture's anti-capture settings.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(example = json!(anti_capture_example()))]
+pub struct AntiCapture {
+    /// A cancelled or moved appointment's time is offered again after a
+    /// random delay of at least this many minutes (0–1440; default 5)…
+    #[schema(example = 5)]
+    pub release_delay_min_minutes: u32,
+    /// …and at most this many (≥ the least; default 60). 0 and 0: at once.
+    #[schema(example = 60)]
+    pub release_delay_max_minutes: u32,
+    /// Each motif's newest day (today plus its booking window) opens at a
+    /// random moment of a window starting this many minutes after local
+    /// midnight (0–1439; default 420, 07:00)…
+    #[schema(example = 420)]
+    pub opening_start_minute: u32,
+    /// …and lasting this many minutes (0–1440; default 180: between 07:00
+    /// and 10:00). The moment differs per motif and day, is the same on
+    /// every server, and cannot be computed outside.
+    #[schema(example = 180)]
+    pub opening_window_minutes: u32,
+    /// Most coming appointments one person (foreigner file number, or
+    /// names and birth date) may hold at once across all démarches, when
+    /// booking at this préfecture (1–20; default 3).
+    #[schema(example = 3)]
+    pub max_active_per_person: u32,
+}
+
+fn anti_capture_example() -> serde_json::Value {
+    serde_json::json!({
+        "release_delay_min_minutes": 5, "release_delay_max_minutes": 60,
+        "opening_start_minute": 420, "opening_window_minutes": 180,
+        "max_active_per_person": 3
+    })
+}
+
+impl From<PrefectureRulesRow> for AntiCapture {
+    fn from(r: PrefectureRulesRow) -> Self {
+        let n = |v: i32| u32::try_from(v).unwrap_or(0);
+        Self {
+            release_delay_min_minutes: n(r.release_delay_min_minutes),
+            release_delay_max_minutes: n(r.release_delay_max_minutes),
+            opening_start_minute: n(r.opening_start_minute),
+            opening_window_minutes: n(r.opening_window_minutes),
+            max_active_per_person: n(r.max_active_per_person),
+        }
+    }
+}
+
+/// New anti-capture settings; those left out keep their value.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"release_delay_min_minutes": 10, "release_delay_max_minutes": 90}))]
+pub struct AntiCaptureUpdate {
+    /// Least release delay, minutes (0–1440).
+    #[schema(minimum = 0, maximum = 1440)]
+    pub release_delay_min_minutes: Option<u32>,
+    /// Greatest release delay, minutes (0–1440, ≥ the least).
+    #[schema(minimum = 0, maximum = 1440)]
+    pub release_delay_max_minutes: Option<u32>,
+    /// Start of the opening window, minutes after local midnight (0–1439).
+    #[schema(minimum = 0, maximum = 1439)]
+    pub opening_start_minute: Option<u32>,
+    /// Length of the opening window, minutes (0–1440).
+    #[schema(minimum = 0, maximum = 1440)]
+    pub opening_window_minutes: Option<u32>,
+    /// Most coming appointments per person across démarches (1–20).
+    #[schema(minimum = 1, maximum = 20)]
+    pub max_active_per_person: Option<u32>,
+}
+
+/// A préfecture's anti-capture settings
+///
+/// How long cancelled slots wait before returning to the public, when new
+/// days open, and how many appointments one person may hold. For the
+/// administrators of its département and national administrators.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Département code", example = "93")),
+    responses(
+        (status = 200, description = "The settings", body = AntiCapture, example = json!(anti_capture_example())),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/prefectures/{code}/anti-capture")]
+pub async fn get_anti_capture(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = administered(&agent.0, &path)?;
+    let rules = state
+        .blocking(move |store| {
+            store
+                .prefecture_rules(code.as_str())
+                .map_err(|e| ApiError::from_store(e, "préfecture"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(AntiCapture::from(rules)))
+}
+
+/// Change a préfecture's anti-capture settings
+///
+/// Replaces the settings sent, checked together (every invalid field at
+/// once). Takes effect at once on every server; audited. For the
+/// administrators of its département and national administrators.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Département code", example = "93")),
+    request_body(content = AntiCaptureUpdate),
+    responses(
+        (status = 200, description = "The new settings", body = AntiCapture, example = json!(anti_capture_example())),
+        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[put("/admin/prefectures/{code}/anti-capture")]
+pub async fn update_anti_capture(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<AntiCaptureUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let code = administered(&agent.0, &path)?;
+    let agent = agent.0;
+    let after = state
+        .blocking(move |store| {
+            let before = AntiCapture::from(
+                store
+                    .prefecture_rules(code.as_str())
+                    .map_err(|e| ApiError::from_store(e, "préfecture"))?,
+            );
+            let after = AntiCapture {
+                release_delay_min_minutes: body
+                    .release_delay_min_minutes
+                    .unwrap_or(before.release_delay_min_minutes),
+                release_delay_max_minutes: body
+                    .release_delay_max_minutes
+                    .unwrap_or(before.release_delay_max_minutes),
+                opening_start_minute: body
+                    .opening_start_minute
+                    .unwrap_or(before.opening_start_minute),
+                opening_window_minutes: body
+                    .opening_window_minutes
+                    .unwrap_or(before.opening_window_minutes),
+                max_active_per_person: body
+                    .max_active_per_person
+                    .unwrap_or(before.max_active_per_person),
+            };
+            let release = ReleaseRules {
+                delay_min_minutes: after.release_delay_min_minutes,
+                delay_max_minutes: after.release_delay_max_minutes,
+                opening_start_minute: after.opening_start_minute,
+                opening_window_minutes: after.opening_window_minutes,
+            }
+            .check();
+            let quota = check_quota(after.max_active_per_person);
+            DomainError::both(release, quota)?;
+            let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+            let row = PrefectureRulesRow {
+                release_delay_min_minutes: n(after.release_delay_min_minutes),
+                release_delay_max_minutes: n(after.release_delay_max_minutes),
+                opening_start_minute: n(after.opening_start_minute),
+                opening_window_minutes: n(after.opening_window_minutes),
+                max_active_per_person: n(after.max_active_per_person),
+            };
+            let audit = AuditEntry {
+                before: crate::audit::json(&before),
+                after: crate::audit::json(&after),
+                ..prefecture_audit(&agent, code.as_str(), "updated")
+            };
+            store
+                .update_prefecture_rules(code.as_str(), &row, &audit)
+                .map_err(|e| ApiError::from_store(e, "préfecture"))?;
+            Ok(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(after))
 }

@@ -302,8 +302,9 @@ pub async fn cancel_as_agent(
                     return Err(ApiError::AppointmentPast);
                 }
                 let id: ReservationId = r.id.parse().map_err(|_| ApiError::Internal)?;
+                let release_at = crate::reservations::release_at(store, &detail.site, now)?;
                 detail.reservation = store
-                    .cancel_reservation(id, &agent.actor(), Some(&reason), now)
+                    .cancel_reservation(id, (&agent.actor(), Some(&reason)), now, release_at)
                     .map_err(|e| ApiError::from_store(e, "reservation"))?;
             }
             agent_view(detail)

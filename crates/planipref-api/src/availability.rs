@@ -16,7 +16,10 @@ use crate::cache::{Answer, AvailabilityCache, Question, Stamp, earliest_lapse};
 use crate::dto::site_zone;
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
-use crate::slots::{Access, SlotResponse, day_start, with_slot_request};
+use crate::slots::{
+    Access, SlotResponse, day_start, lapses_at as slots_lapse_at, newest_day_opens_at,
+    with_slot_request,
+};
 use crate::state::AppState;
 
 /// Days searched first: most sites have a free slot within a week, so the
@@ -119,18 +122,19 @@ pub fn compute_first_slot(
         let schedule = store
             .motif_schedule(&id, read_from, read_to, now)
             .map_err(|e| ApiError::from_store(e, "motif"))?;
-        lapses_at = earliest_lapse(lapses_at, schedule.holds_expire);
         let (tz, today, last) = match window {
             Some(w) => w,
             None => {
                 let tz = site_zone(&schedule.site)?;
                 let today = now.with_timezone(&tz).date_naive();
                 let window_days = schedule.motif.booking_rules().booking_window_days;
-                let last = last_bookable_day(now, tz, window_days);
+                let opens = newest_day_opens_at(&schedule, motif_id, tz, now);
+                let last = last_bookable_day(now, tz, window_days, Some(opens));
                 from = today;
                 *window.insert((tz, today, last))
             }
         };
+        lapses_at = earliest_lapse(lapses_at, slots_lapse_at(&schedule, motif_id, tz, now));
         let to = until(from, span, last);
         let found = with_slot_request(
             &schedule,

@@ -126,6 +126,9 @@ pub enum ApiError {
     /// The hold expired before it was confirmed.
     #[error("hold expired")]
     HoldExpired,
+    /// The person holds as many coming appointments as allowed.
+    #[error("too many appointments")]
+    QuotaReached,
     /// The convocation presented cannot be used for this.
     #[error("convocation refused: {0:?}")]
     Convocation(Refusal),
@@ -199,6 +202,10 @@ impl ApiError {
                 ),
             },
             Self::TooManyRequests(_) => ("too-many-requests", "Too many requests"),
+            Self::QuotaReached => (
+                "too-many-appointments",
+                "You hold as many appointments as allowed",
+            ),
             Self::Unavailable => ("unavailable", "The service is temporarily unavailable"),
             Self::Internal => ("internal", "Internal server error"),
         }
@@ -287,6 +294,10 @@ impl ApiError {
                 vec![],
             ),
             Self::Convocation(r) => convocation_detail(*r),
+            Self::QuotaReached => (
+                "one person may hold only a few coming appointments at once, across all démarches; cancel one you no longer need before booking another".to_owned(),
+                vec![],
+            ),
             Self::TooManyRequests(after) => (
                 format!("slow down: retry in {after} seconds"),
                 vec![],
@@ -385,6 +396,7 @@ impl ResponseError for ApiError {
             | Self::CancellationDeadlinePassed(_)
             | Self::Conflict(_)
             | Self::AlreadyBooked
+            | Self::QuotaReached
             | Self::Affected(_) => StatusCode::CONFLICT,
             Self::HoldExpired => StatusCode::GONE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -440,6 +452,7 @@ impl ApiError {
             StoreError::Doublon => Self::AlreadyBooked,
             StoreError::HoldExpired => Self::HoldExpired,
             StoreError::Convocation(r) => Self::Convocation(r),
+            StoreError::Quota => Self::QuotaReached,
             StoreError::Unavailable(cause) => {
                 log::warn!("database unavailable: {cause}");
                 Self::Unavailable

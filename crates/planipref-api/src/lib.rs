@@ -141,6 +141,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_prefectures::list_prefectures)
         .service(admin_prefectures::get_prefecture)
         .service(admin_prefectures::update_prefecture)
+        .service(admin_prefectures::get_anti_capture)
+        .service(admin_prefectures::update_anti_capture)
         .service(admin_prefectures::delete_prefecture)
         .service(admin_sites::create_site)
         .service(admin_sites::admin_get_site)

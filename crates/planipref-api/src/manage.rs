@@ -130,6 +130,7 @@ pub fn move_to(
                 actor,
                 reason,
                 now,
+                release_at: crate::reservations::release_at(store, &detail.site, now)?,
             },
             &placed.candidates,
         )

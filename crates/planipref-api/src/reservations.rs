@@ -220,7 +220,7 @@ pub struct ReservationCreated {
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`); the convocation presented is unknown (`convocation-invalid`), for another motif (`convocation-other-motif`), or names another person (`convocation-other-person`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif, or no such hold (released, booked or cleaned up)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slot is full (`slot-taken`), the applicant already has an appointment for this démarche (`already-booked`, details not revealed), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (`slot-taken`), the applicant already has an appointment for this démarche (`already-booked`, details not revealed) or as many coming appointments as the préfecture allows across démarches (`too-many-appointments`), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The hold expired (`hold-expired`), or the convocation expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -338,8 +338,9 @@ pub async fn cancel_reservation(
                     .booking_rules()
                     .check_cancellation(from_db(r.starts_at), now)?;
                 let id: ReservationId = r.id.parse().map_err(|_| ApiError::Internal)?;
+                let release_at = release_at(store, &detail.site, now)?;
                 detail.reservation = store
-                    .cancel_reservation(id, "applicant", None, now)
+                    .cancel_reservation(id, ("applicant", None), now, release_at)
                     .map_err(|e| ApiError::from_store(e, "reservation"))?;
             }
             Ok(detail)
@@ -508,6 +509,11 @@ pub fn place(
     })
 }
 
+/// A préfecture's limit of appointments per person, as stored.
+fn limit(stored: i32) -> u32 {
+    u32::try_from(stored).unwrap_or(planipref_domain::quota::DEFAULT_ACTIVE_PER_PERSON)
+}
+
 /// The démarche a motif books, as doublons are counted.
 fn demarche_key(motif: &MotifRow) -> String {
     doublon_scope(motif.demarche_code.as_deref(), &motif.id)
@@ -545,6 +551,7 @@ fn book(
                 demarche_code: demarche_key(motif),
                 refuse_doublons: motif.refuse_doublons,
                 convocation,
+                max_active_per_person: limit(placed.schedule.rules.max_active_per_person),
             };
             let row = store
                 .create_reservation(&new, &placed.candidates, new_reference)
@@ -585,6 +592,11 @@ fn book(
                 demarche_code: demarche_key(&motif),
                 refuse_doublons: motif.refuse_doublons,
                 convocation,
+                max_active_per_person: limit(
+                    store
+                        .prefecture_rules(&site.prefecture_code)?
+                        .max_active_per_person,
+                ),
             };
             let row = store
                 .confirm_hold(hold_id, &new, new_reference)
@@ -655,6 +667,25 @@ fn to_reservation(r: ReservationRow, m: MotifRow, site: SiteRow, tz: chrono_tz::
         created_at: at_site(from_db(r.created_at), tz),
         cancelled_at: r.cancelled_at.map(|t| at_site(from_db(t), tz)),
     }
+}
+
+/// When a time freed now at `site` is offered again: after a random delay
+/// within its préfecture's bounds.
+pub(crate) fn release_at(
+    store: &Store,
+    site: &SiteRow,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
+    let rules = store
+        .prefecture_rules(&site.prefecture_code)
+        .map_err(ApiError::from)?
+        .release();
+    let mut draw = [0u8; 8];
+    getrandom::fill(&mut draw).map_err(|e| {
+        log::error!("no randomness available: {e}");
+        ApiError::Internal
+    })?;
+    Ok(now + rules.release_delay(u64::from_le_bytes(draw)))
 }
 
 pub(crate) fn random_bytes() -> Result<[u8; TOKEN_BYTES], ApiError> {

@@ -256,7 +256,7 @@ fn compute_slot_list(
             .collect(),
     };
     let notice = schedule.motif.booking_rules().min_notice_hours;
-    Ok((list, tz, notice, schedule.holds_expire))
+    Ok((list, tz, notice, lapses_at(&schedule, motif_id, tz, now)))
 }
 
 /// A slot list kept as JSON, slot by slot: serialising instants is most of
@@ -392,8 +392,38 @@ pub fn with_slot_request<T>(
         busy: &schedule.busy,
         closed_days: &closed,
         booking_window_days: rules.booking_window_days,
+        newest_day_opens_at: Some(newest_day_opens_at(schedule, motif_id, time_zone, now)),
         min_notice_hours: rules.min_notice_hours,
     }))
+}
+
+/// When the motif's newest day opens today at its site (a moment drawn
+/// within its préfecture's window, the same on every server).
+pub fn newest_day_opens_at(
+    schedule: &MotifSchedule,
+    motif_id: MotifId,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    schedule.rules.release().newest_day_opens_at(
+        schedule.opening_secret.as_bytes(),
+        &motif_id.to_string(),
+        now.with_timezone(&tz).date_naive(),
+        tz,
+    )
+}
+
+/// When an answer computed from `schedule` at `now` goes stale without
+/// any write: the first live hold it counted expires, or the newest day
+/// opens.
+pub fn lapses_at(
+    schedule: &MotifSchedule,
+    motif_id: MotifId,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let opens = Some(newest_day_opens_at(schedule, motif_id, tz, now)).filter(|at| *at > now);
+    crate::cache::earliest_lapse(schedule.holds_expire, opens)
 }
 
 /// Midnight UTC of `day` shifted by `offset_days`: local days of any zone

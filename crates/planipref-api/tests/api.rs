@@ -474,11 +474,29 @@ async fn an_appointment_is_booked_read_and_cancelled_and_its_slot_offered_again(
             (StatusCode::OK, &cancelled["cancelled_at"]),
             "cancelling twice is harmless"
         );
-        assert_eq!(
+        // Offered again, but not at once: after a random delay of 5 to 60
+        // minutes (the demo préfecture's default), so that nobody can hand
+        // it over by cancelling while someone else books.
+        assert_ne!(
             first_slot(&app, &motif).await,
             slot,
-            "the slot is offered again"
+            "the slot waits for its release"
         );
+        let live = db
+            .store()
+            .count_pending_releases(chrono::Utc::now())
+            .expect("holds");
+        assert_eq!(live, 1, "kept by its release hold");
+        let released = db
+            .store()
+            .count_pending_releases(chrono::Utc::now() + chrono::Duration::minutes(60))
+            .expect("holds");
+        assert_eq!(released, 0, "released within the hour");
+        let early = db
+            .store()
+            .count_pending_releases(chrono::Utc::now() + chrono::Duration::minutes(4))
+            .expect("holds");
+        assert_eq!(early, 1, "not within the first five minutes");
 
         let id = db
             .store()
@@ -810,6 +828,7 @@ async fn an_appointment_that_has_started_cannot_be_cancelled() {
                     demarche_code: format!("motif:{motif}"),
                     refuse_doublons: true,
                     convocation: None,
+                    max_active_per_person: 3,
                 },
                 &[guichet_id],
                 || planipref_domain::reference::Reference::parse("PAST-2345").expect("ref"),

@@ -539,13 +539,15 @@ async fn an_applicant_moves_an_appointment_atomically_and_it_is_in_the_history()
         );
         assert_eq!(read["start"], start.as_str());
 
-        // A free slot: moved; the old slot is offered again at once.
+        // A free slot: moved; the old slot is offered again after a
+        // random delay (nobody can hand it over by moving away from it).
         let free = slots["slots"][1]["start"].as_str().unwrap().to_owned();
         let (s, _, moved) = call!(app, reschedule(&free));
         assert_eq!(s, StatusCode::OK, "{moved}");
         assert_eq!(moved["start"], free.as_str());
         let (_, _, now) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
-        assert_eq!(remaining_at(&now, &start), remaining_at(&slots, &start));
+        assert_eq!(remaining_at(&now, &start), remaining_at(&slots, &start) - 1);
+        assert_eq!(db.store().count_pending_releases(Utc::now()).unwrap(), 1);
         assert_eq!(remaining_at(&now, &free), remaining_at(&slots, &free) - 1);
 
         // The history, for an agent of the site: created, then moved by

@@ -559,6 +559,8 @@ async fn kept_answers_follow_bookings_and_every_administrative_change() {
         let app = test::init_service(planipref_api::app(oriented_state(&db))).await;
         let site =
             prefecture_with_counter!(app, "973", "97302", "97300", "Cayenne", "America/Cayenne");
+        // Freed at once: this is about kept answers, not release delays.
+        planipref_store::test_support::release_at_once(db.store(), "973");
         let admin = token("admin_prefecture", &["973"]);
         let uri = format!("/api/v1/sites/{site}/first-slot?demarche=sejour-renouvellement");
         let (_, _, first) = call!(app, get(&uri));

@@ -123,6 +123,7 @@ fn request<'a>(site: &'a Site, motif: &'a (MotifId, u32, Vec<GuichetId>)) -> Slo
         busy: &site.busy,
         closed_days: &[],
         booking_window_days: 90,
+        newest_day_opens_at: None,
         min_notice_hours: 0,
     }
 }

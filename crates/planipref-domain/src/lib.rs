@@ -17,8 +17,10 @@ pub mod ids;
 pub mod motif;
 pub mod occupancy;
 pub mod orientation;
+pub mod quota;
 pub mod reference;
 pub mod referentiel;
+pub mod release;
 pub mod slots;
 pub mod time;
 

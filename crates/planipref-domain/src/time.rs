@@ -29,7 +29,12 @@ pub fn unique_instant(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
 /// The first instant of a local day in `tz` (its midnight, or the first
 /// minute after a clock change that skips midnight).
 pub fn local_midnight(tz: Tz, day: chrono::NaiveDate) -> DateTime<Utc> {
-    let local = day.and_time(chrono::NaiveTime::MIN);
+    first_instant_at_or_after(tz, day.and_time(chrono::NaiveTime::MIN))
+}
+
+/// The first instant at which `tz`'s clocks show `local` (the earlier of
+/// a repeated time), or, in a spring-forward gap, an hour later.
+pub fn first_instant_at_or_after(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     tz.from_local_datetime(&local)
         .earliest()
         .or_else(|| {

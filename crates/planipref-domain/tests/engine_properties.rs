@@ -65,6 +65,7 @@ impl Site {
             busy: &self.busy,
             closed_days: &self.closed,
             booking_window_days: self.window,
+            newest_day_opens_at: None,
             min_notice_hours: self.notice,
         }
     }

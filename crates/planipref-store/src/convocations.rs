@@ -243,6 +243,19 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A préfecture's anti-capture rules.
+    pub fn prefecture_rules(&self, code: &str) -> Result<PrefectureRulesRow, StoreError> {
+        self.with_conn(|c| {
+            prefectures::table
+                .find(code)
+                .select(PrefectureRulesRow::as_select())
+                .first(c)
+                .map_err(StoreError::from)
+        })
+    }
+}
+
 /// The convocation with the reference of its booked appointment.
 fn with_booking(c: &mut AnyConnection, row: ConvocationRow) -> Result<ConvocationView, StoreError> {
     let booked = reservations::table

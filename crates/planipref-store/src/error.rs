@@ -18,6 +18,10 @@ pub enum StoreError {
     /// The hold expired (or lost its time) before it was confirmed.
     #[error("the hold expired")]
     HoldExpired,
+    /// The person already holds as many coming appointments, across all
+    /// démarches, as their préfecture allows. Nothing was written.
+    #[error("the person holds as many appointments as allowed")]
+    Quota,
     /// The convocation presented cannot book this appointment. Nothing
     /// was written.
     #[error("convocation refused: {0:?}")]

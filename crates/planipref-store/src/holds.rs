@@ -18,8 +18,8 @@ use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
 use crate::reservations::{
     GuichetSlot, Holder, NewReservation, REFERENCE_ATTEMPTS, bump_guichet, guard_doublon,
-    lock_open_guichet, occupy, record_event, reservation_row, use_presented_convocation,
-    worth_another_attempt,
+    guard_quota, lock_open_guichet, occupy, record_event, reservation_row,
+    use_presented_convocation, worth_another_attempt,
 };
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};
@@ -180,6 +180,7 @@ impl Store {
                 if held.refuse_doublons {
                     guard_doublon(c, &row, new.now)?;
                 }
+                guard_quota(c, &row, held.max_active_per_person, new.now)?;
                 use_presented_convocation(c, &held)?;
                 diesel::insert_into(reservations::table)
                     .values(&row)
@@ -225,10 +226,21 @@ impl Store {
         })
     }
 
-    /// Live holds (for tests and checks).
+    /// Live holds of applicants (for tests and checks).
     pub fn count_live_holds(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        self.count_live(hold_purpose::APPLICANT, now)
+    }
+
+    /// Freed times still waiting for their release at `now` (for tests
+    /// and checks).
+    pub fn count_pending_releases(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        self.count_live(hold_purpose::RELEASE, now)
+    }
+
+    fn count_live(&self, purpose: &str, now: DateTime<Utc>) -> Result<i64, StoreError> {
         holds::table
             .filter(holds::expires_at.gt(to_db(now)))
+            .filter(holds::purpose.eq(purpose))
             .count()
             .get_result(&mut *self.conn()?)
             .map_err(StoreError::from)

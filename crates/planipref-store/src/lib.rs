@@ -38,6 +38,8 @@ pub use reservations::{Integrity, Move, NewReservation, ReservationDetail};
 pub struct Store {
     pool: DbPool,
     url: DatabaseUrl,
+    /// The `opening` secret, read once (it never changes).
+    opening_secret: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<str>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -54,6 +56,7 @@ impl Store {
         Ok(Self {
             pool: db::build_pool(url, options)?,
             url: url.clone(),
+            opening_secret: std::sync::Arc::default(),
         })
     }
 
@@ -86,6 +89,23 @@ impl Store {
     /// Applies pending migrations; returns the versions applied.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         self.with_conn(db::run_migrations)
+    }
+
+    /// The secret every server draws new days' opening moments from
+    /// (written once by the migrations), read once per process.
+    pub(crate) fn opening_secret(
+        &self,
+        c: &mut AnyConnection,
+    ) -> Result<std::sync::Arc<str>, StoreError> {
+        use diesel::prelude::*;
+        if let Some(secret) = self.opening_secret.get() {
+            return Ok(secret.clone());
+        }
+        let value: String = schema::secrets::table
+            .find("opening")
+            .select(schema::secrets::value)
+            .first(c)?;
+        Ok(self.opening_secret.get_or_init(|| value.into()).clone())
     }
 
     /// Whether the database answers a trivial query.

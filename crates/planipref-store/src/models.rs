@@ -328,6 +328,19 @@ pub struct PrefectureRulesRow {
     pub max_active_per_person: i32,
 }
 
+impl PrefectureRulesRow {
+    /// The release rules these columns hold (checked when written).
+    pub fn release(&self) -> planipref_domain::release::ReleaseRules {
+        let minutes = |v: i32| u32::try_from(v).unwrap_or(0);
+        planipref_domain::release::ReleaseRules {
+            delay_min_minutes: minutes(self.release_delay_min_minutes),
+            delay_max_minutes: minutes(self.release_delay_max_minutes),
+            opening_start_minute: minutes(self.opening_start_minute),
+            opening_window_minutes: minutes(self.opening_window_minutes),
+        }
+    }
+}
+
 /// One entry of a reservation's history.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = reservation_events, check_for_backend(MultiBackend))]

@@ -219,6 +219,37 @@ impl Store {
         })
     }
 
+    /// Replaces a préfecture's anti-capture rules, and records it. Its
+    /// sites' cached availability is stale (new days may open at another
+    /// moment).
+    pub fn update_prefecture_rules(
+        &self,
+        code: &str,
+        rules: &PrefectureRulesRow,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                let updated = diesel::update(prefectures::table.find(code))
+                    .set((
+                        prefectures::release_delay_min_minutes.eq(rules.release_delay_min_minutes),
+                        prefectures::release_delay_max_minutes.eq(rules.release_delay_max_minutes),
+                        prefectures::opening_start_minute.eq(rules.opening_start_minute),
+                        prefectures::opening_window_minutes.eq(rules.opening_window_minutes),
+                        prefectures::max_active_per_person.eq(rules.max_active_per_person),
+                    ))
+                    .execute(c)?;
+                if updated == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                diesel::update(sites::table.filter(sites::prefecture_code.eq(code)))
+                    .set(sites::availability_version.eq(sites::availability_version + 1))
+                    .execute(c)?;
+                record(c, audit)
+            })
+        })
+    }
+
     /// Renames or redescribes a service, and records it.
     pub fn update_service(&self, row: &ServiceRow, audit: &AuditEntry) -> Result<(), StoreError> {
         self.with_conn(|conn| {

@@ -45,6 +45,10 @@ pub struct MotifSchedule {
     pub holds_expire: Option<DateTime<Utc>>,
     /// Holidays within the period on which the site opens all the same.
     pub openings: Vec<chrono::NaiveDate>,
+    /// Its préfecture's anti-capture rules.
+    pub rules: PrefectureRulesRow,
+    /// The secret new days' opening moments are drawn from.
+    pub opening_secret: std::sync::Arc<str>,
 }
 
 /// Where a site's availability stands: the site's own counter (audited
@@ -197,15 +201,17 @@ impl Store {
     ) -> Result<MotifSchedule, StoreError> {
         let mut pooled = self.conn()?;
         let conn: &mut AnyConnection = &mut pooled;
-        let (motif, service, site) = motifs::table
-            .inner_join(services::table.inner_join(sites::table))
+        let (motif, service, site, rules) = motifs::table
+            .inner_join(services::table.inner_join(sites::table.inner_join(prefectures::table)))
             .filter(motifs::id.eq(motif_id))
             .select((
                 MotifRow::as_select(),
                 ServiceRow::as_select(),
                 SiteRow::as_select(),
+                PrefectureRulesRow::as_select(),
             ))
             .first(conn)?;
+        let opening_secret = self.opening_secret(conn)?;
 
         let periods: Vec<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> =
             guichet_motifs::table
@@ -319,6 +325,8 @@ impl Store {
             busy,
             holds_expire,
             openings,
+            rules,
+            opening_secret,
         })
     }
 }

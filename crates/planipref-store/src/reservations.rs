@@ -50,6 +50,9 @@ pub struct NewReservation {
     /// The convocation presented, used by the booking (checked again
     /// under its lock).
     pub convocation: Option<crate::ConvocationUse>,
+    /// Most coming appointments the person may hold across démarches
+    /// (the site's préfecture's limit).
+    pub max_active_per_person: u32,
 }
 
 /// What [`Store::booking_integrity`] found wrong (all zero when sound).
@@ -80,6 +83,8 @@ pub struct Move<'a> {
     pub reason: Option<&'a str>,
     /// The time of the move.
     pub now: DateTime<Utc>,
+    /// When the old time is offered again (at once when not after `now`).
+    pub release_at: DateTime<Utc>,
 }
 
 /// Who takes a guichet's time.
@@ -161,14 +166,16 @@ impl Store {
         })
     }
 
-    /// Cancels a booked reservation and frees its guichet time, recording
-    /// who did it. Cancelling an already cancelled one changes nothing.
+    /// Cancels a booked reservation and frees its guichet time at
+    /// `release_at` (at once when not after `now`; until then nobody can
+    /// book it), recording who did it. Cancelling an already cancelled one
+    /// changes nothing.
     pub fn cancel_reservation(
         &self,
         id: ReservationId,
-        actor: &str,
-        reason: Option<&str>,
+        (actor, reason): (&str, Option<&str>),
         now: DateTime<Utc>,
+        release_at: DateTime<Utc>,
     ) -> Result<ReservationRow, StoreError> {
         let id = id.to_string();
         let mut pooled = self.conn()?;
@@ -199,10 +206,15 @@ impl Store {
                 )
                 .set(guichets::version.eq(guichets::version + 1))
                 .execute(c)?;
+                let cancelled: ReservationRow = reservations::table
+                    .find(&id)
+                    .select(ReservationRow::as_select())
+                    .first(c)?;
                 diesel::delete(
                     guichet_occupancy::table.filter(guichet_occupancy::reservation_id.eq(&id)),
                 )
                 .execute(c)?;
+                keep_until_release(c, &cancelled, None, (now, release_at))?;
                 record_event(c, &id, actor, "cancelled", reason, now)?;
             }
             reservations::table
@@ -273,6 +285,7 @@ impl Store {
                 )
                 .execute(c)?;
                 occupy(c, &slot, Holder::Reservation(&id), to.now)?;
+                keep_until_release(c, &before, Some(&slot), (to.now, to.release_at))?;
                 diesel::update(reservations::table.find(&id))
                     .set((
                         reservations::guichet_id.eq(&guichet),
@@ -484,12 +497,68 @@ fn insert_booking(
     if new.refuse_doublons {
         guard_doublon(c, row, new.now)?;
     }
+    guard_quota(c, row, new.max_active_per_person, new.now)?;
     use_presented_convocation(c, new)?;
     diesel::insert_into(reservations::table)
         .values(row)
         .execute(c)?;
     occupy(c, &slot, Holder::Reservation(&row.id), new.now)?;
     record_event(c, &row.id, &new.actor, "created", None, new.now)
+}
+
+/// Keeps a reservation's former time (its occupancy rows already deleted)
+/// taken until `release_at` by a hold nobody can confirm (its id is never
+/// given out), so that a cancelled or moved slot returns to the public at
+/// a moment nobody knows in advance: the reseller's "cancel while the
+/// buyer books" hand-off fails. Units the reservation now occupies again
+/// (`now_at`: its new time, when moved) are left to it. Nothing when
+/// `release_at` is not after `now`: the time is free at once.
+fn keep_until_release(
+    c: &mut AnyConnection,
+    former: &ReservationRow,
+    now_at: Option<&GuichetSlot<'_>>,
+    (now, release_at): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<(), StoreError> {
+    if release_at <= now || former.ends_at <= to_db(now) {
+        return Ok(());
+    }
+    let hold = HoldRow {
+        id: planipref_domain::ids::HoldId::new_random().to_string(),
+        site_id: former.site_id.clone(),
+        motif_id: former.motif_id.clone(),
+        guichet_id: former.guichet_id.clone(),
+        starts_at: former.starts_at,
+        ends_at: former.ends_at,
+        persons: former.persons,
+        created_at: to_db(now),
+        expires_at: to_db(release_at),
+        convocation_id: None,
+        client_key: None,
+        purpose: hold_purpose::RELEASE.to_owned(),
+    };
+    diesel::insert_into(holds::table).values(&hold).execute(c)?;
+    let taken_again: Vec<chrono::NaiveDateTime> = match now_at {
+        Some(slot) if slot.guichet_id == former.guichet_id => {
+            units(slot.start, slot.end).into_iter().map(to_db).collect()
+        }
+        _ => vec![],
+    };
+    for unit_start in units(from_db(former.starts_at), from_db(former.ends_at))
+        .into_iter()
+        .map(to_db)
+        .filter(|u| !taken_again.contains(u))
+    {
+        diesel::insert_into(guichet_occupancy::table)
+            .values(OccupancyRow {
+                guichet_id: former.guichet_id.clone(),
+                unit_start,
+                reservation_id: None,
+                hold_id: Some(hold.id.clone()),
+                expires_at: Some(hold.expires_at),
+            })
+            .execute(c)?;
+    }
+    Ok(())
 }
 
 /// Uses the convocation `new` presents, if any (see
@@ -595,22 +664,7 @@ pub(crate) fn guard_doublon(
     let (Some(person), Some(demarche)) = (&row.person_key, &row.demarche_code) else {
         return Ok(());
     };
-    let touched = diesel::update(
-        person_guards::table
-            .filter(person_guards::person_key.eq(person))
-            .filter(person_guards::demarche_code.eq(demarche)),
-    )
-    .set(person_guards::touched_at.eq(to_db(now)))
-    .execute(c)?;
-    if touched == 0 {
-        diesel::insert_into(person_guards::table)
-            .values((
-                person_guards::person_key.eq(person),
-                person_guards::demarche_code.eq(demarche),
-                person_guards::touched_at.eq(to_db(now)),
-            ))
-            .execute(c)?;
-    }
+    lock_person(c, person, demarche, now)?;
     let active: i64 = reservations::table
         .filter(reservations::person_key.eq(person))
         .filter(reservations::demarche_code.eq(demarche))
@@ -623,6 +677,65 @@ pub(crate) fn guard_doublon(
         return Err(StoreError::Doublon);
     }
     Ok(())
+}
+
+/// The démarche code under which a person's guard row for all démarches
+/// is kept (no catalogue code contains `*`).
+const EVERY_DEMARCHE: &str = "*";
+
+/// Locks the person's guard row for `scope` (a démarche, or every one),
+/// writing it the first time; two first writes at once fail one of them
+/// with `Duplicate` on `person_guards`, and its booking runs again.
+fn lock_person(
+    c: &mut AnyConnection,
+    person: &str,
+    scope: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let touched = diesel::update(
+        person_guards::table
+            .filter(person_guards::person_key.eq(person))
+            .filter(person_guards::demarche_code.eq(scope)),
+    )
+    .set(person_guards::touched_at.eq(to_db(now)))
+    .execute(c)?;
+    if touched == 0 {
+        diesel::insert_into(person_guards::table)
+            .values((
+                person_guards::person_key.eq(person),
+                person_guards::demarche_code.eq(scope),
+                person_guards::touched_at.eq(to_db(now)),
+            ))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Refuses an appointment beyond the person's limit of coming ones across
+/// all démarches (`Quota`), after locking their guard row for every
+/// démarche (taken after the démarche's own guard, always in that order).
+pub(crate) fn guard_quota(
+    c: &mut AnyConnection,
+    row: &ReservationRow,
+    max_active: u32,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let Some(person) = &row.person_key else {
+        return Ok(());
+    };
+    lock_person(c, person, EVERY_DEMARCHE, now)?;
+    let active: i64 = reservations::table
+        .filter(reservations::person_key.eq(person))
+        .filter(reservations::status.eq(status::BOOKED))
+        .filter(reservations::ends_at.gt(to_db(now)))
+        .filter(reservations::id.ne(&row.id))
+        .count()
+        .get_result(c)?;
+    if planipref_domain::quota::may_book_another(u64::try_from(active).unwrap_or(0), max_active) {
+        Ok(())
+    } else {
+        Err(StoreError::Quota)
+    }
 }
 
 /// Whether the guichet still serves the motif, a plage still covers the

@@ -235,6 +235,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    secrets (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
     client_guards (client_key) {
         client_key -> Text,
         touched_at -> Timestamp,
@@ -333,6 +340,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     convocations,
     client_guards,
+    secrets,
 );
 
 diesel::table! {

@@ -103,6 +103,25 @@ impl TestDb {
     }
 }
 
+/// Makes a préfecture's cancelled slots free at once (no release delay),
+/// for tests about something else than the delay.
+#[allow(clippy::expect_used)]
+pub fn release_at_once(store: &Store, prefecture: &str) {
+    use crate::schema::prefectures;
+    use diesel::prelude::*;
+    store
+        .with_conn(|c| {
+            diesel::update(prefectures::table.find(prefecture))
+                .set((
+                    prefectures::release_delay_min_minutes.eq(0),
+                    prefectures::release_delay_max_minutes.eq(0),
+                ))
+                .execute(c)
+                .map_err(crate::StoreError::from)
+        })
+        .expect("release delay");
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin_url, name)) = &self.postgres {

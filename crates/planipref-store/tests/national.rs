@@ -410,6 +410,7 @@ fn check_against_the_engine(store: &Store) {
                     busy,
                     closed_days: &closed,
                     booking_window_days: 366,
+                    newest_day_opens_at: None,
                     min_notice_hours: 0,
                 };
                 let free = compute_slots(&request(&[]));

@@ -196,6 +196,7 @@ fn first_slot(store: &Store, motif: MotifId) -> (DateTime<Utc>, DateTime<Utc>, V
         busy: &schedule.busy,
         closed_days: &[],
         booking_window_days: 366,
+        newest_day_opens_at: None,
         min_notice_hours: 0,
     })
     .expect("a free slot");
@@ -230,6 +231,7 @@ fn new_reservation(
         demarche_code: format!("motif:{motif}"),
         refuse_doublons: true,
         convocation: None,
+        max_active_per_person: 3,
     }
 }
 
@@ -259,12 +261,12 @@ fn a_guichet_cannot_be_booked_twice_and_a_cancellation_frees_it() {
 
         let id: ReservationId = first.id.parse().expect("id");
         let cancelled = store
-            .cancel_reservation(id, "applicant", None, Utc::now())
+            .cancel_reservation(id, ("applicant", None), Utc::now(), Utc::now())
             .expect("cancel");
         assert_eq!(cancelled.status, "cancelled");
         // Cancelling again changes nothing and records nothing.
         store
-            .cancel_reservation(id, "applicant", None, Utc::now())
+            .cancel_reservation(id, ("applicant", None), Utc::now(), Utc::now())
             .expect("cancel again");
         let actions: Vec<_> = store
             .reservation_events(id)
@@ -559,7 +561,8 @@ fn a_closure_racing_a_booking_never_leaves_it_orphaned() {
                 // One free guichet, closed alone: nothing else is affected.
                 let (start, end, free) = first_slot(store, motif_id);
                 let free = vec![free[0]];
-                let mut new = new_reservation(store, motif_id, start, end, 200);
+                // A new person each race: one person may hold only a few.
+                let mut new = new_reservation(store, motif_id, start, end, 200 + races as usize);
                 new.time_zone = site.time_zone.parse().expect("zone");
                 let closure = planipref_store::models::FermetureRow {
                     id: uuid::Uuid::new_v4().to_string(),

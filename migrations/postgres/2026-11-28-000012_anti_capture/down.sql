@@ -1,3 +1,4 @@
+DROP TABLE secrets;
 ALTER TABLE prefectures DROP COLUMN max_active_per_person;
 ALTER TABLE prefectures DROP COLUMN opening_window_minutes;
 ALTER TABLE prefectures DROP COLUMN opening_start_minute;

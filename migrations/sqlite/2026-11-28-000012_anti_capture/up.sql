@@ -67,3 +67,12 @@ ALTER TABLE prefectures ADD COLUMN opening_window_minutes INTEGER NOT NULL DEFAU
     CHECK (opening_window_minutes BETWEEN 0 AND 1440);
 ALTER TABLE prefectures ADD COLUMN max_active_per_person INTEGER NOT NULL DEFAULT 3
     CHECK (max_active_per_person BETWEEN 1 AND 20);
+
+-- Secrets every server shares and nobody outside knows: `opening` draws
+-- the moment each motif's newest day opens. Drawn here, once per
+-- database.
+CREATE TABLE secrets (
+    name  TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
+INSERT INTO secrets (name, value) VALUES ('opening', lower(hex(randomblob(32))));

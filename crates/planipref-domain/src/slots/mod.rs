@@ -67,6 +67,11 @@ pub struct SlotRequest<'a> {
     pub closed_days: &'a [NaiveDate],
     /// Slots open this many days ahead (local days after today at the site).
     pub booking_window_days: u32,
+    /// When the newest day of the window (today plus `booking_window_days`)
+    /// opens: before that instant, the window ends a day earlier (see
+    /// [`crate::release::ReleaseRules::newest_day_opens_at`]). `None`: at
+    /// local midnight.
+    pub newest_day_opens_at: Option<DateTime<Utc>>,
     /// Slots starting sooner than this many hours from `now` are not offered.
     pub min_notice_hours: u32,
 }
@@ -74,16 +79,29 @@ pub struct SlotRequest<'a> {
 impl SlotRequest<'_> {
     /// The last local day the booking window opens, from `now` at the site.
     pub fn last_bookable_day(&self) -> NaiveDate {
-        last_bookable_day(self.now, self.time_zone, self.booking_window_days)
+        last_bookable_day(
+            self.now,
+            self.time_zone,
+            self.booking_window_days,
+            self.newest_day_opens_at,
+        )
     }
 }
 
 /// The last local day a booking window of `window_days` opens at a site
-/// of zone `tz`: that many days after today there.
-pub fn last_bookable_day(now: DateTime<Utc>, tz: Tz, window_days: u32) -> NaiveDate {
+/// of zone `tz`: that many days after today there, once the newest day has
+/// opened (at `newest_day_opens_at`, when given), else the day before.
+pub fn last_bookable_day(
+    now: DateTime<Utc>,
+    tz: Tz,
+    window_days: u32,
+    newest_day_opens_at: Option<DateTime<Utc>>,
+) -> NaiveDate {
     let today = now.with_timezone(&tz).date_naive();
+    let not_yet = newest_day_opens_at.is_some_and(|at| now < at) && window_days > 0;
+    let days = window_days - u32::from(not_yet);
     today
-        .checked_add_days(chrono::Days::new(u64::from(window_days)))
+        .checked_add_days(chrono::Days::new(u64::from(days)))
         .unwrap_or(today)
 }
 

@@ -69,6 +69,7 @@ impl Fixture {
             busy: &self.busy,
             closed_days: &self.closed,
             booking_window_days: 366,
+            newest_day_opens_at: None,
             min_notice_hours: 0,
         }
     }
@@ -521,4 +522,20 @@ fn overseas_zones_keep_one_offset_all_year() {
             );
         }
     }
+}
+
+#[test]
+fn the_newest_day_of_the_window_opens_only_at_its_moment() {
+    let tz = chrono_tz::Europe::Paris;
+    let now = "2026-12-01T08:00:00Z".parse::<DateTime<Utc>>().unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let later = "2026-12-01T09:30:00Z".parse::<DateTime<Utc>>().unwrap();
+    let earlier = "2026-12-01T06:30:00Z".parse::<DateTime<Utc>>().unwrap();
+    let plus = |d: u64| today + chrono::Days::new(d);
+    assert_eq!(last_bookable_day(now, tz, 30, None), plus(30));
+    assert_eq!(last_bookable_day(now, tz, 30, Some(later)), plus(29));
+    assert_eq!(last_bookable_day(now, tz, 30, Some(earlier)), plus(30));
+    assert_eq!(last_bookable_day(now, tz, 30, Some(now)), plus(30));
+    // A window of today only is never shortened below today.
+    assert_eq!(last_bookable_day(now, tz, 0, Some(later)), today);
 }

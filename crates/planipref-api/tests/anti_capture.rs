@@ -1,0 +1,305 @@
+//! Anti-capture through the API, on SQLite and PostgreSQL: a cancelled
+//! slot cannot be handed over, new days open at a moment nobody knows,
+//! one identity cannot stock appointments, and the préfecture's settings
+//! are checked, scoped and audited.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+#[macro_use]
+mod common;
+
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use chrono::{Days, Utc};
+use planipref_store::Store;
+use planipref_store::test_support::TestDb;
+use serde_json::{Value, json};
+
+use common::{get_as, put, someone, state, token};
+
+/// Bobigny's motifs by label prefix.
+fn bobigny_motif(store: &Store, label: &str) -> String {
+    let site = store
+        .list_sites(Some("93"), 0, 50)
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|s| s.kind == "prefecture")
+        .unwrap()
+        .id;
+    store
+        .list_site_motifs(&site)
+        .unwrap()
+        .into_iter()
+        .find(|(m, _)| m.label.starts_with(label))
+        .unwrap()
+        .0
+        .id
+}
+
+fn slots_on(motif: &str, day: chrono::NaiveDate) -> TestRequest {
+    TestRequest::get().uri(&format!("/api/v1/motifs/{motif}/slots?from={day}&to={day}"))
+}
+
+fn book(motif: &str, start: &str, applicant: Value) -> TestRequest {
+    TestRequest::post()
+        .uri("/api/v1/reservations")
+        .set_json(json!({
+            "motif_id": motif, "start": start, "applicant": applicant
+        }))
+}
+
+fn cancel(reference: &str, management: &str) -> TestRequest {
+    TestRequest::post()
+        .uri(&format!("/api/v1/reservations/{reference}/cancel"))
+        .insert_header(("X-Management-Token", management.to_owned()))
+}
+
+fn problem(body: &Value) -> &str {
+    body["type"]
+        .as_str()
+        .unwrap_or("")
+        .trim_start_matches("urn:planipref:problem:")
+}
+
+const SETTINGS: &str = "/api/v1/admin/prefectures/93/anti-capture";
+
+#[actix_web::test]
+async fn a_cancelled_slot_cannot_be_handed_over_to_the_buyer_waiting_for_it() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = bobigny_motif(db.store(), "Renouvellement");
+        let day = common::next_open_weekday();
+        let (_, _, open) = call!(app, slots_on(&motif, day));
+        let start = open["slots"][0]["start"].as_str().unwrap().to_owned();
+        let capacity = open["slots"][0]["remaining"].as_u64().unwrap();
+        // The reseller's bots fill the slot.
+        let mut bookings = vec![];
+        for _ in 0..capacity {
+            let (s, _, b) = call!(app, book(&motif, &start, someone()));
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+            bookings.push((
+                b["reference"].as_str().unwrap().to_owned(),
+                b["management_token"].as_str().unwrap().to_owned(),
+            ));
+        }
+        // The reseller cancels one while the buyer books at once: refused,
+        // by a hold nobody can confirm, for a delay nobody knows.
+        let (reference, management) = &bookings[0];
+        let (s, _, _) = call!(app, cancel(reference, management));
+        assert_eq!(s, StatusCode::OK);
+        let buyer = someone();
+        let (s, _, b) = call!(app, book(&motif, &start, buyer.clone()));
+        assert_eq!(
+            (s, problem(&b)),
+            (StatusCode::CONFLICT, "slot-taken"),
+            "{}",
+            db.backend()
+        );
+        let (s, _, _) = call!(
+            app,
+            TestRequest::post()
+                .uri("/api/v1/holds")
+                .set_json(json!({"motif_id": motif, "start": start}))
+        );
+        assert_eq!(s, StatusCode::CONFLICT);
+        let (_, _, listed) = call!(app, slots_on(&motif, day));
+        assert!(
+            listed["slots"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["start"] != start.as_str()),
+            "not offered yet"
+        );
+        let now = Utc::now();
+        let store = db.store();
+        assert_eq!(store.count_pending_releases(now).unwrap(), 1);
+        assert_eq!(
+            store
+                .count_pending_releases(now + chrono::Duration::minutes(61))
+                .unwrap(),
+            0,
+            "offered again within the préfecture's bounds"
+        );
+
+        // A préfecture that wants cancelled slots back at once says so.
+        let admin = token("admin_prefecture", &["93"]);
+        let (s, _, set) = call!(
+            app,
+            put(
+                SETTINGS,
+                &admin,
+                json!({"release_delay_min_minutes": 0, "release_delay_max_minutes": 0})
+            )
+        );
+        assert_eq!(s, StatusCode::OK, "{set}");
+        let (reference, management) = &bookings[1];
+        let (s, _, _) = call!(app, cancel(reference, management));
+        assert_eq!(s, StatusCode::OK);
+        let (s, _, b) = call!(app, book(&motif, &start, buyer));
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+}
+
+#[actix_web::test]
+async fn the_newest_day_opens_at_the_drawn_moment_not_at_midnight() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = bobigny_motif(db.store(), "Renouvellement");
+        let admin = token("admin_prefecture", &["93"]);
+        let paris_now = Utc::now().with_timezone(&chrono_tz::Europe::Paris);
+        let today = paris_now.date_naive();
+        // The newest day of the window: an open weekday.
+        let newest = common::next_open_weekday();
+        let window = (newest - today).num_days();
+        let (s, _, _) = call!(
+            app,
+            put(
+                &format!("/api/v1/admin/motifs/{motif}"),
+                &admin,
+                json!({"booking_window_days": window})
+            )
+        );
+        assert_eq!(s, StatusCode::OK);
+        let open_at = |start: u32, length: u32| {
+            put(
+                SETTINGS,
+                &admin,
+                json!({"opening_start_minute": start, "opening_window_minutes": length}),
+            )
+        };
+        // Opens at 23:59 today: not yet (unless this runs in that minute).
+        if paris_now.time() < chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap() {
+            let (s, _, _) = call!(app, open_at(23 * 60 + 59, 0));
+            assert_eq!(s, StatusCode::OK);
+            let (s, _, shut) = call!(app, slots_on(&motif, newest));
+            assert_eq!(s, StatusCode::OK);
+            assert_eq!(shut["slots"], json!([]), "{}", db.backend());
+            // The day before is open all the same.
+            let (_, _, before) = call!(app, slots_on(&motif, newest - Days::new(1)));
+            let weekday_before = chrono::Datelike::weekday(&(newest - Days::new(1)));
+            if weekday_before.number_from_monday() <= 5 {
+                assert_ne!(before["slots"], json!([]));
+            }
+        }
+        // Opened at midnight: offered (the kept answer was dropped).
+        let (s, _, _) = call!(app, open_at(0, 0));
+        assert_eq!(s, StatusCode::OK);
+        let (_, _, open) = call!(app, slots_on(&motif, newest));
+        assert_ne!(open["slots"], json!([]), "{open}");
+    }
+}
+
+#[actix_web::test]
+async fn one_identity_cannot_stock_appointments_across_demarches() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let admin = token("admin_prefecture", &["93"]);
+        let (s, _, _) = call!(
+            app,
+            put(SETTINGS, &admin, json!({"max_active_per_person": 1}))
+        );
+        assert_eq!(s, StatusCode::OK);
+        let day = common::next_open_weekday();
+        let first_start = |v: &Value| v["slots"][0]["start"].as_str().unwrap().to_owned();
+        let renouvellement = bobigny_motif(db.store(), "Renouvellement");
+        let premiere = bobigny_motif(db.store(), "Première");
+        let (_, _, a) = call!(app, slots_on(&renouvellement, day));
+        let (_, _, b) = call!(app, slots_on(&premiere, day));
+        let person = someone();
+        let (s, _, booked) = call!(app, book(&renouvellement, &first_start(&a), person.clone()));
+        assert_eq!(s, StatusCode::CREATED, "{booked}");
+        let (s, _, refused) = call!(app, book(&premiere, &first_start(&b), person.clone()));
+        assert_eq!(
+            (s, problem(&refused)),
+            (StatusCode::CONFLICT, "too-many-appointments"),
+            "{}",
+            db.backend()
+        );
+        assert_eq!(db.store().count_reservations().unwrap(), 1);
+        // Cancelled, the first frees the person's quota.
+        let (s, _, _) = call!(
+            app,
+            cancel(
+                booked["reference"].as_str().unwrap(),
+                booked["management_token"].as_str().unwrap()
+            )
+        );
+        assert_eq!(s, StatusCode::OK);
+        let (s, _, _) = call!(app, book(&premiere, &first_start(&b), person));
+        assert_eq!(s, StatusCode::CREATED);
+    }
+}
+
+#[actix_web::test]
+async fn anti_capture_settings_are_checked_scoped_and_audited() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let admin = token("admin_prefecture", &["93"]);
+        let (s, _, defaults) = call!(app, get_as(SETTINGS, &admin));
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            defaults,
+            json!({
+                "release_delay_min_minutes": 5, "release_delay_max_minutes": 60,
+                "opening_start_minute": 420, "opening_window_minutes": 180,
+                "max_active_per_person": 3
+            })
+        );
+        let (s, _, b) = call!(
+            app,
+            put(
+                SETTINGS,
+                &admin,
+                json!({
+                    "release_delay_min_minutes": 90,
+                    "opening_start_minute": 1440,
+                    "max_active_per_person": 0
+                })
+            )
+        );
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(
+            common::fields(&b),
+            [
+                "opening_start_minute",
+                "release_delay_max_minutes",
+                "max_active_per_person"
+            ]
+        );
+        let (_, _, unchanged) = call!(app, get_as(SETTINGS, &admin));
+        assert_eq!(unchanged, defaults, "nothing written");
+
+        let stranger = token("admin_prefecture", &["75"]);
+        let (s, _, _) = call!(app, get_as(SETTINGS, &stranger));
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _, _) = call!(
+            app,
+            put(SETTINGS, &stranger, json!({"max_active_per_person": 5}))
+        );
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        let (s, _, changed) = call!(
+            app,
+            put(
+                SETTINGS,
+                &admin,
+                json!({"release_delay_min_minutes": 10, "release_delay_max_minutes": 90})
+            )
+        );
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(changed["release_delay_min_minutes"], 10);
+        assert_eq!(changed["opening_window_minutes"], 180, "kept");
+        let (_, _, trail) = call!(app, get_as("/api/v1/admin/audit?entity=prefecture", &admin));
+        let entry = trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["entity"] == "prefecture")
+            .unwrap_or_else(|| panic!("audited: {trail}"))
+            .clone();
+        assert_eq!(entry["before"]["release_delay_min_minutes"], 5);
+        assert_eq!(entry["after"]["release_delay_max_minutes"], 90);
+    }
+}
