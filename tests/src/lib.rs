@@ -65,13 +65,24 @@ pub struct Server {
 
 impl Server {
     /// Starts a server on `database_url`, on a free port, with `RUST_LOG` at
-    /// `log_level`; returns once it listens.
-    #[allow(clippy::expect_used)]
+    /// `log_level`; returns once it listens. Per-client limits are off:
+    /// every test client comes from 127.0.0.1 (see [`Server::start_with`]).
     pub fn start(database_url: &str, log_level: &str) -> Self {
+        Self::start_with(
+            database_url,
+            log_level,
+            &[("PLANIPREF_CLIENT_LIMITS", "off")],
+        )
+    }
+
+    /// [`Server::start`] with these environment variables set.
+    #[allow(clippy::expect_used)]
+    pub fn start_with(database_url: &str, log_level: &str, env: &[(&str, &str)]) -> Self {
         let log_dir = tempfile::tempdir().expect("log dir");
         let log = log_dir.path().join("server.log");
         let mut child = Command::new(binary())
             .arg("serve")
+            .envs(env.iter().copied())
             .env("PLANIPREF_DATABASE_URL", database_url)
             .env("PLANIPREF_BIND", "127.0.0.1:0")
             .env("PLANIPREF_DB_POOL_SIZE", "8")

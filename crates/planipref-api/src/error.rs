@@ -453,6 +453,10 @@ impl ApiError {
             StoreError::HoldExpired => Self::HoldExpired,
             StoreError::Convocation(r) => Self::Convocation(r),
             StoreError::Quota => Self::QuotaReached,
+            StoreError::TooManyHolds(first_lapses) => {
+                let wait = (first_lapses - chrono::Utc::now()).num_seconds();
+                Self::TooManyRequests(u64::try_from(wait).unwrap_or(0) + 1)
+            }
             StoreError::Unavailable(cause) => {
                 log::warn!("database unavailable: {cause}");
                 Self::Unavailable

@@ -87,6 +87,7 @@ pub struct Hold {
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slot is full (`slot-taken`), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The convocation presented expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The client holds as many slots as allowed, on all servers together, or holds too often (`too-many-requests`)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may hold again"))),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (`motif_id`, `start` not a slot, `persons`), or an `Idempotency-Key` malformed or already used for another request", body = Problem, content_type = "application/problem+json"),
@@ -101,8 +102,9 @@ pub async fn create_hold(
     convocation: ConvocationTokenHeader,
 ) -> Result<HttpResponse, ApiError> {
     let operation = idempotency::operation("POST /holds", &convocation);
+    let client = state.limits.client(&req);
     idempotency::honour(&state, &req, &operation, body, |body| {
-        hold_once(&state, body, convocation)
+        hold_once(&state, body, (convocation, client))
     })
     .await
 }
@@ -111,7 +113,7 @@ pub async fn create_hold(
 async fn hold_once(
     state: &AppState,
     body: CreateHoldRequest,
-    convocation: ConvocationTokenHeader,
+    (convocation, client): (ConvocationTokenHeader, Option<std::net::IpAddr>),
 ) -> Result<HttpResponse, ApiError> {
     let mut c = Collector::default();
     let motif_id = c.take(parse_motif_id(Some(&body.motif_id)));
@@ -124,6 +126,7 @@ async fn hold_once(
     };
     let now = Utc::now();
     let minutes = state.booking.hold_minutes;
+    let max_client_holds = state.limits.live_holds_per_client();
     let hold = state
         .blocking(move |store| {
             let (access, convocation) = access_for(store, &convocation, motif_id, now)?;
@@ -143,7 +146,8 @@ async fn hold_once(
                 expires_at: now + Duration::minutes(i64::from(minutes)),
                 time_zone: placed.time_zone,
                 convocation_id: convocation.map(|c| c.id),
-                client_key: None,
+                client_key: client.map(|a| store.client_key(a)).transpose()?,
+                max_client_holds,
             };
             let row = store
                 .create_hold(&new, &placed.candidates)

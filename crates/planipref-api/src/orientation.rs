@@ -117,6 +117,7 @@ pub struct Orientation {
         (status = 400, description = "Unreadable query (`demarche` or `commune` missing)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such démarche, or no such commune in the COG", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`commune` is not an INSEE code, or `persons` is out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The client searched too often on this server (`too-many-requests`)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may ask again"))),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::auth::Verifier;
 use crate::cache::AvailabilityCache;
 use crate::error::ApiError;
+use crate::limits::{ClientLimits, LimitSettings};
 
 /// Shared application state.
 #[derive(Debug, Clone)]
@@ -21,6 +22,8 @@ pub struct AppState {
     pub cache: Arc<AvailabilityCache>,
     /// How the booking journey behaves.
     pub booking: BookingSettings,
+    /// Per-client limits of this server.
+    pub limits: Arc<ClientLimits>,
 }
 
 /// How the booking journey behaves (settings of the deployment).
@@ -50,6 +53,15 @@ impl AppState {
             auth,
             cache: Arc::default(),
             booking: BookingSettings::default(),
+            limits: Arc::default(),
+        }
+    }
+
+    /// The same state with other client limits.
+    pub fn with_limits(self, limits: LimitSettings) -> Self {
+        Self {
+            limits: Arc::new(ClientLimits::new(limits)),
+            ..self
         }
     }
 

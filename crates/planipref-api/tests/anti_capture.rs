@@ -303,3 +303,106 @@ async fn anti_capture_settings_are_checked_scoped_and_audited() {
         assert_eq!(entry["after"]["release_delay_max_minutes"], 90);
     }
 }
+
+/// A request from `peer`, as a real client's would be.
+fn from(req: TestRequest, peer: &str) -> TestRequest {
+    req.peer_addr(format!("{peer}:40000").parse().unwrap())
+}
+
+#[actix_web::test]
+async fn one_client_holding_fifty_slots_gets_only_a_few() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = bobigny_motif(db.store(), "Renouvellement");
+        let from_day = common::next_open_weekday();
+        let (_, _, open) = call!(
+            app,
+            TestRequest::get().uri(&format!(
+                "/api/v1/motifs/{motif}/slots?from={from_day}&to={}",
+                from_day + Days::new(13)
+            ))
+        );
+        let starts: Vec<String> = open["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(50)
+            .map(|s| s["start"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(starts.len(), 50);
+        let hold = |start: &str| {
+            TestRequest::post()
+                .uri("/api/v1/holds")
+                .set_json(json!({"motif_id": motif, "start": start}))
+        };
+        let mut kept = 0;
+        let mut refused = 0;
+        for start in &starts {
+            let res = test::call_service(&app, from(hold(start), "203.0.113.9").to_request()).await;
+            match res.status() {
+                StatusCode::CREATED => kept += 1,
+                StatusCode::TOO_MANY_REQUESTS => {
+                    let wait: u64 = res
+                        .headers()
+                        .get("retry-after")
+                        .unwrap()
+                        .to_str()
+                        .unwrap()
+                        .parse()
+                        .unwrap();
+                    assert!((1..=601).contains(&wait), "until a hold lapses: {wait}");
+                    refused += 1;
+                }
+                other => panic!("{other}"),
+            }
+        }
+        assert_eq!((kept, refused), (3, 47), "{}", db.backend());
+        assert_eq!(db.store().count_live_holds(Utc::now()).unwrap(), 3);
+        // Another client is not concerned.
+        let (s, _, _) = call!(app, from(hold(&starts[10]), "203.0.113.10"));
+        assert_eq!(s, StatusCode::CREATED);
+    }
+}
+
+#[actix_web::test]
+async fn searches_beyond_the_rate_wait_and_forwarded_addresses_count_only_from_trusted_proxies() {
+    let db = TestDb::sqlite();
+    let limits = planipref_api::limits::LimitSettings {
+        searches_per_minute: 3,
+        trusted_proxies: vec!["10.0.0.1".parse().unwrap()],
+        ..Default::default()
+    };
+    let app = test::init_service(planipref_api::app(state(&db).with_limits(limits))).await;
+    let motif = bobigny_motif(db.store(), "Renouvellement");
+    let day = common::next_open_weekday();
+    let search = || slots_on(&motif, day);
+    for _ in 0..3 {
+        let (s, _, _) = call!(app, from(search(), "203.0.113.20"));
+        assert_eq!(s, StatusCode::OK);
+    }
+    let res = test::call_service(&app, from(search(), "203.0.113.20").to_request()).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+    let body: Value = serde_json::from_slice(&test::read_body(res).await).unwrap();
+    assert_eq!(problem(&body), "too-many-requests");
+
+    // A bot cannot be a new client at each request by forging the header…
+    let forged = from(search(), "203.0.113.20").insert_header(("X-Forwarded-For", "198.51.100.1"));
+    let (s, _, _) = call!(app, forged);
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    // …but the applicants behind a trusted proxy are counted apart.
+    for n in 1..=5 {
+        let behind = from(search(), "10.0.0.1")
+            .insert_header(("X-Forwarded-For", format!("198.51.100.{n}")));
+        let (s, _, _) = call!(app, behind);
+        assert_eq!(s, StatusCode::OK, "client {n}");
+    }
+    // Reading a reservation or the health is never counted.
+    for _ in 0..5 {
+        let (s, _, _) = call!(
+            app,
+            from(TestRequest::get().uri("/api/v1/health"), "203.0.113.20")
+        );
+        assert_eq!(s, StatusCode::OK);
+    }
+}

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use planipref_api::AppState;
+use planipref_api::limits::ClientLimits;
 use planipref_store::{Store, national};
 
 use crate::config::Config;
@@ -303,9 +304,11 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
         );
     }
     let auth = planipref_api::auth::Verifier::new(&config.auth)?;
-    let state = AppState::new(store.clone(), auth).with_booking(config.booking);
+    let state = AppState::new(store.clone(), auth)
+        .with_booking(config.booking)
+        .with_limits(config.limits);
     actix_web::rt::System::new().block_on(async move {
-        actix_web::rt::spawn(clean_up_holds(store));
+        actix_web::rt::spawn(clean_up_holds(store, state.limits.clone()));
         let mut server = HttpServer::new(move || planipref_api::app(state.clone()))
             .bind(&config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
@@ -333,10 +336,13 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
 /// applicant confirming one is told it expired rather than that it never
 /// existed), and idempotency keys past their 24 hours. Runs off the async
 /// workers, as all database work.
-async fn clean_up_holds(store: Store) {
+async fn clean_up_holds(store: Store, limits: std::sync::Arc<ClientLimits>) {
     let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
     loop {
         every_minute.tick().await;
+        // Clients back at their full rate are forgotten: the limiters hold
+        // only recent clients.
+        limits.forget_idle();
         let store = store.clone();
         let purged = actix_web::web::block(move || {
             let now = chrono::Utc::now();

@@ -22,6 +22,10 @@ pub enum StoreError {
     /// démarches, as their préfecture allows. Nothing was written.
     #[error("the person holds as many appointments as allowed")]
     Quota,
+    /// The client already has as many live holds as allowed; the first
+    /// lapses at this instant. Nothing was written.
+    #[error("the client holds as many slots as allowed")]
+    TooManyHolds(chrono::DateTime<chrono::Utc>),
     /// The convocation presented cannot book this appointment. Nothing
     /// was written.
     #[error("convocation refused: {0:?}")]

@@ -45,8 +45,50 @@ pub struct NewHold {
     pub time_zone: chrono_tz::Tz,
     /// The convocation presented, if any.
     pub convocation_id: Option<String>,
-    /// Who asks (a hash of the client's address), when known.
+    /// Who asks (see [`Store::client_key`]), when known.
     pub client_key: Option<String>,
+    /// Most live holds one client may have at once, on all servers
+    /// together (0: no limit).
+    pub max_client_holds: u32,
+}
+
+/// Refuses a hold beyond the client's limit of live ones
+/// (`TooManyHolds`, with when its first one lapses), after locking its
+/// guard row (taken after the guichet's, always): a client's simultaneous
+/// holds on several servers are counted one after the other.
+fn guard_client(
+    c: &mut AnyConnection,
+    client: &str,
+    max: u32,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if max == 0 {
+        return Ok(());
+    }
+    let touched = diesel::update(client_guards::table.find(client))
+        .set(client_guards::touched_at.eq(to_db(now)))
+        .execute(c)?;
+    if touched == 0 {
+        diesel::insert_into(client_guards::table)
+            .values((
+                client_guards::client_key.eq(client),
+                client_guards::touched_at.eq(to_db(now)),
+            ))
+            .execute(c)?;
+    }
+    let live: Vec<chrono::NaiveDateTime> = holds::table
+        .filter(holds::client_key.eq(client))
+        .filter(holds::purpose.eq(hold_purpose::APPLICANT))
+        .filter(holds::expires_at.gt(to_db(now)))
+        .select(holds::expires_at)
+        .order(holds::expires_at)
+        .load(c)?;
+    if live.len() < usize::try_from(max).unwrap_or(usize::MAX) {
+        return Ok(());
+    }
+    Err(StoreError::TooManyHolds(
+        live.first().map_or(now, |t| from_db(*t)),
+    ))
 }
 
 impl Store {
@@ -83,11 +125,23 @@ impl Store {
                 end: new.end,
                 time_zone: new.time_zone,
             };
-            let written = write_transaction(conn, |c| {
-                lock_open_guichet(c, &slot)?;
-                diesel::insert_into(holds::table).values(&row).execute(c)?;
-                occupy(c, &slot, Holder::Hold(&row.id, row.expires_at), new.now)
-            });
+            let attempt = |conn: &mut AnyConnection| {
+                write_transaction(conn, |c| {
+                    lock_open_guichet(c, &slot)?;
+                    if let Some(client) = &new.client_key {
+                        guard_client(c, client, new.max_client_holds, new.now)?;
+                    }
+                    diesel::insert_into(holds::table).values(&row).execute(c)?;
+                    occupy(c, &slot, Holder::Hold(&row.id, row.expires_at), new.now)
+                })
+            };
+            let written = match attempt(conn) {
+                // The client's first holds, written at once by two
+                // requests: its guard row now exists, and the next attempt
+                // waits on it.
+                Err(e) if e.is_duplicate_on("client_guards") => attempt(conn),
+                other => other,
+            };
             match written {
                 Ok(()) => return Ok(row),
                 Err(e) if e.is_duplicate_on("guichet_occupancy") => {}
@@ -96,6 +150,16 @@ impl Store {
             }
         }
         Err(StoreError::SlotTaken)
+    }
+
+    /// The key a client's holds are counted by on every server: a keyed
+    /// hash of its address (see `planipref_domain::client::client_key`).
+    pub fn client_key(&self, address: std::net::IpAddr) -> Result<String, StoreError> {
+        let secret = self.with_conn(|c| self.opening_secret(c))?;
+        Ok(planipref_domain::client::client_key(
+            secret.as_bytes(),
+            address,
+        ))
     }
 
     /// A hold, live or expired (`NotFound` once released, confirmed or

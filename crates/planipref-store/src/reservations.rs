@@ -519,7 +519,9 @@ fn keep_until_release(
     now_at: Option<&GuichetSlot<'_>>,
     (now, release_at): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<(), StoreError> {
-    if release_at <= now || former.ends_at <= to_db(now) {
+    // Compared as stored (whole microseconds): a release within the same
+    // microsecond is a release now.
+    if to_db(release_at) <= to_db(now) || former.ends_at <= to_db(now) {
         return Ok(());
     }
     let hold = HoldRow {

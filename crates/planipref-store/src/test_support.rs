@@ -122,6 +122,21 @@ pub fn release_at_once(store: &Store, prefecture: &str) {
         .expect("release delay");
 }
 
+/// Sets a préfecture's limit of coming appointments per person.
+#[allow(clippy::expect_used)]
+pub fn limit_appointments_per_person(store: &Store, prefecture: &str, max: i32) {
+    use crate::schema::prefectures;
+    use diesel::prelude::*;
+    store
+        .with_conn(|c| {
+            diesel::update(prefectures::table.find(prefecture))
+                .set(prefectures::max_active_per_person.eq(max))
+                .execute(c)
+                .map_err(crate::StoreError::from)
+        })
+        .expect("limit");
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin_url, name)) = &self.postgres {

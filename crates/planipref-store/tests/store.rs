@@ -645,6 +645,7 @@ fn concurrent_holds_and_bookings_never_exceed_the_free_guichets() {
                         time_zone: new.time_zone,
                         convocation_id: None,
                         client_key: None,
+                        max_client_holds: 0,
                     };
                     store.create_hold(&hold, &free).map(|h| h.guichet_id)
                 } else {

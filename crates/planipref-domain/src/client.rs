@@ -1,0 +1,106 @@
+//! Who is asking: the client address limits are counted by.
+//!
+//! A request's peer is the client, unless the peer is a proxy the
+//! deployment trusts (the load balancer, service-public.fr's gateway):
+//! then the client is the nearest address in `X-Forwarded-For` that is not
+//! one of those proxies. Addresses from anyone else's `X-Forwarded-For`
+//! are ignored: a bot could otherwise be a new client at each request.
+
+use std::net::IpAddr;
+
+use sha2::{Digest, Sha256};
+
+/// The client of a request from `peer` carrying `forwarded_for` (the
+/// `X-Forwarded-For` header), given the proxies trusted. `None` when the
+/// peer is unknown (not a network request).
+pub fn client_address(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[IpAddr],
+) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let Some(chain) = forwarded_for else {
+        return Some(peer);
+    };
+    // Right to left: each trusted proxy appended the address it saw.
+    let mut client = peer;
+    for hop in chain.rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(address) => {
+                client = address;
+                if !trusted.contains(&address) {
+                    break;
+                }
+            }
+            // Garbage from beyond the trusted proxies: the last address
+            // vouched for is the client.
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
+/// The key a client's holds are counted by across servers: a keyed hash
+/// of its address (addresses are personal data; a bare hash of an IPv4
+/// address could be reversed by trying them all).
+pub fn client_key(secret: &[u8], address: IpAddr) -> String {
+    let digest = Sha256::new()
+        .chain_update(secret)
+        .chain_update(b"\x00client\x00")
+        .chain_update(address.to_string().as_bytes())
+        .finalize();
+    crate::reference::hex(&digest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_untrusted_peer_is_the_client_whatever_it_forwards() {
+        let trusted = [ip("10.0.0.1")];
+        assert_eq!(
+            client_address(Some(ip("203.0.113.7")), Some("198.51.100.1"), &trusted),
+            Some(ip("203.0.113.7"))
+        );
+        assert_eq!(client_address(None, Some("198.51.100.1"), &trusted), None);
+    }
+
+    #[test]
+    fn behind_trusted_proxies_the_nearest_untrusted_hop_is_the_client() {
+        let trusted = [ip("10.0.0.1"), ip("10.0.0.2")];
+        let peer = Some(ip("10.0.0.1"));
+        // A spoofed first entry is ignored: the proxy appended the truth.
+        assert_eq!(
+            client_address(peer, Some("1.2.3.4, 198.51.100.9, 10.0.0.2"), &trusted),
+            Some(ip("198.51.100.9"))
+        );
+        assert_eq!(
+            client_address(peer, Some(" 2001:db8::5 "), &trusted),
+            Some(ip("2001:db8::5"))
+        );
+        assert_eq!(client_address(peer, None, &trusted), peer);
+        assert_eq!(
+            client_address(peer, Some("nonsense, 10.0.0.2"), &trusted),
+            Some(ip("10.0.0.2"))
+        );
+        assert_eq!(client_address(peer, Some("nonsense"), &trusted), peer);
+    }
+
+    #[test]
+    fn client_keys_depend_on_the_secret_and_the_address() {
+        let a = client_key(b"s", ip("203.0.113.7"));
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, client_key(b"s", ip("203.0.113.7")));
+        assert_ne!(a, client_key(b"t", ip("203.0.113.7")));
+        assert_ne!(a, client_key(b"s", ip("203.0.113.8")));
+        assert!(!a.contains("203"));
+    }
+}
