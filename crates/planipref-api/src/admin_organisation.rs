@@ -104,7 +104,7 @@ fn service_example() -> serde_json::Value {
 }
 
 fn guichet_example() -> serde_json::Value {
-    serde_json::json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": SITE_ID, "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]})
+    serde_json::json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": SITE_ID, "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public"})
 }
 
 fn plage_example() -> serde_json::Value {

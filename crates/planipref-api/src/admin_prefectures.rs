@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::Utc;
 use planipref_domain::access::{Agent, Scope};
+use planipref_domain::channel::check_release_hours;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::DepartementCode;
 use planipref_domain::quota::check_max_active_per_person as check_quota;
@@ -382,13 +383,18 @@ pub struct AntiCapture {
     /// booking at this préfecture (1–20; default 3).
     #[schema(example = 3)]
     pub max_active_per_person: u32,
+    /// What convocations did not take of the convocation counters is
+    /// offered to the public this many hours before its day (0–720; 0:
+    /// never; default 48).
+    #[schema(example = 48)]
+    pub convocation_release_hours: u32,
 }
 
 fn anti_capture_example() -> serde_json::Value {
     serde_json::json!({
         "release_delay_min_minutes": 5, "release_delay_max_minutes": 60,
         "opening_start_minute": 420, "opening_window_minutes": 180,
-        "max_active_per_person": 3
+        "max_active_per_person": 3, "convocation_release_hours": 48
     })
 }
 
@@ -401,6 +407,7 @@ impl From<PrefectureRulesRow> for AntiCapture {
             opening_start_minute: n(r.opening_start_minute),
             opening_window_minutes: n(r.opening_window_minutes),
             max_active_per_person: n(r.max_active_per_person),
+            convocation_release_hours: n(r.convocation_release_hours),
         }
     }
 }
@@ -425,6 +432,10 @@ pub struct AntiCaptureUpdate {
     /// Most coming appointments per person across démarches (1–20).
     #[schema(minimum = 1, maximum = 20)]
     pub max_active_per_person: Option<u32>,
+    /// Hours before a day when convocation counters' free time is offered
+    /// to the public (0–720; 0: never).
+    #[schema(minimum = 0, maximum = 720)]
+    pub convocation_release_hours: Option<u32>,
 }
 
 /// A préfecture's anti-capture settings
@@ -513,6 +524,9 @@ pub async fn update_anti_capture(
                 max_active_per_person: body
                     .max_active_per_person
                     .unwrap_or(before.max_active_per_person),
+                convocation_release_hours: body
+                    .convocation_release_hours
+                    .unwrap_or(before.convocation_release_hours),
             };
             let release = ReleaseRules {
                 delay_min_minutes: after.release_delay_min_minutes,
@@ -522,7 +536,8 @@ pub async fn update_anti_capture(
             }
             .check();
             let quota = check_quota(after.max_active_per_person);
-            DomainError::both(release, quota)?;
+            let channels = check_release_hours(after.convocation_release_hours);
+            DomainError::both(DomainError::both(release, quota), channels)?;
             let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
             let row = PrefectureRulesRow {
                 release_delay_min_minutes: n(after.release_delay_min_minutes),
@@ -530,6 +545,7 @@ pub async fn update_anti_capture(
                 opening_start_minute: n(after.opening_start_minute),
                 opening_window_minutes: n(after.opening_window_minutes),
                 max_active_per_person: n(after.max_active_per_person),
+                convocation_release_hours: n(after.convocation_release_hours),
             };
             let audit = AuditEntry {
                 before: crate::audit::json(&before),

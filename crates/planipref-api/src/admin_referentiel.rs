@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{NaiveDate, Utc};
 use planipref_domain::FieldError;
 use planipref_domain::access::Agent;
+use planipref_domain::channel::Channel;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, MotifId, PlageId, ServiceId, SiteId};
 use planipref_domain::referentiel::{
@@ -95,14 +96,26 @@ pub struct GuichetRequest {
     #[serde(default)]
     #[schema(format = Date, example = "2027-06-30")]
     pub active_until: Option<String>,
+    /// Whom its time is for: `public` (online, the default),
+    /// `convocation` (holders of a convocation; offered to the public too
+    /// the préfecture's `convocation_release_hours` before each day) or
+    /// `walk_in` (people without an appointment: never offered online).
+    #[serde(default)]
+    #[schema(example = "public")]
+    pub channel: Option<String>,
 }
 
 fn active_by_default() -> bool {
     true
 }
 
-/// A guichet's checked settings: name, motifs, working period.
-type GuichetSettings = (String, Vec<String>, Option<NaiveDate>, Option<NaiveDate>);
+/// A guichet's checked settings: name, motifs, working period, channel.
+type GuichetSettings = (
+    String,
+    Vec<String>,
+    (Option<NaiveDate>, Option<NaiveDate>),
+    Channel,
+);
 
 impl GuichetRequest {
     /// Checks every field, reporting all problems at once.
@@ -115,9 +128,15 @@ impl GuichetRequest {
             self.active_from.as_deref(),
             self.active_until.as_deref(),
         );
+        let channel = match self.channel.as_deref() {
+            None => Some(Channel::Public),
+            Some(raw) => c.take(Channel::parse("channel", raw)),
+        };
         c.finish()?;
-        match (name, motif_ids) {
-            (Some(name), Some(motif_ids)) => Ok((name, motif_ids, from, until)),
+        match (name, motif_ids, channel) {
+            (Some(name), Some(motif_ids), Some(channel)) => {
+                Ok((name, motif_ids, (from, until), channel))
+            }
             _ => Err(ApiError::Internal),
         }
     }
@@ -147,6 +166,9 @@ pub struct Guichet {
     /// The motifs it serves.
     #[schema(example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
     pub motif_ids: Vec<String>,
+    /// Whom its time is for: `public`, `convocation` or `walk_in`.
+    #[schema(example = "public")]
+    pub channel: String,
 }
 
 impl Guichet {
@@ -160,6 +182,7 @@ impl Guichet {
             active_from: g.active_from,
             active_until: g.active_until,
             motif_ids,
+            channel: g.channel.clone(),
         }
     }
 }
@@ -307,7 +330,7 @@ pub async fn create_service(
     params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     request_body(content = GuichetRequest, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]})),
     responses(
-        (status = 201, description = "Created", body = Guichet, example = json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]})),
+        (status = 201, description = "Created", body = Guichet, example = json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public"})),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -327,7 +350,7 @@ pub async fn create_guichet(
     JsonBody(body): JsonBody<GuichetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
-    let (name, motif_ids, active_from, active_until) = body.parse()?;
+    let (name, motif_ids, (active_from, active_until), channel) = body.parse()?;
     let active = body.active;
     let agent = agent.0;
     let guichet = state
@@ -351,6 +374,7 @@ pub async fn create_guichet(
                 created_at: planipref_store::to_db(Utc::now()),
                 active_from,
                 active_until,
+                channel: channel.code().to_owned(),
             };
             let guichet = Guichet::from_row(&row, motif_ids.clone());
             let audit = audit(&agent, &site, "guichet", &row.id, &guichet);
@@ -748,7 +772,7 @@ pub struct Organisation {
         (status = 200, description = "The organisation", body = Organisation, example = json!({
             "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11",
             "services": [{"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Bureau du séjour des étrangers", "description": "", "motifs": [crate::examples::motif()]}],
-            "guichets": [{"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 1", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"],
+            "guichets": [{"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 1", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public",
                           "plages": [{"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday"], "start": "09:00", "end": "12:00", "valid_from": "2026-01-01", "valid_until": null, "motif_ids": []}]}]
         })),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
@@ -864,7 +888,7 @@ pub struct GuichetChange {
     params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"), OnConflict),
     request_body(content = GuichetRequest, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "active": true, "active_until": "2027-06-30"})),
     responses(
-        (status = 200, description = "Changed", body = GuichetChange, example = json!({"guichet": {"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]}, "flagged_reservations": []})),
+        (status = 200, description = "Changed", body = GuichetChange, example = json!({"guichet": {"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public"}, "flagged_reservations": []})),
         (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -886,7 +910,7 @@ pub async fn update_guichet(
 ) -> Result<HttpResponse, ApiError> {
     let flag = q.flag()?;
     let guichet_id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
-    let (name, motif_ids, active_from, active_until) = body.parse()?;
+    let (name, motif_ids, (active_from, active_until), channel) = body.parse()?;
     let active = body.active;
     let agent = agent.0;
     let change = state
@@ -910,6 +934,7 @@ pub async fn update_guichet(
                 active,
                 active_from,
                 active_until,
+                channel: channel.code().to_owned(),
                 ..before.clone()
             };
             let after = Guichet::from_row(&row, motif_ids.clone());

@@ -4,14 +4,18 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 use chrono_tz::Tz;
 use planipref_domain::calendar::closed_days;
+use planipref_domain::channel::reserved_from;
 use planipref_domain::convocation::DayWindow;
+use planipref_domain::ids::GuichetId;
 use planipref_domain::ids::MotifId;
 use planipref_domain::motif::BookingMode;
+use planipref_domain::slots::Busy;
 use planipref_domain::slots::{
     MAX_RANGE_DAYS, Slot, SlotRequest, check_range, compute_slots, earliest_start,
 };
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::{MotifSchedule, Store};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::cache::{Answer, Question, Stamp};
@@ -380,6 +384,7 @@ pub fn with_slot_request<T>(
         &schedule.openings,
     );
     let rules = schedule.motif.booking_rules();
+    let (guichets, busy) = channel_view(schedule, access, time_zone, (now, to));
     Ok(engine(&SlotRequest {
         motif_id,
         duration_minutes: duration,
@@ -388,14 +393,63 @@ pub fn with_slot_request<T>(
         from,
         to,
         now,
-        guichets: &schedule.guichets,
+        guichets: &guichets,
         plages: &schedule.plages,
-        busy: &schedule.busy,
+        busy: &busy,
         closed_days: &closed,
         booking_window_days: rules.booking_window_days,
         newest_day_opens_at: Some(newest_day_opens_at(schedule, motif_id, time_zone, now)),
         min_notice_hours: rules.min_notice_hours,
     }))
+}
+
+/// The guichets and busy times `access` may book: walk-in counters are
+/// never offered online; convocation counters are offered to convocation
+/// holders, and to the public only for the days about to come (the
+/// préfecture's `convocation_release_hours` before each day). Borrowed
+/// as loaded when nothing is kept apart.
+fn channel_view(
+    schedule: &MotifSchedule,
+    access: Access,
+    tz: Tz,
+    (now, to): (DateTime<Utc>, NaiveDate),
+) -> (Cow<'_, [GuichetId]>, Cow<'_, [Busy]>) {
+    let (walk_in, convocation) = (&schedule.walk_in_guichets, &schedule.convocation_guichets);
+    if access == Access::Agent || (walk_in.is_empty() && convocation.is_empty()) {
+        return (
+            Cow::Borrowed(&schedule.guichets),
+            Cow::Borrowed(&schedule.busy),
+        );
+    }
+    let guichets = if walk_in.is_empty() {
+        Cow::Borrowed(schedule.guichets.as_slice())
+    } else {
+        Cow::Owned(
+            schedule
+                .guichets
+                .iter()
+                .filter(|g| !walk_in.contains(g))
+                .copied()
+                .collect(),
+        )
+    };
+    let busy = if access == Access::Public && !convocation.is_empty() {
+        let hours = u32::try_from(schedule.rules.convocation_release_hours).unwrap_or(0);
+        let start = reserved_from(now, tz, hours);
+        let end = day_start(to, 2);
+        let mut busy = schedule.busy.clone();
+        if start < end {
+            busy.extend(convocation.iter().map(|&guichet_id| Busy {
+                guichet_id,
+                start,
+                end,
+            }));
+        }
+        Cow::Owned(busy)
+    } else {
+        Cow::Borrowed(schedule.busy.as_slice())
+    };
+    (guichets, busy)
 }
 
 /// When the motif's newest day opens today at its site (a moment drawn
@@ -415,8 +469,8 @@ pub fn newest_day_opens_at(
 }
 
 /// When an answer computed from `schedule` at `now` goes stale without
-/// any write: the first live hold it counted expires, or the newest day
-/// opens.
+/// any write: the first live hold it counted expires, the newest day
+/// opens, or another day of convocation counters is offered to the public.
 pub fn lapses_at(
     schedule: &MotifSchedule,
     motif_id: MotifId,
@@ -424,7 +478,15 @@ pub fn lapses_at(
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
     let opens = Some(newest_day_opens_at(schedule, motif_id, tz, now)).filter(|at| *at > now);
-    crate::cache::earliest_lapse(schedule.holds_expire, opens)
+    // The next day of convocation counters offered to the public.
+    let hours = u32::try_from(schedule.rules.convocation_release_hours).unwrap_or(0);
+    let released = (!schedule.convocation_guichets.is_empty() && hours > 0)
+        .then(|| reserved_from(now, tz, hours) - chrono::Duration::hours(i64::from(hours)))
+        .filter(|at| *at > now);
+    crate::cache::earliest_lapse(
+        crate::cache::earliest_lapse(schedule.holds_expire, opens),
+        released,
+    )
 }
 
 /// Midnight UTC of `day` shifted by `offset_days`: local days of any zone

@@ -244,7 +244,7 @@ async fn anti_capture_settings_are_checked_scoped_and_audited() {
             json!({
                 "release_delay_min_minutes": 5, "release_delay_max_minutes": 60,
                 "opening_start_minute": 420, "opening_window_minutes": 180,
-                "max_active_per_person": 3
+                "max_active_per_person": 3, "convocation_release_hours": 48
             })
         );
         let (s, _, b) = call!(
@@ -404,5 +404,135 @@ async fn searches_beyond_the_rate_wait_and_forwarded_addresses_count_only_from_t
             from(TestRequest::get().uri("/api/v1/health"), "203.0.113.20")
         );
         assert_eq!(s, StatusCode::OK);
+    }
+}
+
+/// Bobigny's guichets serving `motif`, as the organisation lists them.
+async fn guichets_of<S, B>(app: &S, site: &str, motif: &str, admin: &str) -> Vec<Value>
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let res = test::call_service(
+        app,
+        get_as(&format!("/api/v1/admin/sites/{site}/organisation"), admin).to_request(),
+    )
+    .await;
+    let org: Value = serde_json::from_slice(&test::read_body(res).await).unwrap();
+    org["guichets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["motif_ids"].as_array().unwrap().contains(&json!(motif)))
+        .cloned()
+        .collect()
+}
+
+#[actix_web::test]
+async fn walk_in_counters_are_never_offered_and_convocation_counters_only_to_convocations() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let store = db.store();
+        let motif = bobigny_motif(store, "Renouvellement");
+        let site = store.get_motif(&motif).unwrap().2.id;
+        let admin = token("admin_prefecture", &["93"]);
+        let guichets = guichets_of(&app, &site, &motif, &admin).await;
+        assert!(guichets.len() >= 3, "{guichets:?}");
+        let day = common::next_open_weekday();
+        let remaining = |list: &Value, start: &str| {
+            list["slots"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["start"] == start)
+                .map_or(0, |s| s["remaining"].as_u64().unwrap())
+        };
+        let (_, _, before) = call!(app, slots_on(&motif, day));
+        let start = before["slots"][0]["start"].as_str().unwrap().to_owned();
+        let all = remaining(&before, &start);
+        assert_eq!(all, guichets.len() as u64);
+
+        let set_channel = |g: &Value, channel: &str| {
+            put(
+                &format!("/api/v1/admin/guichets/{}", g["id"].as_str().unwrap()),
+                &admin,
+                json!({
+                    "name": g["name"], "motif_ids": g["motif_ids"], "active": true,
+                    "channel": channel
+                }),
+            )
+        };
+        let (s, _, changed) = call!(app, set_channel(&guichets[0], "walk_in"));
+        assert_eq!(
+            (s, &changed["guichet"]["channel"]),
+            (StatusCode::OK, &json!("walk_in"))
+        );
+        let (s, _, changed) = call!(app, set_channel(&guichets[1], "convocation"));
+        assert_eq!(s, StatusCode::OK, "{changed}");
+        let (s, _, b) = call!(app, set_channel(&guichets[2], "everyone"));
+        assert_eq!(
+            (s, common::fields(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["channel".to_owned()])
+        );
+
+        // The public sees neither the walk-in nor (a week ahead) the
+        // convocation counter, and books only the rest.
+        let (_, _, public) = call!(app, slots_on(&motif, day));
+        assert_eq!(remaining(&public, &start), all - 2, "{}", db.backend());
+        for _ in 0..all - 2 {
+            let (s, _, b) = call!(app, book(&motif, &start, someone()));
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+        }
+        let (s, _, b) = call!(app, book(&motif, &start, someone()));
+        assert_eq!((s, problem(&b)), (StatusCode::CONFLICT, "slot-taken"));
+
+        // A convocation's holder books the convocation counter.
+        let (_, _, issued) = call!(
+            app,
+            common::post(
+                "/api/v1/admin/convocations",
+                &admin,
+                json!({"motif_id": motif, "person": {
+                    "last_name": "Diallo", "first_names": "Moussa", "birth_date": "1985-01-01"
+                }})
+            )
+        );
+        let link = issued["token"].as_str().unwrap().to_owned();
+        let (_, _, convoked) = call!(
+            app,
+            slots_on(&motif, day).insert_header(("X-Convocation-Token", link.clone()))
+        );
+        assert_eq!(remaining(&convoked, &start), 1, "the convocation counter");
+        let moussa = json!({
+            "last_name": "Diallo", "first_names": "Moussa", "birth_date": "1985-01-01",
+            "email": "m.diallo@example.org", "phone": "+33612345678"
+        });
+        let (s, _, b) = call!(
+            app,
+            book(&motif, &start, moussa).insert_header(("X-Convocation-Token", link))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        // The walk-in counter is still free, and still not offered.
+        let (_, _, full) = call!(app, slots_on(&motif, day));
+        assert_eq!(remaining(&full, &start), 0);
+        let (s, _, _) = call!(app, book(&motif, &start, someone()));
+        assert_eq!(s, StatusCode::CONFLICT);
+
+        // Released to the public the given hours before the day: a later
+        // slot's convocation counter is then offered to anyone.
+        let later = before["slots"][1]["start"].as_str().unwrap().to_owned();
+        let (_, _, kept) = call!(app, slots_on(&motif, day));
+        assert_eq!(remaining(&kept, &later), all - 2);
+        let (s, _, _) = call!(
+            app,
+            put(SETTINGS, &admin, json!({"convocation_release_hours": 720}))
+        );
+        assert_eq!(s, StatusCode::OK);
+        let (_, _, released) = call!(app, slots_on(&motif, day));
+        assert_eq!(remaining(&released, &later), all - 1);
     }
 }

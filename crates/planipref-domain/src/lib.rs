@@ -8,6 +8,7 @@
 pub mod access;
 pub mod applicant;
 pub mod calendar;
+pub mod channel;
 pub mod client;
 pub mod competence;
 pub mod convocation;

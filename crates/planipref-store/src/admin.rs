@@ -548,6 +548,7 @@ impl Store {
                         guichets::active.eq(row.active),
                         guichets::active_from.eq(row.active_from),
                         guichets::active_until.eq(row.active_until),
+                        guichets::channel.eq(&row.channel),
                     ))
                     .execute(c)?;
                 if updated == 0 {

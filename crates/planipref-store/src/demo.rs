@@ -436,6 +436,7 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
                     created_at: now,
                     active_from: None,
                     active_until: None,
+                    channel: planipref_domain::channel::Channel::Public.code().to_owned(),
                 })
                 .execute(c)?;
             for m in g.motifs {

@@ -174,6 +174,8 @@ pub struct GuichetRow {
     pub active_from: Option<NaiveDate>,
     /// Last day it takes appointments (inclusive), if limited.
     pub active_until: Option<NaiveDate>,
+    /// `public`, `convocation` or `walk_in`.
+    pub channel: String,
 }
 
 /// A plage.
@@ -326,6 +328,7 @@ pub struct PrefectureRulesRow {
     pub opening_start_minute: i32,
     pub opening_window_minutes: i32,
     pub max_active_per_person: i32,
+    pub convocation_release_hours: i32,
 }
 
 impl PrefectureRulesRow {

@@ -893,6 +893,7 @@ fn plan_site(
                 created_at: now,
                 active_from: None,
                 active_until: None,
+                channel: planipref_domain::channel::Channel::Public.code().to_owned(),
             },
             motifs: served,
             plages,

@@ -237,6 +237,7 @@ impl Store {
                         prefectures::opening_start_minute.eq(rules.opening_start_minute),
                         prefectures::opening_window_minutes.eq(rules.opening_window_minutes),
                         prefectures::max_active_per_person.eq(rules.max_active_per_person),
+                        prefectures::convocation_release_hours.eq(rules.convocation_release_hours),
                     ))
                     .execute(c)?;
                 if updated == 0 {

@@ -1,6 +1,7 @@
 //! Reading the référentiel: sites, their motifs, and everything the slot
 //! engine needs about one motif.
 
+use planipref_domain::channel::Channel;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -49,6 +50,10 @@ pub struct MotifSchedule {
     pub rules: PrefectureRulesRow,
     /// The secret new days' opening moments are drawn from.
     pub opening_secret: std::sync::Arc<str>,
+    /// Those of `guichets` kept for convocations.
+    pub convocation_guichets: Vec<GuichetId>,
+    /// Those of `guichets` kept for people without an appointment.
+    pub walk_in_guichets: Vec<GuichetId>,
 }
 
 /// Where a site's availability stands: the site's own counter (audited
@@ -213,13 +218,36 @@ impl Store {
             .first(conn)?;
         let opening_secret = self.opening_secret(conn)?;
 
+        let with_channels: Vec<(
+            String,
+            Option<chrono::NaiveDate>,
+            Option<chrono::NaiveDate>,
+            String,
+        )> = guichet_motifs::table
+            .inner_join(guichets::table)
+            .filter(guichet_motifs::motif_id.eq(motif_id))
+            .filter(guichets::active.eq(true))
+            .select((
+                guichets::id,
+                guichets::active_from,
+                guichets::active_until,
+                guichets::channel,
+            ))
+            .load(conn)?;
+        let of_channel = |channel: Channel| {
+            with_channels
+                .iter()
+                .filter(|g| g.3 == channel.code())
+                .map(|g| parse_id(&g.0))
+                .collect::<Result<Vec<GuichetId>, StoreError>>()
+        };
+        let convocation_guichets = of_channel(Channel::Convocation)?;
+        let walk_in_guichets = of_channel(Channel::WalkIn)?;
         let periods: Vec<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> =
-            guichet_motifs::table
-                .inner_join(guichets::table)
-                .filter(guichet_motifs::motif_id.eq(motif_id))
-                .filter(guichets::active.eq(true))
-                .select((guichets::id, guichets::active_from, guichets::active_until))
-                .load(conn)?;
+            with_channels
+                .into_iter()
+                .map(|(id, from, until, _)| (id, from, until))
+                .collect();
         let guichet_ids: Vec<String> = periods.iter().map(|(id, ..)| id.clone()).collect();
         let plages = within_periods(plages_of(conn, &guichet_ids)?, periods);
 
@@ -327,6 +355,8 @@ impl Store {
             openings,
             rules,
             opening_secret,
+            convocation_guichets,
+            walk_in_guichets,
         })
     }
 }

@@ -11,6 +11,7 @@ diesel::table! {
         opening_start_minute -> Integer,
         opening_window_minutes -> Integer,
         max_active_per_person -> Integer,
+        convocation_release_hours -> Integer,
     }
 }
 
@@ -94,6 +95,7 @@ diesel::table! {
         active_from -> Nullable<Date>,
         active_until -> Nullable<Date>,
         version -> Integer,
+        channel -> Text,
     }
 }
 

@@ -1,3 +1,5 @@
+ALTER TABLE guichets DROP COLUMN channel;
+ALTER TABLE prefectures DROP COLUMN convocation_release_hours;
 DROP TABLE secrets;
 ALTER TABLE prefectures DROP COLUMN max_active_per_person;
 ALTER TABLE prefectures DROP COLUMN opening_window_minutes;

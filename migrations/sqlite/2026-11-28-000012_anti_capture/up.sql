@@ -67,6 +67,15 @@ ALTER TABLE prefectures ADD COLUMN opening_window_minutes INTEGER NOT NULL DEFAU
     CHECK (opening_window_minutes BETWEEN 0 AND 1440);
 ALTER TABLE prefectures ADD COLUMN max_active_per_person INTEGER NOT NULL DEFAULT 3
     CHECK (max_active_per_person BETWEEN 1 AND 20);
+-- The time of convocation counters a convocation did not take is offered
+-- to the public this many hours before its day (0: never).
+ALTER TABLE prefectures ADD COLUMN convocation_release_hours INTEGER NOT NULL DEFAULT 48
+    CHECK (convocation_release_hours BETWEEN 0 AND 720);
+
+-- Which channel a guichet's time is for: the public online, holders of a
+-- convocation, or people who come without an appointment (never online).
+ALTER TABLE guichets ADD COLUMN channel TEXT NOT NULL DEFAULT 'public'
+    CHECK (channel IN ('public', 'convocation', 'walk_in'));
 
 -- Secrets every server shares and nobody outside knows: `opening` draws
 -- the moment each motif's newest day opens. Drawn here, once per
