@@ -97,6 +97,12 @@ pub struct MotifRequest {
     #[serde(default)]
     #[schema(example = true)]
     pub refuse_doublons: Option<bool>,
+    /// Whether it is searched, held and booked only with the router's
+    /// signed context (`X-Planipref-Context`, from service-public.fr).
+    /// Default false.
+    #[serde(default)]
+    #[schema(example = false)]
+    pub requires_context: Option<bool>,
 }
 
 impl MotifRequest {
@@ -120,6 +126,7 @@ impl MotifRequest {
             booking_mode: self.booking_mode.as_deref(),
             step_minutes: self.step_minutes,
             refuse_doublons: self.refuse_doublons,
+            requires_context: self.requires_context,
         }
     }
 }
@@ -246,6 +253,7 @@ fn blank(service_id: String, demarche_code: Option<String>) -> MotifRow {
         booking_mode: String::new(),
         step_minutes: None,
         refuse_doublons: true,
+        requires_context: false,
     };
     row.set_settings(MotifSettings::default());
     row

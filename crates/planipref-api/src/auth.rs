@@ -123,25 +123,7 @@ impl std::fmt::Debug for Verifier {
 impl Verifier {
     /// A verifier for `settings`; fails on an unusable key.
     pub fn new(settings: &AuthSettings) -> Result<Self, String> {
-        let key = match settings.algorithm {
-            Algorithm::HS256 => DecodingKey::from_secret(&settings.key)
-                .map_err(|e| format!("the HS256 secret is unusable: {e}"))?,
-            Algorithm::RS256 => DecodingKey::from_rsa_pem(&settings.key)
-                .map_err(|e| format!("the RS256 public key is not a PEM RSA key: {e}"))?,
-            Algorithm::ES256 => DecodingKey::from_ec_pem(&settings.key)
-                .map_err(|e| format!("the ES256 public key is not a PEM EC key: {e}"))?,
-            other => {
-                return Err(format!(
-                    "algorithm {other:?} is not supported (HS256, RS256, ES256)"
-                ));
-            }
-        };
-        let mut validation = Validation::new(settings.algorithm);
-        validation.set_issuer(&[settings.issuer.as_str()]);
-        validation.set_audience(&[settings.audience.as_str()]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = LEEWAY_SECONDS;
+        let (key, validation) = decoding(settings, &["exp", "iss", "aud", "sub"])?;
         Ok(Self {
             key: Arc::new(key),
             validation,
@@ -150,23 +132,55 @@ impl Verifier {
 
     /// The agent a token names, or why it is refused.
     pub fn verify(&self, token: &str) -> Result<Agent, ApiError> {
-        let data =
-            jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
-                ApiError::Unauthorized(match e.kind() {
-                    ErrorKind::ExpiredSignature => "the token has expired",
-                    ErrorKind::ImmatureSignature => "the token is not valid yet",
-                    ErrorKind::InvalidAudience => "the token is meant for another audience",
-                    ErrorKind::InvalidIssuer => "the token comes from an unknown issuer",
-                    ErrorKind::InvalidSignature => "the token's signature is invalid",
-                    ErrorKind::InvalidAlgorithm => "the token is signed with another algorithm",
-                    _ => "the token is malformed",
-                })
-            })?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
+            .map_err(|e| ApiError::Unauthorized(refusal(&e)))?;
         let c = data.claims;
         Agent::from_claims(&c.sub, &c.name, &c.role, &c.scope).map_err(|e| {
             log::info!("token refused: {e}");
             ApiError::Unauthorized("the token's role or scope is invalid")
         })
+    }
+}
+
+/// The key and checks for tokens verified with `settings`, requiring the
+/// `required` claims: the algorithm, issuer and audience must be the
+/// configured ones, `exp` and `nbf` hold (with [`LEEWAY_SECONDS`]).
+pub(crate) fn decoding(
+    settings: &AuthSettings,
+    required: &[&str],
+) -> Result<(DecodingKey, Validation), String> {
+    let key = match settings.algorithm {
+        Algorithm::HS256 => DecodingKey::from_secret(&settings.key)
+            .map_err(|e| format!("the HS256 secret is unusable: {e}"))?,
+        Algorithm::RS256 => DecodingKey::from_rsa_pem(&settings.key)
+            .map_err(|e| format!("the RS256 public key is not a PEM RSA key: {e}"))?,
+        Algorithm::ES256 => DecodingKey::from_ec_pem(&settings.key)
+            .map_err(|e| format!("the ES256 public key is not a PEM EC key: {e}"))?,
+        other => {
+            return Err(format!(
+                "algorithm {other:?} is not supported (HS256, RS256, ES256)"
+            ));
+        }
+    };
+    let mut validation = Validation::new(settings.algorithm);
+    validation.set_issuer(&[settings.issuer.as_str()]);
+    validation.set_audience(&[settings.audience.as_str()]);
+    validation.set_required_spec_claims(required);
+    validation.validate_nbf = true;
+    validation.leeway = LEEWAY_SECONDS;
+    Ok((key, validation))
+}
+
+/// Why a token was refused, in words for the problem's detail.
+pub(crate) fn refusal(e: &jsonwebtoken::errors::Error) -> &'static str {
+    match e.kind() {
+        ErrorKind::ExpiredSignature => "the token has expired",
+        ErrorKind::ImmatureSignature => "the token is not valid yet",
+        ErrorKind::InvalidAudience => "the token is meant for another audience",
+        ErrorKind::InvalidIssuer => "the token comes from an unknown issuer",
+        ErrorKind::InvalidSignature => "the token's signature is invalid",
+        ErrorKind::InvalidAlgorithm => "the token is signed with another algorithm",
+        _ => "the token is malformed",
     }
 }
 
@@ -196,8 +210,8 @@ impl Minter {
         })
     }
 
-    /// A signed token carrying `claims`.
-    pub fn mint(&self, claims: &Claims) -> Result<String, String> {
+    /// A signed token carrying `claims` (an agent's, or a router context's).
+    pub fn mint<T: Serialize>(&self, claims: &T) -> Result<String, String> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.key)
             .map_err(|e| e.to_string())
     }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::cache::{Answer, AvailabilityCache, Question, Stamp, earliest_lapse};
+use crate::context::ContextHeader;
 use crate::dto::site_zone;
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
@@ -21,6 +22,7 @@ use crate::slots::{
     with_slot_request,
 };
 use crate::state::AppState;
+use planipref_domain::context::ContextRefusal;
 
 /// Days searched first: most sites have a free slot within a week, so the
 /// first read is small. Each further read covers [`GROWTH`] times as many
@@ -142,7 +144,7 @@ pub fn compute_first_slot(
             tz,
             (from, to),
             now,
-            (persons, Access::Public),
+            (persons, Access::Public, None),
             first_free_slot,
         )?;
         if found.is_some() || to >= last {
@@ -278,11 +280,13 @@ impl FirstSlotResponse {
     params(
         ("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
         FirstSlotQuery,
+        crate::context::ContextParam,
     ),
     responses(
         (status = 200, description = "The first free slot, or `null`", body = FirstSlotResponse, example = json!(crate::examples::first_slot())),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the router's context is for another démarche (`context-other-demarche`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site, or no such motif or démarche at this site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both of `motif_id` and `demarche`, or more persons than the motif takes (`persons`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The client searched too often on this server (`too-many-requests`)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may ask again"))),
@@ -294,8 +298,16 @@ pub async fn site_first_slot(
     state: web::Data<AppState>,
     path: web::Path<String>,
     QueryParams(q): QueryParams<FirstSlotQuery>,
+    context: ContextHeader,
 ) -> Result<HttpResponse, ApiError> {
     let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
+    // With the router's context, only its démarche's motifs.
+    let only = context.0.map(|c| c.demarche);
+    if let (Some(only), Some(asked)) = (&only, &q.demarche)
+        && only != asked.trim()
+    {
+        return Err(ApiError::Context(ContextRefusal::OtherDemarche));
+    }
     let wanted = match (q.motif_id, q.demarche) {
         (Some(m), None) => Wanted::Motif(m),
         (None, Some(d)) => Wanted::Demarche(d),
@@ -327,6 +339,10 @@ pub async fn site_first_slot(
                 .filter(|(m, _)| match &wanted {
                     Wanted::Motif(id) => m.id == *id,
                     Wanted::Demarche(code) => m.demarche_code.as_deref() == Some(code.as_str()),
+                })
+                .filter(|(m, _)| {
+                    only.as_deref()
+                        .is_none_or(|d| m.demarche_code.as_deref() == Some(d))
                 })
                 .collect();
             let (i, found) = earliest_of(store, &cache, &motifs, now, persons, Some(version))?

@@ -66,6 +66,8 @@ pub enum Question {
         to: Option<NaiveDate>,
         /// Persons.
         persons: u32,
+        /// The démarche of the router's context it was asked with.
+        context: Option<String>,
     },
 }
 

@@ -207,6 +207,10 @@ pub struct Motif {
     /// motif's démarche.
     #[schema(example = true)]
     pub refuse_doublons: bool,
+    /// Whether it is searched, held and booked only with the router's
+    /// signed context (`X-Planipref-Context`).
+    #[schema(example = false)]
+    pub requires_context: bool,
     /// The fields that follow the national démarche (and its future
     /// changes) rather than the préfecture's own value.
     #[schema(example = json!(["label", "description", "documents", "duration_minutes"]))]
@@ -259,6 +263,7 @@ impl Motif {
             booking_mode: m.booking_mode,
             step_minutes: m.step_minutes.unwrap_or(m.duration_minutes),
             refuse_doublons: m.refuse_doublons,
+            requires_context: m.requires_context,
         }
     }
 }

@@ -7,6 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use planipref_domain::context::ContextRefusal;
 use planipref_domain::convocation::Refusal;
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::StoreError;
@@ -126,6 +127,9 @@ pub enum ApiError {
     /// The hold expired before it was confirmed.
     #[error("hold expired")]
     HoldExpired,
+    /// The router's context does not allow this.
+    #[error("context refused: {0:?}")]
+    Context(ContextRefusal),
     /// The person holds as many coming appointments as allowed.
     #[error("too many appointments")]
     QuotaReached,
@@ -202,6 +206,19 @@ impl ApiError {
                 ),
             },
             Self::TooManyRequests(_) => ("too-many-requests", "Too many requests"),
+            Self::Context(r) => match r {
+                ContextRefusal::Required => (
+                    "context-required",
+                    "This motif is booked through service-public.fr",
+                ),
+                ContextRefusal::OtherDemarche => (
+                    "context-other-demarche",
+                    "The context is for another démarche",
+                ),
+                ContextRefusal::OtherPerson => {
+                    ("context-other-person", "The context names another person")
+                }
+            },
             Self::QuotaReached => (
                 "too-many-appointments",
                 "You hold as many appointments as allowed",
@@ -294,6 +311,21 @@ impl ApiError {
                 vec![],
             ),
             Self::Convocation(r) => convocation_detail(*r),
+            Self::Context(r) => (
+                match r {
+                    ContextRefusal::Required => "start from service-public.fr: this motif is booked with the context its router gives",
+                    ContextRefusal::OtherDemarche => "the router sent you for another démarche; this motif is not part of it",
+                    ContextRefusal::OtherPerson => "the appointment must be for the person signed in on service-public.fr",
+                }
+                .to_owned(),
+                match r {
+                    ContextRefusal::OtherPerson => vec![ProblemField {
+                        field: "applicant".to_owned(),
+                        message: "must be the person signed in".to_owned(),
+                    }],
+                    _ => vec![],
+                },
+            ),
             Self::QuotaReached => (
                 "one person may hold only a few coming appointments at once, across all démarches; cancel one you no longer need before booking another".to_owned(),
                 vec![],
@@ -388,6 +420,7 @@ impl ResponseError for ApiError {
                 Refusal::OutsideDays => StatusCode::UNPROCESSABLE_ENTITY,
             },
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Context(_) => StatusCode::FORBIDDEN,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

@@ -91,6 +91,7 @@ pub fn motif() -> Motif {
         booking_mode: "online".into(),
         step_minutes: 30,
         refuse_doublons: true,
+        requires_context: false,
         follows_demarche: vec![
             "label".into(),
             "documents".into(),

@@ -18,6 +18,7 @@ use planipref_store::{NewHold, from_db};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::context::ContextHeader;
 use crate::convocations::access_for;
 use crate::dto::at_site;
 use crate::error::{ApiError, Problem};
@@ -77,13 +78,18 @@ pub struct Hold {
 #[utoipa::path(
     tag = "reservations",
     request_body(content = CreateHoldRequest, example = json!(crate::examples::create_hold_request())),
-    params(crate::idempotency::IdempotencyKeyParam, crate::convocations::ConvocationTokenParam),
+    params(
+        crate::idempotency::IdempotencyKeyParam,
+        crate::convocations::ConvocationTokenParam,
+        crate::context::ContextParam
+    ),
     responses(
         (status = 201, description = "Kept. `Location` points at the hold.", body = Hold,
          headers(("Location" = String, description = "Path of the hold")),
          example = json!(crate::examples::hold())),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown (`convocation-invalid`) or for another motif (`convocation-other-motif`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown (`convocation-invalid`) or for another motif (`convocation-other-motif`), the router's context is for another démarche (`context-other-demarche`) or missing while the motif requires it (`context-required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slot is full (`slot-taken`), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The convocation presented expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
@@ -100,11 +106,12 @@ pub async fn create_hold(
     req: HttpRequest,
     JsonBody(body): JsonBody<CreateHoldRequest>,
     convocation: ConvocationTokenHeader,
+    context: ContextHeader,
 ) -> Result<HttpResponse, ApiError> {
     let operation = idempotency::operation("POST /holds", &convocation);
     let client = state.limits.client(&req);
     idempotency::honour(&state, &req, &operation, body, |body| {
-        hold_once(&state, body, (convocation, client))
+        hold_once(&state, body, (convocation, context, client))
     })
     .await
 }
@@ -113,7 +120,11 @@ pub async fn create_hold(
 async fn hold_once(
     state: &AppState,
     body: CreateHoldRequest,
-    (convocation, client): (ConvocationTokenHeader, Option<std::net::IpAddr>),
+    (convocation, context, client): (
+        ConvocationTokenHeader,
+        ContextHeader,
+        Option<std::net::IpAddr>,
+    ),
 ) -> Result<HttpResponse, ApiError> {
     let mut c = Collector::default();
     let motif_id = c.take(parse_motif_id(Some(&body.motif_id)));
@@ -130,7 +141,13 @@ async fn hold_once(
     let hold = state
         .blocking(move |store| {
             let (access, convocation) = access_for(store, &convocation, motif_id, now)?;
-            let placed = place(store, motif_id, start, (persons, access), now)?;
+            let placed = place(
+                store,
+                motif_id,
+                start,
+                (persons, access, context.0.as_ref()),
+                now,
+            )?;
             let new = NewHold {
                 site_id: placed
                     .schedule

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod availability;
 pub mod cache;
 pub mod calendar;
+pub mod context;
 pub mod convocations;
 pub mod demarches;
 pub mod dto;
@@ -65,7 +66,22 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
             Conventions: JSON with snake_case fields; dates `YYYY-MM-DD`; instants RFC 3339 \
             with the site's offset; lists paginated with `page` and `per_page`; every error is \
             `application/problem+json` (RFC 9457) with a stable `type`, and `errors[]` naming \
-            each invalid field.",
+            each invalid field.\n\n\
+            Anti-capture. A convocation-only motif is offered and booked only with the token of \
+            the link an agent sent (`X-Convocation-Token`), for the person it names, once. \
+            service-public.fr's router may pass its signed context (`X-Planipref-Context`, a \
+            JWT whose issuer, audience and key are configured apart from the agents' ones) \
+            with the claims `iss`, `aud`, `exp` (required), `nbf`, `iat`, `demarche` \
+            (required: the catalogue code the applicant was oriented for), `commune` (INSEE \
+            code), and, when the applicant signed in with FranceConnect, `family_name`, \
+            `given_name`, `birthdate` (`YYYY-MM-DD`) and `file_number`: orientation, slots, \
+            holds and bookings are then restricted to that démarche, and the booking must be \
+            for that person; a motif may require it (`requires_context`); a context that does \
+            not verify is 401. Each client (its address, or the one a trusted proxy forwards) \
+            is limited in searches, holds and bookings per minute and in live holds (429 with \
+            `Retry-After`); one person holds a few coming appointments at most; a cancelled \
+            slot returns to the public after a random delay, and each motif's newest day opens \
+            at an unpredictable moment.",
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
     servers((url = "/", description = "This server")),

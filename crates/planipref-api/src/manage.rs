@@ -118,7 +118,7 @@ pub fn move_to(
             }
         }
     };
-    let placed = place(store, motif_id, start, (persons, access), now)?;
+    let placed = place(store, motif_id, start, (persons, access, None), now)?;
     let row = store
         .reschedule_reservation(
             id,

@@ -19,11 +19,13 @@ use std::sync::Arc;
 use planipref_store::orientation::CommuneRow;
 
 use crate::cache::{Answer, AvailabilityCache, Question, Stamp, earliest_lapse};
+use crate::context::ContextHeader;
 use crate::dto::{Motif, Site};
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
 use crate::slots::SlotResponse;
 use crate::state::AppState;
+use planipref_domain::context::ContextRefusal;
 
 /// The router's question.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -111,10 +113,12 @@ pub struct Orientation {
 /// Public; no personal data.
 #[utoipa::path(
     tag = "orientation",
-    params(OrientationQuery),
+    params(OrientationQuery, crate::context::ContextParam),
     responses(
         (status = 200, description = "The competent site and the others", body = Orientation, example = json!(crate::examples::orientation())),
         (status = 400, description = "Unreadable query (`demarche` or `commune` missing)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The router's context is for another démarche (`context-other-demarche`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such démarche, or no such commune in the COG", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`commune` is not an INSEE code, or `persons` is out of range", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The client searched too often on this server (`too-many-requests`)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may ask again"))),
@@ -125,7 +129,13 @@ pub struct Orientation {
 pub async fn orientation(
     state: web::Data<AppState>,
     QueryParams(q): QueryParams<OrientationQuery>,
+    context: ContextHeader,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(c) = &context.0
+        && c.demarche != q.demarche.trim()
+    {
+        return Err(ApiError::Context(ContextRefusal::OtherDemarche));
+    }
     let commune = q.commune.trim().to_ascii_uppercase();
     if !is_insee_code(&commune) {
         return Err(ApiError::invalid(

@@ -9,6 +9,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use planipref_domain::applicant::{Applicant, ApplicantInput};
+use planipref_domain::context::RouterContext;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, HoldId, MotifId, ReservationId};
 use planipref_domain::motif::{BookingMode, check_persons, doublon_scope};
@@ -20,6 +21,7 @@ use planipref_store::{MotifSchedule, NewReservation, ReservationDetail, Store, f
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::context::ContextHeader;
 use crate::convocations::access_for;
 use crate::dto::{Site, at_site, site_zone};
 use crate::error::{ApiError, Problem};
@@ -212,13 +214,18 @@ pub struct ReservationCreated {
 #[utoipa::path(
     tag = "reservations",
     request_body(content = CreateReservationRequest, example = json!(crate::examples::create_reservation_request())),
-    params(crate::idempotency::IdempotencyKeyParam, crate::convocations::ConvocationTokenParam),
+    params(
+        crate::idempotency::IdempotencyKeyParam,
+        crate::convocations::ConvocationTokenParam,
+        crate::context::ContextParam
+    ),
     responses(
         (status = 201, description = "Booked. `Location` points at the reservation.", body = ReservationCreated,
          headers(("Location" = String, description = "Path of the new reservation"), ("Cache-Control" = String, description = "`no-store`: the body holds a secret")),
          example = json!(crate::examples::reservation_created())),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`); the convocation presented is unknown (`convocation-invalid`), for another motif (`convocation-other-motif`), or names another person (`convocation-other-person`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`); the convocation presented is unknown (`convocation-invalid`), for another motif (`convocation-other-motif`), or names another person (`convocation-other-person`); the router's context is for another démarche (`context-other-demarche`), missing while the motif requires it (`context-required`), or names another person (`context-other-person`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif, or no such hold (released, booked or cleaned up)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slot is full (`slot-taken`), the applicant already has an appointment for this démarche (`already-booked`, details not revealed) or as many coming appointments as the préfecture allows across démarches (`too-many-appointments`), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The hold expired (`hold-expired`), or the convocation expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
@@ -235,10 +242,11 @@ pub async fn create_reservation(
     req: HttpRequest,
     JsonBody(body): JsonBody<CreateReservationRequest>,
     convocation: ConvocationTokenHeader,
+    context: ContextHeader,
 ) -> Result<HttpResponse, ApiError> {
     let operation = idempotency::operation("POST /reservations", &convocation);
     idempotency::honour(&state, &req, &operation, body, |body| {
-        book_once(&state, body, convocation)
+        book_once(&state, body, (convocation, context))
     })
     .await
 }
@@ -247,14 +255,25 @@ pub async fn create_reservation(
 async fn book_once(
     state: &AppState,
     body: CreateReservationRequest,
-    convocation: ConvocationTokenHeader,
+    (convocation, context): (ConvocationTokenHeader, ContextHeader),
 ) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
     let (target, applicant) = validate(&body, now)?;
+    if let Some(c) = &context.0 {
+        c.check_applicant(&applicant).map_err(ApiError::Context)?;
+    }
     let token = ManagementToken::from_random_bytes(&random_bytes()?);
     let token_hash = token.hash();
     let detail = state
-        .blocking(move |store| book(store, (target, &convocation), applicant, token_hash, now))
+        .blocking(move |store| {
+            book(
+                store,
+                (target, &convocation, &context),
+                applicant,
+                token_hash,
+                now,
+            )
+        })
         .await?;
     let reference = detail.reservation.reference.clone();
     let created = ReservationCreated {
@@ -471,7 +490,7 @@ pub fn place(
     store: &Store,
     motif_id: MotifId,
     start: DateTime<Utc>,
-    (persons, access): (u32, Access),
+    (persons, access, context): (u32, Access, Option<&RouterContext>),
     now: DateTime<Utc>,
 ) -> Result<Placement, ApiError> {
     let day = start.date_naive();
@@ -491,7 +510,7 @@ pub fn place(
         tz,
         (local_day, local_day),
         now,
-        (persons, access),
+        (persons, access, context),
         |request| {
             free_guichets_at(request, start).map(|free| {
                 (
@@ -520,10 +539,11 @@ fn demarche_key(motif: &MotifRow) -> String {
     doublon_scope(motif.demarche_code.as_deref(), &motif.id)
 }
 
-/// Books `target` for `applicant`, with the convocation presented if any.
+/// Books `target` for `applicant`, with the convocation and router context
+/// presented, if any.
 fn book(
     store: &Store,
-    (target, convocation): (Target, &ConvocationTokenHeader),
+    (target, convocation, context): (Target, &ConvocationTokenHeader, &ContextHeader),
     applicant: Applicant,
     token_hash: String,
     now: DateTime<Utc>,
@@ -531,7 +551,13 @@ fn book(
     match target {
         Target::Slot(motif_id, start, persons) => {
             let (access, convocation) = access_for(store, convocation, motif_id, now)?;
-            let placed = place(store, motif_id, start, (persons, access), now)?;
+            let placed = place(
+                store,
+                motif_id,
+                start,
+                (persons, access, context.0.as_ref()),
+                now,
+            )?;
             let motif = &placed.schedule.motif;
             let new = NewReservation {
                 site_id: placed
@@ -574,6 +600,12 @@ fn book(
                 .map_err(|e| ApiError::from_store(e, "hold"))?;
             let motif_id: MotifId = hold.motif_id.parse().map_err(|_| ApiError::Internal)?;
             let (access, convocation) = access_for(store, convocation, motif_id, now)?;
+            RouterContext::check_motif(
+                context.0.as_ref(),
+                motif.demarche_code.as_deref(),
+                motif.requires_context,
+            )
+            .map_err(ApiError::Context)?;
             if access == Access::Public
                 && motif.settings().booking_mode == BookingMode::ConvocationOnly
             {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 use chrono_tz::Tz;
 use planipref_domain::calendar::closed_days;
 use planipref_domain::channel::reserved_from;
+use planipref_domain::context::RouterContext;
 use planipref_domain::convocation::DayWindow;
 use planipref_domain::ids::GuichetId;
 use planipref_domain::ids::MotifId;
@@ -22,6 +23,7 @@ use crate::cache::{Answer, Question, Stamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::context::ContextHeader;
 use crate::convocations::access_for;
 use crate::dto::date_range;
 use crate::dto::{at_site, site_departement, site_zone};
@@ -115,11 +117,13 @@ pub struct SlotList {
         ("motif_id" = String, Path, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"),
         SlotQuery,
         crate::convocations::ConvocationTokenParam,
+        crate::context::ContextParam,
     ),
     responses(
         (status = 200, description = "The free slots", body = SlotList, example = json!(crate::examples::slot_list())),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown (`convocation-invalid`) or for another motif (`convocation-other-motif`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown (`convocation-invalid`) or for another motif (`convocation-other-motif`), the router's context is for another démarche (`context-other-demarche`) or missing while the motif requires it (`context-required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The convocation presented has booked its appointment already (`convocation-used`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The convocation presented expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
@@ -134,6 +138,7 @@ pub async fn list_slots(
     path: web::Path<String>,
     QueryParams(q): QueryParams<SlotQuery>,
     convocation: ConvocationTokenHeader,
+    context: ContextHeader,
 ) -> Result<HttpResponse, ApiError> {
     let motif_id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
     let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
@@ -148,8 +153,13 @@ pub async fn list_slots(
         let list = state
             .blocking(move |store| {
                 let (access, _) = access_for(store, &convocation, motif_id, now)?;
-                let (list, ..) =
-                    compute_slot_list(store, motif_id, (from, to), (persons, access), now)?;
+                let (list, ..) = compute_slot_list(
+                    store,
+                    motif_id,
+                    (from, to),
+                    (persons, access, context.0.as_ref()),
+                    now,
+                )?;
                 Ok(list)
             })
             .await?;
@@ -158,11 +168,13 @@ pub async fn list_slots(
             .json(list));
     }
     let cache = state.cache.clone();
+    // Answers with a context were checked against its démarche: kept apart.
     let question = Question::Slots {
         motif: motif_id,
         from,
         to,
         persons,
+        context: context.0.as_ref().map(|c| c.demarche.clone()),
     };
     // A kept answer is found without a blocking call (the version's read
     // aside, shared between requests).
@@ -175,8 +187,13 @@ pub async fn list_slots(
     }
     let list = state
         .blocking(move |store| {
-            let (list, time_zone, notice, lapses_at) =
-                compute_slot_list(store, motif_id, (from, to), (persons, Access::Public), now)?;
+            let (list, time_zone, notice, lapses_at) = compute_slot_list(
+                store,
+                motif_id,
+                (from, to),
+                (persons, Access::Public, context.0.as_ref()),
+                now,
+            )?;
             let kept = Arc::new(SerializedSlots::new(&list, notice)?);
             cache.put(
                 question,
@@ -204,7 +221,7 @@ fn compute_slot_list(
     store: &Store,
     motif_id: MotifId,
     (from, to): (Option<NaiveDate>, Option<NaiveDate>),
-    (persons, access): (u32, Access),
+    (persons, access, context): (u32, Access, Option<&RouterContext>),
     now: DateTime<Utc>,
 ) -> Result<ComputedSlots, ApiError> {
     // Defaults depend on the site's zone ("today there"), known only
@@ -244,7 +261,7 @@ fn compute_slot_list(
         tz,
         (from, to),
         now,
-        (persons, access),
+        (persons, access, context),
         compute_slots,
     )?;
     let list = SlotList {
@@ -353,9 +370,17 @@ pub fn with_slot_request<T>(
     time_zone: Tz,
     (from, to): (NaiveDate, NaiveDate),
     now: DateTime<Utc>,
-    (persons, access): (u32, Access),
+    (persons, access, context): (u32, Access, Option<&RouterContext>),
     engine: impl FnOnce(&SlotRequest<'_>) -> T,
 ) -> Result<T, ApiError> {
+    if access != Access::Agent {
+        RouterContext::check_motif(
+            context,
+            schedule.motif.demarche_code.as_deref(),
+            schedule.motif.requires_context,
+        )
+        .map_err(ApiError::Context)?;
+    }
     let (from, to) = match access {
         Access::Public
             if schedule.motif.settings().booking_mode == BookingMode::ConvocationOnly =>

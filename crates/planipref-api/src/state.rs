@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::auth::Verifier;
 use crate::cache::AvailabilityCache;
+use crate::context::ContextVerifier;
 use crate::error::ApiError;
 use crate::limits::{ClientLimits, LimitSettings};
 
@@ -24,6 +25,8 @@ pub struct AppState {
     pub booking: BookingSettings,
     /// Per-client limits of this server.
     pub limits: Arc<ClientLimits>,
+    /// Verifies the router's contexts; `None`: none accepted.
+    pub router: Option<ContextVerifier>,
 }
 
 /// How the booking journey behaves (settings of the deployment).
@@ -54,6 +57,15 @@ impl AppState {
             cache: Arc::default(),
             booking: BookingSettings::default(),
             limits: Arc::default(),
+            router: None,
+        }
+    }
+
+    /// The same state accepting the router's contexts verified so.
+    pub fn with_router(self, router: ContextVerifier) -> Self {
+        Self {
+            router: Some(router),
+            ..self
         }
     }
 

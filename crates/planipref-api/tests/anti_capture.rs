@@ -536,3 +536,180 @@ async fn walk_in_counters_are_never_offered_and_convocation_counters_only_to_con
         assert_eq!(remaining(&released, &later), all - 1);
     }
 }
+
+/// A router context for `demarche`, expiring in `seconds` (negative:
+/// expired), naming `person` (family, given, birth) when given, signed
+/// with `settings`.
+fn context_token(
+    settings: &planipref_api::auth::AuthSettings,
+    demarche: &str,
+    seconds: i64,
+    person: Option<(&str, &str, &str)>,
+) -> String {
+    let now = Utc::now().timestamp();
+    let claims = planipref_api::context::ContextClaims {
+        iss: settings.issuer.clone(),
+        aud: settings.audience.clone().into(),
+        exp: u64::try_from(now + seconds).unwrap(),
+        nbf: None,
+        iat: Some(u64::try_from(now).unwrap()),
+        demarche: demarche.into(),
+        commune: Some("93008".into()),
+        family_name: person.map(|p| p.0.into()),
+        given_name: person.map(|p| p.1.into()),
+        birthdate: person.map(|p| p.2.into()),
+        file_number: None,
+    };
+    planipref_api::auth::Minter::new(settings)
+        .unwrap()
+        .mint(&claims)
+        .unwrap()
+}
+
+fn routed(req: TestRequest, token: &str) -> TestRequest {
+    req.insert_header(("X-Planipref-Context", token.to_owned()))
+}
+
+#[actix_web::test]
+async fn a_router_context_for_one_demarche_cannot_book_another_or_someone_else() {
+    let router = planipref_api::context::development_router();
+    for db in TestDb::each() {
+        let verifier = planipref_api::context::ContextVerifier::new(&router).unwrap();
+        let app = test::init_service(planipref_api::app(state(&db).with_router(verifier))).await;
+        let renouvellement = bobigny_motif(db.store(), "Renouvellement");
+        let premiere = bobigny_motif(db.store(), "Première");
+        let day = common::next_open_weekday();
+        let aissata = ("N'Diaye", "Aïssata", "1990-04-12");
+        let signed = context_token(&router, "sejour-renouvellement", 600, Some(aissata));
+
+        let (s, _, open) = call!(app, routed(slots_on(&renouvellement, day), &signed));
+        assert_eq!(s, StatusCode::OK, "{open}");
+        let start = open["slots"][0]["start"].as_str().unwrap().to_owned();
+        let (_, _, other) = call!(app, slots_on(&premiere, day));
+        let other_start = other["slots"][0]["start"].as_str().unwrap().to_owned();
+
+        // Another démarche: not searched, held or booked with it.
+        let (s, _, b) = call!(app, routed(slots_on(&premiere, day), &signed));
+        assert_eq!(
+            (s, problem(&b)),
+            (StatusCode::FORBIDDEN, "context-other-demarche")
+        );
+        let (s, _, b) = call!(
+            app,
+            routed(
+                TestRequest::post()
+                    .uri("/api/v1/holds")
+                    .set_json(json!({"motif_id": premiere, "start": other_start})),
+                &signed
+            )
+        );
+        assert_eq!(
+            (s, problem(&b)),
+            (StatusCode::FORBIDDEN, "context-other-demarche")
+        );
+        let applicant = json!({
+            "last_name": "NDIAYE", "first_names": "aissata", "birth_date": "1990-04-12",
+            "email": "a@example.org", "phone": "+33612345678"
+        });
+        let (s, _, b) = call!(
+            app,
+            routed(book(&premiere, &other_start, applicant.clone()), &signed)
+        );
+        assert_eq!(
+            (s, problem(&b)),
+            (StatusCode::FORBIDDEN, "context-other-demarche")
+        );
+        let (s, _, b) = call!(
+            app,
+            routed(
+                TestRequest::get()
+                    .uri("/api/v1/orientation?demarche=sejour-premiere-demande&commune=93008"),
+                &signed
+            )
+        );
+        assert_eq!(
+            (s, problem(&b)),
+            (StatusCode::FORBIDDEN, "context-other-demarche")
+        );
+
+        // Someone else than the person signed in: refused.
+        let (s, _, b) = call!(
+            app,
+            routed(book(&renouvellement, &start, someone()), &signed)
+        );
+        assert_eq!(
+            (s, problem(&b)),
+            (StatusCode::FORBIDDEN, "context-other-person"),
+            "{b}"
+        );
+        assert_eq!(db.store().count_reservations().unwrap(), 0);
+        let (s, _, b) = call!(
+            app,
+            routed(book(&renouvellement, &start, applicant), &signed)
+        );
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+
+        // Tampered, expired, or signed by someone else: 401.
+        let mut tampered = signed.clone();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        let expired = context_token(&router, "sejour-renouvellement", -120, None);
+        let agents = planipref_api::auth::AuthSettings {
+            issuer: router.issuer.clone(),
+            audience: router.audience.clone(),
+            ..planipref_api::auth::AuthSettings::development()
+        };
+        let foreign = context_token(&agents, "sejour-renouvellement", 600, None);
+        for bad in [tampered, expired, foreign, "not-a-jwt".to_owned()] {
+            let (s, _, b) = call!(app, routed(slots_on(&renouvellement, day), &bad));
+            assert_eq!(
+                (s, problem(&b)),
+                (StatusCode::UNAUTHORIZED, "unauthorized"),
+                "{bad}"
+            );
+        }
+
+        // A motif may require the router's context.
+        let admin = token("admin_prefecture", &["93"]);
+        let (s, _, m) = call!(
+            app,
+            put(
+                &format!("/api/v1/admin/motifs/{renouvellement}"),
+                &admin,
+                json!({"requires_context": true})
+            )
+        );
+        assert_eq!((s, &m["requires_context"]), (StatusCode::OK, &json!(true)));
+        let (s, _, b) = call!(app, slots_on(&renouvellement, day));
+        assert_eq!(
+            (s, problem(&b)),
+            (StatusCode::FORBIDDEN, "context-required")
+        );
+        let (s, _, b) = call!(app, book(&renouvellement, &other_start, someone()));
+        assert_eq!(
+            (s, problem(&b)),
+            (StatusCode::FORBIDDEN, "context-required")
+        );
+        let anyone = context_token(&router, "sejour-renouvellement", 600, None);
+        let (s, _, _) = call!(app, routed(slots_on(&renouvellement, day), &anyone));
+        assert_eq!(s, StatusCode::OK);
+    }
+}
+
+#[actix_web::test]
+async fn a_server_without_a_router_refuses_contexts() {
+    let db = TestDb::sqlite();
+    let app = test::init_service(planipref_api::app(state(&db))).await;
+    let motif = bobigny_motif(db.store(), "Renouvellement");
+    let router = planipref_api::context::development_router();
+    let token = context_token(&router, "sejour-renouvellement", 600, None);
+    let (s, _, b) = call!(
+        app,
+        routed(slots_on(&motif, common::next_open_weekday()), &token)
+    );
+    assert_eq!(
+        (s, problem(&b)),
+        (StatusCode::UNAUTHORIZED, "unauthorized"),
+        "{b}"
+    );
+}

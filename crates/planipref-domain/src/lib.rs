@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod channel;
 pub mod client;
 pub mod competence;
+pub mod context;
 pub mod convocation;
 pub mod error;
 pub mod ics;

@@ -135,6 +135,9 @@ pub struct MotifSettings {
     /// Whether a person may hold only one coming appointment of this
     /// motif's démarche (doublons refused; the default).
     pub refuse_doublons: bool,
+    /// Whether it is searched, held and booked only with the router's
+    /// signed context (see [`crate::context`]).
+    pub requires_context: bool,
 }
 
 impl Default for MotifSettings {
@@ -146,6 +149,7 @@ impl Default for MotifSettings {
             booking_mode: BookingMode::Online,
             step_minutes: None,
             refuse_doublons: true,
+            requires_context: false,
         }
     }
 }
@@ -165,6 +169,8 @@ pub struct MotifSettingsInput<'a> {
     pub step_minutes: Option<Option<u32>>,
     /// Whether doublons are refused.
     pub refuse_doublons: Option<bool>,
+    /// Whether the router's context is required.
+    pub requires_context: Option<bool>,
 }
 
 impl MotifSettings {
@@ -231,6 +237,7 @@ impl MotifSettings {
             booking_mode: booking_mode.unwrap_or_default(),
             step_minutes,
             refuse_doublons: input.refuse_doublons.unwrap_or(self.refuse_doublons),
+            requires_context: input.requires_context.unwrap_or(self.requires_context),
         })
     }
 
@@ -296,6 +303,7 @@ mod tests {
             booking_mode: BookingMode::ConvocationOnly,
             step_minutes: Some(15),
             refuse_doublons: false,
+            requires_context: false,
         };
         assert_eq!(
             before.updated(MotifSettingsInput::default(), 30),

@@ -43,6 +43,9 @@ pub struct Config {
     pub workers: Option<usize>,
     /// `PLANIPREF_HOLD_MINUTES`: how long a hold keeps its slot.
     pub booking: planipref_api::state::BookingSettings,
+    /// `PLANIPREF_ROUTER_*`: how the router's contexts are verified;
+    /// `None`: none accepted.
+    pub router: Option<AuthSettings>,
     /// `PLANIPREF_CLIENT_LIMITS`, `PLANIPREF_TRUSTED_PROXIES`,
     /// `PLANIPREF_*_PER_MINUTE`, `PLANIPREF_LIVE_HOLDS_PER_CLIENT`.
     pub limits: LimitSettings,
@@ -95,6 +98,19 @@ impl Config {
                 ),
             });
         }
+        let router = router_settings(&get, environment)?;
+        if router
+            .as_ref()
+            .is_some_and(|r| r.key == planipref_api::context::DEVELOPMENT_ROUTER_SECRET.as_bytes())
+            && !is_loopback(&bind)
+        {
+            return Err(ConfigError {
+                name: "PLANIPREF_ROUTER_SECRET",
+                message: format!(
+                    "required when listening on {bind}: the development router secret is public and is accepted on loopback only"
+                ),
+            });
+        }
         Ok(Self {
             environment,
             auth,
@@ -120,8 +136,70 @@ impl Config {
                 .unwrap_or(planipref_api::state::BookingSettings::default().hold_minutes),
             },
             limits: limit_settings(&get)?,
+            router,
         })
     }
+}
+
+/// The router's context verification: in development, the public
+/// development secret unless configured; in production, only when
+/// `PLANIPREF_ROUTER_ISSUER` is set (HS256 with `PLANIPREF_ROUTER_SECRET`,
+/// or RS256/ES256 with `PLANIPREF_ROUTER_PUBLIC_KEY_FILE`).
+fn router_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+) -> Result<Option<AuthSettings>, ConfigError> {
+    let dev = planipref_api::context::development_router();
+    let issuer = match (get("PLANIPREF_ROUTER_ISSUER"), environment) {
+        (Some(i), _) => i,
+        (None, Environment::Development) => dev.issuer.clone(),
+        (None, Environment::Production) => return Ok(None),
+    };
+    let algorithm = match get("PLANIPREF_ROUTER_ALGORITHM").as_deref().map(str::trim) {
+        None | Some("HS256") => Algorithm::HS256,
+        Some("RS256") => Algorithm::RS256,
+        Some("ES256") => Algorithm::ES256,
+        Some(other) => {
+            return Err(ConfigError {
+                name: "PLANIPREF_ROUTER_ALGORITHM",
+                message: format!("expected HS256, RS256 or ES256, got {other:?}"),
+            });
+        }
+    };
+    let key = if algorithm == Algorithm::HS256 {
+        match (get("PLANIPREF_ROUTER_SECRET"), environment) {
+            (Some(s), Environment::Production) if s.len() < MIN_SECRET_BYTES => {
+                return Err(ConfigError {
+                    name: "PLANIPREF_ROUTER_SECRET",
+                    message: format!("must be at least {MIN_SECRET_BYTES} bytes"),
+                });
+            }
+            (Some(s), _) => s.into_bytes(),
+            (None, Environment::Development) => dev.key.clone(),
+            (None, Environment::Production) => {
+                return Err(ConfigError {
+                    name: "PLANIPREF_ROUTER_SECRET",
+                    message: "required with HS256".into(),
+                });
+            }
+        }
+    } else {
+        let name = "PLANIPREF_ROUTER_PUBLIC_KEY_FILE";
+        let path = get(name).ok_or_else(|| ConfigError {
+            name,
+            message: format!("required with {algorithm:?}: the router's public key (PEM)"),
+        })?;
+        std::fs::read(&path).map_err(|e| ConfigError {
+            name,
+            message: format!("cannot read {path}: {e}"),
+        })?
+    };
+    Ok(Some(AuthSettings {
+        algorithm,
+        key,
+        issuer,
+        audience: get("PLANIPREF_ROUTER_AUDIENCE").unwrap_or(dev.audience),
+    }))
 }
 
 /// Per-client limits: on by default, each rate 1 to 100000 a minute.
@@ -375,12 +453,57 @@ mod tests {
             assert!(e.to_string().starts_with("PLANIPREF_JWT_SECRET"), "{e}");
         }
         let own = "a-secret-of-my-own-that-is-long-enough";
+        // The router's development secret is public too.
+        let e = config(&[
+            ("PLANIPREF_BIND", "0.0.0.0:8080"),
+            ("PLANIPREF_JWT_SECRET", own),
+        ])
+        .expect_err("router secret");
+        assert!(e.to_string().starts_with("PLANIPREF_ROUTER_SECRET"), "{e}");
         assert!(
             config(&[
                 ("PLANIPREF_BIND", "0.0.0.0:8080"),
-                ("PLANIPREF_JWT_SECRET", own)
+                ("PLANIPREF_JWT_SECRET", own),
+                (
+                    "PLANIPREF_ROUTER_SECRET",
+                    "the-router-secret-shared-with-dila-long"
+                )
             ])
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_router_is_verified_apart_from_agents_and_only_when_configured() {
+        let dev = config(&[]).expect("development");
+        let router = dev.router.expect("a development router");
+        assert_eq!(router.issuer, "dila-router-dev");
+        assert_ne!(router.key, dev.auth.key, "never the agents' key");
+        let production = [
+            ("PLANIPREF_ENV", "production"),
+            (
+                "PLANIPREF_JWT_SECRET",
+                "a-secret-of-my-own-that-is-long-enough",
+            ),
+            ("PLANIPREF_JWT_ISSUER", "https://agents.example"),
+        ];
+        assert!(config(&production).expect("production").router.is_none());
+        let mut with_router = production.to_vec();
+        with_router.push(("PLANIPREF_ROUTER_ISSUER", "https://dila.example"));
+        let e = config(&with_router).expect_err("a secret is required");
+        assert!(e.to_string().starts_with("PLANIPREF_ROUTER_SECRET"), "{e}");
+        with_router.push((
+            "PLANIPREF_ROUTER_SECRET",
+            "the-router-secret-shared-with-dila-long",
+        ));
+        with_router.push(("PLANIPREF_ROUTER_AUDIENCE", "planipref-93"));
+        let r = config(&with_router)
+            .expect("production")
+            .router
+            .expect("router");
+        assert_eq!(
+            (r.issuer.as_str(), r.audience.as_str()),
+            ("https://dila.example", "planipref-93")
         );
     }
 

@@ -304,9 +304,12 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
         );
     }
     let auth = planipref_api::auth::Verifier::new(&config.auth)?;
-    let state = AppState::new(store.clone(), auth)
+    let mut state = AppState::new(store.clone(), auth)
         .with_booking(config.booking)
         .with_limits(config.limits);
+    if let Some(router) = &config.router {
+        state = state.with_router(planipref_api::context::ContextVerifier::new(router)?);
+    }
     actix_web::rt::System::new().block_on(async move {
         actix_web::rt::spawn(clean_up_holds(store, state.limits.clone()));
         let mut server = HttpServer::new(move || planipref_api::app(state.clone()))

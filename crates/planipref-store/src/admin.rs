@@ -650,6 +650,7 @@ impl Store {
                         motifs::booking_mode.eq(&row.booking_mode),
                         motifs::step_minutes.eq(row.step_minutes),
                         motifs::refuse_doublons.eq(row.refuse_doublons),
+                        motifs::requires_context.eq(row.requires_context),
                     ))
                     .execute(c)?;
                 if updated == 0 {

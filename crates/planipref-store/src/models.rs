@@ -94,6 +94,8 @@ pub struct MotifRow {
     /// Whether a person may hold only one active reservation of this
     /// motif's démarche (doublons refused).
     pub refuse_doublons: bool,
+    /// Whether the router's signed context is required.
+    pub requires_context: bool,
 }
 
 impl MotifRow {
@@ -122,6 +124,7 @@ impl MotifRow {
             booking_mode: BookingMode::from_code(&self.booking_mode).unwrap_or_default(),
             step_minutes: self.step_minutes.and_then(|s| u32::try_from(s).ok()),
             refuse_doublons: self.refuse_doublons,
+            requires_context: self.requires_context,
         }
     }
 
@@ -133,6 +136,7 @@ impl MotifRow {
         self.booking_mode = s.booking_mode.code().to_owned();
         self.step_minutes = s.step_minutes.and_then(|s| i32::try_from(s).ok());
         self.refuse_doublons = s.refuse_doublons;
+        self.requires_context = s.requires_context;
     }
 
     /// Sets its label, description, documents, duration and booking rules,

@@ -67,6 +67,7 @@ diesel::table! {
         booking_mode -> Text,
         step_minutes -> Nullable<Integer>,
         refuse_doublons -> Bool,
+        requires_context -> Bool,
     }
 }
 

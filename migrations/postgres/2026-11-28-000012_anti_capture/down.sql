@@ -1,3 +1,4 @@
+ALTER TABLE motifs DROP COLUMN requires_context;
 ALTER TABLE guichets DROP COLUMN channel;
 ALTER TABLE prefectures DROP COLUMN convocation_release_hours;
 DROP TABLE secrets;

@@ -85,3 +85,7 @@ CREATE TABLE secrets (
     value TEXT NOT NULL
 );
 INSERT INTO secrets (name, value) VALUES ('opening', md5(gen_random_uuid()::text) || md5(gen_random_uuid()::text));
+
+-- Per motif: whether it is searched, held and booked only with the
+-- router's signed context (the applicant came through service-public.fr).
+ALTER TABLE motifs ADD COLUMN requires_context BOOLEAN NOT NULL DEFAULT FALSE;
