@@ -18,8 +18,8 @@ use crate::dto::site_zone;
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
 use crate::slots::{
-    Access, SlotResponse, day_start, lapses_at as slots_lapse_at, newest_day_opens_at,
-    with_slot_request,
+    Access, ContextCheck, SlotResponse, day_start, lapses_at as slots_lapse_at,
+    newest_day_opens_at, with_slot_request,
 };
 use crate::state::AppState;
 use planipref_domain::context::ContextRefusal;
@@ -144,7 +144,7 @@ pub fn compute_first_slot(
             tz,
             (from, to),
             now,
-            (persons, Access::Public, None),
+            (persons, Access::Public, ContextCheck::Skipped),
             first_free_slot,
         )?;
         if found.is_some() || to >= last {

@@ -204,6 +204,10 @@ impl ApiError {
                     "convocation-outside-days",
                     "The convocation does not allow this day",
                 ),
+                Refusal::NotPresented => (
+                    "convocation-required",
+                    "This slot is booked only with its convocation",
+                ),
             },
             Self::TooManyRequests(_) => ("too-many-requests", "Too many requests"),
             Self::Context(r) => match r {
@@ -390,6 +394,10 @@ fn convocation_detail(r: Refusal) -> (String, Vec<ProblemField>) {
             "the convocation allows other days; choose a slot among those offered with it",
             Some("start"),
         ),
+        Refusal::NotPresented => (
+            "this slot was kept with a convocation: confirm it with the same convocation link",
+            Some(header),
+        ),
     };
     (
         detail.to_owned(),
@@ -412,9 +420,10 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::ConvocationRequired => StatusCode::FORBIDDEN,
             Self::Convocation(r) => match r {
-                Refusal::Unknown | Refusal::OtherMotif | Refusal::OtherPerson => {
-                    StatusCode::FORBIDDEN
-                }
+                Refusal::Unknown
+                | Refusal::OtherMotif
+                | Refusal::OtherPerson
+                | Refusal::NotPresented => StatusCode::FORBIDDEN,
                 Refusal::Used => StatusCode::CONFLICT,
                 Refusal::Expired | Refusal::Revoked => StatusCode::GONE,
                 Refusal::OutsideDays => StatusCode::UNPROCESSABLE_ENTITY,

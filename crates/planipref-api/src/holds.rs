@@ -24,7 +24,8 @@ use crate::dto::at_site;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ConvocationTokenHeader, JsonBody};
 use crate::idempotency;
-use crate::reservations::{parse_motif_id, parse_start, place};
+use crate::reservations::{parse_motif_id, parse_start, place, random_draw};
+use crate::slots::ContextCheck;
 use crate::state::AppState;
 
 /// A slot to keep.
@@ -145,7 +146,7 @@ async fn hold_once(
                 store,
                 motif_id,
                 start,
-                (persons, access, context.0.as_ref()),
+                (persons, access, ContextCheck::Checked(context.0.as_ref())),
                 now,
             )?;
             let new = NewHold {
@@ -217,7 +218,10 @@ pub async fn get_hold(
 
 /// Release a hold
 ///
-/// The applicant gives up: the counter is free at once for others.
+/// The applicant gives up: nobody can confirm the hold any more, and its
+/// counter is free for others at a moment drawn before the hold's expiry
+/// (never later), so that nobody can hand a slot over by releasing it
+/// while someone else books.
 #[utoipa::path(
     tag = "reservations",
     params(("hold_id" = String, Path, description = "Hold identifier", example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")),
@@ -233,10 +237,12 @@ pub async fn release_hold(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: HoldId = path.parse().map_err(|_| ApiError::NotFound("hold"))?;
+    let draw = random_draw()?;
+    let now = Utc::now();
     state
         .blocking(move |store| {
             store
-                .release_hold(id)
+                .release_hold(id, now, draw)
                 .map_err(|e| ApiError::from_store(e, "hold"))
         })
         .await?;

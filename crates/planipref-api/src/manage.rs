@@ -18,7 +18,7 @@ use crate::reservations::{
     ManagementTokenParam, NO_STORE, Reservation, authorised, parse_start, place,
     reservation_response,
 };
-use crate::slots::Access;
+use crate::slots::{Access, ContextCheck};
 use crate::state::AppState;
 
 /// Where to move an appointment.
@@ -118,7 +118,14 @@ pub fn move_to(
             }
         }
     };
-    let placed = place(store, motif_id, start, (persons, access, None), now)?;
+    // Its context was checked when it was booked.
+    let placed = place(
+        store,
+        motif_id,
+        start,
+        (persons, access, ContextCheck::Skipped),
+        now,
+    )?;
     let row = store
         .reschedule_reservation(
             id,

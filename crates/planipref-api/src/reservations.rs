@@ -27,7 +27,7 @@ use crate::dto::{Site, at_site, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ConvocationTokenHeader, JsonBody, ManagementTokenHeader};
 use crate::idempotency;
-use crate::slots::{Access, day_start, with_slot_request};
+use crate::slots::{Access, ContextCheck, day_start, with_slot_request};
 use crate::state::AppState;
 
 /// Responses carrying personal data or a token must not be kept by any
@@ -490,7 +490,7 @@ pub fn place(
     store: &Store,
     motif_id: MotifId,
     start: DateTime<Utc>,
-    (persons, access, context): (u32, Access, Option<&RouterContext>),
+    (persons, access, context): (u32, Access, ContextCheck<'_>),
     now: DateTime<Utc>,
 ) -> Result<Placement, ApiError> {
     let day = start.date_naive();
@@ -555,7 +555,7 @@ fn book(
                 store,
                 motif_id,
                 start,
-                (persons, access, context.0.as_ref()),
+                (persons, access, ContextCheck::Checked(context.0.as_ref())),
                 now,
             )?;
             let motif = &placed.schedule.motif;
@@ -713,12 +713,17 @@ pub(crate) fn release_at(
         .prefecture_rules(&site.prefecture_code)
         .map_err(ApiError::from)?
         .release();
+    Ok(now + rules.release_delay(random_draw()?))
+}
+
+/// A random number, for the moments nobody may predict.
+pub(crate) fn random_draw() -> Result<u64, ApiError> {
     let mut draw = [0u8; 8];
     getrandom::fill(&mut draw).map_err(|e| {
         log::error!("no randomness available: {e}");
         ApiError::Internal
     })?;
-    Ok(now + rules.release_delay(u64::from_le_bytes(draw)))
+    Ok(u64::from_le_bytes(draw))
 }
 
 pub(crate) fn random_bytes() -> Result<[u8; TOKEN_BYTES], ApiError> {

@@ -261,7 +261,7 @@ fn compute_slot_list(
         tz,
         (from, to),
         now,
-        (persons, access, context),
+        (persons, access, ContextCheck::Checked(context)),
         compute_slots,
     )?;
     let list = SlotList {
@@ -348,6 +348,18 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
     })
 }
 
+/// Whether a search checks the router's context against the motif.
+#[derive(Debug, Clone, Copy)]
+pub enum ContextCheck<'a> {
+    /// Listing slots, holding, booking: the motif must be of the
+    /// context's démarche, and a motif requiring a context gets one.
+    Checked(Option<&'a RouterContext>),
+    /// First slots and orientation (their handlers keep to the context's
+    /// démarche; a first slot books nothing), and moving an appointment
+    /// already booked: not checked.
+    Skipped,
+}
+
 /// Who is asking about a motif's slots, which decides what they see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -370,10 +382,10 @@ pub fn with_slot_request<T>(
     time_zone: Tz,
     (from, to): (NaiveDate, NaiveDate),
     now: DateTime<Utc>,
-    (persons, access, context): (u32, Access, Option<&RouterContext>),
+    (persons, access, context): (u32, Access, ContextCheck<'_>),
     engine: impl FnOnce(&SlotRequest<'_>) -> T,
 ) -> Result<T, ApiError> {
-    if access != Access::Agent {
+    if let ContextCheck::Checked(context) = context {
         RouterContext::check_motif(
             context,
             schedule.motif.demarche_code.as_deref(),

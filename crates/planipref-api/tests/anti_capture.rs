@@ -648,6 +648,7 @@ async fn a_router_context_for_one_demarche_cannot_book_another_or_someone_else()
             routed(book(&renouvellement, &start, applicant), &signed)
         );
         assert_eq!(s, StatusCode::CREATED, "{b}");
+        let booked = b.clone();
 
         // Tampered, expired, or signed by someone else: 401.
         let mut tampered = signed.clone();
@@ -693,6 +694,30 @@ async fn a_router_context_for_one_demarche_cannot_book_another_or_someone_else()
         let anyone = context_token(&router, "sejour-renouvellement", 600, None);
         let (s, _, _) = call!(app, routed(slots_on(&renouvellement, day), &anyone));
         assert_eq!(s, StatusCode::OK);
+        // The first slot is still shown (orientation's answer), and the
+        // booked applicant still moves their appointment.
+        let site = db.store().get_motif(&renouvellement).unwrap().2.id;
+        let (s, _, first) = call!(
+            app,
+            routed(
+                TestRequest::get().uri(&format!(
+                    "/api/v1/sites/{site}/first-slot?demarche=sejour-renouvellement"
+                )),
+                &anyone
+            )
+        );
+        assert_eq!(s, StatusCode::OK, "{first}");
+        assert!(first["slot"].is_object(), "{first}");
+        let reference = booked["reference"].as_str().unwrap();
+        let management = booked["management_token"].as_str().unwrap().to_owned();
+        let (s, _, moved) = call!(
+            app,
+            TestRequest::post()
+                .uri(&format!("/api/v1/reservations/{reference}/reschedule"))
+                .insert_header(("X-Management-Token", management))
+                .set_json(json!({"start": open["slots"][1]["start"]}))
+        );
+        assert_eq!(s, StatusCode::OK, "{moved}");
     }
 }
 

@@ -541,3 +541,55 @@ async fn one_link_used_by_simultaneous_bookings_books_once() {
         assert_eq!(db.store().count_reservations().unwrap(), 1);
     }
 }
+
+#[actix_web::test]
+async fn a_slot_held_with_a_convocation_is_booked_with_it_only_and_one_at_a_time() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let (motif, _) = renouvellement(db.store());
+        let admin = token("admin_prefecture", &["93"]);
+        let (_, _, issued) = call!(
+            app,
+            post(
+                "/api/v1/admin/convocations",
+                &admin,
+                json!({"motif_id": motif.to_string(), "person": aissata()})
+            )
+        );
+        let link = issued["token"].as_str().unwrap().to_owned();
+        let (_, _, open) = call!(app, slots(motif, common::next_open_weekday(), 5));
+        let start = |i: usize| open["slots"][i]["start"].as_str().unwrap().to_owned();
+        let (s, _, held) = call!(app, with_token(hold(motif, &start(0)), &link));
+        assert_eq!(s, StatusCode::CREATED, "{held}");
+        // One slot at a time per convocation.
+        let (s, _, b) = call!(app, with_token(hold(motif, &start(1)), &link));
+        assert_eq!(
+            (s, problem(&b)),
+            (StatusCode::TOO_MANY_REQUESTS, "too-many-requests")
+        );
+        // The hold is not confirmed without its convocation (even on a
+        // motif open to the public): the convocation would stay unused.
+        let confirm = TestRequest::post()
+            .uri("/api/v1/reservations")
+            .set_json(json!({"hold_id": held["hold_id"], "applicant": aissata_as_typed()}));
+        let (s, _, b) = call!(app, confirm);
+        assert_eq!(
+            (s, problem(&b)),
+            (StatusCode::FORBIDDEN, "convocation-required"),
+            "{b}"
+        );
+        let confirm = TestRequest::post()
+            .uri("/api/v1/reservations")
+            .set_json(json!({"hold_id": held["hold_id"], "applicant": aissata_as_typed()}));
+        let (s, _, b) = call!(app, with_token(confirm, &link));
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let (_, _, mine) = call!(
+            app,
+            with_token(
+                TestRequest::get().uri("/api/v1/convocations/current"),
+                &link
+            )
+        );
+        assert_eq!(mine["state"], "booked");
+    }
+}

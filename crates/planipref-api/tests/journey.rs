@@ -151,10 +151,11 @@ async fn a_hold_keeps_the_slot_until_it_is_confirmed_as_the_reservation() {
 }
 
 #[actix_web::test]
-async fn held_counters_are_refused_to_others_and_a_release_frees_them_at_once() {
+async fn held_counters_are_refused_to_others_and_a_release_frees_them_before_expiry() {
     for db in TestDb::each() {
         let app = test::init_service(planipref_api::app(state(&db))).await;
-        let motif = renouvellement(db.store());
+        let store = db.store();
+        let motif = renouvellement(store);
         let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
         let start = slots["slots"][0]["start"].as_str().unwrap().to_owned();
         let capacity = remaining_at(&slots, &start);
@@ -172,19 +173,38 @@ async fn held_counters_are_refused_to_others_and_a_release_frees_them_at_once() 
         let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
         assert_eq!(remaining_at(&slots, &start), 0);
 
-        // One applicant gives up: someone else books that counter at once.
+        // One applicant gives up: the hold is gone at once (nobody can
+        // confirm it), and its counter is free at a drawn moment before
+        // the hold would have expired, never later.
         let uri = format!("/api/v1/holds/{}", holds[0]);
         let (s, _, _) = call!(app, TestRequest::delete().uri(&uri));
         assert_eq!(s, StatusCode::NO_CONTENT);
         let (s, _, _) = call!(app, TestRequest::delete().uri(&uri));
         assert_eq!(s, StatusCode::NOT_FOUND, "released once");
-        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
-        assert_eq!(remaining_at(&slots, &start), 1);
+        let (s, _, _) = call!(app, confirm(&holds[0], someone()));
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_eq!(store.count_live_holds(Utc::now()).unwrap(), capacity - 1);
+        let expiry = Utc::now() + Duration::minutes(10) + Duration::seconds(1);
+        assert_eq!(store.count_pending_releases(expiry).unwrap(), 0);
+
+        // Drawn "now", the counter is someone else's at once; drawn near
+        // the end, it stays taken until then.
+        let id = |h: &str| h.parse().unwrap();
+        store.release_hold(id(&holds[1]), Utc::now(), 0).unwrap();
         let (s, _, b) = call!(app, book(motif, &start, someone()));
         assert_eq!(s, StatusCode::CREATED, "{b}");
+        let later = slots_uri(motif);
+        let (_, _, listed) = call!(app, TestRequest::get().uri(&later));
+        let other = listed["slots"][1]["start"].as_str().unwrap().to_owned();
+        let free = remaining_at(&listed, &other);
+        let (_, _, held) = call!(app, hold(motif, &other));
+        let kept = held["hold_id"].as_str().unwrap().to_owned();
+        store.release_hold(id(&kept), Utc::now(), 590).unwrap();
+        let (_, _, listed) = call!(app, TestRequest::get().uri(&later));
         assert_eq!(
-            db.store().count_live_holds(Utc::now()).unwrap(),
-            capacity - 1
+            remaining_at(&listed, &other),
+            free - 1,
+            "kept until the drawn moment"
         );
     }
 }

@@ -11,14 +11,38 @@ use std::net::IpAddr;
 use sha2::{Digest, Sha256};
 
 /// The client of a request from `peer` carrying `forwarded_for` (the
-/// `X-Forwarded-For` header), given the proxies trusted. `None` when the
-/// peer is unknown (not a network request).
+/// `X-Forwarded-For` header), given the proxies trusted, as limits count
+/// it ([`limited_as`]). `None` when the peer is unknown (not a network
+/// request).
 pub fn client_address(
     peer: Option<IpAddr>,
     forwarded_for: Option<&str>,
     trusted: &[IpAddr],
 ) -> Option<IpAddr> {
-    let peer = peer?;
+    nearest_untrusted(peer?, forwarded_for, trusted).map(limited_as)
+}
+
+/// How limits count an address: an IPv4 address (also when written as
+/// IPv6) as itself; an IPv6 address as its /64 network, since one
+/// subscriber gets a whole /64 and could take a new address per request.
+pub fn limited_as(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+fn nearest_untrusted(
+    peer: IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: &[IpAddr],
+) -> Option<IpAddr> {
     if !trusted.contains(&peer) {
         return Some(peer);
     }
@@ -84,7 +108,7 @@ mod tests {
         );
         assert_eq!(
             client_address(peer, Some(" 2001:db8::5 "), &trusted),
-            Some(ip("2001:db8::5"))
+            Some(ip("2001:db8::"))
         );
         assert_eq!(client_address(peer, None, &trusted), peer);
         assert_eq!(
@@ -92,6 +116,19 @@ mod tests {
             Some(ip("10.0.0.2"))
         );
         assert_eq!(client_address(peer, Some("nonsense"), &trusted), peer);
+    }
+
+    #[test]
+    fn an_ipv6_subscriber_is_one_client_whatever_its_address_in_its_64() {
+        let a = client_address(Some(ip("2001:db8:1:2:aaaa::1")), None, &[]);
+        let b = client_address(Some(ip("2001:db8:1:2:bbbb:cccc:dddd:eeee")), None, &[]);
+        let other = client_address(Some(ip("2001:db8:1:3::1")), None, &[]);
+        assert_eq!(a, b);
+        assert_ne!(a, other);
+        assert_eq!(
+            client_address(Some(ip("::ffff:203.0.113.7")), None, &[]),
+            Some(ip("203.0.113.7"))
+        );
     }
 
     #[test]

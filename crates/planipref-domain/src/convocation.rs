@@ -242,6 +242,8 @@ pub enum Refusal {
     OtherPerson,
     /// The appointment falls outside the days it allows.
     OutsideDays,
+    /// The slot was held with a convocation, and is confirmed without it.
+    NotPresented,
 }
 
 /// A convocation as it stands when it is presented.

@@ -65,6 +65,17 @@ impl ReleaseRules {
                 format!("must be between 0 and {}", MAX_MINUTES - 1),
             ));
         }
+        if self.opening_start_minute < MAX_MINUTES
+            && self.opening_window_minutes <= MAX_MINUTES
+            && self.opening_start_minute + self.opening_window_minutes > MAX_MINUTES
+        {
+            // Past midnight, the day would open at the next midnight: a
+            // moment bots can wait for.
+            c.push(FieldError::new(
+                "opening_window_minutes",
+                "must end by midnight: opening_start_minute plus opening_window_minutes at most 1440",
+            ));
+        }
         if self.delay_max_minutes < self.delay_min_minutes {
             c.push(FieldError::new(
                 "release_delay_max_minutes",
@@ -118,6 +129,23 @@ impl ReleaseRules {
             + Duration::minutes(i64::from(self.opening_start_minute))
             + Duration::seconds(i64::try_from(offset_seconds).unwrap_or(0));
         crate::time::first_instant_at_or_after(tz, start)
+    }
+}
+
+/// When a hold given up at `now` frees its slot: at a moment drawn from
+/// `draw` between now and its expiry, never later (a holder cannot time a
+/// hand-off with it, nor block the slot longer than the hold would have).
+pub fn given_up_hold_frees_at(
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    draw: u64,
+) -> DateTime<Utc> {
+    let remaining = (expires_at - now).num_seconds();
+    match u64::try_from(remaining) {
+        Ok(seconds) if seconds > 0 => {
+            now + Duration::seconds(i64::try_from(draw % (seconds + 1)).unwrap_or(0))
+        }
+        _ => now,
     }
 }
 
@@ -190,6 +218,23 @@ mod tests {
     }
 
     #[test]
+    fn a_hold_given_up_frees_its_slot_before_its_expiry_at_a_drawn_moment() {
+        let now: DateTime<Utc> = "2026-12-01T09:00:00Z".parse().unwrap();
+        let expiry = now + Duration::minutes(10);
+        let mut seen = std::collections::BTreeSet::new();
+        for draw in [0u64, 1, 299, 600, 601, 123_456_789, u64::MAX] {
+            let at = given_up_hold_frees_at(now, expiry, draw);
+            assert!(now <= at && at <= expiry, "{at}");
+            seen.insert(at);
+        }
+        assert!(seen.len() > 4);
+        assert_eq!(
+            given_up_hold_frees_at(now, now - Duration::seconds(5), 77),
+            now
+        );
+    }
+
+    #[test]
     fn rules_are_checked_field_by_field() {
         let bad = ReleaseRules {
             delay_min_minutes: 30,
@@ -210,5 +255,22 @@ mod tests {
             ]
         );
         assert!(ReleaseRules::default().check().is_ok());
+        let past_midnight = ReleaseRules {
+            opening_start_minute: 23 * 60,
+            opening_window_minutes: 61,
+            ..ReleaseRules::default()
+        };
+        let DomainError::Invalid(fields) = past_midnight.check().unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(fields[0].field, "opening_window_minutes");
+        assert!(
+            ReleaseRules {
+                opening_window_minutes: 60,
+                ..past_midnight
+            }
+            .check()
+            .is_ok()
+        );
     }
 }

@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use planipref_domain::convocation::Refusal;
 use planipref_domain::ids::{GuichetId, HoldId, MotifId, SiteId};
 use planipref_domain::occupancy::units;
 use planipref_domain::reference::Reference;
@@ -91,6 +92,31 @@ fn guard_client(
     ))
 }
 
+/// Refuses a second live hold taken with one convocation (one slot at a
+/// time: a convocation cannot keep its counters from others), after
+/// locking its row (taken last, as bookings do).
+fn guard_convocation(
+    c: &mut AnyConnection,
+    convocation: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::update(convocations::table.find(convocation))
+        .set(convocations::id.eq(convocations::id))
+        .execute(c)?;
+    let live: Option<chrono::NaiveDateTime> = holds::table
+        .filter(holds::convocation_id.eq(convocation))
+        .filter(holds::purpose.eq(hold_purpose::APPLICANT))
+        .filter(holds::expires_at.gt(to_db(now)))
+        .select(holds::expires_at)
+        .order(holds::expires_at)
+        .first(c)
+        .optional()?;
+    match live {
+        None => Ok(()),
+        Some(lapses) => Err(StoreError::TooManyHolds(from_db(lapses))),
+    }
+}
+
 impl Store {
     /// Holds the first of `candidates` (guichets the engine found free)
     /// still free when the row is written: one transaction per attempt, as
@@ -130,6 +156,9 @@ impl Store {
                     lock_open_guichet(c, &slot)?;
                     if let Some(client) = &new.client_key {
                         guard_client(c, client, new.max_client_holds, new.now)?;
+                    }
+                    if let Some(convocation) = &new.convocation_id {
+                        guard_convocation(c, convocation, new.now)?;
                     }
                     diesel::insert_into(holds::table).values(&row).execute(c)?;
                     occupy(c, &slot, Holder::Hold(&row.id, row.expires_at), new.now)
@@ -172,18 +201,56 @@ impl Store {
             .map_err(StoreError::from)
     }
 
-    /// Releases a hold: its time is free at once. `NotFound` when there is
-    /// no such hold (any more).
-    pub fn release_hold(&self, id: HoldId) -> Result<(), StoreError> {
+    /// Releases an applicant's hold: nobody can confirm it any more, and
+    /// its time is free at a moment drawn from `draw` before its expiry
+    /// (`planipref_domain::release::given_up_hold_frees_at`): the holder
+    /// cannot time a hand-off with it. `NotFound` when there is no such
+    /// hold (any more).
+    pub fn release_hold(
+        &self,
+        id: HoldId,
+        now: DateTime<Utc>,
+        draw: u64,
+    ) -> Result<(), StoreError> {
         let id = id.to_string();
         let mut pooled = self.conn()?;
         write_transaction(&mut pooled, |c| {
-            let guichet: String = holds::table.find(&id).select(holds::guichet_id).first(c)?;
+            let hold: HoldRow = holds::table
+                .find(&id)
+                .filter(holds::purpose.eq(hold_purpose::APPLICANT))
+                .select(HoldRow::as_select())
+                .first(c)?;
             // The guichet first, as bookings lock it before touching its
             // units: deleting units first would deadlock with a booking
             // of that guichet waiting on them.
-            bump_guichet(c, &guichet)?;
-            // Occupancy rows go with the hold (ON DELETE CASCADE).
+            bump_guichet(c, &hold.guichet_id)?;
+            let frees_at = to_db(planipref_domain::release::given_up_hold_frees_at(
+                now,
+                from_db(hold.expires_at),
+                draw,
+            ));
+            if frees_at <= to_db(now) {
+                // Occupancy rows go with the hold (ON DELETE CASCADE).
+                diesel::delete(holds::table.find(&id)).execute(c)?;
+                return Ok(());
+            }
+            // Kept under a new id nobody knows, until the drawn moment.
+            let kept = HoldRow {
+                id: HoldId::new_random().to_string(),
+                created_at: to_db(now),
+                expires_at: frees_at,
+                convocation_id: None,
+                client_key: None,
+                purpose: hold_purpose::RELEASE.to_owned(),
+                ..hold
+            };
+            diesel::insert_into(holds::table).values(&kept).execute(c)?;
+            diesel::update(guichet_occupancy::table.filter(guichet_occupancy::hold_id.eq(&id)))
+                .set((
+                    guichet_occupancy::hold_id.eq(Some(&kept.id)),
+                    guichet_occupancy::expires_at.eq(Some(frees_at)),
+                ))
+                .execute(c)?;
             diesel::delete(holds::table.find(&id)).execute(c)?;
             Ok(())
         })
@@ -216,6 +283,14 @@ impl Store {
                     .first(c)?;
                 if from_db(hold.expires_at) <= new.now {
                     return Err(StoreError::HoldExpired);
+                }
+                // A slot kept with a convocation (on its counters, on its
+                // days) is booked with that convocation only, which the
+                // booking then uses up.
+                if let Some(kept_with) = &hold.convocation_id
+                    && new.convocation.as_ref().map(|c| c.id.as_str()) != Some(kept_with.as_str())
+                {
+                    return Err(StoreError::Convocation(Refusal::NotPresented));
                 }
                 let guichet = hold
                     .guichet_id
