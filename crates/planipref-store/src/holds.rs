@@ -150,6 +150,7 @@ impl Store {
                 start: new.start,
                 end: new.end,
                 time_zone: new.time_zone,
+                online: true,
             };
             let attempt = |conn: &mut AnyConnection| {
                 write_transaction(conn, |c| {
@@ -310,6 +311,7 @@ impl Store {
                     start: held.start,
                     end: held.end,
                     time_zone: new.time_zone,
+                    online: true,
                 };
                 match lock_open_guichet(c, &slot) {
                     Err(StoreError::Stale) => return Err(StoreError::SlotTaken),

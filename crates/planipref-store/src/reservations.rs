@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use planipref_domain::applicant::Applicant;
+use planipref_domain::channel::Channel;
 use planipref_domain::ids::{GuichetId, MotifId, ReservationId, SiteId};
 use planipref_domain::occupancy::units;
 use planipref_domain::reference::Reference;
@@ -268,6 +269,7 @@ impl Store {
                     start: to.start,
                     end: to.end,
                     time_zone: to.time_zone,
+                    online: !to.actor.starts_with("agent:"),
                 };
                 let old = before.guichet_id.as_str();
                 if old < guichet.as_str() {
@@ -492,6 +494,7 @@ fn insert_booking(
         start: new.start,
         end: new.end,
         time_zone: new.time_zone,
+        online: true,
     };
     lock_open_guichet(c, &slot)?;
     if new.refuse_doublons {
@@ -591,22 +594,33 @@ pub(crate) struct GuichetSlot<'a> {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     pub time_zone: chrono_tz::Tz,
+    /// Taken online (by an applicant), where walk-in counters never are;
+    /// `false` for an agent's move.
+    pub online: bool,
 }
 
 /// Locks the guichet's row, as every administrative change of its plages,
 /// motifs or closures does, so that the organisation the slot was computed
 /// from cannot change before the transaction ends, and raises its version
 /// (cached availability of its site is stale). `Stale` when the guichet
-/// no longer serves the motif there: inactive, no plage covering the
-/// appointment, or closed.
+/// no longer serves the motif there: inactive, turned walk-in (for an
+/// online booking), no plage covering the appointment, or closed.
 pub(crate) fn lock_open_guichet(
     c: &mut AnyConnection,
     slot: &GuichetSlot<'_>,
 ) -> Result<(), StoreError> {
+    // A counter turned walk-in since the slot was placed takes no online
+    // booking (no channel is named "": an agent's move excludes none).
+    let excluded = if slot.online {
+        Channel::WalkIn.code()
+    } else {
+        ""
+    };
     let active = diesel::update(
         guichets::table
             .filter(guichets::id.eq(slot.guichet_id))
-            .filter(guichets::active.eq(true)),
+            .filter(guichets::active.eq(true))
+            .filter(guichets::channel.ne(excluded)),
     )
     .set(guichets::version.eq(guichets::version + 1))
     .execute(c)?;

@@ -731,3 +731,34 @@ fn one_person_racing_for_several_slots_gets_one_appointment() {
         }
     }
 }
+
+/// A counter turned walk-in after the slot was placed takes no online
+/// booking or hold: the channel is checked again under its lock.
+#[test]
+fn a_counter_turned_walk_in_meanwhile_takes_no_online_booking() {
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        let (start, end, free) = first_slot(store, motif);
+        let one = vec![free[0]];
+        store
+            .with_conn(|c| {
+                diesel::update(planipref_store::schema::guichets::table.find(free[0].to_string()))
+                    .set(planipref_store::schema::guichets::channel.eq("walk_in"))
+                    .execute(c)
+                    .map_err(StoreError::from)
+            })
+            .expect("walk-in");
+        let booked =
+            store.create_reservation(&new_reservation(store, motif, start, end, 7), &one, || {
+                reference(7)
+            });
+        assert!(
+            matches!(booked, Err(StoreError::SlotTaken)),
+            "{}: {booked:?}",
+            db.backend()
+        );
+        assert_eq!(store.count_booked(motif).expect("count"), 0);
+    }
+}
