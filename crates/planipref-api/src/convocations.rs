@@ -15,6 +15,7 @@ use planipref_domain::error::Collector;
 use planipref_domain::ids::{ConvocationId, MotifId, SiteId};
 use planipref_domain::reference::{ManagementToken, hash_token};
 use planipref_domain::{DomainError, FieldError};
+use planipref_store::admin::AuditEntry;
 use planipref_store::{
     ConvocationFilter, ConvocationUse, ConvocationView, NewConvocation, Store, from_db,
 };
@@ -292,17 +293,32 @@ pub async fn issue_convocation(
                 now,
                 today,
             )?;
+            let id = ConvocationId::new_random();
+            // The trail names the convocation and its terms, never the
+            // person (agents read that in the convocation itself).
+            let audit = AuditEntry {
+                after: crate::audit::json(&serde_json::json!({
+                    "motif_id": motif_id.to_string(),
+                    "valid_until": terms.valid_until,
+                    "earliest_day": terms.days.earliest,
+                    "latest_day": terms.days.latest,
+                })),
+                ..crate::audit::site_entry(&agent, &site, "convocation", &id.to_string(), "created")
+            };
             let view = store
-                .create_convocation(&NewConvocation {
-                    id: ConvocationId::new_random(),
-                    token_hash,
-                    site_id,
-                    motif_id,
-                    person,
-                    terms,
-                    issued_by: agent.actor(),
-                    now,
-                })
+                .create_convocation(
+                    &NewConvocation {
+                        id,
+                        token_hash,
+                        site_id,
+                        motif_id,
+                        person,
+                        terms,
+                        issued_by: agent.actor(),
+                        now,
+                    },
+                    Some(&audit),
+                )
                 .map_err(|e| ApiError::from_store(e, "motif"))?;
             Ok(Convocation::new(view, tz, now))
         })
@@ -560,9 +576,16 @@ pub async fn revoke_convocation(
             let view = store
                 .convocation(id)
                 .map_err(|e| ApiError::from_store(e, "convocation"))?;
-            let tz = scope_zone(store, &agent, &view.row.site_id)?;
+            let (tz, site) = in_scope(store, &agent, &view.row.site_id)?;
+            let audit = AuditEntry {
+                before: crate::audit::json(&serde_json::json!({"state": view.state(now).code()})),
+                after: crate::audit::json(
+                    &serde_json::json!({"state": "revoked", "reason": reason}),
+                ),
+                ..crate::audit::site_entry(&agent, &site, "convocation", &view.row.id, "updated")
+            };
             let view = store
-                .revoke_convocation(id, &agent.actor(), &reason, now)
+                .revoke_convocation(id, (&agent.actor(), &reason), now, &audit)
                 .map_err(|e| ApiError::from_store(e, "convocation"))?;
             Ok(Convocation::new(view, tz, now))
         })
@@ -572,12 +595,22 @@ pub async fn revoke_convocation(
 
 /// The zone of `site_id` when the agent's scope covers it (403 otherwise).
 fn scope_zone(store: &Store, agent: &Agent, site_id: &str) -> Result<chrono_tz::Tz, ApiError> {
+    in_scope(store, agent, site_id).map(|(tz, _)| tz)
+}
+
+/// The site `site_id` and its zone, when the agent's scope covers it (403
+/// otherwise).
+fn in_scope(
+    store: &Store,
+    agent: &Agent,
+    site_id: &str,
+) -> Result<(chrono_tz::Tz, planipref_store::models::SiteRow), ApiError> {
     let site = store.get_site(site_id).map_err(ApiError::from)?;
     let id: SiteId = site.id.parse().map_err(|_| ApiError::Internal)?;
     if !agent.can_read_site(id, &site_departement(&site)?) {
         return Err(ApiError::Forbidden);
     }
-    site_zone(&site)
+    Ok((site_zone(&site)?, site))
 }
 
 /// A convocation as its holder sees it: what to book, where, until when.

@@ -284,16 +284,20 @@ fn issued_long_ago(store: &Store, motif: MotifId, site: &str, age: Duration) -> 
     )
     .unwrap();
     store
-        .create_convocation(&NewConvocation {
-            id: ConvocationId::new_random(),
-            token_hash: hash_token(&token),
-            site_id: site.parse().unwrap(),
-            motif_id: motif,
-            person,
-            terms: ConvocationTerms::parse(Some(30), None, None, now, now.date_naive()).unwrap(),
-            issued_by: "agent:test".into(),
-            now,
-        })
+        .create_convocation(
+            &NewConvocation {
+                id: ConvocationId::new_random(),
+                token_hash: hash_token(&token),
+                site_id: site.parse().unwrap(),
+                motif_id: motif,
+                person,
+                terms: ConvocationTerms::parse(Some(30), None, None, now, now.date_naive())
+                    .unwrap(),
+                issued_by: "agent:test".into(),
+                now,
+            },
+            None,
+        )
         .unwrap();
     token
 }
@@ -379,6 +383,21 @@ async fn unknown_expired_revoked_and_other_motifs_convocations_are_refused() {
         let (_, _, again) = call!(app, post(&revoke, &admin, json!({"reason": "Encore"})));
         assert_eq!(again["revoke_reason"], "Dossier transmis");
         assert_eq!(again["revoked_at"], revoked["revoked_at"]);
+        // Issued and revoked once in the administrative trail, without the
+        // person's data.
+        let (_, _, trail) = call!(
+            app,
+            get_as("/api/v1/admin/audit?entity=convocation", &admin)
+        );
+        let actions: Vec<&str> = trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["entity_id"] == id)
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, ["updated", "created"], "{trail}");
+        assert!(!trail.to_string().contains("Diaye"), "no personal data");
         let (s, _, b) = call!(
             app,
             with_token(book(other, &start, aissata_as_typed()), &other_link)

@@ -16,6 +16,7 @@ use planipref_domain::convocation::{
 };
 use planipref_domain::ids::{ConvocationId, MotifId, SiteId};
 
+use crate::admin::{AuditEntry, record};
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
 use crate::schema::*;
@@ -91,8 +92,12 @@ pub struct ConvocationFilter<'a> {
 }
 
 impl Store {
-    /// Writes a new convocation.
-    pub fn create_convocation(&self, new: &NewConvocation) -> Result<ConvocationView, StoreError> {
+    /// Writes a new convocation, and records `audit` with it.
+    pub fn create_convocation(
+        &self,
+        new: &NewConvocation,
+        audit: Option<&AuditEntry>,
+    ) -> Result<ConvocationView, StoreError> {
         let p = &new.person;
         let row = ConvocationRow {
             id: new.id.to_string(),
@@ -120,7 +125,7 @@ impl Store {
             diesel::insert_into(convocations::table)
                 .values(&row)
                 .execute(c)?;
-            Ok::<(), StoreError>(())
+            audit.map_or(Ok(()), |a| record(c, a))
         })?;
         Ok(ConvocationView { row, booked: None })
     }
@@ -216,14 +221,14 @@ impl Store {
     pub fn revoke_convocation(
         &self,
         id: ConvocationId,
-        actor: &str,
-        reason: &str,
+        (actor, reason): (&str, &str),
         now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> Result<ConvocationView, StoreError> {
         let id = id.to_string();
         let mut pooled = self.conn()?;
         write_transaction(&mut pooled, |c| {
-            diesel::update(
+            let revoked = diesel::update(
                 convocations::table
                     .filter(convocations::id.eq(&id))
                     .filter(convocations::revoked_at.is_null()),
@@ -234,6 +239,9 @@ impl Store {
                 convocations::revoke_reason.eq(Some(reason)),
             ))
             .execute(c)?;
+            if revoked == 1 {
+                record(c, audit)?;
+            }
             let row = convocations::table
                 .find(&id)
                 .select(ConvocationRow::as_select())
