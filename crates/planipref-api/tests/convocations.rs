@@ -612,3 +612,42 @@ async fn a_slot_held_with_a_convocation_is_booked_with_it_only_and_one_at_a_time
         assert_eq!(mine["state"], "booked");
     }
 }
+
+#[actix_web::test]
+async fn an_idempotency_key_replayed_with_another_convocation_is_another_request() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let (motif, _) = renouvellement(db.store());
+        let admin = token("admin_prefecture", &["93"]);
+        let mut links = vec![];
+        for _ in 0..2 {
+            let (_, _, issued) = call!(
+                app,
+                post(
+                    "/api/v1/admin/convocations",
+                    &admin,
+                    json!({"motif_id": motif.to_string(), "person": aissata()})
+                )
+            );
+            links.push(issued["token"].as_str().unwrap().to_owned());
+        }
+        let (_, _, open) = call!(app, slots(motif, common::next_open_weekday(), 5));
+        let start = open["slots"][0]["start"].as_str().unwrap().to_owned();
+        let keyed = |link: &str| {
+            with_token(book(motif, &start, aissata_as_typed()), link)
+                .insert_header(("Idempotency-Key", "3f2b8c1e-9d4a-4b7e-8f00-1a2b3c4d5e6f"))
+        };
+        let (s, _, first) = call!(app, keyed(&links[0]));
+        assert_eq!(s, StatusCode::CREATED, "{first}");
+        // The same key and body with the same convocation: the first answer.
+        let (s, _, again) = call!(app, keyed(&links[0]));
+        assert_eq!(
+            (s, &again["reference"]),
+            (StatusCode::CREATED, &first["reference"])
+        );
+        // With another convocation: not a retry of the first booking.
+        let (s, _, b) = call!(app, keyed(&links[1]));
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(db.store().count_reservations().unwrap(), 1);
+    }
+}
