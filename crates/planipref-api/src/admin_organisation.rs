@@ -18,22 +18,12 @@ use crate::admin_referentiel::{
     Guichet, PlageResponse, Service, ServiceRequest, audit, authorise, plage_response, write_error,
 };
 use crate::auth::AuthenticatedAgent;
-use crate::dto::{Motif, PageInfo, Pagination, Site, site_departement, site_zone};
+use crate::dto::{Motif, PageInfo, Pagination, Site, may_read, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::fermetures::Fermeture;
 use crate::sites::{MotifPage, SitePage};
 use crate::state::AppState;
-
-/// Refuses agents whose scope does not cover the site.
-fn may_read(agent: &Agent, site: &SiteRow) -> Result<(), ApiError> {
-    let id: SiteId = site.id.parse().map_err(|_| ApiError::Internal)?;
-    if agent.can_read_site(id, &site_departement(site)?) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
 
 /// An audit entry for deleting `entity` `id` of `site`, with its last state.
 fn deletion(

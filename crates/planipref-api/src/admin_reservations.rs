@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthenticatedAgent;
-use crate::dto::{Pagination, at_site, site_departement, site_zone};
+use crate::dto::{PageInfo, Pagination, at_site, may_read, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::manage::move_to;
@@ -129,15 +129,9 @@ impl AgentReservation {
 pub struct AgentReservationPage {
     /// This page.
     pub items: Vec<AgentReservation>,
-    /// Appointments across all pages.
-    #[schema(example = 1)]
-    pub total: i64,
-    /// Page number.
-    #[schema(example = 1)]
-    pub page: u32,
-    /// Page size.
-    #[schema(example = 50)]
-    pub per_page: u32,
+    /// Where this page stands.
+    #[serde(flatten)]
+    pub page: PageInfo,
 }
 
 /// A site's appointments
@@ -195,9 +189,7 @@ pub async fn site_reservations(
             let site = store
                 .get_site(&site_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
-            if !agent.can_read_site(site_id, &site_departement(&site)?) {
-                return Err(ApiError::Forbidden);
-            }
+            may_read(&agent, &site)?;
             let tz = site_zone(&site)?;
             let from = from.unwrap_or_else(|| now.with_timezone(&tz).date_naive());
             let to = to.unwrap_or(from);
@@ -221,9 +213,11 @@ pub async fn site_reservations(
                     .into_iter()
                     .map(|(r, m)| AgentReservation::new(r, &m, tz))
                     .collect(),
-                total: found.total,
-                page,
-                per_page,
+                page: PageInfo {
+                    page,
+                    per_page,
+                    total: found.total,
+                },
             })
         })
         .await?;
@@ -462,12 +456,8 @@ fn in_scope(
     let detail = store
         .find_reservation(&reference)
         .map_err(|e| ApiError::from_store(e, "reservation"))?;
-    let site_id: SiteId = detail.site.id.parse().map_err(|_| ApiError::Internal)?;
-    if agent.can_read_site(site_id, &site_departement(&detail.site)?) {
-        Ok(detail)
-    } else {
-        Err(ApiError::Forbidden)
-    }
+    may_read(agent, &detail.site)?;
+    Ok(detail)
 }
 
 fn agent_view(detail: ReservationDetail) -> Result<AgentReservation, ApiError> {

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthenticatedAgent;
-use crate::dto::{Pagination, Site, at_site, site_departement, site_zone};
+use crate::dto::{PageInfo, Pagination, Site, at_site, may_read, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ConvocationTokenHeader, JsonBody, QueryParams};
 use crate::reservations::{NO_STORE, parse_motif_id, random_bytes};
@@ -280,10 +280,8 @@ pub async fn issue_convocation(
             let (_, _, site) = store
                 .get_motif(&motif_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "motif"))?;
+            may_read(&agent, &site)?;
             let site_id: SiteId = site.id.parse().map_err(|_| ApiError::Internal)?;
-            if !agent.can_read_site(site_id, &site_departement(&site)?) {
-                return Err(ApiError::Forbidden);
-            }
             let tz = site_zone(&site)?;
             let today = now.with_timezone(&tz).date_naive();
             let terms = ConvocationTerms::parse(
@@ -389,15 +387,9 @@ pub struct ConvocationQuery {
 pub struct ConvocationPage {
     /// This page, latest issued first.
     pub items: Vec<Convocation>,
-    /// Convocations across all pages.
-    #[schema(example = 1)]
-    pub total: i64,
-    /// Page number.
-    #[schema(example = 1)]
-    pub page: u32,
-    /// Page size.
-    #[schema(example = 50)]
-    pub per_page: u32,
+    /// Where this page stands.
+    #[serde(flatten)]
+    pub page: PageInfo,
 }
 
 /// A site's convocations
@@ -456,9 +448,7 @@ pub async fn site_convocations(
             let site = store
                 .get_site(&site_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
-            if !agent.can_read_site(site_id, &site_departement(&site)?) {
-                return Err(ApiError::Forbidden);
-            }
+            may_read(&agent, &site)?;
             let tz = site_zone(&site)?;
             let offset = i64::from(page - 1) * i64::from(per_page);
             let found = store.site_convocations(
@@ -476,9 +466,11 @@ pub async fn site_convocations(
                     .into_iter()
                     .map(|v| Convocation::new(v, tz, now))
                     .collect(),
-                total: found.total,
-                page,
-                per_page,
+                page: PageInfo {
+                    page,
+                    per_page,
+                    total: found.total,
+                },
             })
         })
         .await?;
@@ -516,7 +508,7 @@ pub async fn get_convocation(
             let view = store
                 .convocation(id)
                 .map_err(|e| ApiError::from_store(e, "convocation"))?;
-            let tz = scope_zone(store, &agent, &view.row.site_id)?;
+            let (tz, _) = in_scope(store, &agent, &view.row.site_id)?;
             Ok(Convocation::new(view, tz, now))
         })
         .await?;
@@ -593,11 +585,6 @@ pub async fn revoke_convocation(
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// The zone of `site_id` when the agent's scope covers it (403 otherwise).
-fn scope_zone(store: &Store, agent: &Agent, site_id: &str) -> Result<chrono_tz::Tz, ApiError> {
-    in_scope(store, agent, site_id).map(|(tz, _)| tz)
-}
-
 /// The site `site_id` and its zone, when the agent's scope covers it (403
 /// otherwise).
 fn in_scope(
@@ -606,10 +593,7 @@ fn in_scope(
     site_id: &str,
 ) -> Result<(chrono_tz::Tz, planipref_store::models::SiteRow), ApiError> {
     let site = store.get_site(site_id).map_err(ApiError::from)?;
-    let id: SiteId = site.id.parse().map_err(|_| ApiError::Internal)?;
-    if !agent.can_read_site(id, &site_departement(&site)?) {
-        return Err(ApiError::Forbidden);
-    }
+    may_read(agent, &site)?;
     Ok((site_zone(&site)?, site))
 }
 

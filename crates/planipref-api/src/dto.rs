@@ -286,6 +286,19 @@ pub fn site_zone(site: &SiteRow) -> Result<Tz, ApiError> {
     })
 }
 
+/// Refuses agents whose scope does not cover the site (403).
+pub(crate) fn may_read(
+    agent: &planipref_domain::access::Agent,
+    site: &SiteRow,
+) -> Result<(), ApiError> {
+    let id: planipref_domain::ids::SiteId = site.id.parse().map_err(|_| ApiError::Internal)?;
+    if agent.can_read_site(id, &site_departement(site)?) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
 /// The département whose calendar a site follows.
 pub fn site_departement(site: &SiteRow) -> Result<DepartementCode, ApiError> {
     DepartementCode::parse(&site.prefecture_code).ok_or_else(|| {

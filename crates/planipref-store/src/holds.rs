@@ -185,7 +185,11 @@ impl Store {
     /// The key a client's holds are counted by on every server: a keyed
     /// hash of its address (see `planipref_domain::client::client_key`).
     pub fn client_key(&self, address: std::net::IpAddr) -> Result<String, StoreError> {
-        let secret = self.with_conn(|c| self.opening_secret(c))?;
+        // Read once per process: no connection is taken once it is known.
+        let secret = match self.known_opening_secret() {
+            Some(secret) => secret,
+            None => self.with_conn(|c| self.opening_secret(c))?,
+        };
         Ok(planipref_domain::client::client_key(
             secret.as_bytes(),
             address,

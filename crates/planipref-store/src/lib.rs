@@ -98,14 +98,19 @@ impl Store {
         c: &mut AnyConnection,
     ) -> Result<std::sync::Arc<str>, StoreError> {
         use diesel::prelude::*;
-        if let Some(secret) = self.opening_secret.get() {
-            return Ok(secret.clone());
+        if let Some(secret) = self.known_opening_secret() {
+            return Ok(secret);
         }
         let value: String = schema::secrets::table
             .find("opening")
             .select(schema::secrets::value)
             .first(c)?;
         Ok(self.opening_secret.get_or_init(|| value.into()).clone())
+    }
+
+    /// The shared secret, when this process has read it already.
+    pub(crate) fn known_opening_secret(&self) -> Option<std::sync::Arc<str>> {
+        self.opening_secret.get().cloned()
     }
 
     /// Whether the database answers a trivial query.
