@@ -592,11 +592,8 @@ fn book(
         Target::Hold(hold_id) => {
             // Its motif and site; whether it is still live is checked when
             // it is confirmed (410 once expired).
-            let hold = store
-                .find_hold(hold_id)
-                .map_err(|e| ApiError::from_store(e, "hold"))?;
-            let (motif, _, site) = store
-                .get_motif(&hold.motif_id)
+            let (hold, motif, site, rules) = store
+                .find_hold_to_confirm(hold_id)
                 .map_err(|e| ApiError::from_store(e, "hold"))?;
             let motif_id: MotifId = hold.motif_id.parse().map_err(|_| ApiError::Internal)?;
             let (access, convocation) = access_for(store, convocation, motif_id, now)?;
@@ -625,11 +622,7 @@ fn book(
                 demarche_code: demarche_key(&motif),
                 refuse_doublons: motif.refuse_doublons,
                 convocation,
-                max_active_per_person: limit(
-                    store
-                        .prefecture_rules(&site.prefecture_code)?
-                        .max_active_per_person,
-                ),
+                max_active_per_person: limit(rules.max_active_per_person),
             };
             let row = store
                 .confirm_hold(hold_id, &new, new_reference)

@@ -280,22 +280,47 @@ where
     }
 }
 
-/// Inserts many rows in one statement. Diesel's multi-backend connection
-/// cannot batch inserts itself, so each backend runs its own statement.
-/// Keep `rows` × columns under SQLite's 32,766 bound parameters.
-macro_rules! insert_batch {
-    ($conn:expr, $table:expr, $rows:expr) => {
+/// Runs `$body` with `$c` bound to the backend's own connection, for the
+/// statements diesel's multi-backend connection cannot build itself
+/// (multi-row inserts, upserts): each backend runs its own.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
-            $crate::db::AnyConnection::Sqlite(c) => {
-                diesel::insert_into($table).values($rows).execute(c)
-            }
-            $crate::db::AnyConnection::Postgresql(c) => {
-                diesel::insert_into($table).values($rows).execute(c)
-            }
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+            $crate::db::AnyConnection::Postgresql($c) => $body,
         }
     };
 }
+pub(crate) use on_backend;
+
+/// Inserts many rows in one statement. Keep `rows` × columns under
+/// SQLite's 32,766 bound parameters.
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        $crate::db::on_backend!($conn, |c| diesel::insert_into($table)
+            .values($rows)
+            .execute(c))
+    };
+}
 pub(crate) use insert_batch;
+
+/// Writes a guard row, or touches it (`$touched`, the column of its
+/// last use) when it exists: one statement that leaves the row locked
+/// until the transaction ends, so that whatever the guard protects is
+/// checked by one transaction after the other, on every server. Two first
+/// writes at once do not fail: PostgreSQL makes the second wait for the
+/// first, then touch the row; SQLite has one writer at a time.
+macro_rules! touch_guard {
+    ($conn:expr, $table:expr, $key:expr, $values:expr, $touched:expr) => {
+        $crate::db::on_backend!($conn, |c| diesel::insert_into($table)
+            .values($values)
+            .on_conflict($key)
+            .do_update()
+            .set($touched.eq(diesel::upsert::excluded($touched)))
+            .execute(c))
+    };
+}
+pub(crate) use touch_guard;
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,7 @@ use planipref_domain::ids::{GuichetId, HoldId, MotifId, SiteId};
 use planipref_domain::occupancy::units;
 use planipref_domain::reference::Reference;
 
-use crate::db::{AnyConnection, write_transaction};
+use crate::db::{AnyConnection, touch_guard, write_transaction};
 use crate::models::*;
 use crate::reservations::{
     GuichetSlot, Holder, NewReservation, REFERENCE_ATTEMPTS, bump_guichet, guard_doublon,
@@ -66,17 +66,16 @@ fn guard_client(
     if max == 0 {
         return Ok(());
     }
-    let touched = diesel::update(client_guards::table.find(client))
-        .set(client_guards::touched_at.eq(to_db(now)))
-        .execute(c)?;
-    if touched == 0 {
-        diesel::insert_into(client_guards::table)
-            .values((
-                client_guards::client_key.eq(client),
-                client_guards::touched_at.eq(to_db(now)),
-            ))
-            .execute(c)?;
-    }
+    touch_guard!(
+        c,
+        client_guards::table,
+        client_guards::client_key,
+        (
+            client_guards::client_key.eq(client),
+            client_guards::touched_at.eq(to_db(now)),
+        ),
+        client_guards::touched_at
+    )?;
     let live: Vec<chrono::NaiveDateTime> = holds::table
         .filter(holds::client_key.eq(client))
         .filter(holds::purpose.eq(hold_purpose::APPLICANT))
@@ -152,26 +151,17 @@ impl Store {
                 time_zone: new.time_zone,
                 online: true,
             };
-            let attempt = |conn: &mut AnyConnection| {
-                write_transaction(conn, |c| {
-                    lock_open_guichet(c, &slot)?;
-                    if let Some(client) = &new.client_key {
-                        guard_client(c, client, new.max_client_holds, new.now)?;
-                    }
-                    if let Some(convocation) = &new.convocation_id {
-                        guard_convocation(c, convocation, new.now)?;
-                    }
-                    diesel::insert_into(holds::table).values(&row).execute(c)?;
-                    occupy(c, &slot, Holder::Hold(&row.id, row.expires_at), new.now)
-                })
-            };
-            let written = match attempt(conn) {
-                // The client's first holds, written at once by two
-                // requests: its guard row now exists, and the next attempt
-                // waits on it.
-                Err(e) if e.is_duplicate_on("client_guards") => attempt(conn),
-                other => other,
-            };
+            let written = write_transaction(conn, |c| {
+                lock_open_guichet(c, &slot)?;
+                if let Some(client) = &new.client_key {
+                    guard_client(c, client, new.max_client_holds, new.now)?;
+                }
+                if let Some(convocation) = &new.convocation_id {
+                    guard_convocation(c, convocation, new.now)?;
+                }
+                diesel::insert_into(holds::table).values(&row).execute(c)?;
+                occupy(c, &slot, Holder::Hold(&row.id, row.expires_at), new.now)
+            });
             match written {
                 Ok(()) => return Ok(row),
                 Err(e) if e.is_duplicate_on("guichet_occupancy") => {}
@@ -202,6 +192,28 @@ impl Store {
         holds::table
             .find(id.to_string())
             .select(HoldRow::as_select())
+            .first(&mut *self.conn()?)
+            .map_err(StoreError::from)
+    }
+
+    /// A hold, live or expired, with its motif, site and préfecture's
+    /// rules: what confirming it needs, in one query (`NotFound` once
+    /// released, confirmed or cleaned up).
+    pub fn find_hold_to_confirm(
+        &self,
+        id: HoldId,
+    ) -> Result<(HoldRow, MotifRow, SiteRow, PrefectureRulesRow), StoreError> {
+        holds::table
+            .inner_join(motifs::table.inner_join(
+                services::table.inner_join(sites::table.inner_join(prefectures::table)),
+            ))
+            .filter(holds::id.eq(id.to_string()))
+            .select((
+                HoldRow::as_select(),
+                MotifRow::as_select(),
+                SiteRow::as_select(),
+                PrefectureRulesRow::as_select(),
+            ))
             .first(&mut *self.conn()?)
             .map_err(StoreError::from)
     }

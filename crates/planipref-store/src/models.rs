@@ -369,8 +369,12 @@ pub struct ReservationEventRow {
 }
 
 /// One occupied 5-minute unit of a guichet.
+///
+/// `None` is written as NULL (not as the column's default, which is NULL
+/// too), so that a slot's units go in one multi-row insert on both
+/// backends (SQLite has no `DEFAULT` in a row list).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = guichet_occupancy)]
+#[diesel(table_name = guichet_occupancy, treat_none_as_default_value = false)]
 pub struct OccupancyRow {
     pub guichet_id: String,
     pub unit_start: NaiveDateTime,

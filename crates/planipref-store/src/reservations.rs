@@ -10,7 +10,7 @@ use planipref_domain::occupancy::units;
 use planipref_domain::reference::Reference;
 use planipref_domain::referentiel::plages_cover;
 
-use crate::db::{AnyConnection, write_transaction};
+use crate::db::{AnyConnection, insert_batch, touch_guard, write_transaction};
 use crate::models::*;
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};
@@ -548,20 +548,27 @@ fn keep_until_release(
         }
         _ => vec![],
     };
-    for unit_start in units(from_db(former.starts_at), from_db(former.ends_at))
+    let kept: Vec<OccupancyRow> = units(from_db(former.starts_at), from_db(former.ends_at))
         .into_iter()
         .map(to_db)
         .filter(|u| !taken_again.contains(u))
-    {
-        diesel::insert_into(guichet_occupancy::table)
-            .values(OccupancyRow {
-                guichet_id: former.guichet_id.clone(),
-                unit_start,
-                reservation_id: None,
-                hold_id: Some(hold.id.clone()),
-                expires_at: Some(hold.expires_at),
-            })
-            .execute(c)?;
+        .map(|unit_start| OccupancyRow {
+            guichet_id: former.guichet_id.clone(),
+            unit_start,
+            reservation_id: None,
+            hold_id: Some(hold.id.clone()),
+            expires_at: Some(hold.expires_at),
+        })
+        .collect();
+    insert_units(c, &kept)
+}
+
+/// Writes occupancy rows in one statement (a slot has at most a few dozen
+/// units: far below SQLite's bound on parameters). A unit already taken
+/// fails the whole statement (`Duplicate` on `guichet_occupancy`).
+fn insert_units(c: &mut AnyConnection, rows: &[OccupancyRow]) -> Result<(), StoreError> {
+    if !rows.is_empty() {
+        insert_batch!(c, guichet_occupancy::table, rows)?;
     }
     Ok(())
 }
@@ -653,25 +660,23 @@ pub(crate) fn occupy(
         Holder::Reservation(id) => (Some(id.to_owned()), None, None),
         Holder::Hold(id, expires) => (None, Some(id.to_owned()), Some(expires)),
     };
-    for unit_start in unit_starts {
-        diesel::insert_into(guichet_occupancy::table)
-            .values(OccupancyRow {
-                guichet_id: slot.guichet_id.to_owned(),
-                unit_start,
-                reservation_id: reservation_id.clone(),
-                hold_id: hold_id.clone(),
-                expires_at,
-            })
-            .execute(c)?;
-    }
-    Ok(())
+    let rows: Vec<OccupancyRow> = unit_starts
+        .into_iter()
+        .map(|unit_start| OccupancyRow {
+            guichet_id: slot.guichet_id.to_owned(),
+            unit_start,
+            reservation_id: reservation_id.clone(),
+            hold_id: hold_id.clone(),
+            expires_at,
+        })
+        .collect();
+    insert_units(c, &rows)
 }
 
 /// Refuses a second active reservation of one person for one démarche
 /// (`Doublon`). The person's guard row is written (or touched) first: its
 /// lock makes simultaneous bookings by the same person, on any server,
-/// check one after the other; the first insert of a guard by two requests
-/// at once fails one of them with `Duplicate`, and it tries again.
+/// check one after the other.
 pub(crate) fn guard_doublon(
     c: &mut AnyConnection,
     row: &ReservationRow,
@@ -700,30 +705,24 @@ pub(crate) fn guard_doublon(
 const EVERY_DEMARCHE: &str = "*";
 
 /// Locks the person's guard row for `scope` (a démarche, or every one),
-/// writing it the first time; two first writes at once fail one of them
-/// with `Duplicate` on `person_guards`, and its booking runs again.
+/// writing it the first time (see [`crate::db::touch_guard`]).
 fn lock_person(
     c: &mut AnyConnection,
     person: &str,
     scope: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let touched = diesel::update(
-        person_guards::table
-            .filter(person_guards::person_key.eq(person))
-            .filter(person_guards::demarche_code.eq(scope)),
-    )
-    .set(person_guards::touched_at.eq(to_db(now)))
-    .execute(c)?;
-    if touched == 0 {
-        diesel::insert_into(person_guards::table)
-            .values((
-                person_guards::person_key.eq(person),
-                person_guards::demarche_code.eq(scope),
-                person_guards::touched_at.eq(to_db(now)),
-            ))
-            .execute(c)?;
-    }
+    touch_guard!(
+        c,
+        person_guards::table,
+        (person_guards::person_key, person_guards::demarche_code),
+        (
+            person_guards::person_key.eq(person),
+            person_guards::demarche_code.eq(scope),
+            person_guards::touched_at.eq(to_db(now)),
+        ),
+        person_guards::touched_at
+    )?;
     Ok(())
 }
 
@@ -829,14 +828,10 @@ pub(crate) fn record_change(
 }
 
 /// Whether a booking transaction that failed may simply run again: a
-/// reference drawn twice, or the person's first booking for a démarche
-/// written at the same time by another request (its guard row now exists,
-/// and the next attempt waits on it).
+/// reference drawn twice.
 pub(crate) fn worth_another_attempt(e: &StoreError) -> bool {
     // PostgreSQL names the constraint; SQLite names table.column.
-    e.is_duplicate_on("reservations_reference_key")
-        || e.is_duplicate_on("reservations.reference")
-        || e.is_duplicate_on("person_guards")
+    e.is_duplicate_on("reservations_reference_key") || e.is_duplicate_on("reservations.reference")
 }
 
 /// Raises a guichet's version (cached availability of its site is stale),

@@ -57,6 +57,8 @@ struct Race {
     other: RefCell<Vec<String>>,
     latencies_us: RefCell<Vec<u64>>,
     last_success: Cell<Option<Instant>>,
+    /// Requests answered when the last place was taken.
+    requests_by_last_success: Cell<usize>,
 }
 
 /// A small deterministic generator, so every run plays the same choices.
@@ -89,11 +91,15 @@ async fn rush(url: String, applicants: usize, clients: usize, seconds: u64) -> s
         .to_owned();
     // The week that opens: next week's slots.
     let from = Utc::now().date_naive() + Days::new(7);
+    let days: u64 = std::env::var("RUSH_DAYS")
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(7);
     let (_, slots) = get_json(
         &http,
         &server.url(&format!(
             "/api/v1/motifs/{motif}/slots?from={from}&to={}",
-            from + Days::new(6)
+            from + Days::new(days - 1)
         )),
     )
     .await;
@@ -194,8 +200,9 @@ async fn rush(url: String, applicants: usize, clients: usize, seconds: u64) -> s
         latencies.len()
     );
     println!(
-        "reservations/s      {per_second:.0} (all places taken in {:.2} s)",
-        elapsed.as_secs_f64()
+        "reservations/s      {per_second:.0} (all places taken in {:.2} s, after {} requests)",
+        elapsed.as_secs_f64(),
+        race.requests_by_last_success.get()
     );
     println!("server peak memory  {:.1} MiB", peak_kib as f64 / 1024.0);
     let mut met = made as i64 == capacity
@@ -262,6 +269,8 @@ async fn applicant(race: &Race, http: &awc::Client, base: &str, motif: &str, n: 
             201 => {
                 race.made.set(race.made.get() + 1);
                 race.last_success.set(Some(Instant::now()));
+                race.requests_by_last_success
+                    .set(race.latencies_us.borrow().len());
             }
             409 | 410 => race.refused.set(race.refused.get() + 1),
             _ => race
