@@ -19,6 +19,7 @@ pub mod organisation;
 pub mod orientation;
 mod referentiel;
 mod reservations;
+mod schedule_cache;
 pub mod schema;
 pub mod test_support;
 
@@ -40,6 +41,8 @@ pub struct Store {
     url: DatabaseUrl,
     /// The `opening` secret, read once (it never changes).
     opening_secret: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<str>>>,
+    /// The organisations of motifs this process computed slots for.
+    schedules: std::sync::Arc<schedule_cache::ScheduleCache>,
 }
 
 impl std::fmt::Debug for Store {
@@ -57,6 +60,7 @@ impl Store {
             pool: db::build_pool(url, options)?,
             url: url.clone(),
             opening_secret: std::sync::Arc::default(),
+            schedules: std::sync::Arc::default(),
         })
     }
 

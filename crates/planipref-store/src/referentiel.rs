@@ -3,6 +3,7 @@
 
 use planipref_domain::channel::Channel;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -12,6 +13,7 @@ use planipref_domain::slots::Busy;
 
 use crate::db::AnyConnection;
 use crate::models::*;
+use crate::schedule_cache::Organisation;
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};
 
@@ -197,6 +199,12 @@ impl Store {
     /// Everything needed to compute the motif's slots between `from` and
     /// `to` (instants bounding the local days searched), with the holds
     /// live at `now`.
+    ///
+    /// The organisation (motif, site, guichets, plages, closures and
+    /// openings of the period) comes from this process's cache while the
+    /// site's counter of audited changes stands where it was when it was
+    /// read (see [`crate::schedule_cache`]); bookings and live holds are
+    /// always read afresh.
     pub fn motif_schedule(
         &self,
         motif_id: &str,
@@ -206,54 +214,13 @@ impl Store {
     ) -> Result<MotifSchedule, StoreError> {
         let mut pooled = self.conn()?;
         let conn: &mut AnyConnection = &mut pooled;
-        let (motif, service, site, rules) = motifs::table
-            .inner_join(services::table.inner_join(sites::table.inner_join(prefectures::table)))
-            .filter(motifs::id.eq(motif_id))
-            .select((
-                MotifRow::as_select(),
-                ServiceRow::as_select(),
-                SiteRow::as_select(),
-                PrefectureRulesRow::as_select(),
-            ))
-            .first(conn)?;
+        let org = self.organisation(conn, motif_id, (from, to))?;
         let opening_secret = self.opening_secret(conn)?;
-
-        let with_channels: Vec<(
-            String,
-            Option<chrono::NaiveDate>,
-            Option<chrono::NaiveDate>,
-            String,
-        )> = guichet_motifs::table
-            .inner_join(guichets::table)
-            .filter(guichet_motifs::motif_id.eq(motif_id))
-            .filter(guichets::active.eq(true))
-            .select((
-                guichets::id,
-                guichets::active_from,
-                guichets::active_until,
-                guichets::channel,
-            ))
-            .load(conn)?;
-        let of_channel = |channel: Channel| {
-            with_channels
-                .iter()
-                .filter(|g| g.3 == channel.code())
-                .map(|g| parse_id(&g.0))
-                .collect::<Result<Vec<GuichetId>, StoreError>>()
-        };
-        let convocation_guichets = of_channel(Channel::Convocation)?;
-        let walk_in_guichets = of_channel(Channel::WalkIn)?;
-        let periods: Vec<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> =
-            with_channels
-                .into_iter()
-                .map(|(id, from, until, _)| (id, from, until))
-                .collect();
-        let guichet_ids: Vec<String> = periods.iter().map(|(id, ..)| id.clone()).collect();
-        let plages = within_periods(plages_of(conn, &guichet_ids)?, periods);
+        let guichet_ids = &org.guichet_ids;
 
         let busy_rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
             reservations::table
-                .filter(reservations::guichet_id.eq_any(&guichet_ids))
+                .filter(reservations::guichet_id.eq_any(guichet_ids))
                 .filter(reservations::status.eq(status::BOOKED))
                 .filter(reservations::starts_at.lt(to_db(to)))
                 .filter(reservations::ends_at.gt(to_db(from)))
@@ -286,7 +253,7 @@ impl Store {
             chrono::NaiveDateTime,
             chrono::NaiveDateTime,
         )> = holds::table
-            .filter(holds::guichet_id.eq_any(&guichet_ids))
+            .filter(holds::guichet_id.eq_any(guichet_ids))
             .filter(holds::expires_at.gt(to_db(now)))
             .filter(holds::starts_at.lt(to_db(to)))
             .filter(holds::ends_at.gt(to_db(from)))
@@ -307,58 +274,157 @@ impl Store {
                 end: from_db(end),
             });
         }
-        // A closure makes its guichet (or every guichet of the site) busy
-        // for its whole length: the engine needs no other rule for it.
-        let closures: Vec<(Option<String>, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
-            fermetures::table
-                .filter(fermetures::site_id.eq(&site.id))
-                .filter(fermetures::starts_at.lt(to_db(to)))
-                .filter(fermetures::ends_at.gt(to_db(from)))
-                .select((
-                    fermetures::guichet_id,
-                    fermetures::starts_at,
-                    fermetures::ends_at,
-                ))
-                .load(conn)?;
-        for (guichet, start, end) in closures {
-            for g in guichet_ids
-                .iter()
-                .filter(|g| guichet.as_ref().is_none_or(|only| only == *g))
-            {
-                busy.push(Busy {
-                    guichet_id: parse_id(g)?,
-                    start: from_db(start),
-                    end: from_db(end),
-                });
+        busy.extend_from_slice(&org.closures);
+        Ok(MotifSchedule {
+            motif: org.motif.clone(),
+            service: org.service.clone(),
+            site: org.site.clone(),
+            guichets: org.guichets.clone(),
+            plages: org.plages.clone(),
+            busy,
+            holds_expire,
+            openings: org.openings.clone(),
+            rules: org.rules.clone(),
+            opening_secret,
+            convocation_guichets: org.convocation_guichets.clone(),
+            walk_in_guichets: org.walk_in_guichets.clone(),
+        })
+    }
+
+    /// The motif's organisation over a period: kept by this process while
+    /// its site's counter of audited changes is unchanged (one small query
+    /// to check), read afresh otherwise.
+    fn organisation(
+        &self,
+        conn: &mut AnyConnection,
+        motif_id: &str,
+        period: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<Arc<Organisation>, StoreError> {
+        let key = (motif_id.to_owned(), period);
+        if let Some(kept) = self.schedules.get(&key) {
+            let version: i32 = sites::table
+                .find(&kept.organisation.site.id)
+                .select(sites::availability_version)
+                .first(conn)?;
+            if version == kept.site_version {
+                return Ok(kept.organisation);
             }
         }
-        let guichets = guichet_ids
+        let (site_version, organisation) = read_organisation(conn, motif_id, period)?;
+        let organisation = Arc::new(organisation);
+        self.schedules.keep(key, site_version, organisation.clone());
+        Ok(organisation)
+    }
+}
+
+/// Reads a motif's organisation over a period, with its site's counter of
+/// audited changes as it stood before (read in the first query): an
+/// organisation kept under that counter is never newer than the counter
+/// says, only possibly older, which the next check then catches.
+fn read_organisation(
+    conn: &mut AnyConnection,
+    motif_id: &str,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<(i32, Organisation), StoreError> {
+    let (motif, service, site, rules, site_version) = motifs::table
+        .inner_join(services::table.inner_join(sites::table.inner_join(prefectures::table)))
+        .filter(motifs::id.eq(motif_id))
+        .select((
+            MotifRow::as_select(),
+            ServiceRow::as_select(),
+            SiteRow::as_select(),
+            PrefectureRulesRow::as_select(),
+            sites::availability_version,
+        ))
+        .first(conn)?;
+
+    let with_channels: Vec<(
+        String,
+        Option<chrono::NaiveDate>,
+        Option<chrono::NaiveDate>,
+        String,
+    )> = guichet_motifs::table
+        .inner_join(guichets::table)
+        .filter(guichet_motifs::motif_id.eq(motif_id))
+        .filter(guichets::active.eq(true))
+        .select((
+            guichets::id,
+            guichets::active_from,
+            guichets::active_until,
+            guichets::channel,
+        ))
+        .load(conn)?;
+    let of_channel = |channel: Channel| {
+        with_channels
             .iter()
-            .map(|g| parse_id(g))
-            .collect::<Result<_, _>>()?;
-        let first = from.date_naive().pred_opt().unwrap_or(from.date_naive());
-        let last = to.date_naive().succ_opt().unwrap_or(to.date_naive());
-        let openings = ouvertures::table
-            .filter(ouvertures::site_id.eq(&site.id))
-            .filter(ouvertures::day.ge(first))
-            .filter(ouvertures::day.le(last))
-            .select(ouvertures::day)
+            .filter(|g| g.3 == channel.code())
+            .map(|g| parse_id(&g.0))
+            .collect::<Result<Vec<GuichetId>, StoreError>>()
+    };
+    let convocation_guichets = of_channel(Channel::Convocation)?;
+    let walk_in_guichets = of_channel(Channel::WalkIn)?;
+    let periods: Vec<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> =
+        with_channels
+            .into_iter()
+            .map(|(id, from, until, _)| (id, from, until))
+            .collect();
+    let guichet_ids: Vec<String> = periods.iter().map(|(id, ..)| id.clone()).collect();
+    let plages = within_periods(plages_of(conn, &guichet_ids)?, periods);
+
+    // A closure makes its guichet (or every guichet of the site) busy
+    // for its whole length: the engine needs no other rule for it.
+    let closure_rows: Vec<(Option<String>, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
+        fermetures::table
+            .filter(fermetures::site_id.eq(&site.id))
+            .filter(fermetures::starts_at.lt(to_db(to)))
+            .filter(fermetures::ends_at.gt(to_db(from)))
+            .select((
+                fermetures::guichet_id,
+                fermetures::starts_at,
+                fermetures::ends_at,
+            ))
             .load(conn)?;
-        Ok(MotifSchedule {
+    let mut closures = Vec::new();
+    for (guichet, start, end) in closure_rows {
+        for g in guichet_ids
+            .iter()
+            .filter(|g| guichet.as_ref().is_none_or(|only| only == *g))
+        {
+            closures.push(Busy {
+                guichet_id: parse_id(g)?,
+                start: from_db(start),
+                end: from_db(end),
+            });
+        }
+    }
+    let guichets = guichet_ids
+        .iter()
+        .map(|g| parse_id(g))
+        .collect::<Result<_, _>>()?;
+    let first = from.date_naive().pred_opt().unwrap_or(from.date_naive());
+    let last = to.date_naive().succ_opt().unwrap_or(to.date_naive());
+    let openings = ouvertures::table
+        .filter(ouvertures::site_id.eq(&site.id))
+        .filter(ouvertures::day.ge(first))
+        .filter(ouvertures::day.le(last))
+        .select(ouvertures::day)
+        .load(conn)?;
+    Ok((
+        site_version,
+        Organisation {
             motif,
             service,
             site,
+            rules,
+            guichet_ids,
             guichets,
             plages,
-            busy,
-            holds_expire,
+            closures,
             openings,
-            rules,
-            opening_secret,
             convocation_guichets,
             walk_in_guichets,
-        })
-    }
+        },
+    ))
 }
 
 /// Availability versions from (site, site counter, sum of guichet counters).

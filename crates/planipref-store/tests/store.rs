@@ -762,3 +762,80 @@ fn a_counter_turned_walk_in_meanwhile_takes_no_online_booking() {
         assert_eq!(store.count_booked(motif).expect("count"), 0);
     }
 }
+
+#[test]
+fn a_motifs_organisation_is_kept_until_its_site_records_a_change() {
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        let (start, end, _) = first_slot(store, motif);
+        let (from, to) = (
+            start - chrono::Duration::days(1),
+            end + chrono::Duration::days(1),
+        );
+        let busy = || {
+            store
+                .motif_schedule(&motif.to_string(), from, to, Utc::now())
+                .expect("schedule")
+                .busy
+                .len()
+        };
+        let site = new_reservation(store, motif, start, end, 1)
+            .site_id
+            .to_string();
+        let closure = |id: &str| planipref_store::models::FermetureRow {
+            id: id.to_owned(),
+            site_id: site.clone(),
+            guichet_id: None,
+            starts_at: planipref_store::to_db(start),
+            ends_at: planipref_store::to_db(end),
+            reason: "Alerte".into(),
+            created_at: planipref_store::to_db(Utc::now()),
+        };
+        let open = busy();
+
+        // An audited change is seen at once: the site's counter moved.
+        let audited = closure("9a0c3d1e-0000-4000-8000-000000000001");
+        let audit = planipref_store::admin::AuditEntry {
+            actor: "agent:t".into(),
+            departement: Some("93".into()),
+            site_id: Some(site.clone()),
+            entity: "fermeture",
+            entity_id: audited.id.clone(),
+            action: "created",
+            before: None,
+            after: None,
+            at: Utc::now(),
+        };
+        store
+            .create_fermeture(&audited, false, "agent:t", &audit)
+            .expect("closure");
+        let closed = busy();
+        assert!(closed > open, "{}: {open} → {closed}", db.backend());
+
+        // A row written behind the API's back moves no counter: the
+        // organisation this process read stands (which is what saves the
+        // queries) …
+        store
+            .with_conn(|c| {
+                diesel::insert_into(planipref_store::schema::fermetures::table)
+                    .values(closure("9a0c3d1e-0000-4000-8000-000000000002"))
+                    .execute(c)
+                    .map_err(StoreError::from)
+            })
+            .expect("raw closure");
+        assert_eq!(busy(), closed, "{}", db.backend());
+        // … until the counter moves, as every audited change makes it.
+        store
+            .with_conn(|c| {
+                use planipref_store::schema::sites;
+                diesel::update(sites::table.find(&site))
+                    .set(sites::availability_version.eq(sites::availability_version + 1))
+                    .execute(c)
+                    .map_err(StoreError::from)
+            })
+            .expect("counter");
+        assert_eq!(busy(), closed + (closed - open), "{}", db.backend());
+    }
+}
