@@ -501,11 +501,29 @@ pub(crate) fn working_plages_of(
     conn: &mut AnyConnection,
     guichet_ids: &[String],
 ) -> Result<Vec<Plage>, StoreError> {
-    let periods = guichets::table
-        .filter(guichets::id.eq_any(guichet_ids))
-        .select((guichets::id, guichets::active_from, guichets::active_until))
+    // Each plage with its guichet's period, in one query.
+    let rows: Vec<(
+        PlageRow,
+        Option<chrono::NaiveDate>,
+        Option<chrono::NaiveDate>,
+    )> = plages::table
+        .inner_join(guichets::table)
+        .filter(plages::guichet_id.eq_any(guichet_ids))
+        .select((
+            PlageRow::as_select(),
+            guichets::active_from,
+            guichets::active_until,
+        ))
         .load(conn)?;
-    Ok(within_periods(plages_of(conn, guichet_ids)?, periods))
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let periods = rows
+        .iter()
+        .map(|(p, from, until)| (p.guichet_id.clone(), *from, *until))
+        .collect();
+    let plages = with_restrictions(conn, rows.into_iter().map(|(p, ..)| p).collect())?;
+    Ok(within_periods(plages, periods))
 }
 
 /// `plages`, each narrowed to its guichet's (id, from, until) period.

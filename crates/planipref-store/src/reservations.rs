@@ -756,33 +756,42 @@ pub(crate) fn guard_quota(
 /// Whether the guichet still serves the motif, a plage still covers the
 /// appointment, and no closure overlaps it.
 fn still_open(c: &mut AnyConnection, slot: &GuichetSlot<'_>) -> Result<bool, StoreError> {
-    let serves: i64 = guichet_motifs::table
-        .filter(guichet_motifs::guichet_id.eq(slot.guichet_id))
-        .filter(guichet_motifs::motif_id.eq(slot.motif_id.to_string()))
-        .count()
-        .get_result(c)?;
-    if serves == 0 {
+    use diesel::dsl::exists;
+    // Whether it serves the motif, and whether a closure overlaps: one
+    // query.
+    let (serves, closed): (bool, bool) = diesel::select((
+        exists(
+            guichet_motifs::table
+                .filter(guichet_motifs::guichet_id.eq(slot.guichet_id))
+                .filter(guichet_motifs::motif_id.eq(slot.motif_id.to_string())),
+        ),
+        exists(
+            fermetures::table
+                .filter(fermetures::site_id.eq(slot.site_id))
+                .filter(
+                    fermetures::guichet_id
+                        .is_null()
+                        .or(fermetures::guichet_id.eq(slot.guichet_id)),
+                )
+                .filter(fermetures::starts_at.lt(to_db(slot.end)))
+                .filter(fermetures::ends_at.gt(to_db(slot.start))),
+        ),
+    ))
+    .get_result(c)?;
+    if !serves || closed {
         return Ok(false);
     }
     let plages = crate::referentiel::working_plages_of(
         c,
         std::slice::from_ref(&slot.guichet_id.to_owned()),
     )?;
-    if !plages_cover(&plages, slot.motif_id, slot.time_zone, slot.start, slot.end) {
-        return Ok(false);
-    }
-    let closures: i64 = fermetures::table
-        .filter(fermetures::site_id.eq(slot.site_id))
-        .filter(
-            fermetures::guichet_id
-                .is_null()
-                .or(fermetures::guichet_id.eq(slot.guichet_id)),
-        )
-        .filter(fermetures::starts_at.lt(to_db(slot.end)))
-        .filter(fermetures::ends_at.gt(to_db(slot.start)))
-        .count()
-        .get_result(c)?;
-    Ok(closures == 0)
+    Ok(plages_cover(
+        &plages,
+        slot.motif_id,
+        slot.time_zone,
+        slot.start,
+        slot.end,
+    ))
 }
 
 /// Appends an entry to a reservation's history.
