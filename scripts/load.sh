@@ -8,8 +8,9 @@
 # run and kept: LOAD_SQLITE (a file) and LOAD_POSTGRES (a database, created if
 # missing). Delete them to start over. Then the rush of the booking journey
 # (`planipref-rush`, on a fresh demo database each time): RUSH_APPLICANTS
-# (default 5000) applicants, RUSH_CLIENTS (default 64) connections, 60 s at
-# most, with pgbench's raw insert rate on PostgreSQL for comparison.
+# (default 5000) applicants, RUSH_CLIENTS (default 64) connections, for the
+# places of RUSH_DAYS days (default 14: 300 places), 60 s at most, with
+# pgbench's raw insert rate on PostgreSQL for comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +43,7 @@ fi
 prepare "$postgres"
 "$target/planipref-load" "$postgres" "$seconds" "$connections"
 
-# The rush (issue 5): applicants racing for a week's slots through hold then
+# The rush (issue 5): applicants racing for new slots through hold then
 # reserve, on a fresh database each time (the demo's), then PostgreSQL's raw
 # insert rate with as many clients (pgbench).
 # glibc's malloc keeps one arena per busy thread; two bound the server's
@@ -50,13 +51,14 @@ prepare "$postgres"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 applicants="${RUSH_APPLICANTS:-5000}"
 clients="${RUSH_CLIENTS:-64}"
+days="${RUSH_DAYS:-14}"
 rush_sqlite="$(mktemp -d)/rush.db"
-"$target/planipref-rush" "sqlite://$rush_sqlite" "$applicants" "$clients" 60
+"$target/planipref-rush" "sqlite://$rush_sqlite" "$applicants" "$clients" 60 "$days"
 rm -rf "$(dirname "$rush_sqlite")"
 rush_pg="${RUSH_POSTGRES:-postgres://postgres@127.0.0.1:5432/planipref_rush}"
 if [[ "$rush_pg" =~ ^postgres(ql)?://[^/]+/([A-Za-z0-9_]+)$ ]]; then
     name="${BASH_REMATCH[2]}"
     admin="${rush_pg%/*}/postgres"
     PGOPTIONS='-c client_min_messages=warning' psql "$admin" -qc "DROP DATABASE IF EXISTS $name" -qc "CREATE DATABASE $name"
-    "$target/planipref-rush" "$rush_pg" "$applicants" "$clients" 60
+    "$target/planipref-rush" "$rush_pg" "$applicants" "$clients" 60 "$days"
 fi

@@ -1,15 +1,18 @@
-//! `planipref-rush`: the opening of a week's slots, as resellers' bots and
-//! applicants meet it. Applicants race for the week's slots of one motif
-//! through the one-page journey: hold a slot they saw free, then confirm
-//! it; on 409 they try another slot they saw, until none is left.
+//! `planipref-rush`: the opening of new slots, as resellers' bots and
+//! applicants meet it. Applicants race for the slots of one motif over
+//! the days that open through the one-page journey: hold a slot they saw
+//! free, then confirm it; on 409 they try another slot they saw, until
+//! none is left.
 //!
-//! Usage: `planipref-rush <database-url> [applicants] [clients] [seconds]`
-//! on an empty database: it migrates, seeds the demo, starts the server
-//! (the binary beside this one, or `PLANIPREF_BIN`) on 127.0.0.1, and lets
-//! `clients` concurrent connections play `applicants` distinct applicants
-//! (defaults 5,000 and 64), stopping after `seconds` (default 60) at most.
+//! Usage: `planipref-rush <database-url> [applicants] [clients] [seconds]
+//! [days]` on an empty database: it migrates, seeds the demo, starts the
+//! server (the binary beside this one, or `PLANIPREF_BIN`) on 127.0.0.1,
+//! and lets `clients` concurrent connections play `applicants` distinct
+//! applicants (defaults 5,000 and 64) for the demo's renewal motif over
+//! `days` days from next week (default 14: 300 places), stopping after
+//! `seconds` (default 60) at most.
 //!
-//! It prints the reservations made (must equal the week's capacity M),
+//! It prints the reservations made (must equal the capacity M),
 //! over-bookings (must be 0), errors other than 409/410 (must be 0),
 //! p50/p99 latency, reservations per second and the server's peak memory.
 //! On PostgreSQL it then measures the database's raw rate for the same
@@ -34,7 +37,7 @@ const ATTEMPTS: usize = 6;
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let Some(url) = args.get(1).cloned() else {
-        eprintln!("usage: planipref-rush <database-url> [applicants] [clients] [seconds]");
+        eprintln!("usage: planipref-rush <database-url> [applicants] [clients] [seconds] [days]");
         std::process::exit(2);
     };
     let number =
@@ -42,13 +45,14 @@ fn main() -> std::io::Result<()> {
     let applicants = number(2, 5_000).clamp(1, 100_000);
     let clients = number(3, 64).clamp(1, 256);
     let seconds = number(4, 60).clamp(1, 300) as u64;
-    actix_web::rt::System::new().block_on(rush(url, applicants, clients, seconds))
+    let days = number(5, 14).clamp(1, 60) as u64;
+    actix_web::rt::System::new().block_on(rush(url, (applicants, clients), seconds, days))
 }
 
 /// What the applicants saw and met.
 #[derive(Default)]
 struct Race {
-    /// The week's slots as the page showed them when it opened (start, and
+    /// The slots as the page showed them when it opened (start, and
     /// whether it had room); each applicant starts from this view.
     seen: Vec<(String, bool)>,
     next_applicant: Cell<usize>,
@@ -70,7 +74,12 @@ fn pick(seed: u64, n: usize) -> usize {
     (x % n as u64) as usize
 }
 
-async fn rush(url: String, applicants: usize, clients: usize, seconds: u64) -> std::io::Result<()> {
+async fn rush(
+    url: String,
+    (applicants, clients): (usize, usize),
+    seconds: u64,
+    days: u64,
+) -> std::io::Result<()> {
     run(&url, &["migrate"]);
     run(&url, &["seed", "--demo"]);
     let server = Server::start(&url, "warn");
@@ -89,12 +98,8 @@ async fn rush(url: String, applicants: usize, clients: usize, seconds: u64) -> s
         .and_then(|m| m["id"].as_str())
         .expect("the demo's renewal motif")
         .to_owned();
-    // The week that opens: next week's slots.
+    // The days that open: from next week on.
     let from = Utc::now().date_naive() + Days::new(7);
-    let days: u64 = std::env::var("RUSH_DAYS")
-        .ok()
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(7);
     let (_, slots) = get_json(
         &http,
         &server.url(&format!(
@@ -117,7 +122,7 @@ async fn rush(url: String, applicants: usize, clients: usize, seconds: u64) -> s
     let capacity: i64 = shown.iter().map(|(_, r)| r).sum();
     let backend = url.split(':').next().unwrap_or("?").to_owned();
     println!(
-        "planipref-rush: {backend}, {applicants} applicants for {capacity} places ({} slots of one motif, one week), {clients} clients, {} cores",
+        "planipref-rush: {backend}, {applicants} applicants for {capacity} places ({} slots of one motif over {days} days), {clients} clients, {} cores",
         shown.len(),
         std::thread::available_parallelism().map_or(0, usize::from)
     );
@@ -211,7 +216,7 @@ async fn rush(url: String, applicants: usize, clients: usize, seconds: u64) -> s
         && integrity == Integrity::default();
     met &= peak_kib <= 64 * 1024;
     if backend.starts_with("postgres") {
-        let raw = pgbench(&url, clients);
+        let raw = pgbench(&url, clients, None);
         match raw {
             Some(tps) => {
                 let ratio = per_second / tps;
@@ -219,6 +224,18 @@ async fn rush(url: String, applicants: usize, clients: usize, seconds: u64) -> s
                     "postgresql raw      {tps:.0} single-row inserts/s with {clients} clients (pgbench); ratio {ratio:.2} (goal ≥ 0.5)"
                 );
                 met &= ratio >= 0.5;
+                // For scale: the same inserts when each first locks one of
+                // the motif's counters, as any booking that cannot
+                // over-book must (the journey does it twice: hold, then
+                // confirm).
+                let guichets = guichets_of(&url, &motif).unwrap_or(1);
+                if let Some(locked) = pgbench(&url, clients, Some(guichets)) {
+                    println!(
+                        "postgresql locked   {locked:.0} inserts/s, each locking one of {guichets} counters first ({:.2} of the raw rate; the journey's ratio to it {:.2})",
+                        locked / tps,
+                        per_second / locked
+                    );
+                }
             }
             None => println!("postgresql raw      pgbench did not run"),
         }
@@ -315,23 +332,34 @@ fn peak_memory_kib(pid: u32) -> u64 {
 }
 
 /// PostgreSQL's rate of single-row inserts (one transaction each) with
-/// `clients` connections, over 10 seconds, by pgbench.
-fn pgbench(url: &str, clients: usize) -> Option<f64> {
+/// `clients` connections, over 10 seconds, by pgbench; with `Some(n)`,
+/// each transaction first locks one of `n` counter rows at random.
+fn pgbench(url: &str, clients: usize, counters: Option<usize>) -> Option<f64> {
     let setup = Command::new("psql")
         .env("PGOPTIONS", "-c client_min_messages=warning")
         .arg(url)
-        .args(["-qc", "DROP TABLE IF EXISTS rush_raw; CREATE TABLE rush_raw (id BIGSERIAL PRIMARY KEY, at TIMESTAMP NOT NULL, payload TEXT NOT NULL)"])
+        .args([
+            "-qc",
+            "DROP TABLE IF EXISTS rush_raw, rush_counters; \
+             CREATE TABLE rush_raw (id BIGSERIAL PRIMARY KEY, at TIMESTAMP NOT NULL, payload TEXT NOT NULL); \
+             CREATE TABLE rush_counters (id INT PRIMARY KEY, version BIGINT NOT NULL); \
+             INSERT INTO rush_counters SELECT n, 0 FROM generate_series(1, 64) n",
+        ])
         .status()
         .ok()?;
     if !setup.success() {
         return None;
     }
+    let insert = "INSERT INTO rush_raw (at, payload) VALUES (now(), 'une réservation');\n";
+    let script_text = match counters {
+        None => insert.to_owned(),
+        Some(n) => format!(
+            "\\set c random(1, {})\nBEGIN;\nUPDATE rush_counters SET version = version + 1 WHERE id = :c;\n{insert}COMMIT;\n",
+            n.clamp(1, 64)
+        ),
+    };
     let script = tempfile::NamedTempFile::new().ok()?;
-    std::fs::write(
-        script.path(),
-        "INSERT INTO rush_raw (at, payload) VALUES (now(), 'une réservation');\n",
-    )
-    .ok()?;
+    std::fs::write(script.path(), script_text).ok()?;
     let out = Command::new("pgbench")
         .args([
             "-n",
@@ -352,4 +380,17 @@ fn pgbench(url: &str, clients: usize) -> Option<f64> {
         .find(|l| l.starts_with("tps = "))
         .and_then(|l| l.split_whitespace().nth(2))
         .and_then(|v| v.parse().ok())
+}
+
+/// How many guichets serve the motif.
+fn guichets_of(url: &str, motif: &str) -> Option<usize> {
+    let out = Command::new("psql")
+        .arg(url)
+        .args([
+            "-tAc",
+            &format!("SELECT count(*) FROM guichet_motifs WHERE motif_id = '{motif}'"),
+        ])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
