@@ -284,7 +284,7 @@ impl Store {
             busy,
             holds_expire,
             openings: org.openings.clone(),
-            rules: org.rules.clone(),
+            rules: org.rules,
             opening_secret,
             convocation_guichets: org.convocation_guichets.clone(),
             walk_in_guichets: org.walk_in_guichets.clone(),
