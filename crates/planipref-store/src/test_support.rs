@@ -109,17 +109,14 @@ impl TestDb {
 pub fn release_at_once(store: &Store, prefecture: &str) {
     use crate::schema::prefectures;
     use diesel::prelude::*;
-    store
-        .with_conn(|c| {
-            diesel::update(prefectures::table.find(prefecture))
-                .set((
-                    prefectures::release_delay_min_minutes.eq(0),
-                    prefectures::release_delay_max_minutes.eq(0),
-                ))
-                .execute(c)
-                .map_err(crate::StoreError::from)
-        })
-        .expect("release delay");
+    set_rules(store, prefecture, |c| {
+        diesel::update(prefectures::table.find(prefecture))
+            .set((
+                prefectures::release_delay_min_minutes.eq(0),
+                prefectures::release_delay_max_minutes.eq(0),
+            ))
+            .execute(c)
+    });
 }
 
 /// Sets a préfecture's limit of coming appointments per person.
@@ -127,14 +124,33 @@ pub fn release_at_once(store: &Store, prefecture: &str) {
 pub fn limit_appointments_per_person(store: &Store, prefecture: &str, max: i32) {
     use crate::schema::prefectures;
     use diesel::prelude::*;
+    set_rules(store, prefecture, |c| {
+        diesel::update(prefectures::table.find(prefecture))
+            .set(prefectures::max_active_per_person.eq(max))
+            .execute(c)
+    });
+}
+
+/// Changes a préfecture's rules with `change`, and raises its sites'
+/// counters of audited changes as the API does, so that no process keeps
+/// the former rules.
+#[allow(clippy::expect_used)]
+fn set_rules(
+    store: &Store,
+    prefecture: &str,
+    change: impl Fn(&mut crate::AnyConnection) -> diesel::QueryResult<usize>,
+) {
+    use crate::schema::sites;
+    use diesel::prelude::*;
     store
         .with_conn(|c| {
-            diesel::update(prefectures::table.find(prefecture))
-                .set(prefectures::max_active_per_person.eq(max))
+            change(c)?;
+            diesel::update(sites::table.filter(sites::prefecture_code.eq(prefecture)))
+                .set(sites::availability_version.eq(sites::availability_version + 1))
                 .execute(c)
                 .map_err(crate::StoreError::from)
         })
-        .expect("limit");
+        .expect("rules");
 }
 
 impl Drop for TestDb {
