@@ -19,22 +19,7 @@ use common::{get_as, put, someone, state, token};
 
 /// Bobigny's motifs by label prefix.
 fn bobigny_motif(store: &Store, label: &str) -> String {
-    let site = store
-        .list_sites(Some("93"), 0, 50)
-        .unwrap()
-        .items
-        .into_iter()
-        .find(|s| s.kind == "prefecture")
-        .unwrap()
-        .id;
-    store
-        .list_site_motifs(&site)
-        .unwrap()
-        .into_iter()
-        .find(|(m, _)| m.label.starts_with(label))
-        .unwrap()
-        .0
-        .id
+    common::bobigny_motif(store, label).0
 }
 
 fn slots_on(motif: &str, day: chrono::NaiveDate) -> TestRequest {

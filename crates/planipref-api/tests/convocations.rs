@@ -22,26 +22,26 @@ use common::{get_as, post, put, someone, state, token};
 
 const HEADER: &str = "X-Convocation-Token";
 
+/// Issues a convocation of `motif` for Aïssata as `admin`; its link's
+/// token.
+macro_rules! issue_for_aissata {
+    ($app:expr, $admin:expr, $motif:expr) => {{
+        let (_, _, issued) = call!(
+            $app,
+            post(
+                "/api/v1/admin/convocations",
+                $admin,
+                json!({"motif_id": $motif.to_string(), "person": aissata()})
+            )
+        );
+        issued["token"].as_str().unwrap().to_owned()
+    }};
+}
+
 /// Bobigny's residence-permit renewal motif, and its site.
 fn renouvellement(store: &Store) -> (MotifId, String) {
-    let site = store
-        .list_sites(Some("93"), 0, 50)
-        .unwrap()
-        .items
-        .into_iter()
-        .find(|s| s.kind == "prefecture")
-        .unwrap()
-        .id;
-    let motifs = store.list_site_motifs(&site).unwrap();
-    let motif = motifs
-        .iter()
-        .find(|(m, _)| m.label.starts_with("Renouvellement"))
-        .unwrap()
-        .0
-        .id
-        .parse()
-        .unwrap();
-    (motif, site)
+    let (motif, site) = common::bobigny_motif(store, "Renouvellement");
+    (motif.parse().unwrap(), site)
 }
 
 /// The person convoked in these tests.
@@ -521,15 +521,7 @@ async fn one_link_used_by_simultaneous_bookings_books_once() {
         let app = test::init_service(planipref_api::app(state(&db))).await;
         let (motif, _) = renouvellement(db.store());
         let admin = token("admin_prefecture", &["93"]);
-        let (_, _, issued) = call!(
-            app,
-            post(
-                "/api/v1/admin/convocations",
-                &admin,
-                json!({"motif_id": motif.to_string(), "person": aissata()})
-            )
-        );
-        let link = issued["token"].as_str().unwrap().to_owned();
+        let link = issue_for_aissata!(app, &admin, motif);
         let (_, _, open) = call!(app, slots(motif, common::next_open_weekday(), 5));
         let starts: Vec<String> = open["slots"]
             .as_array()
@@ -567,15 +559,7 @@ async fn a_slot_held_with_a_convocation_is_booked_with_it_only_and_one_at_a_time
         let app = test::init_service(planipref_api::app(state(&db))).await;
         let (motif, _) = renouvellement(db.store());
         let admin = token("admin_prefecture", &["93"]);
-        let (_, _, issued) = call!(
-            app,
-            post(
-                "/api/v1/admin/convocations",
-                &admin,
-                json!({"motif_id": motif.to_string(), "person": aissata()})
-            )
-        );
-        let link = issued["token"].as_str().unwrap().to_owned();
+        let link = issue_for_aissata!(app, &admin, motif);
         let (_, _, open) = call!(app, slots(motif, common::next_open_weekday(), 5));
         let start = |i: usize| open["slots"][i]["start"].as_str().unwrap().to_owned();
         let (s, _, held) = call!(app, with_token(hold(motif, &start(0)), &link));
@@ -621,15 +605,7 @@ async fn an_idempotency_key_replayed_with_another_convocation_is_another_request
         let admin = token("admin_prefecture", &["93"]);
         let mut links = vec![];
         for _ in 0..2 {
-            let (_, _, issued) = call!(
-                app,
-                post(
-                    "/api/v1/admin/convocations",
-                    &admin,
-                    json!({"motif_id": motif.to_string(), "person": aissata()})
-                )
-            );
-            links.push(issued["token"].as_str().unwrap().to_owned());
+            links.push(issue_for_aissata!(app, &admin, motif));
         }
         let (_, _, open) = call!(app, slots(motif, common::next_open_weekday(), 5));
         let start = open["slots"][0]["start"].as_str().unwrap().to_owned();

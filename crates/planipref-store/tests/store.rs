@@ -449,6 +449,23 @@ fn concurrent_bookings_never_exceed_the_free_guichets() {
     }
 }
 
+/// The audit entry of an agent creating `closure` at Bobigny.
+fn closure_created(
+    closure: &planipref_store::models::FermetureRow,
+) -> planipref_store::admin::AuditEntry {
+    planipref_store::admin::AuditEntry {
+        actor: "agent:t".into(),
+        departement: Some("93".into()),
+        site_id: Some(closure.site_id.clone()),
+        entity: "fermeture",
+        entity_id: closure.id.clone(),
+        action: "created",
+        before: None,
+        after: None,
+        at: Utc::now(),
+    }
+}
+
 #[test]
 fn a_booking_computed_before_a_closure_is_refused_after_it() {
     for db in TestDb::each() {
@@ -467,19 +484,8 @@ fn a_booking_computed_before_a_closure_is_refused_after_it() {
             reason: "Alerte".into(),
             created_at: planipref_store::to_db(Utc::now()),
         };
-        let audit = planipref_store::admin::AuditEntry {
-            actor: "agent:t".into(),
-            departement: Some("93".into()),
-            site_id: Some(new.site_id.to_string()),
-            entity: "fermeture",
-            entity_id: closure.id.clone(),
-            action: "created",
-            before: None,
-            after: None,
-            at: Utc::now(),
-        };
         store
-            .create_fermeture(&closure, false, "agent:t", &audit)
+            .create_fermeture(&closure, false, "agent:t", &closure_created(&closure))
             .expect("closure");
         let late = store.create_reservation(&new, &free, || reference(77));
         assert!(
@@ -797,19 +803,8 @@ fn a_motifs_organisation_is_kept_until_its_site_records_a_change() {
 
         // An audited change is seen at once: the site's counter moved.
         let audited = closure("9a0c3d1e-0000-4000-8000-000000000001");
-        let audit = planipref_store::admin::AuditEntry {
-            actor: "agent:t".into(),
-            departement: Some("93".into()),
-            site_id: Some(site.clone()),
-            entity: "fermeture",
-            entity_id: audited.id.clone(),
-            action: "created",
-            before: None,
-            after: None,
-            at: Utc::now(),
-        };
         store
-            .create_fermeture(&audited, false, "agent:t", &audit)
+            .create_fermeture(&audited, false, "agent:t", &closure_created(&audited))
             .expect("closure");
         let closed = busy();
         assert!(closed > open, "{}: {open} → {closed}", db.backend());

@@ -151,3 +151,25 @@ pub fn someone() -> Value {
         "phone": "06 12 34 56 78"
     })
 }
+
+/// The demo's motif at Bobigny's préfecture whose label starts with
+/// `label`, and that site's id.
+pub fn bobigny_motif(store: &planipref_store::Store, label: &str) -> (String, String) {
+    let site = store
+        .list_sites(Some("93"), 0, 50)
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|s| s.kind == "prefecture")
+        .unwrap()
+        .id;
+    let motif = store
+        .list_site_motifs(&site)
+        .unwrap()
+        .into_iter()
+        .find(|(m, _)| m.label.starts_with(label))
+        .unwrap()
+        .0
+        .id;
+    (motif, site)
+}
