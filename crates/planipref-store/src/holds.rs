@@ -18,8 +18,8 @@ use planipref_domain::reference::Reference;
 use crate::db::{AnyConnection, touch_guard, write_transaction};
 use crate::models::*;
 use crate::reservations::{
-    GuichetSlot, Holder, NewReservation, REFERENCE_ATTEMPTS, bump_guichet, guard_doublon,
-    guard_quota, lock_open_guichet, occupy, record_event, reservation_row,
+    GuichetSlot, Holder, NewReservation, REFERENCE_ATTEMPTS, bump_guichet, guard_person,
+    lock_open_guichet, occupy, organisation_gone, record_event, reservation_row,
     use_presented_convocation, worth_another_attempt,
 };
 use crate::schema::*;
@@ -55,8 +55,9 @@ pub struct NewHold {
 
 /// Refuses a hold beyond the client's limit of live ones
 /// (`TooManyHolds`, with when its first one lapses), after locking its
-/// guard row (taken after the guichet's, always): a client's simultaneous
-/// holds on several servers are counted one after the other.
+/// guard row: a client's simultaneous holds on several servers are
+/// counted one after the other. Taken before the guichet's lock, always,
+/// so that the guichet is held only while the hold is written.
 fn guard_client(
     c: &mut AnyConnection,
     client: &str,
@@ -93,7 +94,7 @@ fn guard_client(
 
 /// Refuses a second live hold taken with one convocation (one slot at a
 /// time: a convocation cannot keep its counters from others), after
-/// locking its row (taken last, as bookings do).
+/// locking its row (before the guichet's, as bookings do).
 fn guard_convocation(
     c: &mut AnyConnection,
     convocation: &str,
@@ -152,14 +153,21 @@ impl Store {
                 online: true,
             };
             let written = write_transaction(conn, |c| {
-                lock_open_guichet(c, &slot)?;
+                // The guards, and the new row, which locks nothing anyone
+                // waits for, before the guichet: the guichet, which every
+                // hold of its slots waits for, is held only to check the
+                // organisation and take the units.
                 if let Some(client) = &new.client_key {
                     guard_client(c, client, new.max_client_holds, new.now)?;
                 }
                 if let Some(convocation) = &new.convocation_id {
                     guard_convocation(c, convocation, new.now)?;
                 }
-                diesel::insert_into(holds::table).values(&row).execute(c)?;
+                diesel::insert_into(holds::table)
+                    .values(&row)
+                    .execute(c)
+                    .map_err(organisation_gone)?;
+                lock_open_guichet(c, &slot)?;
                 occupy(c, &slot, Holder::Hold(&row.id, row.expires_at), new.now)
             });
             match written {
@@ -192,7 +200,7 @@ impl Store {
         holds::table
             .find(id.to_string())
             .select(HoldRow::as_select())
-            .first(&mut *self.conn()?)
+            .first(&mut **self.conn()?)
             .map_err(StoreError::from)
     }
 
@@ -214,7 +222,7 @@ impl Store {
                 SiteRow::as_select(),
                 PrefectureRulesRow::as_select(),
             ))
-            .first(&mut *self.conn()?)
+            .first(&mut **self.conn()?)
             .map_err(StoreError::from)
     }
 
@@ -329,19 +337,19 @@ impl Store {
                     time_zone: new.time_zone,
                     online: true,
                 };
-                match lock_open_guichet(c, &slot) {
-                    Err(StoreError::Stale) => return Err(StoreError::SlotTaken),
-                    other => other?,
-                }
                 let row = reservation_row(&held, guichet, &reference);
-                if held.refuse_doublons {
-                    guard_doublon(c, &row, new.now)?;
-                }
-                guard_quota(c, &row, held.max_active_per_person, new.now)?;
+                guard_person(c, &row, &held)?;
                 use_presented_convocation(c, &held)?;
+                // New rows lock nothing anyone waits for: written before
+                // the guichet is locked, which every booking of its slots
+                // waits for.
                 diesel::insert_into(reservations::table)
                     .values(&row)
-                    .execute(c)?;
+                    .execute(c)
+                    .map_err(organisation_gone)?;
+                let detail = format!("held since {}", hold.created_at.and_utc().to_rfc3339());
+                record_event(c, &row.id, &new.actor, "confirmed", Some(&detail), new.now)?;
+                lock_open_guichet(c, &slot)?;
                 // The hold's units become the reservation's. Concurrent
                 // confirmations of one hold: the second finds no row left
                 // (PostgreSQL makes it wait for the first, then re-reads).
@@ -358,14 +366,15 @@ impl Store {
                     return Err(StoreError::HoldExpired);
                 }
                 diesel::delete(holds::table.find(&hold.id)).execute(c)?;
-                let detail = format!("held since {}", hold.created_at.and_utc().to_rfc3339());
-                record_event(c, &row.id, &new.actor, "confirmed", Some(&detail), new.now)?;
                 Ok(row)
             });
             match result {
                 Err(e) if worth_another_attempt(&e) && attempts + 1 < REFERENCE_ATTEMPTS => {
                     attempts += 1;
                 }
+                // The guichet no longer offers the time (closed, its
+                // motif or plage gone since the hold).
+                Err(StoreError::Stale) => return Err(StoreError::SlotTaken),
                 other => return other,
             }
         }
@@ -399,7 +408,7 @@ impl Store {
             .filter(holds::expires_at.gt(to_db(now)))
             .filter(holds::purpose.eq(purpose))
             .count()
-            .get_result(&mut *self.conn()?)
+            .get_result(&mut **self.conn()?)
             .map_err(StoreError::from)
     }
 }

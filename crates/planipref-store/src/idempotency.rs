@@ -88,7 +88,7 @@ impl Store {
                     idempotency_keys::body,
                     idempotency_keys::location,
                 ))
-                .first(&mut *pooled)
+                .first(&mut **pooled)
                 .optional()?;
             // Gone in between (expired and replaced): claim again.
             let Some((stored_request, status, body, location)) = row else {
@@ -123,7 +123,7 @@ impl Store {
                 idempotency_keys::body.eq(Some(sealed_body)),
                 idempotency_keys::location.eq(location),
             ))
-            .execute(&mut *self.conn()?)?;
+            .execute(&mut **self.conn()?)?;
         Ok(())
     }
 
@@ -135,7 +135,7 @@ impl Store {
                 .filter(idempotency_keys::key_hash.eq(key_hash))
                 .filter(idempotency_keys::status.is_null()),
         )
-        .execute(&mut *self.conn()?)?;
+        .execute(&mut **self.conn()?)?;
         Ok(())
     }
 
@@ -143,7 +143,7 @@ impl Store {
     pub fn kept_idempotent_answers(&self) -> Result<Vec<String>, StoreError> {
         let rows: Vec<Option<String>> = idempotency_keys::table
             .select(idempotency_keys::body)
-            .load(&mut *self.conn()?)?;
+            .load(&mut **self.conn()?)?;
         Ok(rows.into_iter().flatten().collect())
     }
 
@@ -151,7 +151,7 @@ impl Store {
     pub fn purge_idempotency_keys(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let before: NaiveDateTime = to_db(now);
         diesel::delete(idempotency_keys::table.filter(idempotency_keys::expires_at.le(before)))
-            .execute(&mut *self.conn()?)
+            .execute(&mut **self.conn()?)
             .map_err(StoreError::from)
     }
 }

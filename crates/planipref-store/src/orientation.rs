@@ -131,7 +131,7 @@ impl Store {
         communes::table
             .find(insee)
             .select(CommuneRow::as_select())
-            .first(&mut *self.conn()?)
+            .first(&mut **self.conn()?)
             .map_err(StoreError::from)
     }
 

@@ -11,7 +11,7 @@ use planipref_domain::ids::{GuichetId, MotifId};
 use planipref_domain::referentiel::{Plage, Weekdays};
 use planipref_domain::slots::Busy;
 
-use crate::db::AnyConnection;
+use crate::db::{AnyConnection, on_backend};
 use crate::models::*;
 use crate::schedule_cache::Organisation;
 use crate::schema::*;
@@ -121,7 +121,7 @@ impl Store {
         sites::table
             .find(id)
             .select(SiteRow::as_select())
-            .first(&mut *self.conn()?)
+            .first(&mut **self.conn()?)
             .map_err(StoreError::from)
     }
 
@@ -152,7 +152,7 @@ impl Store {
             .inner_join(services::table)
             .filter(motifs::id.eq(motif_id))
             .select(services::site_id)
-            .first(&mut *self.conn()?)
+            .first(&mut **self.conn()?)
             .map_err(StoreError::from)
     }
 
@@ -170,7 +170,7 @@ impl Store {
                 sites::availability_version,
                 diesel::dsl::sum(guichets::version.nullable()),
             ))
-            .first(&mut *self.conn()?)?;
+            .first(&mut **self.conn()?)?;
         Ok(AvailabilityVersion {
             site: i64::from(site),
             guichets: guichets.unwrap_or(0),
@@ -192,7 +192,7 @@ impl Store {
                 sites::availability_version,
                 diesel::dsl::sum(guichets::version.nullable()),
             ))
-            .load(&mut *self.conn()?)?;
+            .load(&mut **self.conn()?)?;
         Ok(versions(rows))
     }
 
@@ -218,41 +218,24 @@ impl Store {
         let opening_secret = self.opening_secret(conn)?;
         let guichet_ids = &org.guichet_ids;
 
-        let busy_rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
-            reservations::table
-                .filter(reservations::guichet_id.eq_any(guichet_ids))
-                .filter(reservations::status.eq(status::BOOKED))
-                .filter(reservations::starts_at.lt(to_db(to)))
-                .filter(reservations::ends_at.gt(to_db(from)))
-                // No appointment lasts longer than a group's: this bound
-                // lets the (guichet, start) index skip the guichet's past.
-                .filter(reservations::starts_at.gt(to_db(from - longest_appointment())))
-                // By guichet, as the engine reads them fastest.
-                .order((reservations::guichet_id, reservations::starts_at))
-                .select((
-                    reservations::guichet_id,
-                    reservations::starts_at,
-                    reservations::ends_at,
-                ))
-                .load(conn)?;
-
-        let mut busy = busy_rows
-            .into_iter()
-            .map(|(g, start, end)| {
-                Ok(Busy {
-                    guichet_id: parse_id(&g)?,
-                    start: from_db(start),
-                    end: from_db(end),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        // Live holds take their guichet exactly like reservations.
-        let held: Vec<(
-            String,
-            chrono::NaiveDateTime,
-            chrono::NaiveDateTime,
-            chrono::NaiveDateTime,
-        )> = holds::table
+        // Bookings and live holds (which take their guichet exactly like
+        // reservations) in one query; a hold's row carries its expiry.
+        let booked = reservations::table
+            .filter(reservations::guichet_id.eq_any(guichet_ids))
+            .filter(reservations::status.eq(status::BOOKED))
+            .filter(reservations::starts_at.lt(to_db(to)))
+            .filter(reservations::ends_at.gt(to_db(from)))
+            // No appointment lasts longer than a group's: this bound lets
+            // the (guichet, start) index skip the guichet's past.
+            .filter(reservations::starts_at.gt(to_db(from - longest_appointment())))
+            .select((
+                reservations::guichet_id,
+                reservations::starts_at,
+                reservations::ends_at,
+                None::<chrono::NaiveDateTime>
+                    .into_sql::<diesel::sql_types::Nullable<diesel::sql_types::Timestamp>>(),
+            ));
+        let held = holds::table
             .filter(holds::guichet_id.eq_any(guichet_ids))
             .filter(holds::expires_at.gt(to_db(now)))
             .filter(holds::starts_at.lt(to_db(to)))
@@ -261,19 +244,31 @@ impl Store {
                 holds::guichet_id,
                 holds::starts_at,
                 holds::ends_at,
-                holds::expires_at,
-            ))
-            .load(conn)?;
+                holds::expires_at.nullable(),
+            ));
+        type BusyRow = (
+            String,
+            chrono::NaiveDateTime,
+            chrono::NaiveDateTime,
+            Option<chrono::NaiveDateTime>,
+        );
+        // Diesel's multi-backend connection builds no UNION: each backend
+        // runs its own.
+        let rows: Vec<BusyRow> = on_backend!(conn, |c| booked.union_all(held).load(c))?;
+        let mut busy = Vec::with_capacity(rows.len() + org.closures.len());
         let mut holds_expire: Option<DateTime<Utc>> = None;
-        for (g, start, end, expires) in held {
-            let expires = from_db(expires);
-            holds_expire = Some(holds_expire.map_or(expires, |e| e.min(expires)));
+        for (g, start, end, expires) in rows {
+            if let Some(expires) = expires.map(from_db) {
+                holds_expire = Some(holds_expire.map_or(expires, |e| e.min(expires)));
+            }
             busy.push(Busy {
                 guichet_id: parse_id(&g)?,
                 start: from_db(start),
                 end: from_db(end),
             });
         }
+        // By guichet, as the engine reads them fastest.
+        busy.sort_unstable_by_key(|b| (b.guichet_id, b.start));
         busy.extend_from_slice(&org.closures);
         Ok(MotifSchedule {
             motif: org.motif.clone(),
@@ -497,33 +492,43 @@ pub(crate) fn plages_of(
 /// The plages of some guichets as they apply: each narrowed to its
 /// guichet's working period (and left out when they do not meet). Slots and
 /// bookings read these; administrative checks read the plages as written.
+///
+/// One query (bookings run it under their guichet's lock): each plage with
+/// its guichet's period, once per motif it is restricted to.
 pub(crate) fn working_plages_of(
     conn: &mut AnyConnection,
     guichet_ids: &[String],
 ) -> Result<Vec<Plage>, StoreError> {
-    // Each plage with its guichet's period, in one query.
-    let rows: Vec<(
-        PlageRow,
-        Option<chrono::NaiveDate>,
-        Option<chrono::NaiveDate>,
-    )> = plages::table
+    type Period = (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>);
+    let rows: Vec<(PlageRow, Period, Option<String>)> = plages::table
         .inner_join(guichets::table)
+        .left_join(plage_motifs::table)
         .filter(plages::guichet_id.eq_any(guichet_ids))
         .select((
             PlageRow::as_select(),
-            guichets::active_from,
-            guichets::active_until,
+            (guichets::active_from, guichets::active_until),
+            plage_motifs::motif_id.nullable(),
         ))
         .load(conn)?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
+    // Each plage once, in the order first met, with its restrictions.
+    let mut plages: Vec<(PlageRow, Period, Vec<MotifId>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (plage, period, motif) in rows {
+        let at = *index.entry(plage.id.clone()).or_insert_with(|| {
+            plages.push((plage, period, Vec::new()));
+            plages.len() - 1
+        });
+        if let (Some(motif), Some((.., motifs))) = (motif, plages.get_mut(at)) {
+            motifs.push(parse_id(&motif)?);
+        }
     }
-    let periods = rows
-        .iter()
-        .map(|(p, from, until)| (p.guichet_id.clone(), *from, *until))
-        .collect();
-    let plages = with_restrictions(conn, rows.into_iter().map(|(p, ..)| p).collect())?;
-    Ok(within_periods(plages, periods))
+    plages
+        .into_iter()
+        .filter_map(|(row, (from, until), motifs)| match to_plage(row, motifs) {
+            Ok(plage) => plage.within(from, until).map(Ok),
+            Err(e) => Some(Err(e)),
+        })
+        .collect()
 }
 
 /// `plages`, each narrowed to its guichet's (id, from, until) period.

@@ -131,9 +131,9 @@ impl Store {
                 let row = reservation_row(new, *guichet, &next_reference());
                 match write_transaction(conn, |c| insert_booking(c, &row, new)) {
                     Ok(()) => return Ok(row),
-                    // PostgreSQL: guichet_occupancy_pkey; SQLite: guichet_occupancy.unit_start
+                    // A unit taken first (see `occupy`), or the guichet
+                    // changed since the slot was computed.
                     Err(e) if e.is_duplicate_on("guichet_occupancy") => break,
-                    // The guichet changed since the slot was computed.
                     Err(StoreError::Stale) => break,
                     Err(e)
                         if worth_another_attempt(&e)
@@ -159,7 +159,7 @@ impl Store {
                 MotifRow::as_select(),
                 SiteRow::as_select(),
             ))
-            .first(&mut *self.conn()?)?;
+            .first(&mut **self.conn()?)?;
         Ok(ReservationDetail {
             reservation,
             motif,
@@ -372,7 +372,7 @@ impl Store {
             .filter(reservation_events::reservation_id.eq(id.to_string()))
             .order((reservation_events::occurred_at, reservation_events::id))
             .select(ReservationEventRow::as_select())
-            .load(&mut *self.conn()?)
+            .load(&mut **self.conn()?)
             .map_err(StoreError::from)
     }
 
@@ -428,7 +428,7 @@ impl Store {
     pub fn count_reservations(&self) -> Result<i64, StoreError> {
         reservations::table
             .count()
-            .get_result(&mut *self.conn()?)
+            .get_result(&mut **self.conn()?)
             .map_err(StoreError::from)
     }
 
@@ -438,7 +438,7 @@ impl Store {
             .filter(reservations::motif_id.eq(motif_id.to_string()))
             .filter(reservations::status.eq(status::BOOKED))
             .count()
-            .get_result(&mut *self.conn()?)
+            .get_result(&mut **self.conn()?)
             .map_err(StoreError::from)
     }
 }
@@ -483,10 +483,19 @@ fn insert_booking(
     row: &ReservationRow,
     new: &NewReservation,
 ) -> Result<(), StoreError> {
-    // The guichet's row is locked first, as every administrative change of
-    // its plages, motifs or closures does: the organisation the slot was
-    // computed from cannot change between this check and the insert. Its
-    // version goes up: cached availability of its site is stale.
+    // The person's guards first (see `guard_person`), the convocation's,
+    // and the new rows, which lock nothing anyone waits for; then the
+    // guichet's row, locked as every administrative change of its plages,
+    // motifs or closures does: the organisation the slot was computed from
+    // cannot change between this check and the units' insert. Its version
+    // goes up: cached availability of its site is stale.
+    guard_person(c, row, new)?;
+    use_presented_convocation(c, new)?;
+    diesel::insert_into(reservations::table)
+        .values(row)
+        .execute(c)
+        .map_err(organisation_gone)?;
+    record_event(c, &row.id, &new.actor, "created", None, new.now)?;
     let slot = GuichetSlot {
         site_id: &row.site_id,
         motif_id: new.motif_id,
@@ -497,16 +506,7 @@ fn insert_booking(
         online: true,
     };
     lock_open_guichet(c, &slot)?;
-    if new.refuse_doublons {
-        guard_doublon(c, row, new.now)?;
-    }
-    guard_quota(c, row, new.max_active_per_person, new.now)?;
-    use_presented_convocation(c, new)?;
-    diesel::insert_into(reservations::table)
-        .values(row)
-        .execute(c)?;
-    occupy(c, &slot, Holder::Reservation(&row.id), new.now)?;
-    record_event(c, &row.id, &new.actor, "created", None, new.now)
+    occupy(c, &slot, Holder::Reservation(&row.id), new.now)
 }
 
 /// Keeps a reservation's former time (its occupancy rows already deleted)
@@ -593,6 +593,17 @@ pub(crate) fn use_presented_convocation(
     )
 }
 
+/// The error of a row written before the guichet's lock, naming the site,
+/// motif and guichet found a moment before: one deleted meanwhile (its
+/// reference now missing) is a changed organisation, `Stale`, as
+/// [`lock_open_guichet`] would have found.
+pub(crate) fn organisation_gone(e: diesel::result::Error) -> StoreError {
+    match StoreError::from(e) {
+        StoreError::MissingReference { .. } => StoreError::Stale,
+        other => other,
+    }
+}
+
 /// A guichet's time about to be taken.
 pub(crate) struct GuichetSlot<'a> {
     pub site_id: &'a str,
@@ -640,64 +651,126 @@ pub(crate) fn lock_open_guichet(
 /// Writes one occupancy row per unit of the slot for `holder`. Units a
 /// hold kept until an instant now past are taken over: an expired hold
 /// stops counting at once, without waiting for the cleanup. A unit still
-/// taken makes the primary key refuse the write (`Duplicate` on
-/// `guichet_occupancy`), and the caller's transaction rolls back whole.
+/// taken makes the primary key refuse it, and the caller's transaction
+/// rolls back whole: on PostgreSQL fewer rows are written than units
+/// (`Stale`, as for a booking whose guichet changed), on SQLite the insert
+/// fails (`Duplicate` on `guichet_occupancy`); either way the next guichet
+/// is tried.
 pub(crate) fn occupy(
     c: &mut AnyConnection,
     slot: &GuichetSlot<'_>,
     holder: Holder<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let unit_starts: Vec<_> = units(slot.start, slot.end).into_iter().map(to_db).collect();
-    diesel::delete(
-        guichet_occupancy::table
-            .filter(guichet_occupancy::guichet_id.eq(slot.guichet_id))
-            .filter(guichet_occupancy::unit_start.eq_any(&unit_starts))
-            .filter(guichet_occupancy::expires_at.le(to_db(now))),
-    )
-    .execute(c)?;
+    use diesel::upsert::excluded;
     let (reservation_id, hold_id, expires_at) = match holder {
         Holder::Reservation(id) => (Some(id.to_owned()), None, None),
         Holder::Hold(id, expires) => (None, Some(id.to_owned()), Some(expires)),
     };
-    let rows: Vec<OccupancyRow> = unit_starts
+    let rows: Vec<OccupancyRow> = units(slot.start, slot.end)
         .into_iter()
         .map(|unit_start| OccupancyRow {
             guichet_id: slot.guichet_id.to_owned(),
-            unit_start,
+            unit_start: to_db(unit_start),
             reservation_id: reservation_id.clone(),
             hold_id: hold_id.clone(),
             expires_at,
         })
         .collect();
-    insert_units(c, &rows)
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let written = match c {
+        // One statement, `ON CONFLICT … DO UPDATE … WHERE`: bookings run it
+        // under their guichet's lock, which every booking of its slots
+        // waits for. The filter is the upsert's own (its `FilterDsl`), on
+        // the row already there; a reservation's units never lapse (NULL
+        // is not before now).
+        AnyConnection::Postgresql(c) => diesel::query_dsl::methods::FilterDsl::filter(
+            diesel::insert_into(guichet_occupancy::table)
+                .values(&rows)
+                .on_conflict((guichet_occupancy::guichet_id, guichet_occupancy::unit_start))
+                .do_update()
+                .set((
+                    guichet_occupancy::reservation_id
+                        .eq(excluded(guichet_occupancy::reservation_id)),
+                    guichet_occupancy::hold_id.eq(excluded(guichet_occupancy::hold_id)),
+                    guichet_occupancy::expires_at.eq(excluded(guichet_occupancy::expires_at)),
+                )),
+            guichet_occupancy::expires_at.le(to_db(now)),
+        )
+        .execute(c)?,
+        // Diesel builds no multi-row upsert for SQLite, where writers run
+        // one at a time in-process anyway: lapsed units go, then all are
+        // inserted (a unit still taken fails the insert).
+        AnyConnection::Sqlite(_) => {
+            let unit_starts: Vec<_> = rows.iter().map(|r| r.unit_start).collect();
+            diesel::delete(
+                guichet_occupancy::table
+                    .filter(guichet_occupancy::guichet_id.eq(slot.guichet_id))
+                    .filter(guichet_occupancy::unit_start.eq_any(&unit_starts))
+                    .filter(guichet_occupancy::expires_at.le(to_db(now))),
+            )
+            .execute(c)?;
+            insert_units(c, &rows)?;
+            rows.len()
+        }
+    };
+    if written == rows.len() {
+        Ok(())
+    } else {
+        Err(StoreError::Stale)
+    }
 }
 
-/// Refuses a second active reservation of one person for one démarche
-/// (`Doublon`). The person's guard row is written (or touched) first: its
-/// lock makes simultaneous bookings by the same person, on any server,
-/// check one after the other.
-pub(crate) fn guard_doublon(
+/// The checks on the person a booking is for: no second coming
+/// appointment for the démarche when the motif refuses doublons
+/// (`Doublon`), none beyond the préfecture's limit across démarches
+/// (`Quota`).
+///
+/// The person's guard rows (for the démarche, then for every démarche) are
+/// written or touched first: their locks make simultaneous bookings by the
+/// same person, on any server, check one after the other. They are taken
+/// before the guichet's: a booking then holds the guichet, which every
+/// booking of its slots waits for, only while it writes the appointment.
+/// Every writer that takes both takes them in this order.
+pub(crate) fn guard_person(
     c: &mut AnyConnection,
     row: &ReservationRow,
-    now: DateTime<Utc>,
+    new: &NewReservation,
 ) -> Result<(), StoreError> {
-    let (Some(person), Some(demarche)) = (&row.person_key, &row.demarche_code) else {
+    let Some(person) = &row.person_key else {
         return Ok(());
     };
-    lock_person(c, person, demarche, now)?;
-    let active: i64 = reservations::table
+    let demarche = row.demarche_code.as_deref().filter(|_| new.refuse_doublons);
+    if let Some(demarche) = demarche {
+        lock_person(c, person, demarche, new.now)?;
+    }
+    lock_person(c, person, EVERY_DEMARCHE, new.now)?;
+    // The person's coming appointments, for the démarche and overall, in
+    // one query.
+    let coming = reservations::table
         .filter(reservations::person_key.eq(person))
-        .filter(reservations::demarche_code.eq(demarche))
         .filter(reservations::status.eq(status::BOOKED))
-        .filter(reservations::ends_at.gt(to_db(now)))
-        .filter(reservations::id.ne(&row.id))
-        .count()
-        .get_result(c)?;
-    if active > 0 {
+        .filter(reservations::ends_at.gt(to_db(new.now)))
+        .filter(reservations::id.ne(&row.id));
+    let (for_demarche, overall): (Option<i64>, Option<i64>) = diesel::select((
+        coming
+            .filter(reservations::demarche_code.eq(demarche.unwrap_or_default()))
+            .count()
+            .single_value(),
+        coming.count().single_value(),
+    ))
+    .get_result(c)?;
+    if demarche.is_some() && for_demarche.unwrap_or(0) > 0 {
         return Err(StoreError::Doublon);
     }
-    Ok(())
+    let overall = u64::try_from(overall.unwrap_or(0)).unwrap_or(0);
+    if planipref_domain::quota::may_book_another(overall, new.max_active_per_person) {
+        Ok(())
+    } else {
+        Err(StoreError::Quota)
+    }
 }
 
 /// The démarche code under which a person's guard row for all démarches
@@ -724,33 +797,6 @@ fn lock_person(
         person_guards::touched_at
     )?;
     Ok(())
-}
-
-/// Refuses an appointment beyond the person's limit of coming ones across
-/// all démarches (`Quota`), after locking their guard row for every
-/// démarche (taken after the démarche's own guard, always in that order).
-pub(crate) fn guard_quota(
-    c: &mut AnyConnection,
-    row: &ReservationRow,
-    max_active: u32,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let Some(person) = &row.person_key else {
-        return Ok(());
-    };
-    lock_person(c, person, EVERY_DEMARCHE, now)?;
-    let active: i64 = reservations::table
-        .filter(reservations::person_key.eq(person))
-        .filter(reservations::status.eq(status::BOOKED))
-        .filter(reservations::ends_at.gt(to_db(now)))
-        .filter(reservations::id.ne(&row.id))
-        .count()
-        .get_result(c)?;
-    if planipref_domain::quota::may_book_another(u64::try_from(active).unwrap_or(0), max_active) {
-        Ok(())
-    } else {
-        Err(StoreError::Quota)
-    }
 }
 
 /// Whether the guichet still serves the motif, a plage still covers the
