@@ -18,8 +18,8 @@ use planipref_domain::reference::Reference;
 use crate::db::{AnyConnection, touch_guard, write_transaction};
 use crate::models::*;
 use crate::reservations::{
-    GuichetSlot, Holder, NewReservation, REFERENCE_ATTEMPTS, bump_guichet, guard_person,
-    lock_open_guichet, occupy, organisation_gone, record_event, reservation_row,
+    GuichetLock, GuichetSlot, Holder, NewReservation, REFERENCE_ATTEMPTS, bump_guichet,
+    guard_person, lock_open_guichet, occupy, organisation_gone, record_event, reservation_row,
     use_presented_convocation, worth_another_attempt,
 };
 use crate::schema::*;
@@ -167,7 +167,7 @@ impl Store {
                     .values(&row)
                     .execute(c)
                     .map_err(organisation_gone)?;
-                lock_open_guichet(c, &slot)?;
+                lock_open_guichet(c, &slot, GuichetLock::Exclusive)?;
                 occupy(c, &slot, Holder::Hold(&row.id, row.expires_at), new.now)
             });
             match written {
@@ -349,7 +349,9 @@ impl Store {
                     .map_err(organisation_gone)?;
                 let detail = format!("held since {}", hold.created_at.and_utc().to_rfc3339());
                 record_event(c, &row.id, &new.actor, "confirmed", Some(&detail), new.now)?;
-                lock_open_guichet(c, &slot)?;
+                // Its units are the hold's already: confirmations of the
+                // guichet need not wait for one another.
+                lock_open_guichet(c, &slot, GuichetLock::Shared)?;
                 // The hold's units become the reservation's. Concurrent
                 // confirmations of one hold: the second finds no row left
                 // (PostgreSQL makes it wait for the first, then re-reads).

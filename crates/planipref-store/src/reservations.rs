@@ -275,7 +275,7 @@ impl Store {
                 if old < guichet.as_str() {
                     bump_guichet(c, old)?;
                 }
-                lock_open_guichet(c, &slot)?;
+                lock_open_guichet(c, &slot, GuichetLock::Exclusive)?;
                 if old > guichet.as_str() {
                     bump_guichet(c, old)?;
                 }
@@ -505,7 +505,7 @@ fn insert_booking(
         time_zone: new.time_zone,
         online: true,
     };
-    lock_open_guichet(c, &slot)?;
+    lock_open_guichet(c, &slot, GuichetLock::Exclusive)?;
     occupy(c, &slot, Holder::Reservation(&row.id), new.now)
 }
 
@@ -617,15 +617,29 @@ pub(crate) struct GuichetSlot<'a> {
     pub online: bool,
 }
 
+/// How a booking locks its guichet's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GuichetLock {
+    /// The booking takes time: the row's version goes up (cached
+    /// availability of its site is stale), and bookings of the guichet
+    /// take their turns.
+    Exclusive,
+    /// The booking keeps time it already holds (a hold confirmed), which
+    /// changes no availability: confirmations of one guichet run side by
+    /// side (PostgreSQL's `FOR SHARE`), while administrative changes and
+    /// bookings that take time still wait for them, and they for those.
+    Shared,
+}
+
 /// Locks the guichet's row, as every administrative change of its plages,
 /// motifs or closures does, so that the organisation the slot was computed
-/// from cannot change before the transaction ends, and raises its version
-/// (cached availability of its site is stale). `Stale` when the guichet
-/// no longer serves the motif there: inactive, turned walk-in (for an
-/// online booking), no plage covering the appointment, or closed.
+/// from cannot change before the transaction ends. `Stale` when the
+/// guichet no longer serves the motif there: inactive, turned walk-in (for
+/// an online booking), no plage covering the appointment, or closed.
 pub(crate) fn lock_open_guichet(
     c: &mut AnyConnection,
     slot: &GuichetSlot<'_>,
+    lock: GuichetLock,
 ) -> Result<(), StoreError> {
     // A counter turned walk-in since the slot was placed takes no online
     // booking (no channel is named "": an agent's move excludes none).
@@ -634,14 +648,24 @@ pub(crate) fn lock_open_guichet(
     } else {
         ""
     };
-    let active = diesel::update(
-        guichets::table
-            .filter(guichets::id.eq(slot.guichet_id))
-            .filter(guichets::active.eq(true))
-            .filter(guichets::channel.ne(excluded)),
-    )
-    .set(guichets::version.eq(guichets::version + 1))
-    .execute(c)?;
+    let open = guichets::table
+        .filter(guichets::id.eq(slot.guichet_id))
+        .filter(guichets::active.eq(true))
+        .filter(guichets::channel.ne(excluded));
+    let active = match (lock, &mut *c) {
+        (GuichetLock::Exclusive, c) => diesel::update(open)
+            .set(guichets::version.eq(guichets::version + 1))
+            .execute(c)?,
+        (GuichetLock::Shared, AnyConnection::Postgresql(c)) => open
+            .select(guichets::id)
+            .for_share()
+            .load::<String>(c)?
+            .len(),
+        // SQLite's writers run one at a time: nothing to share.
+        (GuichetLock::Shared, AnyConnection::Sqlite(c)) => {
+            open.select(guichets::id).load::<String>(c)?.len()
+        }
+    };
     if active == 0 || !still_open(c, slot)? {
         return Err(StoreError::Stale);
     }

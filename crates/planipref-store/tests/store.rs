@@ -556,7 +556,13 @@ fn a_motif_deleted_while_it_is_booked_never_leaves_both_done() {
 
 #[test]
 fn a_closure_racing_a_booking_never_leaves_it_orphaned() {
-    for db in TestDb::each() {
+    // A booking locks its guichet's row alone; a hold's confirmation shares
+    // it with other confirmations: a closure waits for either.
+    for (db, confirming) in TestDb::each()
+        .into_iter()
+        .map(|db| (db, false))
+        .chain(TestDb::each().into_iter().map(|db| (db, true)))
+    {
         let store = db.store();
         store.seed_demo().expect("seed");
         let sites = store.list_sites(None, 0, 50).expect("sites").items;
@@ -590,13 +596,35 @@ fn a_closure_racing_a_booking_never_leaves_it_orphaned() {
                     after: None,
                     at: Utc::now(),
                 };
+                let held = confirming.then(|| {
+                    let hold = planipref_store::NewHold {
+                        site_id: new.site_id,
+                        motif_id,
+                        start,
+                        end,
+                        persons: 1,
+                        now: new.now,
+                        expires_at: new.now + chrono::Duration::minutes(10),
+                        time_zone: new.time_zone,
+                        convocation_id: None,
+                        client_key: None,
+                        max_client_holds: 0,
+                    };
+                    let row = store.create_hold(&hold, &free).expect("held");
+                    row.id
+                        .parse::<planipref_domain::ids::HoldId>()
+                        .expect("hold id")
+                });
                 let barrier = Arc::new(Barrier::new(2));
                 let n = races + 2000;
                 let (booked, closed) = std::thread::scope(|s| {
                     let b = Arc::clone(&barrier);
                     let book = s.spawn(move || {
                         b.wait();
-                        store.create_reservation(&new, &free, || reference(n))
+                        match held {
+                            Some(hold) => store.confirm_hold(hold, &new, || reference(n)),
+                            None => store.create_reservation(&new, &free, || reference(n)),
+                        }
                     });
                     let b = Arc::clone(&barrier);
                     let close = s.spawn(move || {
@@ -614,7 +642,7 @@ fn a_closure_racing_a_booking_never_leaves_it_orphaned() {
                     (Err(StoreError::Stale | StoreError::SlotTaken), Ok(flagged)) => {
                         assert!(flagged.is_empty());
                     }
-                    other => panic!("{}: {other:?}", db.backend()),
+                    other => panic!("{} (confirming: {confirming}): {other:?}", db.backend()),
                 }
                 races += 1;
             }
