@@ -117,10 +117,11 @@ impl std::ops::DerefMut for PooledConn {
 
 /// A connection that went back to the pool less than this long ago is
 /// handed out again without a query to check it (as HikariCP does): under
-/// load, that check was one database round trip in four or five. One
-/// found broken by a failed request is checked, and replaced, once this
-/// has passed: a restarted database costs a few failed requests, never a
-/// pool of dead connections.
+/// load, that check was one database round trip in four or five. After a
+/// database restart, a request on a connection handed out that way fails
+/// (503) and the connection, marked broken by the failure, is dropped on
+/// its way back; idle ones are checked: the pool never keeps dead
+/// connections.
 const TRUSTED_AFTER_USE: Duration = Duration::from_millis(500);
 
 impl ManageConnection for ConnectionManager {
@@ -262,7 +263,8 @@ const DEADLOCK_ATTEMPTS: usize = 4;
 /// there). On PostgreSQL it is an ordinary transaction; the invariants rely
 /// on constraints, not on isolation levels. Writers take their locks in one
 /// order (a reservation; a booking's guard rows: person, client,
-/// convocation; then guichets, then their units), but a
+/// convocation; then guichets, which bookings share and administrative
+/// changes take alone; then units; a booking's counters last), but a
 /// uniqueness check waiting on another transaction's units can still close
 /// a cycle: PostgreSQL then rolls one transaction back whole, and it is
 /// run again here, a few times.

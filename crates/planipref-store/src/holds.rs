@@ -18,9 +18,9 @@ use planipref_domain::reference::Reference;
 use crate::db::{AnyConnection, touch_guard, write_transaction};
 use crate::models::*;
 use crate::reservations::{
-    GuichetLock, GuichetSlot, Holder, NewReservation, REFERENCE_ATTEMPTS, bump_guichet,
-    guard_person, lock_open_guichet, occupy, organisation_gone, record_event, reservation_row,
-    use_presented_convocation, worth_another_attempt,
+    GuichetSlot, Holder, NewReservation, REFERENCE_ATTEMPTS, count_booking, guard_person,
+    lock_open_guichet, occupy, record_event, reservation_row, use_presented_convocation,
+    worth_another_attempt,
 };
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};
@@ -153,22 +153,20 @@ impl Store {
                 online: true,
             };
             let written = write_transaction(conn, |c| {
-                // The guards, and the new row, which locks nothing anyone
-                // waits for, before the guichet: the guichet, which every
-                // hold of its slots waits for, is held only to check the
-                // organisation and take the units.
+                // The guards first, then the guichet (see
+                // `lock_open_guichet`); the hold's row after it, as its
+                // foreign keys share the rows an administrative deletion
+                // takes alone.
                 if let Some(client) = &new.client_key {
                     guard_client(c, client, new.max_client_holds, new.now)?;
                 }
                 if let Some(convocation) = &new.convocation_id {
                     guard_convocation(c, convocation, new.now)?;
                 }
-                diesel::insert_into(holds::table)
-                    .values(&row)
-                    .execute(c)
-                    .map_err(organisation_gone)?;
-                lock_open_guichet(c, &slot, GuichetLock::Exclusive)?;
-                occupy(c, &slot, Holder::Hold(&row.id, row.expires_at), new.now)
+                lock_open_guichet(c, &slot)?;
+                diesel::insert_into(holds::table).values(&row).execute(c)?;
+                occupy(c, &slot, Holder::Hold(&row.id, row.expires_at), new.now)?;
+                count_booking(c, &row.guichet_id)
             });
             match written {
                 Ok(()) => return Ok(row),
@@ -245,10 +243,6 @@ impl Store {
                 .filter(holds::purpose.eq(hold_purpose::APPLICANT))
                 .select(HoldRow::as_select())
                 .first(c)?;
-            // The guichet first, as bookings lock it before touching its
-            // units: deleting units first would deadlock with a booking
-            // of that guichet waiting on them.
-            bump_guichet(c, &hold.guichet_id)?;
             let frees_at = to_db(planipref_domain::release::given_up_hold_frees_at(
                 now,
                 from_db(hold.expires_at),
@@ -257,7 +251,8 @@ impl Store {
             if frees_at <= to_db(now) {
                 // Occupancy rows go with the hold (ON DELETE CASCADE).
                 diesel::delete(holds::table.find(&id)).execute(c)?;
-                return Ok(());
+                // Cached availability of its site is stale.
+                return count_booking(c, &hold.guichet_id);
             }
             // Kept under a new id nobody knows, until the drawn moment.
             let kept = HoldRow {
@@ -277,7 +272,9 @@ impl Store {
                 ))
                 .execute(c)?;
             diesel::delete(holds::table.find(&id)).execute(c)?;
-            Ok(())
+            // Counted, though nothing is offered yet: the kept answers that
+            // lapse with the first hold must now lapse with this one.
+            count_booking(c, &kept.guichet_id)
         })
     }
 
@@ -340,18 +337,14 @@ impl Store {
                 let row = reservation_row(&held, guichet, &reference);
                 guard_person(c, &row, &held)?;
                 use_presented_convocation(c, &held)?;
-                // New rows lock nothing anyone waits for: written before
-                // the guichet is locked, which every booking of its slots
-                // waits for.
+                // Its units are the hold's already: availability does not
+                // change, nothing is counted.
+                lock_open_guichet(c, &slot)?;
                 diesel::insert_into(reservations::table)
                     .values(&row)
-                    .execute(c)
-                    .map_err(organisation_gone)?;
+                    .execute(c)?;
                 let detail = format!("held since {}", hold.created_at.and_utc().to_rfc3339());
                 record_event(c, &row.id, &new.actor, "confirmed", Some(&detail), new.now)?;
-                // Its units are the hold's already: confirmations of the
-                // guichet need not wait for one another.
-                lock_open_guichet(c, &slot, GuichetLock::Shared)?;
                 // The hold's units become the reservation's. Concurrent
                 // confirmations of one hold: the second finds no row left
                 // (PostgreSQL makes it wait for the first, then re-reads).

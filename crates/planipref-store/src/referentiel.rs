@@ -59,13 +59,14 @@ pub struct MotifSchedule {
 }
 
 /// Where a site's availability stands: the site's own counter (audited
-/// changes) and the sum of its guichets' counters (bookings and
-/// cancellations). Both only grow, and any change grows one of them.
+/// changes) and the sum of its guichets' counters (their versions, raised
+/// by administrative changes, and their bookings and cancellations, in
+/// `guichet_bookings`). Both only grow, and any change grows one of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AvailabilityVersion {
     /// Audited changes of the site.
     pub site: i64,
-    /// Sum of its guichets' versions.
+    /// Sum of its guichets' versions and booking counters.
     pub guichets: i64,
 }
 
@@ -162,18 +163,19 @@ impl Store {
     /// cached answer is computed from. `NotFound` if there is no such site.
     /// A query of fixed shape, so its prepared statement is reused.
     pub fn availability_version(&self, site_id: &str) -> Result<AvailabilityVersion, StoreError> {
-        let (site, guichets): (i32, Option<i64>) = sites::table
-            .left_join(guichets::table)
+        let (site, guichets, bookings): (i32, Option<i64>, Option<i64>) = sites::table
+            .left_join(guichets::table.left_join(guichet_bookings::table))
             .filter(sites::id.eq(site_id))
             .group_by(sites::availability_version)
             .select((
                 sites::availability_version,
                 diesel::dsl::sum(guichets::version.nullable()),
+                diesel::dsl::sum(guichet_bookings::version.nullable()),
             ))
             .first(&mut **self.conn()?)?;
         Ok(AvailabilityVersion {
             site: i64::from(site),
-            guichets: guichets.unwrap_or(0),
+            guichets: guichets.unwrap_or(0) + bookings.unwrap_or(0),
         })
     }
 
@@ -183,14 +185,15 @@ impl Store {
         &self,
         departement: &str,
     ) -> Result<HashMap<String, AvailabilityVersion>, StoreError> {
-        let rows: Vec<(String, i32, Option<i64>)> = sites::table
-            .left_join(guichets::table)
+        let rows: Vec<(String, i32, Option<i64>, Option<i64>)> = sites::table
+            .left_join(guichets::table.left_join(guichet_bookings::table))
             .filter(sites::prefecture_code.eq(departement))
             .group_by((sites::id, sites::availability_version))
             .select((
                 sites::id,
                 sites::availability_version,
                 diesel::dsl::sum(guichets::version.nullable()),
+                diesel::dsl::sum(guichet_bookings::version.nullable()),
             ))
             .load(&mut **self.conn()?)?;
         Ok(versions(rows))
@@ -423,14 +426,16 @@ fn read_organisation(
 }
 
 /// Availability versions from (site, site counter, sum of guichet counters).
-fn versions(rows: Vec<(String, i32, Option<i64>)>) -> HashMap<String, AvailabilityVersion> {
+fn versions(
+    rows: Vec<(String, i32, Option<i64>, Option<i64>)>,
+) -> HashMap<String, AvailabilityVersion> {
     rows.into_iter()
-        .map(|(id, site, guichets)| {
+        .map(|(id, site, guichets, bookings)| {
             (
                 id,
                 AvailabilityVersion {
                     site: i64::from(site),
-                    guichets: guichets.unwrap_or(0),
+                    guichets: guichets.unwrap_or(0) + bookings.unwrap_or(0),
                 },
             )
         })

@@ -10,7 +10,7 @@ use planipref_domain::occupancy::units;
 use planipref_domain::reference::Reference;
 use planipref_domain::referentiel::plages_cover;
 
-use crate::db::{AnyConnection, insert_batch, touch_guard, write_transaction};
+use crate::db::{AnyConnection, insert_batch, on_backend, touch_guard, write_transaction};
 use crate::models::*;
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};
@@ -115,8 +115,8 @@ impl Store {
     /// Each attempt is one transaction writing the reservation, one
     /// occupancy row per 5-minute unit, and the history entry. If another
     /// booking took any of those units first, the occupancy primary key
-    /// refuses the write, the transaction rolls back whole, and the next
-    /// guichet is tried. `SlotTaken` when none is left.
+    /// keeps them out (see `occupy`), the transaction rolls back whole,
+    /// and the next guichet is tried. `SlotTaken` when none is left.
     pub fn create_reservation(
         &self,
         new: &NewReservation,
@@ -193,36 +193,21 @@ impl Store {
                 reservations::updated_at.eq(to_db(now)),
             ))
             .execute(c)?;
+            let row: ReservationRow = reservations::table
+                .find(&id)
+                .select(ReservationRow::as_select())
+                .first(c)?;
             if changed == 1 {
-                // The freed guichet's version goes up: cached availability
-                // of its site is stale.
-                diesel::update(
-                    guichets::table.filter(
-                        guichets::id.eq_any(
-                            reservations::table
-                                .filter(reservations::id.eq(&id))
-                                .select(reservations::guichet_id),
-                        ),
-                    ),
-                )
-                .set(guichets::version.eq(guichets::version + 1))
-                .execute(c)?;
-                let cancelled: ReservationRow = reservations::table
-                    .find(&id)
-                    .select(ReservationRow::as_select())
-                    .first(c)?;
                 diesel::delete(
                     guichet_occupancy::table.filter(guichet_occupancy::reservation_id.eq(&id)),
                 )
                 .execute(c)?;
-                keep_until_release(c, &cancelled, None, (now, release_at))?;
+                keep_until_release(c, &row, None, (now, release_at))?;
                 record_event(c, &id, actor, "cancelled", reason, now)?;
+                // Cached availability of its site is stale.
+                count_booking(c, &row.guichet_id)?;
             }
-            reservations::table
-                .find(&id)
-                .select(ReservationRow::as_select())
-                .first(c)
-                .map_err(StoreError::from)
+            Ok(row)
         })
     }
 
@@ -271,14 +256,7 @@ impl Store {
                     time_zone: to.time_zone,
                     online: !to.actor.starts_with("agent:"),
                 };
-                let old = before.guichet_id.as_str();
-                if old < guichet.as_str() {
-                    bump_guichet(c, old)?;
-                }
-                lock_open_guichet(c, &slot, GuichetLock::Exclusive)?;
-                if old > guichet.as_str() {
-                    bump_guichet(c, old)?;
-                }
+                lock_open_guichet(c, &slot)?;
                 // The old units go first (the new time may overlap them on
                 // the same guichet); should the new ones be taken, the
                 // transaction rolls back and the old ones come back.
@@ -314,11 +292,19 @@ impl Store {
                     ),
                     to.now,
                 )?;
-                reservations::table
+                let moved: ReservationRow = reservations::table
                     .find(&id)
                     .select(ReservationRow::as_select())
-                    .first(c)
-                    .map_err(StoreError::from)
+                    .first(c)?;
+                // Cached availability of the old and new guichets' sites
+                // is stale.
+                let mut counted = [before.guichet_id.as_str(), guichet.as_str()];
+                counted.sort_unstable();
+                count_booking(c, counted[0])?;
+                if counted[1] != counted[0] {
+                    count_booking(c, counted[1])?;
+                }
+                Ok(moved)
             });
             match moved {
                 Ok(row) => return Ok(row),
@@ -483,19 +469,12 @@ fn insert_booking(
     row: &ReservationRow,
     new: &NewReservation,
 ) -> Result<(), StoreError> {
-    // The person's guards first (see `guard_person`), the convocation's,
-    // and the new rows, which lock nothing anyone waits for; then the
-    // guichet's row, locked as every administrative change of its plages,
-    // motifs or closures does: the organisation the slot was computed from
-    // cannot change between this check and the units' insert. Its version
-    // goes up: cached availability of its site is stale.
+    // The person's guards and the convocation's first (see
+    // `guard_person`), then the guichet (see `lock_open_guichet`); the new
+    // rows after it, as their foreign keys share the rows an
+    // administrative deletion takes alone.
     guard_person(c, row, new)?;
     use_presented_convocation(c, new)?;
-    diesel::insert_into(reservations::table)
-        .values(row)
-        .execute(c)
-        .map_err(organisation_gone)?;
-    record_event(c, &row.id, &new.actor, "created", None, new.now)?;
     let slot = GuichetSlot {
         site_id: &row.site_id,
         motif_id: new.motif_id,
@@ -505,8 +484,13 @@ fn insert_booking(
         time_zone: new.time_zone,
         online: true,
     };
-    lock_open_guichet(c, &slot, GuichetLock::Exclusive)?;
-    occupy(c, &slot, Holder::Reservation(&row.id), new.now)
+    lock_open_guichet(c, &slot)?;
+    diesel::insert_into(reservations::table)
+        .values(row)
+        .execute(c)?;
+    record_event(c, &row.id, &new.actor, "created", None, new.now)?;
+    occupy(c, &slot, Holder::Reservation(&row.id), new.now)?;
+    count_booking(c, &row.guichet_id)
 }
 
 /// Keeps a reservation's former time (its occupancy rows already deleted)
@@ -593,17 +577,6 @@ pub(crate) fn use_presented_convocation(
     )
 }
 
-/// The error of a row written before the guichet's lock, naming the site,
-/// motif and guichet found a moment before: one deleted meanwhile (its
-/// reference now missing) is a changed organisation, `Stale`, as
-/// [`lock_open_guichet`] would have found.
-pub(crate) fn organisation_gone(e: diesel::result::Error) -> StoreError {
-    match StoreError::from(e) {
-        StoreError::MissingReference { .. } => StoreError::Stale,
-        other => other,
-    }
-}
-
 /// A guichet's time about to be taken.
 pub(crate) struct GuichetSlot<'a> {
     pub site_id: &'a str,
@@ -617,29 +590,19 @@ pub(crate) struct GuichetSlot<'a> {
     pub online: bool,
 }
 
-/// How a booking locks its guichet's row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum GuichetLock {
-    /// The booking takes time: the row's version goes up (cached
-    /// availability of its site is stale), and bookings of the guichet
-    /// take their turns.
-    Exclusive,
-    /// The booking keeps time it already holds (a hold confirmed), which
-    /// changes no availability: confirmations of one guichet run side by
-    /// side (PostgreSQL's `FOR SHARE`), while administrative changes and
-    /// bookings that take time still wait for them, and they for those.
-    Shared,
-}
-
-/// Locks the guichet's row, as every administrative change of its plages,
-/// motifs or closures does, so that the organisation the slot was computed
-/// from cannot change before the transaction ends. `Stale` when the
-/// guichet no longer serves the motif there: inactive, turned walk-in (for
-/// an online booking), no plage covering the appointment, or closed.
+/// Shares the lock of the guichet's row, which every administrative change
+/// of its plages, motifs or closures takes alone (PostgreSQL's `FOR
+/// SHARE`; SQLite's writers run one at a time anyway), so that the
+/// organisation the slot was computed from cannot change before the
+/// transaction ends, while bookings of the guichet run side by side (its
+/// units' primary key keeps them apart). `Stale` when the guichet no
+/// longer serves the motif there: inactive, turned walk-in (for an online
+/// booking), no plage covering the appointment, or closed.
+///
+/// A booking that takes or frees time then calls [`count_booking`], last.
 pub(crate) fn lock_open_guichet(
     c: &mut AnyConnection,
     slot: &GuichetSlot<'_>,
-    lock: GuichetLock,
 ) -> Result<(), StoreError> {
     // A counter turned walk-in since the slot was placed takes no online
     // booking (no channel is named "": an agent's move excludes none).
@@ -651,24 +614,33 @@ pub(crate) fn lock_open_guichet(
     let open = guichets::table
         .filter(guichets::id.eq(slot.guichet_id))
         .filter(guichets::active.eq(true))
-        .filter(guichets::channel.ne(excluded));
-    let active = match (lock, &mut *c) {
-        (GuichetLock::Exclusive, c) => diesel::update(open)
-            .set(guichets::version.eq(guichets::version + 1))
-            .execute(c)?,
-        (GuichetLock::Shared, AnyConnection::Postgresql(c)) => open
-            .select(guichets::id)
-            .for_share()
-            .load::<String>(c)?
-            .len(),
-        // SQLite's writers run one at a time: nothing to share.
-        (GuichetLock::Shared, AnyConnection::Sqlite(c)) => {
-            open.select(guichets::id).load::<String>(c)?.len()
-        }
+        .filter(guichets::channel.ne(excluded))
+        .select(guichets::id);
+    let active = match &mut *c {
+        AnyConnection::Postgresql(c) => open.for_share().load::<String>(c)?.len(),
+        AnyConnection::Sqlite(c) => open.load::<String>(c)?.len(),
     };
     if active == 0 || !still_open(c, slot)? {
         return Err(StoreError::Stale);
     }
+    Ok(())
+}
+
+/// Counts a booking or cancellation of `guichet` (its site's cached
+/// availability is stale), as the transaction's last statement: the
+/// counter's row, which bookings of the guichet take one at a time, is
+/// then held only while the transaction commits. Transactions counting
+/// several guichets count them in the order of their ids.
+pub(crate) fn count_booking(c: &mut AnyConnection, guichet: &str) -> Result<(), StoreError> {
+    on_backend!(c, |c| diesel::insert_into(guichet_bookings::table)
+        .values((
+            guichet_bookings::guichet_id.eq(guichet),
+            guichet_bookings::version.eq(1),
+        ))
+        .on_conflict(guichet_bookings::guichet_id)
+        .do_update()
+        .set(guichet_bookings::version.eq(guichet_bookings::version + 1))
+        .execute(c))?;
     Ok(())
 }
 
@@ -911,13 +883,4 @@ pub(crate) fn record_change(
 pub(crate) fn worth_another_attempt(e: &StoreError) -> bool {
     // PostgreSQL names the constraint; SQLite names table.column.
     e.is_duplicate_on("reservations_reference_key") || e.is_duplicate_on("reservations.reference")
-}
-
-/// Raises a guichet's version (cached availability of its site is stale),
-/// locking its row until the transaction ends.
-pub(crate) fn bump_guichet(c: &mut AnyConnection, guichet: &str) -> Result<(), StoreError> {
-    diesel::update(guichets::table.find(guichet))
-        .set(guichets::version.eq(guichets::version + 1))
-        .execute(c)?;
-    Ok(())
 }

@@ -319,7 +319,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Bookings and cancellations of each guichet, counted for the
+    /// availability versions.
+    guichet_bookings (guichet_id) {
+        guichet_id -> Text,
+        version -> Integer,
+    }
+}
+
+diesel::joinable!(guichet_bookings -> guichets (guichet_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    guichet_bookings,
     prefectures,
     communes,
     reference_data,

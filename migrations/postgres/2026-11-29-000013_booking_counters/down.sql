@@ -1,0 +1,1 @@
+DROP TABLE guichet_bookings;
