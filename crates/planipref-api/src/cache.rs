@@ -4,9 +4,11 @@
 //! Computing a motif's slots reads its guichets' plages and bookings; the
 //! router asks the same questions many times a second. An answer is kept
 //! with the site's availability version read *before* the data it was
-//! computed from (see `Store::availability_versions`): every booking,
-//! cancellation and audited change of the site moves that version in its
-//! own transaction, so a kept answer is reused only while no such change
+//! computed from (see `Store::availability_versions`): every hold,
+//! booking, cancellation and audited change of the site moves that version
+//! in its own transaction (confirming a hold does not: its time stays
+//! taken, and answers that counted the hold lapse with it, below), so a
+//! kept answer is reused only while no such change
 //! has committed, whichever process made it. Each read still costs one
 //! small query (the version), shared by the requests that arrive while the
 //! previous one runs ([`crate::fresh`]); answers also lapse when the site's day

@@ -56,8 +56,8 @@ pub struct NewHold {
 /// Refuses a hold beyond the client's limit of live ones
 /// (`TooManyHolds`, with when its first one lapses), after locking its
 /// guard row: a client's simultaneous holds on several servers are
-/// counted one after the other. Taken before the guichet's lock, always,
-/// so that the guichet is held only while the hold is written.
+/// counted one after the other. Taken before the guichet's lock, always
+/// (see `db::write_transaction` for the whole order).
 fn guard_client(
     c: &mut AnyConnection,
     client: &str,
@@ -115,6 +115,20 @@ fn guard_convocation(
         None => Ok(()),
         Some(lapses) => Err(StoreError::TooManyHolds(from_db(lapses))),
     }
+}
+
+/// A hold, its row locked until the transaction ends (`NotFound` when
+/// gone): releasing and confirming one hold take it first, then one waits
+/// for the other and finds it gone, instead of each taking the units and
+/// the row in another order.
+fn locked_hold(c: &mut AnyConnection, id: &str) -> Result<HoldRow, StoreError> {
+    let hold = holds::table.find(id);
+    let row = match c {
+        AnyConnection::Postgresql(c) => hold.select(HoldRow::as_select()).for_update().first(c)?,
+        // SQLite's writers run one at a time.
+        AnyConnection::Sqlite(c) => hold.select(HoldRow::as_select()).first(c)?,
+    };
+    Ok(row)
 }
 
 impl Store {
@@ -238,11 +252,10 @@ impl Store {
         let id = id.to_string();
         let mut pooled = self.conn()?;
         write_transaction(&mut pooled, |c| {
-            let hold: HoldRow = holds::table
-                .find(&id)
-                .filter(holds::purpose.eq(hold_purpose::APPLICANT))
-                .select(HoldRow::as_select())
-                .first(c)?;
+            let hold = locked_hold(c, &id)?;
+            if hold.purpose != hold_purpose::APPLICANT {
+                return Err(StoreError::NotFound);
+            }
             let frees_at = to_db(planipref_domain::release::given_up_hold_frees_at(
                 now,
                 from_db(hold.expires_at),
@@ -299,10 +312,7 @@ impl Store {
         loop {
             let reference = next_reference();
             let result = write_transaction(conn, |c| {
-                let hold: HoldRow = holds::table
-                    .find(&hold_id)
-                    .select(HoldRow::as_select())
-                    .first(c)?;
+                let hold = locked_hold(c, &hold_id)?;
                 if from_db(hold.expires_at) <= new.now {
                     return Err(StoreError::HoldExpired);
                 }

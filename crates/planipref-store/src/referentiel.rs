@@ -61,7 +61,8 @@ pub struct MotifSchedule {
 /// Where a site's availability stands: the site's own counter (audited
 /// changes) and the sum of its guichets' counters (their versions, raised
 /// by administrative changes, and their bookings and cancellations, in
-/// `guichet_bookings`). Both only grow, and any change grows one of them.
+/// `guichet_bookings`). Any change grows one of them: deleting a guichet
+/// lowers the sum, but raises the site's counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AvailabilityVersion {
     /// Audited changes of the site.

@@ -198,6 +198,9 @@ impl Store {
                 .select(ReservationRow::as_select())
                 .first(c)?;
             if changed == 1 {
+                // An administrative change of the guichet (a closure
+                // flagging its appointments) waits for the cancellation.
+                share_guichet(c, &row.guichet_id)?;
                 diesel::delete(
                     guichet_occupancy::table.filter(guichet_occupancy::reservation_id.eq(&id)),
                 )
@@ -256,7 +259,16 @@ impl Store {
                     time_zone: to.time_zone,
                     online: !to.actor.starts_with("agent:"),
                 };
+                // Both guichets by id: an administrative change of either
+                // (a closure flagging its appointments) waits for the move.
+                let old = before.guichet_id.as_str();
+                if old < guichet.as_str() {
+                    share_guichet(c, old)?;
+                }
                 lock_open_guichet(c, &slot)?;
+                if old > guichet.as_str() {
+                    share_guichet(c, old)?;
+                }
                 // The old units go first (the new time may overlap them on
                 // the same guichet); should the new ones be taken, the
                 // transaction rolls back and the old ones come back.
@@ -626,6 +638,19 @@ pub(crate) fn lock_open_guichet(
     Ok(())
 }
 
+/// Shares the lock of a guichet's row (see [`lock_open_guichet`]) without
+/// checking it: for writers that free its time.
+pub(crate) fn share_guichet(c: &mut AnyConnection, guichet: &str) -> Result<(), StoreError> {
+    if let AnyConnection::Postgresql(c) = c {
+        guichets::table
+            .find(guichet)
+            .select(guichets::id)
+            .for_share()
+            .load::<String>(c)?;
+    }
+    Ok(())
+}
+
 /// Counts a booking or cancellation of `guichet` (its site's cached
 /// availability is stale), as the transaction's last statement: the
 /// counter's row, which bookings of the guichet take one at a time, is
@@ -677,9 +702,8 @@ pub(crate) fn occupy(
         return Ok(());
     }
     let written = match c {
-        // One statement, `ON CONFLICT … DO UPDATE … WHERE`: bookings run it
-        // under their guichet's lock, which every booking of its slots
-        // waits for. The filter is the upsert's own (its `FilterDsl`), on
+        // One statement, `ON CONFLICT … DO UPDATE … WHERE`, one round trip
+        // less than a delete and an insert. The filter is the upsert's own (its `FilterDsl`), on
         // the row already there; a reservation's units never lapse (NULL
         // is not before now).
         AnyConnection::Postgresql(c) => diesel::query_dsl::methods::FilterDsl::filter(
@@ -727,9 +751,8 @@ pub(crate) fn occupy(
 /// The person's guard rows (for the démarche, then for every démarche) are
 /// written or touched first: their locks make simultaneous bookings by the
 /// same person, on any server, check one after the other. They are taken
-/// before the guichet's: a booking then holds the guichet, which every
-/// booking of its slots waits for, only while it writes the appointment.
-/// Every writer that takes both takes them in this order.
+/// before the guichet's, by every writer that takes both (see
+/// `db::write_transaction` for the whole order).
 pub(crate) fn guard_person(
     c: &mut AnyConnection,
     row: &ReservationRow,

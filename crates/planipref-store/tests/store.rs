@@ -556,8 +556,8 @@ fn a_motif_deleted_while_it_is_booked_never_leaves_both_done() {
 
 #[test]
 fn a_closure_racing_a_booking_never_leaves_it_orphaned() {
-    // A booking locks its guichet's row alone; a hold's confirmation shares
-    // it with other confirmations: a closure waits for either.
+    // Bookings and hold confirmations share their guichet's row, which a
+    // closure takes alone: it waits for either.
     for (db, confirming) in TestDb::each()
         .into_iter()
         .map(|db| (db, false))
@@ -908,4 +908,76 @@ fn a_connection_the_database_dropped_is_replaced() {
         0,
         "and it serves"
     );
+}
+
+/// An applicant confirming a hold while giving it up (two tabs): one of
+/// the two happens, the other finds the hold gone; never both, never a
+/// reservation without its units or a hold left behind.
+#[test]
+fn releasing_and_confirming_one_hold_at_once_do_one_thing() {
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let site = &store.list_sites(None, 0, 50).expect("sites").items[0];
+        let motif: MotifId = store.list_site_motifs(&site.id).expect("motifs")[0]
+            .0
+            .id
+            .parse()
+            .expect("motif id");
+        let (confirmed, released) =
+            (0..8_usize).fold((0_i64, 0_i64), |(confirmed, released), n| {
+                let (start, end, free) = first_slot(store, motif);
+                let new = new_reservation(store, motif, start, end, 300 + n);
+                let hold = planipref_store::NewHold {
+                    site_id: new.site_id,
+                    motif_id: motif,
+                    start,
+                    end,
+                    persons: 1,
+                    now: new.now,
+                    expires_at: new.now + chrono::Duration::minutes(10),
+                    time_zone: new.time_zone,
+                    convocation_id: None,
+                    client_key: None,
+                    max_client_holds: 0,
+                };
+                let held: planipref_domain::ids::HoldId = store
+                    .create_hold(&hold, &free)
+                    .expect("held")
+                    .id
+                    .parse()
+                    .expect("hold id");
+                let barrier = Arc::new(Barrier::new(2));
+                let (booked, given_up) = std::thread::scope(|s| {
+                    let b = Arc::clone(&barrier);
+                    let confirm = s.spawn(move || {
+                        b.wait();
+                        store.confirm_hold(held, &new, || reference(3000 + n as u64))
+                    });
+                    let b = Arc::clone(&barrier);
+                    let release = s.spawn(move || {
+                        b.wait();
+                        store.release_hold(held, Utc::now(), 0)
+                    });
+                    (
+                        confirm.join().expect("confirm"),
+                        release.join().expect("release"),
+                    )
+                });
+                match (&booked, &given_up) {
+                    (Ok(_), Err(StoreError::NotFound)) => (confirmed + 1, released),
+                    (Err(StoreError::NotFound), Ok(())) => (confirmed, released + 1),
+                    other => panic!("{}: {other:?}", db.backend()),
+                }
+            });
+        assert_eq!(confirmed + released, 8);
+        assert_eq!(
+            store.booking_integrity().expect("integrity"),
+            planipref_store::Integrity::default(),
+            "{}",
+            db.backend()
+        );
+        assert_eq!(store.count_live_holds(Utc::now()).expect("holds"), 0);
+        assert_eq!(store.count_reservations().expect("count"), confirmed);
+    }
 }
