@@ -466,6 +466,33 @@ fn closure_created(
     }
 }
 
+/// A closure of one guichet of `site` over `[start, end)`, with its audit
+/// entry.
+fn guichet_closure(
+    site: &planipref_store::models::SiteRow,
+    guichet: String,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    reason: &str,
+) -> (
+    planipref_store::models::FermetureRow,
+    planipref_store::admin::AuditEntry,
+) {
+    let closure = planipref_store::models::FermetureRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        site_id: site.id.clone(),
+        guichet_id: Some(guichet),
+        starts_at: planipref_store::to_db(start),
+        ends_at: planipref_store::to_db(end),
+        reason: reason.into(),
+        created_at: planipref_store::to_db(Utc::now()),
+    };
+    let audit = planipref_store::admin::AuditEntry {
+        departement: Some(site.prefecture_code.clone()),
+        ..closure_created(&closure)
+    };
+    (closure, audit)
+}
+
 #[test]
 fn a_booking_computed_before_a_closure_is_refused_after_it() {
     for db in TestDb::each() {
@@ -576,26 +603,8 @@ fn a_closure_racing_a_booking_never_leaves_it_orphaned() {
                 // A new person each race: one person may hold only a few.
                 let mut new = new_reservation(store, motif_id, start, end, 200 + races as usize);
                 new.time_zone = site.time_zone.parse().expect("zone");
-                let closure = planipref_store::models::FermetureRow {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    site_id: site.id.clone(),
-                    guichet_id: Some(free[0].to_string()),
-                    starts_at: planipref_store::to_db(start),
-                    ends_at: planipref_store::to_db(end),
-                    reason: "Alerte".into(),
-                    created_at: planipref_store::to_db(Utc::now()),
-                };
-                let audit = planipref_store::admin::AuditEntry {
-                    actor: "agent:t".into(),
-                    departement: Some(site.prefecture_code.clone()),
-                    site_id: Some(site.id.clone()),
-                    entity: "fermeture",
-                    entity_id: closure.id.clone(),
-                    action: "created",
-                    before: None,
-                    after: None,
-                    at: Utc::now(),
-                };
+                let (closure, audit) =
+                    guichet_closure(site, free[0].to_string(), (start, end), "Alerte");
                 let held = confirming.then(|| {
                     let hold = planipref_store::NewHold {
                         site_id: new.site_id,
@@ -979,5 +988,98 @@ fn releasing_and_confirming_one_hold_at_once_do_one_thing() {
         );
         assert_eq!(store.count_live_holds(Utc::now()).expect("holds"), 0);
         assert_eq!(store.count_reservations().expect("count"), confirmed);
+    }
+}
+
+/// A closure (flagging what it covers) racing the move of an appointment
+/// out of the closed time: the move and the flag happen one after the
+/// other, so the moved appointment is never left flagged for rebooking.
+#[test]
+fn a_closure_racing_a_move_never_flags_the_moved_appointment() {
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let sites = store.list_sites(None, 0, 50).expect("sites").items;
+        let (mut races, mut tried) = (0_usize, 0_usize);
+        for site in &sites {
+            for (motif, _) in store.list_site_motifs(&site.id).expect("motifs") {
+                tried += 1;
+                let motif_id: MotifId = motif.id.parse().expect("id");
+                let zone: chrono_tz::Tz = site.time_zone.parse().expect("zone");
+                // The appointment, and others filling its time, so that the
+                // next free slot is at another time.
+                let (start, end, free) = first_slot(store, motif_id);
+                let mut booked = Vec::new();
+                for (i, guichet) in free.iter().enumerate() {
+                    let mut new =
+                        new_reservation(store, motif_id, start, end, 5000 + tried * 50 + i);
+                    new.time_zone = zone;
+                    let n = (5000 + tried * 50 + i) as u64;
+                    booked.push(
+                        store
+                            .create_reservation(&new, std::slice::from_ref(guichet), || {
+                                reference(n)
+                            })
+                            .expect("booked"),
+                    );
+                }
+                let moving = booked[0].clone();
+                let (to_start, to_end, to_free) = first_slot(store, motif_id);
+                assert_ne!(to_start, start, "another time");
+                // On another guichet: the closure's is not the one the move
+                // books.
+                let to_free: Vec<GuichetId> = to_free
+                    .into_iter()
+                    .filter(|g| g.to_string() != moving.guichet_id)
+                    .collect();
+                if to_free.is_empty() {
+                    continue;
+                }
+                let (closure, audit) =
+                    guichet_closure(site, moving.guichet_id.clone(), (start, end), "Panne");
+                let id: ReservationId = moving.id.parse().expect("reservation id");
+                let barrier = Arc::new(Barrier::new(2));
+                let (moved, closed) = std::thread::scope(|s| {
+                    let b = Arc::clone(&barrier);
+                    let to_free = &to_free;
+                    let mover = s.spawn(move || {
+                        let now = Utc::now();
+                        let to = planipref_store::Move {
+                            motif_id,
+                            start: to_start,
+                            end: to_end,
+                            time_zone: zone,
+                            actor: "agent:t",
+                            reason: Some("avancé"),
+                            now,
+                            release_at: now,
+                        };
+                        b.wait();
+                        store.reschedule_reservation(id, &to, to_free)
+                    });
+                    let b = Arc::clone(&barrier);
+                    let close = s.spawn(move || {
+                        b.wait();
+                        store.create_fermeture(&closure, true, "agent:t", &audit)
+                    });
+                    (mover.join().expect("move"), close.join().expect("close"))
+                });
+                let moved = moved.expect("the move is outside the closure");
+                let flagged = closed.expect("a flagging closure is written");
+                assert!(flagged.len() <= 1, "{flagged:?}");
+                let now = store
+                    .find_reservation(&Reference::parse(&moved.reference).expect("reference"))
+                    .expect("found")
+                    .reservation;
+                assert_eq!(planipref_store::from_db(now.starts_at), to_start);
+                assert!(
+                    !now.needs_rebooking,
+                    "{}: moved out of the closure, yet flagged",
+                    db.backend()
+                );
+                races += 1;
+            }
+        }
+        assert!(races >= 5, "demo motifs raced: {races} of {tried}");
     }
 }
