@@ -162,10 +162,13 @@ impl Store {
     /// transaction, with every booking, cancellation or audited change of
     /// the site, and never takes a former value. Read it before the data a
     /// cached answer is computed from. `NotFound` if there is no such site.
-    /// A query of fixed shape, so its prepared statement is reused.
+    /// A query of fixed shape, so its prepared statement is reused. The
+    /// joins are written flat: SQLite would build a nested one for every
+    /// guichet in the country before picking the site's.
     pub fn availability_version(&self, site_id: &str) -> Result<AvailabilityVersion, StoreError> {
         let (site, guichets, bookings): (i32, Option<i64>, Option<i64>) = sites::table
-            .left_join(guichets::table.left_join(guichet_bookings::table))
+            .left_join(guichets::table)
+            .left_join(guichet_bookings::table.on(guichet_bookings::guichet_id.eq(guichets::id)))
             .filter(sites::id.eq(site_id))
             .group_by(sites::availability_version)
             .select((
@@ -187,7 +190,8 @@ impl Store {
         departement: &str,
     ) -> Result<HashMap<String, AvailabilityVersion>, StoreError> {
         let rows: Vec<(String, i32, Option<i64>, Option<i64>)> = sites::table
-            .left_join(guichets::table.left_join(guichet_bookings::table))
+            .left_join(guichets::table)
+            .left_join(guichet_bookings::table.on(guichet_bookings::guichet_id.eq(guichets::id)))
             .filter(sites::prefecture_code.eq(departement))
             .group_by((sites::id, sites::availability_version))
             .select((
