@@ -702,10 +702,10 @@ pub(crate) fn occupy(
         return Ok(());
     }
     let written = match c {
-        // One statement, `ON CONFLICT … DO UPDATE … WHERE`, one round trip
-        // less than a delete and an insert. The filter is the upsert's own (its `FilterDsl`), on
-        // the row already there; a reservation's units never lapse (NULL
-        // is not before now).
+        // One statement, `ON CONFLICT … DO UPDATE … WHERE`: one round trip
+        // less than a delete and an insert. The filter is the upsert's own
+        // (its `FilterDsl`), on the row already there; a reservation's
+        // units never lapse (NULL is not before now).
         AnyConnection::Postgresql(c) => diesel::query_dsl::methods::FilterDsl::filter(
             diesel::insert_into(guichet_occupancy::table)
                 .values(&rows)

@@ -203,6 +203,24 @@ fn first_slot(store: &Store, motif: MotifId) -> (DateTime<Utc>, DateTime<Utc>, V
     (free.slot.start, free.slot.end, free.free_guichets)
 }
 
+/// A ten-minute hold of `new`'s slot, as an applicant takes before
+/// confirming.
+fn hold_for(new: &NewReservation) -> planipref_store::NewHold {
+    planipref_store::NewHold {
+        site_id: new.site_id,
+        motif_id: new.motif_id,
+        start: new.start,
+        end: new.end,
+        persons: 1,
+        now: new.now,
+        expires_at: new.now + chrono::Duration::minutes(10),
+        time_zone: new.time_zone,
+        convocation_id: None,
+        client_key: None,
+        max_client_holds: 0,
+    }
+}
+
 fn new_reservation(
     store: &Store,
     motif: MotifId,
@@ -606,19 +624,7 @@ fn a_closure_racing_a_booking_never_leaves_it_orphaned() {
                 let (closure, audit) =
                     guichet_closure(site, free[0].to_string(), (start, end), "Alerte");
                 let held = confirming.then(|| {
-                    let hold = planipref_store::NewHold {
-                        site_id: new.site_id,
-                        motif_id,
-                        start,
-                        end,
-                        persons: 1,
-                        now: new.now,
-                        expires_at: new.now + chrono::Duration::minutes(10),
-                        time_zone: new.time_zone,
-                        convocation_id: None,
-                        client_key: None,
-                        max_client_holds: 0,
-                    };
+                    let hold = hold_for(&new);
                     let row = store.create_hold(&hold, &free).expect("held");
                     row.id
                         .parse::<planipref_domain::ids::HoldId>()
@@ -676,20 +682,7 @@ fn concurrent_holds_and_bookings_never_exceed_the_free_guichets() {
             |n| new_reservation(store, motif, start, end, n),
             |n, new| {
                 if n % 2 == 0 {
-                    let now = Utc::now();
-                    let hold = planipref_store::NewHold {
-                        site_id: new.site_id,
-                        motif_id: motif,
-                        start,
-                        end,
-                        persons: 1,
-                        now,
-                        expires_at: now + chrono::Duration::minutes(10),
-                        time_zone: new.time_zone,
-                        convocation_id: None,
-                        client_key: None,
-                        max_client_holds: 0,
-                    };
+                    let hold = hold_for(&new);
                     store.create_hold(&hold, &free).map(|h| h.guichet_id)
                 } else {
                     store
@@ -937,19 +930,7 @@ fn releasing_and_confirming_one_hold_at_once_do_one_thing() {
             (0..8_usize).fold((0_i64, 0_i64), |(confirmed, released), n| {
                 let (start, end, free) = first_slot(store, motif);
                 let new = new_reservation(store, motif, start, end, 300 + n);
-                let hold = planipref_store::NewHold {
-                    site_id: new.site_id,
-                    motif_id: motif,
-                    start,
-                    end,
-                    persons: 1,
-                    now: new.now,
-                    expires_at: new.now + chrono::Duration::minutes(10),
-                    time_zone: new.time_zone,
-                    convocation_id: None,
-                    client_key: None,
-                    max_client_holds: 0,
-                };
+                let hold = hold_for(&new);
                 let held: planipref_domain::ids::HoldId = store
                     .create_hold(&hold, &free)
                     .expect("held")
