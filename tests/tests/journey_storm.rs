@@ -289,6 +289,16 @@ async fn assert_whole(db_url: &str, alive: &Server, motif: &str, told: &Told, la
         );
         assert_eq!(store.count_live_holds(Utc::now()).unwrap(), 0, "[{label}]");
     }
+    // No hold outlives its expiry, not even one a killed process left
+    // unconfirmed: none is live once a hold's length (the servers' ten
+    // minutes) has passed, and `Integrity::lingering` above checks that
+    // their units lapse with them.
+    let after_any_hold = Utc::now() + chrono::Duration::minutes(10) + chrono::Duration::seconds(1);
+    assert_eq!(
+        store.count_live_holds(after_any_hold).unwrap(),
+        0,
+        "[{label}]"
+    );
 }
 
 #[actix_web::test]

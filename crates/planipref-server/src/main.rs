@@ -334,11 +334,10 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
     })
 }
 
-/// Expired holds count for nothing from the moment they expire; every
-/// minute, those expired for over an hour are deleted (until then, an
-/// applicant confirming one is told it expired rather than that it never
-/// existed), and idempotency keys past their 24 hours. Runs off the async
-/// workers, as all database work.
+/// Every minute, the store's cleanup ([`planipref_store::Store::clean_up`]):
+/// expired idempotency keys, and holds expired for over an hour (expired
+/// holds count for nothing from the moment they expire; this reclaims
+/// space). Runs off the async workers, as all database work.
 async fn clean_up_holds(store: Store, limits: std::sync::Arc<ClientLimits>) {
     let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
     loop {
@@ -347,18 +346,16 @@ async fn clean_up_holds(store: Store, limits: std::sync::Arc<ClientLimits>) {
         // only recent clients.
         limits.forget_idle();
         let store = store.clone();
-        let purged = actix_web::web::block(move || {
-            let now = chrono::Utc::now();
-            let keys = store.purge_idempotency_keys(now)?;
-            if keys > 0 {
-                log::info!("deleted {keys} expired idempotency keys");
+        let cleaned = actix_web::web::block(move || store.clean_up(chrono::Utc::now())).await;
+        match cleaned {
+            Ok(Ok(done)) => {
+                if done.idempotency_keys > 0 {
+                    log::info!("deleted {} expired idempotency keys", done.idempotency_keys);
+                }
+                if done.holds > 0 {
+                    log::info!("deleted {} expired holds", done.holds);
+                }
             }
-            store.purge_expired_holds(now - chrono::Duration::hours(1))
-        })
-        .await;
-        match purged {
-            Ok(Ok(0)) => {}
-            Ok(Ok(n)) => log::info!("deleted {n} expired holds"),
             Ok(Err(e)) => log::warn!("cleaning up expired holds failed: {e}"),
             Err(e) => log::warn!("cleaning up expired holds did not run: {e}"),
         }

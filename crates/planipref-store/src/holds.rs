@@ -25,6 +25,20 @@ use crate::reservations::{
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};
 
+/// How long an expired hold is kept before the cleanup deletes it:
+/// meanwhile an applicant confirming it is told that it expired (410),
+/// rather than that it never existed (404).
+pub const EXPIRED_HOLDS_KEPT_MINUTES: i64 = 60;
+
+/// What one run of [`Store::clean_up`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CleanUp {
+    /// Holds (with their occupancy rows).
+    pub holds: usize,
+    /// Idempotency keys.
+    pub idempotency_keys: usize,
+}
+
 /// A hold about to be written.
 #[derive(Debug, Clone)]
 pub struct NewHold {
@@ -383,6 +397,20 @@ impl Store {
                 other => return other,
             }
         }
+    }
+
+    /// The periodic cleanup at `now`: deletes the idempotency keys past
+    /// their lifetime, and the holds expired for longer than
+    /// [`EXPIRED_HOLDS_KEPT_MINUTES`]. Neither counts for anything once
+    /// expired; this reclaims space.
+    pub fn clean_up(&self, now: DateTime<Utc>) -> Result<CleanUp, StoreError> {
+        let idempotency_keys = self.purge_idempotency_keys(now)?;
+        let holds =
+            self.purge_expired_holds(now - chrono::Duration::minutes(EXPIRED_HOLDS_KEPT_MINUTES))?;
+        Ok(CleanUp {
+            holds,
+            idempotency_keys,
+        })
     }
 
     /// Deletes holds expired before `before`, with their occupancy rows;

@@ -29,7 +29,7 @@ use diesel::connection::SimpleConnection;
 pub use convocations::{ConvocationFilter, ConvocationUse, ConvocationView, NewConvocation};
 pub use db::{AnyConnection, DatabaseUrl, DbPool, PoolOptions};
 pub use error::StoreError;
-pub use holds::NewHold;
+pub use holds::{CleanUp, EXPIRED_HOLDS_KEPT_MINUTES, NewHold};
 pub use referentiel::{AvailabilityVersion, MotifSchedule, Page, SiteExceptions};
 pub use reservations::{Integrity, Move, NewReservation, ReservationDetail};
 

@@ -65,6 +65,9 @@ pub struct Integrity {
     pub incomplete: i64,
     /// Occupancy units of reservations not booked (or gone).
     pub orphaned: i64,
+    /// Occupancy units of holds that would not lapse with their hold
+    /// (another expiry written on them): a hold outliving its expiry.
+    pub lingering: i64,
 }
 
 /// Where a reservation moves, and who moves it.
@@ -419,6 +422,22 @@ impl Store {
             .filter(|(id, _)| id.as_ref().is_some_and(|id| !booked_ids.contains(id)))
             .map(|(_, n)| n)
             .sum();
+        let hold_expiry: HashMap<String, chrono::NaiveDateTime> = holds::table
+            .select((holds::id, holds::expires_at))
+            .load(conn)?
+            .into_iter()
+            .collect();
+        let hold_units: Vec<(Option<String>, Option<chrono::NaiveDateTime>)> =
+            guichet_occupancy::table
+                .filter(guichet_occupancy::hold_id.is_not_null())
+                .select((guichet_occupancy::hold_id, guichet_occupancy::expires_at))
+                .load(conn)?;
+        integrity.lingering = hold_units
+            .iter()
+            .filter(|(hold, expires)| {
+                hold.as_ref().and_then(|h| hold_expiry.get(h)) != expires.as_ref()
+            })
+            .count() as i64;
         Ok(integrity)
     }
 

@@ -1064,3 +1064,134 @@ fn a_closure_racing_a_move_never_flags_the_moved_appointment() {
         assert!(races >= 5, "demo motifs raced: {races} of {tried}");
     }
 }
+
+#[test]
+fn the_cleanup_deletes_expired_keys_and_holds_expired_for_over_an_hour() {
+    use planipref_store::idempotency::Claim;
+    use planipref_store::{CleanUp, EXPIRED_HOLDS_KEPT_MINUTES};
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        let (start, end, free) = first_slot(store, motif);
+        let now = Utc::now();
+        let minutes = chrono::Duration::minutes;
+        // One slot held three times in turn, each hold taken once the one
+        // before had lapsed: long ago, half an hour ago, and now.
+        let held_at = |at: DateTime<Utc>, n: usize| {
+            let mut new = new_reservation(store, motif, start, end, n);
+            new.now = at;
+            let row = store.create_hold(&hold_for(&new), &free).expect("held");
+            row.id
+                .parse::<planipref_domain::ids::HoldId>()
+                .expect("hold id")
+        };
+        let long_ago = held_at(now - minutes(EXPIRED_HOLDS_KEPT_MINUTES + 20), 1);
+        let lately = held_at(now - minutes(40), 2);
+        let live = held_at(now, 3);
+        assert_eq!(
+            store.booking_integrity().expect("integrity"),
+            planipref_store::Integrity::default(),
+            "a hold's units lapse with it"
+        );
+        let day = chrono::Duration::hours(24);
+        let claimed = |key: &str, at: DateTime<Utc>| {
+            store
+                .claim_idempotency_key(key, "request", at, day)
+                .expect("claim")
+        };
+        assert_eq!(claimed("expired", now - day - minutes(1)), Claim::Claimed);
+        assert_eq!(claimed("kept", now - day + minutes(1)), Claim::Claimed);
+        store
+            .answer_idempotency_key("kept", 201, "sealed", None)
+            .expect("answered");
+
+        let done = store.clean_up(now).expect("cleanup");
+        assert_eq!(
+            done,
+            CleanUp {
+                holds: 1,
+                idempotency_keys: 1
+            },
+            "{}",
+            db.backend()
+        );
+        assert!(matches!(
+            store.find_hold(long_ago),
+            Err(StoreError::NotFound)
+        ));
+        // Expired half an hour ago: still there, so that confirming it is
+        // told it expired; the live one still holds its slot.
+        assert_eq!(
+            store.find_hold(lately).expect("kept").id,
+            lately.to_string()
+        );
+        assert_eq!(store.find_hold(live).expect("kept").id, live.to_string());
+        assert_eq!(store.count_live_holds(now).expect("live"), 1);
+        assert_eq!(
+            claimed("kept", now),
+            Claim::Answered {
+                status: 201,
+                sealed_body: "sealed".into(),
+                location: None
+            }
+        );
+        assert_eq!(store.clean_up(now).expect("again"), CleanUp::default());
+
+        // Two hours on, both holds are gone with their units, and the key.
+        let later = store.clean_up(now + minutes(120)).expect("later");
+        assert_eq!((later.holds, later.idempotency_keys), (2, 1));
+        assert!(matches!(store.find_hold(live), Err(StoreError::NotFound)));
+        assert_eq!(
+            store.booking_integrity().expect("integrity"),
+            planipref_store::Integrity::default()
+        );
+        let mut new = new_reservation(store, motif, start, end, 4);
+        new.now = now + minutes(120);
+        store
+            .create_reservation(&new, &free[..1], || reference(4))
+            .expect("the first guichet is free again");
+    }
+}
+
+#[test]
+fn an_idempotency_key_answers_for_its_lifetime_then_is_free_again() {
+    use planipref_domain::idempotency::LIFETIME_HOURS;
+    use planipref_store::idempotency::{ABANDONED_AFTER_SECONDS, Claim};
+    assert_eq!(LIFETIME_HOURS, 24, "the issue's lifetime");
+    for db in TestDb::each() {
+        let store = db.store();
+        let lifetime = chrono::Duration::hours(LIFETIME_HOURS);
+        let seconds = chrono::Duration::seconds;
+        let t = Utc::now();
+        let claim = |request: &str, at: DateTime<Utc>| {
+            store
+                .claim_idempotency_key("key", request, at, lifetime)
+                .expect("claim")
+        };
+        assert_eq!(claim("first", t), Claim::Claimed);
+        // Unanswered: in progress for anyone else, until its process is
+        // taken for dead; then the next retry takes it over.
+        assert_eq!(claim("first", t + seconds(30)), Claim::InProgress);
+        let taken_over = t + seconds(ABANDONED_AFTER_SECONDS + 1);
+        assert_eq!(claim("first", taken_over), Claim::Claimed);
+        store
+            .answer_idempotency_key("key", 201, "sealed", Some("/api/v1/reservations/X"))
+            .expect("answer");
+        let answered = Claim::Answered {
+            status: 201,
+            sealed_body: "sealed".into(),
+            location: Some("/api/v1/reservations/X".into()),
+        };
+        let last_second = taken_over + lifetime - seconds(1);
+        assert_eq!(claim("first", last_second), answered, "{}", db.backend());
+        assert_eq!(claim("other", last_second), Claim::OtherRequest);
+        // Past its lifetime the key is anyone's again, and the old answer
+        // is gone.
+        assert_eq!(claim("other", taken_over + lifetime), Claim::Claimed);
+        assert_eq!(
+            store.kept_idempotent_answers().expect("kept"),
+            Vec::<String>::new()
+        );
+    }
+}
