@@ -18,18 +18,30 @@ use common::{fields, someone, state, token};
 
 /// Bobigny's préfecture.
 fn bobigny(store: &Store) -> String {
-    let sites = store.list_sites(Some("93"), 0, 50).expect("sites");
+    prefecture_site(store, "93")
+}
+
+/// The préfecture's own site in a département of the demo (93, 974).
+fn prefecture_site(store: &Store, departement: &str) -> String {
+    let sites = store.list_sites(Some(departement), 0, 50).expect("sites");
     sites
         .items
         .into_iter()
         .find(|s| s.kind == "prefecture")
-        .expect("Bobigny")
+        .expect("the préfecture's site")
         .id
 }
 
 /// Bobigny's residence-permit renewal motif (a démarche of the catalogue).
 fn renouvellement(store: &Store) -> MotifId {
-    let motifs = store.list_site_motifs(&bobigny(store)).expect("motifs");
+    renouvellement_in(store, "93")
+}
+
+/// The residence-permit renewal motif at a département's préfecture.
+fn renouvellement_in(store: &Store, departement: &str) -> MotifId {
+    let motifs = store
+        .list_site_motifs(&prefecture_site(store, departement))
+        .expect("motifs");
     motifs
         .iter()
         .find(|(m, _)| m.label.starts_with("Renouvellement"))
@@ -146,6 +158,37 @@ async fn a_hold_keeps_the_slot_until_it_is_confirmed_as_the_reservation() {
         assert_eq!(
             (events[0].action.as_str(), events[0].actor.as_str()),
             ("confirmed", "applicant")
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_hold_lasts_as_long_as_the_deployment_says() {
+    for db in TestDb::each() {
+        let settings = planipref_api::state::BookingSettings { hold_minutes: 3 };
+        let app = test::init_service(planipref_api::app(state(&db).with_booking(settings))).await;
+        let motif = renouvellement(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let start = slots["slots"][0]["start"].as_str().unwrap().to_owned();
+        let asked = Utc::now();
+        let (s, _, held) = call!(app, hold(motif, &start));
+        assert_eq!(s, StatusCode::CREATED, "{held}");
+        let expires: DateTime<Utc> = held["expires_at"].as_str().unwrap().parse().unwrap();
+        let kept = (expires - asked).num_seconds();
+        assert!(
+            (170..=181).contains(&kept),
+            "kept three minutes, not {kept} s"
+        );
+        // What the database keeps agrees with the answer.
+        let row = db
+            .store()
+            .find_hold(held["hold_id"].as_str().unwrap().parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            row.expires_at.and_utc().timestamp(),
+            expires.timestamp(),
+            "{}",
+            db.backend()
         );
     }
 }
@@ -340,6 +383,42 @@ async fn a_person_books_one_coming_appointment_per_demarche() {
 }
 
 #[actix_web::test]
+async fn a_person_has_one_coming_appointment_per_demarche_in_the_whole_country() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        // The same démarche at two préfectures, an ocean apart.
+        let bobigny = renouvellement_in(db.store(), "93");
+        let reunion = renouvellement_in(db.store(), "974");
+        let (_, _, here) = call!(app, TestRequest::get().uri(&slots_uri(bobigny)));
+        let (_, _, there) = call!(app, TestRequest::get().uri(&slots_uri(reunion)));
+        let start =
+            |slots: &Value, i: usize| slots["slots"][i]["start"].as_str().unwrap().to_owned();
+
+        let person = someone();
+        let (s, _, created) = call!(app, book(bobigny, &start(&here, 0), person.clone()));
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        let (s, _, refused) = call!(app, book(reunion, &start(&there, 0), person));
+        assert_eq!(s, StatusCode::CONFLICT, "{}: {refused}", db.backend());
+        assert_eq!(refused["type"], "urn:planipref:problem:already-booked");
+        assert!(
+            !refused.to_string().contains("Bobigny"),
+            "no details: {refused}"
+        );
+
+        // By file number too, whatever the names, from the other side.
+        let mut numbered = someone();
+        numbered["file_number"] = json!("9740123456");
+        let (s, _, _) = call!(app, book(reunion, &start(&there, 0), numbered));
+        assert_eq!(s, StatusCode::CREATED);
+        let mut renamed = someone();
+        renamed["file_number"] = json!("9740123456");
+        let (s, _, _) = call!(app, book(bobigny, &start(&here, 1), renamed));
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_eq!(db.store().count_reservations().unwrap(), 2);
+    }
+}
+
+#[actix_web::test]
 async fn the_file_number_identifies_the_person_whatever_the_names() {
     for db in TestDb::each() {
         let app = test::init_service(planipref_api::app(state(&db))).await;
@@ -524,6 +603,8 @@ async fn an_applicant_moves_an_appointment_atomically_and_it_is_in_the_history()
         let app = test::init_service(planipref_api::app(state(&db))).await;
         let motif = renouvellement(db.store());
         let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        // Stored times may be cut to the microsecond.
+        let began = Utc::now() - Duration::milliseconds(1);
         let (start, reference, key) = booked(&app, motif, &slots, 0).await;
         let target = slots["slots"][2]["start"].as_str().unwrap().to_owned();
         let reschedule = |to: &str| {
@@ -574,12 +655,12 @@ async fn an_applicant_moves_an_appointment_atomically_and_it_is_in_the_history()
         // The history, for an agent of the site: created, then moved by
         // the applicant with the times before and after.
         let agent = token("agent", &[&bobigny(db.store())]);
-        let (s, _, history) = call!(
-            app,
+        let history_of = || {
             TestRequest::get()
                 .uri(&format!("/api/v1/admin/reservations/{reference}/history"))
-                .insert_header(("Authorization", agent))
-        );
+                .insert_header(("Authorization", agent.clone()))
+        };
+        let (s, _, history) = call!(app, history_of());
         assert_eq!(s, StatusCode::OK, "{history}");
         let entries = history["entries"].as_array().unwrap();
         assert_eq!(entries.len(), 2);
@@ -597,6 +678,13 @@ async fn an_applicant_moves_an_appointment_atomically_and_it_is_in_the_history()
             instant(&entries[1]["current"]["start"]),
             free.parse::<DateTime<Utc>>().unwrap()
         );
+        // Each entry is dated when it happened, in order.
+        let read_at = Utc::now();
+        let (created_at, moved_at) = (instant(&entries[0]["at"]), instant(&entries[1]["at"]));
+        assert!(
+            began <= created_at && created_at <= moved_at && moved_at <= read_at,
+            "{began} {created_at} {moved_at} {read_at}"
+        );
 
         // Once cancelled, it cannot move.
         let (s, _, _) = call!(
@@ -609,6 +697,16 @@ async fn an_applicant_moves_an_appointment_atomically_and_it_is_in_the_history()
         assert_eq!(s, StatusCode::OK);
         let (s, _, _) = call!(app, reschedule(&target));
         assert_eq!(s, StatusCode::CONFLICT);
+
+        // The cancellation is one more entry; those before are unchanged.
+        let (_, _, after) = call!(app, history_of());
+        let after = after["entries"].as_array().unwrap();
+        assert_eq!(after.len(), 3);
+        assert_eq!(&after[..2], &entries[..]);
+        assert_eq!(
+            (&after[2]["action"], &after[2]["actor"]),
+            (&json!("cancelled"), &json!("applicant"))
+        );
     }
 }
 
@@ -654,6 +752,55 @@ async fn the_calendar_file_gives_the_appointment_in_utc_with_what_to_bring() {
             as_applicant(TestRequest::get().uri(&uri), &"0".repeat(64))
         );
         assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+}
+
+#[actix_web::test]
+async fn the_calendar_file_of_an_overseas_site_has_its_times_and_its_address() {
+    use chrono::Timelike;
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement_in(db.store(), "974");
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let (start, reference, key) = booked(&app, motif, &slots, 0).await;
+        // Slots are given in the site's zone (UTC+4, no summer time), and
+        // the first is at the opening of the préfecture's counters there.
+        let local = DateTime::parse_from_rfc3339(&start).unwrap();
+        assert_eq!(local.offset().local_minus_utc(), 4 * 3600, "{start}");
+        assert_eq!((local.hour(), local.minute()), (8, 0), "{start}");
+        let res = test::call_service(
+            &app,
+            as_applicant(
+                TestRequest::get().uri(&format!("/api/v1/reservations/{reference}/ics")),
+                &key,
+            )
+            .to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let ics = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        let unfolded = ics.replace("\r\n ", "");
+        // 08:00 in Saint-Denis is 04:00 UTC.
+        let day = local.format("%Y%m%d");
+        assert!(
+            unfolded.contains(&format!("\r\nDTSTART:{day}T040000Z\r\n")),
+            "{unfolded}"
+        );
+        let duration = db
+            .store()
+            .get_motif(&motif.to_string())
+            .unwrap()
+            .0
+            .duration_minutes;
+        let end = local.with_timezone(&Utc) + Duration::minutes(i64::from(duration));
+        assert!(
+            unfolded.contains(&format!("\r\nDTEND:{}\r\n", end.format("%Y%m%dT%H%M%SZ"))),
+            "{unfolded}"
+        );
+        assert!(
+            unfolded.contains("Place du Barachois\\, 97400 Saint-Denis"),
+            "{unfolded}"
+        );
     }
 }
 

@@ -196,3 +196,20 @@ fn the_bearer_scheme_is_declared_once_and_marks_every_agent_operation() {
     }
     assert!(protected >= 1);
 }
+
+#[test]
+fn a_reservations_history_can_only_be_read() {
+    let histories: Vec<(String, String)> = operations(&generated())
+        .into_iter()
+        .filter(|(_, path, _)| path.contains("history"))
+        .map(|(method, path, _)| (method, path))
+        .collect();
+    assert_eq!(
+        histories,
+        vec![(
+            "GET".to_owned(),
+            "/api/v1/admin/reservations/{reference}/history".to_owned()
+        )],
+        "entries are appended by the changes themselves, never written through the API"
+    );
+}

@@ -526,4 +526,20 @@ mod tests {
         assert!(!c.auto_migrate);
         assert_eq!(c.pool.connection_timeout, Duration::from_secs(2));
     }
+
+    #[test]
+    fn a_holds_length_is_ten_minutes_unless_set_within_an_hour() {
+        assert_eq!(config(&[]).expect("defaults").booking.hold_minutes, 10);
+        let c = config(&[("PLANIPREF_HOLD_MINUTES", "3")]).expect("three");
+        assert_eq!(c.booking.hold_minutes, 3);
+        let c = config(&[("PLANIPREF_HOLD_MINUTES", "60")]).expect("an hour");
+        assert_eq!(c.booking.hold_minutes, 60);
+        // Empty, as an unset variable: the default.
+        let c = config(&[("PLANIPREF_HOLD_MINUTES", " ")]).expect("empty");
+        assert_eq!(c.booking.hold_minutes, 10);
+        for bad in ["0", "61", "ten", "-5", "2.5"] {
+            let e = config(&[("PLANIPREF_HOLD_MINUTES", bad)]).expect_err(bad);
+            assert!(e.to_string().starts_with("PLANIPREF_HOLD_MINUTES"), "{e}");
+        }
+    }
 }
