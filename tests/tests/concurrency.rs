@@ -243,3 +243,66 @@ async fn a_process_never_answers_from_a_stale_cache_when_another_books() {
     let (_, again) = planipref_tests::get_json(&client, &b.url(&day_list)).await;
     assert!(listed_starts(&again).contains(&start));
 }
+
+#[actix_web::test]
+async fn an_idempotent_retry_reaching_the_other_process_gets_the_first_answer() {
+    let Some(db) = TestDb::postgres() else { return };
+    run(&db.url, &["seed", "--demo"]);
+    let a = Server::start(&db.url, "warn");
+    let b = Server::start(&db.url, "warn");
+    let client = client();
+    let (motif, slot) = bobigny_slot(&client, &a, "Renouvellement").await;
+    let start = slot["start"].as_str().expect("start").to_owned();
+    let post = |server: &Server, key: &str, body: &Value| {
+        client
+            .post(server.url("/api/v1/reservations"))
+            .insert_header(("Idempotency-Key", key.to_owned()))
+            .send_json(body)
+    };
+    let answer = |mut res: awc::ClientResponse<_>| async move {
+        let replayed = res.headers().contains_key("idempotent-replayed");
+        let body: Value = res.json().await.expect("JSON");
+        (res.status().as_u16(), replayed, body)
+    };
+
+    // One after the other: the retry on the other process is the answer
+    // the first gave, token included, and books nothing more.
+    let key = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    let body = booking(&motif, &start, 1);
+    let first = answer(post(&a, key, &body).await.expect("POST")).await;
+    assert_eq!((first.0, first.1), (201, false), "{}", first.2);
+    let again = answer(post(&b, key, &body).await.expect("POST")).await;
+    assert_eq!((again.0, again.1), (201, true), "{}", again.2);
+    for field in ["reference", "management_token"] {
+        assert_eq!(again.2[field], first.2[field], "{field}");
+    }
+    let other = answer(
+        post(&b, key, &booking(&motif, &start, 2))
+            .await
+            .expect("POST"),
+    )
+    .await;
+    assert_eq!(other.0, 422, "same key, another request: {}", other.2);
+
+    // At once on both: one books; the other waits its turn (409, to
+    // retry) or gets the same answer. A retry then gets that answer.
+    let key = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+    let body = booking(&motif, &start, 3);
+    let both = join_all([post(&a, key, &body), post(&b, key, &body)]).await;
+    let mut both = both.into_iter().map(|r| r.expect("POST"));
+    let x = answer(both.next().expect("a")).await;
+    let y = answer(both.next().expect("b")).await;
+    let created: Vec<&Value> = [&x, &y]
+        .into_iter()
+        .filter(|r| r.0 == 201 && !r.1)
+        .map(|r| &r.2)
+        .collect();
+    assert_eq!(created.len(), 1, "one books: {x:?} {y:?}");
+    for r in [&x, &y] {
+        assert!(r.0 == 201 || r.0 == 409, "{r:?}");
+    }
+    let retried = answer(post(&a, key, &body).await.expect("POST")).await;
+    assert_eq!((retried.0, retried.1), (201, true), "{}", retried.2);
+    assert_eq!(retried.2["reference"], created[0]["reference"]);
+    assert_eq!(db.store().count_reservations().expect("count"), 2);
+}
