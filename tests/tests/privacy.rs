@@ -135,5 +135,26 @@ async fn personal_data_and_secrets_never_appear_in_logs() {
                 db.backend()
             );
         }
+
+        // Management tokens are stored as their hash only.
+        let stored = db
+            .store()
+            .find_reservation(&planipref_domain::reference::Reference::parse(&reference).unwrap())
+            .unwrap()
+            .reservation;
+        assert_eq!(
+            stored.token_hash,
+            planipref_domain::reference::hash_token(&token)
+        );
+        if let Some(path) = db.url.strip_prefix("sqlite://") {
+            // Nowhere in the database's files either (idempotent answers
+            // that carry a token are sealed), though what agents need to
+            // read is there.
+            let mut bytes = std::fs::read(path).unwrap();
+            bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+            let holds = |text: &str| bytes.windows(text.len()).any(|w| w == text.as_bytes());
+            assert!(holds("Zyxwvutsky"), "the files read are the database's");
+            assert!(!holds(&token) && !holds(&second_token), "{path}");
+        }
     }
 }
