@@ -311,7 +311,7 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
         state = state.with_router(planipref_api::context::ContextVerifier::new(router)?);
     }
     actix_web::rt::System::new().block_on(async move {
-        actix_web::rt::spawn(clean_up_holds(store, state.limits.clone()));
+        actix_web::rt::spawn(clean_up(store, state.limits.clone()));
         let mut server = HttpServer::new(move || planipref_api::app(state.clone()))
             .bind(&config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
@@ -338,7 +338,7 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
 /// expired idempotency keys, and holds expired for over an hour (expired
 /// holds count for nothing from the moment they expire; this reclaims
 /// space). Runs off the async workers, as all database work.
-async fn clean_up_holds(store: Store, limits: std::sync::Arc<ClientLimits>) {
+async fn clean_up(store: Store, limits: std::sync::Arc<ClientLimits>) {
     let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
     loop {
         every_minute.tick().await;
@@ -356,8 +356,8 @@ async fn clean_up_holds(store: Store, limits: std::sync::Arc<ClientLimits>) {
                     log::info!("deleted {} expired holds", done.holds);
                 }
             }
-            Ok(Err(e)) => log::warn!("cleaning up expired holds failed: {e}"),
-            Err(e) => log::warn!("cleaning up expired holds did not run: {e}"),
+            Ok(Err(e)) => log::warn!("the cleanup of expired holds and keys failed: {e}"),
+            Err(e) => log::warn!("the cleanup of expired holds and keys did not run: {e}"),
         }
     }
 }
