@@ -230,6 +230,23 @@ async fn storm(bases: &[String], motif: &str, starts: &[String]) -> Told {
     all
 }
 
+/// How long the storms' servers keep a hold.
+const HOLD_MINUTES: i64 = 10;
+
+/// A server for a storm, as [`Server::start`] starts one, keeping holds
+/// [`HOLD_MINUTES`] whatever the environment says.
+fn storm_server(db_url: &str) -> Server {
+    let minutes = HOLD_MINUTES.to_string();
+    Server::start_with(
+        db_url,
+        "warn",
+        &[
+            ("PLANIPREF_CLIENT_LIMITS", "off"),
+            ("PLANIPREF_HOLD_MINUTES", &minutes),
+        ],
+    )
+}
+
 /// The checks after a storm, through `alive` (a server still running).
 async fn assert_whole(db_url: &str, alive: &Server, motif: &str, told: &Told, label: &str) {
     assert!(
@@ -290,10 +307,10 @@ async fn assert_whole(db_url: &str, alive: &Server, motif: &str, told: &Told, la
         assert_eq!(store.count_live_holds(Utc::now()).unwrap(), 0, "[{label}]");
     }
     // No hold outlives its expiry, not even one a killed process left
-    // unconfirmed: none is live once a hold's length (the servers' ten
-    // minutes) has passed, and `Integrity::lingering` above checks that
-    // their units lapse with them.
-    let after_any_hold = Utc::now() + chrono::Duration::minutes(10) + chrono::Duration::seconds(1);
+    // unconfirmed: none is live once a hold's length has passed, and
+    // `Integrity::lingering` above checks that their units lapse with them.
+    let after_any_hold =
+        Utc::now() + chrono::Duration::minutes(HOLD_MINUTES) + chrono::Duration::seconds(1);
     assert_eq!(
         store.count_live_holds(after_any_hold).unwrap(),
         0,
@@ -305,7 +322,7 @@ async fn assert_whole(db_url: &str, alive: &Server, motif: &str, told: &Told, la
 async fn a_storm_of_holds_bookings_moves_and_cancellations_leaves_sqlite_whole() {
     let db = TestDb::sqlite();
     run(&db.url, &["seed", "--demo"]);
-    let server = Server::start(&db.url, "warn");
+    let server = storm_server(&db.url);
     let (motif, starts) = contested_slots(&client(), &server).await;
     let told = storm(std::slice::from_ref(&server.base), &motif, &starts).await;
     assert_eq!(told.lost, 0);
@@ -316,8 +333,8 @@ async fn a_storm_of_holds_bookings_moves_and_cancellations_leaves_sqlite_whole()
 async fn two_processes_on_postgresql_weather_the_storm() {
     let Some(db) = TestDb::postgres() else { return };
     run(&db.url, &["seed", "--demo"]);
-    let a = Server::start(&db.url, "warn");
-    let b = Server::start(&db.url, "warn");
+    let a = storm_server(&db.url);
+    let b = storm_server(&db.url);
     let (motif, starts) = contested_slots(&client(), &a).await;
     let told = storm(&[a.base.clone(), b.base.clone()], &motif, &starts).await;
     assert_eq!(told.lost, 0);
@@ -328,8 +345,8 @@ async fn two_processes_on_postgresql_weather_the_storm() {
 async fn a_process_killed_mid_storm_leaves_nothing_half_written_and_the_other_serves() {
     let Some(db) = TestDb::postgres() else { return };
     run(&db.url, &["seed", "--demo"]);
-    let mut a = Server::start(&db.url, "warn");
-    let b = Server::start(&db.url, "warn");
+    let mut a = storm_server(&db.url);
+    let b = storm_server(&db.url);
     let (motif, starts) = contested_slots(&client(), &a).await;
     let bases = [a.base.clone(), b.base.clone()];
     let killer = std::thread::spawn(move || {

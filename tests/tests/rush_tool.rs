@@ -19,10 +19,11 @@ fn numbers(line: &str) -> Vec<u64> {
 fn a_small_rush_reports_every_place_taken_once_and_no_error() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("rush.db").display());
-    // 150 applicants on 8 connections for the places of four days (at
-    // least one working day, whatever today is), 60 s at most.
+    // 400 applicants on 8 connections for the places of four days (at
+    // least two working days, whatever today is: 60 to 120 places), 60 s
+    // at most.
     let out = Command::new(env!("CARGO_BIN_EXE_planipref-rush"))
-        .args([url.as_str(), "150", "8", "60", "4"])
+        .args([url.as_str(), "400", "8", "60", "4"])
         .env("PLANIPREF_BIN", planipref_tests::binary())
         .output()
         .expect("planipref-rush runs");
@@ -38,11 +39,15 @@ fn a_small_rush_reports_every_place_taken_once_and_no_error() {
             .find(|l| l.starts_with(start))
             .unwrap_or_else(|| panic!("no {start:?} line in:\n{report}"))
     };
-    // "reservations made   N (places: N; in the database: N)"
+    // "reservations made   N (places: M; in the database: N)": what the
+    // applicants were told is what the database holds. (Applicants try six
+    // of the slots they saw, without reloading: a last place may stay
+    // free, rarely, so M is a bound here, not a target.)
     let made = numbers(line("reservations made"));
     assert_eq!(made.len(), 3, "{report}");
-    assert!(made[0] > 0, "some places: {report}");
-    assert_eq!((made[0], made[2]), (made[1], made[1]), "{report}");
+    let (answered, places, stored) = (made[0], made[1], made[2]);
+    assert!(answered > 0 && answered <= places, "{report}");
+    assert_eq!(answered, stored, "{report}");
     assert_eq!(numbers(line("over-bookings")), vec![0], "{report}");
     assert_eq!(numbers(line("other errors")), vec![0], "{report}");
     // More applicants than places: some were refused, and said so.

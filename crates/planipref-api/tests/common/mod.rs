@@ -155,8 +155,18 @@ pub fn someone() -> Value {
 /// The demo's motif at Bobigny's préfecture whose label starts with
 /// `label`, and that site's id.
 pub fn bobigny_motif(store: &planipref_store::Store, label: &str) -> (String, String) {
+    prefecture_motif(store, "93", label)
+}
+
+/// The demo's motif at the préfecture's own site of `departement` (93,
+/// 974) whose label starts with `label`, and that site's id.
+pub fn prefecture_motif(
+    store: &planipref_store::Store,
+    departement: &str,
+    label: &str,
+) -> (String, String) {
     let site = store
-        .list_sites(Some("93"), 0, 50)
+        .list_sites(Some(departement), 0, 50)
         .unwrap()
         .items
         .into_iter()
