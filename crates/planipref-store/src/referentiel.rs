@@ -366,13 +366,8 @@ fn read_organisation(
     };
     let convocation_guichets = of_channel(Channel::Convocation)?;
     let walk_in_guichets = of_channel(Channel::WalkIn)?;
-    let periods: Vec<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> =
-        with_channels
-            .into_iter()
-            .map(|(id, from, until, _)| (id, from, until))
-            .collect();
-    let guichet_ids: Vec<String> = periods.iter().map(|(id, ..)| id.clone()).collect();
-    let plages = within_periods(plages_of(conn, &guichet_ids)?, periods);
+    let guichet_ids: Vec<String> = with_channels.into_iter().map(|(id, ..)| id).collect();
+    let plages = working_plages_of(conn, &guichet_ids)?;
 
     // A closure makes its guichet (or every guichet of the site) busy
     // for its whole length: the engine needs no other rule for it.
@@ -500,8 +495,9 @@ pub(crate) fn plages_of(
 }
 
 /// The plages of some guichets as they apply: each narrowed to its
-/// guichet's working period (and left out when they do not meet). Slots and
-/// bookings read these; administrative checks read the plages as written.
+/// guichet's working period (and left out when they do not meet). Slots
+/// (the organisation a process keeps) and bookings read these;
+/// administrative checks read the plages as written.
 ///
 /// One query (bookings run it under their guichet's lock): each plage with
 /// its guichet's period, once per motif it is restricted to.
@@ -537,27 +533,6 @@ pub(crate) fn working_plages_of(
         .filter_map(|(row, (from, until), motifs)| match to_plage(row, motifs) {
             Ok(plage) => plage.within(from, until).map(Ok),
             Err(e) => Some(Err(e)),
-        })
-        .collect()
-}
-
-/// `plages`, each narrowed to its guichet's (id, from, until) period.
-fn within_periods(
-    plages: Vec<Plage>,
-    periods: Vec<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)>,
-) -> Vec<Plage> {
-    let periods: HashMap<String, (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> = periods
-        .into_iter()
-        .map(|(id, from, until)| (id, (from, until)))
-        .collect();
-    plages
-        .into_iter()
-        .filter_map(|p| {
-            let (from, until) = periods
-                .get(&p.guichet_id.to_string())
-                .copied()
-                .unwrap_or_default();
-            p.within(from, until)
         })
         .collect()
 }
