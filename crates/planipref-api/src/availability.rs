@@ -293,7 +293,10 @@ impl FirstSlotResponse {
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
-#[get("/sites/{site_id}/first-slot")]
+#[get(
+    "/sites/{site_id}/first-slot",
+    wrap = "actix_web::middleware::from_fn(crate::limits::search)"
+)]
 pub async fn site_first_slot(
     state: web::Data<AppState>,
     path: web::Path<String>,

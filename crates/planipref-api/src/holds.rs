@@ -101,7 +101,7 @@ pub struct Hold {
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
-#[post("/holds")]
+#[post("/holds", wrap = "actix_web::middleware::from_fn(crate::limits::hold)")]
 pub async fn create_hold(
     state: web::Data<AppState>,
     req: HttpRequest,

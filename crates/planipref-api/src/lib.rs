@@ -252,25 +252,6 @@ fn build(
         .route("/swagger-ui", web::get().to(to_swagger_ui))
         .route("/", web::get().to(to_swagger_ui))
         .default_service(web::to(unrouted))
-        // A client over its rate is answered 429 before any work is done.
-        .wrap_fn(|req, srv| {
-            let over = req
-                .app_data::<web::Data<AppState>>()
-                .and_then(|state| state.limits.check(req.request()).err());
-            let (req, fut) = match over {
-                None => (None, Some(srv.call(req))),
-                Some(e) => (Some((req, e)), None),
-            };
-            async move {
-                match (fut, req) {
-                    (Some(f), _) => f
-                        .await
-                        .map(ServiceResponse::map_into_left_body::<actix_web::body::BoxBody>),
-                    (None, Some((req, e))) => Ok(req.error_response(e).map_into_right_body()),
-                    (None, None) => Err(ApiError::Internal.into()),
-                }
-            }
-        })
         .wrap(actix_web::middleware::Compress::default())
         // PostgreSQL text cannot hold NUL: a path or query carrying one is
         // refused before any handler sees it.

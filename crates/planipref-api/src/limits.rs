@@ -6,16 +6,26 @@
 //! The client is the request's peer, or the address a trusted proxy
 //! forwarded (`planipref_domain::client::client_address`). Requests with
 //! no peer address (tests calling the app directly) are not limited.
+//!
+//! What a request costs is declared on its route, never read from its raw
+//! path: the routes that search, hold or book are wrapped with [`search`],
+//! [`hold`] or [`booking`] (`#[get("…", wrap = "from_fn(limits::search)")]`), so a
+//! percent-encoded path that actix routes to them is counted like the
+//! plain one.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
 use actix_web::HttpRequest;
-use actix_web::http::Method;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// How clients are limited (settings of the deployment).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +64,7 @@ impl Default for LimitSettings {
 
 /// What a request costs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     Search,
     Hold,
     Booking,
@@ -101,13 +111,10 @@ impl ClientLimits {
         if !self.settings.enabled {
             return None;
         }
-        let forwarded = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
+        let forwarded = forwarded_for(req);
         planipref_domain::client::client_address(
             req.peer_addr().map(|a| a.ip()),
-            forwarded,
+            forwarded.as_deref(),
             &self.settings.trusted_proxies,
         )
     }
@@ -121,13 +128,9 @@ impl ClientLimits {
         }
     }
 
-    /// Counts `req` against its client's rate; 429 with the seconds to
-    /// wait when over it. Requests that are not searches, holds or
-    /// bookings are not counted.
-    pub fn check(&self, req: &HttpRequest) -> Result<(), ApiError> {
-        let Some(kind) = kind_of(req.method(), req.path()) else {
-            return Ok(());
-        };
+    /// Counts a request of `kind` against its client's rate; 429 with the
+    /// seconds to wait when over it.
+    pub fn check(&self, kind: Kind, req: &HttpRequest) -> Result<(), ApiError> {
         let Some(client) = self.client(req) else {
             return Ok(());
         };
@@ -151,21 +154,62 @@ impl ClientLimits {
     }
 }
 
-/// What `method` `path` is, for the limits.
-fn kind_of(method: &Method, path: &str) -> Option<Kind> {
-    let path = path.strip_prefix(crate::BASE_PATH)?;
-    if *method == Method::POST {
-        return match path {
-            "/holds" => Some(Kind::Hold),
-            "/reservations" => Some(Kind::Booking),
-            _ => None,
-        };
+/// Every `X-Forwarded-For` line, in order, as one list: a proxy may add
+/// its own line rather than extend the last one, and the address that
+/// counts is the right-most one not added by a trusted proxy. A line that
+/// is not text ends the list as garbage would.
+fn forwarded_for(req: &HttpRequest) -> Option<String> {
+    let lines: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .map(|line| line.to_str().unwrap_or("?"))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(","))
+}
+
+/// Counts the wrapped route as a slot search (slots, first slot,
+/// orientation): `wrap = "from_fn(limits::search)"`.
+pub async fn search<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    limited(Kind::Search, req, next).await
+}
+
+/// Counts the wrapped route as a hold.
+pub async fn hold<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    limited(Kind::Hold, req, next).await
+}
+
+/// Counts the wrapped route as a booking (a new appointment, or a move
+/// to another slot).
+pub async fn booking<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    limited(Kind::Booking, req, next).await
+}
+
+/// Answers 429 before any work when the client is over its rate for
+/// `kind`; otherwise serves the request.
+async fn limited<B: MessageBody + 'static>(
+    kind: Kind,
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let over = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| state.limits.check(kind, req.request()).err());
+    match over {
+        Some(e) => Ok(req.error_response(e).map_into_right_body()),
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
     }
-    let search = *method == Method::GET
-        && (path.ends_with("/slots")
-            || path.ends_with("/first-slot")
-            || path.starts_with("/orientation"));
-    search.then_some(Kind::Search)
 }
 
 #[cfg(test)]
@@ -174,20 +218,16 @@ mod tests {
     use actix_web::test::TestRequest;
 
     #[test]
-    fn searches_holds_and_bookings_are_told_apart() {
-        let get = Method::GET;
-        let post = Method::POST;
-        assert_eq!(kind_of(&get, "/api/v1/motifs/x/slots"), Some(Kind::Search));
+    fn every_forwarded_line_is_read_in_order() {
+        let req = TestRequest::get()
+            .append_header(("X-Forwarded-For", "192.0.2.1, 198.51.100.7"))
+            .append_header(("X-Forwarded-For", "10.0.0.2"))
+            .to_http_request();
         assert_eq!(
-            kind_of(&get, "/api/v1/sites/x/first-slot"),
-            Some(Kind::Search)
+            forwarded_for(&req).as_deref(),
+            Some("192.0.2.1, 198.51.100.7,10.0.0.2")
         );
-        assert_eq!(kind_of(&get, "/api/v1/orientation"), Some(Kind::Search));
-        assert_eq!(kind_of(&post, "/api/v1/holds"), Some(Kind::Hold));
-        assert_eq!(kind_of(&post, "/api/v1/reservations"), Some(Kind::Booking));
-        assert_eq!(kind_of(&get, "/api/v1/reservations/ABCD-EFGH"), None);
-        assert_eq!(kind_of(&get, "/api/v1/health"), None);
-        assert_eq!(kind_of(&post, "/api/v1/reservations/X/cancel"), None);
+        assert_eq!(forwarded_for(&TestRequest::get().to_http_request()), None);
     }
 
     #[test]
@@ -202,18 +242,24 @@ mod tests {
                 .peer_addr(format!("{ip}:4000").parse().unwrap())
                 .to_http_request()
         };
-        assert!(limits.check(&from("203.0.113.1")).is_ok());
-        assert!(limits.check(&from("203.0.113.1")).is_ok());
-        match limits.check(&from("203.0.113.1")) {
+        assert!(limits.check(Kind::Booking, &from("203.0.113.1")).is_ok());
+        assert!(limits.check(Kind::Booking, &from("203.0.113.1")).is_ok());
+        match limits.check(Kind::Booking, &from("203.0.113.1")) {
             Err(ApiError::TooManyRequests(wait)) => assert!((1..=31).contains(&wait), "{wait}"),
             other => panic!("{other:?}"),
         }
-        assert!(limits.check(&from("203.0.113.2")).is_ok(), "another client");
+        assert!(
+            limits.check(Kind::Booking, &from("203.0.113.2")).is_ok(),
+            "another client"
+        );
         let unknown = TestRequest::post()
             .uri("/api/v1/reservations")
             .to_http_request();
         for _ in 0..5 {
-            assert!(limits.check(&unknown).is_ok(), "no peer, no limit");
+            assert!(
+                limits.check(Kind::Booking, &unknown).is_ok(),
+                "no peer, no limit"
+            );
         }
         let off = ClientLimits::new(LimitSettings {
             enabled: false,
@@ -221,7 +267,7 @@ mod tests {
             ..LimitSettings::default()
         });
         for _ in 0..5 {
-            assert!(off.check(&from("203.0.113.1")).is_ok());
+            assert!(off.check(Kind::Booking, &from("203.0.113.1")).is_ok());
         }
         assert_eq!(off.live_holds_per_client(), 0);
     }

@@ -57,7 +57,10 @@ pub struct RescheduleRequest {
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
-#[post("/reservations/{reference}/reschedule")]
+#[post(
+    "/reservations/{reference}/reschedule",
+    wrap = "actix_web::middleware::from_fn(crate::limits::booking)"
+)]
 pub async fn reschedule_reservation(
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -125,7 +125,10 @@ pub struct Orientation {
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
-#[get("/orientation")]
+#[get(
+    "/orientation",
+    wrap = "actix_web::middleware::from_fn(crate::limits::search)"
+)]
 pub async fn orientation(
     state: web::Data<AppState>,
     QueryParams(q): QueryParams<OrientationQuery>,

@@ -236,7 +236,10 @@ pub struct ReservationCreated {
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
-#[post("/reservations")]
+#[post(
+    "/reservations",
+    wrap = "actix_web::middleware::from_fn(crate::limits::booking)"
+)]
 pub async fn create_reservation(
     state: web::Data<AppState>,
     req: HttpRequest,

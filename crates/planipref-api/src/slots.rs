@@ -132,7 +132,10 @@ pub struct SlotList {
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
-#[get("/motifs/{motif_id}/slots")]
+#[get(
+    "/motifs/{motif_id}/slots",
+    wrap = "actix_web::middleware::from_fn(crate::limits::search)"
+)]
 pub async fn list_slots(
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -392,6 +392,100 @@ async fn searches_beyond_the_rate_wait_and_forwarded_addresses_count_only_from_t
     }
 }
 
+#[actix_web::test]
+async fn percent_encoded_paths_are_counted_like_the_routes_they_reach() {
+    let db = TestDb::sqlite();
+    let limits = planipref_api::limits::LimitSettings {
+        searches_per_minute: 2,
+        holds_per_minute: 2,
+        bookings_per_minute: 2,
+        ..Default::default()
+    };
+    let app = test::init_service(planipref_api::app(state(&db).with_limits(limits))).await;
+    let motif = bobigny_motif(db.store(), "Renouvellement");
+    let day = common::next_open_weekday();
+    // Searches: the encoded form is served (it reaches the slots), and it
+    // counts against the same rate as the plain one.
+    let encoded = format!("/api/v1/motifs/{motif}/%73lots?from={day}&to={day}");
+    let (s, _, body) = call!(app, from(TestRequest::get().uri(&encoded), "203.0.113.30"));
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body["slots"].is_array(), "{body}");
+    let (s, _, _) = call!(app, from(slots_on(&motif, day), "203.0.113.30"));
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, body) = call!(app, from(TestRequest::get().uri(&encoded), "203.0.113.30"));
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(problem(&body), "too-many-requests");
+    let upper = format!("/api/v1/%6Dotifs/{motif}/slots?from={day}&to={day}");
+    let (s, _, _) = call!(app, from(TestRequest::get().uri(&upper), "203.0.113.30"));
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "any encoded letter");
+    // Holds and bookings: refused requests count too (a bot probing with
+    // bad bodies is still limited).
+    for (path, kind) in [
+        ("/api/v1/%68olds", "holds"),
+        ("/api/v1/%72eservations", "bookings"),
+        ("/api/v1/reservation%73", "bookings (another letter)"),
+    ] {
+        let peer = if kind.starts_with("holds") {
+            "203.0.113.31"
+        } else {
+            "203.0.113.32"
+        };
+        let attempt = || {
+            from(
+                TestRequest::post()
+                    .uri(path)
+                    .set_json(json!({"motif_id": motif, "start": "x"})),
+                peer,
+            )
+        };
+        if !kind.contains("another") {
+            for _ in 0..2 {
+                let (s, _, body) = call!(app, attempt());
+                // Served (refused by the handler, not unrouted).
+                assert!(
+                    [StatusCode::BAD_REQUEST, StatusCode::UNPROCESSABLE_ENTITY].contains(&s),
+                    "{kind} served: {s} {body}"
+                );
+            }
+        }
+        let (s, _, body) = call!(app, attempt());
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{kind}: {body}");
+    }
+}
+
+#[actix_web::test]
+async fn the_client_is_the_right_most_address_not_added_by_a_trusted_proxy_on_any_line() {
+    let db = TestDb::sqlite();
+    let limits = planipref_api::limits::LimitSettings {
+        searches_per_minute: 2,
+        trusted_proxies: vec!["10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()],
+        ..Default::default()
+    };
+    let app = test::init_service(planipref_api::app(state(&db).with_limits(limits))).await;
+    let motif = bobigny_motif(db.store(), "Renouvellement");
+    let day = common::next_open_weekday();
+    // The client forges a first line at each request; the trusted proxies
+    // add their own lines after it. Only the address they vouch for counts.
+    for n in 1..=3 {
+        let req = from(slots_on(&motif, day), "10.0.0.1")
+            .append_header(("X-Forwarded-For", format!("192.0.2.{n}")))
+            .append_header(("X-Forwarded-For", "198.51.100.7"))
+            .append_header(("X-Forwarded-For", "10.0.0.2"));
+        let (s, _, _) = call!(app, req);
+        let expected = if n <= 2 {
+            StatusCode::OK
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(s, expected, "request {n}");
+    }
+    // Another applicant behind the same proxies is counted apart.
+    let other = from(slots_on(&motif, day), "10.0.0.1")
+        .append_header(("X-Forwarded-For", "198.51.100.8, 10.0.0.2"));
+    let (s, _, _) = call!(app, other);
+    assert_eq!(s, StatusCode::OK);
+}
+
 /// Bobigny's guichets serving `motif`, as the organisation lists them.
 async fn guichets_of<S, B>(app: &S, site: &str, motif: &str, admin: &str) -> Vec<Value>
 where
