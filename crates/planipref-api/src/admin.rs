@@ -18,7 +18,7 @@ pub struct Me {
     #[schema(example = "Anne Martin")]
     pub name: String,
     /// `agent`, `admin_prefecture` or `admin_national`.
-    #[schema(example = "admin_prefecture")]
+    #[schema(value_type = crate::codes::Role, example = "admin_prefecture")]
     pub role: String,
     /// Site ids (`agent`) or département codes (`admin_prefecture`); empty
     /// for `admin_national`, whose scope is everything.

@@ -80,7 +80,7 @@ pub struct MotifRequest {
     pub instructions: Option<String>,
     /// `online` (default) or `convocation_only`.
     #[serde(default)]
-    #[schema(example = "online")]
+    #[schema(value_type = Option<crate::codes::BookingMode>, example = "online")]
     pub booking_mode: Option<String>,
     /// Minutes between two start times of a plage: a multiple of 5, 5 to
     /// 240. Shorter than the duration, consecutive starts overlap (several

@@ -114,6 +114,7 @@ fn paged(item: serde_json::Value) -> serde_json::Value {
 /// The sites the caller's scope covers: all for national administrators,
 /// their départements' for préfecture administrators, their own for agents.
 #[utoipa::path(
+    operation_id = "admin_list_sites",
     tag = "admin", security(("bearer" = [])),
     params(Pagination),
     responses(

@@ -101,7 +101,7 @@ pub struct GuichetRequest {
     /// the préfecture's `convocation_release_hours` before each day) or
     /// `walk_in` (people without an appointment: never offered online).
     #[serde(default)]
-    #[schema(example = "public")]
+    #[schema(value_type = Option<crate::codes::Channel>, example = "public")]
     pub channel: Option<String>,
 }
 
@@ -167,7 +167,7 @@ pub struct Guichet {
     #[schema(example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
     pub motif_ids: Vec<String>,
     /// Whom its time is for: `public`, `convocation` or `walk_in`.
-    #[schema(example = "public")]
+    #[schema(value_type = crate::codes::Channel, example = "public")]
     pub channel: String,
 }
 
@@ -207,8 +207,8 @@ fn parse_period(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlageRequest {
-    /// Days of the week (`monday` … `sunday`).
-    #[schema(example = json!(["monday", "tuesday", "thursday"]))]
+    /// Days of the week (`monday` … `sunday`), at least one, each once.
+    #[schema(schema_with = crate::codes::weekday_set, example = json!(["monday", "tuesday", "thursday"]))]
     pub weekdays: Vec<String>,
     /// Opening, local `HH:MM`, on a 5-minute boundary.
     #[schema(pattern = "^[0-2][0-9]:[0-5][0-9]$", example = "09:00")]
@@ -239,7 +239,7 @@ pub struct PlageResponse {
     #[schema(example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")]
     pub guichet_id: String,
     /// Days of the week.
-    #[schema(example = json!(["monday", "tuesday", "thursday"]))]
+    #[schema(value_type = Vec<crate::codes::Weekday>, example = json!(["monday", "tuesday", "thursday"]))]
     pub weekdays: Vec<String>,
     /// Opening, local `HH:MM`.
     #[schema(example = "09:00")]

@@ -36,7 +36,7 @@ pub struct SiteReservationsQuery {
     #[param(value_type = Option<String>, format = Date, example = "2026-12-01")]
     pub to: Option<String>,
     /// `booked` or `cancelled` (default: both).
-    #[param(example = "booked")]
+    #[param(value_type = Option<crate::codes::ReservationStatus>, example = "booked")]
     pub status: Option<String>,
     /// Page, from 1.
     pub page: Option<u32>,
@@ -51,7 +51,7 @@ pub struct AgentReservation {
     #[schema(example = "K7QX-M3PA")]
     pub reference: String,
     /// `booked` or `cancelled`.
-    #[schema(example = "booked")]
+    #[schema(value_type = crate::codes::ReservationStatus, example = "booked")]
     pub status: String,
     /// Start, with the site's offset.
     #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]
@@ -61,7 +61,7 @@ pub struct AgentReservation {
     pub end: DateTime<FixedOffset>,
     /// Persons coming.
     #[schema(example = 1)]
-    pub persons: i32,
+    pub persons: u32,
     /// Motif id.
     #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
     pub motif_id: String,
@@ -107,7 +107,7 @@ impl AgentReservation {
             status: r.status,
             start: at_site(from_db(r.starts_at), tz),
             end: at_site(from_db(r.ends_at), tz),
-            persons: r.persons,
+            persons: u32::try_from(r.persons).unwrap_or_default(),
             motif_id: m.id.clone(),
             motif: m.label.clone(),
             last_name: r.last_name,

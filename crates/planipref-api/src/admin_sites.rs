@@ -47,7 +47,7 @@ pub struct SiteRequest {
     #[schema(example = "974")]
     pub prefecture_code: String,
     /// `prefecture`, `sous_prefecture` or `antenne`.
-    #[schema(example = "sous_prefecture")]
+    #[schema(value_type = crate::codes::SiteKind, example = "sous_prefecture")]
     pub kind: String,
     /// Name shown to applicants; unique within the préfecture.
     #[schema(

@@ -158,7 +158,7 @@ pub struct Convocation {
     /// `issued` (usable), `booked` (its appointment is booked), `expired`
     /// or `revoked`. Cancelling the appointment returns it to `issued`
     /// until it expires.
-    #[schema(example = "issued")]
+    #[schema(value_type = crate::codes::ConvocationState, example = "issued")]
     pub state: String,
     /// The motif it books.
     #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
@@ -374,7 +374,7 @@ pub struct ConvocationQuery {
     #[param(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
     pub motif_id: Option<String>,
     /// Only those in this state: `issued`, `booked`, `expired`, `revoked`.
-    #[param(example = "issued")]
+    #[param(value_type = Option<crate::codes::ConvocationState>, example = "issued")]
     pub state: Option<String>,
     /// Page, from 1.
     pub page: Option<u32>,
@@ -602,7 +602,7 @@ fn in_scope(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConvocationSummary {
     /// `issued` (usable), `booked`, `expired` or `revoked`.
-    #[schema(example = "issued")]
+    #[schema(value_type = crate::codes::ConvocationState, example = "issued")]
     pub state: String,
     /// The motif to book.
     #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]

@@ -107,7 +107,7 @@ pub struct Site {
     #[schema(example = "93")]
     pub prefecture_code: String,
     /// `prefecture`, `sous_prefecture` or `antenne`.
-    #[schema(example = "prefecture")]
+    #[schema(value_type = crate::codes::SiteKind, example = "prefecture")]
     pub kind: String,
     /// Name shown to applicants.
     #[schema(example = "Préfecture de la Seine-Saint-Denis — Bobigny")]
@@ -197,7 +197,7 @@ pub struct Motif {
     pub instructions: String,
     /// `online`: anyone may book; `convocation_only`: only with an agent's
     /// convocation (its slots are not offered to the public).
-    #[schema(example = "online")]
+    #[schema(value_type = crate::codes::BookingMode, example = "online")]
     pub booking_mode: String,
     /// Minutes between two start times of a plage (the duration unless the
     /// préfecture set another step).

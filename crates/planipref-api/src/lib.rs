@@ -16,6 +16,7 @@ pub mod auth;
 pub mod availability;
 pub mod cache;
 pub mod calendar;
+pub mod codes;
 pub mod context;
 pub mod convocations;
 pub mod demarches;

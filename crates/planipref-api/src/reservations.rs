@@ -156,7 +156,7 @@ pub struct Reservation {
     #[schema(example = "K7QX-M3PA")]
     pub reference: String,
     /// `booked` or `cancelled`.
-    #[schema(example = "booked")]
+    #[schema(value_type = crate::codes::ReservationStatus, example = "booked")]
     pub status: String,
     /// Start, with the site's offset.
     #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]

@@ -213,3 +213,87 @@ fn a_reservations_history_can_only_be_read() {
         "entries are appended by the changes themselves, never written through the API"
     );
 }
+
+#[test]
+fn every_operation_id_is_unique() {
+    let mut seen = std::collections::BTreeMap::new();
+    for (method, path, op) in operations(&generated()) {
+        let id = op["operationId"].as_str().expect("operationId").to_owned();
+        if let Some(other) = seen.insert(id.clone(), format!("{method} {path}")) {
+            panic!("operationId {id} names both {other} and {method} {path}");
+        }
+    }
+}
+
+#[test]
+fn closed_sets_of_codes_are_enumerations() {
+    let spec = generated();
+    let schemas = &spec["components"]["schemas"];
+    let enumerated = |schema: &Value| -> Vec<String> {
+        let target = match schema["$ref"].as_str() {
+            Some(r) => &schemas[r.trim_start_matches("#/components/schemas/")],
+            None => schema,
+        };
+        target["enum"]
+            .as_array()
+            .map(|values| {
+                values
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (schema, field, codes) in [
+        ("Site", "kind", "prefecture sous_prefecture antenne"),
+        ("SiteRequest", "kind", "prefecture sous_prefecture antenne"),
+        ("Reservation", "status", "booked cancelled"),
+        ("AgentReservation", "status", "booked cancelled"),
+        ("Me", "role", "agent admin_prefecture admin_national"),
+        ("Convocation", "state", "issued booked expired revoked"),
+        (
+            "ConvocationSummary",
+            "state",
+            "issued booked expired revoked",
+        ),
+        ("Guichet", "channel", "public convocation walk_in"),
+        ("Motif", "booking_mode", "online convocation_only"),
+    ] {
+        let property = &schemas[schema]["properties"][field];
+        assert!(
+            !property.is_null(),
+            "{schema}.{field} is not in the document"
+        );
+        assert_eq!(
+            enumerated(property).join(" "),
+            codes,
+            "{schema}.{field}: {property}"
+        );
+    }
+    // Optional request fields: their enumeration is one of the choices.
+    for (schema, field, codes) in [
+        ("GuichetRequest", "channel", "public convocation walk_in"),
+        ("MotifRequest", "booking_mode", "online convocation_only"),
+    ] {
+        let property = &schemas[schema]["properties"][field];
+        let choices = property["oneOf"].as_array().cloned().unwrap_or_default();
+        assert!(
+            choices.iter().any(|c| enumerated(c).join(" ") == codes),
+            "{schema}.{field}: {property}"
+        );
+    }
+    let weekdays = &schemas["PlageRequest"]["properties"]["weekdays"];
+    assert_eq!(
+        enumerated(&weekdays["items"]).join(" "),
+        "monday tuesday wednesday thursday friday saturday sunday"
+    );
+    assert_eq!(
+        (&weekdays["minItems"], &weekdays["uniqueItems"]),
+        (&Value::from(1), &Value::from(true))
+    );
+    // Persons are counted the same way wherever they appear.
+    for schema in ["Reservation", "AgentReservation", "Hold"] {
+        let persons = &schemas[schema]["properties"]["persons"];
+        assert_eq!(persons["minimum"], 0, "{schema}.persons is unsigned");
+    }
+}

@@ -1,0 +1,262 @@
+//! The closed sets of codes the contract names (a site's kind, a
+//! reservation's status, a guichet's channel…), as enumerations, so that
+//! generated clients get them typed. Fields stay text in requests
+//! (`#[schema(value_type = …)]`): the domain reads them with every other
+//! field, so that one answer names every invalid field at once.
+//!
+//! Each mirrors a domain or store notion with the same codes; the
+//! conversions below are exhaustive, so a new variant on either side does
+//! not compile until the contract says how it is written.
+
+use planipref_domain::access::Role as DomainRole;
+use planipref_domain::channel::Channel as DomainChannel;
+use planipref_domain::convocation::ConvocationState as DomainConvocationState;
+use planipref_domain::motif::BookingMode as DomainBookingMode;
+use planipref_domain::referentiel::SiteKind as DomainSiteKind;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Declares a contract enumeration: its variants with their codes, and
+/// `code()` giving the code of each.
+macro_rules! codes {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        // The codes are the variants' names in snake case (utoipa reads
+        // `rename_all`, not a per-variant rename made by this macro); a
+        // test checks that serde writes each as `code()` says.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $(
+                #[allow(missing_docs)]
+                $variant,
+            )+
+        }
+
+        impl $name {
+            /// Every value, in the order the contract lists them.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// Its code in the API.
+            pub const fn code(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)+
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// What kind of place a site is: the préfecture itself, a
+    /// sous-préfecture, or another place that receives the public.
+    SiteKind { Prefecture = "prefecture", SousPrefecture = "sous_prefecture", Antenne = "antenne" }
+}
+
+codes! {
+    /// Where an appointment stands: `booked` (to come or past) or
+    /// `cancelled` (by the applicant or an agent).
+    ReservationStatus { Booked = "booked", Cancelled = "cancelled" }
+}
+
+codes! {
+    /// Whom a guichet's time is for: `public` (online), `convocation`
+    /// (holders of a convocation) or `walk_in` (people without an
+    /// appointment; never offered online).
+    Channel { Public = "public", Convocation = "convocation", WalkIn = "walk_in" }
+}
+
+codes! {
+    /// Who may book a motif: `online` (anyone) or `convocation_only` (only
+    /// with an agent's convocation).
+    BookingMode { Online = "online", ConvocationOnly = "convocation_only" }
+}
+
+codes! {
+    /// An agent's role: `agent` (some sites), `admin_prefecture` (some
+    /// départements) or `admin_national`.
+    Role { Agent = "agent", AdminPrefecture = "admin_prefecture", AdminNational = "admin_national" }
+}
+
+codes! {
+    /// Where a convocation stands: `issued` (usable), `booked` (its
+    /// appointment is booked), `expired` or `revoked`.
+    ConvocationState { Issued = "issued", Booked = "booked", Expired = "expired", Revoked = "revoked" }
+}
+
+codes! {
+    /// A day of the week.
+    Weekday {
+        Monday = "monday",
+        Tuesday = "tuesday",
+        Wednesday = "wednesday",
+        Thursday = "thursday",
+        Friday = "friday",
+        Saturday = "saturday",
+        Sunday = "sunday",
+    }
+}
+
+impl From<DomainSiteKind> for SiteKind {
+    fn from(kind: DomainSiteKind) -> Self {
+        match kind {
+            DomainSiteKind::Prefecture => Self::Prefecture,
+            DomainSiteKind::SousPrefecture => Self::SousPrefecture,
+            DomainSiteKind::Antenne => Self::Antenne,
+        }
+    }
+}
+
+impl From<DomainChannel> for Channel {
+    fn from(channel: DomainChannel) -> Self {
+        match channel {
+            DomainChannel::Public => Self::Public,
+            DomainChannel::Convocation => Self::Convocation,
+            DomainChannel::WalkIn => Self::WalkIn,
+        }
+    }
+}
+
+impl From<DomainBookingMode> for BookingMode {
+    fn from(mode: DomainBookingMode) -> Self {
+        match mode {
+            DomainBookingMode::Online => Self::Online,
+            DomainBookingMode::ConvocationOnly => Self::ConvocationOnly,
+        }
+    }
+}
+
+impl From<DomainRole> for Role {
+    fn from(role: DomainRole) -> Self {
+        match role {
+            DomainRole::Agent => Self::Agent,
+            DomainRole::AdminPrefecture => Self::AdminPrefecture,
+            DomainRole::AdminNational => Self::AdminNational,
+        }
+    }
+}
+
+impl From<DomainConvocationState> for ConvocationState {
+    fn from(state: DomainConvocationState) -> Self {
+        match state {
+            DomainConvocationState::Issued => Self::Issued,
+            DomainConvocationState::Booked => Self::Booked,
+            DomainConvocationState::Expired => Self::Expired,
+            DomainConvocationState::Revoked => Self::Revoked,
+        }
+    }
+}
+
+impl From<chrono::Weekday> for Weekday {
+    fn from(day: chrono::Weekday) -> Self {
+        match day {
+            chrono::Weekday::Mon => Self::Monday,
+            chrono::Weekday::Tue => Self::Tuesday,
+            chrono::Weekday::Wed => Self::Wednesday,
+            chrono::Weekday::Thu => Self::Thursday,
+            chrono::Weekday::Fri => Self::Friday,
+            chrono::Weekday::Sat => Self::Saturday,
+            chrono::Weekday::Sun => Self::Sunday,
+        }
+    }
+}
+
+/// The schema of a set of weekdays: one to seven days, each once.
+pub fn weekday_set() -> utoipa::openapi::schema::Array {
+    use utoipa::PartialSchema as _;
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(Weekday::schema())
+        .min_items(Some(1))
+        .max_items(Some(7))
+        .unique_items(true)
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_writes_each_value_as_the_domain_and_the_store_do() {
+        for kind in [
+            DomainSiteKind::Prefecture,
+            DomainSiteKind::SousPrefecture,
+            DomainSiteKind::Antenne,
+        ] {
+            assert_eq!(SiteKind::from(kind).code(), kind.code());
+        }
+        assert_eq!(SiteKind::ALL.len(), 3);
+        for channel in DomainChannel::ALL {
+            assert_eq!(Channel::from(channel).code(), channel.code());
+        }
+        assert_eq!(Channel::ALL.len(), DomainChannel::ALL.len());
+        for mode in [
+            DomainBookingMode::Online,
+            DomainBookingMode::ConvocationOnly,
+        ] {
+            assert_eq!(BookingMode::from(mode).code(), mode.code());
+        }
+        for role in [
+            DomainRole::Agent,
+            DomainRole::AdminPrefecture,
+            DomainRole::AdminNational,
+        ] {
+            assert_eq!(Role::from(role).code(), role.code());
+        }
+        for state in DomainConvocationState::ALL {
+            assert_eq!(ConvocationState::from(state).code(), state.code());
+        }
+        assert_eq!(
+            ConvocationState::ALL.len(),
+            DomainConvocationState::ALL.len()
+        );
+        let stored: Vec<&str> = ReservationStatus::ALL.iter().map(|s| s.code()).collect();
+        assert_eq!(
+            stored,
+            [
+                planipref_store::models::status::BOOKED,
+                planipref_store::models::status::CANCELLED
+            ]
+        );
+        for day in [
+            chrono::Weekday::Mon,
+            chrono::Weekday::Tue,
+            chrono::Weekday::Wed,
+            chrono::Weekday::Thu,
+            chrono::Weekday::Fri,
+            chrono::Weekday::Sat,
+            chrono::Weekday::Sun,
+        ] {
+            assert_eq!(
+                Weekday::from(day).code(),
+                planipref_domain::referentiel::weekday_name(day)
+            );
+        }
+    }
+
+    /// Each value is written as its code and read back from it.
+    fn round_trips<T>(all: &[T], code: fn(T) -> &'static str)
+    where
+        T: Copy + PartialEq + std::fmt::Debug + Serialize + serde::de::DeserializeOwned,
+    {
+        for value in all {
+            let written = serde_json::to_value(value).unwrap_or_default();
+            assert_eq!(written, code(*value), "{value:?}");
+            let read: Option<T> = serde_json::from_value(written).ok();
+            assert_eq!(read, Some(*value));
+        }
+    }
+
+    #[test]
+    fn codes_are_read_and_written_as_the_contract_lists_them() {
+        round_trips(SiteKind::ALL, SiteKind::code);
+        round_trips(ReservationStatus::ALL, ReservationStatus::code);
+        round_trips(Channel::ALL, Channel::code);
+        round_trips(BookingMode::ALL, BookingMode::code);
+        round_trips(Role::ALL, Role::code);
+        round_trips(ConvocationState::ALL, ConvocationState::code);
+        round_trips(Weekday::ALL, Weekday::code);
+        assert!(serde_json::from_str::<Channel>("\"guichet\"").is_err());
+        assert!(serde_json::from_str::<Weekday>("\"Monday\"").is_err());
+    }
+}
