@@ -3,6 +3,7 @@
 //! they change) or on its own; its persons, instructions and booking mode
 //! are always the préfecture's.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, put, web};
 use chrono::Utc;
 use planipref_domain::ids::{MotifId, ServiceId};
@@ -20,6 +21,7 @@ use crate::dto::Motif;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 use crate::state::AppState;
+use crate::version::{IfMatch, IfMatchParam, Versioned as _};
 
 /// A motif's settings. On creation, fields that a démarche provides
 /// (label, description, documents, duration, booking rules) follow it when
@@ -218,17 +220,18 @@ pub async fn create_motif(
             let motif = Motif::from_rows(row.clone(), service);
             let audit = audit(&agent, &site, "motif", &row.id, &motif);
             store
-                .create_motif(&row, &audit)
+                .create_motif(&row, demarche.as_ref().map(|d| d.revision), &audit)
                 .map_err(|e| write_error(e, "a motif with that label exists in this service"))?;
             Ok(motif)
         })
         .await?;
-    Ok(HttpResponse::Created().json(motif))
+    Ok(motif.answer(StatusCode::CREATED))
 }
 
 /// A motif of `service_id` with every field still to set.
 fn blank(service_id: String, demarche_code: Option<String>) -> MotifRow {
     let mut row = MotifRow {
+        revision: 1,
         id: MotifId::new_random().to_string(),
         service_id,
         label: String::new(),
@@ -261,13 +264,14 @@ fn blank(service_id: String, demarche_code: Option<String>) -> MotifRow {
 
 /// Change a motif
 ///
-/// Replaces a motif's settings. Fields a démarche provides override it when
+/// Replaces a motif's settings, from the version read (`If-Match`). Fields a
+/// démarche provides override it when
 /// sent and follow it again when left out; the motif's own settings
 /// (persons, instructions, booking mode) left out keep their value. Booked
 /// appointments keep their times; new slots use the new duration.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("motif_id" = String, Path, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")),
+    params(("motif_id" = String, Path, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"), IfMatchParam),
     request_body(content = MotifRequest, example = json!({"label": "Remise de titre (Saint-Paul)", "duration_minutes": 20, "max_persons": 4, "duration_per_person": true})),
     responses(
         (status = 200, description = "Changed", body = Motif, example = json!(crate::examples::motif())),
@@ -277,8 +281,9 @@ fn blank(service_id: String, demarche_code: Option<String>) -> MotifRow {
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A motif with that label exists in the service", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A motif with that label exists in the service, or it changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or a démarche code (set on creation only)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
@@ -287,6 +292,7 @@ pub async fn update_motif(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
     path: web::Path<String>,
+    if_match: IfMatch,
     JsonBody(body): JsonBody<MotifRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let motif_id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
@@ -313,18 +319,24 @@ pub async fn update_motif(
                 .map(|code| store.get_demarche(code))
                 .transpose()
                 .map_err(ApiError::from)?;
-            let after = resolved(before.clone(), &body, demarche.as_ref())?;
-            let after_dto = Motif::from_rows(after.clone(), service.clone());
+            let after = MotifRow {
+                revision: if_match.0,
+                ..resolved(before.clone(), &body, demarche.as_ref())?
+            };
+            let after_dto = Motif {
+                version: if_match.next(),
+                ..Motif::from_rows(after.clone(), service.clone())
+            };
             let audit = AuditEntry {
                 action: "updated",
                 before: crate::audit::json(&Motif::from_rows(before, service)),
                 ..audit(&agent, &site, "motif", &after.id, &after_dto)
             };
             store
-                .update_motif(&after, &audit)
+                .update_motif(&after, demarche.as_ref().map(|d| d.revision), &audit)
                 .map_err(|e| write_error(e, "a motif with that label exists in this service"))?;
             Ok(after_dto)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(motif))
+    Ok(motif.answer(StatusCode::OK))
 }

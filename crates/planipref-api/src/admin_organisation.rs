@@ -4,6 +4,7 @@
 //! never take an appointment's history with them: what a reservation ever
 //! used is refused with 409 (deactivate it instead).
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, put, web};
 use planipref_domain::access::{Agent, Scope};
 use planipref_domain::error::Collector;
@@ -24,6 +25,7 @@ use crate::extract::{JsonBody, QueryParams};
 use crate::fermetures::Fermeture;
 use crate::sites::{MotifPage, SitePage};
 use crate::state::AppState;
+use crate::version::{IfMatch, IfMatchParam, Versioned as _};
 
 /// An audit entry for deleting `entity` `id` of `site`, with its last state.
 fn deletion(
@@ -90,19 +92,19 @@ pub struct FermeturePage {
 const SITE_ID: &str = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11";
 
 fn service_example() -> serde_json::Value {
-    serde_json::json!({"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": SITE_ID, "name": "Bureau du séjour des étrangers", "description": "Titres de séjour, documents de circulation."})
+    serde_json::json!({"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": SITE_ID, "name": "Bureau du séjour des étrangers", "description": "Titres de séjour, documents de circulation.", "version": 1})
 }
 
 fn guichet_example() -> serde_json::Value {
-    serde_json::json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": SITE_ID, "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public"})
+    serde_json::json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": SITE_ID, "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public", "version": 1})
 }
 
 fn plage_example() -> serde_json::Value {
-    serde_json::json!({"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": []})
+    serde_json::json!({"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": [], "version": 1})
 }
 
 fn fermeture_example() -> serde_json::Value {
-    serde_json::json!({"id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "site_id": SITE_ID, "guichet_id": null, "start": "2026-12-24T00:00:00+01:00", "end": "2026-12-25T00:00:00+01:00", "reason": "Inventaire annuel", "flagged_reservations": []})
+    serde_json::json!({"id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "site_id": SITE_ID, "guichet_id": null, "start": "2026-12-24T00:00:00+01:00", "end": "2026-12-25T00:00:00+01:00", "reason": "Inventaire annuel", "flagged_reservations": [], "version": 1})
 }
 
 fn paged(item: serde_json::Value) -> serde_json::Value {
@@ -265,16 +267,16 @@ pub async fn get_service(
             Ok(Service::from_row(service))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(service))
+    Ok(service.answer(StatusCode::OK))
 }
 
 /// Change a service
 ///
-/// Renames or redescribes a service. Administrators of its site's
-/// département only.
+/// Renames or redescribes a service, from the version read (`If-Match`).
+/// Administrators of its site's département only.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("service_id" = String, Path, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")),
+    params(("service_id" = String, Path, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10"), IfMatchParam),
     request_body(content = ServiceRequest, example = json!({"name": "Bureau du séjour des étrangers", "description": "Titres de séjour, documents de circulation."})),
     responses(
         (status = 200, description = "Changed", body = Service, example = json!(service_example())),
@@ -284,8 +286,9 @@ pub async fn get_service(
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A service of that name exists at the site", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A service of that name exists at the site, or it changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
@@ -294,6 +297,7 @@ pub async fn update_service(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
     path: web::Path<String>,
+    if_match: IfMatch,
     JsonBody(body): JsonBody<ServiceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
@@ -314,9 +318,13 @@ pub async fn update_service(
             let after = planipref_store::models::ServiceRow {
                 name,
                 description,
+                revision: if_match.0,
                 ..before.clone()
             };
-            let dto = Service::from_row(after.clone());
+            let dto = Service {
+                version: if_match.next(),
+                ..Service::from_row(after.clone())
+            };
             let audit = AuditEntry {
                 action: "updated",
                 before: crate::audit::json(&Service::from_row(before)),
@@ -328,7 +336,7 @@ pub async fn update_service(
             Ok(dto)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(service))
+    Ok(service.answer(StatusCode::OK))
 }
 
 /// Delete a service
@@ -456,7 +464,7 @@ pub async fn get_motif(
             Ok(Motif::from_rows(motif, service))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(motif))
+    Ok(motif.answer(StatusCode::OK))
 }
 
 /// Delete a motif
@@ -583,7 +591,7 @@ pub async fn get_guichet(
             Ok(Guichet::from_row(&guichet, motifs))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(guichet))
+    Ok(guichet.answer(StatusCode::OK))
 }
 
 /// Delete a guichet
@@ -674,6 +682,7 @@ pub async fn list_plages(
             .map(|(row, p)| {
                 plage_response(
                     &row.id,
+                    row.revision,
                     p,
                     p.motifs.iter().map(ToString::to_string).collect(),
                 )
@@ -712,10 +721,10 @@ pub async fn get_plage(
                 .map_err(|e| ApiError::from_store(e, "plage"))?;
             may_read(&agent, &site)?;
             let motifs = plage.motifs.iter().map(ToString::to_string).collect();
-            Ok(plage_response(&row.id, &plage, motifs))
+            Ok(plage_response(&row.id, row.revision, &plage, motifs))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(plage))
+    Ok(plage.answer(StatusCode::OK))
 }
 
 /// List a site's closures
@@ -800,7 +809,7 @@ pub async fn get_fermeture(
             Ok(Fermeture::from_row(fermeture, site_zone(&site)?))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(fermeture))
+    Ok(fermeture.answer(StatusCode::OK))
 }
 
 /// Delete a closure

@@ -1,5 +1,6 @@
 //! Préfectures: created by national administrators, listed per scope.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::Utc;
 use planipref_domain::access::{Agent, Scope};
@@ -21,6 +22,7 @@ use crate::dto::{PageInfo, Pagination};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::state::AppState;
+use crate::version::{IfMatch, IfMatchParam, Versioned as _};
 
 /// A new préfecture.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -56,7 +58,13 @@ pub struct Prefecture {
     /// The département's name.
     #[schema(example = "Corse-du-Sud")]
     pub departement_name: String,
+    /// Its version (also its `ETag`), raised by each change of its names
+    /// or anti-capture settings: send it in `If-Match` to change them.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i32,
 }
+
+crate::version::versioned_by_field!(Prefecture, AntiCapture);
 
 impl From<PrefectureRow> for Prefecture {
     fn from(r: PrefectureRow) -> Self {
@@ -64,6 +72,7 @@ impl From<PrefectureRow> for Prefecture {
             code: r.code,
             name: r.name,
             departement_name: r.departement_name,
+            version: r.revision,
         }
     }
 }
@@ -85,7 +94,7 @@ pub struct PrefecturePage {
     tag = "admin", security(("bearer" = [])),
     request_body(content = PrefectureRequest, example = json!({"code": "2A", "name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"})),
     responses(
-        (status = 201, description = "Created", body = Prefecture, example = json!({"code": "2A", "name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"})),
+        (status = 201, description = "Created", body = Prefecture, example = json!(prefecture_example())),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -120,6 +129,7 @@ pub async fn create_prefecture(
         name,
         departement_name,
         created_at: planipref_store::to_db(Utc::now()),
+        revision: 1,
     };
     let prefecture = Prefecture::from(row.clone());
     let audit = AuditEntry {
@@ -133,7 +143,7 @@ pub async fn create_prefecture(
                 .map_err(|e| write_error(e, "this préfecture exists already"))
         })
         .await?;
-    Ok(HttpResponse::Created().json(prefecture))
+    Ok(prefecture.answer(StatusCode::CREATED))
 }
 
 /// List préfectures
@@ -144,7 +154,7 @@ pub async fn create_prefecture(
     tag = "admin", security(("bearer" = [])),
     params(Pagination),
     responses(
-        (status = 200, description = "A page of préfectures", body = PrefecturePage, example = json!({"items": [{"code": "93", "name": "Préfecture de la Seine-Saint-Denis", "departement_name": "Seine-Saint-Denis"}], "page": 1, "per_page": 50, "total": 1})),
+        (status = 200, description = "A page of préfectures", body = PrefecturePage, example = json!({"items": [{"code": "93", "name": "Préfecture de la Seine-Saint-Denis", "departement_name": "Seine-Saint-Denis", "version": 1}], "page": 1, "per_page": 50, "total": 1})),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Agents administer no préfecture", body = Problem, content_type = "application/problem+json"),
@@ -199,7 +209,7 @@ pub struct PrefectureUpdate {
 }
 
 fn prefecture_example() -> serde_json::Value {
-    serde_json::json!({"code": "2A", "name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"})
+    serde_json::json!({"code": "2A", "name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud", "version": 1})
 }
 
 /// The préfecture of `code` if the caller administers it.
@@ -248,16 +258,18 @@ pub async fn get_prefecture(
                 .map_err(|e| ApiError::from_store(e, "préfecture"))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Prefecture::from(row)))
+    let prefecture = Prefecture::from(row);
+    Ok(prefecture.answer(StatusCode::OK))
 }
 
 /// Rename a préfecture
 ///
 /// Changes its official name and its département's name; the code never
-/// changes. National administrators only. The change is audited.
+/// changes. National administrators only. The change is audited, and made
+/// from the version read (`If-Match`).
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Département code", example = "2A")),
+    params(("code" = String, Path, description = "Département code", example = "2A"), IfMatchParam),
     request_body(content = PrefectureUpdate, example = json!({"name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"})),
     responses(
         (status = 200, description = "Renamed", body = Prefecture, example = json!(prefecture_example())),
@@ -267,7 +279,9 @@ pub async fn get_prefecture(
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
@@ -276,6 +290,7 @@ pub async fn update_prefecture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
     path: web::Path<String>,
+    if_match: IfMatch,
     JsonBody(body): JsonBody<PrefectureUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     if !agent.0.can_administer_nation() {
@@ -298,11 +313,15 @@ pub async fn update_prefecture(
             let after = PrefectureRow {
                 name,
                 departement_name,
+                revision: if_match.0,
                 ..before.clone()
             };
             let audit = AuditEntry {
                 before: crate::audit::json(&Prefecture::from(before)),
-                after: crate::audit::json(&Prefecture::from(after.clone())),
+                after: crate::audit::json(&Prefecture {
+                    version: if_match.next(),
+                    ..Prefecture::from(after.clone())
+                }),
                 ..prefecture_audit(&agent, code.as_str(), "updated")
             };
             store
@@ -311,7 +330,11 @@ pub async fn update_prefecture(
             Ok(after)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Prefecture::from(after)))
+    let prefecture = Prefecture {
+        version: if_match.next(),
+        ..Prefecture::from(after)
+    };
+    Ok(prefecture.answer(StatusCode::OK))
 }
 
 /// Delete a préfecture
@@ -388,20 +411,26 @@ pub struct AntiCapture {
     /// never; default 48).
     #[schema(example = 48)]
     pub convocation_release_hours: u32,
+    /// The préfecture's version (also the `ETag`): send it in `If-Match`
+    /// to change these settings.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i32,
 }
 
 fn anti_capture_example() -> serde_json::Value {
     serde_json::json!({
         "release_delay_min_minutes": 5, "release_delay_max_minutes": 60,
         "opening_start_minute": 420, "opening_window_minutes": 180,
-        "max_active_per_person": 3, "convocation_release_hours": 48
+        "max_active_per_person": 3, "convocation_release_hours": 48, "version": 1
     })
 }
 
-impl From<PrefectureRulesRow> for AntiCapture {
-    fn from(r: PrefectureRulesRow) -> Self {
+impl AntiCapture {
+    /// The settings of `r`, at the préfecture's `version`.
+    fn new(r: PrefectureRulesRow, version: i32) -> Self {
         let n = |v: i32| u32::try_from(v).unwrap_or(0);
         Self {
+            version,
             release_delay_min_minutes: n(r.release_delay_min_minutes),
             release_delay_max_minutes: n(r.release_delay_max_minutes),
             opening_start_minute: n(r.opening_start_minute),
@@ -461,24 +490,25 @@ pub async fn get_anti_capture(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let code = administered(&agent.0, &path)?;
-    let rules = state
+    let (rules, version) = state
         .blocking(move |store| {
             store
-                .prefecture_rules(code.as_str())
+                .anti_capture(code.as_str())
                 .map_err(|e| ApiError::from_store(e, "préfecture"))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(AntiCapture::from(rules)))
+    Ok(AntiCapture::new(rules, version).answer(StatusCode::OK))
 }
 
 /// Change a préfecture's anti-capture settings
 ///
 /// Replaces the settings sent, checked together (every invalid field at
-/// once). Takes effect at once on every server; audited. For the
-/// administrators of its département and national administrators.
+/// once), from the version read (`If-Match`: the préfecture's). Takes
+/// effect at once on every server; audited. For the administrators of its
+/// département and national administrators.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Département code", example = "93")),
+    params(("code" = String, Path, description = "Département code", example = "93"), IfMatchParam),
     request_body(content = AntiCaptureUpdate),
     responses(
         (status = 200, description = "The new settings", body = AntiCapture, example = json!(anti_capture_example())),
@@ -487,8 +517,10 @@ pub async fn get_anti_capture(
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
@@ -497,18 +529,19 @@ pub async fn update_anti_capture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
     path: web::Path<String>,
+    if_match: IfMatch,
     JsonBody(body): JsonBody<AntiCaptureUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let code = administered(&agent.0, &path)?;
     let agent = agent.0;
     let after = state
         .blocking(move |store| {
-            let before = AntiCapture::from(
-                store
-                    .prefecture_rules(code.as_str())
-                    .map_err(|e| ApiError::from_store(e, "préfecture"))?,
-            );
+            let (rules, version) = store
+                .anti_capture(code.as_str())
+                .map_err(|e| ApiError::from_store(e, "préfecture"))?;
+            let before = AntiCapture::new(rules, version);
             let after = AntiCapture {
+                version: if_match.next(),
                 release_delay_min_minutes: body
                     .release_delay_min_minutes
                     .unwrap_or(before.release_delay_min_minutes),
@@ -553,10 +586,10 @@ pub async fn update_anti_capture(
                 ..prefecture_audit(&agent, code.as_str(), "updated")
             };
             store
-                .update_prefecture_rules(code.as_str(), &row, &audit)
+                .update_prefecture_rules(code.as_str(), &row, if_match.0, &audit)
                 .map_err(|e| ApiError::from_store(e, "préfecture"))?;
             Ok(after)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(after))
+    Ok(after.answer(StatusCode::OK))
 }

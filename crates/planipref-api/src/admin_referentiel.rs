@@ -2,6 +2,7 @@
 //! is checked (fields, scope, references inside the same site), audited in
 //! the same transaction, and refused whole when anything is wrong.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{NaiveDate, Utc};
 use planipref_domain::FieldError;
@@ -24,6 +25,7 @@ use crate::dto::{Motif, site_departement, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::state::AppState;
+use crate::version::{IfMatch, IfMatchParam, Versioned as _, versioned};
 
 /// A new service.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -60,6 +62,10 @@ pub struct Service {
     /// Description.
     #[schema(example = "Titres de séjour, documents de circulation.")]
     pub description: String,
+    /// Its version (also its `ETag`), raised by each change: send it in
+    /// `If-Match` to change the service.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i32,
 }
 
 impl Service {
@@ -70,9 +76,12 @@ impl Service {
             site_id: s.site_id,
             name: s.name,
             description: s.description,
+            version: s.revision,
         }
     }
 }
+
+crate::version::versioned_by_field!(Service);
 
 /// A new guichet.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -169,12 +178,19 @@ pub struct Guichet {
     /// Whom its time is for: `public`, `convocation` or `walk_in`.
     #[schema(value_type = crate::codes::Channel, example = "public")]
     pub channel: String,
+    /// Its version (also its `ETag`), raised by each change: send it in
+    /// `If-Match` to change the guichet.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i32,
 }
+
+crate::version::versioned_by_field!(Guichet);
 
 impl Guichet {
     /// From its row and the motifs it serves.
     pub fn from_row(g: &GuichetRow, motif_ids: Vec<String>) -> Self {
         Self {
+            version: g.revision,
             id: g.id.clone(),
             site_id: g.site_id.clone(),
             name: g.name.clone(),
@@ -256,7 +272,13 @@ pub struct PlageResponse {
     /// Motifs it is restricted to (empty: all of the guichet's).
     #[schema(example = json!([]))]
     pub motif_ids: Vec<String>,
+    /// Its version (also its `ETag`), raised by each change: send it in
+    /// `If-Match` to change the plage.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i32,
 }
+
+crate::version::versioned_by_field!(PlageResponse);
 
 /// Create a service
 ///
@@ -266,7 +288,7 @@ pub struct PlageResponse {
     params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     request_body(content = ServiceRequest, example = json!({"name": "Bureau du séjour des étrangers", "description": ""})),
     responses(
-        (status = 201, description = "Created", body = Service, example = json!({"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Bureau du séjour des étrangers", "description": ""})),
+        (status = 201, description = "Created", body = Service, example = json!({"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Bureau du séjour des étrangers", "description": "", "version": 1})),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -304,13 +326,9 @@ pub async fn create_service(
                 name,
                 description,
                 created_at: planipref_store::to_db(Utc::now()),
+                revision: 1,
             };
-            let service = Service {
-                id: row.id.clone(),
-                site_id: row.site_id.clone(),
-                name: row.name.clone(),
-                description: row.description.clone(),
-            };
+            let service = Service::from_row(row.clone());
             let audit = audit(&agent, &site, "service", &row.id, &service);
             store
                 .create_service(&row, &audit)
@@ -318,7 +336,7 @@ pub async fn create_service(
             Ok(service)
         })
         .await?;
-    Ok(HttpResponse::Created().json(service))
+    Ok(service.answer(StatusCode::CREATED))
 }
 
 /// Create a guichet
@@ -330,7 +348,7 @@ pub async fn create_service(
     params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     request_body(content = GuichetRequest, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]})),
     responses(
-        (status = 201, description = "Created", body = Guichet, example = json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public"})),
+        (status = 201, description = "Created", body = Guichet, example = json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public", "version": 1})),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -375,6 +393,7 @@ pub async fn create_guichet(
                 active_from,
                 active_until,
                 channel: channel.code().to_owned(),
+                revision: 1,
             };
             let guichet = Guichet::from_row(&row, motif_ids.clone());
             let audit = audit(&agent, &site, "guichet", &row.id, &guichet);
@@ -384,7 +403,7 @@ pub async fn create_guichet(
             Ok(guichet)
         })
         .await?;
-    Ok(HttpResponse::Created().json(guichet))
+    Ok(guichet.answer(StatusCode::CREATED))
 }
 
 /// Create a plage
@@ -397,7 +416,7 @@ pub async fn create_guichet(
     params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")),
     request_body(content = PlageRequest, example = json!({"weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": []})),
     responses(
-        (status = 201, description = "Created", body = PlageResponse, example = json!({"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": []})),
+        (status = 201, description = "Created", body = PlageResponse, example = json!({"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": [], "version": 1})),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -433,22 +452,9 @@ pub async fn create_plage(
                 valid_from: plage.valid_from,
                 valid_until: plage.valid_until,
                 created_at: planipref_store::to_db(Utc::now()),
+                revision: 1,
             };
-            let response = PlageResponse {
-                id: row.id.clone(),
-                guichet_id: row.guichet_id.clone(),
-                weekdays: plage
-                    .weekdays
-                    .days()
-                    .into_iter()
-                    .map(|d| weekday_name(d).to_owned())
-                    .collect(),
-                start: plage.start.format("%H:%M").to_string(),
-                end: plage.end.format("%H:%M").to_string(),
-                valid_from: plage.valid_from,
-                valid_until: plage.valid_until,
-                motif_ids,
-            };
+            let response = plage_response(&row.id, row.revision, &plage, motif_ids);
             let audit = audit(&agent, &site, "plage", &row.id, &response);
             store
                 .create_plage(&row, &plage, &audit)
@@ -456,7 +462,7 @@ pub async fn create_plage(
             Ok(response)
         })
         .await?;
-    Ok(HttpResponse::Created().json(response))
+    Ok(response.answer(StatusCode::CREATED))
 }
 
 /// Refuses agents whose scope does not administer the site.
@@ -538,8 +544,15 @@ fn parse_plage(
     ))
 }
 
-pub(crate) fn plage_response(id: &str, plage: &Plage, motif_ids: Vec<String>) -> PlageResponse {
+/// Plage `id` at `version`, as answered.
+pub(crate) fn plage_response(
+    id: &str,
+    version: i32,
+    plage: &Plage,
+    motif_ids: Vec<String>,
+) -> PlageResponse {
     PlageResponse {
+        version,
         id: id.to_owned(),
         guichet_id: plage.guichet_id.to_string(),
         weekdays: plage
@@ -597,18 +610,19 @@ pub struct PlageChange {
 /// with `on_conflict=flag`, which applies it and marks them to be re-booked.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("plage_id" = String, Path, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"), OnConflict),
+    params(("plage_id" = String, Path, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"), OnConflict, IfMatchParam),
     request_body(content = PlageRequest, example = json!({"weekdays": ["monday"], "start": "09:00", "end": "11:00", "valid_from": "2027-01-04"})),
     responses(
-        (status = 200, description = "Changed", body = PlageChange, example = json!({"plage": {"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday"], "start": "09:00", "end": "11:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": []}, "flagged_reservations": []})),
+        (status = 200, description = "Changed", body = PlageChange, example = json!({"plage": {"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday"], "start": "09:00", "end": "11:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": [], "version": 2}, "flagged_reservations": []})),
         (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plage", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Booked appointments would be orphaned (references in `conflicts`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Booked appointments would be orphaned (references in `conflicts`), or it changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or overlap", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
@@ -617,12 +631,13 @@ pub async fn update_plage(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
     path: web::Path<String>,
+    if_match: IfMatch,
     QueryParams(q): QueryParams<OnConflict>,
     JsonBody(body): JsonBody<PlageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let flag = q.flag()?;
     let plage_id: PlageId = path.parse().map_err(|_| ApiError::NotFound("plage"))?;
-    change_plage(state, agent.0, plage_id, Some(body), flag).await
+    change_plage(state, agent.0, plage_id, Some((body, if_match)), flag).await
 }
 
 /// Delete a plage
@@ -660,7 +675,7 @@ async fn change_plage(
     state: web::Data<AppState>,
     agent: Agent,
     plage_id: PlageId,
-    body: Option<PlageRequest>,
+    body: Option<(PlageRequest, IfMatch)>,
     flag: bool,
 ) -> Result<HttpResponse, ApiError> {
     let change = state
@@ -671,10 +686,12 @@ async fn change_plage(
             authorise(&agent, &site)?;
             let tz = site_zone(&site)?;
             let before_ids = before.motifs.iter().map(ToString::to_string).collect();
-            let before_json = crate::audit::json(&plage_response(&row.id, &before, before_ids));
+            let before_json =
+                crate::audit::json(&plage_response(&row.id, row.revision, &before, before_ids));
+            let if_match = body.as_ref().map(|(_, v)| *v);
             let new = body
                 .as_ref()
-                .map(|b| parse_plage(b, before.guichet_id))
+                .map(|(b, _)| parse_plage(b, before.guichet_id))
                 .transpose()?;
             let new_row = new.as_ref().map(|(p, _)| PlageRow {
                 weekdays: p.weekdays.bits(),
@@ -682,11 +699,13 @@ async fn change_plage(
                 end_time: p.end,
                 valid_from: p.valid_from,
                 valid_until: p.valid_until,
+                revision: if_match.map_or(row.revision, |v| v.0),
                 ..row.clone()
             });
             let after = new
                 .as_ref()
-                .map(|(p, ids)| plage_response(&row.id, p, ids.clone()));
+                .zip(if_match)
+                .map(|((p, ids), v)| plage_response(&row.id, v.next(), p, ids.clone()));
             let audit = AuditEntry {
                 action: if new.is_some() { "updated" } else { "deleted" },
                 before: before_json,
@@ -703,7 +722,10 @@ async fn change_plage(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(change))
+    Ok(match &change.plage {
+        Some(plage) => versioned(StatusCode::OK, &change, plage.version),
+        None => HttpResponse::Ok().json(change),
+    })
 }
 
 fn parse_day(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
@@ -809,12 +831,7 @@ pub async fn site_organisation(
                         .map(|m| Motif::from_rows(m.clone(), s.clone()))
                         .collect();
                     ServiceWithMotifs {
-                        service: Service {
-                            id: s.id,
-                            site_id: s.site_id,
-                            name: s.name,
-                            description: s.description,
-                        },
+                        service: Service::from_row(s),
                         motifs,
                     }
                 })
@@ -832,6 +849,7 @@ pub async fn site_organisation(
                     let weekdays = planipref_domain::referentiel::Weekdays::from_bits(p.weekdays)
                         .ok_or(ApiError::Internal)?;
                     plages.push(PlageResponse {
+                        version: p.revision,
                         id: p.id.clone(),
                         guichet_id: p.guichet_id.clone(),
                         weekdays: weekdays
@@ -885,18 +903,19 @@ pub struct GuichetChange {
 /// sent with `on_conflict=flag`, which marks them to be re-booked.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"), OnConflict),
+    params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"), OnConflict, IfMatchParam),
     request_body(content = GuichetRequest, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "active": true, "active_until": "2027-06-30"})),
     responses(
-        (status = 200, description = "Changed", body = GuichetChange, example = json!({"guichet": {"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public"}, "flagged_reservations": []})),
+        (status = 200, description = "Changed", body = GuichetChange, example = json!({"guichet": {"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public", "version": 2}, "flagged_reservations": []})),
         (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such guichet", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken, or booked appointments would be orphaned (references in `conflicts`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken, or booked appointments would be orphaned (references in `conflicts`), or it changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, motifs of another site, or a plage restricted to a removed motif", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
@@ -905,6 +924,7 @@ pub async fn update_guichet(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
     path: web::Path<String>,
+    if_match: IfMatch,
     QueryParams(q): QueryParams<OnConflict>,
     JsonBody(body): JsonBody<GuichetRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -935,9 +955,13 @@ pub async fn update_guichet(
                 active_from,
                 active_until,
                 channel: channel.code().to_owned(),
+                revision: if_match.0,
                 ..before.clone()
             };
-            let after = Guichet::from_row(&row, motif_ids.clone());
+            let after = Guichet {
+                version: if_match.next(),
+                ..Guichet::from_row(&row, motif_ids.clone())
+            };
             let audit = AuditEntry {
                 action: "updated",
                 before: crate::audit::json(&Guichet::from_row(&before, before_motifs)),
@@ -953,5 +977,5 @@ pub async fn update_guichet(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(change))
+    Ok(versioned(StatusCode::OK, &change, change.guichet.version))
 }

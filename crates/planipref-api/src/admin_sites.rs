@@ -1,7 +1,8 @@
 //! Administration of sites: create, read and update, within the caller's
 //! scope, each write audited.
 
-use actix_web::http::header::LOCATION;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, LOCATION};
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::Utc;
 use planipref_domain::DomainError;
@@ -20,6 +21,7 @@ use crate::dto::{Site, site_departement};
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 use crate::state::AppState;
+use crate::version::{IfMatch, IfMatchParam, Versioned as _};
 
 /// A site's postal address, as sent.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -99,20 +101,28 @@ pub struct AdminSite {
     pub site: Site,
     /// The territory it is competent for.
     pub competence: CompetenceBody,
+    /// Its version (also its `ETag`), raised by each change: send it in
+    /// `If-Match` to change the site.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i32,
 }
 
 impl AdminSite {
     fn new(row: SiteRow, competence: Competence) -> Self {
         Self {
+            version: row.revision,
             site: Site::from(row),
             competence: competence.into(),
         }
     }
 }
 
+crate::version::versioned_by_field!(AdminSite);
+
 fn example_site() -> serde_json::Value {
     let mut site = serde_json::to_value(crate::examples::site()).unwrap_or_default();
     site["competence"] = serde_json::json!({"arrondissements": ["931"], "communes": []});
+    site["version"] = serde_json::json!(1);
     site
 }
 
@@ -151,9 +161,9 @@ fn example_request() -> serde_json::Value {
     security(("bearer" = [])),
     request_body(content = SiteRequest, example = json!(example_request())),
     responses(
-        (status = 201, description = "Created; `Location` points at it", body = Site,
-         headers(("Location" = String, description = "Path of the new site")),
-         example = json!(crate::examples::site())),
+        (status = 201, description = "Created; `Location` points at it", body = AdminSite,
+         headers(("Location" = String, description = "Path of the new site"), ("ETag" = String, description = "Its version")),
+         example = json!(example_site())),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -187,9 +197,11 @@ pub async fn create_site(
                 .map_err(site_write_error)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/admin/sites/{}", site.site.id)))
-        .json(site))
+    let mut answer = site.answer(StatusCode::CREATED);
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/admin/sites/{}", site.site.id)) {
+        answer.headers_mut().insert(LOCATION, location);
+    }
+    Ok(answer)
 }
 
 /// Read a site (administration)
@@ -227,18 +239,19 @@ pub async fn admin_get_site(
             Ok(AdminSite::new(row, competence))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(site))
+    Ok(site.answer(StatusCode::OK))
 }
 
 /// Update a site
 ///
-/// Replaces a site's settings. The caller must administer its département
-/// (and the new one, if it moves). Refused with 409 if someone changed the
-/// site meanwhile. The write is audited with the values before and after.
+/// Replaces a site's settings, from the version read (`If-Match`). The
+/// caller must administer its département (and the new one, if it moves).
+/// Refused with 409 `stale` if someone changed the site since. The write is
+/// audited with the values before and after.
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"), IfMatchParam),
     request_body(content = SiteRequest, example = json!(example_request())),
     responses(
         (status = 200, description = "Updated", body = AdminSite, example = json!(example_site())),
@@ -248,8 +261,9 @@ pub async fn admin_get_site(
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken, the site changed meanwhile, or a new time zone or département while appointments are booked (references in `conflicts`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken, the site changed since the version sent (`stale`, with `current_version`), or a new time zone or département while appointments are booked (references in `conflicts`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or unknown préfecture", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
@@ -258,6 +272,7 @@ pub async fn update_site(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
     path: web::Path<String>,
+    if_match: IfMatch,
     JsonBody(body): JsonBody<SiteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
@@ -273,10 +288,16 @@ pub async fn update_site(
             {
                 return Err(ApiError::Forbidden);
             }
-            let after = to_row(before.id.clone(), &draft, before.created_at.and_utc());
+            let after = SiteRow {
+                revision: if_match.0,
+                ..to_row(before.id.clone(), &draft, before.created_at.and_utc())
+            };
             let before_competence = store.site_competence(&before.id).map_err(ApiError::from)?;
             let before_site = AdminSite::new(before.clone(), before_competence);
-            let after_site = AdminSite::new(after.clone(), competence.clone());
+            let after_site = AdminSite {
+                version: if_match.next(),
+                ..AdminSite::new(after.clone(), competence.clone())
+            };
             let audit = AuditEntry {
                 before: json(&before_site),
                 after: json(&after_site),
@@ -288,7 +309,7 @@ pub async fn update_site(
             Ok(after_site)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(site))
+    Ok(site.answer(StatusCode::OK))
 }
 
 fn input(body: &SiteRequest) -> SiteInput<'_> {
@@ -316,6 +337,7 @@ fn to_row(id: String, d: &SiteDraft, created_at: chrono::DateTime<Utc>) -> SiteR
         commune_insee: d.commune_insee.clone(),
         time_zone: d.time_zone.name().to_owned(),
         created_at: planipref_store::to_db(created_at),
+        revision: 1,
     }
 }
 
@@ -327,7 +349,6 @@ fn site_write_error(e: StoreError) -> ApiError {
         StoreError::MissingReference { .. } => {
             ApiError::invalid("prefecture_code", "no such préfecture")
         }
-        StoreError::Stale => ApiError::Conflict("the site changed meanwhile; read it again"),
         StoreError::Affected(refs) => ApiError::Affected(refs),
         other => ApiError::from_store(other, "site"),
     }

@@ -2,7 +2,8 @@
 //! national administrators; motifs created from a démarche follow its
 //! defaults unless they override them.
 
-use actix_web::http::header::LOCATION;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, LOCATION};
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::Utc;
 use planipref_domain::FieldError;
@@ -21,6 +22,7 @@ use crate::dto::{PageInfo, Pagination};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::state::AppState;
+use crate::version::{IfMatch, IfMatchParam, Versioned as _, versioned};
 
 /// A démarche of the national catalogue.
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,10 +54,17 @@ pub struct Demarche {
     /// The sites that book it.
     #[schema(example = json!(["4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"]))]
     pub site_ids: Vec<String>,
+    /// Its version (also its `ETag`), raised by each change: national
+    /// administrators send it in `If-Match` to change its defaults.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i32,
 }
+
+crate::version::versioned_by_field!(Demarche);
 
 fn demarche(d: DemarcheRow, site_ids: Vec<String>) -> Demarche {
     Demarche {
+        version: d.revision,
         documents: d.document_list(),
         code: d.code,
         label: d.label,
@@ -78,7 +87,8 @@ fn example() -> serde_json::Value {
         "default_booking_window_days": 90,
         "default_min_notice_hours": 24,
         "default_cancellation_deadline_hours": 24,
-        "site_ids": ["4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"]
+        "site_ids": ["4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"],
+        "version": 1
     })
 }
 
@@ -159,7 +169,7 @@ pub async fn get_demarche(
                 .ok_or(ApiError::NotFound("démarche"))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(demarche(found.0, found.1)))
+    Ok(demarche(found.0, found.1).answer(StatusCode::OK))
 }
 
 /// National defaults of a démarche.
@@ -301,6 +311,7 @@ pub async fn create_demarche(
         default_booking_window_days: 0,
         default_min_notice_hours: 0,
         default_cancellation_deadline_hours: 0,
+        revision: 1,
     };
     let row = match (code, apply(blank, &body)) {
         (Ok(_), Ok(row)) => row,
@@ -324,9 +335,11 @@ pub async fn create_demarche(
                 .map_err(|e| write_error(e, "a démarche with that code exists"))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/demarches/{}", created.code)))
-        .json(created))
+    let mut answer = created.answer(StatusCode::CREATED);
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/demarches/{}", created.code)) {
+        answer.headers_mut().insert(LOCATION, location);
+    }
+    Ok(answer)
 }
 
 /// A démarche after a change of its defaults.
@@ -341,14 +354,15 @@ pub struct DemarcheChange {
 
 /// Change a démarche's national defaults
 ///
-/// National administrators only. Every motif created from the démarche that
+/// National administrators only, from the version read (`If-Match`). Every
+/// motif created from the démarche that
 /// did not override a field (label, description, documents, duration,
 /// booking rules) takes its new default in the same transaction; overridden
 /// fields keep the préfecture's value. Booking rules left out return to the
 /// national defaults (90 days, 24 hours, 24 hours).
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Démarche code", example = "sejour-renouvellement")),
+    params(("code" = String, Path, description = "Démarche code", example = "sejour-renouvellement"), IfMatchParam),
     request_body(content = DemarcheRequest, example = json!({"label": "Renouvellement de titre de séjour", "description": "Renouvellement d'une carte de séjour, lorsqu'il ne se fait pas en ligne.", "documents": ["Titre de séjour en cours", "Passeport en cours de validité"], "default_duration_minutes": 30, "default_booking_window_days": 60})),
     responses(
         (status = 200, description = "Changed", body = DemarcheChange, example = json!({"demarche": example(), "motif_fields_updated": 3})),
@@ -358,8 +372,9 @@ pub struct DemarcheChange {
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such démarche", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
@@ -368,6 +383,7 @@ pub async fn update_demarche(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
     path: web::Path<String>,
+    if_match: IfMatch,
     JsonBody(body): JsonBody<DemarcheRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if !agent.0.can_administer_nation() {
@@ -385,11 +401,15 @@ pub async fn update_demarche(
                 .map_err(|e| ApiError::from_store(e, "démarche"))?;
             let after = DemarcheRow {
                 updated_at: planipref_store::to_db(Utc::now()),
+                revision: if_match.0,
                 ..apply(before.clone(), &body)?
             };
             let audit = AuditEntry {
                 before: crate::audit::json(&demarche(before.clone(), vec![])),
-                after: crate::audit::json(&demarche(after.clone(), vec![])),
+                after: crate::audit::json(&Demarche {
+                    version: if_match.next(),
+                    ..demarche(after.clone(), vec![])
+                }),
                 ..national_audit(&agent, &before.code, "updated")
             };
             let updated = store
@@ -403,10 +423,13 @@ pub async fn update_demarche(
                 .map(|(_, s)| s)
                 .unwrap_or_default();
             Ok(DemarcheChange {
-                demarche: demarche(after, sites),
+                demarche: Demarche {
+                    version: if_match.next(),
+                    ..demarche(after, sites)
+                },
                 motif_fields_updated: updated,
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(change))
+    Ok(versioned(StatusCode::OK, &change, change.demarche.version))
 }

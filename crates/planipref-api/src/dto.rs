@@ -215,6 +215,11 @@ pub struct Motif {
     /// changes) rather than the préfecture's own value.
     #[schema(example = json!(["label", "description", "documents", "duration_minutes"]))]
     pub follows_demarche: Vec<String>,
+    /// Its version (also its `ETag` for administrators), raised by each
+    /// change, its démarche's included: send it in `If-Match` to change
+    /// the motif.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i32,
 }
 
 impl Motif {
@@ -223,6 +228,7 @@ impl Motif {
         let demarche_code = m.demarche_code.clone();
         let documents = m.document_list();
         Self {
+            version: m.revision,
             id: m.id,
             site_id: s.site_id,
             service: ServiceRef {
@@ -267,6 +273,8 @@ impl Motif {
         }
     }
 }
+
+crate::version::versioned_by_field!(Motif);
 
 /// Deserialises a field that may be left out (outer `None`, with
 /// `#[serde(default)]`), sent as `null` (`Some(None)`) or given.

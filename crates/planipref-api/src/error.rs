@@ -52,6 +52,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(example = json!(["K7QX-M3PA"]))]
     pub conflicts: Vec<String>,
+    /// For a change made from an outdated version (`stale`): the
+    /// resource's version now (also its `ETag`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 4)]
+    pub current_version: Option<i32>,
 }
 
 /// One invalid field.
@@ -108,6 +113,16 @@ pub enum ApiError {
     /// concurrent change).
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// The change was made from a version of the resource that is no
+    /// longer current: someone changed it since.
+    #[error("stale: the resource is at version {current}")]
+    Stale {
+        /// Its version now.
+        current: i32,
+    },
+    /// A change that must name the version it was made from did not.
+    #[error("If-Match required")]
+    PreconditionRequired,
     /// The change would leave these booked reservations without a counter.
     #[error("booked reservations affected")]
     Affected(Vec<String>),
@@ -171,6 +186,11 @@ impl ApiError {
                 ("cancellation-deadline-passed", "Too late to cancel online")
             }
             Self::Conflict(_) => ("conflict", "The change conflicts with the current state"),
+            Self::Stale { .. } => ("stale", "The resource changed since you read it"),
+            Self::PreconditionRequired => (
+                "precondition-required",
+                "The version the change is made from is required",
+            ),
             Self::Affected(_) => (
                 "booked-reservations-affected",
                 "Booked appointments would be orphaned",
@@ -289,6 +309,20 @@ impl ApiError {
                 vec![],
             ),
             Self::Conflict(why) => ((*why).to_owned(), vec![]),
+            Self::Stale { current } => (
+                format!(
+                    "someone changed it since the version you sent; it is now at version {current}: read it again, redo your change and send it with If-Match: \"{current}\""
+                ),
+                vec![],
+            ),
+            Self::PreconditionRequired => (
+                "send the version you read (the ETag of its last answer, such as \"3\") in If-Match"
+                    .to_owned(),
+                vec![ProblemField {
+                    field: "If-Match".to_owned(),
+                    message: "is required".to_owned(),
+                }],
+            ),
             Self::CancellationDeadlinePassed(hours) => (
                 format!(
                     "online cancellation closes {hours} hours before the appointment; contact the préfecture"
@@ -356,6 +390,10 @@ impl ApiError {
             conflicts: match self {
                 Self::Affected(refs) => refs.clone(),
                 _ => vec![],
+            },
+            current_version: match self {
+                Self::Stale { current } => Some(*current),
+                _ => None,
             },
         }
     }
@@ -437,10 +475,12 @@ impl ResponseError for ApiError {
             | Self::AppointmentPast
             | Self::CancellationDeadlinePassed(_)
             | Self::Conflict(_)
+            | Self::Stale { .. }
             | Self::AlreadyBooked
             | Self::QuotaReached
             | Self::Affected(_) => StatusCode::CONFLICT,
             Self::HoldExpired => StatusCode::GONE,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -466,6 +506,9 @@ impl ResponseError for ApiError {
                 if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
                     response.insert_header((header::ALLOW, v));
                 }
+            }
+            Self::Stale { current } => {
+                response.insert_header((header::ETAG, crate::version::etag(*current)));
             }
             _ => {}
         }
@@ -495,6 +538,7 @@ impl ApiError {
             StoreError::HoldExpired => Self::HoldExpired,
             StoreError::Convocation(r) => Self::Convocation(r),
             StoreError::Quota => Self::QuotaReached,
+            StoreError::Outdated { current } => Self::Stale { current },
             StoreError::TooManyHolds(first_lapses) => {
                 let wait = (first_lapses - chrono::Utc::now()).num_seconds();
                 Self::TooManyRequests(u64::try_from(wait).unwrap_or(0) + 1)

@@ -92,6 +92,7 @@ pub fn motif() -> Motif {
         step_minutes: 30,
         refuse_doublons: true,
         requires_context: false,
+        version: 1,
         follows_demarche: vec![
             "label".into(),
             "documents".into(),

@@ -1,5 +1,6 @@
 //! Closures (fermetures) of a site or of one guichet.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, put, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use planipref_domain::ids::{GuichetId, SiteId};
@@ -16,6 +17,7 @@ use crate::dto::{at_site, site_departement, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::state::AppState;
+use crate::version::{IfMatch, IfMatchParam, Versioned as _};
 
 /// A new closure: whole local days, or a local date-time range.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -70,12 +72,19 @@ pub struct Fermeture {
     /// References of booked appointments marked to be re-booked (with `on_conflict=flag`).
     #[schema(example = json!([]))]
     pub flagged_reservations: Vec<String>,
+    /// Its version (also its `ETag`), raised by each change: send it in
+    /// `If-Match` to change the closure.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i32,
 }
+
+crate::version::versioned_by_field!(Fermeture);
 
 impl Fermeture {
     /// From its row, with the site's offsets.
     pub fn from_row(row: planipref_store::models::FermetureRow, tz: chrono_tz::Tz) -> Self {
         Self {
+            version: row.revision,
             start: at_site(planipref_store::from_db(row.starts_at), tz),
             end: at_site(planipref_store::from_db(row.ends_at), tz),
             id: row.id,
@@ -102,7 +111,7 @@ impl Fermeture {
     ),
     request_body(content = FermetureRequest, example = json!({"from_date": "2026-12-24", "to_date": "2026-12-24", "reason": "Inventaire annuel"})),
     responses(
-        (status = 201, description = "Closed", body = Fermeture, example = json!({"id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "guichet_id": null, "start": "2026-12-24T00:00:00+01:00", "end": "2026-12-25T00:00:00+01:00", "reason": "Inventaire annuel", "flagged_reservations": []})),
+        (status = 201, description = "Closed", body = Fermeture, example = json!({"id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "guichet_id": null, "start": "2026-12-24T00:00:00+01:00", "end": "2026-12-25T00:00:00+01:00", "reason": "Inventaire annuel", "flagged_reservations": [], "version": 1})),
         (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -135,7 +144,7 @@ pub async fn create_fermeture(
             write(store, &agent, &site, (&body, checked), id, None, flag)
         })
         .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(created.answer(StatusCode::CREATED))
 }
 
 impl FermetureRequest {
@@ -159,15 +168,16 @@ impl FermetureRequest {
 }
 
 /// Writes closure `id` of `site` from a checked request: new, or replacing
-/// `before`. The caller must administer the site; the guichet must be one
-/// of it; booked appointments it covers are refused or flagged.
+/// `before`, the change made from the version `If-Match` names. The caller
+/// must administer the site; the guichet must be one of it; booked
+/// appointments it covers are refused or flagged.
 fn write(
     store: &planipref_store::Store,
     agent: &planipref_domain::access::Agent,
     site: &planipref_store::models::SiteRow,
     (body, (reason, guichet)): (&FermetureRequest, (String, Option<GuichetId>)),
     id: String,
-    before: Option<&FermetureRow>,
+    before: Option<(&FermetureRow, IfMatch)>,
     flag: bool,
 ) -> Result<Fermeture, ApiError> {
     if !agent.can_administer_site(&site_departement(site)?) {
@@ -200,16 +210,21 @@ fn write(
         starts_at: planipref_store::to_db(start),
         ends_at: planipref_store::to_db(end),
         reason,
-        created_at: before.map_or_else(|| planipref_store::to_db(Utc::now()), |b| b.created_at),
+        created_at: before
+            .map_or_else(|| planipref_store::to_db(Utc::now()), |(b, _)| b.created_at),
+        revision: before.map_or(1, |(_, v)| v.0),
     };
-    let mut response = Fermeture::from_row(row.clone(), tz);
+    let mut response = Fermeture {
+        version: before.map_or(1, |(_, v)| v.next()),
+        ..Fermeture::from_row(row.clone(), tz)
+    };
     let action = if before.is_some() {
         "updated"
     } else {
         "created"
     };
     let audit = AuditEntry {
-        before: before.and_then(|b| json(&Fermeture::from_row(b.clone(), tz))),
+        before: before.and_then(|(b, _)| json(&Fermeture::from_row(b.clone(), tz))),
         after: json(&response),
         ..site_entry(agent, site, "fermeture", &row.id, action)
     };
@@ -223,7 +238,8 @@ fn write(
 
 /// Change a closure
 ///
-/// Replaces a closure's guichet, period and reason in one transaction.
+/// Replaces a closure's guichet, period and reason in one transaction, from
+/// the version read (`If-Match`).
 /// Booked appointments the new period covers are never silently orphaned:
 /// by default the change is refused (409, their references in `conflicts`);
 /// with `on_conflict=flag` it applies and they are marked to be re-booked.
@@ -232,18 +248,20 @@ fn write(
     params(
         ("fermeture_id" = String, Path, description = "Closure identifier", example = "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e"),
         OnConflict,
+        IfMatchParam,
     ),
     request_body(content = FermetureRequest, example = json!({"from_date": "2026-12-24", "to_date": "2026-12-26", "reason": "Inventaire annuel"})),
     responses(
-        (status = 200, description = "Changed", body = Fermeture, example = json!({"id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "guichet_id": null, "start": "2026-12-24T00:00:00+01:00", "end": "2026-12-27T00:00:00+01:00", "reason": "Inventaire annuel", "flagged_reservations": []})),
+        (status = 200, description = "Changed", body = Fermeture, example = json!({"id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "guichet_id": null, "start": "2026-12-24T00:00:00+01:00", "end": "2026-12-27T00:00:00+01:00", "reason": "Inventaire annuel", "flagged_reservations": [], "version": 2})),
         (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such closure", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Booked appointments fall in it (references in `conflicts`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Booked appointments fall in it (references in `conflicts`), or it changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid period, reason or guichet (not of this site)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
@@ -252,6 +270,7 @@ pub async fn update_fermeture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
     path: web::Path<String>,
+    if_match: IfMatch,
     QueryParams(q): QueryParams<OnConflict>,
     JsonBody(body): JsonBody<FermetureRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -271,12 +290,12 @@ pub async fn update_fermeture(
                 &site,
                 (&body, checked),
                 id,
-                Some(&before),
+                Some((&before, if_match)),
                 flag,
             )
         })
         .await?;
-    Ok(HttpResponse::Ok().json(changed))
+    Ok(changed.answer(StatusCode::OK))
 }
 
 /// Opening a site on a public holiday.

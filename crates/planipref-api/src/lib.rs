@@ -37,6 +37,7 @@ pub mod routes;
 pub mod sites;
 pub mod slots;
 pub mod state;
+pub mod version;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -67,7 +68,9 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
             Conventions: JSON with snake_case fields; dates `YYYY-MM-DD`; instants RFC 3339 \
             with the site's offset; lists paginated with `page` and `per_page`; every error is \
             `application/problem+json` (RFC 9457) with a stable `type`, and `errors[]` naming \
-            each invalid field.\n\n\
+            each invalid field. What administrators edit carries a `version` (and an `ETag`): \
+            a `PUT` sends it back in `If-Match` (428 without it) and is refused with 409 \
+            `stale` if someone changed the resource since.\n\n\
             Anti-capture. A convocation-only motif is offered and booked only with the token of \
             the link an agent sent (`X-Convocation-Token`), for the person it names, once. \
             service-public.fr's router may pass its signed context (`X-Planipref-Context`, a \

@@ -289,11 +289,15 @@ async fn an_update_based_on_a_stale_read_writes_nothing() {
             .expect("first update");
         let stale = store.update_site(&before, &second, &Default::default(), &audit);
         assert!(
-            matches!(stale, Err(planipref_store::StoreError::Stale)),
+            matches!(
+                stale,
+                Err(planipref_store::StoreError::Outdated { current: 2 })
+            ),
             "{}: {stale:?}",
             db.backend()
         );
-        assert_eq!(store.get_site(&before.id).unwrap().name, "Premier");
+        let now = store.get_site(&before.id).unwrap();
+        assert_eq!((now.name.as_str(), now.revision), ("Premier", 2));
         let entries = store
             .list_audit(&planipref_store::admin::AuditFilter::default(), 0, 10)
             .unwrap();
@@ -1827,4 +1831,423 @@ async fn every_administration_operation_refuses_requests_without_a_valid_token()
     }
     assert!(checked >= 18, "{checked} administration operations");
     assert_eq!(site_count(&db), 5, "nothing was written");
+}
+
+/// Sends `req` as is (no version added by `call!`): status, headers, body.
+async fn send<S, B>(
+    app: &S,
+    req: TestRequest,
+) -> (StatusCode, actix_web::http::header::HeaderMap, Value)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let res = test::call_service(app, req.to_request()).await;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = serde_json::from_slice(&test::read_body(res).await).unwrap_or(Value::Null);
+    (status, headers, body)
+}
+
+fn etag(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
+    headers.get("etag").and_then(|v| v.to_str().ok())
+}
+
+/// Every editable resource of the demo, as (what, GET path, PUT path, a
+/// first change, a second change): the second, sent from the version the
+/// first replaced, must be refused.
+async fn editable<S, B>(
+    app: &S,
+    db: &TestDb,
+    auth: &str,
+) -> Vec<(&'static str, String, String, Value, Value)>
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let (motif, site) = common::bobigny_motif(db.store(), "Renouvellement");
+    let get = |uri: &str| {
+        TestRequest::get()
+            .uri(uri)
+            .insert_header(("Authorization", auth.to_owned()))
+    };
+    let (_, _, org) = send(
+        app,
+        get(&format!("/api/v1/admin/sites/{site}/organisation")),
+    )
+    .await;
+    let service = org["services"][0].clone();
+    let guichet = org["guichets"][0].clone();
+    let plage = org["guichets"][0]["plages"][0].clone();
+    let (s, _, fermeture) = send(
+        app,
+        TestRequest::post()
+            .uri(&format!("/api/v1/admin/sites/{site}/fermetures"))
+            .insert_header(("Authorization", auth.to_owned()))
+            .set_json(
+                json!({"from_date": "2030-01-07", "to_date": "2030-01-07", "reason": "Inventaire"}),
+            ),
+    )
+    .await;
+    assert_eq!(
+        (s, &fermeture["version"]),
+        (StatusCode::CREATED, &json!(1)),
+        "{fermeture}"
+    );
+    let (_, _, admin_site) = send(app, get(&format!("/api/v1/admin/sites/{site}"))).await;
+    let site_body = |name: &str| {
+        json!({
+            "prefecture_code": admin_site["prefecture_code"], "kind": admin_site["kind"],
+            "name": name, "address": admin_site["address"], "time_zone": admin_site["time_zone"],
+            "competence": admin_site["competence"],
+        })
+    };
+    let (_, _, demarche) = send(app, get("/api/v1/demarches/sejour-renouvellement")).await;
+    let demarche_body = |label: &str| {
+        json!({
+            "label": label, "description": demarche["description"], "documents": demarche["documents"],
+            "default_duration_minutes": demarche["default_duration_minutes"],
+        })
+    };
+    let guichet_body = |name: &str| json!({"name": name, "motif_ids": guichet["motif_ids"], "active": true, "channel": guichet["channel"]});
+    let plage_body = |end: &str| json!({"weekdays": plage["weekdays"], "start": plage["start"], "end": end, "valid_from": plage["valid_from"], "valid_until": plage["valid_until"], "motif_ids": plage["motif_ids"]});
+    let fermeture_body = |reason: &str| json!({"from_date": "2030-01-07", "to_date": "2030-01-07", "reason": reason});
+    let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    vec![
+        (
+            "prefecture",
+            "/api/v1/admin/prefectures/93".into(),
+            "/api/v1/admin/prefectures/93".into(),
+            json!({"name": "Préfecture A", "departement_name": "Seine-Saint-Denis"}),
+            json!({"name": "Préfecture B", "departement_name": "Seine-Saint-Denis"}),
+        ),
+        (
+            "anti-capture",
+            "/api/v1/admin/prefectures/93/anti-capture".into(),
+            "/api/v1/admin/prefectures/93/anti-capture".into(),
+            json!({"max_active_per_person": 4}),
+            json!({"max_active_per_person": 5}),
+        ),
+        (
+            "site",
+            format!("/api/v1/admin/sites/{site}"),
+            format!("/api/v1/admin/sites/{site}"),
+            site_body("Préfecture — Bobigny A"),
+            site_body("Préfecture — Bobigny B"),
+        ),
+        (
+            "service",
+            format!("/api/v1/admin/services/{}", id(&service)),
+            format!("/api/v1/admin/services/{}", id(&service)),
+            json!({"name": "Service A"}),
+            json!({"name": "Service B"}),
+        ),
+        (
+            "motif",
+            format!("/api/v1/admin/motifs/{motif}"),
+            format!("/api/v1/admin/motifs/{motif}"),
+            json!({"instructions": "Porte A"}),
+            json!({"instructions": "Porte B"}),
+        ),
+        (
+            "guichet",
+            format!("/api/v1/admin/guichets/{}", id(&guichet)),
+            format!("/api/v1/admin/guichets/{}", id(&guichet)),
+            guichet_body("Guichet A"),
+            guichet_body("Guichet B"),
+        ),
+        (
+            "plage",
+            format!("/api/v1/admin/plages/{}", id(&plage)),
+            format!("/api/v1/admin/plages/{}?on_conflict=flag", id(&plage)),
+            plage_body(plage["end"].as_str().unwrap()),
+            plage_body("23:55"),
+        ),
+        (
+            "fermeture",
+            format!("/api/v1/admin/fermetures/{}", id(&fermeture)),
+            format!("/api/v1/admin/fermetures/{}", id(&fermeture)),
+            fermeture_body("Inventaire A"),
+            fermeture_body("Inventaire B"),
+        ),
+        (
+            "démarche",
+            "/api/v1/demarches/sejour-renouvellement".into(),
+            "/api/v1/admin/demarches/sejour-renouvellement".into(),
+            demarche_body("Renouvellement A"),
+            demarche_body("Renouvellement B"),
+        ),
+    ]
+}
+
+#[actix_web::test]
+async fn every_change_names_the_version_it_was_made_from_and_a_stale_one_writes_nothing() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let auth = token("admin_national", &[]);
+        for (what, read, change, first, second) in editable(&app, &db, &auth).await {
+            let get = || {
+                TestRequest::get()
+                    .uri(&read)
+                    .insert_header(("Authorization", auth.clone()))
+            };
+            let put = |body: &Value| {
+                TestRequest::put()
+                    .uri(&change)
+                    .insert_header(("Authorization", auth.clone()))
+                    .set_json(body)
+            };
+            let (s, h, before) = send(&app, get()).await;
+            let version = before["version"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{what}: {before}"));
+            assert_eq!(
+                (s, etag(&h)),
+                (StatusCode::OK, Some(format!("\"{version}\"").as_str())),
+                "{what}"
+            );
+
+            // No version: 428, naming the header; nothing written.
+            let (s, _, problem) = send(&app, put(&first)).await;
+            assert_eq!(s, StatusCode::PRECONDITION_REQUIRED, "{what}: {problem}");
+            assert_eq!(
+                problem["type"],
+                "urn:planipref:problem:precondition-required"
+            );
+            assert_eq!(problem["errors"][0]["field"], "If-Match", "{what}");
+            // A version that is not one: 400, naming the header.
+            for bad in ["*", "W/\"1\"", "\"one\"", "\"0\""] {
+                let (s, _, problem) =
+                    send(&app, put(&first).insert_header(("If-Match", bad))).await;
+                assert_eq!(
+                    (s, &problem["errors"][0]["field"]),
+                    (StatusCode::BAD_REQUEST, &json!("If-Match")),
+                    "{what} {bad}"
+                );
+            }
+            assert_eq!(
+                send(&app, get()).await.2,
+                before,
+                "{what}: refused changes wrote nothing"
+            );
+
+            // The version read: changed, one version up.
+            let read_as = format!("\"{version}\"");
+            let (s, h, changed) = send(
+                &app,
+                put(&first).insert_header(("If-Match", read_as.as_str())),
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{what}: {changed}");
+            let next = format!("\"{}\"", version + 1);
+            assert_eq!(etag(&h), Some(next.as_str()), "{what}");
+            let (_, h, after) = send(&app, get()).await;
+            assert_eq!(
+                (after["version"].as_i64(), etag(&h)),
+                (Some(version + 1), Some(next.as_str())),
+                "{what}"
+            );
+
+            // Another change made from the version the first replaced: 409
+            // `stale` naming the current version; nothing written.
+            let (s, h, problem) = send(
+                &app,
+                put(&second).insert_header(("If-Match", read_as.as_str())),
+            )
+            .await;
+            assert_eq!(s, StatusCode::CONFLICT, "{what}: {problem}");
+            assert_eq!(problem["type"], "urn:planipref:problem:stale", "{what}");
+            assert_eq!(problem["current_version"], version + 1, "{what}");
+            assert_eq!(etag(&h), Some(next.as_str()), "{what}");
+            assert_eq!(
+                send(&app, get()).await.2,
+                after,
+                "{what}: the stale change wrote nothing"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn every_put_of_the_document_refuses_a_change_without_its_version() {
+    let spec = serde_json::to_value(planipref_api::openapi()).unwrap();
+    let db = TestDb::sqlite();
+    let app = test::init_service(planipref_api::app(state(&db))).await;
+    let mut puts = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let Some(op) = item.get("put") else { continue };
+        puts += 1;
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        assert!(
+            params
+                .iter()
+                .any(|p| p["name"] == "If-Match" && p["in"] == "header" && p["required"] == true),
+            "PUT {path} does not document If-Match as required"
+        );
+        for code in ["409", "428"] {
+            assert!(
+                op["responses"][code].is_object(),
+                "PUT {path} does not document {code}"
+            );
+        }
+        let uri = path
+            .split('/')
+            .map(|part| {
+                if part.starts_with('{') {
+                    "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"
+                } else {
+                    part
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let (s, _, problem) = send(
+            &app,
+            TestRequest::put()
+                .uri(&uri)
+                .insert_header(("Authorization", token("admin_national", &[])))
+                .set_json(json!({})),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::PRECONDITION_REQUIRED,
+            "PUT {path}: {problem}"
+        );
+    }
+    assert_eq!(puts, 9, "every administration PUT is walked");
+}
+
+#[actix_web::test]
+async fn agents_racing_to_change_the_same_settings_from_one_version_change_them_once() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let admin = token("admin_prefecture", &["93"]);
+        let attempts = (1..=8).map(|n| {
+            send(
+                &app,
+                TestRequest::put()
+                    .uri("/api/v1/admin/prefectures/93/anti-capture")
+                    .insert_header(("Authorization", admin.clone()))
+                    .insert_header(("If-Match", "\"1\""))
+                    .set_json(json!({"max_active_per_person": n})),
+            )
+        });
+        let answers = futures_util::future::join_all(attempts).await;
+        let won: Vec<&Value> = answers
+            .iter()
+            .filter(|(s, _, _)| *s == StatusCode::OK)
+            .map(|(_, _, b)| b)
+            .collect();
+        assert_eq!(won.len(), 1, "{}: {answers:?}", db.backend());
+        for (s, _, b) in answers.iter().filter(|(s, _, _)| *s != StatusCode::OK) {
+            assert_eq!(
+                (*s, &b["type"]),
+                (StatusCode::CONFLICT, &json!("urn:planipref:problem:stale")),
+                "{b}"
+            );
+        }
+        let (_, _, now) = send(
+            &app,
+            TestRequest::get()
+                .uri("/api/v1/admin/prefectures/93/anti-capture")
+                .insert_header(("Authorization", admin.clone())),
+        )
+        .await;
+        assert_eq!(
+            now["max_active_per_person"], won[0]["max_active_per_person"],
+            "the winner's value stands"
+        );
+        assert_eq!(now["version"], 2);
+        let trail = db
+            .store()
+            .list_audit(&planipref_store::admin::AuditFilter::default(), 0, 100)
+            .unwrap()
+            .items;
+        assert_eq!(
+            trail
+                .iter()
+                .filter(|e| e.entity == "prefecture" && e.action == "updated")
+                .count(),
+            1,
+            "one change, one entry"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_motif_changed_while_its_demarche_changes_never_writes_the_old_defaults_back() {
+    for db in TestDb::each() {
+        let _ = state(&db);
+        let store = db.store();
+        let (motif_id, _) = common::bobigny_motif(store, "Renouvellement");
+        // The motif's change is prepared as the API does: the motif and its
+        // démarche read, the démarche's defaults resolved into the row…
+        let (motif, _, _) = store.get_motif(&motif_id).unwrap();
+        assert!(
+            !motif.label_overridden,
+            "the demo's motif follows its démarche's label"
+        );
+        let code = motif.demarche_code.clone().unwrap();
+        let demarche = store.get_demarche(&code).unwrap();
+        let prepared = planipref_store::models::MotifRow {
+            instructions: "Porte C".into(),
+            ..motif.clone()
+        };
+        // …while a national administrator changes the démarche's label.
+        let audit = |entity| planipref_store::admin::AuditEntry {
+            actor: "agent:t".into(),
+            departement: None,
+            site_id: None,
+            entity,
+            entity_id: "x".into(),
+            action: "updated",
+            before: None,
+            after: None,
+            at: chrono::Utc::now(),
+        };
+        let renamed = planipref_store::models::DemarcheRow {
+            label: "Renouvellement (nouveau libellé)".into(),
+            ..demarche.clone()
+        };
+        store
+            .update_demarche(&demarche, &renamed, &audit("demarche"))
+            .unwrap();
+        // The motif's change, made from what it read, is refused…
+        let refused = store.update_motif(&prepared, Some(demarche.revision), &audit("motif"));
+        assert!(
+            matches!(refused, Err(planipref_store::StoreError::Stale)),
+            "{}: {refused:?}",
+            db.backend()
+        );
+        // …even if it had not named the démarche's version: the démarche's
+        // change raised the motif's own.
+        let refused = store.update_motif(&prepared, None, &audit("motif"));
+        assert!(
+            matches!(
+                refused,
+                Err(planipref_store::StoreError::Outdated { current: 2 })
+            ),
+            "{}: {refused:?}",
+            db.backend()
+        );
+        let (now, _, _) = store.get_motif(&motif_id).unwrap();
+        assert_eq!(
+            (now.label.as_str(), now.instructions.as_str(), now.revision),
+            (
+                "Renouvellement (nouveau libellé)",
+                motif.instructions.as_str(),
+                2
+            ),
+            "the new default stands"
+        );
+    }
 }

@@ -229,7 +229,8 @@ async fn anti_capture_settings_are_checked_scoped_and_audited() {
             json!({
                 "release_delay_min_minutes": 5, "release_delay_max_minutes": 60,
                 "opening_start_minute": 420, "opening_window_minutes": 180,
-                "max_active_per_person": 3, "convocation_release_hours": 48
+                "max_active_per_person": 3, "convocation_release_hours": 48,
+                "version": 1
             })
         );
         let (s, _, b) = call!(

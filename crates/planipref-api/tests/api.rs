@@ -1044,6 +1044,7 @@ async fn no_slot_is_offered_or_booked_on_a_holiday() {
             TestRequest::put()
                 .uri(&format!("/api/v1/admin/motifs/{remise}"))
                 .insert_header(("Authorization", format!("Bearer {}", admin_token())))
+                .insert_header(("If-Match", "\"1\""))
                 .set_json(json!({"booking_window_days": 366})),
         )
         .await;

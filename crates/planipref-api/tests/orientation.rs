@@ -268,6 +268,7 @@ async fn a_competence_declared_by_the_prefecture_wins() {
             );
             let body = body.as_object_mut().unwrap();
             body.remove("id");
+            body.remove("version");
             body["address"]
                 .as_object_mut()
                 .unwrap()

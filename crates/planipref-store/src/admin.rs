@@ -10,6 +10,7 @@ use planipref_domain::referentiel::{Plage, check_new_plage, plages_cover, works_
 
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
+use crate::revision::{Edited, advance, keep_demarche};
 use crate::schema::*;
 use crate::{Page, Store, StoreError, to_db};
 
@@ -102,9 +103,9 @@ impl Store {
         })
     }
 
-    /// Replaces a site's settings, provided nobody changed them since
-    /// `before` was read (otherwise `Stale`, and nothing is written), and
-    /// records the change.
+    /// Replaces a site's settings, the change made from its revision
+    /// `after.revision`, which is `before`'s (otherwise `Outdated`, and
+    /// nothing is written), and records the change.
     pub fn update_site(
         &self,
         before: &SiteRow,
@@ -114,17 +115,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
-                let unchanged = sites::table
-                    .filter(sites::id.eq(&before.id))
-                    .filter(sites::prefecture_code.eq(&before.prefecture_code))
-                    .filter(sites::kind.eq(&before.kind))
-                    .filter(sites::name.eq(&before.name))
-                    .filter(sites::address_line.eq(&before.address_line))
-                    .filter(sites::postal_code.eq(&before.postal_code))
-                    .filter(sites::city.eq(&before.city))
-                    .filter(sites::commune_insee.eq(&before.commune_insee))
-                    .filter(sites::time_zone.eq(&before.time_zone));
-                let updated = diesel::update(unchanged)
+                advance(c, Edited::Site, &before.id, after.revision)?;
+                diesel::update(sites::table.find(&before.id))
                     .set((
                         sites::prefecture_code.eq(&after.prefecture_code),
                         sites::kind.eq(&after.kind),
@@ -136,9 +128,6 @@ impl Store {
                         sites::time_zone.eq(&after.time_zone),
                     ))
                     .execute(c)?;
-                if updated == 0 {
-                    return Err(StoreError::Stale);
-                }
                 diesel::delete(
                     site_competences::table.filter(site_competences::site_id.eq(&before.id)),
                 )
@@ -234,9 +223,21 @@ impl Store {
     }
 
     /// Creates a motif and records it.
-    pub fn create_motif(&self, row: &MotifRow, audit: &AuditEntry) -> Result<(), StoreError> {
+    ///
+    /// A motif of a démarche took its defaults from the démarche's revision
+    /// `demarche_revision`: `Stale` if the démarche changed since (resolve
+    /// them again).
+    pub fn create_motif(
+        &self,
+        row: &MotifRow,
+        demarche_revision: Option<i32>,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
+                if let (Some(code), Some(revision)) = (&row.demarche_code, demarche_revision) {
+                    keep_demarche(c, code, revision)?;
+                }
                 diesel::insert_into(motifs::table).values(row).execute(c)?;
                 record(c, audit)
             })
@@ -321,9 +322,10 @@ impl Store {
         self.with_conn(|conn| write_transaction(conn, |c| close(c, row, flag, actor, audit)))
     }
 
-    /// Replaces a closure by `row` (same id) in one transaction, with the
-    /// same rule as [`Store::create_fermeture`] for the appointments it
-    /// newly covers. Returns the flagged references.
+    /// Replaces a closure by `row` (same id) in one transaction, the change
+    /// made from its revision `row.revision` (`Outdated` if it changed
+    /// meanwhile), with the same rule as [`Store::create_fermeture`] for
+    /// the appointments it newly covers. Returns the flagged references.
     pub fn replace_fermeture(
         &self,
         row: &FermetureRow,
@@ -333,15 +335,20 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
-                if diesel::delete(fermetures::table.find(&row.id)).execute(c)? == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                close(c, row, flag, actor, audit)
+                let revision = advance(c, Edited::Fermeture, &row.id, row.revision)?;
+                diesel::delete(fermetures::table.find(&row.id)).execute(c)?;
+                let replacement = FermetureRow {
+                    revision,
+                    ..row.clone()
+                };
+                close(c, &replacement, flag, actor, audit)
             })
         })
     }
 
-    /// Replaces (`Some`) or deletes (`None`) a plage. Booked future
+    /// Replaces (`Some`, the change made from the plage's revision
+    /// `row.revision`; `Outdated` if it changed meanwhile) or deletes
+    /// (`None`) a plage. Booked future
     /// appointments of its guichet that no remaining plage covers are never
     /// silently orphaned: without `flag` the change is refused (`Affected`,
     /// nothing written); with `flag` it applies and they are marked to be
@@ -360,6 +367,10 @@ impl Store {
                 diesel::update(guichets::table.find(guichet_id))
                     .set(guichets::version.eq(guichets::version + 1))
                     .execute(c)?;
+                // After its guichet, as every writer locks them.
+                if let Some((row, _)) = new {
+                    advance(c, Edited::Plage, plage_id, row.revision)?;
+                }
                 let other_ids: Vec<String> = plages::table
                     .filter(plages::guichet_id.eq(guichet_id))
                     .filter(plages::id.ne(plage_id))
@@ -527,7 +538,8 @@ impl Store {
     }
 
     /// Replaces a guichet's name, motifs served, active flag and working
-    /// period (read in the site's zone `tz`). Booked future appointments it
+    /// period (read in the site's zone `tz`), the change made from its
+    /// revision `row.revision` (`Outdated` if it changed meanwhile). Booked future appointments it
     /// could no longer take (a motif removed, the guichet deactivated, or
     /// their day outside the period) are refused (`Affected`) or, with `flag`,
     /// marked to be re-booked. A plage restricted to removed motifs must be
@@ -542,7 +554,8 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
-                let updated = diesel::update(guichets::table.find(&row.id))
+                advance(c, Edited::Guichet, &row.id, row.revision)?;
+                diesel::update(guichets::table.find(&row.id))
                     .set((
                         guichets::name.eq(&row.name),
                         guichets::active.eq(row.active),
@@ -551,9 +564,6 @@ impl Store {
                         guichets::channel.eq(&row.channel),
                     ))
                     .execute(c)?;
-                if updated == 0 {
-                    return Err(StoreError::NotFound);
-                }
                 let restricted: Vec<(String, String)> = plage_motifs::table
                     .inner_join(plages::table)
                     .filter(plages::guichet_id.eq(&row.id))
@@ -623,11 +633,23 @@ impl Store {
     }
 
     /// Replaces a motif's label, description and duration and which of them
-    /// follow its démarche, and records it.
-    pub fn update_motif(&self, row: &MotifRow, audit: &AuditEntry) -> Result<(), StoreError> {
+    /// follow its démarche, the change made from its revision `row.revision`
+    /// (`Outdated` if it or its démarche's defaults changed meanwhile), and
+    /// records it. Its defaults were resolved from its démarche's revision
+    /// `demarche_revision`: `Stale` if the démarche changed since.
+    pub fn update_motif(
+        &self,
+        row: &MotifRow,
+        demarche_revision: Option<i32>,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
-                let updated = diesel::update(motifs::table.find(&row.id))
+                if let (Some(code), Some(revision)) = (&row.demarche_code, demarche_revision) {
+                    keep_demarche(c, code, revision)?;
+                }
+                advance(c, Edited::Motif, &row.id, row.revision)?;
+                diesel::update(motifs::table.find(&row.id))
                     .set((
                         motifs::label.eq(&row.label),
                         motifs::description.eq(&row.description),
@@ -653,9 +675,6 @@ impl Store {
                         motifs::requires_context.eq(row.requires_context),
                     ))
                     .execute(c)?;
-                if updated == 0 {
-                    return Err(StoreError::NotFound);
-                }
                 record(c, audit)
             })
         })
@@ -718,7 +737,9 @@ impl Store {
 
     /// Changes a démarche's national defaults and writes each new default
     /// into every motif that follows it (did not override that field), in
-    /// one transaction. `Stale` if the démarche changed since `before`.
+    /// one transaction, raising those motifs' revisions. The change is made
+    /// from revision `after.revision`, which is `before`'s (`Outdated` if
+    /// the démarche changed meanwhile).
     pub fn update_demarche(
         &self,
         before: &DemarcheRow,
@@ -727,26 +748,21 @@ impl Store {
     ) -> Result<usize, StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
-                let updated = diesel::update(
-                    demarches::table
-                        .filter(demarches::code.eq(&before.code))
-                        .filter(demarches::updated_at.eq(before.updated_at)),
-                )
-                .set((
-                    demarches::label.eq(&after.label),
-                    demarches::description.eq(&after.description),
-                    demarches::default_duration_minutes.eq(after.default_duration_minutes),
-                    demarches::updated_at.eq(after.updated_at),
-                    demarches::documents.eq(&after.documents),
-                    demarches::default_booking_window_days.eq(after.default_booking_window_days),
-                    demarches::default_min_notice_hours.eq(after.default_min_notice_hours),
-                    demarches::default_cancellation_deadline_hours
-                        .eq(after.default_cancellation_deadline_hours),
-                ))
-                .execute(c)?;
-                if updated == 0 {
-                    return Err(StoreError::Stale);
-                }
+                advance(c, Edited::Demarche, &before.code, after.revision)?;
+                diesel::update(demarches::table.find(&before.code))
+                    .set((
+                        demarches::label.eq(&after.label),
+                        demarches::description.eq(&after.description),
+                        demarches::default_duration_minutes.eq(after.default_duration_minutes),
+                        demarches::updated_at.eq(after.updated_at),
+                        demarches::documents.eq(&after.documents),
+                        demarches::default_booking_window_days
+                            .eq(after.default_booking_window_days),
+                        demarches::default_min_notice_hours.eq(after.default_min_notice_hours),
+                        demarches::default_cancellation_deadline_hours
+                            .eq(after.default_cancellation_deadline_hours),
+                    ))
+                    .execute(c)?;
                 // Each site whose motifs follow the démarche gets an entry in
                 // its own trail: their content changes without their writing.
                 let followers: Vec<(String, String, String)> = motifs::table
@@ -764,6 +780,16 @@ impl Store {
                     )
                     .select((motifs::id, sites::id, sites::prefecture_code))
                     .load(c)?;
+                // Their content changes: so does their revision, and an
+                // administrator's change of one of them made from what it
+                // was (its defaults resolved from the démarche as it was)
+                // is refused rather than writing the old defaults back.
+                let ids: Vec<&String> = followers.iter().map(|(id, ..)| id).collect();
+                for chunk in ids.chunks(500) {
+                    diesel::update(motifs::table.filter(motifs::id.eq_any(chunk)))
+                        .set(motifs::revision.eq(motifs::revision + 1))
+                        .execute(c)?;
+                }
                 for (motif_id, site_id, departement) in followers {
                     record(
                         c,

@@ -360,6 +360,7 @@ pub(crate) fn plage_row(
         )));
     }
     Ok(PlageRow {
+        revision: 1,
         id,
         guichet_id: guichet_id.to_owned(),
         weekdays: days.bits(),
@@ -378,6 +379,7 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
     }
     diesel::insert_into(prefectures::table)
         .values(PrefectureRow {
+            revision: 1,
             code: p.code.to_owned(),
             name: p.name.to_owned(),
             departement_name: p.departement.to_owned(),
@@ -390,6 +392,7 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
         let site_id = new_id();
         diesel::insert_into(sites::table)
             .values(SiteRow {
+                revision: 1,
                 id: site_id.clone(),
                 prefecture_code: p.code.to_owned(),
                 kind: s.kind.to_owned(),
@@ -405,6 +408,7 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
         let service_id = new_id();
         diesel::insert_into(services::table)
             .values(ServiceRow {
+                revision: 1,
                 id: service_id.clone(),
                 site_id: site_id.clone(),
                 name: s.service.to_owned(),
@@ -429,6 +433,7 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
             let guichet_id = new_id();
             diesel::insert_into(guichets::table)
                 .values(GuichetRow {
+                    revision: 1,
                     id: guichet_id.clone(),
                     site_id: site_id.clone(),
                     name: g.name.to_owned(),

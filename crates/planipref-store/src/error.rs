@@ -52,6 +52,13 @@ pub enum StoreError {
     /// The row changed since it was read: nothing was written; read again.
     #[error("the row changed since it was read")]
     Stale,
+    /// The row was changed since the revision the change was made from:
+    /// nothing was written; read it again (its revision is now `current`).
+    #[error("the row is at revision {current}, not the one the change was made from")]
+    Outdated {
+        /// Its revision now.
+        current: i32,
+    },
     /// The row cannot be deleted while others use it; why. Nothing was
     /// written.
     #[error("in use: {0}")]

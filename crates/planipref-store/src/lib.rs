@@ -19,6 +19,7 @@ pub mod organisation;
 pub mod orientation;
 mod referentiel;
 mod reservations;
+pub mod revision;
 mod schedule_cache;
 pub mod schema;
 pub mod test_support;

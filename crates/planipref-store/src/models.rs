@@ -18,6 +18,9 @@ pub struct PrefectureRow {
     pub departement_name: String,
     /// When it was created (UTC).
     pub created_at: NaiveDateTime,
+    /// Raised by each change an administrator makes (the API's
+    /// `version`); 1 when created.
+    pub revision: i32,
 }
 
 /// A site.
@@ -34,6 +37,9 @@ pub struct SiteRow {
     pub commune_insee: String,
     pub time_zone: String,
     pub created_at: NaiveDateTime,
+    /// Raised by each change an administrator makes (the API's
+    /// `version`); 1 when created.
+    pub revision: i32,
 }
 
 /// A service.
@@ -45,6 +51,9 @@ pub struct ServiceRow {
     pub name: String,
     pub description: String,
     pub created_at: NaiveDateTime,
+    /// Raised by each change an administrator makes (the API's
+    /// `version`); 1 when created.
+    pub revision: i32,
 }
 
 /// A motif.
@@ -96,6 +105,9 @@ pub struct MotifRow {
     pub refuse_doublons: bool,
     /// Whether the router's signed context is required.
     pub requires_context: bool,
+    /// Raised by each change an administrator makes (the API's
+    /// `version`); 1 when created.
+    pub revision: i32,
 }
 
 impl MotifRow {
@@ -180,6 +192,9 @@ pub struct GuichetRow {
     pub active_until: Option<NaiveDate>,
     /// `public`, `convocation` or `walk_in`.
     pub channel: String,
+    /// Raised by each change an administrator makes (the API's
+    /// `version`); 1 when created.
+    pub revision: i32,
 }
 
 /// A plage.
@@ -194,6 +209,9 @@ pub struct PlageRow {
     pub valid_from: NaiveDate,
     pub valid_until: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
+    /// Raised by each change an administrator makes (the API's
+    /// `version`); 1 when created.
+    pub revision: i32,
 }
 
 /// A reservation, applicant data included: never log it.
@@ -419,6 +437,9 @@ pub struct FermetureRow {
     pub ends_at: NaiveDateTime,
     pub reason: String,
     pub created_at: NaiveDateTime,
+    /// Raised by each change an administrator makes (the API's
+    /// `version`); 1 when created.
+    pub revision: i32,
 }
 
 /// A holiday on which a site opens all the same.
@@ -447,6 +468,9 @@ pub struct DemarcheRow {
     pub default_booking_window_days: i32,
     pub default_min_notice_hours: i32,
     pub default_cancellation_deadline_hours: i32,
+    /// Raised by each change an administrator makes (the API's
+    /// `version`); 1 when created.
+    pub revision: i32,
 }
 
 impl DemarcheRow {

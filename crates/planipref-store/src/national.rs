@@ -768,6 +768,7 @@ fn plan_prefecture(
         })?;
         let site_id = rng.uuid();
         let row = SiteRow {
+            revision: 1,
             id: site_id.clone(),
             prefecture_code: d.code.clone(),
             kind: kind.to_owned(),
@@ -784,6 +785,7 @@ fn plan_prefecture(
             created_at: now,
         };
         let service = ServiceRow {
+            revision: 1,
             id: rng.uuid(),
             site_id: site_id.clone(),
             name: SERVICE.to_owned(),
@@ -823,6 +825,7 @@ fn plan_prefecture(
     Ok(PrefecturePlan {
         code: d.code.clone(),
         row: PrefectureRow {
+            revision: 1,
             code: d.code.clone(),
             name: format!("Préfecture — {}", d.name),
             departement_name: d.name.clone(),
@@ -886,6 +889,7 @@ fn plan_site(
         }
         guichets.push(GuichetPlan {
             row: GuichetRow {
+                revision: 1,
                 id,
                 site_id: row.id.clone(),
                 name: format!("Guichet {n}"),

@@ -9,6 +9,7 @@ use planipref_domain::referentiel::Plage;
 use crate::admin::{AuditEntry, record};
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
+use crate::revision::{Edited, advance};
 use crate::schema::*;
 use crate::{Page, Store, StoreError};
 
@@ -197,7 +198,20 @@ impl Store {
         })
     }
 
-    /// Renames a préfecture, and records it.
+    /// A préfecture's anti-capture rules with its revision (they are
+    /// changed from it, like its names).
+    pub fn anti_capture(&self, code: &str) -> Result<(PrefectureRulesRow, i32), StoreError> {
+        self.with_conn(|c| {
+            prefectures::table
+                .find(code)
+                .select((PrefectureRulesRow::as_select(), prefectures::revision))
+                .first(c)
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// Renames a préfecture, the change made from its revision
+    /// `row.revision` (`Outdated` if it changed meanwhile), and records it.
     pub fn update_prefecture(
         &self,
         row: &PrefectureRow,
@@ -205,32 +219,33 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
-                let updated = diesel::update(prefectures::table.find(&row.code))
+                advance(c, Edited::Prefecture, &row.code, row.revision)?;
+                diesel::update(prefectures::table.find(&row.code))
                     .set((
                         prefectures::name.eq(&row.name),
                         prefectures::departement_name.eq(&row.departement_name),
                     ))
                     .execute(c)?;
-                if updated == 0 {
-                    return Err(StoreError::NotFound);
-                }
                 record(c, audit)
             })
         })
     }
 
-    /// Replaces a préfecture's anti-capture rules, and records it. Its
-    /// sites' cached availability is stale (new days may open at another
-    /// moment).
+    /// Replaces a préfecture's anti-capture rules, the change made from its
+    /// revision `expected` (`Outdated` if it changed meanwhile), and
+    /// records it. Its sites' cached availability is stale (new days may
+    /// open at another moment).
     pub fn update_prefecture_rules(
         &self,
         code: &str,
         rules: &PrefectureRulesRow,
+        expected: i32,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
-                let updated = diesel::update(prefectures::table.find(code))
+                advance(c, Edited::Prefecture, code, expected)?;
+                diesel::update(prefectures::table.find(code))
                     .set((
                         prefectures::release_delay_min_minutes.eq(rules.release_delay_min_minutes),
                         prefectures::release_delay_max_minutes.eq(rules.release_delay_max_minutes),
@@ -240,9 +255,6 @@ impl Store {
                         prefectures::convocation_release_hours.eq(rules.convocation_release_hours),
                     ))
                     .execute(c)?;
-                if updated == 0 {
-                    return Err(StoreError::NotFound);
-                }
                 diesel::update(sites::table.filter(sites::prefecture_code.eq(code)))
                     .set(sites::availability_version.eq(sites::availability_version + 1))
                     .execute(c)?;
@@ -251,19 +263,18 @@ impl Store {
         })
     }
 
-    /// Renames or redescribes a service, and records it.
+    /// Renames or redescribes a service, the change made from its revision
+    /// `row.revision` (`Outdated` if it changed meanwhile), and records it.
     pub fn update_service(&self, row: &ServiceRow, audit: &AuditEntry) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
-                let updated = diesel::update(services::table.find(&row.id))
+                advance(c, Edited::Service, &row.id, row.revision)?;
+                diesel::update(services::table.find(&row.id))
                     .set((
                         services::name.eq(&row.name),
                         services::description.eq(&row.description),
                     ))
                     .execute(c)?;
-                if updated == 0 {
-                    return Err(StoreError::NotFound);
-                }
                 record(c, audit)
             })
         })

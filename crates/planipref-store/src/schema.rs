@@ -12,6 +12,7 @@ diesel::table! {
         opening_window_minutes -> Integer,
         max_active_per_person -> Integer,
         convocation_release_hours -> Integer,
+        revision -> Integer,
     }
 }
 
@@ -28,6 +29,7 @@ diesel::table! {
         time_zone -> Text,
         created_at -> Timestamp,
         availability_version -> Integer,
+        revision -> Integer,
     }
 }
 
@@ -38,6 +40,7 @@ diesel::table! {
         name -> Text,
         description -> Text,
         created_at -> Timestamp,
+        revision -> Integer,
     }
 }
 
@@ -68,6 +71,7 @@ diesel::table! {
         step_minutes -> Nullable<Integer>,
         refuse_doublons -> Bool,
         requires_context -> Bool,
+        revision -> Integer,
     }
 }
 
@@ -83,6 +87,7 @@ diesel::table! {
         default_booking_window_days -> Integer,
         default_min_notice_hours -> Integer,
         default_cancellation_deadline_hours -> Integer,
+        revision -> Integer,
     }
 }
 
@@ -97,6 +102,7 @@ diesel::table! {
         active_until -> Nullable<Date>,
         version -> Integer,
         channel -> Text,
+        revision -> Integer,
     }
 }
 
@@ -125,6 +131,7 @@ diesel::table! {
         valid_from -> Date,
         valid_until -> Nullable<Date>,
         created_at -> Timestamp,
+        revision -> Integer,
     }
 }
 
@@ -183,6 +190,7 @@ diesel::table! {
         ends_at -> Timestamp,
         reason -> Text,
         created_at -> Timestamp,
+        revision -> Integer,
     }
 }
 

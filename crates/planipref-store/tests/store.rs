@@ -496,6 +496,7 @@ fn guichet_closure(
     planipref_store::admin::AuditEntry,
 ) {
     let closure = planipref_store::models::FermetureRow {
+        revision: 1,
         id: uuid::Uuid::new_v4().to_string(),
         site_id: site.id.clone(),
         guichet_id: Some(guichet),
@@ -521,6 +522,7 @@ fn a_booking_computed_before_a_closure_is_refused_after_it() {
         let new = new_reservation(store, motif, start, end, 1);
         // The organisation changes between the slot search and the booking.
         let closure = planipref_store::models::FermetureRow {
+            revision: 1,
             id: uuid::Uuid::new_v4().to_string(),
             site_id: new.site_id.to_string(),
             guichet_id: None,
@@ -821,6 +823,7 @@ fn a_motifs_organisation_is_kept_until_its_site_records_a_change() {
             .site_id
             .to_string();
         let closure = |id: &str| planipref_store::models::FermetureRow {
+            revision: 1,
             id: id.to_owned(),
             site_id: site.clone(),
             guichet_id: None,

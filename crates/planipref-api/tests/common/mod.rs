@@ -11,9 +11,13 @@ use serde_json::{Value, json};
 
 /// Sends a request to a test app: (status, `Location`, JSON body or null).
 #[allow(unused_macros)]
+/// A `PUT` sent without `If-Match` is sent with the version the resource
+/// has just before (see [`with_current_version`]): tests of other rules
+/// than versions need not read it first. Tests of versions send their own.
 macro_rules! call {
     ($app:expr, $req:expr) => {{
-        let res = actix_web::test::call_service(&$app, $req.to_request()).await;
+        let req = crate::common::with_current_version(&$app, $req.to_request()).await;
+        let res = actix_web::test::call_service(&$app, req).await;
         let status = res.status();
         let location = res
             .headers()
@@ -25,6 +29,46 @@ macro_rules! call {
                 .unwrap_or(serde_json::Value::Null);
         (status, location, body)
     }};
+}
+
+/// `req` as sent, or, when it is a `PUT` without `If-Match`, with the
+/// `If-Match` of the resource as read now by the same caller (from its
+/// `GET`; démarches are read from the public catalogue). When it cannot be
+/// read (out of scope, unknown), version 1: the answer then tells what the
+/// test wants to see (403, 404…).
+pub async fn with_current_version<S, B>(
+    app: &S,
+    mut req: actix_http::Request,
+) -> actix_http::Request
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    use actix_web::HttpMessage as _;
+    if req.method() != actix_web::http::Method::PUT || req.headers().contains_key("if-match") {
+        return req;
+    }
+    let path = req
+        .uri()
+        .path()
+        .replacen("/api/v1/admin/demarches/", "/api/v1/demarches/", 1);
+    let mut read = TestRequest::get().uri(&path);
+    if let Some(auth) = req.headers().get("authorization") {
+        read = read.insert_header(("Authorization", auth.clone()));
+    }
+    let res = actix_web::test::call_service(app, read.to_request()).await;
+    let etag = res
+        .headers()
+        .get("etag")
+        .cloned()
+        .unwrap_or_else(|| actix_web::http::header::HeaderValue::from_static("\"1\""));
+    req.headers_mut()
+        .insert(actix_web::http::header::IF_MATCH, etag);
+    req
 }
 
 pub fn token(role: &str, scope: &[&str]) -> String {
