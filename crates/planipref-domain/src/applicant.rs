@@ -88,21 +88,65 @@ impl Applicant {
         }
     }
 
-    /// Who this person is, for finding doublons: their foreigner file
-    /// number when given, else their names and birth date, compared
-    /// without case, accents, spaces or punctuation. Hashed (SHA-256, hex):
-    /// the key is kept to compare, never to read back.
-    pub fn person_key(&self) -> String {
-        let identity = match &self.file_number {
-            Some(number) => format!("file:{number}"),
-            None => format!(
-                "identity:{}|{}|{}",
-                fold_name(&self.last_name),
-                fold_name(&self.first_names),
-                self.birth_date
-            ),
-        };
-        crate::reference::hash_token(&identity)
+    /// The keys this person is found by, for doublons and the limit of
+    /// coming appointments (see [`PersonKeys`]).
+    pub fn person_keys(&self) -> PersonKeys {
+        PersonKeys::of(
+            &self.last_name,
+            &self.first_names,
+            self.birth_date,
+            self.file_number.as_deref(),
+        )
+    }
+}
+
+/// How [`PersonKeys`] are computed, as stored beside them: raised whenever
+/// [`fold_name`] or the keys change, so that the store computes the keys
+/// of reservations stored before again (version 1: one key, the file
+/// number's when given, names folded by a fixed table of accented
+/// letters; version 2: both keys, names folded by Unicode decomposition).
+pub const PERSON_KEYS_VERSION: i32 = 2;
+
+/// Who a person is, for finding doublons: two keys, and a person is one
+/// already known when *either* matches (the same file number, or the same
+/// names and birth date), so that giving a file number, leaving it out or
+/// giving another one never makes a second person. Hashed (SHA-256, hex):
+/// the keys are kept to compare, never to read back; their prefixes keep
+/// one kind from ever equalling the other.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PersonKeys {
+    /// The names (see [`fold_name`]) and the birth date: always known.
+    pub identity: String,
+    /// The foreigner file number, when given.
+    pub file: Option<String>,
+}
+
+// Hashes of personal data: not printed either.
+impl std::fmt::Debug for PersonKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PersonKeys { .. }")
+    }
+}
+
+impl PersonKeys {
+    /// The keys of a person with these names, birth date and (checked)
+    /// file number: an applicant's, or those of a stored reservation, to
+    /// compute them again when [`PERSON_KEYS_VERSION`] changes.
+    pub fn of(
+        last_name: &str,
+        first_names: &str,
+        birth_date: NaiveDate,
+        file_number: Option<&str>,
+    ) -> Self {
+        let identity = format!(
+            "identity:{}|{}|{birth_date}",
+            fold_name(last_name),
+            fold_name(first_names),
+        );
+        Self {
+            identity: crate::reference::hash_token(&identity),
+            file: file_number.map(|number| crate::reference::hash_token(&format!("file:{number}"))),
+        }
     }
 }
 
@@ -555,6 +599,41 @@ mod tests {
         assert!(!same("St. John", "Saint John"));
         assert!(same("St. John", "ST JOHN"));
         assert_eq!(fold_name("  N'Diaye -. "), "ndiaye");
+    }
+
+    #[test]
+    fn a_person_has_an_identity_key_and_a_file_key_when_a_number_is_given() {
+        let without = Applicant::parse(input(), today()).expect("valid");
+        let with = Applicant::parse(
+            ApplicantInput {
+                file_number: Some("75 0123 4567"),
+                ..input()
+            },
+            today(),
+        )
+        .expect("valid");
+        let (a, b) = (without.person_keys(), with.person_keys());
+        assert_eq!(a.identity, b.identity, "the number changes not who one is");
+        assert_eq!(a.file, None);
+        let file = b.file.clone().expect("file key");
+        assert_ne!(file, b.identity);
+        assert!(!file.contains("7501234567") && !b.identity.contains("iaye"));
+        // The same, from the fields a reservation stores.
+        assert_eq!(
+            PersonKeys::of(
+                &with.last_name,
+                &with.first_names,
+                with.birth_date,
+                Some("7501234567")
+            ),
+            b
+        );
+        // Another spelling is the same person; another birth date is not.
+        let respelled = PersonKeys::of("NDIAYE", "aissata marie", with.birth_date, None);
+        assert_eq!(respelled.identity, a.identity);
+        let other = PersonKeys::of("N'Diaye", "Aïssata Marie", today(), None);
+        assert_ne!(other.identity, a.identity);
+        assert_eq!(format!("{b:?}"), "PersonKeys { .. }");
     }
 
     #[test]
