@@ -799,7 +799,8 @@ pub(crate) fn guard_person(
         .collect();
     // One order for every booking: two bookings sharing a key take their
     // common guard rows in the same order, and never wait on each other
-    // in a cycle (the two kinds of key never collide: see `PersonKeys`).
+    // in a cycle. No row comes twice (an identity key never equals a file
+    // key: see `PersonKeys`), which PostgreSQL's one statement requires.
     guards.sort_unstable();
     lock_persons(c, &guards, new.now)?;
     // The person's coming appointments under either key, for the démarche
