@@ -218,6 +218,42 @@ async fn one_identity_cannot_stock_appointments_across_demarches() {
 }
 
 #[actix_web::test]
+async fn alternating_file_numbers_cannot_stock_appointments_across_demarches() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let admin = token("admin_prefecture", &["93"]);
+        let (s, _, _) = call!(
+            app,
+            put(SETTINGS, &admin, json!({"max_active_per_person": 1}))
+        );
+        assert_eq!(s, StatusCode::OK);
+        let day = common::next_open_weekday();
+        let first_start = |v: &Value| v["slots"][0]["start"].as_str().unwrap().to_owned();
+        let renouvellement = bobigny_motif(db.store(), "Renouvellement");
+        let premiere = bobigny_motif(db.store(), "Première");
+        let (_, _, a) = call!(app, slots_on(&renouvellement, day));
+        let (_, _, b) = call!(app, slots_on(&premiere, day));
+        let person = someone();
+        let mut numbered = person.clone();
+        numbered["file_number"] = json!("9301234567");
+        let (s, _, booked) = call!(app, book(&renouvellement, &first_start(&a), numbered));
+        assert_eq!(s, StatusCode::CREATED, "{booked}");
+        let mut renumbered = person.clone();
+        renumbered["file_number"] = json!("9307654321");
+        for (what, who) in [("without", person), ("another number", renumbered)] {
+            let (s, _, refused) = call!(app, book(&premiere, &first_start(&b), who));
+            assert_eq!(
+                (s, problem(&refused)),
+                (StatusCode::CONFLICT, "too-many-appointments"),
+                "{}: {what}: {refused}",
+                db.backend()
+            );
+        }
+        assert_eq!(db.store().count_reservations().unwrap(), 1);
+    }
+}
+
+#[actix_web::test]
 async fn anti_capture_settings_are_checked_scoped_and_audited() {
     for db in TestDb::each() {
         let app = test::init_service(planipref_api::app(state(&db))).await;

@@ -431,6 +431,95 @@ async fn the_file_number_identifies_the_person_whatever_the_names() {
 }
 
 #[actix_web::test]
+async fn a_person_giving_a_file_number_or_not_or_another_one_books_once_per_demarche() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let start = |i: usize| slots["slots"][i]["start"].as_str().unwrap().to_owned();
+        let with_number = |person: &Value, number: &str| {
+            let mut numbered = person.clone();
+            numbered["file_number"] = json!(number);
+            numbered
+        };
+        let refused_as_doublon = |s: StatusCode, body: &Value, created: &Value, what: &str| {
+            assert_eq!(s, StatusCode::CONFLICT, "{}: {what}: {body}", db.backend());
+            assert_eq!(body["type"], "urn:planipref:problem:already-booked");
+            // Nothing about the appointment already booked.
+            let shown = body.to_string();
+            assert!(!shown.contains(created["reference"].as_str().unwrap()));
+            assert!(!shown.contains(&created["reservation"]["start"].to_string()));
+        };
+
+        // (a) With a file number, then without.
+        let person = someone();
+        let (s, _, created) = call!(
+            app,
+            book(motif, &start(0), with_number(&person, "7501234567"))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        let (s, _, body) = call!(app, book(motif, &start(1), person.clone()));
+        refused_as_doublon(s, &body, &created, "without");
+        // (c) With another number, through a hold as well.
+        let (s, _, body) = call!(
+            app,
+            book(motif, &start(1), with_number(&person, "7509876543"))
+        );
+        refused_as_doublon(s, &body, &created, "another number");
+        let (s, _, held) = call!(app, hold(motif, &start(1)));
+        assert_eq!(s, StatusCode::CREATED, "{held}");
+        let (s, _, body) = call!(
+            app,
+            confirm(
+                held["hold_id"].as_str().unwrap(),
+                with_number(&person, "7509876543")
+            )
+        );
+        refused_as_doublon(s, &body, &created, "another number, held");
+
+        // (b) Without a file number, then with one.
+        let other = someone();
+        let (s, _, created) = call!(app, book(motif, &start(2), other.clone()));
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        let (s, _, body) = call!(
+            app,
+            book(motif, &start(3), with_number(&other, "7500000001"))
+        );
+        refused_as_doublon(s, &body, &created, "with");
+        assert_eq!(db.store().count_reservations().unwrap(), 2);
+    }
+}
+
+#[actix_web::test]
+async fn a_vietnamese_name_written_without_its_marks_is_the_same_person() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let start = |i: usize| slots["slots"][i]["start"].as_str().unwrap().to_owned();
+        let applicant = |last: &str, first: &str| {
+            json!({
+                "last_name": last, "first_names": first, "birth_date": "1994-09-02",
+                "email": "lan@example.org", "phone": "06 12 34 56 78"
+            })
+        };
+        let (s, _, created) = call!(app, book(motif, &start(0), applicant("Nguyễn", "Thị Lan")));
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        for (last, first) in [("NGUYEN", "Thi Lan"), ("Nguyen", "THỊ-LAN")] {
+            let (s, _, refused) = call!(app, book(motif, &start(1), applicant(last, first)));
+            assert_eq!(
+                s,
+                StatusCode::CONFLICT,
+                "{}: {last} / {first}: {refused}",
+                db.backend()
+            );
+            assert_eq!(refused["type"], "urn:planipref:problem:already-booked");
+        }
+        assert_eq!(db.store().count_reservations().unwrap(), 1);
+    }
+}
+
+#[actix_web::test]
 async fn malformed_holds_and_bookings_name_their_fields_and_write_nothing() {
     for db in TestDb::each() {
         let app = test::init_service(planipref_api::app(state(&db))).await;

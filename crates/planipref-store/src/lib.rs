@@ -17,6 +17,7 @@ pub mod models;
 pub mod national;
 pub mod organisation;
 pub mod orientation;
+mod person_keys;
 mod referentiel;
 mod reservations;
 pub mod revision;
@@ -91,9 +92,16 @@ impl Store {
         f(&mut pooled)
     }
 
-    /// Applies pending migrations; returns the versions applied.
+    /// Applies pending migrations, then computes again the persons' keys
+    /// of reservations keyed by an older version (see
+    /// [`Store::rekey_persons`]); returns the migration versions applied.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        self.with_conn(db::run_migrations)
+        let applied = self.with_conn(db::run_migrations)?;
+        let rekeyed = self.rekey_persons()?;
+        if rekeyed > 0 {
+            log::info!("computed the persons' keys of {rekeyed} reservations again");
+        }
+        Ok(applied)
     }
 
     /// The secret every server draws new days' opening moments from

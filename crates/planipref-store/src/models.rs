@@ -243,13 +243,19 @@ pub struct ReservationRow {
     pub nationality: Option<String>,
     /// Foreigner file number (10 digits), when given.
     pub file_number: Option<String>,
-    /// Who the applicant is, for doublons (see
-    /// `planipref_domain::applicant::Applicant::person_key`).
+    /// Who the applicant is, for doublons: the identity key (see
+    /// `planipref_domain::applicant::PersonKeys`); none for the national
+    /// seed's fake applicants.
     pub person_key: Option<String>,
     /// The démarche booked (the motif's, or `motif:<id>` when it has none).
     pub demarche_code: Option<String>,
     /// The convocation it was booked with, if any.
     pub convocation_id: Option<String>,
+    /// The file key, when a file number was given (see `person_key`).
+    pub file_key: Option<String>,
+    /// How the keys were computed
+    /// (`planipref_domain::applicant::PERSON_KEYS_VERSION`).
+    pub key_version: i32,
 }
 
 impl std::fmt::Debug for ReservationRow {

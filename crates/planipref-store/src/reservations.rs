@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use planipref_domain::applicant::Applicant;
+use planipref_domain::applicant::{Applicant, PERSON_KEYS_VERSION};
 use planipref_domain::channel::Channel;
 use planipref_domain::ids::{GuichetId, MotifId, ReservationId, SiteId};
 use planipref_domain::occupancy::units;
@@ -466,6 +466,7 @@ pub(crate) fn reservation_row(
     reference: &Reference,
 ) -> ReservationRow {
     let a = &new.applicant;
+    let keys = a.person_keys();
     let now = to_db(new.now);
     ReservationRow {
         id: ReservationId::new_random().to_string(),
@@ -489,9 +490,11 @@ pub(crate) fn reservation_row(
         persons: i32::try_from(new.persons).unwrap_or(i32::MAX),
         nationality: a.nationality.clone(),
         file_number: a.file_number.clone(),
-        person_key: Some(a.person_key()),
+        person_key: Some(keys.identity),
         demarche_code: Some(new.demarche_code.clone()),
         convocation_id: new.convocation.as_ref().map(|c| c.id.clone()),
+        file_key: keys.file,
+        key_version: PERSON_KEYS_VERSION,
     }
 }
 
@@ -765,30 +768,50 @@ pub(crate) fn occupy(
 /// The checks on the person a booking is for: no second coming
 /// appointment for the démarche when the motif refuses doublons
 /// (`Doublon`), none beyond the préfecture's limit across démarches
-/// (`Quota`).
+/// (`Quota`). The person's coming appointments are those matching
+/// *either* of their keys (see `planipref_domain::applicant::PersonKeys`):
+/// the same names and birth date, or the same file number.
 ///
-/// The person's guard rows (for the démarche, then for every démarche) are
-/// written or touched first: their locks make simultaneous bookings by the
-/// same person, on any server, check one after the other. They are taken
-/// before the guichet's, by every writer that takes both (see
-/// `db::write_transaction` for the whole order).
+/// The guard rows of both keys (for the démarche, and for every démarche)
+/// are written or touched first: their locks make simultaneous bookings
+/// by one person, under either key, on any server, check one after the
+/// other. They are taken before the guichet's, by every writer that takes
+/// both (see `db::write_transaction` for the whole order).
 pub(crate) fn guard_person(
     c: &mut AnyConnection,
     row: &ReservationRow,
     new: &NewReservation,
 ) -> Result<(), StoreError> {
-    let Some(person) = &row.person_key else {
+    let Some(identity) = row.person_key.as_deref() else {
         return Ok(());
     };
+    let file = row.file_key.as_deref();
     let demarche = row.demarche_code.as_deref().filter(|_| new.refuse_doublons);
-    if let Some(demarche) = demarche {
-        lock_person(c, person, demarche, new.now)?;
-    }
-    lock_person(c, person, EVERY_DEMARCHE, new.now)?;
-    // The person's coming appointments, for the démarche and overall, in
-    // one query.
+    let mut guards: Vec<(&str, &str)> = [Some(identity), file]
+        .into_iter()
+        .flatten()
+        .flat_map(|key| {
+            [demarche, Some(EVERY_DEMARCHE)]
+                .into_iter()
+                .flatten()
+                .map(move |scope| (key, scope))
+        })
+        .collect();
+    // One order for every booking: two bookings sharing a key take their
+    // common guard rows in the same order, and never wait on each other
+    // in a cycle. No row comes twice (an identity key never equals a file
+    // key: see `PersonKeys`), which PostgreSQL's one statement requires.
+    guards.sort_unstable();
+    lock_persons(c, &guards, new.now)?;
+    // The person's coming appointments under either key, for the démarche
+    // and overall, in one query (without a file number, `file_key = NULL`
+    // matches nothing).
     let coming = reservations::table
-        .filter(reservations::person_key.eq(person))
+        .filter(
+            reservations::person_key
+                .eq(identity)
+                .or(reservations::file_key.eq(file)),
+        )
         .filter(reservations::status.eq(status::BOOKED))
         .filter(reservations::ends_at.gt(to_db(new.now)))
         .filter(reservations::id.ne(&row.id));
@@ -815,25 +838,47 @@ pub(crate) fn guard_person(
 /// is kept (no catalogue code contains `*`).
 const EVERY_DEMARCHE: &str = "*";
 
-/// Locks the person's guard row for `scope` (a démarche, or every one),
-/// writing it the first time (see [`crate::db::touch_guard`]).
-fn lock_person(
+/// Locks the person's guard rows `(key, scope)` (a scope is a démarche, or
+/// every one), in the order given, writing each the first time (see
+/// [`crate::db::touch_guard`]).
+fn lock_persons(
     c: &mut AnyConnection,
-    person: &str,
-    scope: &str,
+    guards: &[(&str, &str)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    touch_guard!(
-        c,
-        person_guards::table,
-        (person_guards::person_key, person_guards::demarche_code),
+    use diesel::upsert::excluded;
+    let row = |(key, scope): &(&str, &str)| {
         (
-            person_guards::person_key.eq(person),
-            person_guards::demarche_code.eq(scope),
+            person_guards::person_key.eq(key.to_string()),
+            person_guards::demarche_code.eq(scope.to_string()),
             person_guards::touched_at.eq(to_db(now)),
-        ),
-        person_guards::touched_at
-    )?;
+        )
+    };
+    match c {
+        // One statement: PostgreSQL writes (or touches) the rows of a
+        // VALUES list one after the other, in its order.
+        AnyConnection::Postgresql(c) => {
+            diesel::insert_into(person_guards::table)
+                .values(guards.iter().map(row).collect::<Vec<_>>())
+                .on_conflict((person_guards::person_key, person_guards::demarche_code))
+                .do_update()
+                .set(person_guards::touched_at.eq(excluded(person_guards::touched_at)))
+                .execute(c)?;
+        }
+        // Diesel builds no multi-row upsert for SQLite, where writers run
+        // one at a time anyway.
+        AnyConnection::Sqlite(_) => {
+            for guard in guards {
+                touch_guard!(
+                    c,
+                    person_guards::table,
+                    (person_guards::person_key, person_guards::demarche_code),
+                    row(guard),
+                    person_guards::touched_at
+                )?;
+            }
+        }
+    }
     Ok(())
 }
 

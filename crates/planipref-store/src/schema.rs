@@ -168,6 +168,8 @@ diesel::table! {
         person_key -> Nullable<Text>,
         demarche_code -> Nullable<Text>,
         convocation_id -> Nullable<Text>,
+        file_key -> Nullable<Text>,
+        key_version -> Integer,
     }
 }
 

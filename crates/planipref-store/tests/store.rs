@@ -14,6 +14,7 @@ use planipref_domain::applicant::{Applicant, ApplicantInput};
 use planipref_domain::ids::{GuichetId, MotifId, ReservationId};
 use planipref_domain::reference::Reference;
 use planipref_domain::slots::{SlotRequest, first_free_slot};
+use planipref_store::models::ReservationRow;
 use planipref_store::test_support::TestDb;
 use planipref_store::{AnyConnection, NewReservation, Store, StoreError};
 
@@ -767,6 +768,274 @@ fn one_person_racing_for_several_slots_gets_one_appointment() {
                 (person - 6) as i64
             );
         }
+    }
+}
+
+/// An applicant by names, birth date and file number.
+fn person(last_name: &str, first_names: &str, birth_date: &str, file: Option<&str>) -> Applicant {
+    Applicant::parse(
+        ApplicantInput {
+            last_name,
+            first_names,
+            birth_date,
+            email: "personne@example.org",
+            phone: "+33612345678",
+            nationality: None,
+            file_number: file,
+        },
+        NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+    )
+    .expect("applicant")
+}
+
+/// Books `who` at the motif's first free slot (shifted by `shift`
+/// slots of its length) for `demarche`, as `new_reservation` does.
+fn book_as(
+    store: &Store,
+    motif: MotifId,
+    (demarche, shift): (&str, i32),
+    who: Applicant,
+    n: u64,
+) -> Result<ReservationRow, StoreError> {
+    let (start, end, free) = first_slot(store, motif);
+    let shift = (end - start) * shift;
+    let mut new = new_reservation(store, motif, start + shift, end + shift, 0);
+    new.applicant = who;
+    new.demarche_code = demarche.to_owned();
+    store.create_reservation(&new, &free, || reference(n))
+}
+
+/// One person is one whatever file number they give, on both backends:
+/// the same names and birth date with a file number then without, or with
+/// another number, or the same number under other names, are refused
+/// for the démarche; someone else with a number of their own is not.
+#[test]
+fn a_person_giving_a_file_number_or_not_or_another_one_books_one_appointment() {
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        let demarche = ("titre-remise", 0);
+        let doublon = |r: Result<ReservationRow, StoreError>, what: &str| {
+            assert!(
+                matches!(r, Err(StoreError::Doublon)),
+                "{}: {what}: {:?}",
+                db.backend(),
+                r.map(|r| r.id)
+            );
+        };
+        let numbered = person("Diallo", "Mamadou", "1985-06-01", Some("7501234567"));
+        book_as(store, motif, demarche, numbered, 1).expect("first booking");
+        // (a) With a file number, then without.
+        let bare = person("DIALLO", "mamadou", "1985-06-01", None);
+        doublon(book_as(store, motif, demarche, bare, 2), "without");
+        // (c) With another number.
+        let other_number = person("Diallo", "Mamadou", "1985-06-01", Some("7509999999"));
+        doublon(book_as(store, motif, demarche, other_number, 3), "another");
+        // The same number under other names.
+        let renamed = person("Bah", "Oumou", "1990-01-01", Some("7501234567"));
+        doublon(book_as(store, motif, demarche, renamed, 4), "renamed");
+        // (b) Without a file number, then with one.
+        let first = person("Sow", "Aminata", "1979-11-30", None);
+        book_as(store, motif, demarche, first, 5).expect("someone else");
+        let then_numbered = person("Sow", "Aminata", "1979-11-30", Some("7500000001"));
+        doublon(book_as(store, motif, demarche, then_numbered, 6), "with");
+        // A namesake born another day, with a number of their own, is
+        // someone else.
+        let namesake = person("Diallo", "Mamadou", "1986-06-01", Some("7502222222"));
+        book_as(store, motif, demarche, namesake, 7).expect("a namesake");
+        assert_eq!(store.count_booked(motif).expect("booked"), 3);
+    }
+}
+
+/// The préfecture's limit of coming appointments counts a person under
+/// either key, on both backends: alternating with and without a file
+/// number, or between numbers, gets no appointment beyond it.
+#[test]
+fn alternating_identities_do_not_escape_the_limit_of_appointments() {
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        let limited = |demarche: &str, shift: i32, who: Applicant, n: u64| {
+            let (start, end, free) = first_slot(store, motif);
+            let shift = (end - start) * shift;
+            let mut new = new_reservation(store, motif, start + shift, end + shift, 0);
+            new.applicant = who;
+            new.demarche_code = demarche.to_owned();
+            new.max_active_per_person = 2;
+            store.create_reservation(&new, &free, || reference(n))
+        };
+        let with = |file| person("Kowalski", "Jan", "1970-03-15", file);
+        limited("a", 0, with(Some("7501111111")), 11).expect("first");
+        limited("b", 1, with(None), 12).expect("second");
+        for (n, who) in [
+            with(Some("7501111111")),
+            with(None),
+            with(Some("7503333333")),
+            person("KOWALSKI", "JAN", "1970-03-15", Some("7504444444")),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let third = limited("c", 2, who, 13 + n as u64);
+            assert!(
+                matches!(third, Err(StoreError::Quota)),
+                "{}: variant {n}: {:?}",
+                db.backend(),
+                third.map(|r| r.id)
+            );
+        }
+        assert_eq!(store.count_booked(motif).expect("booked"), 2);
+    }
+}
+
+/// One person booking one démarche at once from many threads under three
+/// identities (a file number, none, another number), on both backends:
+/// exactly one appointment, the others refused, no other error (the
+/// guard rows of both keys are taken in one order by every booking, so
+/// that none waits on another in a cycle).
+#[test]
+fn one_person_racing_under_several_identities_gets_one_appointment() {
+    const THREADS: usize = 24;
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        for round in 0..5_u64 {
+            let (start, end, free) = first_slot(store, motif);
+            let last_name = format!("Nguyễn{}", char::from(b'a' + round as u8));
+            let results = race(
+                THREADS,
+                |n| {
+                    let file = ["7505550001", "7505550002"].get(n % 3).copied();
+                    // Spelled otherwise each time: the same person.
+                    let names = if n % 2 == 0 {
+                        (last_name.clone(), "Thị Lan")
+                    } else {
+                        (last_name.to_uppercase(), "THI LAN")
+                    };
+                    let mut free = free.clone();
+                    let turn = n % free.len();
+                    free.rotate_left(turn);
+                    let shift = (end - start) * (n as i32 % 4);
+                    let mut new = new_reservation(store, motif, start + shift, end + shift, 0);
+                    new.applicant = person(&names.0, names.1, "1992-07-14", file);
+                    (new, free)
+                },
+                |n, (new, free)| {
+                    store.create_reservation(&new, &free, || {
+                        reference(round * 100 + n as u64 + 5_000)
+                    })
+                },
+            );
+            let won = results.iter().filter(|r| r.is_ok()).count();
+            let unexpected: Vec<_> = results
+                .iter()
+                .filter_map(|r| r.as_ref().err())
+                .filter(|e| !matches!(e, StoreError::Doublon | StoreError::SlotTaken))
+                .collect();
+            assert!(
+                unexpected.is_empty(),
+                "{}: unexpected errors {unexpected:?}",
+                db.backend()
+            );
+            assert_eq!(won, 1, "{}: round {round}", db.backend());
+            assert!(
+                results
+                    .iter()
+                    .any(|r| matches!(r, Err(StoreError::Doublon)))
+            );
+            assert_eq!(store.count_booked(motif).expect("booked"), round as i64 + 1);
+        }
+    }
+}
+
+/// Reservations stored with the keys of the version before (the file
+/// number's key alone when one was given, names folded by a fixed table
+/// that did not know `ầ`) are keyed again by the migrations, on both
+/// backends, and then block a doublon under the keys of now; rows without
+/// keys stay so, and keying again finds nothing left.
+#[test]
+fn reservations_keyed_the_old_way_are_keyed_again_and_then_block_doublons() {
+    use planipref_domain::reference::hash_token;
+    use planipref_store::schema::reservations;
+    for db in TestDb::each() {
+        let store = db.store();
+        store.seed_demo().expect("seed");
+        let motif = remise_at_bobigny(store);
+        let numbered = person("Nguyễn", "Thị Lan", "1992-07-14", Some("7506660001"));
+        let a = book_as(store, motif, ("d1", 0), numbered, 21).expect("first");
+        let bare = person("Trần", "Văn", "1988-02-03", None);
+        let b = book_as(store, motif, ("d2", 1), bare, 22).expect("second");
+        let keyless = book_as(
+            store,
+            motif,
+            ("d3", 2),
+            person("National", "Usager", "1980-01-01", None),
+            23,
+        )
+        .expect("third");
+        let old_keys = [
+            (&a.id, Some(hash_token("file:7506660001"))),
+            (&b.id, Some(hash_token("identity:trần|van|1988-02-03"))),
+            (&keyless.id, None),
+        ];
+        store
+            .with_conn(|c| {
+                for (id, old) in &old_keys {
+                    diesel::update(reservations::table.find(id))
+                        .set((
+                            reservations::person_key.eq(old),
+                            reservations::file_key.eq(None::<String>),
+                            reservations::key_version.eq(1),
+                        ))
+                        .execute(c)?;
+                }
+                Ok(())
+            })
+            .expect("old keys");
+
+        assert_eq!(store.migrate().expect("migrate"), Vec::<String>::new());
+        let keys_of = |id: &str| -> (Option<String>, Option<String>, i32) {
+            store
+                .with_conn(|c| {
+                    Ok(reservations::table
+                        .find(id)
+                        .select((
+                            reservations::person_key,
+                            reservations::file_key,
+                            reservations::key_version,
+                        ))
+                        .first(c)?)
+                })
+                .expect("keys")
+        };
+        assert_eq!(
+            keys_of(&a.id),
+            (a.person_key.clone(), a.file_key.clone(), 2),
+            "{}",
+            db.backend()
+        );
+        assert!(a.file_key.is_some());
+        assert_eq!(keys_of(&b.id), (b.person_key.clone(), None, 2));
+        assert_eq!(keys_of(&keyless.id), (None, None, 1));
+        assert_eq!(store.rekey_persons().expect("again"), 0);
+
+        let respelled = person("NGUYEN", "Thi Lan", "1992-07-14", None);
+        let refused = book_as(store, motif, ("d1", 3), respelled, 24);
+        assert!(
+            matches!(refused, Err(StoreError::Doublon)),
+            "{}: by names",
+            db.backend()
+        );
+        let numbered = person("TRAN", "Van", "1988-02-03", Some("7506660002"));
+        let refused = book_as(store, motif, ("d2", 3), numbered, 25);
+        assert!(
+            matches!(refused, Err(StoreError::Doublon)),
+            "{}: by names, with a number",
+            db.backend()
+        );
     }
 }
 
