@@ -23,7 +23,6 @@ use crate::convocations::access_for;
 use crate::dto::at_site;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ConvocationTokenHeader, JsonBody};
-use crate::idempotency;
 use crate::reservations::{parse_motif_id, parse_start, place, random_draw};
 use crate::slots::ContextCheck;
 use crate::state::AppState;
@@ -80,7 +79,6 @@ pub struct Hold {
     tag = "reservations",
     request_body(content = CreateHoldRequest, example = json!(crate::examples::create_hold_request())),
     params(
-        crate::idempotency::IdempotencyKeyParam,
         crate::convocations::ConvocationTokenParam,
         crate::context::ContextParam
     ),
@@ -109,12 +107,8 @@ pub async fn create_hold(
     convocation: ConvocationTokenHeader,
     context: ContextHeader,
 ) -> Result<HttpResponse, ApiError> {
-    let operation = idempotency::operation("POST /holds", &convocation);
     let client = state.limits.client(&req);
-    idempotency::honour(&state, &req, &operation, body, |body| {
-        hold_once(&state, body, (convocation, context, client))
-    })
-    .await
+    hold_once(&state, body, (convocation, context, client)).await
 }
 
 /// Checks and keeps the slot (see [`create_hold`]).

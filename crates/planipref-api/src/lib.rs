@@ -247,8 +247,13 @@ fn build(
         app = app.app_data(web::Data::new(state));
     }
     let (app, spec) = app
-        .service(utoipa_actix_web::scope(BASE_PATH).configure(configure))
+        .service(
+            utoipa_actix_web::scope(BASE_PATH)
+                .wrap(actix_web::middleware::from_fn(idempotency::once_per_key))
+                .configure(configure),
+        )
         .split_for_parts();
+    let spec = idempotency::document(spec);
     let routes = web::Data::new(routes::RouteTable::from_spec(&spec));
     let app = app
         .app_data(routes)

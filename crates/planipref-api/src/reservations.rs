@@ -6,7 +6,7 @@
 //! references cannot be probed.
 
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use planipref_domain::applicant::{Applicant, ApplicantInput};
 use planipref_domain::context::RouterContext;
@@ -26,7 +26,6 @@ use crate::convocations::access_for;
 use crate::dto::{Site, at_site, site_zone};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ConvocationTokenHeader, JsonBody, ManagementTokenHeader};
-use crate::idempotency;
 use crate::slots::{Access, ContextCheck, day_start, with_slot_request};
 use crate::state::AppState;
 
@@ -215,7 +214,6 @@ pub struct ReservationCreated {
     tag = "reservations",
     request_body(content = CreateReservationRequest, example = json!(crate::examples::create_reservation_request())),
     params(
-        crate::idempotency::IdempotencyKeyParam,
         crate::convocations::ConvocationTokenParam,
         crate::context::ContextParam
     ),
@@ -242,16 +240,11 @@ pub struct ReservationCreated {
 )]
 pub async fn create_reservation(
     state: web::Data<AppState>,
-    req: HttpRequest,
     JsonBody(body): JsonBody<CreateReservationRequest>,
     convocation: ConvocationTokenHeader,
     context: ContextHeader,
 ) -> Result<HttpResponse, ApiError> {
-    let operation = idempotency::operation("POST /reservations", &convocation);
-    idempotency::honour(&state, &req, &operation, body, |body| {
-        book_once(&state, body, (convocation, context))
-    })
-    .await
+    book_once(&state, body, (convocation, context)).await
 }
 
 /// Checks and books the request (see [`create_reservation`]).

@@ -93,10 +93,17 @@ impl IdempotencyKey {
     }
 }
 
-/// The hash of a request's content, to tell a retry from another request
-/// under the same key.
-pub fn request_hash(canonical: &str) -> String {
-    hex(&Sha256::digest(canonical.as_bytes()))
+/// The hash of a request's parts (method and path, credentials, body…),
+/// to tell a retry from another request under the same key. Each part is
+/// hashed with its length, so that no two lists of parts hash alike by
+/// moving bytes from one part to the next.
+pub fn request_hash(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hex(&hasher.finalize())
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
@@ -111,6 +118,14 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_request_hash_tells_its_parts_apart() {
+        use super::request_hash;
+        assert_eq!(request_hash(&[b"ab", b"c"]), request_hash(&[b"ab", b"c"]));
+        assert_ne!(request_hash(&[b"ab", b"c"]), request_hash(&[b"a", b"bc"]));
+        assert_ne!(request_hash(&[b"ab", b""]), request_hash(&[b"ab"]));
+    }
+
     use super::*;
 
     #[test]
