@@ -171,7 +171,7 @@ pub fn earliest_of(
     cache: &AvailabilityCache,
     motifs: &[(MotifRow, ServiceRow)],
     now: DateTime<Utc>,
-    persons: u32,
+    (persons, routed): (u32, bool),
     version: Option<AvailabilityVersion>,
 ) -> Result<Option<(usize, FirstSlot)>, ApiError> {
     let mut best: Option<(usize, FirstSlot)> = None;
@@ -182,6 +182,12 @@ pub fn earliest_of(
         // Known from the row already: no schedule is read to refuse it.
         if motif.settings().booking_mode == BookingMode::ConvocationOnly {
             refused.get_or_insert(ApiError::ConvocationRequired);
+            continue;
+        }
+        // Booked only through service-public.fr's router: its slots are
+        // shown only with the router's context, as they are listed.
+        if motif.requires_context && !routed {
+            refused.get_or_insert(ApiError::Context(ContextRefusal::Required));
             continue;
         }
         let id: MotifId = motif.id.parse().map_err(|_| ApiError::Internal)?;
@@ -286,7 +292,7 @@ impl FirstSlotResponse {
         (status = 200, description = "The first free slot, or `null`", body = FirstSlotResponse, example = json!(crate::examples::first_slot())),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the router's context is for another démarche (`context-other-demarche`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), only through service-public.fr's router and no context was given (`context-required`), or the router's context is for another démarche (`context-other-demarche`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site, or no such motif or démarche at this site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both of `motif_id` and `demarche`, or more persons than the motif takes (`persons`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The client searched too often on this server (`too-many-requests`)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may ask again"))),
@@ -305,6 +311,7 @@ pub async fn site_first_slot(
 ) -> Result<HttpResponse, ApiError> {
     let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     // With the router's context, only its démarche's motifs.
+    let routed = context.0.is_some();
     let only = context.0.map(|c| c.demarche);
     if let (Some(only), Some(asked)) = (&only, &q.demarche)
         && only != asked.trim()
@@ -348,11 +355,18 @@ pub async fn site_first_slot(
                         .is_none_or(|d| m.demarche_code.as_deref() == Some(d))
                 })
                 .collect();
-            let (i, found) = earliest_of(store, &cache, &motifs, now, persons, Some(version))?
-                .ok_or(ApiError::NotFound(match wanted {
-                    Wanted::Motif(_) => "motif at this site",
-                    Wanted::Demarche(_) => "démarche at this site",
-                }))?;
+            let (i, found) = earliest_of(
+                store,
+                &cache,
+                &motifs,
+                now,
+                (persons, routed),
+                Some(version),
+            )?
+            .ok_or(ApiError::NotFound(match wanted {
+                Wanted::Motif(_) => "motif at this site",
+                Wanted::Demarche(_) => "démarche at this site",
+            }))?;
             Ok(FirstSlotResponse::new(
                 site_id,
                 motifs[i].0.id.clone(),

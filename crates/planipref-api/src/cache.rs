@@ -57,6 +57,9 @@ pub enum Question {
         commune: String,
         /// Persons.
         persons: u32,
+        /// Whether the router's context was given (motifs requiring it
+        /// show their slots only then).
+        routed: bool,
     },
     /// A motif's slots between two days as asked (`None`: the default).
     Slots {

@@ -34,7 +34,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let content_type_ok = req.headers().get(CONTENT_TYPE).is_none_or(|v| {
+        let content_type_ok = req.headers().get(CONTENT_TYPE).is_some_and(|v| {
             v.to_str().is_ok_and(|v| {
                 let essence = v
                     .split(';')
@@ -67,14 +67,38 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     field: None,
                 });
             }
-            let mut de = serde_json::Deserializer::from_slice(&bytes);
-            let value = serde_path_to_error::deserialize(&mut de).map_err(|e| malformed(&e))?;
-            de.end().map_err(|e| ApiError::Malformed {
-                detail: format!("invalid JSON: {e}"),
-                field: None,
-            })?;
+            let mut json: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|e| ApiError::Malformed {
+                    detail: format!("invalid JSON: {}", without_values(&e.to_string())),
+                    field: None,
+                })?;
+            whole_numbers_as_integers(&mut json);
+            let value = serde_path_to_error::deserialize(json).map_err(|e| malformed(&e))?;
             Ok(Self(value))
         })
+    }
+}
+
+/// Writes every number with no fractional part (`2.0`, `1e2`) as an
+/// integer: JSON Schema counts them as integers, so a client generated
+/// from the document may send them where an integer is expected.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // Exact below 2^53: the cast keeps the value.
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = f as i64;
+                *value = Value::from(whole);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
     }
 }
 
@@ -170,7 +194,18 @@ impl FromRequest for ConvocationTokenHeader {
 
 #[cfg(test)]
 mod tests {
-    use super::without_values;
+    use super::{whole_numbers_as_integers, without_values};
+
+    #[test]
+    fn whole_numbers_are_read_as_integers_and_others_left_alone() {
+        let mut v = serde_json::json!({"persons": 2.0, "deep": [1e2, 1.5, -3.0], "n": 7});
+        whole_numbers_as_integers(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"persons": 2, "deep": [100, 1.5, -3], "n": 7})
+        );
+        assert!(v["persons"].is_u64());
+    }
 
     #[test]
     fn problem_messages_do_not_echo_submitted_values() {

@@ -69,11 +69,12 @@ pub struct SiteOffer {
     /// Its motif for the démarche: duration, documents to bring,
     /// instructions, booking mode.
     pub motif: Motif,
-    /// The earliest free slot; `null` when the booking window is full, or
-    /// when the motif is booked only with a convocation.
+    /// The earliest free slot; `null` when the booking window is full, when
+    /// the motif is booked only with a convocation, or only through
+    /// service-public.fr's router and its context was not given.
     pub first_slot: Option<SlotResponse>,
-    /// Last day searched (end of the booking window); `null` for a
-    /// convocation-only motif, which is not searched.
+    /// Last day searched (end of the booking window); `null` for a motif
+    /// not searched (convocation only, or router only without its context).
     #[schema(value_type = Option<String>, format = Date, example = "2027-02-28")]
     pub searched_until: Option<NaiveDate>,
 }
@@ -149,7 +150,8 @@ pub async fn orientation(
     let persons = q.persons.unwrap_or(1);
     check_persons("persons", persons)?;
     let now = Utc::now();
-    let answer = kept_or_oriented(&state, q.demarche, commune, persons, now).await?;
+    let routed = context.0.is_some();
+    let answer = kept_or_oriented(&state, q.demarche, commune, (persons, routed), now).await?;
     Ok(HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
         .body(answer.to_string()))
@@ -166,7 +168,7 @@ async fn kept_or_oriented(
     state: &AppState,
     demarche: String,
     insee: String,
-    persons: u32,
+    (persons, routed): (u32, bool),
     now: DateTime<Utc>,
 ) -> Result<Arc<str>, ApiError> {
     let cache = state.cache.clone();
@@ -181,6 +183,7 @@ async fn kept_or_oriented(
         demarche: demarche.clone(),
         commune: insee,
         persons,
+        routed,
     };
     if let Some(Answer::Orientation(kept, json)) = cache.get(&question, &stamp, now)
         && kept.still_open(now)
@@ -196,7 +199,7 @@ async fn kept_or_oriented(
                 &demarche,
                 commune,
                 &versions,
-                persons,
+                (persons, routed),
                 now,
             )
         })
@@ -212,10 +215,10 @@ fn orient_and_keep(
     demarche: &str,
     commune: CommuneRow,
     versions: &HashMap<String, AvailabilityVersion>,
-    persons: u32,
+    asked: (u32, bool),
     now: DateTime<Utc>,
 ) -> Result<Arc<str>, ApiError> {
-    let (fresh, lapses_at) = orient(store, cache, demarche, commune, versions, persons, now)?;
+    let (fresh, lapses_at) = orient(store, cache, demarche, commune, versions, asked, now)?;
     let fresh = Arc::new(fresh);
     let zone = fresh
         .competent
@@ -263,7 +266,7 @@ fn orient(
     demarche: &str,
     commune: CommuneRow,
     versions: &HashMap<String, AvailabilityVersion>,
-    persons: u32,
+    asked: (u32, bool),
     now: DateTime<Utc>,
 ) -> Result<(Orientation, Option<DateTime<Utc>>), ApiError> {
     let demarche = store
@@ -296,7 +299,7 @@ fn orient(
     let mut lapses_at = None;
     for (i, site) in sites.into_iter().enumerate() {
         let version = versions.get(&site.site.id).copied();
-        let Some((offer, lapse)) = offer(store, cache, site, now, persons, version)? else {
+        let Some((offer, lapse)) = offer(store, cache, site, now, asked, version)? else {
             continue;
         };
         lapses_at = earliest_lapse(lapses_at, lapse);
@@ -332,19 +335,24 @@ fn orient(
 }
 
 /// A site's offer: its motif whose first slot comes first, and that slot,
-/// with when the first hold counted expires. A convocation-only motif is
-/// shown without a slot.
+/// with when the first hold counted expires. A convocation-only motif, or a
+/// motif requiring the router's context asked without it, is shown without
+/// a slot.
 fn offer(
     store: &Store,
     cache: &AvailabilityCache,
     site: OfferingSite,
     now: DateTime<Utc>,
-    persons: u32,
+    asked: (u32, bool),
     version: Option<AvailabilityVersion>,
 ) -> Result<Option<Lapsing<SiteOffer>>, ApiError> {
-    let found = match earliest_of(store, cache, &site.motifs, now, persons, version) {
+    let found = match earliest_of(store, cache, &site.motifs, now, asked, version) {
         Ok(found) => found.map(|(i, first)| (i, Some(first))),
-        Err(ApiError::ConvocationRequired) => Some((0, None)),
+        // Shown without a slot: only a convocation, or the router's
+        // context, shows its slots.
+        Err(ApiError::ConvocationRequired | ApiError::Context(ContextRefusal::Required)) => {
+            Some((0, None))
+        }
         Err(ApiError::Validation(_)) => None, // takes fewer persons: not an offer
         Err(e) => return Err(e),
     };

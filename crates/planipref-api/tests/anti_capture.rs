@@ -824,6 +824,49 @@ async fn a_router_context_for_one_demarche_cannot_book_another_or_someone_else()
         );
         assert_eq!(s, StatusCode::OK, "{first}");
         assert!(first["slot"].is_object(), "{first}");
+        // Without the context, neither the first slot nor orientation
+        // shows its slots: they are the router's to offer.
+        for query in [
+            format!("motif_id={renouvellement}"),
+            "demarche=sejour-renouvellement".to_owned(),
+        ] {
+            let (s, _, b) = call!(
+                app,
+                TestRequest::get().uri(&format!("/api/v1/sites/{site}/first-slot?{query}"))
+            );
+            assert_eq!(
+                (s, problem(&b)),
+                (StatusCode::FORBIDDEN, "context-required"),
+                "{query}: {b}"
+            );
+        }
+        db.store().sync_communes().unwrap();
+        let orientation = "/api/v1/orientation?demarche=sejour-renouvellement&commune=93008";
+        let offers = |answer: &Value| -> Vec<Value> {
+            std::iter::once(answer["competent"].clone())
+                .chain(
+                    answer["other_sites"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default(),
+                )
+                .filter(|o| o["motif"]["id"] == json!(renouvellement))
+                .collect()
+        };
+        let (s, _, public) = call!(app, TestRequest::get().uri(orientation));
+        assert_eq!(s, StatusCode::OK, "{public}");
+        let hidden = offers(&public);
+        assert!(!hidden.is_empty(), "the site is still shown: {public}");
+        assert!(hidden.iter().all(|o| o["first_slot"].is_null()), "{public}");
+        let (s, _, routed_answer) =
+            call!(app, routed(TestRequest::get().uri(orientation), &anyone));
+        assert_eq!(s, StatusCode::OK, "{routed_answer}");
+        assert!(
+            offers(&routed_answer)
+                .iter()
+                .any(|o| o["first_slot"].is_object()),
+            "with the context, its slot: {routed_answer}"
+        );
         let reference = booked["reference"].as_str().unwrap();
         let management = booked["management_token"].as_str().unwrap().to_owned();
         let (s, _, moved) = call!(

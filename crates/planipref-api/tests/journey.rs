@@ -1069,3 +1069,55 @@ async fn a_hold_over_a_time_closed_since_is_not_confirmed() {
         assert_eq!(db.store().count_reservations().unwrap(), 0);
     }
 }
+
+#[actix_web::test]
+async fn a_booking_must_say_it_is_json_and_may_write_whole_numbers_as_decimals() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let motif = renouvellement(db.store());
+        let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
+        let start = slots["slots"][0]["start"].as_str().unwrap().to_owned();
+        let body = json!({
+            "motif_id": motif.to_string(), "start": start, "applicant": someone(), "persons": 1.0
+        })
+        .to_string();
+        // A valid booking without Content-Type: 415, nothing booked.
+        let (s, _, b) = call!(
+            app,
+            TestRequest::post()
+                .uri("/api/v1/reservations")
+                .set_payload(body.clone())
+        );
+        assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{b}");
+        assert_eq!(b["type"], "urn:planipref:problem:unsupported-media-type");
+        assert_eq!(
+            db.store().count_reservations().unwrap(),
+            0,
+            "{}",
+            db.backend()
+        );
+        // The same with it: booked, `1.0` read as the integer it is (JSON
+        // Schema counts it as one, so generated clients may send it).
+        let (s, _, booked) = call!(
+            app,
+            TestRequest::post()
+                .uri("/api/v1/reservations")
+                .insert_header(("Content-Type", "application/json"))
+                .set_payload(body)
+        );
+        assert_eq!(s, StatusCode::CREATED, "{booked}");
+        assert_eq!(booked["reservation"]["persons"], 1, "{booked}");
+        // A fraction is not a number of persons.
+        let (s, _, b) = call!(
+            app,
+            TestRequest::post()
+                .uri("/api/v1/holds")
+                .set_json(json!({"motif_id": motif.to_string(), "start": start, "persons": 1.5}))
+        );
+        assert_eq!(
+            (s, fields(&b)),
+            (StatusCode::BAD_REQUEST, vec!["persons".to_owned()]),
+            "{b}"
+        );
+    }
+}
