@@ -172,7 +172,7 @@ fn resolved(
 /// site's département only.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("service_id" = String, Path, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")),
+    params(("service_id" = String, Path, format = Uuid, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")),
     request_body(content = MotifRequest, example = json!({"demarche_code": "sejour-renouvellement", "instructions": "Présentez-vous 10 minutes avant l'heure, porte B."})),
     responses(
         (status = 201, description = "Created", body = Motif, example = json!(crate::examples::motif())),
@@ -271,7 +271,7 @@ fn blank(service_id: String, demarche_code: Option<String>) -> MotifRow {
 /// appointments keep their times; new slots use the new duration.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("motif_id" = String, Path, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"), IfMatchParam),
+    params(("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"), IfMatchParam),
     request_body(content = MotifRequest, example = json!({"label": "Remise de titre (Saint-Paul)", "duration_minutes": 20, "max_persons": 4, "duration_per_person": true})),
     responses(
         (status = 200, description = "Changed", body = Motif, example = json!(crate::examples::motif())),

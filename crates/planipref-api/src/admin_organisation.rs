@@ -160,7 +160,7 @@ pub async fn list_sites(
 /// of its département only.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
@@ -198,7 +198,7 @@ pub async fn delete_site(
 /// For agents whose scope covers the site.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"), Pagination),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"), Pagination),
     responses(
         (status = 200, description = "A page of services", body = ServicePage, example = json!(paged(service_example()))),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
@@ -241,7 +241,7 @@ pub async fn list_services(
 /// For agents whose scope covers its site.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("service_id" = String, Path, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")),
+    params(("service_id" = String, Path, format = Uuid, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")),
     responses(
         (status = 200, description = "The service", body = Service, example = json!(service_example())),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
@@ -276,7 +276,7 @@ pub async fn get_service(
 /// Administrators of its site's département only.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("service_id" = String, Path, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10"), IfMatchParam),
+    params(("service_id" = String, Path, format = Uuid, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10"), IfMatchParam),
     request_body(content = ServiceRequest, example = json!({"name": "Bureau du séjour des étrangers", "description": "Titres de séjour, documents de circulation."})),
     responses(
         (status = 200, description = "Changed", body = Service, example = json!(service_example())),
@@ -345,7 +345,7 @@ pub async fn update_service(
 /// its site's département only.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("service_id" = String, Path, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")),
+    params(("service_id" = String, Path, format = Uuid, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
@@ -390,7 +390,7 @@ pub async fn delete_service(
 /// agents whose scope covers the site.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("service_id" = String, Path, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10"), Pagination),
+    params(("service_id" = String, Path, format = Uuid, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10"), Pagination),
     responses(
         (status = 200, description = "A page of motifs, by label", body = MotifPage, example = json!(crate::examples::motif_page())),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
@@ -438,7 +438,7 @@ pub async fn list_motifs(
 /// For agents whose scope covers its site.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("motif_id" = String, Path, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")),
+    params(("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")),
     responses(
         (status = 200, description = "The motif", body = Motif, example = json!(crate::examples::motif())),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
@@ -475,7 +475,7 @@ pub async fn get_motif(
 /// plage is restricted to it. Administrators of its site's département only.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("motif_id" = String, Path, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")),
+    params(("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
@@ -515,7 +515,7 @@ pub async fn delete_motif(
 /// scope covers the site.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"), Pagination),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"), Pagination),
     responses(
         (status = 200, description = "A page of guichets, by name", body = GuichetPage, example = json!(paged(guichet_example()))),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
@@ -562,7 +562,7 @@ pub async fn list_guichets(
 /// For agents whose scope covers its site.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")),
+    params(("guichet_id" = String, Path, format = Uuid, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")),
     responses(
         (status = 200, description = "The guichet", body = Guichet, example = json!(guichet_example())),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
@@ -601,7 +601,7 @@ pub async fn get_guichet(
 /// instead. Administrators of its site's département only.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")),
+    params(("guichet_id" = String, Path, format = Uuid, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
@@ -643,7 +643,7 @@ pub async fn delete_guichet(
 /// As written, by opening time. For agents whose scope covers the site.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"), Pagination),
+    params(("guichet_id" = String, Path, format = Uuid, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"), Pagination),
     responses(
         (status = 200, description = "A page of plages", body = PlagePage, example = json!(paged(plage_example()))),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
@@ -697,7 +697,7 @@ pub async fn list_plages(
 /// For agents whose scope covers its site.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("plage_id" = String, Path, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d")),
+    params(("plage_id" = String, Path, format = Uuid, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d")),
     responses(
         (status = 200, description = "The plage", body = PlageResponse, example = json!(plage_example())),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
@@ -733,7 +733,7 @@ pub async fn get_plage(
 /// the site.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"), Pagination),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"), Pagination),
     responses(
         (status = 200, description = "A page of closures", body = FermeturePage, example = json!(paged(fermeture_example()))),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
@@ -783,7 +783,7 @@ pub async fn list_fermetures(
 /// site.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("fermeture_id" = String, Path, description = "Closure identifier", example = "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e")),
+    params(("fermeture_id" = String, Path, format = Uuid, description = "Closure identifier", example = "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e")),
     responses(
         (status = 200, description = "The closure", body = Fermeture, example = json!(fermeture_example())),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
@@ -819,7 +819,7 @@ pub async fn get_fermeture(
 /// Administrators of the site's département only.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("fermeture_id" = String, Path, description = "Closure identifier", example = "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e")),
+    params(("fermeture_id" = String, Path, format = Uuid, description = "Closure identifier", example = "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),

@@ -90,8 +90,9 @@ pub struct GuichetRequest {
     /// Name, unique at the site.
     #[schema(min_length = 1, max_length = 100, example = "Guichet 5")]
     pub name: String,
-    /// The motifs it serves: motifs of the same site, at least one.
-    #[schema(example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
+    /// The motifs it serves: motifs of the same site, at least one, each
+    /// once.
+    #[schema(value_type = Vec<uuid::Uuid>, min_items = 1, example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
     pub motif_ids: Vec<String>,
     /// Whether it takes appointments (default true).
     #[serde(default = "active_by_default")]
@@ -99,11 +100,11 @@ pub struct GuichetRequest {
     pub active: bool,
     /// First day it takes appointments; unlimited when absent.
     #[serde(default)]
-    #[schema(format = Date, example = json!(null))]
+    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = json!(null))]
     pub active_from: Option<String>,
     /// Last day it takes appointments (inclusive); open-ended when absent.
     #[serde(default)]
-    #[schema(format = Date, example = "2027-06-30")]
+    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2027-06-30")]
     pub active_until: Option<String>,
     /// Whom its time is for: `public` (online, the default),
     /// `convocation` (holders of a convocation; offered to the public too
@@ -233,15 +234,15 @@ pub struct PlageRequest {
     #[schema(pattern = "^[0-2][0-9]:[0-5][0-9]$", example = "12:00")]
     pub end: String,
     /// First day it applies.
-    #[schema(format = Date, example = "2027-01-04")]
+    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2027-01-04")]
     pub valid_from: String,
     /// Last day it applies (inclusive); open-ended when absent.
     #[serde(default)]
-    #[schema(format = Date, example = "2027-12-31")]
+    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2027-12-31")]
     pub valid_until: Option<String>,
     /// Restrict it to some of the guichet's motifs; all of them when empty.
     #[serde(default)]
-    #[schema(example = json!([]))]
+    #[schema(value_type = Vec<uuid::Uuid>, example = json!([]))]
     pub motif_ids: Vec<String>,
 }
 
@@ -285,7 +286,7 @@ crate::version::versioned_by_field!(PlageResponse);
 /// Adds a service to a site. Administrators of the site's département only.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     request_body(content = ServiceRequest, example = json!({"name": "Bureau du séjour des étrangers", "description": ""})),
     responses(
         (status = 201, description = "Created", body = Service, example = json!({"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Bureau du séjour des étrangers", "description": "", "version": 1})),
@@ -345,7 +346,7 @@ pub async fn create_service(
 /// Administrators of the site's département only.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     request_body(content = GuichetRequest, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]})),
     responses(
         (status = 201, description = "Created", body = Guichet, example = json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public", "version": 1})),
@@ -413,7 +414,7 @@ pub async fn create_guichet(
 /// some of the guichet's motifs. Slots follow at once.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")),
+    params(("guichet_id" = String, Path, format = Uuid, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")),
     request_body(content = PlageRequest, example = json!({"weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": []})),
     responses(
         (status = 201, description = "Created", body = PlageResponse, example = json!({"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": [], "version": 1})),
@@ -610,7 +611,7 @@ pub struct PlageChange {
 /// with `on_conflict=flag`, which applies it and marks them to be re-booked.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("plage_id" = String, Path, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"), OnConflict, IfMatchParam),
+    params(("plage_id" = String, Path, format = Uuid, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"), OnConflict, IfMatchParam),
     request_body(content = PlageRequest, example = json!({"weekdays": ["monday"], "start": "09:00", "end": "11:00", "valid_from": "2027-01-04"})),
     responses(
         (status = 200, description = "Changed", body = PlageChange, example = json!({"plage": {"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday"], "start": "09:00", "end": "11:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": [], "version": 2}, "flagged_reservations": []})),
@@ -647,7 +648,7 @@ pub async fn update_plage(
 /// applies it and marks them to be re-booked.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("plage_id" = String, Path, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"), OnConflict),
+    params(("plage_id" = String, Path, format = Uuid, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"), OnConflict),
     responses(
         (status = 200, description = "Deleted", body = PlageChange, example = json!({"plage": null, "flagged_reservations": ["K7QX-M3PA"]})),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
@@ -742,10 +743,11 @@ fn parse_motif_ids(raw: &[String], may_be_empty: bool) -> Result<Vec<String>, Fi
             .trim()
             .parse()
             .map_err(|_| FieldError::new("motif_ids", format!("{r:?} is not a motif id")))?;
-        if ids.contains(&id.to_string()) {
-            return Err(FieldError::new("motif_ids", "lists a motif twice"));
+        // A motif named twice (perhaps written in another case) is served
+        // once: the document cannot state uniqueness across spellings.
+        if !ids.contains(&id.to_string()) {
+            ids.push(id.to_string());
         }
-        ids.push(id.to_string());
     }
     Ok(ids)
 }
@@ -789,7 +791,7 @@ pub struct Organisation {
 /// whose scope covers the site.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     responses(
         (status = 200, description = "The organisation", body = Organisation, example = json!({
             "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11",
@@ -903,7 +905,7 @@ pub struct GuichetChange {
 /// sent with `on_conflict=flag`, which marks them to be re-booked.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("guichet_id" = String, Path, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"), OnConflict, IfMatchParam),
+    params(("guichet_id" = String, Path, format = Uuid, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"), OnConflict, IfMatchParam),
     request_body(content = GuichetRequest, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "active": true, "active_until": "2027-06-30"})),
     responses(
         (status = 200, description = "Changed", body = GuichetChange, example = json!({"guichet": {"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public", "version": 2}, "flagged_reservations": []})),

@@ -30,17 +30,19 @@ const MAX_LIST_DAYS: i64 = 31;
 #[serde(deny_unknown_fields)]
 pub struct SiteReservationsQuery {
     /// First local day (default: today at the site).
-    #[param(value_type = Option<String>, format = Date, example = "2026-12-01")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-01")]
     pub from: Option<String>,
     /// Last local day, at most 31 days after `from` (default: `from`).
-    #[param(value_type = Option<String>, format = Date, example = "2026-12-01")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-01")]
     pub to: Option<String>,
     /// `booked` or `cancelled` (default: both).
     #[param(value_type = Option<crate::codes::ReservationStatus>, example = "booked")]
     pub status: Option<String>,
-    /// Page, from 1.
+    /// Page number, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000, example = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, example = 50)]
     pub per_page: Option<u32>,
 }
 
@@ -141,7 +143,7 @@ pub struct AgentReservationPage {
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site"), SiteReservationsQuery),
+    params(("site_id" = String, Path, format = Uuid, description = "Site"), SiteReservationsQuery),
     responses(
         (status = 200, description = "The appointments", body = AgentReservationPage,
          example = json!({"items": [crate::examples::agent_reservation()], "total": 1, "page": 1, "per_page": 50})),

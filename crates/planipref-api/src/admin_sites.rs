@@ -210,7 +210,7 @@ pub async fn create_site(
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     responses(
         (status = 200, description = "The site", body = AdminSite, example = json!(example_site())),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
@@ -251,7 +251,7 @@ pub async fn admin_get_site(
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"), IfMatchParam),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"), IfMatchParam),
     request_body(content = SiteRequest, example = json!(example_request())),
     responses(
         (status = 200, description = "Updated", body = AdminSite, example = json!(example_site())),

@@ -66,10 +66,10 @@ pub struct AuditQuery {
     #[param(example = "site")]
     pub entity: Option<String>,
     /// From this day (UTC, inclusive), `YYYY-MM-DD`.
-    #[param(value_type = Option<String>, format = Date, example = "2026-11-01")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-11-01")]
     pub from: Option<String>,
     /// Until this day (UTC, inclusive), `YYYY-MM-DD`.
-    #[param(value_type = Option<String>, format = Date, example = "2026-11-30")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-11-30")]
     pub to: Option<String>,
     /// Page number, from 1 to 100000.
     #[param(minimum = 1, maximum = 100000, example = 1)]

@@ -224,7 +224,7 @@ pub fn earliest_of(
 #[serde(deny_unknown_fields)]
 pub struct FirstSlotQuery {
     /// The motif (one of the site's). Give this or `demarche`.
-    #[param(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
+    #[param(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
     pub motif_id: Option<String>,
     /// A démarche code of the national catalogue: the site's motif of that
     /// démarche (the earliest, if it has several). Give this or `motif_id`.
@@ -284,7 +284,7 @@ impl FirstSlotResponse {
 #[utoipa::path(
     tag = "slots",
     params(
-        ("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
+        ("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
         FirstSlotQuery,
         crate::context::ContextParam,
     ),

@@ -24,10 +24,10 @@ pub const MAX_CALENDAR_DAYS: i64 = 366;
 #[serde(deny_unknown_fields)]
 pub struct CalendarQuery {
     /// First day (`YYYY-MM-DD`, years 2000 to 2100); default today at the site.
-    #[param(value_type = Option<String>, format = Date, example = "2026-12-01")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-01")]
     pub from: Option<String>,
     /// Last day, inclusive; default a year after `from`. At most 366 days in all.
-    #[param(value_type = Option<String>, format = Date, example = "2027-11-30")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2027-11-30")]
     pub to: Option<String>,
 }
 
@@ -111,7 +111,7 @@ pub struct Closure {
 #[utoipa::path(
     tag = "sites",
     params(
-        ("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
+        ("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
         CalendarQuery,
     ),
     responses(

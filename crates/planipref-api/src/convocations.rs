@@ -45,6 +45,20 @@ pub struct ConvocationTokenParam {
     pub convocation_token: Option<String>,
 }
 
+/// The convocation token header where it is the only way in.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct RequiredConvocationTokenParam {
+    /// The token of the convocation link an agent sent (64 hexadecimal
+    /// characters).
+    #[param(
+        rename = "X-Convocation-Token",
+        pattern = "^[0-9a-f]{64}$",
+        example = "8c2f6b1d5e9a3f9a6c1e0b7d4e2a8c5f1d9b3e7a0c4f6b2d8e1a5c9f3b7d0e4a"
+    )]
+    pub convocation_token: String,
+}
+
 /// What a request may see and book of a motif, given the convocation it
 /// presents: `Public` without one (a convocation-only motif is refused),
 /// else that convocation's days, checked usable for the motif now.
@@ -119,10 +133,10 @@ pub struct IssueConvocationRequest {
     #[schema(minimum = 1, maximum = 180, example = 30)]
     pub valid_days: Option<u32>,
     /// First local day the appointment may fall on (optional).
-    #[schema(format = Date, example = "2026-12-07")]
+    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-07")]
     pub earliest_day: Option<String>,
     /// Last local day the appointment may fall on (optional).
-    #[schema(format = Date, example = "2026-12-31")]
+    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-31")]
     pub latest_day: Option<String>,
 }
 
@@ -371,14 +385,16 @@ fn validate_issue(
 #[serde(deny_unknown_fields)]
 pub struct ConvocationQuery {
     /// Only this motif's.
-    #[param(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
+    #[param(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
     pub motif_id: Option<String>,
     /// Only those in this state: `issued`, `booked`, `expired`, `revoked`.
     #[param(value_type = Option<crate::codes::ConvocationState>, example = "issued")]
     pub state: Option<String>,
-    /// Page, from 1.
+    /// Page number, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000, example = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, example = 50)]
     pub per_page: Option<u32>,
 }
 
@@ -400,7 +416,7 @@ pub struct ConvocationPage {
 #[utoipa::path(
     tag = "convocations",
     security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site"), ConvocationQuery),
+    params(("site_id" = String, Path, format = Uuid, description = "Site"), ConvocationQuery),
     responses(
         (status = 200, description = "The convocations", body = ConvocationPage,
          example = json!({"items": [crate::examples::convocation()], "total": 1, "page": 1, "per_page": 50})),
@@ -484,7 +500,7 @@ pub async fn site_convocations(
 #[utoipa::path(
     tag = "convocations",
     security(("bearer" = [])),
-    params(("convocation_id" = String, Path, description = "Convocation", example = "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f")),
+    params(("convocation_id" = String, Path, format = Uuid, description = "Convocation", example = "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f")),
     responses(
         (status = 200, description = "The convocation", body = Convocation, example = json!(crate::examples::convocation())),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -537,7 +553,7 @@ pub struct RevokeConvocation {
 #[utoipa::path(
     tag = "convocations",
     security(("bearer" = [])),
-    params(("convocation_id" = String, Path, description = "Convocation", example = "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f")),
+    params(("convocation_id" = String, Path, format = Uuid, description = "Convocation", example = "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f")),
     request_body(content = RevokeConvocation),
     responses(
         (status = 200, description = "Revoked", body = Convocation, example = json!(crate::examples::convocation())),
@@ -631,7 +647,7 @@ pub struct ConvocationSummary {
 /// with the same header.
 #[utoipa::path(
     tag = "convocations",
-    params(ConvocationTokenParam),
+    params(RequiredConvocationTokenParam),
     responses(
         (status = 200, description = "The convocation", body = ConvocationSummary, example = json!(crate::examples::convocation_summary())),
         (status = 400, description = "Missing `X-Convocation-Token`", body = Problem, content_type = "application/problem+json"),

@@ -151,6 +151,10 @@ pub enum ApiError {
     /// The convocation presented cannot be used for this.
     #[error("convocation refused: {0:?}")]
     Convocation(Refusal),
+    /// The convocation presented already keeps a slot; retry after this
+    /// many seconds (or release that hold).
+    #[error("the convocation already holds a slot")]
+    ConvocationHolding(u64),
     /// The client sent too many requests, or holds too many slots; retry
     /// after this many seconds.
     #[error("too many requests")]
@@ -230,6 +234,10 @@ impl ApiError {
                 ),
             },
             Self::TooManyRequests(_) => ("too-many-requests", "Too many requests"),
+            Self::ConvocationHolding(_) => (
+                "convocation-holding",
+                "The convocation already keeps a slot",
+            ),
             Self::Context(r) => match r {
                 ContextRefusal::Required => (
                     "context-required",
@@ -372,6 +380,15 @@ impl ApiError {
                 format!("slow down: retry in {after} seconds"),
                 vec![],
             ),
+            Self::ConvocationHolding(after) => (
+                format!(
+                    "a convocation keeps one slot at a time: book the slot it keeps, release it (DELETE /holds/{{hold_id}}), or retry in {after} seconds when it lapses"
+                ),
+                vec![ProblemField {
+                    field: crate::extract::CONVOCATION_TOKEN_HEADER.to_owned(),
+                    message: "already keeps a slot".to_owned(),
+                }],
+            ),
             Self::Unavailable => (
                 format!("please retry in {RETRY_AFTER_SECONDS} seconds"),
                 vec![],
@@ -466,7 +483,7 @@ impl ResponseError for ApiError {
                 Refusal::Expired | Refusal::Revoked => StatusCode::GONE,
                 Refusal::OutsideDays => StatusCode::UNPROCESSABLE_ENTITY,
             },
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests(_) | Self::ConvocationHolding(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Context(_) => StatusCode::FORBIDDEN,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -493,7 +510,7 @@ impl ResponseError for ApiError {
             Self::Unavailable => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
             }
-            Self::TooManyRequests(after) => {
+            Self::TooManyRequests(after) | Self::ConvocationHolding(after) => {
                 response.insert_header((header::RETRY_AFTER, after.to_string()));
             }
             Self::Unauthorized(_) => {
@@ -540,8 +557,10 @@ impl ApiError {
             StoreError::Quota => Self::QuotaReached,
             StoreError::Outdated { current } => Self::Stale { current },
             StoreError::TooManyHolds(first_lapses) => {
-                let wait = (first_lapses - chrono::Utc::now()).num_seconds();
-                Self::TooManyRequests(u64::try_from(wait).unwrap_or(0) + 1)
+                Self::TooManyRequests(seconds_until(first_lapses))
+            }
+            StoreError::ConvocationHolding(lapses) => {
+                Self::ConvocationHolding(seconds_until(lapses))
             }
             StoreError::Unavailable(cause) => {
                 log::warn!("database unavailable: {cause}");
@@ -558,6 +577,12 @@ impl ApiError {
             }
         }
     }
+}
+
+/// Whole seconds from now until `instant`, at least 1 (a `Retry-After`).
+fn seconds_until(instant: chrono::DateTime<chrono::Utc>) -> u64 {
+    let wait = (instant - chrono::Utc::now()).num_seconds();
+    u64::try_from(wait).unwrap_or(0) + 1
 }
 
 impl From<StoreError> for ApiError {

@@ -25,15 +25,15 @@ use crate::version::{IfMatch, IfMatchParam, Versioned as _};
 pub struct FermetureRequest {
     /// Close only this guichet (of the site); the whole site when absent.
     #[serde(default)]
-    #[schema(example = json!(null))]
+    #[schema(format = Uuid, example = json!(null))]
     pub guichet_id: Option<String>,
     /// First closed day (with `to_date`).
     #[serde(default)]
-    #[schema(format = Date, example = "2026-12-24")]
+    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-24")]
     pub from_date: Option<String>,
     /// Last closed day, inclusive (with `from_date`).
     #[serde(default)]
-    #[schema(format = Date, example = "2026-12-24")]
+    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-24")]
     pub to_date: Option<String>,
     /// Local start `YYYY-MM-DDTHH:MM` (with `end`, instead of days).
     #[serde(default)]
@@ -106,7 +106,7 @@ impl Fermeture {
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
     params(
-        ("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
+        ("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
         OnConflict,
     ),
     request_body(content = FermetureRequest, example = json!({"from_date": "2026-12-24", "to_date": "2026-12-24", "reason": "Inventaire annuel"})),
@@ -246,7 +246,7 @@ fn write(
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
     params(
-        ("fermeture_id" = String, Path, description = "Closure identifier", example = "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e"),
+        ("fermeture_id" = String, Path, format = Uuid, description = "Closure identifier", example = "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e"),
         OnConflict,
         IfMatchParam,
     ),
@@ -303,7 +303,7 @@ pub async fn update_fermeture(
 #[serde(deny_unknown_fields)]
 pub struct OuvertureRequest {
     /// A public holiday of the site's département.
-    #[schema(format = Date, example = "2027-05-17")]
+    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2027-05-17")]
     pub date: String,
     /// Why, for agents and the audit trail.
     #[schema(min_length = 1, max_length = 200, example = "Journée de solidarité")]
@@ -337,7 +337,7 @@ pub struct Ouverture {
 /// "journée de solidarité", for instance): its plages then apply that day.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     request_body(content = OuvertureRequest, example = json!({"date": "2027-05-17", "reason": "Journée de solidarité"})),
     responses(
         (status = 201, description = "Opened", body = Ouverture, example = json!({"id": "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "date": "2027-05-17", "holidays": ["lundi_de_pentecote"], "reason": "Journée de solidarité"})),

@@ -92,7 +92,7 @@ pub struct Hold {
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slot is full (`slot-taken`), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The convocation presented expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The client holds as many slots as allowed, on all servers together, or holds too often (`too-many-requests`)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may hold again"))),
+        (status = 429, description = "The client holds as many slots as allowed, on all servers together, or holds too often (`too-many-requests`), or the convocation presented already keeps a slot (`convocation-holding`: one at a time)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may hold again"))),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (`motif_id`, `start` not a slot, `persons`), or an `Idempotency-Key` malformed or already used for another request", body = Problem, content_type = "application/problem+json"),
@@ -178,7 +178,7 @@ async fn hold_once(
 /// the cleanup), 404 when unknown, released or booked.
 #[utoipa::path(
     tag = "reservations",
-    params(("hold_id" = String, Path, description = "Hold identifier", example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")),
+    params(("hold_id" = String, Path, format = Uuid, description = "Hold identifier", example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")),
     responses(
         (status = 200, description = "The hold", body = Hold, example = json!(crate::examples::hold())),
         (status = 404, description = "No such hold", body = Problem, content_type = "application/problem+json"),
@@ -218,7 +218,7 @@ pub async fn get_hold(
 /// while someone else books.
 #[utoipa::path(
     tag = "reservations",
-    params(("hold_id" = String, Path, description = "Hold identifier", example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")),
+    params(("hold_id" = String, Path, format = Uuid, description = "Hold identifier", example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")),
     responses(
         (status = 204, description = "Released"),
         (status = 404, description = "No such hold (unknown, released or booked)", body = Problem, content_type = "application/problem+json"),

@@ -106,7 +106,7 @@ pub async fn list_sites(
 /// One site: its address and the time zone in which its hours are given.
 #[utoipa::path(
     tag = "sites",
-    params(("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     responses(
         (status = 200, description = "The site", body = Site, example = json!(crate::examples::site())),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
@@ -136,7 +136,7 @@ pub async fn get_site(
 #[utoipa::path(
     tag = "sites",
     params(
-        ("site_id" = String, Path, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
+        ("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
         Pagination,
     ),
     responses(

@@ -41,11 +41,11 @@ pub const DEFAULT_RANGE_DAYS: u64 = 14;
 pub struct SlotQuery {
     /// First day, in the site's local calendar (`YYYY-MM-DD`, years 2000 to
     /// 2100); default today there.
-    #[param(value_type = Option<String>, format = Date, example = "2026-12-01")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-01")]
     pub from: Option<String>,
     /// Last day, inclusive (years 2000 to 2100); default 13 days after
     /// `from`. At most 62 days in all.
-    #[param(value_type = Option<String>, format = Date, example = "2026-12-14")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-14")]
     pub to: Option<String>,
     /// How many persons the appointment is for (default 1, at most the
     /// motif's `max_persons`). When the motif's duration grows with
@@ -114,7 +114,7 @@ pub struct SlotList {
 #[utoipa::path(
     tag = "slots",
     params(
-        ("motif_id" = String, Path, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"),
+        ("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"),
         SlotQuery,
         crate::convocations::ConvocationTokenParam,
         crate::context::ContextParam,

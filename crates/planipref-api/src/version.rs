@@ -122,7 +122,11 @@ pub struct IfMatchParam {
     /// read before the change: the change is refused with 409 `stale` if
     /// someone changed it since (read it again and redo the change), and
     /// with 428 without this header.
-    #[param(rename = "If-Match", pattern = "^\"[1-9][0-9]*\"$", example = "\"3\"")]
+    #[param(
+        rename = "If-Match",
+        pattern = "^\"[1-9][0-9]{0,8}\"$",
+        example = "\"3\""
+    )]
     pub if_match: String,
 }
 

@@ -565,10 +565,30 @@ async fn a_slot_held_with_a_convocation_is_booked_with_it_only_and_one_at_a_time
         let (s, _, held) = call!(app, with_token(hold(motif, &start(0)), &link));
         assert_eq!(s, StatusCode::CREATED, "{held}");
         // One slot at a time per convocation.
-        let (s, _, b) = call!(app, with_token(hold(motif, &start(1)), &link));
+        let res =
+            test::call_service(&app, with_token(hold(motif, &start(1)), &link).to_request()).await;
+        let wait: u64 = res
+            .headers()
+            .get("retry-after")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            (1..=601).contains(&wait),
+            "until the first hold lapses: {wait}"
+        );
+        let s = res.status();
+        let b: Value = serde_json::from_slice(&test::read_body(res).await).unwrap();
         assert_eq!(
-            (s, problem(&b)),
-            (StatusCode::TOO_MANY_REQUESTS, "too-many-requests")
+            (s, problem(&b), &b["errors"][0]["field"]),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                "convocation-holding",
+                &json!("X-Convocation-Token")
+            ),
+            "its own problem type, not the client's rate: {b}"
         );
         // The hold is not confirmed without its convocation (even on a
         // motif open to the public): the convocation would stay unused.

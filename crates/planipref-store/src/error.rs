@@ -26,6 +26,10 @@ pub enum StoreError {
     /// lapses at this instant. Nothing was written.
     #[error("the client holds as many slots as allowed")]
     TooManyHolds(chrono::DateTime<chrono::Utc>),
+    /// The convocation presented already keeps a slot (one at a time);
+    /// that hold lapses at this instant. Nothing was written.
+    #[error("the convocation already holds a slot")]
+    ConvocationHolding(chrono::DateTime<chrono::Utc>),
     /// The convocation presented cannot book this appointment. Nothing
     /// was written.
     #[error("convocation refused: {0:?}")]

@@ -127,7 +127,7 @@ fn guard_convocation(
         .optional()?;
     match live {
         None => Ok(()),
-        Some(lapses) => Err(StoreError::TooManyHolds(from_db(lapses))),
+        Some(lapses) => Err(StoreError::ConvocationHolding(from_db(lapses))),
     }
 }
 
