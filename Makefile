@@ -6,7 +6,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug/planipref
 
-.PHONY: help run build test lint fmt openapi bench load ci clean
+.PHONY: help run build test lint fmt openapi fuzz bench load ci clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ lint: ## rustfmt check, clippy with warnings denied, the domain crate's purity, 
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
+fuzz: ## Schema-driven fuzzing of the running API against its document (schemathesis, pinned; 127.0.0.1, bounded, ~1 min)
+	@scripts/fuzz.sh
+
 openapi: build ## Write openapi/planipref.json from the code
 	$(BIN) openapi --output openapi/planipref.json
 	@echo "openapi/planipref.json written"
@@ -41,7 +44,7 @@ bench: ## Benchmark the slot engine (criterion); prints ns per emitted slot
 load: ## Load-test orientation, first-slot, slots (national data) and the booking rush (SQLite, PostgreSQL; 127.0.0.1, bounded)
 	@scripts/load.sh
 
-ci: lint test ## What CI runs: lint, then test
+ci: lint test fuzz ## What CI runs: lint, test, then fuzz
 
 clean: ## Remove build output and the local demo database
 	$(CARGO) clean

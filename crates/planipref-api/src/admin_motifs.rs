@@ -39,14 +39,19 @@ pub struct MotifRequest {
     /// Label shown to applicants, unique in the service; required without a démarche.
     #[serde(default)]
     #[schema(min_length = 1, max_length = 150, example = json!(null))]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
     pub label: Option<String>,
     /// What to know.
     #[serde(default)]
     #[schema(max_length = 4000, example = json!(null))]
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$")]
     pub description: Option<String>,
     /// Documents to bring, one per line (at most 30, 300 characters each).
     #[serde(default)]
     #[schema(example = json!(null))]
+    #[schema(schema_with = crate::patterns::documents)]
     pub documents: Option<Vec<String>>,
     /// Length of one appointment: a multiple of 5 minutes, 5 to 240; required without a démarche.
     #[serde(default)]
@@ -79,6 +84,7 @@ pub struct MotifRequest {
         max_length = 4000,
         example = "Présentez-vous 10 minutes avant l'heure, porte B."
     )]
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$")]
     pub instructions: Option<String>,
     /// `online` (default) or `convocation_only`.
     #[serde(default)]

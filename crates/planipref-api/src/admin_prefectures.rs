@@ -40,9 +40,15 @@ pub struct PrefectureRequest {
         max_length = 150,
         example = "Préfecture de la Corse-du-Sud"
     )]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
     pub name: String,
     /// The département's name.
     #[schema(min_length = 1, max_length = 100, example = "Corse-du-Sud")]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
     pub departement_name: String,
 }
 
@@ -202,9 +208,15 @@ pub struct PrefectureUpdate {
         max_length = 150,
         example = "Préfecture de la Corse-du-Sud"
     )]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
     pub name: String,
     /// The département's name.
     #[schema(min_length = 1, max_length = 100, example = "Corse-du-Sud")]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
     pub departement_name: String,
 }
 

@@ -37,6 +37,9 @@ pub struct ServiceRequest {
         max_length = 150,
         example = "Bureau du séjour des étrangers"
     )]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
     pub name: String,
     /// What it handles.
     #[serde(default)]
@@ -44,6 +47,7 @@ pub struct ServiceRequest {
         max_length = 2000,
         example = "Titres de séjour, documents de circulation."
     )]
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$")]
     pub description: String,
 }
 
@@ -89,6 +93,9 @@ crate::version::versioned_by_field!(Service);
 pub struct GuichetRequest {
     /// Name, unique at the site.
     #[schema(min_length = 1, max_length = 100, example = "Guichet 5")]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
     pub name: String,
     /// The motifs it serves: motifs of the same site, at least one, each
     /// once.

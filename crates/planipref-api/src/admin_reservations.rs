@@ -237,6 +237,7 @@ pub struct CancelAsAgent {
         max_length = 500,
         example = "Guichet fermé : agent absent"
     )]
+    #[schema(pattern = "^\\s*\\S[\\s\\S]{1,498}\\S\\s*$")]
     pub reason: String,
 }
 
@@ -246,7 +247,7 @@ pub struct CancelAsAgent {
 #[schema(example = json!({"start": "2026-12-03T14:00:00+01:00", "reason": "Demande de l'usager au guichet"}))]
 pub struct RescheduleAsAgent {
     /// The new slot's start (a slot of the same motif).
-    #[schema(format = DateTime, example = "2026-12-03T14:00:00+01:00")]
+    #[schema(format = DateTime, pattern = "^(20[0-9]{2}|2100)-", example = "2026-12-03T14:00:00+01:00")]
     pub start: String,
     /// Why (kept in the history), 3 to 500 characters.
     #[schema(
@@ -254,6 +255,7 @@ pub struct RescheduleAsAgent {
         max_length = 500,
         example = "Demande de l'usager au guichet"
     )]
+    #[schema(pattern = "^\\s*\\S[\\s\\S]{1,498}\\S\\s*$")]
     pub reason: String,
 }
 

@@ -29,12 +29,18 @@ use crate::version::{IfMatch, IfMatchParam, Versioned as _};
 pub struct AddressRequest {
     /// Street and number.
     #[schema(min_length = 1, max_length = 200, example = "Rue de la République")]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
     pub line: String,
     /// Five digits.
     #[schema(pattern = "^[0-9]{5}$", example = "97460")]
     pub postal_code: String,
     /// Town.
     #[schema(min_length = 1, max_length = 100, example = "Saint-Paul")]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
     pub city: String,
     /// INSEE code of a commune of the site's département.
     #[schema(pattern = "^([0-9]{2}|2[AaBb])[0-9]{3}$", example = "97415")]
@@ -46,7 +52,10 @@ pub struct AddressRequest {
 #[serde(deny_unknown_fields)]
 pub struct SiteRequest {
     /// Département code of its préfecture (which must exist).
-    #[schema(example = "974")]
+    #[schema(
+        pattern = "^(0[1-9]|[1-8][0-9]|9[0-5]|2[AaBb]|97[1-8])$",
+        example = "974"
+    )]
     pub prefecture_code: String,
     /// `prefecture`, `sous_prefecture` or `antenne`.
     #[schema(value_type = crate::codes::SiteKind, example = "sous_prefecture")]
@@ -56,6 +65,9 @@ pub struct SiteRequest {
         min_length = 1,
         max_length = 150,
         example = "Sous-préfecture de Saint-Paul"
+    )]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
     )]
     pub name: String,
     /// Postal address.

@@ -160,6 +160,7 @@ pub struct ContextParam {
     /// `requires_context`. Tampered, expired or wrongly signed: 401.
     #[param(
         rename = "X-Planipref-Context",
+        nullable = false,
         example = "eyJhbGciOiJIUzI1NiJ9.eyJkZW1hcmNoZSI6InNlam91ci1yZW5vdXZlbGxlbWVudCJ9.c2lnbmF0dXJl"
     )]
     pub context: Option<String>,

@@ -39,6 +39,7 @@ pub struct ConvocationTokenParam {
     /// when given for another motif, it is refused.
     #[param(
         rename = "X-Convocation-Token",
+        nullable = false,
         pattern = "^[0-9a-f]{64}$",
         example = "8c2f6b1d5e9a3f9a6c1e0b7d4e2a8c5f1d9b3e7a0c4f6b2d8e1a5c9f3b7d0e4a"
     )]
@@ -542,6 +543,7 @@ pub struct RevokeConvocation {
         max_length = 500,
         example = "Dossier transmis à la sous-préfecture"
     )]
+    #[schema(pattern = "^\\s*\\S[\\s\\S]{1,498}\\S\\s*$")]
     pub reason: String,
 }
 

@@ -193,6 +193,9 @@ pub struct DemarcheRequest {
         max_length = 150,
         example = "Renouvellement de titre de séjour"
     )]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
     pub label: String,
     /// What it is and what to bring.
     #[serde(default)]
@@ -200,10 +203,12 @@ pub struct DemarcheRequest {
         max_length = 4000,
         example = "Renouvellement d'une carte de séjour, lorsqu'il ne se fait pas en ligne."
     )]
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$")]
     pub description: String,
     /// Documents to bring, one per line (at most 30, 300 characters each).
     #[serde(default)]
     #[schema(example = json!(["Titre de séjour en cours", "Passeport en cours de validité"]))]
+    #[schema(schema_with = crate::patterns::documents)]
     pub documents: Vec<String>,
     /// Default length of an appointment: a multiple of 5 minutes, 5 to 240.
     #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 30)]

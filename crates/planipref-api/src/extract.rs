@@ -13,8 +13,11 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// Largest JSON body accepted, in bytes. A reservation is well under 2 KiB.
-pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
+/// Largest JSON body accepted, in bytes. A reservation is well under 2 KiB,
+/// but the largest body the document allows (a motif with its longest
+/// description, instructions and 30 documents, written with `\uXXXX`
+/// escapes) is about 100 KiB: every body the document allows is read.
+pub const BODY_LIMIT_BYTES: usize = 128 * 1024;
 
 /// The header carrying a reservation's management token.
 pub const MANAGEMENT_TOKEN_HEADER: &str = "X-Management-Token";
@@ -173,8 +176,9 @@ impl FromRequest for ManagementTokenHeader {
     }
 }
 
-/// A convocation's token, when the request presents one (blank counts as
-/// none; unreadable bytes as a token that matches nothing).
+/// A convocation's token, when the request presents one (blank or
+/// unreadable bytes: a token that matches nothing, refused like an
+/// unknown one rather than read as no convocation).
 #[derive(Debug, Default)]
 pub struct ConvocationTokenHeader(pub Option<String>);
 
@@ -186,8 +190,7 @@ impl FromRequest for ConvocationTokenHeader {
         let token = req
             .headers()
             .get(CONVOCATION_TOKEN_HEADER)
-            .map(|v| v.to_str().map(str::trim).unwrap_or("?").to_owned())
-            .filter(|t| !t.is_empty());
+            .map(|v| v.to_str().map(str::trim).unwrap_or("?").to_owned());
         std::future::ready(Ok(Self(token)))
     }
 }

@@ -37,14 +37,17 @@ pub struct FermetureRequest {
     pub to_date: Option<String>,
     /// Local start `YYYY-MM-DDTHH:MM` (with `end`, instead of days).
     #[serde(default)]
-    #[schema(example = json!(null))]
+    #[schema(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]$", example = json!(null))]
     pub start: Option<String>,
     /// Local end `YYYY-MM-DDTHH:MM`.
     #[serde(default)]
-    #[schema(example = json!(null))]
+    #[schema(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]$", example = json!(null))]
     pub end: Option<String>,
     /// Why, for agents and the audit trail.
     #[schema(min_length = 1, max_length = 200, example = "Inventaire annuel")]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
     pub reason: String,
 }
 
@@ -307,6 +310,9 @@ pub struct OuvertureRequest {
     pub date: String,
     /// Why, for agents and the audit trail.
     #[schema(min_length = 1, max_length = 200, example = "Journée de solidarité")]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
     pub reason: String,
 }
 

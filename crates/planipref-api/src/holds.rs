@@ -36,7 +36,7 @@ pub struct CreateHoldRequest {
     #[schema(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
     pub motif_id: String,
     /// The slot's start exactly as given by `GET /motifs/{motif_id}/slots`.
-    #[schema(format = DateTime, example = "2026-12-01T09:00:00+01:00")]
+    #[schema(format = DateTime, pattern = "^(20[0-9]{2}|2100)-", example = "2026-12-01T09:00:00+01:00")]
     pub start: String,
     /// How many persons come (default 1): a group may take longer.
     #[schema(minimum = 1, maximum = 10, example = 1)]

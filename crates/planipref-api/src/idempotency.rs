@@ -4,9 +4,11 @@
 //! live in the database (any server process answers the retry) for 24
 //! hours. See `planipref_domain::idempotency` for how answers are kept.
 //!
-//! A retry is the same request: same method, path and query as sent, same
-//! credentials (bearer token, management token, convocation token, router
-//! context) and the same body, byte for byte. Answers that say the request
+//! A key is its caller's: the agent its bearer token names (whatever the
+//! token, which a retry may bring renewed), or the public. A retry is the
+//! same request: same method, path and query as sent, same public
+//! credentials (management token, convocation token, router context) and
+//! the same body, byte for byte. Answers that say the request
 //! was not attempted (401, 429) or that the server failed (5xx) are not
 //! kept: the key is free again for the retry.
 
@@ -35,10 +37,13 @@ pub struct IdempotencyKeyParam {
     /// something: a retry with the same key, path, credentials and body
     /// gets the first answer again (with `Idempotent-Replayed: true`) and
     /// does nothing; the same key with another request is 422; a retry
-    /// while the first is still processed is 409. Keys are remembered 24
-    /// hours, on every server. Answers 401, 429 and 5xx are not kept.
+    /// while the first is still processed is 409. A key is its caller's
+    /// (the agent its bearer token names, whichever token; or the public).
+    /// Keys are remembered 24 hours, on every server. Answers 401, 429 and
+    /// 5xx are not kept.
     #[param(
         rename = "Idempotency-Key",
+        nullable = false,
         min_length = 16,
         max_length = 128,
         pattern = "^[!-~]{16,128}$",
@@ -47,14 +52,32 @@ pub struct IdempotencyKeyParam {
     pub idempotency_key: Option<String>,
 }
 
-/// The headers whose values make a request someone's: a retry must carry
-/// the same ones (hashed with the request, never stored).
-const CREDENTIALS: [&str; 4] = [
-    "authorization",
+/// The headers whose values make a public request someone's: a retry must
+/// carry the same ones (hashed with the request, never stored). An agent
+/// is known by its verified identity instead of its token, which a retry
+/// may bring renewed.
+const CREDENTIALS: [&str; 3] = [
     crate::extract::MANAGEMENT_TOKEN_HEADER,
     crate::extract::CONVOCATION_TOKEN_HEADER,
     crate::context::CONTEXT_HEADER,
 ];
+
+/// Whose request it is, for the key: the agent its bearer token names, a
+/// token that does not verify (its hash: the request will be refused,
+/// and a key sent by someone else is not theirs to spend), or the public.
+fn caller(state: &AppState, req: &HttpRequest) -> String {
+    let Some(header) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
+        return "public".to_owned();
+    };
+    let token = header.to_str().ok().and_then(|h| {
+        let (scheme, token) = h.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    });
+    match token.map(|t| state.auth.verify(t)) {
+        Some(Ok(agent)) => agent.actor(),
+        _ => format!("unverified:{}", request_hash(&[header.as_bytes()])),
+    }
+}
 
 /// The document with [`IdempotencyKeyParam`] on every `POST`, and the
 /// answers it brings: 409 while the first request runs, 422 for a key used
@@ -176,7 +199,7 @@ pub async fn once_per_key(
             return Ok(ServiceResponse::new(http, problem.error_response()));
         }
     };
-    let key_hash = key.lookup_hash();
+    let key_hash = key.lookup_hash(&caller(&state, &http));
     let fingerprint = fingerprint(&http, &body);
     let refused = match claim(&state, &key_hash, fingerprint).await {
         Ok(Claim::Claimed) => None,

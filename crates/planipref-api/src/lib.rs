@@ -32,6 +32,7 @@ pub mod idempotency;
 pub mod limits;
 pub mod manage;
 pub mod orientation;
+pub mod patterns;
 pub mod reservations;
 pub mod routes;
 pub mod sites;

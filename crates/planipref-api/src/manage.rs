@@ -28,7 +28,7 @@ use crate::state::AppState;
 pub struct RescheduleRequest {
     /// The new slot's start, exactly as given by `GET
     /// /motifs/{motif_id}/slots` for the same motif.
-    #[schema(format = DateTime, example = "2026-12-03T14:00:00+01:00")]
+    #[schema(format = DateTime, pattern = "^(20[0-9]{2}|2100)-", example = "2026-12-03T14:00:00+01:00")]
     pub start: String,
 }
 

@@ -93,7 +93,7 @@ pub struct CreateReservationRequest {
     pub motif_id: Option<String>,
     /// The slot's start exactly as given by `GET /motifs/{motif_id}/slots`
     /// (RFC 3339 with offset).
-    #[schema(format = DateTime, example = "2026-12-01T09:00:00+01:00")]
+    #[schema(format = DateTime, pattern = "^(20[0-9]{2}|2100)-", example = "2026-12-01T09:00:00+01:00")]
     pub start: Option<String>,
     /// How many persons come (default 1; with `hold_id`, the hold's).
     #[schema(minimum = 1, maximum = 10, example = 1)]

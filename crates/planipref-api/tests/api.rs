@@ -704,7 +704,7 @@ async fn unreadable_bodies_are_400_415_or_413() {
     assert_problem(s, &h, &b, StatusCode::BAD_REQUEST, &["admin"]);
     let (s, h, b) = call(&app, raw("motif_id=a", "application/x-www-form-urlencoded")).await;
     assert_problem(s, &h, &b, StatusCode::UNSUPPORTED_MEDIA_TYPE, &[]);
-    let big = format!(r#"{{"motif_id":"{}"}}"#, "a".repeat(20_000));
+    let big = format!(r#"{{"motif_id":"{}"}}"#, "a".repeat(140_000));
     let (s, h, b) = call(&app, raw(&big, "application/json")).await;
     assert_problem(s, &h, &b, StatusCode::PAYLOAD_TOO_LARGE, &[]);
     let (s, h, b) = call(&app, raw(r#"{"motif_id":"a","start":"b","applicant":{"last_name":"Nul\u0000","first_names":"y","birth_date":"1990-01-01","email":"e@x.fr","phone":"+33612345678"}}"#, "application/json")).await;

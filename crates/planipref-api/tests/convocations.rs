@@ -324,6 +324,16 @@ async fn unknown_expired_revoked_and_other_motifs_convocations_are_refused() {
             (StatusCode::FORBIDDEN, "convocation-invalid")
         );
         assert_eq!(common::fields(&b), [HEADER]);
+        // A blank or malformed token is not "no convocation": it is one
+        // that matches nothing, for slots as for bookings.
+        for malformed in ["", "   ", "not-a-token"] {
+            let (s, _, b) = call!(app, with_token(slots(motif, first, 5), malformed));
+            assert_eq!(
+                (s, problem(&b)),
+                (StatusCode::FORBIDDEN, "convocation-invalid"),
+                "{malformed:?}"
+            );
+        }
 
         let expired = issued_long_ago(store, motif, &site, Duration::days(31));
         let (s, _, b) = call!(app, refused(&expired));

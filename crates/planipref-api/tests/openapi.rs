@@ -297,3 +297,67 @@ fn closed_sets_of_codes_are_enumerations() {
         assert_eq!(persons["minimum"], 0, "{schema}.persons is unsigned");
     }
 }
+
+#[test]
+fn text_rules_are_stated_as_the_patterns_the_domain_follows() {
+    use planipref_api::patterns::{DESCRIPTION, NAME, REASON, SEARCH_DATE};
+    let spec = generated();
+    let schemas = &spec["components"]["schemas"];
+    let pattern =
+        |schema: &str, field: &str| schemas[schema]["properties"][field]["pattern"].clone();
+    for (schema, field) in [
+        ("ServiceRequest", "name"),
+        ("GuichetRequest", "name"),
+        ("MotifRequest", "label"),
+        ("DemarcheRequest", "label"),
+        ("SiteRequest", "name"),
+        ("AddressRequest", "line"),
+        ("AddressRequest", "city"),
+        ("PrefectureRequest", "name"),
+        ("PrefectureUpdate", "departement_name"),
+        ("FermetureRequest", "reason"),
+        ("OuvertureRequest", "reason"),
+    ] {
+        assert_eq!(pattern(schema, field), NAME, "{schema}.{field}");
+    }
+    for (schema, field) in [
+        ("ServiceRequest", "description"),
+        ("MotifRequest", "description"),
+        ("MotifRequest", "instructions"),
+        ("DemarcheRequest", "description"),
+    ] {
+        assert_eq!(pattern(schema, field), DESCRIPTION, "{schema}.{field}");
+    }
+    for schema in ["CancelAsAgent", "RescheduleAsAgent", "RevokeConvocation"] {
+        assert_eq!(pattern(schema, "reason"), REASON, "{schema}.reason");
+    }
+    for schema in ["MotifRequest", "DemarcheRequest"] {
+        let documents = &schemas[schema]["properties"]["documents"];
+        assert_eq!(documents["items"]["pattern"], NAME, "{schema}.documents");
+        assert_eq!(documents["uniqueItems"], true, "{schema}.documents");
+    }
+    for (schema, field) in [
+        ("PlageRequest", "valid_from"),
+        ("FermetureRequest", "from_date"),
+        ("OuvertureRequest", "date"),
+    ] {
+        assert_eq!(pattern(schema, field), SEARCH_DATE, "{schema}.{field}");
+    }
+    let slots = &spec["paths"]["/api/v1/motifs/{motif_id}/slots"]["get"]["parameters"];
+    let from = slots
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "from")
+        .unwrap();
+    assert_eq!(from["schema"]["pattern"], SEARCH_DATE);
+    let years = format!(
+        "{}|{}",
+        planipref_domain::slots::EARLIEST_SEARCH_YEAR,
+        planipref_domain::slots::LATEST_SEARCH_YEAR
+    );
+    assert_eq!(
+        years, "2000|2100",
+        "SEARCH_DATE's years follow the domain's"
+    );
+}

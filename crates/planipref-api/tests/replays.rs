@@ -1026,3 +1026,42 @@ async fn every_authenticated_post_answered_401_leaves_its_key_free() {
     }
     report.finish("A 401 is not kept: the key runs the authenticated request");
 }
+
+#[actix_web::test]
+async fn a_key_is_its_callers_own_whatever_token_carries_it() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let (_, site) = bobigny_motif(db.store(), "Renouvellement");
+        let closures = || db.store().list_fermetures(&site, 0, 100).unwrap().total;
+        let close = |bearer: Option<String>, day: &str| {
+            let mut req = TestRequest::post()
+                .uri(&format!("/api/v1/admin/sites/{site}/fermetures"))
+                .insert_header((KEY, "b1946ac9-2b2b-4f0e-9c6f-0a7e5d1f3c21"))
+                .set_json(json!({"from_date": day, "to_date": day, "reason": "Inventaire"}));
+            if let Some(bearer) = bearer {
+                req = req.insert_header(("Authorization", bearer));
+            }
+            req
+        };
+        let first = common::token_for("admin_prefecture", &["93"], 600);
+        let (s, _, created) = call!(app, close(Some(first), "2030-02-04"));
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        assert_eq!(closures(), 1);
+        // The same agent retrying with a renewed token: the first answer.
+        let renewed = common::token_for("admin_prefecture", &["93"], 900);
+        let res = test::call_service(&app, close(Some(renewed), "2030-02-04").to_request()).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        assert_eq!(res.headers().get("idempotent-replayed").unwrap(), "true");
+        assert_eq!(closures(), 1, "{}", db.backend());
+        // Without a token: refused as such (401), not as someone else's
+        // key (422), and the agent's key is untouched.
+        let (s, _, b) = call!(app, close(None, "2030-02-04"));
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{b}");
+        // Another agent sending the same key: their own request, run.
+        let other = token("admin_national", &[]);
+        let (s, _, b) = call!(app, close(Some(other), "2030-02-05"));
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_ne!(b["id"], created["id"]);
+        assert_eq!(closures(), 2, "{}", db.backend());
+    }
+}

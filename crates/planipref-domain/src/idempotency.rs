@@ -56,11 +56,16 @@ impl IdempotencyKey {
         }
     }
 
-    /// What the database keeps to find the key: a hash, not the key.
-    pub fn lookup_hash(&self) -> String {
-        hex(&Sha256::digest(
-            [b"planipref-idempotency-lookup\0", self.0.as_bytes()].concat(),
-        ))
+    /// What the database keeps to find the key of `caller` (an agent's
+    /// identity, or the public): a hash, not the key. Keys are the
+    /// caller's own: the same key sent by someone else is another key.
+    pub fn lookup_hash(&self, caller: &str) -> String {
+        hex(&Sha256::new()
+            .chain_update(b"planipref-idempotency-lookup\0")
+            .chain_update((caller.len() as u64).to_be_bytes())
+            .chain_update(caller.as_bytes())
+            .chain_update(self.0.as_bytes())
+            .finalize())
     }
 
     /// Seals an answer with a key derived from this one (hexadecimal).
@@ -153,7 +158,12 @@ mod tests {
         assert_eq!(key.open(&sealed).as_deref(), Some(text.as_str()));
         assert_ne!(other.open(&sealed).as_deref(), Some(text.as_str()));
         assert_eq!(key.open("zz"), None);
-        assert_ne!(key.lookup_hash(), other.lookup_hash());
-        assert_eq!(key.lookup_hash().len(), 64);
+        assert_ne!(key.lookup_hash("public"), other.lookup_hash("public"));
+        assert_eq!(key.lookup_hash("public").len(), 64);
+        assert_ne!(
+            key.lookup_hash("agent:a"),
+            key.lookup_hash("agent:b"),
+            "a key is its caller's own"
+        );
     }
 }

@@ -72,6 +72,12 @@ where
 }
 
 pub fn token(role: &str, scope: &[&str]) -> String {
+    token_for(role, scope, 600)
+}
+
+/// A token of the same agent as [`token`]'s, valid `seconds`: another
+/// token string for the same identity (a renewed token).
+pub fn token_for(role: &str, scope: &[&str], seconds: u64) -> String {
     let s = AuthSettings::development();
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
     let claims = Claims {
@@ -81,7 +87,7 @@ pub fn token(role: &str, scope: &[&str]) -> String {
         scope: scope.iter().map(|s| (*s).to_owned()).collect(),
         iss: s.issuer.clone(),
         aud: s.audience.clone().into(),
-        exp: now + 600,
+        exp: now + seconds,
         nbf: None,
         iat: Some(now),
     };
