@@ -181,7 +181,7 @@ fn resolved(
     params(("service_id" = String, Path, format = Uuid, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")),
     request_body(content = MotifRequest, example = json!({"demarche_code": "sejour-renouvellement", "instructions": "Présentez-vous 10 minutes avant l'heure, porte B."})),
     responses(
-        (status = 201, description = "Created", body = Motif, example = json!(crate::examples::motif())),
+        (status = 201, description = "Created; `Location` points at it", body = Motif, headers(("Location" = String, description = "Where it is read"), ("ETag" = String, description = "Its version")), example = json!(crate::examples::motif())),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -231,7 +231,7 @@ pub async fn create_motif(
             Ok(motif)
         })
         .await?;
-    Ok(motif.answer(StatusCode::CREATED))
+    Ok(motif.created_at(&format!("/api/v1/admin/motifs/{}", motif.id)))
 }
 
 /// A motif of `service_id` with every field still to set.

@@ -100,7 +100,7 @@ pub struct PrefecturePage {
     tag = "admin", security(("bearer" = [])),
     request_body(content = PrefectureRequest, example = json!({"code": "2A", "name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"})),
     responses(
-        (status = 201, description = "Created", body = Prefecture, example = json!(prefecture_example())),
+        (status = 201, description = "Created; `Location` points at it", body = Prefecture, headers(("Location" = String, description = "Where it is read"), ("ETag" = String, description = "Its version")), example = json!(prefecture_example())),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -149,7 +149,7 @@ pub async fn create_prefecture(
                 .map_err(|e| write_error(e, "this préfecture exists already"))
         })
         .await?;
-    Ok(prefecture.answer(StatusCode::CREATED))
+    Ok(prefecture.created_at(&format!("/api/v1/admin/prefectures/{}", prefecture.code)))
 }
 
 /// List préfectures

@@ -2,7 +2,6 @@
 //! scope, each write audited.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, LOCATION};
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::Utc;
 use planipref_domain::DomainError;
@@ -209,11 +208,7 @@ pub async fn create_site(
                 .map_err(site_write_error)
         })
         .await?;
-    let mut answer = site.answer(StatusCode::CREATED);
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/admin/sites/{}", site.site.id)) {
-        answer.headers_mut().insert(LOCATION, location);
-    }
-    Ok(answer)
+    Ok(site.created_at(&format!("/api/v1/admin/sites/{}", site.site.id)))
 }
 
 /// Read a site (administration)

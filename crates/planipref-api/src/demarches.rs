@@ -3,7 +3,6 @@
 //! defaults unless they override them.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, LOCATION};
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::Utc;
 use planipref_domain::FieldError;
@@ -280,7 +279,7 @@ fn national_audit(agent: &Agent, code: &str, action: &'static str) -> AuditEntry
     tag = "admin", security(("bearer" = [])),
     request_body(content = DemarcheRequest, example = json!({"code": "sejour-duplicata", "label": "Duplicata de titre de séjour", "description": "Remplacement d'un titre perdu, volé ou détérioré.", "documents": ["Déclaration de perte ou de vol", "Passeport en cours de validité", "3 photos d'identité conformes"], "default_duration_minutes": 20})),
     responses(
-        (status = 201, description = "Created", body = Demarche, example = json!(example())),
+        (status = 201, description = "Created; `Location` points at it (in the public catalogue)", body = Demarche, headers(("Location" = String, description = "Where it is read"), ("ETag" = String, description = "Its version")), example = json!(example())),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -340,11 +339,7 @@ pub async fn create_demarche(
                 .map_err(|e| write_error(e, "a démarche with that code exists"))
         })
         .await?;
-    let mut answer = created.answer(StatusCode::CREATED);
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/demarches/{}", created.code)) {
-        answer.headers_mut().insert(LOCATION, location);
-    }
-    Ok(answer)
+    Ok(created.created_at(&format!("/api/v1/demarches/{}", created.code)))
 }
 
 /// A démarche after a change of its defaults.

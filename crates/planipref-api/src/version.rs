@@ -100,6 +100,18 @@ pub trait Versioned: Serialize {
     fn answer(&self, status: StatusCode) -> HttpResponse {
         versioned(status, self, self.version())
     }
+
+    /// The answer to its creation: 201, its `ETag`, and `Location`, where
+    /// it is read.
+    fn created_at(&self, location: &str) -> HttpResponse {
+        let mut response = self.answer(StatusCode::CREATED);
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(location) {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::LOCATION, value);
+        }
+        response
+    }
 }
 
 /// Implements [`Versioned`] for types whose `version` field holds it.

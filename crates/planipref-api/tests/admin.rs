@@ -760,7 +760,10 @@ async fn only_national_administrators_create_prefectures_and_each_lists_its_own(
         );
         let (s, location, created) = call!(app, post(Some(token("admin_national", &[])), &corse));
         assert_eq!(s, StatusCode::CREATED, "{}: {created}", db.backend());
-        assert_eq!((created["code"].as_str(), location), (Some("2A"), None));
+        assert_eq!(
+            (created["code"].as_str(), location.as_deref()),
+            (Some("2A"), Some("/api/v1/admin/prefectures/2A"))
+        );
         assert_eq!(
             call!(app, post(Some(token("admin_national", &[])), &corse)).0,
             StatusCode::CONFLICT
