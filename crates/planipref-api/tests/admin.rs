@@ -1800,17 +1800,7 @@ async fn every_administration_operation_refuses_requests_without_a_valid_token()
             continue;
         }
         // Any identifier will do: authentication comes before everything else.
-        let uri = path
-            .split('/')
-            .map(|part| {
-                if part.starts_with('{') {
-                    "00000000-0000-4000-8000-000000000000"
-                } else {
-                    part
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("/");
+        let uri = common::concrete(path, "00000000-0000-4000-8000-000000000000");
         for method in item.as_object().unwrap().keys() {
             let method =
                 actix_web::http::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
@@ -1836,25 +1826,7 @@ async fn every_administration_operation_refuses_requests_without_a_valid_token()
     assert_eq!(site_count(&db), 5, "nothing was written");
 }
 
-/// Sends `req` as is (no version added by `call!`): status, headers, body.
-async fn send<S, B>(
-    app: &S,
-    req: TestRequest,
-) -> (StatusCode, actix_web::http::header::HeaderMap, Value)
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let res = test::call_service(app, req.to_request()).await;
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = serde_json::from_slice(&test::read_body(res).await).unwrap_or(Value::Null);
-    (status, headers, body)
-}
+use common::send;
 
 fn etag(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
     headers.get("etag").and_then(|v| v.to_str().ok())
@@ -2101,17 +2073,7 @@ async fn every_put_of_the_document_refuses_a_change_without_its_version() {
                 "PUT {path} does not document {code}"
             );
         }
-        let uri = path
-            .split('/')
-            .map(|part| {
-                if part.starts_with('{') {
-                    "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"
-                } else {
-                    part
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("/");
+        let uri = common::concrete(path, "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11");
         let (s, _, problem) = send(
             &app,
             TestRequest::put()

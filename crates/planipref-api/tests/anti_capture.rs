@@ -176,26 +176,43 @@ async fn the_newest_day_opens_at_the_drawn_moment_not_at_midnight() {
     }
 }
 
+/// Two démarches of Bobigny, a préfecture limiting each person to one
+/// coming appointment: (motif, first free start) of each.
+async fn one_appointment_each<S, B>(app: &S, store: &Store) -> [(String, String); 2]
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let admin = token("admin_prefecture", &["93"]);
+    let (s, _, _) = call!(
+        app,
+        put(SETTINGS, &admin, json!({"max_active_per_person": 1}))
+    );
+    assert_eq!(s, StatusCode::OK);
+    let day = common::next_open_weekday();
+    let mut found = Vec::new();
+    for label in ["Renouvellement", "Première"] {
+        let motif = bobigny_motif(store, label);
+        let (_, _, open) = call!(app, slots_on(&motif, day));
+        let start = open["slots"][0]["start"].as_str().unwrap().to_owned();
+        found.push((motif, start));
+    }
+    [found[0].clone(), found[1].clone()]
+}
+
 #[actix_web::test]
 async fn one_identity_cannot_stock_appointments_across_demarches() {
     for db in TestDb::each() {
         let app = test::init_service(planipref_api::app(state(&db))).await;
-        let admin = token("admin_prefecture", &["93"]);
-        let (s, _, _) = call!(
-            app,
-            put(SETTINGS, &admin, json!({"max_active_per_person": 1}))
-        );
-        assert_eq!(s, StatusCode::OK);
-        let day = common::next_open_weekday();
-        let first_start = |v: &Value| v["slots"][0]["start"].as_str().unwrap().to_owned();
-        let renouvellement = bobigny_motif(db.store(), "Renouvellement");
-        let premiere = bobigny_motif(db.store(), "Première");
-        let (_, _, a) = call!(app, slots_on(&renouvellement, day));
-        let (_, _, b) = call!(app, slots_on(&premiere, day));
+        let [(renouvellement, a), (premiere, b)] = one_appointment_each(&app, db.store()).await;
         let person = someone();
-        let (s, _, booked) = call!(app, book(&renouvellement, &first_start(&a), person.clone()));
+        let (s, _, booked) = call!(app, book(&renouvellement, &a, person.clone()));
         assert_eq!(s, StatusCode::CREATED, "{booked}");
-        let (s, _, refused) = call!(app, book(&premiere, &first_start(&b), person.clone()));
+        let (s, _, refused) = call!(app, book(&premiere, &b, person.clone()));
         assert_eq!(
             (s, problem(&refused)),
             (StatusCode::CONFLICT, "too-many-appointments"),
@@ -212,7 +229,7 @@ async fn one_identity_cannot_stock_appointments_across_demarches() {
             )
         );
         assert_eq!(s, StatusCode::OK);
-        let (s, _, _) = call!(app, book(&premiere, &first_start(&b), person));
+        let (s, _, _) = call!(app, book(&premiere, &b, person));
         assert_eq!(s, StatusCode::CREATED);
     }
 }
@@ -221,27 +238,16 @@ async fn one_identity_cannot_stock_appointments_across_demarches() {
 async fn alternating_file_numbers_cannot_stock_appointments_across_demarches() {
     for db in TestDb::each() {
         let app = test::init_service(planipref_api::app(state(&db))).await;
-        let admin = token("admin_prefecture", &["93"]);
-        let (s, _, _) = call!(
-            app,
-            put(SETTINGS, &admin, json!({"max_active_per_person": 1}))
-        );
-        assert_eq!(s, StatusCode::OK);
-        let day = common::next_open_weekday();
-        let first_start = |v: &Value| v["slots"][0]["start"].as_str().unwrap().to_owned();
-        let renouvellement = bobigny_motif(db.store(), "Renouvellement");
-        let premiere = bobigny_motif(db.store(), "Première");
-        let (_, _, a) = call!(app, slots_on(&renouvellement, day));
-        let (_, _, b) = call!(app, slots_on(&premiere, day));
+        let [(renouvellement, a), (premiere, b)] = one_appointment_each(&app, db.store()).await;
         let person = someone();
         let mut numbered = person.clone();
         numbered["file_number"] = json!("9301234567");
-        let (s, _, booked) = call!(app, book(&renouvellement, &first_start(&a), numbered));
+        let (s, _, booked) = call!(app, book(&renouvellement, &a, numbered));
         assert_eq!(s, StatusCode::CREATED, "{booked}");
         let mut renumbered = person.clone();
         renumbered["file_number"] = json!("9307654321");
         for (what, who) in [("without", person), ("another number", renumbered)] {
-            let (s, _, refused) = call!(app, book(&premiere, &first_start(&b), who));
+            let (s, _, refused) = call!(app, book(&premiere, &b, who));
             assert_eq!(
                 (s, problem(&refused)),
                 (StatusCode::CONFLICT, "too-many-appointments"),
@@ -364,14 +370,7 @@ async fn one_client_holding_fifty_slots_gets_only_a_few() {
             match res.status() {
                 StatusCode::CREATED => kept += 1,
                 StatusCode::TOO_MANY_REQUESTS => {
-                    let wait: u64 = res
-                        .headers()
-                        .get("retry-after")
-                        .unwrap()
-                        .to_str()
-                        .unwrap()
-                        .parse()
-                        .unwrap();
+                    let wait = common::retry_after(res.headers());
                     assert!((1..=601).contains(&wait), "until a hold lapses: {wait}");
                     refused += 1;
                 }

@@ -577,14 +577,7 @@ async fn a_slot_held_with_a_convocation_is_booked_with_it_only_and_one_at_a_time
         // One slot at a time per convocation.
         let res =
             test::call_service(&app, with_token(hold(motif, &start(1)), &link).to_request()).await;
-        let wait: u64 = res
-            .headers()
-            .get("retry-after")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let wait = common::retry_after(res.headers());
         assert!(
             (1..=601).contains(&wait),
             "until the first hold lapses: {wait}"

@@ -71,6 +71,50 @@ where
     req
 }
 
+/// Sends `req` as is (no version added, unlike `call!`): status, headers
+/// and JSON body (or null).
+pub async fn send<S, B>(
+    app: &S,
+    req: TestRequest,
+) -> (
+    actix_web::http::StatusCode,
+    actix_web::http::header::HeaderMap,
+    Value,
+)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let res = actix_web::test::call_service(app, req.to_request()).await;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body =
+        serde_json::from_slice(&actix_web::test::read_body(res).await).unwrap_or(Value::Null);
+    (status, headers, body)
+}
+
+/// The seconds a 429 or 503 asks to wait.
+pub fn retry_after(headers: &actix_web::http::header::HeaderMap) -> u64 {
+    headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After of whole seconds")
+}
+
+/// A document path (`/api/v1/sites/{site_id}/motifs`) with every
+/// parameter replaced by `id`.
+pub fn concrete(path: &str, id: &str) -> String {
+    path.split('/')
+        .map(|part| if part.starts_with('{') { id } else { part })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 pub fn token(role: &str, scope: &[&str]) -> String {
     token_for(role, scope, 600)
 }
