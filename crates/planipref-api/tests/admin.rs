@@ -10,7 +10,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use common::{next_open_monday, next_open_weekday, saint_paul, state, token};
-use planipref_store::test_support::TestDb;
+use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 fn site_count(db: &TestDb) -> i64 {

@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use chrono::{Days, Utc};
 use planipref_store::Store;
-use planipref_store::test_support::TestDb;
+use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 use common::{get_as, put, someone, state, token};

@@ -21,7 +21,6 @@ mod referentiel;
 mod reservations;
 mod schedule_cache;
 pub mod schema;
-pub mod test_support;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
