@@ -4,7 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use futures_util::future::join_all;
-use planipref_store::test_support::{TestDb, limit_appointments_per_person};
+use planipref_test_support::{TestDb, limit_appointments_per_person};
 use planipref_tests::{Server, bobigny_slot, booking, client, run};
 
 /// Two servers with client limits on, behind a trusted proxy (the test

@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use futures_util::future::join_all;
 use planipref_domain::ids::MotifId;
-use planipref_store::test_support::{TestDb, release_at_once};
 use planipref_store::{DatabaseUrl, PoolOptions, Store};
+use planipref_test_support::{TestDb, release_at_once};
 use planipref_tests::{Server, bobigny, bobigny_slot, book_each, booking, cancel, client, run};
 use serde_json::Value;
 

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use chrono::{Days, Utc};
 use futures_util::future::join_all;
-use planipref_store::test_support::TestDb;
 use planipref_store::{DatabaseUrl, Integrity, PoolOptions, Store};
+use planipref_test_support::TestDb;
 use planipref_tests::{Server, bobigny, booking, client, get_json, run};
 use serde_json::{Value, json};
 

@@ -4,7 +4,7 @@
 // Test helpers fail by panicking, like the tests that call them.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
 
-use planipref_store::test_support::TestDb;
+use planipref_test_support::TestDb;
 use planipref_tests::{Server, bobigny_slot, client, run};
 use serde_json::{Value, json};
 

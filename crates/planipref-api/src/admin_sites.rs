@@ -71,7 +71,10 @@ pub struct SiteRequest {
     pub name: String,
     /// Postal address.
     pub address: AddressRequest,
-    /// IANA time zone in which its opening hours are written.
+    /// IANA time zone in which its opening hours are written: one of its
+    /// département's, as the reference data give them (`Europe/Paris` in
+    /// metropolitan France, `Indian/Reunion` in 974…); any other is
+    /// refused (422 naming `time_zone`).
     #[schema(example = "Indian/Reunion")]
     pub time_zone: String,
     /// The territory it is competent for (none when absent).

@@ -101,13 +101,14 @@ impl ContextVerifier {
         })
     }
 
-    /// The context a token carries, or why it is refused (401).
+    /// The context a token carries, or why it is refused (401
+    /// `invalid-context`).
     pub fn verify(&self, token: &str) -> Result<RouterContext, ApiError> {
         let c = jsonwebtoken::decode::<ContextClaims>(token, &self.key, &self.validation)
-            .map_err(|e| ApiError::Unauthorized(refusal(&e)))?
+            .map_err(|e| ApiError::InvalidContext(refusal(&e)))?
             .claims;
         if c.demarche.trim().is_empty() {
-            return Err(ApiError::Unauthorized("the context names no démarche"));
+            return Err(ApiError::InvalidContext("the context names no démarche"));
         }
         Ok(RouterContext::from_claims(
             &c.demarche,
@@ -122,8 +123,8 @@ impl ContextVerifier {
     }
 }
 
-/// The router's context of a request, when it carries one (401 when it
-/// carries one that does not verify).
+/// The router's context of a request, when it carries one (401
+/// `invalid-context` when it carries one that does not verify).
 #[derive(Debug, Clone, Default)]
 pub struct ContextHeader(pub Option<RouterContext>);
 
@@ -138,12 +139,12 @@ impl FromRequest for ContextHeader {
         let result = match (req.app_data::<web::Data<AppState>>(), raw.to_str()) {
             (None, _) => Err(ApiError::Internal),
             (Some(state), Ok(token)) => match &state.router {
-                None => Err(ApiError::Unauthorized(
+                None => Err(ApiError::InvalidContext(
                     "this server accepts no router context",
                 )),
                 Some(verifier) => verifier.verify(token.trim()).map(|c| Self(Some(c))),
             },
-            (Some(_), Err(_)) => Err(ApiError::Unauthorized("the token is malformed")),
+            (Some(_), Err(_)) => Err(ApiError::InvalidContext("the token is malformed")),
         };
         std::future::ready(result)
     }
@@ -157,7 +158,8 @@ pub struct ContextParam {
     /// API description for its claims). When given, only the motifs of its
     /// démarche are offered, held and booked, and the booking must be for
     /// the person it names (if it names one). Required by motifs set to
-    /// `requires_context`. Tampered, expired or wrongly signed: 401.
+    /// `requires_context`. Tampered, expired or wrongly signed: 401
+    /// `invalid-context`.
     #[param(
         rename = "X-Planipref-Context",
         nullable = false,

@@ -94,6 +94,10 @@ pub enum ApiError {
     /// No valid agent token: missing, malformed, expired, wrongly signed…
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
+    /// The router's context (`X-Planipref-Context`) does not verify:
+    /// malformed, expired, wrongly signed, or not accepted by this server.
+    #[error("invalid router context: {0}")]
+    InvalidContext(&'static str),
     /// The agent is authenticated but the object is outside their scope.
     #[error("forbidden")]
     Forbidden,
@@ -180,6 +184,10 @@ impl ApiError {
             Self::PayloadTooLarge => ("payload-too-large", "The body is too large"),
             Self::MissingHeader(_) => ("missing-header", "A required header is missing"),
             Self::Unauthorized(_) => ("unauthorized", "Authentication required"),
+            Self::InvalidContext(_) => (
+                "invalid-context",
+                "The router's context (X-Planipref-Context) is not valid",
+            ),
             Self::Forbidden => ("forbidden", "Outside your scope"),
             Self::Validation(_) => ("validation", "The request has invalid fields"),
             Self::NotFound(_) => ("not-found", "Not found"),
@@ -286,7 +294,7 @@ impl ApiError {
                     message: "is required".to_owned(),
                 }],
             ),
-            Self::Unauthorized(why) => ((*why).to_owned(), vec![]),
+            Self::Unauthorized(why) | Self::InvalidContext(why) => ((*why).to_owned(), vec![]),
             Self::Forbidden => (
                 "your role and scope do not cover this object".to_owned(),
                 vec![],
@@ -472,7 +480,7 @@ impl ResponseError for ApiError {
             Self::Malformed { .. } | Self::MissingHeader(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized(_) | Self::InvalidContext(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::ConvocationRequired => StatusCode::FORBIDDEN,
             Self::Convocation(r) => match r {
                 Refusal::Unknown
@@ -513,6 +521,8 @@ impl ResponseError for ApiError {
             Self::TooManyRequests(after) | Self::ConvocationHolding(after) => {
                 response.insert_header((header::RETRY_AFTER, after.to_string()));
             }
+            // Agents only: a bearer challenge would send an applicant
+            // whose router context failed after an agent's token.
             Self::Unauthorized(_) => {
                 response.insert_header((
                     header::WWW_AUTHENTICATE,

@@ -82,7 +82,8 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
             `given_name`, `birthdate` (`YYYY-MM-DD`) and `file_number`: orientation, slots, \
             holds and bookings are then restricted to that démarche, and the booking must be \
             for that person; a motif may require it (`requires_context`); a context that does \
-            not verify is 401. Each client (its address, or the one a trusted proxy forwards) \
+            not verify is 401 `invalid-context` (without the agents' `WWW-Authenticate: \
+            Bearer` challenge). Each client (its address, or the one a trusted proxy forwards) \
             is limited in searches, holds and bookings per minute and in live holds (429 with \
             `Retry-After`); one person holds a few coming appointments at most; a cancelled \
             slot returns to the public after a random delay, and each motif's newest day opens \

@@ -10,7 +10,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use common::{next_open_monday, next_open_weekday, saint_paul, state, token};
-use planipref_store::test_support::TestDb;
+use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 fn site_count(db: &TestDb) -> i64 {
@@ -80,6 +80,7 @@ async fn creating_a_site_needs_an_administrator_of_its_departement() {
         unknown["prefecture_code"] = json!("01");
         unknown["address"]["commune_insee"] = json!("01053");
         unknown["address"]["postal_code"] = json!("01000");
+        unknown["time_zone"] = json!("Europe/Paris");
         let (s, _, b) = call!(app, post(Some(token("admin_national", &[])), unknown));
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         assert_eq!(b["errors"][0]["field"], "prefecture_code");
@@ -122,6 +123,97 @@ async fn invalid_sites_name_every_field_and_write_nothing() {
             ]
         );
         assert_eq!(site_count(&db), before);
+    }
+}
+
+#[actix_web::test]
+async fn a_site_keeps_a_time_zone_of_its_departement() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let national = token("admin_national", &[]);
+        let post = |body: Value| {
+            TestRequest::post()
+                .uri("/api/v1/admin/sites")
+                .insert_header(("Authorization", national.clone()))
+                .set_json(body)
+        };
+        let before = site_count(&db);
+        let refused_zone = |b: &Value| -> Vec<(String, String)> {
+            b["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap().to_owned(),
+                        e["message"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        };
+        // A site of La Réunion on Paris's clocks.
+        let mut paris_in_reunion = saint_paul();
+        paris_in_reunion["time_zone"] = json!("Europe/Paris");
+        let (s, _, b) = call!(app, post(paris_in_reunion));
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}: {b}", db.backend());
+        assert_eq!(b["type"], "urn:planipref:problem:validation");
+        assert_eq!(
+            refused_zone(&b),
+            vec![(
+                "time_zone".to_owned(),
+                "must be Indian/Reunion, the time zone of département 974".to_owned()
+            )]
+        );
+        // A metropolitan département keeps Europe/Paris only.
+        let aubervilliers = json!({
+            "prefecture_code": "93",
+            "kind": "antenne",
+            "name": "Antenne d'Aubervilliers",
+            "address": {"line": "2 rue de la Commune de Paris", "postal_code": "93300", "city": "Aubervilliers", "commune_insee": "93001"},
+            "time_zone": "Indian/Reunion"
+        });
+        for zone in ["Indian/Reunion", "Europe/London", "America/Cayenne"] {
+            let mut body = aubervilliers.clone();
+            body["time_zone"] = json!(zone);
+            let (s, _, b) = call!(app, post(body));
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{zone}: {b}");
+            assert_eq!(
+                refused_zone(&b),
+                vec![(
+                    "time_zone".to_owned(),
+                    "must be Europe/Paris, the time zone of département 93".to_owned()
+                )],
+                "{zone}"
+            );
+        }
+        assert_eq!(site_count(&db), before, "refusals write nothing");
+
+        let (s, _, reunion) = call!(app, post(saint_paul()));
+        assert_eq!(s, StatusCode::CREATED, "Indian/Reunion in 974: {reunion}");
+        let mut paris = aubervilliers.clone();
+        paris["time_zone"] = json!("Europe/Paris");
+        let (s, _, b) = call!(app, post(paris));
+        assert_eq!(s, StatusCode::CREATED, "Europe/Paris in 93: {b}");
+        assert_eq!(site_count(&db), before + 2);
+
+        // An update is held to the same rule.
+        let site_id = reunion["id"].as_str().unwrap();
+        let mut moved = saint_paul();
+        moved["time_zone"] = json!("Europe/Paris");
+        let (s, _, b) = call!(
+            app,
+            TestRequest::put()
+                .uri(&format!("/api/v1/admin/sites/{site_id}"))
+                .insert_header(("Authorization", national.clone()))
+                .set_json(moved)
+        );
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(b["errors"][0]["field"], "time_zone");
+        assert_eq!(
+            db.store().get_site(site_id).unwrap().time_zone,
+            "Indian/Reunion",
+            "nothing written"
+        );
     }
 }
 
@@ -198,6 +290,7 @@ async fn reading_and_updating_a_site_respect_scopes_and_are_audited() {
         moved["prefecture_code"] = json!("93");
         moved["address"]["commune_insee"] = json!("93008");
         moved["address"]["postal_code"] = json!("93000");
+        moved["time_zone"] = json!("Europe/Paris");
         assert_eq!(
             call!(app, put(&token("admin_prefecture", &["974"]), &moved)).0,
             StatusCode::FORBIDDEN,
@@ -1627,9 +1720,9 @@ async fn a_new_time_zone_or_departement_is_refused_while_appointments_are_booked
             }))
         );
         assert_eq!(s, StatusCode::CREATED, "{booked}");
-        let mut other_zone = mayotte.clone();
-        other_zone["time_zone"] = json!("Indian/Reunion");
-        let (s, _, refused) = call!(app, put(other_zone));
+        // Back to La Réunion, on its clocks: a new département and zone
+        // under a booked appointment.
+        let (s, _, refused) = call!(app, put(saint_paul()));
         assert_eq!(s, StatusCode::CONFLICT, "{}: {refused}", db.backend());
         assert_eq!(refused["conflicts"], json!([booked["reference"]]));
         assert_eq!(

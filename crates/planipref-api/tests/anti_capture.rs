@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use chrono::{Days, Utc};
 use planipref_store::Store;
-use planipref_store::test_support::TestDb;
+use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 use common::{get_as, put, someone, state, token};
@@ -777,12 +777,12 @@ async fn a_router_context_for_one_demarche_cannot_book_another_or_someone_else()
         };
         let foreign = context_token(&agents, "sejour-renouvellement", 600, None);
         for bad in [tampered, expired, foreign, "not-a-jwt".to_owned()] {
-            let (s, _, b) = call!(app, routed(slots_on(&renouvellement, day), &bad));
-            assert_eq!(
-                (s, problem(&b)),
-                (StatusCode::UNAUTHORIZED, "unauthorized"),
-                "{bad}"
-            );
+            let res = test::call_service(
+                &app,
+                routed(slots_on(&renouvellement, day), &bad).to_request(),
+            )
+            .await;
+            assert_context_refused(res, &bad).await;
         }
 
         // A motif may require the router's context.
@@ -886,13 +886,31 @@ async fn a_server_without_a_router_refuses_contexts() {
     let motif = bobigny_motif(db.store(), "Renouvellement");
     let router = planipref_api::context::development_router();
     let token = context_token(&router, "sejour-renouvellement", 600, None);
-    let (s, _, b) = call!(
-        app,
-        routed(slots_on(&motif, common::next_open_weekday()), &token)
+    let res = test::call_service(
+        &app,
+        routed(slots_on(&motif, common::next_open_weekday()), &token).to_request(),
+    )
+    .await;
+    assert_context_refused(res, "a context, no router").await;
+}
+
+/// A router context that does not verify: 401 with the context's own
+/// problem type, and no `WWW-Authenticate: Bearer` challenge, which would
+/// send the applicant's browser or client after an agent's token.
+async fn assert_context_refused(
+    res: actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+    what: &str,
+) {
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{what}");
+    assert!(
+        res.headers().get("www-authenticate").is_none(),
+        "{what}: {:?}",
+        res.headers().get("www-authenticate")
     );
-    assert_eq!(
-        (s, problem(&b)),
-        (StatusCode::UNAUTHORIZED, "unauthorized"),
+    let b: Value = test::read_body_json(res).await;
+    assert_eq!(problem(&b), "invalid-context", "{what}: {b}");
+    assert!(
+        b["title"].as_str().unwrap().contains("router's context"),
         "{b}"
     );
 }

@@ -11,8 +11,8 @@ use actix_web::test::{self, TestRequest};
 use chrono::{DateTime, Datelike, Days, Utc};
 use planipref_api::AppState;
 use planipref_domain::ids::MotifId;
-use planipref_store::test_support::TestDb;
 use planipref_store::{DatabaseUrl, PoolOptions, Store};
+use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 mod common;

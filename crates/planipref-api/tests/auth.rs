@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use planipref_api::AppState;
 use planipref_api::auth::{Algorithm, AuthSettings, Claims, Minter, Verifier};
-use planipref_store::test_support::TestDb;
+use planipref_test_support::TestDb;
 use serde_json::Value;
 
 fn now() -> u64 {

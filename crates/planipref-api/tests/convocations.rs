@@ -14,8 +14,8 @@ use chrono::{Days, Duration, Utc};
 use planipref_domain::convocation::{ConvocationPerson, ConvocationPersonInput, ConvocationTerms};
 use planipref_domain::ids::{ConvocationId, MotifId};
 use planipref_domain::reference::hash_token;
-use planipref_store::test_support::TestDb;
 use planipref_store::{NewConvocation, Store};
+use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 use common::{get_as, post, put, someone, state, token};

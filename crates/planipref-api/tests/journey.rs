@@ -10,8 +10,8 @@ use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use chrono::{DateTime, Days, Duration, Utc};
 use planipref_domain::ids::MotifId;
-use planipref_store::test_support::TestDb;
 use planipref_store::{NewHold, Store};
+use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 use common::{fields, prefecture_motif, someone, state, token};

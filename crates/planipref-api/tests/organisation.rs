@@ -11,7 +11,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use common::{id, next_open_monday, saint_paul, state, token};
-use planipref_store::test_support::TestDb;
+use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 fn with(req: TestRequest, auth: &str) -> TestRequest {

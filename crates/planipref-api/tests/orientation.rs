@@ -10,7 +10,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use common::{fields, id, post, put, state, token};
-use planipref_store::test_support::TestDb;
+use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 fn get(uri: &str) -> TestRequest {
@@ -561,7 +561,7 @@ async fn kept_answers_follow_bookings_and_every_administrative_change() {
         let site =
             prefecture_with_counter!(app, "973", "97302", "97300", "Cayenne", "America/Cayenne");
         // Freed at once: this is about kept answers, not release delays.
-        planipref_store::test_support::release_at_once(db.store(), "973");
+        planipref_test_support::release_at_once(db.store(), "973");
         let admin = token("admin_prefecture", &["973"]);
         let uri = format!("/api/v1/sites/{site}/first-slot?demarche=sejour-renouvellement");
         let (_, _, first) = call!(app, get(&uri));

@@ -22,8 +22,8 @@ use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use planipref_store::admin::AuditFilter;
-use planipref_store::test_support::TestDb;
 use planipref_store::{ConvocationFilter, Page, Store, StoreError};
+use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 use common::{bobigny_motif, fields, saint_paul, someone, state, token};

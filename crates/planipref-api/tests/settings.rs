@@ -11,7 +11,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use common::{fields, get_as as get, id, next_open_monday, post, put, saint_paul, state, token};
-use planipref_store::test_support::TestDb;
+use planipref_test_support::TestDb;
 use serde_json::json;
 
 fn audit_count(db: &TestDb) -> i64 {

@@ -13,6 +13,7 @@ pub mod client;
 pub mod competence;
 pub mod context;
 pub mod convocation;
+pub mod departements;
 pub mod error;
 pub mod ics;
 pub mod idempotency;

@@ -144,6 +144,23 @@ impl SiteDraft {
                 )
             }),
         );
+        if let (Some(p), Some(tz)) = (&prefecture, time_zone) {
+            let allowed = crate::departements::time_zones(p);
+            if !allowed.contains(&tz) {
+                let names: Vec<&str> = allowed.iter().map(|z| z.name()).collect();
+                c.push(FieldError::new(
+                    "time_zone",
+                    match names.as_slice() {
+                        [] => format!("no time zone is known for département {p}"),
+                        [one] => format!("must be {one}, the time zone of département {p}"),
+                        many => format!(
+                            "must be one of the time zones of département {p}: {}",
+                            many.join(", ")
+                        ),
+                    },
+                ));
+            }
+        }
         c.finish()?;
         match (prefecture, kind, name, address_line, city, time_zone) {
             (
@@ -1024,6 +1041,64 @@ mod tests {
             Err(DomainError::Invalid(e)) => assert_eq!(e[0].field, "address.commune_insee"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_site_keeps_a_time_zone_of_its_departement() {
+        let refused = |input: SiteInput<'_>| match SiteDraft::parse(input) {
+            Err(DomainError::Invalid(e)) => e,
+            other => panic!("{other:?}"),
+        };
+        // A site of La Réunion on Paris's clocks would open three hours off.
+        let paris_in_reunion = SiteInput {
+            time_zone: "Europe/Paris",
+            ..site_input()
+        };
+        assert_eq!(
+            refused(paris_in_reunion),
+            vec![FieldError::new(
+                "time_zone",
+                "must be Indian/Reunion, the time zone of département 974"
+            )]
+        );
+        let mayotte_in_reunion = SiteInput {
+            time_zone: "Indian/Mayotte",
+            ..site_input()
+        };
+        assert_eq!(refused(mayotte_in_reunion)[0].field, "time_zone");
+        let bobigny = SiteInput {
+            prefecture_code: "93",
+            commune_insee: "93008",
+            postal_code: "93000",
+            time_zone: "Europe/Paris",
+            ..site_input()
+        };
+        assert!(SiteDraft::parse(bobigny).is_ok());
+        for elsewhere in ["Europe/London", "Europe/Brussels", "Indian/Reunion"] {
+            let e = refused(SiteInput {
+                time_zone: elsewhere,
+                ..bobigny
+            });
+            assert_eq!(
+                e,
+                vec![FieldError::new(
+                    "time_zone",
+                    "must be Europe/Paris, the time zone of département 93"
+                )],
+                "{elsewhere}"
+            );
+        }
+        // An unknown département is reported once, for itself.
+        let unknown = refused(SiteInput {
+            prefecture_code: "99",
+            time_zone: "Europe/Paris",
+            ..site_input()
+        });
+        assert_eq!(unknown[0].field, "prefecture_code");
+        assert!(
+            unknown.iter().all(|e| e.field != "time_zone"),
+            "{unknown:?}"
+        );
     }
 
     #[test]

@@ -24,6 +24,38 @@ pub enum Environment {
 /// Shortest HS256 secret accepted in production (256 bits).
 pub const MIN_SECRET_BYTES: usize = 32;
 
+/// Every variable [`Config::from_lookup`] may read. `.env.example` and the
+/// README's table document each `PLANIPREF_*` one, and only those: a test
+/// compares them, and another checks that the configuration reads exactly
+/// these names.
+pub const VARIABLES: &[&str] = &[
+    "PLANIPREF_DATABASE_URL",
+    "DATABASE_URL",
+    "PLANIPREF_BIND",
+    "PLANIPREF_DB_POOL_SIZE",
+    "PLANIPREF_DB_TIMEOUT_SECONDS",
+    "PLANIPREF_AUTO_MIGRATE",
+    "PLANIPREF_WORKERS",
+    "PLANIPREF_HOLD_MINUTES",
+    "PLANIPREF_ENV",
+    "PLANIPREF_JWT_ALGORITHM",
+    "PLANIPREF_JWT_SECRET",
+    "PLANIPREF_JWT_PUBLIC_KEY_FILE",
+    "PLANIPREF_JWT_ISSUER",
+    "PLANIPREF_JWT_AUDIENCE",
+    "PLANIPREF_ROUTER_ISSUER",
+    "PLANIPREF_ROUTER_ALGORITHM",
+    "PLANIPREF_ROUTER_SECRET",
+    "PLANIPREF_ROUTER_PUBLIC_KEY_FILE",
+    "PLANIPREF_ROUTER_AUDIENCE",
+    "PLANIPREF_CLIENT_LIMITS",
+    "PLANIPREF_TRUSTED_PROXIES",
+    "PLANIPREF_SEARCHES_PER_MINUTE",
+    "PLANIPREF_HOLDS_PER_MINUTE",
+    "PLANIPREF_BOOKINGS_PER_MINUTE",
+    "PLANIPREF_LIVE_HOLDS_PER_CLIENT",
+];
+
 /// The server's settings.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -67,7 +99,14 @@ impl Config {
 
     /// Reads the settings through `get` (the environment, or a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let get = |name: &str| {
+            // A variable read but not listed would go undocumented.
+            debug_assert!(
+                VARIABLES.contains(&name),
+                "{name} is missing from VARIABLES"
+            );
+            get(name).filter(|v| !v.trim().is_empty())
+        };
         let raw_url = get("PLANIPREF_DATABASE_URL")
             .or_else(|| get("DATABASE_URL"))
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
@@ -349,7 +388,8 @@ fn boolean(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use std::cell::RefCell;
+    use std::collections::{BTreeSet, HashMap};
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars
@@ -541,5 +581,124 @@ mod tests {
             let e = config(&[("PLANIPREF_HOLD_MINUTES", bad)]).expect_err(bad);
             assert!(e.to_string().starts_with("PLANIPREF_HOLD_MINUTES"), "{e}");
         }
+    }
+
+    #[test]
+    fn variables_lists_exactly_the_variables_read() {
+        // Any readable file stands for a PEM key here: the configuration
+        // only reads it (the verifiers parse it).
+        let key = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+        let read = RefCell::new(BTreeSet::new());
+        // The defaults take every branch but the asymmetric keys' ones.
+        for vars in [
+            vec![],
+            vec![
+                ("PLANIPREF_JWT_ALGORITHM", "RS256"),
+                ("PLANIPREF_JWT_PUBLIC_KEY_FILE", key),
+                ("PLANIPREF_ROUTER_ALGORITHM", "ES256"),
+                ("PLANIPREF_ROUTER_PUBLIC_KEY_FILE", key),
+            ],
+        ] {
+            let map: HashMap<&str, &str> = vars.into_iter().collect();
+            let config = Config::from_lookup(|name| {
+                read.borrow_mut().insert(name.to_owned());
+                map.get(name).map(|v| (*v).to_owned())
+            });
+            assert!(config.is_ok(), "{config:?}");
+        }
+        let listed: BTreeSet<String> = VARIABLES.iter().map(|v| (*v).to_owned()).collect();
+        assert_eq!(read.into_inner(), listed);
+    }
+
+    /// Documented variables that the configuration does not read, and are
+    /// read elsewhere.
+    const READ_ELSEWHERE: &[&str] = &[
+        // By the tests' temporary databases and scripts/test.sh.
+        "PLANIPREF_TEST_POSTGRES_URL",
+    ];
+
+    fn repository_file(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// The `PLANIPREF_*` variables `.env.example` sets, or shows commented
+    /// out (`# NAME=value`).
+    fn set_in_env_example(text: &str) -> BTreeSet<String> {
+        text.lines()
+            .filter_map(|line| line.trim_start_matches('#').trim().split_once('='))
+            .map(|(name, _)| name)
+            .filter(|name| {
+                name.starts_with("PLANIPREF_")
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The `PLANIPREF_*` variables named in the first column of the
+    /// README's configuration table.
+    fn in_readme_table(text: &str) -> BTreeSet<String> {
+        let section = text
+            .split_once("\n## Configuration\n")
+            .map(|(_, after)| after.split("\n## ").next().unwrap_or(after))
+            .expect("the README has a Configuration section");
+        section
+            .lines()
+            .filter_map(|line| line.strip_prefix('|')?.split('|').next())
+            .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+            .filter(|name| name.starts_with("PLANIPREF_"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn env_example_and_the_readme_document_exactly_the_variables_read() {
+        let read: BTreeSet<&str> = VARIABLES
+            .iter()
+            .copied()
+            .filter(|v| v.starts_with("PLANIPREF_"))
+            .collect();
+        for (file, documented) in [
+            (
+                ".env.example",
+                set_in_env_example(&repository_file(".env.example")),
+            ),
+            ("README.md", in_readme_table(&repository_file("README.md"))),
+        ] {
+            let missing: Vec<&str> = read
+                .iter()
+                .copied()
+                .filter(|v| !documented.contains(*v))
+                .collect();
+            assert!(missing.is_empty(), "{file} does not document {missing:?}");
+            let unknown: Vec<&String> = documented
+                .iter()
+                .filter(|v| !read.contains(v.as_str()) && !READ_ELSEWHERE.contains(&v.as_str()))
+                .collect();
+            assert!(
+                unknown.is_empty(),
+                "{file} documents {unknown:?}, which the configuration does not read"
+            );
+        }
+    }
+
+    #[test]
+    fn the_documentation_readers_find_what_they_look_for() {
+        let env = set_in_env_example(
+            "# Comment naming PLANIPREF_X in passing.\nPLANIPREF_A=1\n# PLANIPREF_B=/x=y\nRUST_LOG=info\n",
+        );
+        assert_eq!(
+            env,
+            BTreeSet::from(["PLANIPREF_A".into(), "PLANIPREF_B".into()])
+        );
+        let readme = in_readme_table(
+            "# T\n## Configuration\n| variable | d |\n| --- | --- |\n| `PLANIPREF_A` (or `DATABASE_URL`) | `PLANIPREF_NOT` |\n| `RUST_LOG` | x |\n\n## Next\n| `PLANIPREF_C` | |\n",
+        );
+        assert_eq!(readme, BTreeSet::from(["PLANIPREF_A".into()]));
     }
 }

@@ -30,7 +30,8 @@ enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
-    /// Write reference or demonstration data; running it again changes nothing.
+    /// Write demonstration or load-test data; running it again changes
+    /// nothing. Refused in production.
     Seed {
         /// The demo: Seine-Saint-Denis (Bobigny, Le Raincy, Saint-Denis) and La Réunion.
         #[arg(long, conflicts_with = "national")]
@@ -83,24 +84,62 @@ enum Command {
     },
 }
 
-fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let cli = Cli::parse();
-    match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            log::error!("{message}");
-            eprintln!("planipref: {message}");
-            ExitCode::FAILURE
-        }
+/// Why a command did not do its work.
+#[derive(Debug)]
+enum Failure {
+    /// It failed: bad configuration, database out of reach… (exit code 1).
+    Failed(String),
+    /// It is not allowed here: a development command under
+    /// `PLANIPREF_ENV=production` (exit code 2, so that a script can tell a
+    /// refusal from a fault).
+    Refused(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Self::Failed(message)
     }
 }
 
-fn run(command: Command) -> Result<(), String> {
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let (message, code) = match run(cli.command) {
+        Ok(()) => return ExitCode::SUCCESS,
+        Err(Failure::Failed(message)) => (message, ExitCode::FAILURE),
+        Err(Failure::Refused(message)) => (message, ExitCode::from(2)),
+    };
+    log::error!("{message}");
+    eprintln!("planipref: {message}");
+    code
+}
+
+/// Why `command` must not run in production, if it must not: development
+/// tokens are signed with a secret the identity provider does not hold,
+/// and seeds write demonstration préfectures or fake applicants among real
+/// ones.
+fn refused_in_production(command: &Command) -> Option<String> {
+    let what = match command {
+        Command::Token { .. } => "mint a token",
+        Command::Seed { national: true, .. } => "seed --national",
+        Command::Seed { demo: true, .. } => "seed --demo",
+        Command::Seed { .. } => "seed",
+        Command::Serve | Command::Migrate | Command::Openapi { .. } => return None,
+    };
+    Some(format!("refusing to {what}: PLANIPREF_ENV is production"))
+}
+
+fn run(command: Command) -> Result<(), Failure> {
     if let Command::Openapi { output } = command {
-        return write_openapi(output);
+        return Ok(write_openapi(output)?);
     }
     let config = Config::from_env().map_err(|e| e.to_string())?;
+    // Before the database is opened: a refused command writes nothing.
+    if config.environment == config::Environment::Production
+        && let Some(refusal) = refused_in_production(&command)
+    {
+        return Err(Failure::Refused(refusal));
+    }
     if let Command::Token {
         role,
         scope,
@@ -118,8 +157,8 @@ fn run(command: Command) -> Result<(), String> {
     }
     let store = Store::open(&config.database_url, &config.pool).map_err(|e| e.to_string())?;
     match command {
-        Command::Serve => serve(config, store),
-        Command::Migrate => migrate(&store),
+        Command::Serve => Ok(serve(config, store)?),
+        Command::Migrate => Ok(migrate(&store)?),
         Command::Seed {
             demo,
             national,
@@ -130,7 +169,7 @@ fn run(command: Command) -> Result<(), String> {
         } => {
             if national {
                 migrate(&store)?;
-                return seed_national(
+                return Ok(seed_national(
                     &store,
                     &national::NationalOptions {
                         weeks,
@@ -139,10 +178,12 @@ fn run(command: Command) -> Result<(), String> {
                         departements,
                         now: chrono::Utc::now(),
                     },
-                );
+                )?);
             }
             if !demo {
-                return Err("say what to seed: --demo or --national".into());
+                return Err(Failure::Failed(
+                    "say what to seed: --demo or --national".into(),
+                ));
             }
             migrate(&store)?;
             let report = store.seed_demo().map_err(|e| format!("seed failed: {e}"))?;
@@ -165,9 +206,6 @@ fn mint_token(
     sub: &str,
     name: &str,
 ) -> Result<String, String> {
-    if config.environment == config::Environment::Production {
-        return Err("refusing to mint a token: PLANIPREF_ENV is production".into());
-    }
     planipref_domain::access::Agent::from_claims(sub, name, role, scope)
         .map_err(|e| e.to_string())?;
     let seconds = parse_ttl(ttl).ok_or_else(|| {

@@ -151,18 +151,58 @@ fn token_mints_development_tokens_and_refuses_in_production() {
     let out = planipref(&["token", "--role", "root"], &[]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("role"), "{}", text(&out.stderr));
-    let out = planipref(
-        &["token", "--role", "admin_national"],
-        &[
-            ("PLANIPREF_ENV", "production"),
-            ("PLANIPREF_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
-            ("PLANIPREF_JWT_ISSUER", "idp"),
-        ],
-    );
-    assert!(!out.status.success());
+    let out = planipref(&["token", "--role", "admin_national"], &PRODUCTION);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(
-        text(&out.stderr).contains("production"),
+        text(&out.stderr).contains("refusing to mint a token: PLANIPREF_ENV is production"),
         "{}",
         text(&out.stderr)
     );
+    assert!(out.stdout.is_empty(), "no token printed");
+}
+
+/// A complete production configuration (secret and issuer of its own).
+const PRODUCTION: [(&str, &str); 3] = [
+    ("PLANIPREF_ENV", "production"),
+    ("PLANIPREF_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+    ("PLANIPREF_JWT_ISSUER", "idp"),
+];
+
+#[test]
+fn seed_is_refused_in_production_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("planipref.db");
+    let url = format!("sqlite://{}", db.display());
+    let mut env = PRODUCTION.to_vec();
+    env.push(("PLANIPREF_DATABASE_URL", url.as_str()));
+    for (args, what) in [
+        (&["seed", "--demo"][..], "--demo"),
+        (
+            &[
+                "seed",
+                "--national",
+                "--departements",
+                "974",
+                "--weeks",
+                "1",
+            ][..],
+            "--national",
+        ),
+    ] {
+        let out = planipref(args, &env);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "refusing to seed {what}: PLANIPREF_ENV is production"
+            )),
+            "{what}: {stderr}"
+        );
+        assert!(!db.exists(), "{what}: no database written");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("dir").count(),
+            0,
+            "{what}: nothing written beside it"
+        );
+    }
 }

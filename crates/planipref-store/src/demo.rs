@@ -470,3 +470,29 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
     }
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use planipref_domain::referentiel::{SiteDraft, SiteInput};
+
+    use super::DEMO;
+
+    #[test]
+    fn every_demo_site_is_one_the_site_form_accepts() {
+        for p in DEMO {
+            for s in p.sites {
+                let draft = SiteDraft::parse(SiteInput {
+                    prefecture_code: p.code,
+                    kind: s.kind,
+                    name: s.name,
+                    address_line: s.address,
+                    postal_code: s.postal_code,
+                    city: s.city,
+                    commune_insee: s.commune_insee,
+                    time_zone: p.time_zone,
+                });
+                assert!(draft.is_ok(), "{}: {draft:?}", s.name);
+            }
+        }
+    }
+}

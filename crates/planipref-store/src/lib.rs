@@ -23,7 +23,6 @@ mod reservations;
 pub mod revision;
 mod schedule_cache;
 pub mod schema;
-pub mod test_support;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;

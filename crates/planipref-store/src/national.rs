@@ -68,6 +68,7 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 use planipref_domain::DomainError;
 use planipref_domain::calendar::closed_days;
+use planipref_domain::departements::{DEPARTEMENTS_CSV, read_csv};
 use planipref_domain::ids::DepartementCode;
 use planipref_domain::occupancy::{UNIT_MINUTES, units};
 use planipref_domain::orientation::parse_communes;
@@ -84,8 +85,6 @@ use crate::models::*;
 use crate::orientation::COMMUNES_CSV;
 use crate::schema::*;
 use crate::{Store, StoreError, to_db};
-
-const DEPARTEMENTS_CSV: &str = include_str!("../../../reference/departements.csv");
 
 /// Weeks of reservations unless told otherwise.
 pub const DEFAULT_WEEKS: u32 = 8;
@@ -375,76 +374,6 @@ struct Departement {
     sous_prefectures: Vec<(String, String)>,
     /// Its position in the file.
     index: u64,
-}
-
-/// Reads RFC 4180 text: comma-separated fields; a field in double quotes
-/// may hold commas, line breaks and doubled quotes; lines end with LF or
-/// CRLF. Blank lines are skipped. Errors name the line.
-fn read_csv(text: &str) -> Result<Vec<Vec<String>>, String> {
-    #[derive(Clone, Copy, PartialEq, Eq)]
-    enum State {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        /// A quote inside a quoted field: its end, or the first of two.
-        QuoteInQuoted,
-    }
-    let mut rows = Vec::new();
-    let mut row: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut state = State::FieldStart;
-    let mut line = 1;
-    let mut chars = text.chars().peekable();
-    while let Some(ch) = chars.next() {
-        if ch == '\r' && chars.peek() == Some(&'\n') && state != State::Quoted {
-            continue;
-        }
-        if ch == '\n' {
-            line += 1;
-        }
-        state = match (state, ch) {
-            (State::Quoted, '"') => State::QuoteInQuoted,
-            (State::Quoted, c) => {
-                field.push(c);
-                State::Quoted
-            }
-            (State::QuoteInQuoted, '"') => {
-                field.push('"');
-                State::Quoted
-            }
-            (State::FieldStart, '"') => State::Quoted,
-            (State::Unquoted, '"') => {
-                return Err(format!("line {line}: quote inside an unquoted field"));
-            }
-            (_, ',') => {
-                row.push(std::mem::take(&mut field));
-                State::FieldStart
-            }
-            (_, '\n') => {
-                row.push(std::mem::take(&mut field));
-                if row != [""] {
-                    rows.push(std::mem::take(&mut row));
-                }
-                row.clear();
-                State::FieldStart
-            }
-            (State::QuoteInQuoted, _) => {
-                return Err(format!("line {line}: text after a closing quote"));
-            }
-            (_, c) => {
-                field.push(c);
-                State::Unquoted
-            }
-        };
-    }
-    if state == State::Quoted {
-        return Err(format!("line {line}: unterminated quoted field"));
-    }
-    if !(row.is_empty() && field.is_empty() && state == State::FieldStart) {
-        row.push(field);
-        rows.push(row);
-    }
-    Ok(rows)
 }
 
 /// A CSV file with a header: its records, and each column's position.
@@ -1328,22 +1257,6 @@ mod tests {
     use chrono::NaiveTime;
 
     #[test]
-    fn csv_fields_may_be_quoted_over_commas_quotes_and_lines() {
-        let rows = read_csv("a,b,c\r\n1,\"x, \"\"y\"\"\nz\",\n\n2,,3").expect("valid");
-        assert_eq!(
-            rows,
-            vec![
-                vec!["a", "b", "c"],
-                vec!["1", "x, \"y\"\nz", ""],
-                vec!["2", "", "3"],
-            ]
-        );
-        assert!(read_csv("a,\"b").is_err());
-        assert!(read_csv("a,b\"c").is_err());
-        assert!(read_csv("a,\"b\"c").is_err());
-    }
-
-    #[test]
     fn the_reference_data_has_337_sites_in_104_prefectures() {
         let all = read_departements().expect("departements.csv");
         assert_eq!(all.len(), 104);
@@ -1355,6 +1268,15 @@ mod tests {
             for (_, insee) in &d.sous_prefectures {
                 assert!(postal.contains_key(insee), "{insee}");
             }
+        }
+        for d in &all {
+            // The zone the seed gives its sites is one the site form accepts.
+            let code = DepartementCode::parse(&d.code).expect("a code");
+            assert!(
+                planipref_domain::departements::time_zones(&code).contains(&d.time_zone),
+                "{}",
+                d.code
+            );
         }
         let marigot = all.iter().find(|d| d.code == "977").expect("977");
         assert_eq!(marigot.prefecture_site.1, "97801");

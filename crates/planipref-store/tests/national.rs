@@ -18,8 +18,8 @@ use planipref_domain::slots::{SlotRequest, compute_slots};
 use planipref_store::models::{PlageRow, SiteRow};
 use planipref_store::national::{NationalCounts, NationalOptions, NationalProgress};
 use planipref_store::schema::*;
-use planipref_store::test_support::TestDb;
 use planipref_store::{AnyConnection, Store, from_db};
+use planipref_test_support::TestDb;
 
 const DEPARTEMENTS_CSV: &str = include_str!("../../../reference/departements.csv");
 

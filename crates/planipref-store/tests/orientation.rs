@@ -6,7 +6,7 @@
 
 use planipref_store::StoreError;
 use planipref_store::orientation::{COMMUNES_CSV, CommunesSync};
-use planipref_store::test_support::TestDb;
+use planipref_test_support::TestDb;
 
 #[test]
 fn the_communes_are_loaded_once_and_reloaded_when_they_change() {

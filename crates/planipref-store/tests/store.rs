@@ -15,8 +15,8 @@ use planipref_domain::ids::{GuichetId, MotifId, ReservationId};
 use planipref_domain::reference::Reference;
 use planipref_domain::slots::{SlotRequest, first_free_slot};
 use planipref_store::models::ReservationRow;
-use planipref_store::test_support::TestDb;
 use planipref_store::{AnyConnection, NewReservation, Store, StoreError};
+use planipref_test_support::TestDb;
 
 #[derive(QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Column {

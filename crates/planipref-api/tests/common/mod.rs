@@ -6,7 +6,7 @@
 use actix_web::test::TestRequest;
 use planipref_api::AppState;
 use planipref_api::auth::{AuthSettings, Claims, Minter, Verifier};
-use planipref_store::test_support::TestDb;
+use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 /// Sends a request to a test app: (status, `Location`, JSON body or null).

@@ -1,5 +1,12 @@
-//! Temporary databases for tests: a SQLite file in a temporary directory,
-//! or a PostgreSQL database created for one test and dropped after it.
+//! Temporary databases for this workspace's integration tests: a SQLite
+//! file in a temporary directory, or a PostgreSQL database created for one
+//! test and dropped after it; and préfecture rules changed without the API
+//! (so without an audit entry), for tests about something else.
+//!
+//! A dev-dependency only, so that none of it ships in the production
+//! libraries. It depends on `planipref-store`, so only integration tests
+//! (`tests/*.rs`) may use it: a crate's own unit tests would see a second
+//! copy of the store's types.
 //!
 //! PostgreSQL tests run when `PLANIPREF_TEST_POSTGRES_URL` names a server
 //! (any database on it: new ones are created beside it). When it is set and
@@ -9,7 +16,7 @@
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 
-use crate::{DatabaseUrl, PoolOptions, Store};
+use planipref_store::{DatabaseUrl, PoolOptions, Store};
 
 /// The variable naming the PostgreSQL server for tests.
 pub const POSTGRES_ENV: &str = "PLANIPREF_TEST_POSTGRES_URL";
@@ -107,8 +114,8 @@ impl TestDb {
 /// for tests about something else than the delay.
 #[allow(clippy::expect_used)]
 pub fn release_at_once(store: &Store, prefecture: &str) {
-    use crate::schema::prefectures;
     use diesel::prelude::*;
+    use planipref_store::schema::prefectures;
     set_rules(store, prefecture, |c| {
         diesel::update(prefectures::table.find(prefecture))
             .set((
@@ -122,8 +129,8 @@ pub fn release_at_once(store: &Store, prefecture: &str) {
 /// Sets a préfecture's limit of coming appointments per person.
 #[allow(clippy::expect_used)]
 pub fn limit_appointments_per_person(store: &Store, prefecture: &str, max: i32) {
-    use crate::schema::prefectures;
     use diesel::prelude::*;
+    use planipref_store::schema::prefectures;
     set_rules(store, prefecture, |c| {
         diesel::update(prefectures::table.find(prefecture))
             .set(prefectures::max_active_per_person.eq(max))
@@ -138,17 +145,17 @@ pub fn limit_appointments_per_person(store: &Store, prefecture: &str, max: i32) 
 fn set_rules(
     store: &Store,
     prefecture: &str,
-    change: impl Fn(&mut crate::AnyConnection) -> diesel::QueryResult<usize>,
+    change: impl Fn(&mut planipref_store::AnyConnection) -> diesel::QueryResult<usize>,
 ) {
-    use crate::schema::sites;
     use diesel::prelude::*;
+    use planipref_store::schema::sites;
     store
         .with_conn(|c| {
             change(c)?;
             diesel::update(sites::table.filter(sites::prefecture_code.eq(prefecture)))
                 .set(sites::availability_version.eq(sites::availability_version + 1))
                 .execute(c)
-                .map_err(crate::StoreError::from)
+                .map_err(planipref_store::StoreError::from)
         })
         .expect("rules");
 }
