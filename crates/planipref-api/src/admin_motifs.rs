@@ -16,12 +16,12 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::admin_referentiel::{audit, authorise, write_error};
-use crate::auth::AuthenticatedAgent;
 use crate::dto::Motif;
-use crate::error::{ApiError, Problem};
-use crate::extract::JsonBody;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::JsonBody;
+use crate::http::version::{IfMatch, IfMatchParam, Versioned as _};
+use crate::security::agent::AuthenticatedAgent;
 use crate::state::AppState;
-use crate::version::{IfMatch, IfMatchParam, Versioned as _};
 
 /// A motif's settings. On creation, fields that a démarche provides
 /// (label, description, documents, duration, booking rules) follow it when
@@ -51,7 +51,7 @@ pub struct MotifRequest {
     /// Documents to bring, one per line (at most 30, 300 characters each).
     #[serde(default)]
     #[schema(example = json!(null))]
-    #[schema(schema_with = crate::patterns::documents)]
+    #[schema(schema_with = crate::model::patterns::documents)]
     pub documents: Option<Vec<String>>,
     /// Length of one appointment: a multiple of 5 minutes, 5 to 240; required without a démarche.
     #[serde(default)]
@@ -88,7 +88,7 @@ pub struct MotifRequest {
     pub instructions: Option<String>,
     /// `online` (default) or `convocation_only`.
     #[serde(default)]
-    #[schema(value_type = Option<crate::codes::BookingMode>, example = "online")]
+    #[schema(value_type = Option<crate::model::codes::BookingMode>, example = "online")]
     pub booking_mode: Option<String>,
     /// Minutes between two start times of a plage: a multiple of 5, 5 to
     /// 240. Shorter than the duration, consecutive starts overlap (several
@@ -181,7 +181,7 @@ fn resolved(
     params(("service_id" = String, Path, format = Uuid, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")),
     request_body(content = MotifRequest, example = json!({"demarche_code": "sejour-renouvellement", "instructions": "Présentez-vous 10 minutes avant l'heure, porte B."})),
     responses(
-        (status = 201, description = "Created; `Location` points at it", body = Motif, headers(("Location" = String, description = "Where it is read"), ("ETag" = String, description = "Its version")), example = json!(crate::examples::motif())),
+        (status = 201, description = "Created; `Location` points at it", body = Motif, headers(("Location" = String, description = "Where it is read"), ("ETag" = String, description = "Its version")), example = json!(crate::model::examples::motif())),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -280,7 +280,7 @@ fn blank(service_id: String, demarche_code: Option<String>) -> MotifRow {
     params(("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"), IfMatchParam),
     request_body(content = MotifRequest, example = json!({"label": "Remise de titre (Saint-Paul)", "duration_minutes": 20, "max_persons": 4, "duration_per_person": true})),
     responses(
-        (status = 200, description = "Changed", body = Motif, example = json!(crate::examples::motif())),
+        (status = 200, description = "Changed", body = Motif, example = json!(crate::model::examples::motif())),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),

@@ -18,14 +18,14 @@ use utoipa::ToSchema;
 use crate::admin_referentiel::{
     Guichet, PlageResponse, Service, ServiceRequest, audit, authorise, plage_response, write_error,
 };
-use crate::auth::AuthenticatedAgent;
 use crate::dto::{Motif, PageInfo, Pagination, Site, may_read, site_zone};
-use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, QueryParams};
 use crate::fermetures::Fermeture;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{JsonBody, QueryParams};
+use crate::http::version::{IfMatch, IfMatchParam, Versioned as _};
+use crate::security::agent::AuthenticatedAgent;
 use crate::sites::{MotifPage, SitePage};
 use crate::state::AppState;
-use crate::version::{IfMatch, IfMatchParam, Versioned as _};
 
 /// An audit entry for deleting `entity` `id` of `site`, with its last state.
 fn deletion(
@@ -120,7 +120,7 @@ fn paged(item: serde_json::Value) -> serde_json::Value {
     tag = "admin", security(("bearer" = [])),
     params(Pagination),
     responses(
-        (status = 200, description = "A page of sites, by préfecture then name", body = SitePage, example = json!(paged(serde_json::to_value(crate::examples::site()).unwrap_or_default()))),
+        (status = 200, description = "A page of sites, by préfecture then name", body = SitePage, example = json!(paged(serde_json::to_value(crate::model::examples::site()).unwrap_or_default()))),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
@@ -392,7 +392,7 @@ pub async fn delete_service(
     tag = "admin", security(("bearer" = [])),
     params(("service_id" = String, Path, format = Uuid, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10"), Pagination),
     responses(
-        (status = 200, description = "A page of motifs, by label", body = MotifPage, example = json!(crate::examples::motif_page())),
+        (status = 200, description = "A page of motifs, by label", body = MotifPage, example = json!(crate::model::examples::motif_page())),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
@@ -440,7 +440,7 @@ pub async fn list_motifs(
     tag = "admin", security(("bearer" = [])),
     params(("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")),
     responses(
-        (status = 200, description = "The motif", body = Motif, example = json!(crate::examples::motif())),
+        (status = 200, description = "The motif", body = Motif, example = json!(crate::model::examples::motif())),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),

@@ -17,12 +17,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::admin_referentiel::write_error;
-use crate::auth::AuthenticatedAgent;
 use crate::dto::{PageInfo, Pagination};
-use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, QueryParams};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{JsonBody, QueryParams};
+use crate::http::version::{IfMatch, IfMatchParam, Versioned as _};
+use crate::security::agent::AuthenticatedAgent;
 use crate::state::AppState;
-use crate::version::{IfMatch, IfMatchParam, Versioned as _};
 
 /// A new préfecture.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -70,7 +70,7 @@ pub struct Prefecture {
     pub version: i32,
 }
 
-crate::version::versioned_by_field!(Prefecture, AntiCapture);
+crate::http::version::versioned_by_field!(Prefecture, AntiCapture);
 
 impl From<PrefectureRow> for Prefecture {
     fn from(r: PrefectureRow) -> Self {

@@ -20,12 +20,12 @@ use planipref_store::models::{GuichetRow, PlageRow, ServiceRow, SiteRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::AuthenticatedAgent;
 use crate::dto::{Motif, site_departement, site_zone};
-use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, QueryParams};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{JsonBody, QueryParams};
+use crate::http::version::{IfMatch, IfMatchParam, Versioned as _, versioned};
+use crate::security::agent::AuthenticatedAgent;
 use crate::state::AppState;
-use crate::version::{IfMatch, IfMatchParam, Versioned as _, versioned};
 
 /// A new service.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -85,7 +85,7 @@ impl Service {
     }
 }
 
-crate::version::versioned_by_field!(Service);
+crate::http::version::versioned_by_field!(Service);
 
 /// A new guichet.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -118,7 +118,7 @@ pub struct GuichetRequest {
     /// the préfecture's `convocation_release_hours` before each day) or
     /// `walk_in` (people without an appointment: never offered online).
     #[serde(default)]
-    #[schema(value_type = Option<crate::codes::Channel>, example = "public")]
+    #[schema(value_type = Option<crate::model::codes::Channel>, example = "public")]
     pub channel: Option<String>,
 }
 
@@ -184,7 +184,7 @@ pub struct Guichet {
     #[schema(example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
     pub motif_ids: Vec<String>,
     /// Whom its time is for: `public`, `convocation` or `walk_in`.
-    #[schema(value_type = crate::codes::Channel, example = "public")]
+    #[schema(value_type = crate::model::codes::Channel, example = "public")]
     pub channel: String,
     /// Its version (also its `ETag`), raised by each change: send it in
     /// `If-Match` to change the guichet.
@@ -192,7 +192,7 @@ pub struct Guichet {
     pub version: i32,
 }
 
-crate::version::versioned_by_field!(Guichet);
+crate::http::version::versioned_by_field!(Guichet);
 
 impl Guichet {
     /// From its row and the motifs it serves.
@@ -232,7 +232,7 @@ fn parse_period(
 #[serde(deny_unknown_fields)]
 pub struct PlageRequest {
     /// Days of the week (`monday` … `sunday`), at least one, each once.
-    #[schema(schema_with = crate::codes::weekday_set, example = json!(["monday", "tuesday", "thursday"]))]
+    #[schema(schema_with = crate::model::codes::weekday_set, example = json!(["monday", "tuesday", "thursday"]))]
     pub weekdays: Vec<String>,
     /// Opening, local `HH:MM`, on a 5-minute boundary.
     #[schema(pattern = "^[0-2][0-9]:[0-5][0-9]$", example = "09:00")]
@@ -263,7 +263,7 @@ pub struct PlageResponse {
     #[schema(example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")]
     pub guichet_id: String,
     /// Days of the week.
-    #[schema(value_type = Vec<crate::codes::Weekday>, example = json!(["monday", "tuesday", "thursday"]))]
+    #[schema(value_type = Vec<crate::model::codes::Weekday>, example = json!(["monday", "tuesday", "thursday"]))]
     pub weekdays: Vec<String>,
     /// Opening, local `HH:MM`.
     #[schema(example = "09:00")]
@@ -286,7 +286,7 @@ pub struct PlageResponse {
     pub version: i32,
 }
 
-crate::version::versioned_by_field!(PlageResponse);
+crate::http::version::versioned_by_field!(PlageResponse);
 
 /// Create a service
 ///
@@ -802,7 +802,7 @@ pub struct Organisation {
     responses(
         (status = 200, description = "The organisation", body = Organisation, example = json!({
             "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11",
-            "services": [{"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Bureau du séjour des étrangers", "description": "", "motifs": [crate::examples::motif()]}],
+            "services": [{"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Bureau du séjour des étrangers", "description": "", "motifs": [crate::model::examples::motif()]}],
             "guichets": [{"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 1", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public",
                           "plages": [{"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday"], "start": "09:00", "end": "12:00", "valid_from": "2026-01-01", "valid_until": null, "motif_ids": []}]}]
         })),

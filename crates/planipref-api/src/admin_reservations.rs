@@ -14,11 +14,11 @@ use planipref_store::{ReservationDetail, Store, from_db};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::AuthenticatedAgent;
 use crate::dto::{PageInfo, Pagination, at_site, may_read, site_zone};
-use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, QueryParams};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{JsonBody, QueryParams};
 use crate::manage::move_to;
+use crate::security::agent::AuthenticatedAgent;
 use crate::state::AppState;
 
 /// Longest range of days one listing covers.
@@ -36,7 +36,7 @@ pub struct SiteReservationsQuery {
     #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-01")]
     pub to: Option<String>,
     /// `booked` or `cancelled` (default: both).
-    #[param(value_type = Option<crate::codes::ReservationStatus>, example = "booked")]
+    #[param(value_type = Option<crate::model::codes::ReservationStatus>, example = "booked")]
     pub status: Option<String>,
     /// Page number, from 1 to 100000.
     #[param(minimum = 1, maximum = 100000, example = 1)]
@@ -53,7 +53,7 @@ pub struct AgentReservation {
     #[schema(example = "K7QX-M3PA")]
     pub reference: String,
     /// `booked` or `cancelled`.
-    #[schema(value_type = crate::codes::ReservationStatus, example = "booked")]
+    #[schema(value_type = crate::model::codes::ReservationStatus, example = "booked")]
     pub status: String,
     /// Start, with the site's offset.
     #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]
@@ -146,7 +146,7 @@ pub struct AgentReservationPage {
     params(("site_id" = String, Path, format = Uuid, description = "Site"), SiteReservationsQuery),
     responses(
         (status = 200, description = "The appointments", body = AgentReservationPage,
-         example = json!({"items": [crate::examples::agent_reservation()], "total": 1, "page": 1, "per_page": 50})),
+         example = json!({"items": [crate::model::examples::agent_reservation()], "total": 1, "page": 1, "per_page": 50})),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
@@ -270,7 +270,7 @@ pub struct RescheduleAsAgent {
     params(("reference" = String, Path, description = "Reservation reference", example = "K7QX-M3PA")),
     request_body(content = CancelAsAgent),
     responses(
-        (status = 200, description = "Cancelled", body = AgentReservation, example = json!(crate::examples::agent_reservation())),
+        (status = 200, description = "Cancelled", body = AgentReservation, example = json!(crate::model::examples::agent_reservation())),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
@@ -322,7 +322,7 @@ pub async fn cancel_as_agent(
     params(("reference" = String, Path, description = "Reservation reference", example = "K7QX-M3PA")),
     request_body(content = RescheduleAsAgent),
     responses(
-        (status = 200, description = "Moved", body = AgentReservation, example = json!(crate::examples::agent_reservation())),
+        (status = 200, description = "Moved", body = AgentReservation, example = json!(crate::model::examples::agent_reservation())),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),

@@ -15,12 +15,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::audit::{json, site_entry};
-use crate::auth::AuthenticatedAgent;
 use crate::dto::{Site, site_departement};
-use crate::error::{ApiError, Problem};
-use crate::extract::JsonBody;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::JsonBody;
+use crate::http::version::{IfMatch, IfMatchParam, Versioned as _};
+use crate::security::agent::AuthenticatedAgent;
 use crate::state::AppState;
-use crate::version::{IfMatch, IfMatchParam, Versioned as _};
 
 /// A site's postal address, as sent.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -57,7 +57,7 @@ pub struct SiteRequest {
     )]
     pub prefecture_code: String,
     /// `prefecture`, `sous_prefecture` or `antenne`.
-    #[schema(value_type = crate::codes::SiteKind, example = "sous_prefecture")]
+    #[schema(value_type = crate::model::codes::SiteKind, example = "sous_prefecture")]
     pub kind: String,
     /// Name shown to applicants; unique within the préfecture.
     #[schema(
@@ -131,10 +131,10 @@ impl AdminSite {
     }
 }
 
-crate::version::versioned_by_field!(AdminSite);
+crate::http::version::versioned_by_field!(AdminSite);
 
 fn example_site() -> serde_json::Value {
-    let mut site = serde_json::to_value(crate::examples::site()).unwrap_or_default();
+    let mut site = serde_json::to_value(crate::model::examples::site()).unwrap_or_default();
     site["competence"] = serde_json::json!({"arrondissements": ["931"], "communes": []});
     site["version"] = serde_json::json!(1);
     site

@@ -9,11 +9,11 @@ use planipref_store::models::SiteRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::AuthenticatedAgent;
 use crate::dto::date_range;
 use crate::dto::{PageInfo, Pagination};
-use crate::error::{ApiError, Problem};
-use crate::extract::QueryParams;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::QueryParams;
+use crate::security::agent::AuthenticatedAgent;
 use crate::state::AppState;
 
 /// What an agent's write of `entity` `id` records, now; before and after

@@ -12,11 +12,11 @@ use planipref_store::{AvailabilityVersion, Store};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::cache::{Answer, AvailabilityCache, Question, Stamp, earliest_lapse};
-use crate::context::ContextHeader;
+use crate::app::cache::{Answer, AvailabilityCache, Question, Stamp, earliest_lapse};
 use crate::dto::site_zone;
-use crate::error::{ApiError, Problem};
-use crate::extract::QueryParams;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::QueryParams;
+use crate::security::router::ContextHeader;
 use crate::slots::{
     Access, ContextCheck, SlotResponse, day_start, lapses_at as slots_lapse_at,
     newest_day_opens_at, with_slot_request,
@@ -286,10 +286,10 @@ impl FirstSlotResponse {
     params(
         ("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
         FirstSlotQuery,
-        crate::context::ContextParam,
+        crate::security::router::ContextParam,
     ),
     responses(
-        (status = 200, description = "The first free slot, or `null`", body = FirstSlotResponse, example = json!(crate::examples::first_slot())),
+        (status = 200, description = "The first free slot, or `null`", body = FirstSlotResponse, example = json!(crate::model::examples::first_slot())),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed, or this server accepts none (`invalid-context`, without a `WWW-Authenticate` challenge)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), only through service-public.fr's router and no context was given (`context-required`), or the router's context is for another démarche (`context-other-demarche`)", body = Problem, content_type = "application/problem+json"),
@@ -301,7 +301,7 @@ impl FirstSlotResponse {
 )]
 #[get(
     "/sites/{site_id}/first-slot",
-    wrap = "actix_web::middleware::from_fn(crate::limits::search)"
+    wrap = "actix_web::middleware::from_fn(crate::http::limits::search)"
 )]
 pub async fn site_first_slot(
     state: web::Data<AppState>,

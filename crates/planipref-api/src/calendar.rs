@@ -11,8 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::dto::date_range;
 use crate::dto::{at_site, site_departement, site_zone};
-use crate::error::{ApiError, Problem};
-use crate::extract::QueryParams;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::QueryParams;
 use crate::state::AppState;
 
 /// The longest range one calendar request may cover, in days.
@@ -115,7 +115,7 @@ pub struct Closure {
         CalendarQuery,
     ),
     responses(
-        (status = 200, description = "The closed days", body = SiteCalendar, example = json!(crate::examples::site_calendar())),
+        (status = 200, description = "The closed days", body = SiteCalendar, example = json!(crate::model::examples::site_calendar())),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid dates or range (field `from` or `to`)", body = Problem, content_type = "application/problem+json"),

@@ -22,11 +22,11 @@ use planipref_store::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::AuthenticatedAgent;
 use crate::dto::{PageInfo, Pagination, Site, at_site, may_read, site_zone};
-use crate::error::{ApiError, Problem};
-use crate::extract::{ConvocationTokenHeader, JsonBody, QueryParams};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{ConvocationTokenHeader, JsonBody, QueryParams};
 use crate::reservations::{NO_STORE, parse_motif_id, random_bytes};
+use crate::security::agent::AuthenticatedAgent;
 use crate::slots::Access;
 use crate::state::AppState;
 
@@ -123,7 +123,7 @@ pub struct ConvocationPersonRequest {
 /// A convocation to issue.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!(crate::examples::issue_convocation_request()))]
+#[schema(example = json!(crate::model::examples::issue_convocation_request()))]
 pub struct IssueConvocationRequest {
     /// The motif it books (of a site in the agent's scope).
     #[schema(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
@@ -173,7 +173,7 @@ pub struct Convocation {
     /// `issued` (usable), `booked` (its appointment is booked), `expired`
     /// or `revoked`. Cancelling the appointment returns it to `issued`
     /// until it expires.
-    #[schema(value_type = crate::codes::ConvocationState, example = "issued")]
+    #[schema(value_type = crate::model::codes::ConvocationState, example = "issued")]
     pub state: String,
     /// The motif it books.
     #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
@@ -269,7 +269,7 @@ pub struct ConvocationIssued {
     responses(
         (status = 201, description = "Issued. `Location` points at it.", body = ConvocationIssued,
          headers(("Location" = String, description = "Path of the convocation"), ("Cache-Control" = String, description = "`no-store`: the body holds a secret")),
-         example = json!(crate::examples::convocation_issued())),
+         example = json!(crate::model::examples::convocation_issued())),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif's site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
@@ -389,7 +389,7 @@ pub struct ConvocationQuery {
     #[param(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
     pub motif_id: Option<String>,
     /// Only those in this state: `issued`, `booked`, `expired`, `revoked`.
-    #[param(value_type = Option<crate::codes::ConvocationState>, example = "issued")]
+    #[param(value_type = Option<crate::model::codes::ConvocationState>, example = "issued")]
     pub state: Option<String>,
     /// Page number, from 1 to 100000.
     #[param(minimum = 1, maximum = 100000, example = 1)]
@@ -420,7 +420,7 @@ pub struct ConvocationPage {
     params(("site_id" = String, Path, format = Uuid, description = "Site"), ConvocationQuery),
     responses(
         (status = 200, description = "The convocations", body = ConvocationPage,
-         example = json!({"items": [crate::examples::convocation()], "total": 1, "page": 1, "per_page": 50})),
+         example = json!({"items": [crate::model::examples::convocation()], "total": 1, "page": 1, "per_page": 50})),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
@@ -503,7 +503,7 @@ pub async fn site_convocations(
     security(("bearer" = [])),
     params(("convocation_id" = String, Path, format = Uuid, description = "Convocation", example = "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f")),
     responses(
-        (status = 200, description = "The convocation", body = Convocation, example = json!(crate::examples::convocation())),
+        (status = 200, description = "The convocation", body = Convocation, example = json!(crate::model::examples::convocation())),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Its site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such convocation", body = Problem, content_type = "application/problem+json"),
@@ -558,7 +558,7 @@ pub struct RevokeConvocation {
     params(("convocation_id" = String, Path, format = Uuid, description = "Convocation", example = "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f")),
     request_body(content = RevokeConvocation),
     responses(
-        (status = 200, description = "Revoked", body = Convocation, example = json!(crate::examples::convocation())),
+        (status = 200, description = "Revoked", body = Convocation, example = json!(crate::model::examples::convocation())),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Its site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
@@ -620,7 +620,7 @@ fn in_scope(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConvocationSummary {
     /// `issued` (usable), `booked`, `expired` or `revoked`.
-    #[schema(value_type = crate::codes::ConvocationState, example = "issued")]
+    #[schema(value_type = crate::model::codes::ConvocationState, example = "issued")]
     pub state: String,
     /// The motif to book.
     #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
@@ -651,7 +651,7 @@ pub struct ConvocationSummary {
     tag = "convocations",
     params(RequiredConvocationTokenParam),
     responses(
-        (status = 200, description = "The convocation", body = ConvocationSummary, example = json!(crate::examples::convocation_summary())),
+        (status = 200, description = "The convocation", body = ConvocationSummary, example = json!(crate::model::examples::convocation_summary())),
         (status = 400, description = "Missing `X-Convocation-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "No convocation has this token (`convocation-invalid`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
@@ -663,7 +663,7 @@ pub async fn current_convocation(
     token: ConvocationTokenHeader,
 ) -> Result<HttpResponse, ApiError> {
     let token = token.0.ok_or(ApiError::MissingHeader(
-        crate::extract::CONVOCATION_TOKEN_HEADER,
+        crate::http::extract::CONVOCATION_TOKEN_HEADER,
     ))?;
     let now = Utc::now();
     let body = state

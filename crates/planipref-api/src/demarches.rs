@@ -16,12 +16,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::admin_referentiel::write_error;
-use crate::auth::AuthenticatedAgent;
 use crate::dto::{PageInfo, Pagination};
-use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, QueryParams};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{JsonBody, QueryParams};
+use crate::http::version::{IfMatch, IfMatchParam, Versioned as _, versioned};
+use crate::security::agent::AuthenticatedAgent;
 use crate::state::AppState;
-use crate::version::{IfMatch, IfMatchParam, Versioned as _, versioned};
 
 /// A démarche of the national catalogue.
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,7 +59,7 @@ pub struct Demarche {
     pub version: i32,
 }
 
-crate::version::versioned_by_field!(Demarche);
+crate::http::version::versioned_by_field!(Demarche);
 
 fn demarche(d: DemarcheRow, site_ids: Vec<String>) -> Demarche {
     Demarche {
@@ -207,7 +207,7 @@ pub struct DemarcheRequest {
     /// Documents to bring, one per line (at most 30, 300 characters each).
     #[serde(default)]
     #[schema(example = json!(["Titre de séjour en cours", "Passeport en cours de validité"]))]
-    #[schema(schema_with = crate::patterns::documents)]
+    #[schema(schema_with = crate::model::patterns::documents)]
     pub documents: Vec<String>,
     /// Default length of an appointment: a multiple of 5 minutes, 5 to 240.
     #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 30)]

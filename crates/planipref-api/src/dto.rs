@@ -9,7 +9,7 @@ use planipref_store::models::{MotifRow, ServiceRow, SiteRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Default page size of lists.
 pub const DEFAULT_PER_PAGE: u32 = 50;
@@ -107,7 +107,7 @@ pub struct Site {
     #[schema(example = "93")]
     pub prefecture_code: String,
     /// `prefecture`, `sous_prefecture` or `antenne`.
-    #[schema(value_type = crate::codes::SiteKind, example = "prefecture")]
+    #[schema(value_type = crate::model::codes::SiteKind, example = "prefecture")]
     pub kind: String,
     /// Name shown to applicants.
     #[schema(example = "Préfecture de la Seine-Saint-Denis — Bobigny")]
@@ -197,7 +197,7 @@ pub struct Motif {
     pub instructions: String,
     /// `online`: anyone may book; `convocation_only`: only with an agent's
     /// convocation (its slots are not offered to the public).
-    #[schema(value_type = crate::codes::BookingMode, example = "online")]
+    #[schema(value_type = crate::model::codes::BookingMode, example = "online")]
     pub booking_mode: String,
     /// Minutes between two start times of a plage (the duration unless the
     /// préfecture set another step).
@@ -274,7 +274,7 @@ impl Motif {
     }
 }
 
-crate::version::versioned_by_field!(Motif);
+crate::http::version::versioned_by_field!(Motif);
 
 /// Deserialises a field that may be left out (outer `None`, with
 /// `#[serde(default)]`), sent as `null` (`Some(None)`) or given.

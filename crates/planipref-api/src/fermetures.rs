@@ -12,12 +12,12 @@ use utoipa::ToSchema;
 
 use crate::admin_referentiel::{OnConflict, write_error};
 use crate::audit::{json, site_entry};
-use crate::auth::AuthenticatedAgent;
 use crate::dto::{at_site, site_departement, site_zone};
-use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, QueryParams};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{JsonBody, QueryParams};
+use crate::http::version::{IfMatch, IfMatchParam, Versioned as _};
+use crate::security::agent::AuthenticatedAgent;
 use crate::state::AppState;
-use crate::version::{IfMatch, IfMatchParam, Versioned as _};
 
 /// A new closure: whole local days, or a local date-time range.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,7 +81,7 @@ pub struct Fermeture {
     pub version: i32,
 }
 
-crate::version::versioned_by_field!(Fermeture);
+crate::http::version::versioned_by_field!(Fermeture);
 
 impl Fermeture {
     /// From its row, with the site's offsets.

@@ -18,19 +18,19 @@ use planipref_store::{NewHold, from_db};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::context::ContextHeader;
 use crate::convocations::access_for;
 use crate::dto::at_site;
-use crate::error::{ApiError, Problem};
-use crate::extract::{ConvocationTokenHeader, JsonBody};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{ConvocationTokenHeader, JsonBody};
 use crate::reservations::{parse_motif_id, parse_start, place, random_draw};
+use crate::security::router::ContextHeader;
 use crate::slots::ContextCheck;
 use crate::state::AppState;
 
 /// A slot to keep.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!(crate::examples::create_hold_request()))]
+#[schema(example = json!(crate::model::examples::create_hold_request()))]
 pub struct CreateHoldRequest {
     /// The motif.
     #[schema(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
@@ -45,7 +45,7 @@ pub struct CreateHoldRequest {
 
 /// A kept slot.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!(crate::examples::hold()))]
+#[schema(example = json!(crate::model::examples::hold()))]
 pub struct Hold {
     /// Give it as `hold_id` to `POST /reservations` to book the slot.
     #[schema(example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")]
@@ -77,15 +77,15 @@ pub struct Hold {
 /// (another applicant kept or booked it first).
 #[utoipa::path(
     tag = "reservations",
-    request_body(content = CreateHoldRequest, example = json!(crate::examples::create_hold_request())),
+    request_body(content = CreateHoldRequest, example = json!(crate::model::examples::create_hold_request())),
     params(
         crate::convocations::ConvocationTokenParam,
-        crate::context::ContextParam
+        crate::security::router::ContextParam
     ),
     responses(
         (status = 201, description = "Kept. `Location` points at the hold.", body = Hold,
          headers(("Location" = String, description = "Path of the hold")),
-         example = json!(crate::examples::hold())),
+         example = json!(crate::model::examples::hold())),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed, or this server accepts none (`invalid-context`, without a `WWW-Authenticate` challenge)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown (`convocation-invalid`) or for another motif (`convocation-other-motif`), the router's context is for another démarche (`context-other-demarche`) or missing while the motif requires it (`context-required`)", body = Problem, content_type = "application/problem+json"),
@@ -99,7 +99,10 @@ pub struct Hold {
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
-#[post("/holds", wrap = "actix_web::middleware::from_fn(crate::limits::hold)")]
+#[post(
+    "/holds",
+    wrap = "actix_web::middleware::from_fn(crate::http::limits::hold)"
+)]
 pub async fn create_hold(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -180,7 +183,7 @@ async fn hold_once(
     tag = "reservations",
     params(("hold_id" = String, Path, format = Uuid, description = "Hold identifier", example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")),
     responses(
-        (status = 200, description = "The hold", body = Hold, example = json!(crate::examples::hold())),
+        (status = 200, description = "The hold", body = Hold, example = json!(crate::model::examples::hold())),
         (status = 404, description = "No such hold", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The hold expired (`hold-expired`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),

@@ -11,34 +11,25 @@ pub mod admin_prefectures;
 pub mod admin_referentiel;
 pub mod admin_reservations;
 pub mod admin_sites;
+pub mod app;
 pub mod audit;
-pub mod auth;
 pub mod availability;
-pub mod cache;
 pub mod calendar;
-pub mod codes;
-pub mod context;
 pub mod convocations;
 pub mod demarches;
 pub mod dto;
-pub mod error;
-mod examples;
-pub mod extract;
 pub mod fermetures;
-mod fresh;
-mod health;
 pub mod holds;
-pub mod idempotency;
-pub mod limits;
+pub mod http;
 pub mod manage;
+pub mod model;
 pub mod orientation;
-pub mod patterns;
+pub mod public;
 pub mod reservations;
-pub mod routes;
+pub mod security;
 pub mod sites;
 pub mod slots;
 pub mod state;
-pub mod version;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -49,7 +40,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
-pub use error::ApiError;
+pub use http::error::ApiError;
 pub use state::AppState;
 
 /// The base path of every API operation.
@@ -101,7 +92,7 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
         (name = "operations", description = "Liveness and readiness"),
         (name = "admin", description = "For préfecture agents and administrators: bearer JWT required"),
     ),
-    components(schemas(error::Problem, error::ProblemField)),
+    components(schemas(http::error::Problem, http::error::ProblemField)),
     modifiers(&BearerScheme),
 )]
 struct ApiDoc;
@@ -159,7 +150,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin_reservations::cancel_as_agent)
         .service(admin_reservations::reschedule_as_agent)
         .service(admin_reservations::reservation_history)
-        .service(admin::me)
+        .service(admin::me::me)
         .service(admin_prefectures::create_prefecture)
         .service(admin_prefectures::list_prefectures)
         .service(admin_prefectures::get_prefecture)
@@ -202,8 +193,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(demarches::create_demarche)
         .service(demarches::update_demarche)
         .service(audit::list_audit)
-        .service(health::health)
-        .service(health::ready);
+        .service(public::health::health)
+        .service(public::health::ready);
 }
 
 /// The OpenAPI document, generated from [`configure`].
@@ -244,19 +235,21 @@ fn build(
     let mut app = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .app_data(web::PayloadConfig::new(extract::BODY_LIMIT_BYTES));
+        .app_data(web::PayloadConfig::new(http::extract::BODY_LIMIT_BYTES));
     if let Some(state) = state {
         app = app.app_data(web::Data::new(state));
     }
     let (app, spec) = app
         .service(
             utoipa_actix_web::scope(BASE_PATH)
-                .wrap(actix_web::middleware::from_fn(idempotency::once_per_key))
+                .wrap(actix_web::middleware::from_fn(
+                    http::idempotency::once_per_key,
+                ))
                 .configure(configure),
         )
         .split_for_parts();
-    let spec = idempotency::document(spec);
-    let routes = web::Data::new(routes::RouteTable::from_spec(&spec));
+    let spec = http::idempotency::document(spec);
+    let routes = web::Data::new(http::routes::RouteTable::from_spec(&spec));
     let app = app
         .app_data(routes)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(SPEC_PATH, spec.clone()))
@@ -318,6 +311,6 @@ async fn to_swagger_ui() -> HttpResponse {
         .finish()
 }
 
-async fn unrouted(req: HttpRequest, routes: web::Data<routes::RouteTable>) -> HttpResponse {
+async fn unrouted(req: HttpRequest, routes: web::Data<http::routes::RouteTable>) -> HttpResponse {
     routes.unrouted(&req)
 }

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::dto::site_zone;
-use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, ManagementTokenHeader};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{JsonBody, ManagementTokenHeader};
 use crate::reservations::{
     ManagementTokenParam, NO_STORE, Reservation, authorised, parse_start, place,
     reservation_response,
@@ -47,7 +47,7 @@ pub struct RescheduleRequest {
     ),
     request_body(content = RescheduleRequest),
     responses(
-        (status = 200, description = "Moved", body = Reservation, example = json!(crate::examples::reservation())),
+        (status = 200, description = "Moved", body = Reservation, example = json!(crate::model::examples::reservation())),
         (status = 400, description = "Missing `X-Management-Token`, or an unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slot is full (`slot-taken`), the appointment is cancelled or has started, or the deadline has passed", body = Problem, content_type = "application/problem+json"),
@@ -59,7 +59,7 @@ pub struct RescheduleRequest {
 )]
 #[post(
     "/reservations/{reference}/reschedule",
-    wrap = "actix_web::middleware::from_fn(crate::limits::booking)"
+    wrap = "actix_web::middleware::from_fn(crate::http::limits::booking)"
 )]
 pub async fn reschedule_reservation(
     state: web::Data<AppState>,

@@ -18,11 +18,11 @@ use std::sync::Arc;
 
 use planipref_store::orientation::CommuneRow;
 
-use crate::cache::{Answer, AvailabilityCache, Question, Stamp, earliest_lapse};
-use crate::context::ContextHeader;
+use crate::app::cache::{Answer, AvailabilityCache, Question, Stamp, earliest_lapse};
 use crate::dto::{Motif, Site};
-use crate::error::{ApiError, Problem};
-use crate::extract::QueryParams;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::QueryParams;
+use crate::security::router::ContextHeader;
 use crate::slots::SlotResponse;
 use crate::state::AppState;
 use planipref_domain::context::ContextRefusal;
@@ -114,9 +114,9 @@ pub struct Orientation {
 /// Public; no personal data.
 #[utoipa::path(
     tag = "orientation",
-    params(OrientationQuery, crate::context::ContextParam),
+    params(OrientationQuery, crate::security::router::ContextParam),
     responses(
-        (status = 200, description = "The competent site and the others", body = Orientation, example = json!(crate::examples::orientation())),
+        (status = 200, description = "The competent site and the others", body = Orientation, example = json!(crate::model::examples::orientation())),
         (status = 400, description = "Unreadable query (`demarche` or `commune` missing)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed, or this server accepts none (`invalid-context`, without a `WWW-Authenticate` challenge)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The router's context is for another démarche (`context-other-demarche`)", body = Problem, content_type = "application/problem+json"),
@@ -128,7 +128,7 @@ pub struct Orientation {
 )]
 #[get(
     "/orientation",
-    wrap = "actix_web::middleware::from_fn(crate::limits::search)"
+    wrap = "actix_web::middleware::from_fn(crate::http::limits::search)"
 )]
 pub async fn orientation(
     state: web::Data<AppState>,

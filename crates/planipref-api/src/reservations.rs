@@ -21,11 +21,11 @@ use planipref_store::{MotifSchedule, NewReservation, ReservationDetail, Store, f
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::context::ContextHeader;
 use crate::convocations::access_for;
 use crate::dto::{Site, at_site, site_zone};
-use crate::error::{ApiError, Problem};
-use crate::extract::{ConvocationTokenHeader, JsonBody, ManagementTokenHeader};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{ConvocationTokenHeader, JsonBody, ManagementTokenHeader};
+use crate::security::router::ContextHeader;
 use crate::slots::{Access, ContextCheck, day_start, with_slot_request};
 use crate::state::AppState;
 
@@ -81,7 +81,7 @@ pub struct ApplicantRequest {
 /// (`motif_id`, `start`, `persons`), and who comes.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!(crate::examples::create_reservation_request()))]
+#[schema(example = json!(crate::model::examples::create_reservation_request()))]
 pub struct CreateReservationRequest {
     /// A live hold (from `POST /holds`): its slot is booked, whatever
     /// happened to the others meanwhile. Give this, or `motif_id` and
@@ -155,7 +155,7 @@ pub struct Reservation {
     #[schema(example = "K7QX-M3PA")]
     pub reference: String,
     /// `booked` or `cancelled`.
-    #[schema(value_type = crate::codes::ReservationStatus, example = "booked")]
+    #[schema(value_type = crate::model::codes::ReservationStatus, example = "booked")]
     pub status: String,
     /// Start, with the site's offset.
     #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]
@@ -212,15 +212,15 @@ pub struct ReservationCreated {
 /// used up, until the appointment is cancelled.
 #[utoipa::path(
     tag = "reservations",
-    request_body(content = CreateReservationRequest, example = json!(crate::examples::create_reservation_request())),
+    request_body(content = CreateReservationRequest, example = json!(crate::model::examples::create_reservation_request())),
     params(
         crate::convocations::ConvocationTokenParam,
-        crate::context::ContextParam
+        crate::security::router::ContextParam
     ),
     responses(
         (status = 201, description = "Booked. `Location` points at the reservation.", body = ReservationCreated,
          headers(("Location" = String, description = "Path of the new reservation"), ("Cache-Control" = String, description = "`no-store`: the body holds a secret")),
-         example = json!(crate::examples::reservation_created())),
+         example = json!(crate::model::examples::reservation_created())),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed, or this server accepts none (`invalid-context`, without a `WWW-Authenticate` challenge)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`); the convocation presented is unknown (`convocation-invalid`), for another motif (`convocation-other-motif`), or names another person (`convocation-other-person`); the router's context is for another démarche (`context-other-demarche`), missing while the motif requires it (`context-required`), or names another person (`context-other-person`)", body = Problem, content_type = "application/problem+json"),
@@ -236,7 +236,7 @@ pub struct ReservationCreated {
 )]
 #[post(
     "/reservations",
-    wrap = "actix_web::middleware::from_fn(crate::limits::booking)"
+    wrap = "actix_web::middleware::from_fn(crate::http::limits::booking)"
 )]
 pub async fn create_reservation(
     state: web::Data<AppState>,
@@ -295,7 +295,7 @@ async fn book_once(
         ManagementTokenParam,
     ),
     responses(
-        (status = 200, description = "The reservation", body = Reservation, example = json!(crate::examples::reservation())),
+        (status = 200, description = "The reservation", body = Reservation, example = json!(crate::model::examples::reservation())),
         (status = 400, description = "Missing `X-Management-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
@@ -330,7 +330,7 @@ pub async fn get_reservation(
         ManagementTokenParam,
     ),
     responses(
-        (status = 200, description = "Cancelled", body = Reservation, example = json!(crate::examples::cancelled_reservation())),
+        (status = 200, description = "Cancelled", body = Reservation, example = json!(crate::model::examples::cancelled_reservation())),
         (status = 400, description = "Missing `X-Management-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The appointment has started, or the cancellation deadline has passed", body = Problem, content_type = "application/problem+json"),

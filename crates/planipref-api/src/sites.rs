@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::dto::{Motif, PageInfo, Pagination, Site};
-use crate::error::{ApiError, Problem};
-use crate::extract::QueryParams;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::QueryParams;
 use crate::state::AppState;
 
 /// Filters and page of the site list.
@@ -58,7 +58,7 @@ pub struct MotifPage {
     params(SiteListQuery),
     responses(
         (status = 200, description = "A page of sites", body = SitePage,
-         example = json!(crate::examples::site_page())),
+         example = json!(crate::model::examples::site_page())),
         (status = 400, description = "Unreadable query (e.g. `page=abc`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter or page", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
@@ -108,7 +108,7 @@ pub async fn list_sites(
     tag = "sites",
     params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     responses(
-        (status = 200, description = "The site", body = Site, example = json!(crate::examples::site())),
+        (status = 200, description = "The site", body = Site, example = json!(crate::model::examples::site())),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
@@ -140,7 +140,7 @@ pub async fn get_site(
         Pagination,
     ),
     responses(
-        (status = 200, description = "A page of motifs", body = MotifPage, example = json!(crate::examples::motif_page())),
+        (status = 200, description = "A page of motifs", body = MotifPage, example = json!(crate::model::examples::motif_page())),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),

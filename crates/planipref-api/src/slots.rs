@@ -19,16 +19,16 @@ use planipref_store::{MotifSchedule, Store};
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::cache::{Answer, Question, Stamp};
+use crate::app::cache::{Answer, Question, Stamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::context::ContextHeader;
 use crate::convocations::access_for;
 use crate::dto::date_range;
 use crate::dto::{at_site, site_departement, site_zone};
-use crate::error::{ApiError, Problem};
-use crate::extract::{ConvocationTokenHeader, QueryParams};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{ConvocationTokenHeader, QueryParams};
+use crate::security::router::ContextHeader;
 use crate::state::AppState;
 
 /// Days searched when `to` is not given: two weeks from `from`.
@@ -117,10 +117,10 @@ pub struct SlotList {
         ("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"),
         SlotQuery,
         crate::convocations::ConvocationTokenParam,
-        crate::context::ContextParam,
+        crate::security::router::ContextParam,
     ),
     responses(
-        (status = 200, description = "The free slots", body = SlotList, example = json!(crate::examples::slot_list())),
+        (status = 200, description = "The free slots", body = SlotList, example = json!(crate::model::examples::slot_list())),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed, or this server accepts none (`invalid-context`, without a `WWW-Authenticate` challenge)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown (`convocation-invalid`) or for another motif (`convocation-other-motif`), the router's context is for another démarche (`context-other-demarche`) or missing while the motif requires it (`context-required`)", body = Problem, content_type = "application/problem+json"),
@@ -134,7 +134,7 @@ pub struct SlotList {
 )]
 #[get(
     "/motifs/{motif_id}/slots",
-    wrap = "actix_web::middleware::from_fn(crate::limits::search)"
+    wrap = "actix_web::middleware::from_fn(crate::http::limits::search)"
 )]
 pub async fn list_slots(
     state: web::Data<AppState>,
@@ -523,8 +523,8 @@ pub fn lapses_at(
     let released = (!schedule.convocation_guichets.is_empty() && hours > 0)
         .then(|| reserved_from(now, tz, hours) - chrono::Duration::hours(i64::from(hours)))
         .filter(|at| *at > now);
-    crate::cache::earliest_lapse(
-        crate::cache::earliest_lapse(schedule.holds_expire, opens),
+    crate::app::cache::earliest_lapse(
+        crate::app::cache::earliest_lapse(schedule.holds_expire, opens),
         released,
     )
 }

@@ -5,11 +5,11 @@ use planipref_store::Store;
 
 use std::sync::Arc;
 
-use crate::auth::Verifier;
-use crate::cache::AvailabilityCache;
-use crate::context::ContextVerifier;
-use crate::error::ApiError;
-use crate::limits::{ClientLimits, LimitSettings};
+use crate::app::cache::AvailabilityCache;
+use crate::http::error::ApiError;
+use crate::http::limits::{ClientLimits, LimitSettings};
+use crate::security::agent::Verifier;
+use crate::security::router::ContextVerifier;
 
 /// Shared application state.
 #[derive(Debug, Clone)]

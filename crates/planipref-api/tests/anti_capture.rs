@@ -388,7 +388,7 @@ async fn one_client_holding_fifty_slots_gets_only_a_few() {
 #[actix_web::test]
 async fn searches_beyond_the_rate_wait_and_forwarded_addresses_count_only_from_trusted_proxies() {
     let db = TestDb::sqlite();
-    let limits = planipref_api::limits::LimitSettings {
+    let limits = planipref_api::http::limits::LimitSettings {
         searches_per_minute: 3,
         trusted_proxies: vec!["10.0.0.1".parse().unwrap()],
         ..Default::default()
@@ -431,7 +431,7 @@ async fn searches_beyond_the_rate_wait_and_forwarded_addresses_count_only_from_t
 #[actix_web::test]
 async fn percent_encoded_paths_are_counted_like_the_routes_they_reach() {
     let db = TestDb::sqlite();
-    let limits = planipref_api::limits::LimitSettings {
+    let limits = planipref_api::http::limits::LimitSettings {
         searches_per_minute: 2,
         holds_per_minute: 2,
         bookings_per_minute: 2,
@@ -492,7 +492,7 @@ async fn percent_encoded_paths_are_counted_like_the_routes_they_reach() {
 #[actix_web::test]
 async fn the_client_is_the_right_most_address_not_added_by_a_trusted_proxy_on_any_line() {
     let db = TestDb::sqlite();
-    let limits = planipref_api::limits::LimitSettings {
+    let limits = planipref_api::http::limits::LimitSettings {
         searches_per_minute: 2,
         trusted_proxies: vec!["10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()],
         ..Default::default()
@@ -656,13 +656,13 @@ async fn walk_in_counters_are_never_offered_and_convocation_counters_only_to_con
 /// expired), naming `person` (family, given, birth) when given, signed
 /// with `settings`.
 fn context_token(
-    settings: &planipref_api::auth::AuthSettings,
+    settings: &planipref_api::security::agent::AuthSettings,
     demarche: &str,
     seconds: i64,
     person: Option<(&str, &str, &str)>,
 ) -> String {
     let now = Utc::now().timestamp();
-    let claims = planipref_api::context::ContextClaims {
+    let claims = planipref_api::security::router::ContextClaims {
         iss: settings.issuer.clone(),
         aud: settings.audience.clone().into(),
         exp: u64::try_from(now + seconds).unwrap(),
@@ -675,7 +675,7 @@ fn context_token(
         birthdate: person.map(|p| p.2.into()),
         file_number: None,
     };
-    planipref_api::auth::Minter::new(settings)
+    planipref_api::security::agent::Minter::new(settings)
         .unwrap()
         .mint(&claims)
         .unwrap()
@@ -687,9 +687,9 @@ fn routed(req: TestRequest, token: &str) -> TestRequest {
 
 #[actix_web::test]
 async fn a_router_context_for_one_demarche_cannot_book_another_or_someone_else() {
-    let router = planipref_api::context::development_router();
+    let router = planipref_api::security::router::development_router();
     for db in TestDb::each() {
-        let verifier = planipref_api::context::ContextVerifier::new(&router).unwrap();
+        let verifier = planipref_api::security::router::ContextVerifier::new(&router).unwrap();
         let app = test::init_service(planipref_api::app(state(&db).with_router(verifier))).await;
         let renouvellement = bobigny_motif(db.store(), "Renouvellement");
         let premiere = bobigny_motif(db.store(), "Première");
@@ -770,10 +770,10 @@ async fn a_router_context_for_one_demarche_cannot_book_another_or_someone_else()
         let last = tampered.pop().unwrap();
         tampered.push(if last == 'A' { 'B' } else { 'A' });
         let expired = context_token(&router, "sejour-renouvellement", -120, None);
-        let agents = planipref_api::auth::AuthSettings {
+        let agents = planipref_api::security::agent::AuthSettings {
             issuer: router.issuer.clone(),
             audience: router.audience.clone(),
-            ..planipref_api::auth::AuthSettings::development()
+            ..planipref_api::security::agent::AuthSettings::development()
         };
         let foreign = context_token(&agents, "sejour-renouvellement", 600, None);
         for bad in [tampered, expired, foreign, "not-a-jwt".to_owned()] {
@@ -884,7 +884,7 @@ async fn a_server_without_a_router_refuses_contexts() {
     let db = TestDb::sqlite();
     let app = test::init_service(planipref_api::app(state(&db))).await;
     let motif = bobigny_motif(db.store(), "Renouvellement");
-    let router = planipref_api::context::development_router();
+    let router = planipref_api::security::router::development_router();
     let token = context_token(&router, "sejour-renouvellement", 600, None);
     let res = test::call_service(
         &app,

@@ -44,8 +44,10 @@ fn seeded(db: &TestDb) -> AppState {
     db.store().seed_demo().expect("seed");
     AppState::new(
         db.store().clone(),
-        planipref_api::auth::Verifier::new(&planipref_api::auth::AuthSettings::development())
-            .expect("verifier"),
+        planipref_api::security::agent::Verifier::new(
+            &planipref_api::security::agent::AuthSettings::development(),
+        )
+        .expect("verifier"),
     )
 }
 
@@ -865,9 +867,10 @@ async fn an_unreachable_database_is_503_with_retry_after() {
         },
     )
     .expect("pool");
-    let auth =
-        planipref_api::auth::Verifier::new(&planipref_api::auth::AuthSettings::development())
-            .expect("verifier");
+    let auth = planipref_api::security::agent::Verifier::new(
+        &planipref_api::security::agent::AuthSettings::development(),
+    )
+    .expect("verifier");
     let app = test::init_service(planipref_api::app(AppState::new(store, auth))).await;
     let (s, _, b) = call(&app, TestRequest::get().uri("/api/v1/health")).await;
     assert_eq!(
@@ -1118,9 +1121,9 @@ async fn slots_on(
 
 /// A development token of a national administrator.
 fn admin_token() -> String {
-    let s = planipref_api::auth::AuthSettings::development();
+    let s = planipref_api::security::agent::AuthSettings::development();
     let now = u64::try_from(Utc::now().timestamp()).expect("time");
-    let claims = planipref_api::auth::Claims {
+    let claims = planipref_api::security::agent::Claims {
         sub: "test-admin".into(),
         name: "Test".into(),
         role: "admin_national".into(),
@@ -1131,7 +1134,7 @@ fn admin_token() -> String {
         nbf: None,
         iat: Some(now),
     };
-    planipref_api::auth::Minter::new(&s)
+    planipref_api::security::agent::Minter::new(&s)
         .expect("minter")
         .mint(&claims)
         .expect("token")

@@ -6,7 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use planipref_api::AppState;
-use planipref_api::auth::{Algorithm, AuthSettings, Claims, Minter, Verifier};
+use planipref_api::security::agent::{Algorithm, AuthSettings, Claims, Minter, Verifier};
 use planipref_test_support::TestDb;
 use serde_json::Value;
 
@@ -95,7 +95,7 @@ async fn a_valid_token_names_its_agent() {
 #[actix_web::test]
 async fn an_audience_list_containing_ours_is_accepted() {
     let mut c = claims("admin_national", &[]);
-    c.aud = planipref_api::auth::Audience::Many(vec![
+    c.aud = planipref_api::security::agent::Audience::Many(vec![
         "other-service".into(),
         AuthSettings::development().audience,
     ]);
@@ -105,7 +105,7 @@ async fn an_audience_list_containing_ours_is_accepted() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    c.aud = planipref_api::auth::Audience::Many(vec!["other-service".into()]);
+    c.aud = planipref_api::security::agent::Audience::Many(vec!["other-service".into()]);
     let (status, _, _) = me(
         &AuthSettings::development(),
         Some(format!("Bearer {}", mint(&c))),
@@ -142,7 +142,7 @@ async fn wrong_signature_issuer_or_audience_are_401() {
         .unwrap();
     refused(Some(format!("Bearer {forged}")), "signature").await;
     let mut c = claims("admin_national", &[]);
-    c.aud = planipref_api::auth::Audience::One("someone-else".into());
+    c.aud = planipref_api::security::agent::Audience::One("someone-else".into());
     refused(Some(format!("Bearer {}", mint(&c))), "audience").await;
     let mut c = claims("admin_national", &[]);
     c.iss = "https://evil.example".into();

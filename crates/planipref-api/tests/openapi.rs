@@ -300,7 +300,7 @@ fn closed_sets_of_codes_are_enumerations() {
 
 #[test]
 fn text_rules_are_stated_as_the_patterns_the_domain_follows() {
-    use planipref_api::patterns::{DESCRIPTION, NAME, REASON, SEARCH_DATE};
+    use planipref_api::model::patterns::{DESCRIPTION, NAME, REASON, SEARCH_DATE};
     let spec = generated();
     let schemas = &spec["components"]["schemas"];
     let pattern =

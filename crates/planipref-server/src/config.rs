@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use planipref_api::auth::{Algorithm, AuthSettings, DEVELOPMENT_SECRET};
-use planipref_api::limits::LimitSettings;
+use planipref_api::http::limits::LimitSettings;
+use planipref_api::security::agent::{Algorithm, AuthSettings, DEVELOPMENT_SECRET};
 use planipref_store::{DatabaseUrl, PoolOptions};
 
 /// Where the database is when nothing says otherwise.
@@ -138,10 +138,9 @@ impl Config {
             });
         }
         let router = router_settings(&get, environment)?;
-        if router
-            .as_ref()
-            .is_some_and(|r| r.key == planipref_api::context::DEVELOPMENT_ROUTER_SECRET.as_bytes())
-            && !is_loopback(&bind)
+        if router.as_ref().is_some_and(|r| {
+            r.key == planipref_api::security::router::DEVELOPMENT_ROUTER_SECRET.as_bytes()
+        }) && !is_loopback(&bind)
         {
             return Err(ConfigError {
                 name: "PLANIPREF_ROUTER_SECRET",
@@ -188,7 +187,7 @@ fn router_settings(
     get: &impl Fn(&str) -> Option<String>,
     environment: Environment,
 ) -> Result<Option<AuthSettings>, ConfigError> {
-    let dev = planipref_api::context::development_router();
+    let dev = planipref_api::security::router::development_router();
     let issuer = match (get("PLANIPREF_ROUTER_ISSUER"), environment) {
         (Some(i), _) => i,
         (None, Environment::Development) => dev.issuer.clone(),

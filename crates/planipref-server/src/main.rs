@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use planipref_api::AppState;
-use planipref_api::limits::ClientLimits;
+use planipref_api::http::limits::ClientLimits;
 use planipref_store::{Store, national};
 
 use crate::config::Config;
@@ -212,7 +212,7 @@ fn mint_token(
         format!("--ttl {ttl:?}: expected seconds or a number followed by m, h or d")
     })?;
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
-    let claims = planipref_api::auth::Claims {
+    let claims = planipref_api::security::agent::Claims {
         sub: sub.to_owned(),
         name: name.to_owned(),
         role: role.to_owned(),
@@ -223,7 +223,7 @@ fn mint_token(
         nbf: Some(now),
         iat: Some(now),
     };
-    planipref_api::auth::Minter::new(&config.auth)?.mint(&claims)
+    planipref_api::security::agent::Minter::new(&config.auth)?.mint(&claims)
 }
 
 /// `90`, `30m`, `8h`, `2d` → seconds (at most 30 days).
@@ -341,12 +341,14 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
             "development mode: agents' tokens may be signed with the public development secret"
         );
     }
-    let auth = planipref_api::auth::Verifier::new(&config.auth)?;
+    let auth = planipref_api::security::agent::Verifier::new(&config.auth)?;
     let mut state = AppState::new(store.clone(), auth)
         .with_booking(config.booking)
         .with_limits(config.limits);
     if let Some(router) = &config.router {
-        state = state.with_router(planipref_api::context::ContextVerifier::new(router)?);
+        state = state.with_router(planipref_api::security::router::ContextVerifier::new(
+            router,
+        )?);
     }
     actix_web::rt::System::new().block_on(async move {
         actix_web::rt::spawn(clean_up(store, state.limits.clone()));

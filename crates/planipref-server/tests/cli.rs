@@ -141,8 +141,8 @@ fn token_mints_development_tokens_and_refuses_in_production() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let token = text(&out.stdout);
     assert_eq!(token.trim().split('.').count(), 3, "a JWT: {token}");
-    let settings = planipref_api::auth::AuthSettings::development();
-    let agent = planipref_api::auth::Verifier::new(&settings)
+    let settings = planipref_api::security::agent::AuthSettings::development();
+    let agent = planipref_api::security::agent::Verifier::new(&settings)
         .expect("verifier")
         .verify(token.trim())
         .expect("valid");

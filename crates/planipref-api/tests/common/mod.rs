@@ -5,7 +5,7 @@
 
 use actix_web::test::TestRequest;
 use planipref_api::AppState;
-use planipref_api::auth::{AuthSettings, Claims, Minter, Verifier};
+use planipref_api::security::agent::{AuthSettings, Claims, Minter, Verifier};
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 

@@ -19,7 +19,7 @@ use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use planipref_domain::access::Agent;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 
 /// The HS256 secret used when none is configured, in development only.

@@ -15,7 +15,7 @@ use actix_web::http::header::{ETAG, IF_MATCH};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// The version a change was made from, read from `If-Match`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +117,7 @@ pub trait Versioned: Serialize {
 /// Implements [`Versioned`] for types whose `version` field holds it.
 macro_rules! versioned_by_field {
     ($($t:ty),+ $(,)?) => {
-        $(impl $crate::version::Versioned for $t {
+        $(impl $crate::http::version::Versioned for $t {
             fn version(&self) -> i32 {
                 self.version
             }

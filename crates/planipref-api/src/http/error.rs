@@ -393,7 +393,7 @@ impl ApiError {
                     "a convocation keeps one slot at a time: book the slot it keeps, release it (DELETE /holds/{{hold_id}}), or retry in {after} seconds when it lapses"
                 ),
                 vec![ProblemField {
-                    field: crate::extract::CONVOCATION_TOKEN_HEADER.to_owned(),
+                    field: crate::http::extract::CONVOCATION_TOKEN_HEADER.to_owned(),
                     message: "already keeps a slot".to_owned(),
                 }],
             ),
@@ -427,7 +427,7 @@ impl ApiError {
 /// What an applicant is told when their convocation is refused: what
 /// to do, never anything about the person it names.
 fn convocation_detail(r: Refusal) -> (String, Vec<ProblemField>) {
-    let header = crate::extract::CONVOCATION_TOKEN_HEADER;
+    let header = crate::http::extract::CONVOCATION_TOKEN_HEADER;
     let (detail, field) = match r {
         Refusal::Unknown => (
             "no convocation has this link; check the link received from the préfecture",
@@ -535,7 +535,7 @@ impl ResponseError for ApiError {
                 }
             }
             Self::Stale { current } => {
-                response.insert_header((header::ETAG, crate::version::etag(*current)));
+                response.insert_header((header::ETAG, crate::http::version::etag(*current)));
             }
             _ => {}
         }

@@ -11,7 +11,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Largest JSON body accepted, in bytes. A reservation is well under 2 KiB,
 /// but the largest body the document allows (a motif with its longest

@@ -11,7 +11,7 @@
 //! kept answer is reused only while no such change
 //! has committed, whichever process made it. Each read still costs one
 //! small query (the version), shared by the requests that arrive while the
-//! previous one runs ([`crate::fresh`]); answers also lapse when the site's day
+//! previous one runs ([`crate::app::fresh`]); answers also lapse when the site's day
 //! changes (the booking window moves) and, for a first slot, once its
 //! start falls within the minimum notice.
 //!
@@ -28,9 +28,9 @@ use planipref_store::AvailabilityVersion;
 
 use planipref_store::orientation::CommuneRow;
 
+use crate::app::fresh::FreshReads;
 use crate::availability::FirstSlot;
-use crate::error::ApiError;
-use crate::fresh::FreshReads;
+use crate::http::error::ApiError;
 use crate::orientation::Orientation;
 use crate::slots::SerializedSlots;
 use crate::state::AppState;

@@ -8,7 +8,7 @@ use actix_web::dev::ResourceDef;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use utoipa::openapi::OpenApi;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Every documented path and the methods it accepts.
 #[derive(Debug, Default)]

@@ -5,8 +5,8 @@ use planipref_domain::access::Scope;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::AuthenticatedAgent;
-use crate::error::{ApiError, Problem};
+use crate::http::error::{ApiError, Problem};
+use crate::security::agent::AuthenticatedAgent;
 
 /// The agent a token names.
 #[derive(Debug, Serialize, ToSchema)]
@@ -18,7 +18,7 @@ pub struct Me {
     #[schema(example = "Anne Martin")]
     pub name: String,
     /// `agent`, `admin_prefecture` or `admin_national`.
-    #[schema(value_type = crate::codes::Role, example = "admin_prefecture")]
+    #[schema(value_type = crate::model::codes::Role, example = "admin_prefecture")]
     pub role: String,
     /// Site ids (`agent`) or département codes (`admin_prefecture`); empty
     /// for `admin_national`, whose scope is everything.

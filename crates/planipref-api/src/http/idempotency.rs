@@ -25,7 +25,7 @@ use planipref_domain::idempotency::{HEADER, IdempotencyKey, LIFETIME_HOURS, requ
 use planipref_store::idempotency::Claim;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 
 /// The header, for the document (added to every `POST` by [`document`]).
@@ -57,9 +57,9 @@ pub struct IdempotencyKeyParam {
 /// is known by its verified identity instead of its token, which a retry
 /// may bring renewed.
 const CREDENTIALS: [&str; 3] = [
-    crate::extract::MANAGEMENT_TOKEN_HEADER,
-    crate::extract::CONVOCATION_TOKEN_HEADER,
-    crate::context::CONTEXT_HEADER,
+    crate::http::extract::MANAGEMENT_TOKEN_HEADER,
+    crate::http::extract::CONVOCATION_TOKEN_HEADER,
+    crate::security::router::CONTEXT_HEADER,
 ];
 
 /// Whose request it is, for the key: the agent its bearer token names, a

@@ -21,8 +21,8 @@ use jsonwebtoken::{DecodingKey, Validation};
 use planipref_domain::context::RouterContext;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Algorithm, Audience, AuthSettings, decoding, refusal};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
+use crate::security::agent::{Algorithm, Audience, AuthSettings, decoding, refusal};
 use crate::state::AppState;
 
 /// The header carrying the router's context.

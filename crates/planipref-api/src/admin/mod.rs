@@ -1,0 +1,3 @@
+//! Operations for préfecture agents and administrators: bearer JWT required.
+
+pub mod me;

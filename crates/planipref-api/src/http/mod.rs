@@ -1,0 +1,8 @@
+//! HTTP plumbing shared by every handler: problem+json errors, extractors, versions (ETag/If-Match), the route table, per-client limits and idempotency.
+
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod limits;
+pub mod routes;
+pub mod version;

@@ -1,0 +1,3 @@
+//! Operations for applicants and service-public.fr: no login.
+
+pub mod health;
