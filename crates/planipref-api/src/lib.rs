@@ -237,7 +237,18 @@ fn build(
         .openapi(ApiDoc::openapi())
         .app_data(web::PayloadConfig::new(http::extract::BODY_LIMIT_BYTES));
     if let Some(state) = state {
-        app = app.app_data(web::Data::new(state));
+        // Extractors and middlewares read only what they need.
+        app = app
+            .app_data(web::Data::new(state.auth.clone()))
+            .app_data(web::Data::new(security::router::RouterContexts(
+                state.router.clone(),
+            )))
+            .app_data(web::Data::from(state.limits.clone()))
+            .app_data(web::Data::new(http::idempotency::Keys {
+                store: state.store.clone(),
+                verifier: state.auth.clone(),
+            }))
+            .app_data(web::Data::new(state));
     }
     let (app, spec) = app
         .service(

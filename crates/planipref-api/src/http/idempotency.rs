@@ -26,7 +26,7 @@ use planipref_store::idempotency::Claim;
 use serde::{Deserialize, Serialize};
 
 use crate::http::error::ApiError;
-use crate::state::AppState;
+use crate::security::agent::{Verifier, bearer_token};
 
 /// The header, for the document (added to every `POST` by [`document`]).
 #[derive(Debug, utoipa::IntoParams)]
@@ -65,17 +65,38 @@ const CREDENTIALS: [&str; 3] = [
 /// Whose request it is, for the key: the agent its bearer token names, a
 /// token that does not verify (its hash: the request will be refused,
 /// and a key sent by someone else is not theirs to spend), or the public.
-fn caller(state: &AppState, req: &HttpRequest) -> String {
+fn caller(keys: &Keys, req: &HttpRequest) -> String {
     let Some(header) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
         return "public".to_owned();
     };
-    let token = header.to_str().ok().and_then(|h| {
-        let (scheme, token) = h.trim().split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-    });
-    match token.map(|t| state.auth.verify(t)) {
+    match bearer_token(req).map(|t| keys.verifier.verify(t)) {
         Some(Ok(agent)) => agent.actor(),
         _ => format!("unverified:{}", request_hash(&[header.as_bytes()])),
+    }
+}
+
+/// What the middleware needs: the database keeping the keys, and the
+/// agents' verifier (a key is its caller's).
+#[derive(Debug, Clone)]
+pub struct Keys {
+    /// Where keys and answers are kept.
+    pub store: planipref_store::Store,
+    /// Who an agent is, whichever token they send.
+    pub verifier: Verifier,
+}
+
+impl Keys {
+    /// Runs blocking store work off the async workers.
+    async fn blocking<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&planipref_store::Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        web::block(move || f(&store)).await.map_err(|e| {
+            log::error!("blocking task failed: {e}");
+            ApiError::Internal
+        })?
     }
 }
 
@@ -167,8 +188,8 @@ pub async fn once_per_key(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let (Some(state), true) = (state, req.method() == Method::POST) else {
+    let keys = req.app_data::<web::Data<Keys>>().cloned();
+    let (Some(keys), true) = (keys, req.method() == Method::POST) else {
         return next
             .call(req)
             .await
@@ -199,9 +220,9 @@ pub async fn once_per_key(
             return Ok(ServiceResponse::new(http, problem.error_response()));
         }
     };
-    let key_hash = key.lookup_hash(&caller(&state, &http));
+    let key_hash = key.lookup_hash(&caller(&keys, &http));
     let fingerprint = fingerprint(&http, &body);
-    let refused = match claim(&state, &key_hash, fingerprint).await {
+    let refused = match claim(&keys, &key_hash, fingerprint).await {
         Ok(Claim::Claimed) => None,
         Ok(Claim::Answered {
             status,
@@ -225,7 +246,7 @@ pub async fn once_per_key(
         .call(ServiceRequest::from_parts(http, Payload::from(body)))
         .await?
         .map_into_boxed_body();
-    keep(&state, &key, key_hash, response).await
+    keep(&keys, &key, key_hash, response).await
 }
 
 /// What a retry must repeat: method, path and query as sent, credentials,
@@ -245,28 +266,27 @@ fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
 }
 
 /// Claims the key for this request, or says what became of it.
-async fn claim(state: &AppState, key_hash: &str, fingerprint: String) -> Result<Claim, ApiError> {
+async fn claim(keys: &Keys, key_hash: &str, fingerprint: String) -> Result<Claim, ApiError> {
     let key_hash = key_hash.to_owned();
     let now = Utc::now();
-    state
-        .blocking(move |store| {
-            store
-                .claim_idempotency_key(
-                    &key_hash,
-                    &fingerprint,
-                    now,
-                    Duration::hours(LIFETIME_HOURS),
-                )
-                .map_err(ApiError::from)
-        })
-        .await
+    keys.blocking(move |store| {
+        store
+            .claim_idempotency_key(
+                &key_hash,
+                &fingerprint,
+                now,
+                Duration::hours(LIFETIME_HOURS),
+            )
+            .map_err(ApiError::from)
+    })
+    .await
 }
 
 /// Keeps the answer to a claimed key (sealed with it), or frees the key
 /// when the request was not attempted (401, 429) or the server failed;
 /// then sends the answer.
 async fn keep(
-    state: &AppState,
+    keys: &Keys,
     key: &IdempotencyKey,
     key_hash: String,
     response: ServiceResponse<BoxBody>,
@@ -276,7 +296,7 @@ async fn keep(
         || status == StatusCode::UNAUTHORIZED
         || status == StatusCode::TOO_MANY_REQUESTS);
     if !kept {
-        let released = state
+        let released = keys
             .blocking(move |store| {
                 store
                     .release_idempotency_key(&key_hash)
@@ -306,13 +326,12 @@ async fn keep(
     let sealed = key.seal(&serde_json::to_string(&envelope).map_err(|_| ApiError::Internal)?);
     let location = header(LOCATION);
     let code = status.as_u16();
-    state
-        .blocking(move |store| {
-            store
-                .answer_idempotency_key(&key_hash, code, &sealed, location.as_deref())
-                .map_err(ApiError::from)
-        })
-        .await?;
+    keys.blocking(move |store| {
+        store
+            .answer_idempotency_key(&key_hash, code, &sealed, location.as_deref())
+            .map_err(ApiError::from)
+    })
+    .await?;
     Ok(ServiceResponse::new(
         http,
         head.set_body(text).map_into_boxed_body(),

@@ -25,7 +25,6 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::http::error::ApiError;
-use crate::state::AppState;
 
 /// How clients are limited (settings of the deployment).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,8 +200,8 @@ async fn limited<B: MessageBody + 'static>(
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let over = req
-        .app_data::<web::Data<AppState>>()
-        .and_then(|state| state.limits.check(kind, req.request()).err());
+        .app_data::<web::Data<ClientLimits>>()
+        .and_then(|limits| limits.check(kind, req.request()).err());
     match over {
         Some(e) => Ok(req.error_response(e).map_into_right_body()),
         None => next

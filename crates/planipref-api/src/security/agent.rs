@@ -20,7 +20,6 @@ use planipref_domain::access::Agent;
 use serde::{Deserialize, Serialize};
 
 use crate::http::error::ApiError;
-use crate::state::AppState;
 
 /// The HS256 secret used when none is configured, in development only.
 /// It is public (it is in this file): tokens signed with it prove nothing.
@@ -227,21 +226,21 @@ impl FromRequest for AuthenticatedAgent {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(state) = req.app_data::<web::Data<AppState>>() else {
-            log::error!("no application state: authentication impossible");
+        let Some(verifier) = req.app_data::<web::Data<Verifier>>() else {
+            log::error!("no agents' verifier: authentication impossible");
             return ready(Err(ApiError::Internal));
         };
-        let header = req
-            .headers()
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let token = header.and_then(|h| {
-            let (scheme, token) = h.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        });
-        ready(match token {
+        ready(match bearer_token(req) {
             None => Err(ApiError::Unauthorized("a bearer token is required")),
-            Some(t) => state.auth.verify(t).map(Self),
+            Some(t) => verifier.verify(t).map(Self),
         })
     }
+}
+
+/// The token of `Authorization: Bearer <token>`, when the request sends
+/// one.
+pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = header.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }

@@ -23,7 +23,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::error::ApiError;
 use crate::security::agent::{Algorithm, Audience, AuthSettings, decoding, refusal};
-use crate::state::AppState;
 
 /// The header carrying the router's context.
 pub const CONTEXT_HEADER: &str = "X-Planipref-Context";
@@ -123,6 +122,11 @@ impl ContextVerifier {
     }
 }
 
+/// The router's contexts this server accepts: verified so, or none
+/// (`None`: a context is refused).
+#[derive(Debug, Clone, Default)]
+pub struct RouterContexts(pub Option<ContextVerifier>);
+
 /// The router's context of a request, when it carries one (401
 /// `invalid-context` when it carries one that does not verify).
 #[derive(Debug, Clone, Default)]
@@ -136,9 +140,9 @@ impl FromRequest for ContextHeader {
         let Some(raw) = req.headers().get(CONTEXT_HEADER) else {
             return std::future::ready(Ok(Self(None)));
         };
-        let result = match (req.app_data::<web::Data<AppState>>(), raw.to_str()) {
+        let result = match (req.app_data::<web::Data<RouterContexts>>(), raw.to_str()) {
             (None, _) => Err(ApiError::Internal),
-            (Some(state), Ok(token)) => match &state.router {
+            (Some(contexts), Ok(token)) => match &contexts.0 {
                 None => Err(ApiError::InvalidContext(
                     "this server accepts no router context",
                 )),
