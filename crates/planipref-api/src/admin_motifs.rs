@@ -3,141 +3,28 @@
 //! they change) or on its own; its persons, instructions and booking mode
 //! are always the préfecture's.
 
+use crate::admin_referentiel::audit;
+use crate::admin_referentiel::authorise;
+use crate::admin_referentiel::write_error;
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::JsonBody;
+use crate::http::version::IfMatch;
+use crate::http::version::IfMatchParam;
+use crate::http::version::Versioned as _;
+use crate::model::motif::Motif;
+use crate::model::motif::MotifRequest;
+use crate::security::agent::AuthenticatedAgent;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, put, web};
 use chrono::Utc;
 use planipref_domain::ids::{MotifId, ServiceId};
-use planipref_domain::motif::{MotifSettings, MotifSettingsInput};
-use planipref_domain::referentiel::{MotifInput, NationalDefaults, resolve_motif};
+use planipref_domain::motif::MotifSettings;
+use planipref_domain::referentiel::{NationalDefaults, resolve_motif};
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::{DemarcheRow, MotifRow};
-use serde::Deserialize;
-use utoipa::ToSchema;
-
-use crate::admin_referentiel::{audit, authorise, write_error};
-use crate::dto::Motif;
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::JsonBody;
-use crate::http::version::{IfMatch, IfMatchParam, Versioned as _};
-use crate::security::agent::AuthenticatedAgent;
-use crate::state::AppState;
-
-/// A motif's settings. On creation, fields that a démarche provides
-/// (label, description, documents, duration, booking rules) follow it when
-/// left out. On change (`PUT`), those fields left out follow the démarche
-/// again (national defaults for booking rules of a motif without one),
-/// while the motif's own settings (persons, instructions, booking mode)
-/// left out keep their value.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MotifRequest {
-    /// The démarche it books (`GET /api/v1/demarches`); on creation only.
-    #[serde(default)]
-    #[schema(example = "sejour-renouvellement")]
-    pub demarche_code: Option<String>,
-    /// Label shown to applicants, unique in the service; required without a démarche.
-    #[serde(default)]
-    #[schema(min_length = 1, max_length = 150, example = json!(null))]
-    #[schema(
-        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
-    )]
-    pub label: Option<String>,
-    /// What to know.
-    #[serde(default)]
-    #[schema(max_length = 4000, example = json!(null))]
-    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$")]
-    pub description: Option<String>,
-    /// Documents to bring, one per line (at most 30, 300 characters each).
-    #[serde(default)]
-    #[schema(example = json!(null))]
-    #[schema(schema_with = crate::model::patterns::documents)]
-    pub documents: Option<Vec<String>>,
-    /// Length of one appointment: a multiple of 5 minutes, 5 to 240; required without a démarche.
-    #[serde(default)]
-    #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 20)]
-    pub duration_minutes: Option<u32>,
-    /// Slots open this many days ahead (1–366; national default 90).
-    #[serde(default)]
-    #[schema(minimum = 1, maximum = 366, example = 90)]
-    pub booking_window_days: Option<u32>,
-    /// Booking closes this many hours before a slot (0–720; national default 24).
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 720, example = 24)]
-    pub min_notice_hours: Option<u32>,
-    /// The applicant may cancel online until this many hours before (0–720; national default 24).
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 720, example = 24)]
-    pub cancellation_deadline_hours: Option<u32>,
-    /// Most persons one appointment may be for (1–10; default 1).
-    #[serde(default)]
-    #[schema(minimum = 1, maximum = 10, example = 1)]
-    pub max_persons: Option<u32>,
-    /// Whether each person beyond the first adds the duration (default
-    /// false); the longest group appointment is then 480 minutes.
-    #[serde(default)]
-    #[schema(example = false)]
-    pub duration_per_person: Option<bool>,
-    /// What the applicant is told once booked (at most 4000 characters).
-    #[serde(default)]
-    #[schema(
-        max_length = 4000,
-        example = "Présentez-vous 10 minutes avant l'heure, porte B."
-    )]
-    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$")]
-    pub instructions: Option<String>,
-    /// `online` (default) or `convocation_only`.
-    #[serde(default)]
-    #[schema(value_type = Option<crate::model::codes::BookingMode>, example = "online")]
-    pub booking_mode: Option<String>,
-    /// Minutes between two start times of a plage: a multiple of 5, 5 to
-    /// 240. Shorter than the duration, consecutive starts overlap (several
-    /// guichets take turns); longer, the guichet has a pause between
-    /// appointments. `null` returns to the duration (the default); left
-    /// out, it keeps its value.
-    #[serde(default, deserialize_with = "crate::dto::present")]
-    #[schema(value_type = Option<u32>, nullable, minimum = 5, maximum = 240, multiple_of = 5, example = 15)]
-    pub step_minutes: Option<Option<u32>>,
-    /// Whether one person may hold only one coming appointment of this
-    /// motif's démarche (nationally; compared by foreigner file number, else
-    /// by names and birth date without case, accents or spaces). Default
-    /// true; false for démarches a family books several times.
-    #[serde(default)]
-    #[schema(example = true)]
-    pub refuse_doublons: Option<bool>,
-    /// Whether it is searched, held and booked only with the router's
-    /// signed context (`X-Planipref-Context`, from service-public.fr).
-    /// Default false.
-    #[serde(default)]
-    #[schema(example = false)]
-    pub requires_context: Option<bool>,
-}
-
-impl MotifRequest {
-    fn input(&self) -> MotifInput<'_> {
-        MotifInput {
-            label: self.label.as_deref(),
-            description: self.description.as_deref(),
-            documents: self.documents.as_deref(),
-            duration_minutes: self.duration_minutes,
-            booking_window_days: self.booking_window_days,
-            min_notice_hours: self.min_notice_hours,
-            cancellation_deadline_hours: self.cancellation_deadline_hours,
-        }
-    }
-
-    fn settings(&self) -> MotifSettingsInput<'_> {
-        MotifSettingsInput {
-            max_persons: self.max_persons,
-            duration_per_person: self.duration_per_person,
-            instructions: self.instructions.as_deref(),
-            booking_mode: self.booking_mode.as_deref(),
-            step_minutes: self.step_minutes,
-            refuse_doublons: self.refuse_doublons,
-            requires_context: self.requires_context,
-        }
-    }
-}
 
 /// A démarche's defaults, as the domain reads them.
 pub(crate) fn national<'a>(d: &'a DemarcheRow, documents: &'a [String]) -> NationalDefaults<'a> {

@@ -4,6 +4,40 @@
 //! never take an appointment's history with them: what a reservation ever
 //! used is refused with 409 (deactivate it instead).
 
+use crate::admin_referentiel::audit;
+use crate::admin_referentiel::authorise;
+use crate::admin_referentiel::write_error;
+use crate::dto::may_read;
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::JsonBody;
+use crate::http::extract::QueryParams;
+use crate::http::version::IfMatch;
+use crate::http::version::IfMatchParam;
+use crate::http::version::Versioned as _;
+use crate::model::fermeture::Fermeture;
+use crate::model::fermeture::FermeturePage;
+use crate::model::fermeture::fermeture_example;
+use crate::model::guichet::Guichet;
+use crate::model::guichet::GuichetPage;
+use crate::model::guichet::guichet_example;
+use crate::model::motif::Motif;
+use crate::model::motif::MotifPage;
+use crate::model::page::Pagination;
+use crate::model::page::page_info;
+use crate::model::plage::PlagePage;
+use crate::model::plage::PlageResponse;
+use crate::model::plage::plage_example;
+use crate::model::plage::plage_response;
+use crate::model::service::Service;
+use crate::model::service::ServicePage;
+use crate::model::service::ServiceRequest;
+use crate::model::service::service_example;
+use crate::model::site::Site;
+use crate::model::site::SitePage;
+use crate::model::site::site_zone;
+use crate::security::agent::AuthenticatedAgent;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, put, web};
 use planipref_domain::access::{Agent, Scope};
@@ -13,19 +47,6 @@ use planipref_domain::referentiel::{check_description, check_name};
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::SiteRow;
 use serde::Serialize;
-use utoipa::ToSchema;
-
-use crate::admin_referentiel::{
-    Guichet, PlageResponse, Service, ServiceRequest, audit, authorise, plage_response, write_error,
-};
-use crate::dto::{Motif, PageInfo, Pagination, Site, may_read, site_zone};
-use crate::fermetures::Fermeture;
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{JsonBody, QueryParams};
-use crate::http::version::{IfMatch, IfMatchParam, Versioned as _};
-use crate::security::agent::AuthenticatedAgent;
-use crate::sites::{MotifPage, SitePage};
-use crate::state::AppState;
 
 /// An audit entry for deleting `entity` `id` of `site`, with its last state.
 fn deletion(
@@ -39,72 +60,6 @@ fn deletion(
         before: crate::audit::json(before),
         ..crate::audit::site_entry(agent, site, entity, id, "deleted")
     }
-}
-
-fn page_info(page: u32, per_page: u32, total: i64) -> PageInfo {
-    PageInfo {
-        page,
-        per_page,
-        total,
-    }
-}
-
-/// A page of services.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ServicePage {
-    /// By name.
-    pub items: Vec<Service>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
-
-/// A page of guichets.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GuichetPage {
-    /// By name.
-    pub items: Vec<Guichet>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
-
-/// A page of plages.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PlagePage {
-    /// By opening time.
-    pub items: Vec<PlageResponse>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
-
-/// A page of closures.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FermeturePage {
-    /// Latest first.
-    pub items: Vec<Fermeture>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
-
-const SITE_ID: &str = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11";
-
-fn service_example() -> serde_json::Value {
-    serde_json::json!({"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": SITE_ID, "name": "Bureau du séjour des étrangers", "description": "Titres de séjour, documents de circulation.", "version": 1})
-}
-
-fn guichet_example() -> serde_json::Value {
-    serde_json::json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": SITE_ID, "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public", "version": 1})
-}
-
-fn plage_example() -> serde_json::Value {
-    serde_json::json!({"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": [], "version": 1})
-}
-
-fn fermeture_example() -> serde_json::Value {
-    serde_json::json!({"id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "site_id": SITE_ID, "guichet_id": null, "start": "2026-12-24T00:00:00+01:00", "end": "2026-12-25T00:00:00+01:00", "reason": "Inventaire annuel", "flagged_reservations": [], "version": 1})
 }
 
 fn paged(item: serde_json::Value) -> serde_json::Value {

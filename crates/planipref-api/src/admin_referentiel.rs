@@ -2,291 +2,44 @@
 //! is checked (fields, scope, references inside the same site), audited in
 //! the same transaction, and refused whole when anything is wrong.
 
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::JsonBody;
+use crate::http::extract::QueryParams;
+use crate::http::version::IfMatch;
+use crate::http::version::IfMatchParam;
+use crate::http::version::Versioned as _;
+use crate::http::version::versioned;
+use crate::model::guichet::Guichet;
+use crate::model::guichet::GuichetChange;
+use crate::model::guichet::GuichetRequest;
+use crate::model::guichet::GuichetWithPlages;
+use crate::model::guichet::OnConflict;
+use crate::model::motif::Motif;
+use crate::model::organisation::Organisation;
+use crate::model::plage::PlageChange;
+use crate::model::plage::PlageRequest;
+use crate::model::plage::PlageResponse;
+use crate::model::plage::parse_plage;
+use crate::model::plage::plage_response;
+use crate::model::service::Service;
+use crate::model::service::ServiceRequest;
+use crate::model::service::ServiceWithMotifs;
+use crate::model::site::site_departement;
+use crate::model::site::site_zone;
+use crate::security::agent::AuthenticatedAgent;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::{NaiveDate, Utc};
-use planipref_domain::FieldError;
+use chrono::Utc;
 use planipref_domain::access::Agent;
-use planipref_domain::channel::Channel;
 use planipref_domain::error::Collector;
-use planipref_domain::ids::{GuichetId, MotifId, PlageId, ServiceId, SiteId};
-use planipref_domain::referentiel::{
-    Plage, check_active_period, check_description, check_name, parse_local_time, parse_weekdays,
-    weekday_name,
-};
+use planipref_domain::ids::{GuichetId, PlageId, ServiceId, SiteId};
+use planipref_domain::referentiel::{check_description, check_name, weekday_name};
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::{GuichetRow, PlageRow, ServiceRow, SiteRow};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-use crate::dto::{Motif, site_departement, site_zone};
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{JsonBody, QueryParams};
-use crate::http::version::{IfMatch, IfMatchParam, Versioned as _, versioned};
-use crate::security::agent::AuthenticatedAgent;
-use crate::state::AppState;
-
-/// A new service.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceRequest {
-    /// Name, unique at the site.
-    #[schema(
-        min_length = 1,
-        max_length = 150,
-        example = "Bureau du séjour des étrangers"
-    )]
-    #[schema(
-        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
-    )]
-    pub name: String,
-    /// What it handles.
-    #[serde(default)]
-    #[schema(
-        max_length = 2000,
-        example = "Titres de séjour, documents de circulation."
-    )]
-    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$")]
-    pub description: String,
-}
-
-/// A service.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Service {
-    /// Identifier.
-    #[schema(example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")]
-    pub id: String,
-    /// Its site.
-    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
-    pub site_id: String,
-    /// Name.
-    #[schema(example = "Bureau du séjour des étrangers")]
-    pub name: String,
-    /// Description.
-    #[schema(example = "Titres de séjour, documents de circulation.")]
-    pub description: String,
-    /// Its version (also its `ETag`), raised by each change: send it in
-    /// `If-Match` to change the service.
-    #[schema(example = 1, minimum = 1)]
-    pub version: i32,
-}
-
-impl Service {
-    /// From its row.
-    pub fn from_row(s: ServiceRow) -> Self {
-        Self {
-            id: s.id,
-            site_id: s.site_id,
-            name: s.name,
-            description: s.description,
-            version: s.revision,
-        }
-    }
-}
-
-crate::http::version::versioned_by_field!(Service);
-
-/// A new guichet.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GuichetRequest {
-    /// Name, unique at the site.
-    #[schema(min_length = 1, max_length = 100, example = "Guichet 5")]
-    #[schema(
-        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
-    )]
-    pub name: String,
-    /// The motifs it serves: motifs of the same site, at least one, each
-    /// once.
-    #[schema(value_type = Vec<uuid::Uuid>, min_items = 1, example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
-    pub motif_ids: Vec<String>,
-    /// Whether it takes appointments (default true).
-    #[serde(default = "active_by_default")]
-    #[schema(example = true)]
-    pub active: bool,
-    /// First day it takes appointments; unlimited when absent.
-    #[serde(default)]
-    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = json!(null))]
-    pub active_from: Option<String>,
-    /// Last day it takes appointments (inclusive); open-ended when absent.
-    #[serde(default)]
-    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2027-06-30")]
-    pub active_until: Option<String>,
-    /// Whom its time is for: `public` (online, the default),
-    /// `convocation` (holders of a convocation; offered to the public too
-    /// the préfecture's `convocation_release_hours` before each day) or
-    /// `walk_in` (people without an appointment: never offered online).
-    #[serde(default)]
-    #[schema(value_type = Option<crate::model::codes::Channel>, example = "public")]
-    pub channel: Option<String>,
-}
-
-fn active_by_default() -> bool {
-    true
-}
-
-/// A guichet's checked settings: name, motifs, working period, channel.
-type GuichetSettings = (
-    String,
-    Vec<String>,
-    (Option<NaiveDate>, Option<NaiveDate>),
-    Channel,
-);
-
-impl GuichetRequest {
-    /// Checks every field, reporting all problems at once.
-    fn parse(&self) -> Result<GuichetSettings, ApiError> {
-        let mut c = Collector::default();
-        let name = c.take(check_name("name", &self.name, 100));
-        let motif_ids = c.take(parse_motif_ids(&self.motif_ids, false));
-        let (from, until) = parse_period(
-            &mut c,
-            self.active_from.as_deref(),
-            self.active_until.as_deref(),
-        );
-        let channel = match self.channel.as_deref() {
-            None => Some(Channel::Public),
-            Some(raw) => c.take(Channel::parse("channel", raw)),
-        };
-        c.finish()?;
-        match (name, motif_ids, channel) {
-            (Some(name), Some(motif_ids), Some(channel)) => {
-                Ok((name, motif_ids, (from, until), channel))
-            }
-            _ => Err(ApiError::Internal),
-        }
-    }
-}
-
-/// A guichet.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Guichet {
-    /// Identifier.
-    #[schema(example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")]
-    pub id: String,
-    /// Its site.
-    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
-    pub site_id: String,
-    /// Name.
-    #[schema(example = "Guichet 5")]
-    pub name: String,
-    /// Whether it takes appointments.
-    #[schema(example = true)]
-    pub active: bool,
-    /// First day it takes appointments, if limited.
-    #[schema(value_type = Option<String>, format = Date, example = json!(null))]
-    pub active_from: Option<NaiveDate>,
-    /// Last day it takes appointments (inclusive), if limited.
-    #[schema(value_type = Option<String>, format = Date, example = "2027-06-30")]
-    pub active_until: Option<NaiveDate>,
-    /// The motifs it serves.
-    #[schema(example = json!(["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]))]
-    pub motif_ids: Vec<String>,
-    /// Whom its time is for: `public`, `convocation` or `walk_in`.
-    #[schema(value_type = crate::model::codes::Channel, example = "public")]
-    pub channel: String,
-    /// Its version (also its `ETag`), raised by each change: send it in
-    /// `If-Match` to change the guichet.
-    #[schema(example = 1, minimum = 1)]
-    pub version: i32,
-}
-
-crate::http::version::versioned_by_field!(Guichet);
-
-impl Guichet {
-    /// From its row and the motifs it serves.
-    pub fn from_row(g: &GuichetRow, motif_ids: Vec<String>) -> Self {
-        Self {
-            version: g.revision,
-            id: g.id.clone(),
-            site_id: g.site_id.clone(),
-            name: g.name.clone(),
-            active: g.active,
-            active_from: g.active_from,
-            active_until: g.active_until,
-            motif_ids,
-            channel: g.channel.clone(),
-        }
-    }
-}
-
-/// Reads a guichet's working period, naming each faulty field.
-fn parse_period(
-    c: &mut Collector,
-    from: Option<&str>,
-    until: Option<&str>,
-) -> (Option<NaiveDate>, Option<NaiveDate>) {
-    let from = c
-        .take(from.map(|d| parse_day("active_from", d)).transpose())
-        .flatten();
-    let until = c
-        .take(until.map(|d| parse_day("active_until", d)).transpose())
-        .flatten();
-    c.take(check_active_period(from, until));
-    (from, until)
-}
-
-/// A new plage: a weekly opening range of a guichet, in the site's local time.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PlageRequest {
-    /// Days of the week (`monday` … `sunday`), at least one, each once.
-    #[schema(schema_with = crate::model::codes::weekday_set, example = json!(["monday", "tuesday", "thursday"]))]
-    pub weekdays: Vec<String>,
-    /// Opening, local `HH:MM`, on a 5-minute boundary.
-    #[schema(pattern = "^[0-2][0-9]:[0-5][0-9]$", example = "09:00")]
-    pub start: String,
-    /// Closing, local `HH:MM`, after `start`; the last appointment ends by then.
-    #[schema(pattern = "^[0-2][0-9]:[0-5][0-9]$", example = "12:00")]
-    pub end: String,
-    /// First day it applies.
-    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2027-01-04")]
-    pub valid_from: String,
-    /// Last day it applies (inclusive); open-ended when absent.
-    #[serde(default)]
-    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2027-12-31")]
-    pub valid_until: Option<String>,
-    /// Restrict it to some of the guichet's motifs; all of them when empty.
-    #[serde(default)]
-    #[schema(value_type = Vec<uuid::Uuid>, example = json!([]))]
-    pub motif_ids: Vec<String>,
-}
-
-/// A plage.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PlageResponse {
-    /// Identifier.
-    #[schema(example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d")]
-    pub id: String,
-    /// Its guichet.
-    #[schema(example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")]
-    pub guichet_id: String,
-    /// Days of the week.
-    #[schema(value_type = Vec<crate::model::codes::Weekday>, example = json!(["monday", "tuesday", "thursday"]))]
-    pub weekdays: Vec<String>,
-    /// Opening, local `HH:MM`.
-    #[schema(example = "09:00")]
-    pub start: String,
-    /// Closing, local `HH:MM`.
-    #[schema(example = "12:00")]
-    pub end: String,
-    /// First day.
-    #[schema(value_type = String, format = Date, example = "2027-01-04")]
-    pub valid_from: NaiveDate,
-    /// Last day, if any.
-    #[schema(value_type = Option<String>, format = Date, example = "2027-12-31")]
-    pub valid_until: Option<NaiveDate>,
-    /// Motifs it is restricted to (empty: all of the guichet's).
-    #[schema(example = json!([]))]
-    pub motif_ids: Vec<String>,
-    /// Its version (also its `ETag`), raised by each change: send it in
-    /// `If-Match` to change the plage.
-    #[schema(example = 1, minimum = 1)]
-    pub version: i32,
-}
-
-crate::http::version::versioned_by_field!(PlageResponse);
+use serde::Serialize;
 
 /// Create a service
 ///
@@ -508,108 +261,6 @@ pub fn write_error(e: StoreError, duplicate: &'static str) -> ApiError {
     }
 }
 
-/// Reads a plage request, reporting every invalid field at once.
-fn parse_plage(
-    body: &PlageRequest,
-    guichet_id: GuichetId,
-) -> Result<(Plage, Vec<String>), ApiError> {
-    let mut c = Collector::default();
-    let weekdays = c.take(parse_weekdays("weekdays", &body.weekdays));
-    let start = c.take(parse_local_time("start", &body.start));
-    let end = c.take(parse_local_time("end", &body.end));
-    let valid_from = c.take(parse_day("valid_from", &body.valid_from));
-    let valid_until = c.take(
-        body.valid_until
-            .as_deref()
-            .map(|d| parse_day("valid_until", d))
-            .transpose(),
-    );
-    let motif_ids = c.take(parse_motif_ids(&body.motif_ids, true));
-    c.finish()?;
-    let (
-        Some(weekdays),
-        Some(start),
-        Some(end),
-        Some(valid_from),
-        Some(valid_until),
-        Some(motif_ids),
-    ) = (weekdays, start, end, valid_from, valid_until, motif_ids)
-    else {
-        return Err(ApiError::Internal);
-    };
-    let motifs: Vec<MotifId> = motif_ids.iter().filter_map(|m| m.parse().ok()).collect();
-    Ok((
-        Plage {
-            guichet_id,
-            weekdays,
-            start,
-            end,
-            valid_from,
-            valid_until,
-            motifs,
-        },
-        motif_ids,
-    ))
-}
-
-/// Plage `id` at `version`, as answered.
-pub(crate) fn plage_response(
-    id: &str,
-    version: i32,
-    plage: &Plage,
-    motif_ids: Vec<String>,
-) -> PlageResponse {
-    PlageResponse {
-        version,
-        id: id.to_owned(),
-        guichet_id: plage.guichet_id.to_string(),
-        weekdays: plage
-            .weekdays
-            .days()
-            .into_iter()
-            .map(|d| weekday_name(d).to_owned())
-            .collect(),
-        start: plage.start.format("%H:%M").to_string(),
-        end: plage.end.format("%H:%M").to_string(),
-        valid_from: plage.valid_from,
-        valid_until: plage.valid_until,
-        motif_ids,
-    }
-}
-
-/// What a change that touches booked appointments does.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct OnConflict {
-    /// `refuse` (default): answer 409 with the affected references and change
-    /// nothing. `flag`: apply the change and mark them to be re-booked
-    /// (never deleted).
-    #[param(example = "refuse", pattern = "^(refuse|flag)$")]
-    pub on_conflict: Option<String>,
-}
-
-impl OnConflict {
-    /// Whether to flag rather than refuse.
-    pub fn flag(&self) -> Result<bool, ApiError> {
-        match self.on_conflict.as_deref() {
-            None | Some("refuse") => Ok(false),
-            Some("flag") => Ok(true),
-            Some(_) => Err(ApiError::invalid("on_conflict", "must be refuse or flag")),
-        }
-    }
-}
-
-/// A plage changed or removed, and the appointments it left to re-book.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PlageChange {
-    /// The plage after the change (absent when it was deleted).
-    pub plage: Option<PlageResponse>,
-    /// References of booked appointments marked to be re-booked.
-    #[schema(example = json!(["K7QX-M3PA"]))]
-    pub flagged_reservations: Vec<String>,
-}
-
 /// Change a plage
 ///
 /// Replaces a plage's days, hours, validity and motifs. Shrinking it must
@@ -736,61 +387,6 @@ async fn change_plage(
     })
 }
 
-fn parse_day(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
-    planipref_domain::slots::parse_search_date(field, raw)
-}
-
-fn parse_motif_ids(raw: &[String], may_be_empty: bool) -> Result<Vec<String>, FieldError> {
-    if raw.is_empty() && !may_be_empty {
-        return Err(FieldError::new("motif_ids", "must name at least one motif"));
-    }
-    let mut ids: Vec<String> = Vec::new();
-    for r in raw {
-        let id: MotifId = r
-            .trim()
-            .parse()
-            .map_err(|_| FieldError::new("motif_ids", format!("{r:?} is not a motif id")))?;
-        // A motif named twice (perhaps written in another case) is served
-        // once: the document cannot state uniqueness across spellings.
-        if !ids.contains(&id.to_string()) {
-            ids.push(id.to_string());
-        }
-    }
-    Ok(ids)
-}
-
-/// A service with its motifs.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ServiceWithMotifs {
-    /// The service.
-    #[serde(flatten)]
-    pub service: Service,
-    /// Its motifs, by label.
-    pub motifs: Vec<Motif>,
-}
-
-/// A guichet with its plages.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GuichetWithPlages {
-    /// The guichet.
-    #[serde(flatten)]
-    pub guichet: Guichet,
-    /// Its plages, by start time.
-    pub plages: Vec<PlageResponse>,
-}
-
-/// How a site is organised.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Organisation {
-    /// The site.
-    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
-    pub site_id: String,
-    /// Its services and their motifs.
-    pub services: Vec<ServiceWithMotifs>,
-    /// Its guichets and their plages.
-    pub guichets: Vec<GuichetWithPlages>,
-}
-
 /// A site's organisation
 ///
 /// Everything a site is set up with, in one answer: services and their
@@ -891,16 +487,6 @@ pub async fn site_organisation(
         })
         .await?;
     Ok(HttpResponse::Ok().json(organisation))
-}
-
-/// A guichet after a change, and the appointments it left to re-book.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GuichetChange {
-    /// The guichet.
-    pub guichet: Guichet,
-    /// References of booked appointments marked to be re-booked.
-    #[schema(example = json!([]))]
-    pub flagged_reservations: Vec<String>,
 }
 
 /// Change a guichet

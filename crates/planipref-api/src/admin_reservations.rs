@@ -2,139 +2,36 @@
 //! one (with a reason), move one, and see everything that happened to it.
 //! An agent sees the sites of their scope only (403 otherwise).
 
+use crate::dto::may_read;
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::JsonBody;
+use crate::http::extract::QueryParams;
+use crate::manage::move_to;
+use crate::model::page::PageInfo;
+use crate::model::page::Pagination;
+use crate::model::reservation::AgentReservation;
+use crate::model::reservation::AgentReservationPage;
+use crate::model::reservation::CancelAsAgent;
+use crate::model::reservation::History;
+use crate::model::reservation::HistoryEntry;
+use crate::model::reservation::RescheduleAsAgent;
+use crate::model::reservation::SiteReservationsQuery;
+use crate::model::site::site_zone;
+use crate::security::agent::AuthenticatedAgent;
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+use chrono::{Days, Utc};
 use planipref_domain::access::check_reason;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{ReservationId, SiteId};
 use planipref_domain::reference::Reference;
 use planipref_domain::slots::{check_range_within, parse_search_date};
-use planipref_store::models::{MotifRow, ReservationEventRow, ReservationRow, status};
+use planipref_store::models::status;
 use planipref_store::{ReservationDetail, Store, from_db};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-
-use crate::dto::{PageInfo, Pagination, at_site, may_read, site_zone};
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{JsonBody, QueryParams};
-use crate::manage::move_to;
-use crate::security::agent::AuthenticatedAgent;
-use crate::state::AppState;
 
 /// Longest range of days one listing covers.
 const MAX_LIST_DAYS: i64 = 31;
-
-/// Which appointments of a site.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct SiteReservationsQuery {
-    /// First local day (default: today at the site).
-    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-01")]
-    pub from: Option<String>,
-    /// Last local day, at most 31 days after `from` (default: `from`).
-    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-01")]
-    pub to: Option<String>,
-    /// `booked` or `cancelled` (default: both).
-    #[param(value_type = Option<crate::model::codes::ReservationStatus>, example = "booked")]
-    pub status: Option<String>,
-    /// Page number, from 1 to 100000.
-    #[param(minimum = 1, maximum = 100000, example = 1)]
-    pub page: Option<u32>,
-    /// Items per page, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200, example = 50)]
-    pub per_page: Option<u32>,
-}
-
-/// An appointment as agents see it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgentReservation {
-    /// Reference.
-    #[schema(example = "K7QX-M3PA")]
-    pub reference: String,
-    /// `booked` or `cancelled`.
-    #[schema(value_type = crate::model::codes::ReservationStatus, example = "booked")]
-    pub status: String,
-    /// Start, with the site's offset.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]
-    pub start: DateTime<FixedOffset>,
-    /// End, with the site's offset.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:30:00+01:00")]
-    pub end: DateTime<FixedOffset>,
-    /// Persons coming.
-    #[schema(example = 1)]
-    pub persons: u32,
-    /// Motif id.
-    #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
-    pub motif_id: String,
-    /// Motif label.
-    #[schema(example = "Renouvellement de titre de séjour")]
-    pub motif: String,
-    /// Family name.
-    #[schema(example = "N'Diaye")]
-    pub last_name: String,
-    /// Given names.
-    #[schema(example = "Aïssata Marie")]
-    pub first_names: String,
-    /// Date of birth.
-    #[schema(value_type = String, format = Date, example = "1990-04-12")]
-    pub birth_date: NaiveDate,
-    /// Nationality, when given.
-    #[schema(example = "SEN")]
-    pub nationality: Option<String>,
-    /// Foreigner file number, when given.
-    #[schema(example = "7501234567")]
-    pub file_number: Option<String>,
-    /// E-mail.
-    #[schema(example = "aissata.ndiaye@example.org")]
-    pub email: String,
-    /// Phone, E.164.
-    #[schema(example = "+33612345678")]
-    pub phone: String,
-    /// A change of the organisation left it without its counter: to move.
-    #[schema(example = false)]
-    pub needs_rebooking: bool,
-    /// Booked at.
-    #[schema(value_type = String, format = DateTime, example = "2026-11-28T14:05:12+01:00")]
-    pub created_at: DateTime<FixedOffset>,
-    /// Cancelled at, if it was.
-    #[schema(value_type = Option<String>, format = DateTime, example = json!(null))]
-    pub cancelled_at: Option<DateTime<FixedOffset>>,
-}
-
-impl AgentReservation {
-    fn new(r: ReservationRow, m: &MotifRow, tz: chrono_tz::Tz) -> Self {
-        Self {
-            reference: r.reference,
-            status: r.status,
-            start: at_site(from_db(r.starts_at), tz),
-            end: at_site(from_db(r.ends_at), tz),
-            persons: u32::try_from(r.persons).unwrap_or_default(),
-            motif_id: m.id.clone(),
-            motif: m.label.clone(),
-            last_name: r.last_name,
-            first_names: r.first_names,
-            birth_date: r.birth_date,
-            nationality: r.nationality,
-            file_number: r.file_number,
-            email: r.email,
-            phone: r.phone,
-            needs_rebooking: r.needs_rebooking,
-            created_at: at_site(from_db(r.created_at), tz),
-            cancelled_at: r.cancelled_at.map(|t| at_site(from_db(t), tz)),
-        }
-    }
-}
-
-/// A page of appointments.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgentReservationPage {
-    /// This page.
-    pub items: Vec<AgentReservation>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
 
 /// A site's appointments
 ///
@@ -224,39 +121,6 @@ pub async fn site_reservations(
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
-}
-
-/// An agent's reason for a change.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"reason": "Guichet fermé : agent absent"}))]
-pub struct CancelAsAgent {
-    /// Why (kept in the history), 3 to 500 characters.
-    #[schema(
-        min_length = 3,
-        max_length = 500,
-        example = "Guichet fermé : agent absent"
-    )]
-    #[schema(pattern = "^\\s*\\S[\\s\\S]{1,498}\\S\\s*$")]
-    pub reason: String,
-}
-
-/// Where an agent moves an appointment, and why.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"start": "2026-12-03T14:00:00+01:00", "reason": "Demande de l'usager au guichet"}))]
-pub struct RescheduleAsAgent {
-    /// The new slot's start (a slot of the same motif).
-    #[schema(format = DateTime, pattern = "^(20[0-9]{2}|2100)-", example = "2026-12-03T14:00:00+01:00")]
-    pub start: String,
-    /// Why (kept in the history), 3 to 500 characters.
-    #[schema(
-        min_length = 3,
-        max_length = 500,
-        example = "Demande de l'usager au guichet"
-    )]
-    #[schema(pattern = "^\\s*\\S[\\s\\S]{1,498}\\S\\s*$")]
-    pub reason: String,
 }
 
 /// Cancel an appointment (agent)
@@ -358,54 +222,6 @@ pub async fn reschedule_as_agent(
         })
         .await?;
     Ok(HttpResponse::Ok().json(detail))
-}
-
-/// One entry of a reservation's history.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HistoryEntry {
-    /// When (UTC).
-    #[schema(value_type = String, format = DateTime, example = "2026-11-28T13:05:12Z")]
-    pub at: DateTime<Utc>,
-    /// `applicant`, `agent:<sub>` or `system`.
-    #[schema(example = "agent:marie.dupont")]
-    pub actor: String,
-    /// `created`, `confirmed` (booked from a hold), `rescheduled`,
-    /// `cancelled`, `flagged` (to move after a change of organisation).
-    #[schema(example = "rescheduled")]
-    pub action: String,
-    /// The reason given, or what happened.
-    #[schema(example = "Demande de l'usager au guichet")]
-    pub reason: Option<String>,
-    /// Values before the change.
-    #[schema(value_type = Option<Object>, example = json!({"start": "2026-12-01T08:00:00+00:00", "end": "2026-12-01T08:30:00+00:00"}))]
-    pub previous: Option<serde_json::Value>,
-    /// Values after the change.
-    #[schema(value_type = Option<Object>, example = json!({"start": "2026-12-03T13:00:00+00:00", "end": "2026-12-03T13:30:00+00:00"}))]
-    pub current: Option<serde_json::Value>,
-}
-
-impl From<ReservationEventRow> for HistoryEntry {
-    fn from(e: ReservationEventRow) -> Self {
-        let json = |t: Option<String>| t.and_then(|t| serde_json::from_str(&t).ok());
-        Self {
-            at: from_db(e.occurred_at),
-            actor: e.actor,
-            action: e.action,
-            reason: e.detail,
-            previous: json(e.previous),
-            current: json(e.current),
-        }
-    }
-}
-
-/// A reservation's history, oldest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct History {
-    /// The reservation.
-    #[schema(example = "K7QX-M3PA")]
-    pub reference: String,
-    /// Its changes.
-    pub entries: Vec<HistoryEntry>,
 }
 
 /// A reservation's history

@@ -1,6 +1,21 @@
 //! Administration of sites: create, read and update, within the caller's
 //! scope, each write audited.
 
+use crate::audit::json;
+use crate::audit::site_entry;
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::JsonBody;
+use crate::http::version::IfMatch;
+use crate::http::version::IfMatchParam;
+use crate::http::version::Versioned as _;
+use crate::model::site::AdminSite;
+use crate::model::site::SiteRequest;
+use crate::model::site::example_request;
+use crate::model::site::example_site;
+use crate::model::site::site_departement;
+use crate::security::agent::AuthenticatedAgent;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::Utc;
@@ -11,134 +26,6 @@ use planipref_domain::referentiel::{SiteDraft, SiteInput};
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::SiteRow;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-use crate::audit::{json, site_entry};
-use crate::dto::{Site, site_departement};
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::JsonBody;
-use crate::http::version::{IfMatch, IfMatchParam, Versioned as _};
-use crate::security::agent::AuthenticatedAgent;
-use crate::state::AppState;
-
-/// A site's postal address, as sent.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AddressRequest {
-    /// Street and number.
-    #[schema(min_length = 1, max_length = 200, example = "Rue de la République")]
-    #[schema(
-        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
-    )]
-    pub line: String,
-    /// Five digits.
-    #[schema(pattern = "^[0-9]{5}$", example = "97460")]
-    pub postal_code: String,
-    /// Town.
-    #[schema(min_length = 1, max_length = 100, example = "Saint-Paul")]
-    #[schema(
-        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
-    )]
-    pub city: String,
-    /// INSEE code of a commune of the site's département.
-    #[schema(pattern = "^([0-9]{2}|2[AaBb])[0-9]{3}$", example = "97415")]
-    pub commune_insee: String,
-}
-
-/// A site's settings.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SiteRequest {
-    /// Département code of its préfecture (which must exist).
-    #[schema(
-        pattern = "^(0[1-9]|[1-8][0-9]|9[0-5]|2[AaBb]|97[1-8])$",
-        example = "974"
-    )]
-    pub prefecture_code: String,
-    /// `prefecture`, `sous_prefecture` or `antenne`.
-    #[schema(value_type = crate::model::codes::SiteKind, example = "sous_prefecture")]
-    pub kind: String,
-    /// Name shown to applicants; unique within the préfecture.
-    #[schema(
-        min_length = 1,
-        max_length = 150,
-        example = "Sous-préfecture de Saint-Paul"
-    )]
-    #[schema(
-        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
-    )]
-    pub name: String,
-    /// Postal address.
-    pub address: AddressRequest,
-    /// IANA time zone in which its opening hours are written: one of its
-    /// département's, as the reference data give them (`Europe/Paris` in
-    /// metropolitan France, `Indian/Reunion` in 974…); any other is
-    /// refused (422 naming `time_zone`).
-    #[schema(example = "Indian/Reunion")]
-    pub time_zone: String,
-    /// The territory it is competent for (none when absent).
-    #[serde(default)]
-    pub competence: CompetenceBody,
-}
-
-/// The territory a site is competent for, in INSEE's Code officiel
-/// géographique: whole arrondissements, or single communes, of its
-/// département. Orientation sends applicants living there to this site.
-#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CompetenceBody {
-    /// Arrondissement codes (département code and one digit), e.g. `932`, `9742`.
-    #[serde(default)]
-    #[schema(example = json!(["9742"]))]
-    pub arrondissements: Vec<String>,
-    /// Commune INSEE codes, e.g. `97415`.
-    #[serde(default)]
-    #[schema(example = json!([]))]
-    pub communes: Vec<String>,
-}
-
-impl From<Competence> for CompetenceBody {
-    fn from(c: Competence) -> Self {
-        Self {
-            arrondissements: c.arrondissements,
-            communes: c.communes,
-        }
-    }
-}
-
-/// A site as its administrators see it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AdminSite {
-    /// The site.
-    #[serde(flatten)]
-    pub site: Site,
-    /// The territory it is competent for.
-    pub competence: CompetenceBody,
-    /// Its version (also its `ETag`), raised by each change: send it in
-    /// `If-Match` to change the site.
-    #[schema(example = 1, minimum = 1)]
-    pub version: i32,
-}
-
-impl AdminSite {
-    fn new(row: SiteRow, competence: Competence) -> Self {
-        Self {
-            version: row.revision,
-            site: Site::from(row),
-            competence: competence.into(),
-        }
-    }
-}
-
-crate::http::version::versioned_by_field!(AdminSite);
-
-fn example_site() -> serde_json::Value {
-    let mut site = serde_json::to_value(crate::model::examples::site()).unwrap_or_default();
-    site["competence"] = serde_json::json!({"arrondissements": ["931"], "communes": []});
-    site["version"] = serde_json::json!(1);
-    site
-}
 
 /// Reads a site's settings and competence, reporting every invalid field.
 fn parse(body: &SiteRequest) -> Result<(SiteDraft, Competence), ApiError> {
@@ -153,17 +40,6 @@ fn parse(body: &SiteRequest) -> Result<(SiteDraft, Competence), ApiError> {
         None => Ok(Competence::default()),
     };
     Ok(DomainError::both(draft, competence)?)
-}
-
-fn example_request() -> serde_json::Value {
-    serde_json::json!({
-        "prefecture_code": "974",
-        "kind": "sous_prefecture",
-        "name": "Sous-préfecture de Saint-Paul",
-        "address": {"line": "Rue de la République", "postal_code": "97460", "city": "Saint-Paul", "commune_insee": "97415"},
-        "time_zone": "Indian/Reunion",
-        "competence": {"arrondissements": ["9742"], "communes": []}
-    })
 }
 
 /// Create a site

@@ -9,18 +9,25 @@ use planipref_domain::motif::BookingMode;
 use planipref_domain::slots::{FreeSlot, earliest_start, first_free_slot, last_bookable_day};
 use planipref_store::models::{MotifRow, ServiceRow};
 use planipref_store::{AvailabilityVersion, Store};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
-use crate::app::cache::{Answer, AvailabilityCache, Question, Stamp, earliest_lapse};
-use crate::dto::site_zone;
-use crate::http::error::{ApiError, Problem};
+use crate::app::cache::Answer;
+use crate::app::cache::AvailabilityCache;
+use crate::app::cache::Question;
+use crate::app::cache::Stamp;
+use crate::app::cache::earliest_lapse;
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
 use crate::http::extract::QueryParams;
+use crate::model::site::site_zone;
+use crate::model::slot::FirstSlotQuery;
+use crate::model::slot::FirstSlotResponse;
 use crate::security::router::ContextHeader;
-use crate::slots::{
-    Access, ContextCheck, SlotResponse, day_start, lapses_at as slots_lapse_at,
-    newest_day_opens_at, with_slot_request,
-};
+use crate::slots::Access;
+use crate::slots::ContextCheck;
+use crate::slots::day_start;
+use crate::slots::lapses_at as slots_lapse_at;
+use crate::slots::newest_day_opens_at;
+use crate::slots::with_slot_request;
 use crate::state::AppState;
 use planipref_domain::context::ContextRefusal;
 
@@ -215,62 +222,6 @@ pub fn earliest_of(
             first.lapses_at = lapses_at;
             (i, first)
         })),
-    }
-}
-
-/// Which motif of the site, and for how many.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct FirstSlotQuery {
-    /// The motif (one of the site's). Give this or `demarche`.
-    #[param(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
-    pub motif_id: Option<String>,
-    /// A démarche code of the national catalogue: the site's motif of that
-    /// démarche (the earliest, if it has several). Give this or `motif_id`.
-    #[param(example = "sejour-renouvellement")]
-    pub demarche: Option<String>,
-    /// How many persons the appointment is for (default 1).
-    #[param(minimum = 1, maximum = 10, example = 1)]
-    pub persons: Option<u32>,
-}
-
-/// The earliest free slot of a motif at a site.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FirstSlotResponse {
-    /// The site.
-    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
-    pub site_id: String,
-    /// The motif searched (with `demarche`, the one whose slot comes first).
-    #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
-    pub motif_id: String,
-    /// The site's IANA time zone.
-    #[schema(example = "Europe/Paris")]
-    pub time_zone: String,
-    /// First day searched: today at the site.
-    #[schema(value_type = String, format = Date, example = "2026-11-30")]
-    pub searched_from: NaiveDate,
-    /// Last day searched: the end of the motif's booking window.
-    #[schema(value_type = String, format = Date, example = "2027-02-28")]
-    pub searched_until: NaiveDate,
-    /// The earliest free slot; `null` when every slot of the booking
-    /// window is taken.
-    pub slot: Option<SlotResponse>,
-}
-
-impl FirstSlotResponse {
-    fn new(site_id: String, motif_id: String, found: &FirstSlot) -> Self {
-        Self {
-            site_id,
-            motif_id,
-            time_zone: found.time_zone.name().to_owned(),
-            searched_from: found.from,
-            searched_until: found.until,
-            slot: found
-                .slot
-                .as_ref()
-                .map(|f| SlotResponse::at(&f.slot, found.time_zone)),
-        }
     }
 }
 

@@ -1,105 +1,25 @@
 //! A site's calendar: the days it is closed, and why.
 
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::QueryParams;
+use crate::model::calendar::CalendarQuery;
+use crate::model::calendar::ClosedDay;
+use crate::model::calendar::Closure;
+use crate::model::calendar::MAX_CALENDAR_DAYS;
+use crate::model::calendar::OpenedDay;
+use crate::model::calendar::SiteCalendar;
+use crate::model::fields::at_site;
+use crate::model::fields::date_range;
+use crate::model::site::site_departement;
+use crate::model::site::site_zone;
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::{Days, NaiveDate, Utc};
 use planipref_domain::calendar::holidays_between;
 use planipref_domain::ids::SiteId;
 use planipref_domain::slots::check_range_within;
 use planipref_domain::time::local_midnight;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-
-use crate::dto::date_range;
-use crate::dto::{at_site, site_departement, site_zone};
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::QueryParams;
-use crate::state::AppState;
-
-/// The longest range one calendar request may cover, in days.
-pub const MAX_CALENDAR_DAYS: i64 = 366;
-
-/// The local days to describe.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct CalendarQuery {
-    /// First day (`YYYY-MM-DD`, years 2000 to 2100); default today at the site.
-    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-01")]
-    pub from: Option<String>,
-    /// Last day, inclusive; default a year after `from`. At most 366 days in all.
-    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2027-11-30")]
-    pub to: Option<String>,
-}
-
-/// A day on which the site does not receive the public.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ClosedDay {
-    /// The local date.
-    #[schema(value_type = String, format = Date, example = "2026-12-25")]
-    pub date: NaiveDate,
-    /// Why: `holiday` (a public holiday of the site's département).
-    #[schema(example = "holiday")]
-    pub reason: String,
-    /// The holiday's stable code.
-    #[schema(example = "noel")]
-    pub holiday: String,
-    /// Its French name.
-    #[schema(example = "Noël")]
-    pub label: String,
-}
-
-/// A site's closed days over a period.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SiteCalendar {
-    /// The site.
-    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
-    pub site_id: String,
-    /// Its département, whose public holidays apply.
-    #[schema(example = "93")]
-    pub departement: String,
-    /// Its IANA time zone.
-    #[schema(example = "Europe/Paris")]
-    pub time_zone: String,
-    /// First day described.
-    #[schema(value_type = String, format = Date, example = "2026-12-01")]
-    pub from: NaiveDate,
-    /// Last day described (inclusive).
-    #[schema(value_type = String, format = Date, example = "2027-11-30")]
-    pub to: NaiveDate,
-    /// Closed days, earliest first. Two holidays on one day give two entries.
-    pub closed: Vec<ClosedDay>,
-    /// Holidays on which the préfecture opens the site all the same.
-    pub opened: Vec<OpenedDay>,
-    /// Closures of the site or of some of its guichets in the period.
-    pub closures: Vec<Closure>,
-}
-
-/// A holiday on which the site opens all the same.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OpenedDay {
-    /// The local date.
-    #[schema(value_type = String, format = Date, example = "2027-05-17")]
-    pub date: NaiveDate,
-    /// Why.
-    #[schema(example = "Journée de solidarité")]
-    pub reason: String,
-}
-
-/// A closure of the whole site or of some of its counters. The reason
-/// stays with agents (audit trail); applicants see the period.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Closure {
-    /// Start, with the site's offset.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-24T00:00:00+01:00")]
-    pub start: chrono::DateTime<chrono::FixedOffset>,
-    /// End, with the site's offset.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-25T00:00:00+01:00")]
-    pub end: chrono::DateTime<chrono::FixedOffset>,
-    /// Whether the whole site is closed (else only some counters, and
-    /// fewer appointments are offered).
-    #[schema(example = true)]
-    pub whole_site: bool,
-}
 
 /// A site's calendar
 ///

@@ -2,6 +2,25 @@
 //! national administrators; motifs created from a démarche follow its
 //! defaults unless they override them.
 
+use crate::admin_referentiel::write_error;
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::JsonBody;
+use crate::http::extract::QueryParams;
+use crate::http::version::IfMatch;
+use crate::http::version::IfMatchParam;
+use crate::http::version::Versioned as _;
+use crate::http::version::versioned;
+use crate::model::demarche::Demarche;
+use crate::model::demarche::DemarcheChange;
+use crate::model::demarche::DemarchePage;
+use crate::model::demarche::DemarcheRequest;
+use crate::model::demarche::demarche;
+use crate::model::demarche::example;
+use crate::model::page::PageInfo;
+use crate::model::page::Pagination;
+use crate::security::agent::AuthenticatedAgent;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::Utc;
@@ -12,94 +31,6 @@ use planipref_domain::motif::{check_demarche_code, check_documents};
 use planipref_domain::referentiel::{BookingRules, check_description, check_duration, check_name};
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::{DemarcheRow, documents_to_json};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-use crate::admin_referentiel::write_error;
-use crate::dto::{PageInfo, Pagination};
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{JsonBody, QueryParams};
-use crate::http::version::{IfMatch, IfMatchParam, Versioned as _, versioned};
-use crate::security::agent::AuthenticatedAgent;
-use crate::state::AppState;
-
-/// A démarche of the national catalogue.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Demarche {
-    /// The code service-public.fr's router speaks.
-    #[schema(example = "sejour-renouvellement")]
-    pub code: String,
-    /// Label.
-    #[schema(example = "Renouvellement de titre de séjour")]
-    pub label: String,
-    /// What it is and what to bring, by default.
-    #[schema(example = "Renouvellement d'une carte de séjour, lorsqu'il ne se fait pas en ligne.")]
-    pub description: String,
-    /// Documents to bring, by default.
-    #[schema(example = json!(["Titre de séjour en cours", "Passeport en cours de validité"]))]
-    pub documents: Vec<String>,
-    /// Default length of an appointment, in minutes.
-    #[schema(example = 30)]
-    pub default_duration_minutes: i32,
-    /// Slots open this many days ahead, by default.
-    #[schema(example = 90)]
-    pub default_booking_window_days: i32,
-    /// Booking closes this many hours before a slot, by default.
-    #[schema(example = 24)]
-    pub default_min_notice_hours: i32,
-    /// Online cancellation closes this many hours before, by default.
-    #[schema(example = 24)]
-    pub default_cancellation_deadline_hours: i32,
-    /// The sites that book it.
-    #[schema(example = json!(["4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"]))]
-    pub site_ids: Vec<String>,
-    /// Its version (also its `ETag`), raised by each change: national
-    /// administrators send it in `If-Match` to change its defaults.
-    #[schema(example = 1, minimum = 1)]
-    pub version: i32,
-}
-
-crate::http::version::versioned_by_field!(Demarche);
-
-fn demarche(d: DemarcheRow, site_ids: Vec<String>) -> Demarche {
-    Demarche {
-        version: d.revision,
-        documents: d.document_list(),
-        code: d.code,
-        label: d.label,
-        description: d.description,
-        default_duration_minutes: d.default_duration_minutes,
-        default_booking_window_days: d.default_booking_window_days,
-        default_min_notice_hours: d.default_min_notice_hours,
-        default_cancellation_deadline_hours: d.default_cancellation_deadline_hours,
-        site_ids,
-    }
-}
-
-fn example() -> serde_json::Value {
-    serde_json::json!({
-        "code": "sejour-renouvellement",
-        "label": "Renouvellement de titre de séjour",
-        "description": "Renouvellement d'une carte de séjour, lorsqu'il ne se fait pas en ligne.",
-        "documents": ["Titre de séjour en cours", "Passeport en cours de validité", "Justificatif de domicile de moins de 3 mois", "3 photos d'identité conformes"],
-        "default_duration_minutes": 30,
-        "default_booking_window_days": 90,
-        "default_min_notice_hours": 24,
-        "default_cancellation_deadline_hours": 24,
-        "site_ids": ["4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"],
-        "version": 1
-    })
-}
-
-/// A page of démarches.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DemarchePage {
-    /// By code.
-    pub items: Vec<Demarche>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
 
 /// List the démarches
 ///
@@ -169,61 +100,6 @@ pub async fn get_demarche(
         })
         .await?;
     Ok(demarche(found.0, found.1).answer(StatusCode::OK))
-}
-
-/// National defaults of a démarche.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DemarcheRequest {
-    /// Its code, as service-public.fr's router sends it: lower-case words
-    /// joined by hyphens, 3 to 64 characters. Required on creation, never
-    /// changed afterwards.
-    #[serde(default)]
-    #[schema(
-        min_length = 3,
-        max_length = 64,
-        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
-        example = "sejour-renouvellement"
-    )]
-    pub code: Option<String>,
-    /// Label.
-    #[schema(
-        min_length = 1,
-        max_length = 150,
-        example = "Renouvellement de titre de séjour"
-    )]
-    #[schema(
-        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
-    )]
-    pub label: String,
-    /// What it is and what to bring.
-    #[serde(default)]
-    #[schema(
-        max_length = 4000,
-        example = "Renouvellement d'une carte de séjour, lorsqu'il ne se fait pas en ligne."
-    )]
-    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$")]
-    pub description: String,
-    /// Documents to bring, one per line (at most 30, 300 characters each).
-    #[serde(default)]
-    #[schema(example = json!(["Titre de séjour en cours", "Passeport en cours de validité"]))]
-    #[schema(schema_with = crate::model::patterns::documents)]
-    pub documents: Vec<String>,
-    /// Default length of an appointment: a multiple of 5 minutes, 5 to 240.
-    #[schema(minimum = 5, maximum = 240, multiple_of = 5, example = 30)]
-    pub default_duration_minutes: u32,
-    /// Slots open this many days ahead (1–366; 90 when left out).
-    #[serde(default)]
-    #[schema(minimum = 1, maximum = 366, example = 90)]
-    pub default_booking_window_days: Option<u32>,
-    /// Booking closes this many hours before a slot (0–720; 24 when left out).
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 720, example = 24)]
-    pub default_min_notice_hours: Option<u32>,
-    /// Online cancellation closes this many hours before (0–720; 24 when left out).
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 720, example = 24)]
-    pub default_cancellation_deadline_hours: Option<u32>,
 }
 
 /// The checked defaults of a démarche, written into `row`.
@@ -340,16 +216,6 @@ pub async fn create_demarche(
         })
         .await?;
     Ok(created.created_at(&format!("/api/v1/demarches/{}", created.code)))
-}
-
-/// A démarche after a change of its defaults.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DemarcheChange {
-    /// The démarche.
-    pub demarche: Demarche,
-    /// How many motif fields followed the change (fields motifs did not override).
-    #[schema(example = 3)]
-    pub motif_fields_updated: usize,
 }
 
 /// Change a démarche's national defaults

@@ -1,103 +1,31 @@
 //! Closures (fermetures) of a site or of one guichet.
 
+use crate::admin_referentiel::write_error;
+use crate::audit::json;
+use crate::audit::site_entry;
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::JsonBody;
+use crate::http::extract::QueryParams;
+use crate::http::version::IfMatch;
+use crate::http::version::IfMatchParam;
+use crate::http::version::Versioned as _;
+use crate::model::fermeture::Fermeture;
+use crate::model::fermeture::FermetureRequest;
+use crate::model::fermeture::Ouverture;
+use crate::model::fermeture::OuvertureRequest;
+use crate::model::guichet::OnConflict;
+use crate::model::site::site_departement;
+use crate::model::site::site_zone;
+use crate::security::agent::AuthenticatedAgent;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, put, web};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::Utc;
 use planipref_domain::ids::{GuichetId, SiteId};
 use planipref_domain::referentiel::{FermetureInput, check_name, fermeture_interval};
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::FermetureRow;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-use crate::admin_referentiel::{OnConflict, write_error};
-use crate::audit::{json, site_entry};
-use crate::dto::{at_site, site_departement, site_zone};
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{JsonBody, QueryParams};
-use crate::http::version::{IfMatch, IfMatchParam, Versioned as _};
-use crate::security::agent::AuthenticatedAgent;
-use crate::state::AppState;
-
-/// A new closure: whole local days, or a local date-time range.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FermetureRequest {
-    /// Close only this guichet (of the site); the whole site when absent.
-    #[serde(default)]
-    #[schema(format = Uuid, example = json!(null))]
-    pub guichet_id: Option<String>,
-    /// First closed day (with `to_date`).
-    #[serde(default)]
-    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-24")]
-    pub from_date: Option<String>,
-    /// Last closed day, inclusive (with `from_date`).
-    #[serde(default)]
-    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-24")]
-    pub to_date: Option<String>,
-    /// Local start `YYYY-MM-DDTHH:MM` (with `end`, instead of days).
-    #[serde(default)]
-    #[schema(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]$", example = json!(null))]
-    pub start: Option<String>,
-    /// Local end `YYYY-MM-DDTHH:MM`.
-    #[serde(default)]
-    #[schema(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]$", example = json!(null))]
-    pub end: Option<String>,
-    /// Why, for agents and the audit trail.
-    #[schema(min_length = 1, max_length = 200, example = "Inventaire annuel")]
-    #[schema(
-        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
-    )]
-    pub reason: String,
-}
-
-/// A closure.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Fermeture {
-    /// Identifier.
-    #[schema(example = "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e")]
-    pub id: String,
-    /// The site.
-    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
-    pub site_id: String,
-    /// The guichet, when only one is closed.
-    #[schema(example = json!(null))]
-    pub guichet_id: Option<String>,
-    /// Start, with the site's offset.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-24T00:00:00+01:00")]
-    pub start: DateTime<FixedOffset>,
-    /// End, with the site's offset.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-25T00:00:00+01:00")]
-    pub end: DateTime<FixedOffset>,
-    /// Why.
-    #[schema(example = "Inventaire annuel")]
-    pub reason: String,
-    /// References of booked appointments marked to be re-booked (with `on_conflict=flag`).
-    #[schema(example = json!([]))]
-    pub flagged_reservations: Vec<String>,
-    /// Its version (also its `ETag`), raised by each change: send it in
-    /// `If-Match` to change the closure.
-    #[schema(example = 1, minimum = 1)]
-    pub version: i32,
-}
-
-crate::http::version::versioned_by_field!(Fermeture);
-
-impl Fermeture {
-    /// From its row, with the site's offsets.
-    pub fn from_row(row: planipref_store::models::FermetureRow, tz: chrono_tz::Tz) -> Self {
-        Self {
-            version: row.revision,
-            start: at_site(planipref_store::from_db(row.starts_at), tz),
-            end: at_site(planipref_store::from_db(row.ends_at), tz),
-            id: row.id,
-            site_id: row.site_id,
-            guichet_id: row.guichet_id,
-            reason: row.reason,
-            flagged_reservations: vec![],
-        }
-    }
-}
 
 /// Close a site or a guichet
 ///
@@ -148,26 +76,6 @@ pub async fn create_fermeture(
         })
         .await?;
     Ok(created.created_at(&format!("/api/v1/admin/fermetures/{}", created.id)))
-}
-
-impl FermetureRequest {
-    /// Checks the reason and the guichet id's form (the period is read in
-    /// the site's zone later).
-    fn check(&self) -> Result<(String, Option<GuichetId>), ApiError> {
-        let reason = check_name("reason", &self.reason, 200);
-        let guichet = self
-            .guichet_id
-            .as_deref()
-            .map(str::parse::<GuichetId>)
-            .transpose()
-            .map_err(|_| planipref_domain::FieldError::new("guichet_id", "must be a guichet id"));
-        match (reason, guichet) {
-            (Ok(r), Ok(g)) => Ok((r, g)),
-            (r, g) => Err(ApiError::Validation(
-                [r.err(), g.err()].into_iter().flatten().collect(),
-            )),
-        }
-    }
 }
 
 /// Writes closure `id` of `site` from a checked request: new, or replacing
@@ -299,41 +207,6 @@ pub async fn update_fermeture(
         })
         .await?;
     Ok(changed.answer(StatusCode::OK))
-}
-
-/// Opening a site on a public holiday.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OuvertureRequest {
-    /// A public holiday of the site's département.
-    #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2027-05-17")]
-    pub date: String,
-    /// Why, for agents and the audit trail.
-    #[schema(min_length = 1, max_length = 200, example = "Journée de solidarité")]
-    #[schema(
-        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
-    )]
-    pub reason: String,
-}
-
-/// A holiday on which a site opens.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Ouverture {
-    /// Identifier.
-    #[schema(example = "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f")]
-    pub id: String,
-    /// The site.
-    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
-    pub site_id: String,
-    /// The day.
-    #[schema(value_type = String, format = Date, example = "2027-05-17")]
-    pub date: chrono::NaiveDate,
-    /// The holidays of that day it overrides.
-    #[schema(example = json!(["lundi_de_pentecote"]))]
-    pub holidays: Vec<String>,
-    /// Why.
-    #[schema(example = "Journée de solidarité")]
-    pub reason: String,
 }
 
 /// Open a site on a holiday

@@ -7,66 +7,28 @@
 //! expire, frees the counter at once. Its identifier is random and is the
 //! only key to it: whoever holds it may confirm or release the hold.
 
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use chrono::{DateTime, Duration, FixedOffset, Utc};
-use planipref_domain::error::Collector;
-use planipref_domain::ids::HoldId;
-use planipref_domain::motif::check_persons;
-use planipref_store::models::HoldRow;
-use planipref_store::{NewHold, from_db};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 use crate::convocations::access_for;
-use crate::dto::at_site;
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{ConvocationTokenHeader, JsonBody};
-use crate::reservations::{parse_motif_id, parse_start, place, random_draw};
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::ConvocationTokenHeader;
+use crate::http::extract::JsonBody;
+use crate::model::hold::CreateHoldRequest;
+use crate::model::hold::Hold;
+use crate::model::hold::to_hold;
+use crate::reservations::parse_motif_id;
+use crate::reservations::parse_start;
+use crate::reservations::place;
+use crate::reservations::random_draw;
 use crate::security::router::ContextHeader;
 use crate::slots::ContextCheck;
 use crate::state::AppState;
-
-/// A slot to keep.
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!(crate::model::examples::create_hold_request()))]
-pub struct CreateHoldRequest {
-    /// The motif.
-    #[schema(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
-    pub motif_id: String,
-    /// The slot's start exactly as given by `GET /motifs/{motif_id}/slots`.
-    #[schema(format = DateTime, pattern = "^(20[0-9]{2}|2100)-", example = "2026-12-01T09:00:00+01:00")]
-    pub start: String,
-    /// How many persons come (default 1): a group may take longer.
-    #[schema(minimum = 1, maximum = 10, example = 1)]
-    pub persons: Option<u32>,
-}
-
-/// A kept slot.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!(crate::model::examples::hold()))]
-pub struct Hold {
-    /// Give it as `hold_id` to `POST /reservations` to book the slot.
-    #[schema(example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")]
-    pub hold_id: String,
-    /// The motif.
-    #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
-    pub motif_id: String,
-    /// Start, with the site's offset.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]
-    pub start: DateTime<FixedOffset>,
-    /// End, with the site's offset.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:30:00+01:00")]
-    pub end: DateTime<FixedOffset>,
-    /// Persons.
-    #[schema(example = 1)]
-    pub persons: u32,
-    /// Until when the slot is kept (UTC). Past it, the slot is free for
-    /// anyone and confirming the hold answers 410.
-    #[schema(value_type = String, format = DateTime, example = "2026-11-28T13:15:12Z")]
-    pub expires_at: DateTime<Utc>,
-}
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::{Duration, Utc};
+use planipref_domain::error::Collector;
+use planipref_domain::ids::HoldId;
+use planipref_domain::motif::check_persons;
+use planipref_store::{NewHold, from_db};
 
 /// Keep a slot
 ///
@@ -79,7 +41,7 @@ pub struct Hold {
     tag = "reservations",
     request_body(content = CreateHoldRequest, example = json!(crate::model::examples::create_hold_request())),
     params(
-        crate::convocations::ConvocationTokenParam,
+        crate::model::convocation::ConvocationTokenParam,
         crate::security::router::ContextParam
     ),
     responses(
@@ -207,7 +169,7 @@ pub async fn get_hold(
             let (_, _, site) = store
                 .get_motif(&row.motif_id)
                 .map_err(|e| ApiError::from_store(e, "hold"))?;
-            Ok(to_hold(row, crate::dto::site_zone(&site)?))
+            Ok(to_hold(row, crate::model::site::site_zone(&site)?))
         })
         .await?;
     Ok(HttpResponse::Ok().json(hold))
@@ -244,15 +206,4 @@ pub async fn release_hold(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn to_hold(row: HoldRow, tz: chrono_tz::Tz) -> Hold {
-    Hold {
-        hold_id: row.id,
-        motif_id: row.motif_id,
-        start: at_site(from_db(row.starts_at), tz),
-        end: at_site(from_db(row.ends_at), tz),
-        persons: u32::try_from(row.persons).unwrap_or(1),
-        expires_at: from_db(row.expires_at),
-    }
 }

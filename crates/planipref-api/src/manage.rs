@@ -2,35 +2,28 @@
 //! cancelling it: move it to another slot, and put it in their calendar.
 //! Both need the reference and the management token.
 
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::JsonBody;
+use crate::http::extract::ManagementTokenHeader;
+use crate::model::reservation::ManagementTokenParam;
+use crate::model::reservation::NO_STORE;
+use crate::model::reservation::RescheduleRequest;
+use crate::model::reservation::Reservation;
+use crate::model::site::site_zone;
+use crate::reservations::authorised;
+use crate::reservations::parse_start;
+use crate::reservations::place;
+use crate::reservations::reservation_response;
+use crate::slots::Access;
+use crate::slots::ContextCheck;
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use planipref_domain::ics::{Appointment, calendar};
 use planipref_domain::ids::ReservationId;
 use planipref_store::models::status;
 use planipref_store::{Move, ReservationDetail, Store, from_db};
-use serde::Deserialize;
-use utoipa::ToSchema;
-
-use crate::dto::site_zone;
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{JsonBody, ManagementTokenHeader};
-use crate::reservations::{
-    ManagementTokenParam, NO_STORE, Reservation, authorised, parse_start, place,
-    reservation_response,
-};
-use crate::slots::{Access, ContextCheck};
-use crate::state::AppState;
-
-/// Where to move an appointment.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"start": "2026-12-03T14:00:00+01:00"}))]
-pub struct RescheduleRequest {
-    /// The new slot's start, exactly as given by `GET
-    /// /motifs/{motif_id}/slots` for the same motif.
-    #[schema(format = DateTime, pattern = "^(20[0-9]{2}|2100)-", example = "2026-12-03T14:00:00+01:00")]
-    pub start: String,
-}
 
 /// Move an appointment
 ///

@@ -5,9 +5,31 @@
 //! both, and a wrong token looks exactly like an unknown reference (404), so
 //! references cannot be probed.
 
+use crate::convocations::access_for;
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::ConvocationTokenHeader;
+use crate::http::extract::JsonBody;
+use crate::http::extract::ManagementTokenHeader;
+use crate::model::fields::at_site;
+use crate::model::reservation::ApplicantResponse;
+use crate::model::reservation::CreateReservationRequest;
+use crate::model::reservation::ManagementTokenParam;
+use crate::model::reservation::NO_STORE;
+use crate::model::reservation::Reservation;
+use crate::model::reservation::ReservationCreated;
+use crate::model::reservation::ReservationMotif;
+use crate::model::site::Site;
+use crate::model::site::site_zone;
+use crate::security::router::ContextHeader;
+use crate::slots::Access;
+use crate::slots::ContextCheck;
+use crate::slots::day_start;
+use crate::slots::with_slot_request;
+use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use planipref_domain::applicant::{Applicant, ApplicantInput};
 use planipref_domain::context::RouterContext;
 use planipref_domain::error::Collector;
@@ -18,181 +40,6 @@ use planipref_domain::slots::{check_bookable_year, free_guichets_at};
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::models::{MotifRow, ReservationRow, SiteRow, status};
 use planipref_store::{MotifSchedule, NewReservation, ReservationDetail, Store, from_db};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-use crate::convocations::access_for;
-use crate::dto::{Site, at_site, site_zone};
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{ConvocationTokenHeader, JsonBody, ManagementTokenHeader};
-use crate::security::router::ContextHeader;
-use crate::slots::{Access, ContextCheck, day_start, with_slot_request};
-use crate::state::AppState;
-
-/// Responses carrying personal data or a token must not be kept by any
-/// cache: the token travels in a custom header, which shared caches do not
-/// treat as a credential.
-pub(crate) const NO_STORE: (actix_web::http::header::HeaderName, &str) =
-    (actix_web::http::header::CACHE_CONTROL, "no-store");
-
-/// The management token header, for the document.
-#[derive(Debug, utoipa::IntoParams)]
-#[into_params(parameter_in = Header)]
-pub struct ManagementTokenParam {
-    /// The management token given at booking (64 hexadecimal characters).
-    #[param(
-        rename = "X-Management-Token",
-        pattern = "^[0-9a-f]{64}$",
-        example = "3f9a6c1e0b7d4e2a8c5f1d9b3e7a0c4f6b2d8e1a5c9f3b7d0e4a8c2f6b1d5e9a"
-    )]
-    pub management_token: String,
-}
-
-/// Who comes to the appointment.
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApplicantRequest {
-    /// Family name, as on the passport.
-    #[schema(min_length = 1, max_length = 100, example = "N'Diaye")]
-    pub last_name: String,
-    /// Given names, as on the passport.
-    #[schema(min_length = 1, max_length = 100, example = "Aïssata Marie")]
-    pub first_names: String,
-    /// Date of birth, `YYYY-MM-DD`, not in the future.
-    #[schema(format = Date, example = "1990-04-12")]
-    pub birth_date: String,
-    /// E-mail address for the confirmation.
-    #[schema(format = Email, max_length = 254, example = "aissata.ndiaye@example.org")]
-    pub email: String,
-    /// Phone number: international (`+212 6 61 23 45 67`) or French (`06 12 34 56 78`).
-    #[schema(example = "+33 6 12 34 56 78")]
-    pub phone: String,
-    /// Nationality, ISO 3166-1 alpha-3 (optional).
-    #[schema(min_length = 3, max_length = 3, example = "SEN")]
-    pub nationality: Option<String>,
-    /// Foreigner file number (numéro de dossier étranger, on the residence
-    /// permit or its receipt), 10 digits, when the applicant has one. Used
-    /// to recognise the person across bookings.
-    #[schema(pattern = "^[0-9]{10}$", example = "7501234567")]
-    pub file_number: Option<String>,
-}
-
-/// A booking request: a hold to confirm (`hold_id`), or a slot of a motif
-/// (`motif_id`, `start`, `persons`), and who comes.
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!(crate::model::examples::create_reservation_request()))]
-pub struct CreateReservationRequest {
-    /// A live hold (from `POST /holds`): its slot is booked, whatever
-    /// happened to the others meanwhile. Give this, or `motif_id` and
-    /// `start`.
-    #[schema(format = Uuid, example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")]
-    pub hold_id: Option<String>,
-    /// The motif booked (from `GET /sites/{site_id}/motifs`).
-    #[schema(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
-    pub motif_id: Option<String>,
-    /// The slot's start exactly as given by `GET /motifs/{motif_id}/slots`
-    /// (RFC 3339 with offset).
-    #[schema(format = DateTime, pattern = "^(20[0-9]{2}|2100)-", example = "2026-12-01T09:00:00+01:00")]
-    pub start: Option<String>,
-    /// How many persons come (default 1; with `hold_id`, the hold's).
-    #[schema(minimum = 1, maximum = 10, example = 1)]
-    pub persons: Option<u32>,
-    /// Who comes.
-    pub applicant: ApplicantRequest,
-}
-
-/// The motif of a reservation.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReservationMotif {
-    /// Identifier.
-    #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
-    pub id: String,
-    /// Label.
-    #[schema(example = "Renouvellement de titre de séjour")]
-    pub label: String,
-    /// What to know and bring.
-    #[schema(
-        example = "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos."
-    )]
-    pub description: String,
-    /// Length, in minutes.
-    #[schema(example = 30)]
-    pub duration_minutes: i32,
-}
-
-/// The applicant, as recorded (normalised).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApplicantResponse {
-    /// Family name.
-    #[schema(example = "N'Diaye")]
-    pub last_name: String,
-    /// Given names.
-    #[schema(example = "Aïssata Marie")]
-    pub first_names: String,
-    /// Date of birth.
-    #[schema(value_type = String, format = Date, example = "1990-04-12")]
-    pub birth_date: NaiveDate,
-    /// E-mail address.
-    #[schema(example = "aissata.ndiaye@example.org")]
-    pub email: String,
-    /// Phone number, E.164.
-    #[schema(example = "+33612345678")]
-    pub phone: String,
-    /// Nationality, ISO 3166-1 alpha-3, when given.
-    #[schema(example = "SEN")]
-    pub nationality: Option<String>,
-    /// Foreigner file number, when given.
-    #[schema(example = "7501234567")]
-    pub file_number: Option<String>,
-}
-
-/// An appointment. Contains personal data: shown only to the holder of its
-/// management token.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Reservation {
-    /// The reference to quote at the counter.
-    #[schema(example = "K7QX-M3PA")]
-    pub reference: String,
-    /// `booked` or `cancelled`.
-    #[schema(value_type = crate::model::codes::ReservationStatus, example = "booked")]
-    pub status: String,
-    /// Start, with the site's offset.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]
-    pub start: DateTime<FixedOffset>,
-    /// End, with the site's offset.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:30:00+01:00")]
-    pub end: DateTime<FixedOffset>,
-    /// How many persons come.
-    #[schema(example = 1)]
-    pub persons: u32,
-    /// What is booked.
-    pub motif: ReservationMotif,
-    /// Where to go.
-    pub site: Site,
-    /// Who comes.
-    pub applicant: ApplicantResponse,
-    /// When it was booked, with the site's offset.
-    #[schema(value_type = String, format = DateTime, example = "2026-11-28T14:05:12+01:00")]
-    pub created_at: DateTime<FixedOffset>,
-    /// When it was cancelled, if it was.
-    #[schema(value_type = Option<String>, format = DateTime, example = json!(null))]
-    pub cancelled_at: Option<DateTime<FixedOffset>>,
-}
-
-/// A new reservation, with its management token.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReservationCreated {
-    /// The reference to quote at the counter.
-    #[schema(example = "K7QX-M3PA")]
-    pub reference: String,
-    /// The secret that lets its holder read or cancel the reservation (header
-    /// `X-Management-Token`). Shown this once: Planipref keeps only a hash.
-    #[schema(example = "3f9a6c1e0b7d4e2a8c5f1d9b3e7a0c4f6b2d8e1a5c9f3b7d0e4a8c2f6b1d5e9a")]
-    pub management_token: String,
-    /// The appointment.
-    pub reservation: Reservation,
-}
 
 /// Book a slot
 ///
@@ -214,7 +61,7 @@ pub struct ReservationCreated {
     tag = "reservations",
     request_body(content = CreateReservationRequest, example = json!(crate::model::examples::create_reservation_request())),
     params(
-        crate::convocations::ConvocationTokenParam,
+        crate::model::convocation::ConvocationTokenParam,
         crate::security::router::ContextParam
     ),
     responses(

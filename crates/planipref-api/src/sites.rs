@@ -1,53 +1,18 @@
 //! Sites and their motifs: where an applicant can go, and for what.
 
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::QueryParams;
+use crate::model::motif::Motif;
+use crate::model::motif::MotifPage;
+use crate::model::page::PageInfo;
+use crate::model::page::Pagination;
+use crate::model::site::Site;
+use crate::model::site::SiteListQuery;
+use crate::model::site::SitePage;
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use planipref_domain::ids::{DepartementCode, SiteId};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-
-use crate::dto::{Motif, PageInfo, Pagination, Site};
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::QueryParams;
-use crate::state::AppState;
-
-/// Filters and page of the site list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct SiteListQuery {
-    /// Only the sites of this préfecture (département code: `93`, `2A`, `974`).
-    #[param(
-        example = "93",
-        pattern = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2[AaBb]|97[1-8])$"
-    )]
-    pub prefecture: Option<String>,
-    /// Page number, from 1 to 100000.
-    #[param(minimum = 1, maximum = 100000, example = 1)]
-    pub page: Option<u32>,
-    /// Items per page, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200, example = 50)]
-    pub per_page: Option<u32>,
-}
-
-/// A page of sites.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SitePage {
-    /// The sites, by préfecture then name.
-    pub items: Vec<Site>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
-
-/// A page of motifs.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MotifPage {
-    /// The motifs, by service then label.
-    pub items: Vec<Motif>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
 
 /// List sites
 ///

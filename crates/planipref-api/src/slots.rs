@@ -12,95 +12,31 @@ use planipref_domain::ids::MotifId;
 use planipref_domain::motif::BookingMode;
 use planipref_domain::slots::Busy;
 use planipref_domain::slots::{
-    MAX_RANGE_DAYS, Slot, SlotRequest, check_range, compute_slots, earliest_start,
+    MAX_RANGE_DAYS, SlotRequest, check_range, compute_slots, earliest_start,
 };
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::{MotifSchedule, Store};
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::app::cache::{Answer, Question, Stamp};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-
+use crate::app::cache::Answer;
+use crate::app::cache::Question;
+use crate::app::cache::Stamp;
 use crate::convocations::access_for;
-use crate::dto::date_range;
-use crate::dto::{at_site, site_departement, site_zone};
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{ConvocationTokenHeader, QueryParams};
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::http::extract::ConvocationTokenHeader;
+use crate::http::extract::QueryParams;
+use crate::model::fields::date_range;
+use crate::model::site::site_departement;
+use crate::model::site::site_zone;
+use crate::model::slot::DEFAULT_RANGE_DAYS;
+use crate::model::slot::SlotList;
+use crate::model::slot::SlotQuery;
+use crate::model::slot::SlotResponse;
 use crate::security::router::ContextHeader;
 use crate::state::AppState;
-
-/// Days searched when `to` is not given: two weeks from `from`.
-pub const DEFAULT_RANGE_DAYS: u64 = 14;
-
-/// The local days to search.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct SlotQuery {
-    /// First day, in the site's local calendar (`YYYY-MM-DD`, years 2000 to
-    /// 2100); default today there.
-    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-01")]
-    pub from: Option<String>,
-    /// Last day, inclusive (years 2000 to 2100); default 13 days after
-    /// `from`. At most 62 days in all.
-    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-14")]
-    pub to: Option<String>,
-    /// How many persons the appointment is for (default 1, at most the
-    /// motif's `max_persons`). When the motif's duration grows with
-    /// persons, only the slots where a counter is free for the whole
-    /// longer appointment are offered.
-    #[param(minimum = 1, maximum = 10, example = 1)]
-    pub persons: Option<u32>,
-}
-
-/// One bookable start time.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SlotResponse {
-    /// Start, with the site's offset. Send it back as is to book.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]
-    pub start: DateTime<FixedOffset>,
-    /// End, with the site's offset.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:30:00+01:00")]
-    pub end: DateTime<FixedOffset>,
-    /// How many more appointments it can take (free counters), at least 1.
-    #[schema(example = 2)]
-    pub remaining: u32,
-}
-
-impl SlotResponse {
-    /// A slot of the engine, with the site's offset.
-    pub fn at(slot: &Slot, tz: Tz) -> Self {
-        Self {
-            start: at_site(slot.start, tz),
-            end: at_site(slot.end, tz),
-            remaining: slot.remaining,
-        }
-    }
-}
-
-/// The free slots of a motif over a range of days.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SlotList {
-    /// The motif.
-    #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
-    pub motif_id: String,
-    /// Its site.
-    #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
-    pub site_id: String,
-    /// The site's IANA time zone, in which days and offsets are given.
-    #[schema(example = "Europe/Paris")]
-    pub time_zone: String,
-    /// First day searched.
-    #[schema(value_type = String, format = Date, example = "2026-12-01")]
-    pub from: NaiveDate,
-    /// Last day searched (inclusive).
-    #[schema(value_type = String, format = Date, example = "2026-12-14")]
-    pub to: NaiveDate,
-    /// Free slots, earliest first. Full and past ones are left out.
-    pub slots: Vec<SlotResponse>,
-}
+use serde::Serialize;
 
 /// List a motif's free slots
 ///
@@ -116,7 +52,7 @@ pub struct SlotList {
     params(
         ("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"),
         SlotQuery,
-        crate::convocations::ConvocationTokenParam,
+        crate::model::convocation::ConvocationTokenParam,
         crate::security::router::ContextParam,
     ),
     responses(
@@ -167,7 +103,7 @@ pub async fn list_slots(
             })
             .await?;
         return Ok(HttpResponse::Ok()
-            .insert_header(crate::reservations::NO_STORE)
+            .insert_header(crate::model::reservation::NO_STORE)
             .json(list));
     }
     let cache = state.cache.clone();
@@ -328,19 +264,6 @@ impl SerializedSlots {
         }
         out.push_str("]}");
         out
-    }
-}
-
-impl SlotList {
-    fn clone_without_slots(&self) -> Self {
-        Self {
-            motif_id: self.motif_id.clone(),
-            site_id: self.site_id.clone(),
-            time_zone: self.time_zone.clone(),
-            from: self.from,
-            to: self.to,
-            slots: vec![],
-        }
     }
 }
 

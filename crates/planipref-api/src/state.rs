@@ -3,13 +3,13 @@
 use actix_web::web;
 use planipref_store::Store;
 
-use std::sync::Arc;
-
 use crate::app::cache::AvailabilityCache;
 use crate::http::error::ApiError;
-use crate::http::limits::{ClientLimits, LimitSettings};
+use crate::http::limits::ClientLimits;
+use crate::http::limits::LimitSettings;
 use crate::security::agent::Verifier;
 use crate::security::router::ContextVerifier;
+use std::sync::Arc;
 
 /// Shared application state.
 #[derive(Debug, Clone)]

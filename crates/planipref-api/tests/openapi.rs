@@ -144,7 +144,7 @@ fn schema_bounds_agree_with_the_domain_rules() {
         .clone();
     assert_eq!(
         per_page["schema"]["maximum"],
-        planipref_api::dto::MAX_PER_PAGE
+        planipref_api::model::page::MAX_PER_PAGE
     );
 }
 

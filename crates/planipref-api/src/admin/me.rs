@@ -1,30 +1,11 @@
 //! Endpoints for agents (bearer JWT).
 
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::model::me::Me;
+use crate::security::agent::AuthenticatedAgent;
 use actix_web::{HttpResponse, get};
 use planipref_domain::access::Scope;
-use serde::Serialize;
-use utoipa::ToSchema;
-
-use crate::http::error::{ApiError, Problem};
-use crate::security::agent::AuthenticatedAgent;
-
-/// The agent a token names.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Me {
-    /// Agent id (`sub`).
-    #[schema(example = "a.martin@interieur.gouv.fr")]
-    pub sub: String,
-    /// Display name.
-    #[schema(example = "Anne Martin")]
-    pub name: String,
-    /// `agent`, `admin_prefecture` or `admin_national`.
-    #[schema(value_type = crate::model::codes::Role, example = "admin_prefecture")]
-    pub role: String,
-    /// Site ids (`agent`) or département codes (`admin_prefecture`); empty
-    /// for `admin_national`, whose scope is everything.
-    #[schema(example = json!(["93"]))]
-    pub scope: Vec<String>,
-}
 
 /// Who am I
 ///

@@ -26,14 +26,13 @@ use chrono_tz::Tz;
 use planipref_domain::ids::MotifId;
 use planipref_store::AvailabilityVersion;
 
-use planipref_store::orientation::CommuneRow;
-
 use crate::app::fresh::FreshReads;
 use crate::availability::FirstSlot;
 use crate::http::error::ApiError;
-use crate::orientation::Orientation;
+use crate::model::orientation::Orientation;
 use crate::slots::SerializedSlots;
 use crate::state::AppState;
+use planipref_store::orientation::CommuneRow;
 
 /// Beyond this many answers, the cache starts afresh (a national
 /// deployment has about 1,000 motifs; typical searches are few per motif).

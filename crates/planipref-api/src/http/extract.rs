@@ -5,13 +5,12 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::http::error::ApiError;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
-
-use crate::http::error::ApiError;
 
 /// Largest JSON body accepted, in bytes. A reservation is well under 2 KiB,
 /// but the largest body the document allows (a motif with its longest

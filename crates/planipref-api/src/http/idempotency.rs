@@ -12,6 +12,9 @@
 //! was not attempted (401, 429) or that the server failed (5xx) are not
 //! kept: the key is free again for the retry.
 
+use crate::http::error::ApiError;
+use crate::security::agent::Verifier;
+use crate::security::agent::bearer_token;
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{
@@ -24,9 +27,6 @@ use chrono::{Duration, Utc};
 use planipref_domain::idempotency::{HEADER, IdempotencyKey, LIFETIME_HOURS, request_hash};
 use planipref_store::idempotency::Claim;
 use serde::{Deserialize, Serialize};
-
-use crate::http::error::ApiError;
-use crate::security::agent::{Verifier, bearer_token};
 
 /// The header, for the document (added to every `POST` by [`document`]).
 #[derive(Debug, utoipa::IntoParams)]

@@ -16,6 +16,7 @@
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
+use crate::http::error::ApiError;
 use actix_web::HttpRequest;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -23,8 +24,6 @@ use actix_web::middleware::Next;
 use actix_web::web;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-
-use crate::http::error::ApiError;
 
 /// How clients are limited (settings of the deployment).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,11 +4,10 @@
 //! The table of paths is read from the OpenAPI document generated from the
 //! registered services, so it cannot disagree with the routing.
 
+use crate::http::error::ApiError;
 use actix_web::dev::ResourceDef;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use utoipa::openapi::OpenApi;
-
-use crate::http::error::ApiError;
 
 /// Every documented path and the methods it accepts.
 #[derive(Debug, Default)]

@@ -9,13 +9,12 @@
 
 use std::future::{Ready, ready};
 
+use crate::http::error::ApiError;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ETAG, IF_MATCH};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
-
-use crate::http::error::ApiError;
 
 /// The version a change was made from, read from `If-Match`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

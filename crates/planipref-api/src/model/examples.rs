@@ -1,23 +1,32 @@
 //! Examples for the OpenAPI document, built from the real response types so
 //! that they always have the shape the API sends.
 
+use crate::model::calendar::ClosedDay;
+use crate::model::calendar::SiteCalendar;
+use crate::model::motif::Motif;
+use crate::model::motif::MotifPage;
+use crate::model::motif::ServiceRef;
+use crate::model::page::PageInfo;
+use crate::model::reservation::ApplicantResponse;
+use crate::model::reservation::Reservation;
+use crate::model::reservation::ReservationCreated;
+use crate::model::reservation::ReservationMotif;
+use crate::model::site::Address;
+use crate::model::site::Site;
+use crate::model::site::SitePage;
+use crate::model::slot::SlotList;
+use crate::model::slot::SlotResponse;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::{Value, json};
 
-use crate::calendar::{ClosedDay, SiteCalendar};
-use crate::dto::{Address, Motif, PageInfo, ServiceRef, Site};
-use crate::reservations::{ApplicantResponse, Reservation, ReservationCreated, ReservationMotif};
-use crate::sites::{MotifPage, SitePage};
-use crate::slots::{SlotList, SlotResponse};
-
-const SITE_ID: &str = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11";
+pub const SITE_ID: &str = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11";
 const MOTIF_ID: &str = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00";
 
-fn at(s: &str) -> DateTime<FixedOffset> {
+pub fn at(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap_or_default()
 }
 
-fn day(s: &str) -> NaiveDate {
+pub fn day(s: &str) -> NaiveDate {
     s.parse().unwrap_or_default()
 }
 
@@ -247,8 +256,8 @@ pub fn site_calendar() -> SiteCalendar {
 }
 
 /// The first free slot of a site.
-pub fn first_slot() -> crate::availability::FirstSlotResponse {
-    crate::availability::FirstSlotResponse {
+pub fn first_slot() -> crate::model::slot::FirstSlotResponse {
+    crate::model::slot::FirstSlotResponse {
         site_id: SITE_ID.into(),
         motif_id: MOTIF_ID.into(),
         time_zone: "Europe/Paris".into(),
@@ -263,8 +272,8 @@ pub fn first_slot() -> crate::availability::FirstSlotResponse {
 }
 
 /// An orientation answer.
-pub fn orientation() -> crate::orientation::Orientation {
-    use crate::orientation::{CommuneInfo, Orientation, SiteOffer};
+pub fn orientation() -> crate::model::orientation::Orientation {
+    use crate::model::orientation::{CommuneInfo, Orientation, SiteOffer};
     Orientation {
         demarche: "sejour-renouvellement".into(),
         commune: CommuneInfo {
@@ -325,13 +334,13 @@ pub fn issue_convocation_request() -> Value {
 }
 
 /// A convocation, as agents see it.
-pub fn convocation() -> crate::convocations::Convocation {
-    crate::convocations::Convocation {
+pub fn convocation() -> crate::model::convocation::Convocation {
+    crate::model::convocation::Convocation {
         id: "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f".into(),
         state: "issued".into(),
         motif_id: MOTIF_ID.into(),
         site_id: SITE_ID.into(),
-        person: crate::convocations::ConvocationPersonResponse {
+        person: crate::model::convocation::ConvocationPersonResponse {
             last_name: "N'Diaye".into(),
             first_names: "Aïssata Marie".into(),
             birth_date: day("1990-04-12"),
@@ -352,16 +361,16 @@ pub fn convocation() -> crate::convocations::Convocation {
 }
 
 /// A convocation just issued.
-pub fn convocation_issued() -> crate::convocations::ConvocationIssued {
-    crate::convocations::ConvocationIssued {
+pub fn convocation_issued() -> crate::model::convocation::ConvocationIssued {
+    crate::model::convocation::ConvocationIssued {
         token: "8c2f6b1d5e9a3f9a6c1e0b7d4e2a8c5f1d9b3e7a0c4f6b2d8e1a5c9f3b7d0e4a".into(),
         convocation: convocation(),
     }
 }
 
 /// A convocation as its holder sees it.
-pub fn convocation_summary() -> crate::convocations::ConvocationSummary {
-    crate::convocations::ConvocationSummary {
+pub fn convocation_summary() -> crate::model::convocation::ConvocationSummary {
+    crate::model::convocation::ConvocationSummary {
         state: "issued".into(),
         motif_id: MOTIF_ID.into(),
         motif: "Remise de titre de séjour".into(),

@@ -1,33 +1,11 @@
 //! Liveness and readiness, for load balancers and orchestrators.
 
-use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
-use utoipa::ToSchema;
-
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
+use crate::http::error::Problem;
+use crate::model::health::Health;
+use crate::model::health::Readiness;
 use crate::state::AppState;
-
-/// The process is alive.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Health {
-    /// Always `ok`.
-    #[schema(example = "ok")]
-    pub status: &'static str,
-    /// The server's version.
-    #[schema(example = "0.1.0")]
-    pub version: &'static str,
-}
-
-/// The process can serve requests.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Readiness {
-    /// Always `ready`.
-    #[schema(example = "ready")]
-    pub status: &'static str,
-    /// The database backend answering: `sqlite` or `postgresql`.
-    #[schema(example = "sqlite")]
-    pub database: &'static str,
-}
+use actix_web::{HttpResponse, get, web};
 
 /// Liveness
 ///

@@ -10,6 +10,7 @@
 use std::future::{Ready, ready};
 use std::sync::Arc;
 
+use crate::http::error::ApiError;
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -18,8 +19,6 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use planipref_domain::access::Agent;
 use serde::{Deserialize, Serialize};
-
-use crate::http::error::ApiError;
 
 /// The HS256 secret used when none is configured, in development only.
 /// It is public (it is in this file): tokens signed with it prove nothing.

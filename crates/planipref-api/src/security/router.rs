@@ -15,14 +15,17 @@
 
 use std::sync::Arc;
 
+use crate::http::error::ApiError;
+use crate::security::agent::Algorithm;
+use crate::security::agent::Audience;
+use crate::security::agent::AuthSettings;
+use crate::security::agent::decoding;
+use crate::security::agent::refusal;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use jsonwebtoken::{DecodingKey, Validation};
 use planipref_domain::context::RouterContext;
 use serde::{Deserialize, Serialize};
-
-use crate::http::error::ApiError;
-use crate::security::agent::{Algorithm, Audience, AuthSettings, decoding, refusal};
 
 /// The header carrying the router's context.
 pub const CONTEXT_HEADER: &str = "X-Planipref-Context";

@@ -1,0 +1,62 @@
+//! Holds: a slot kept while the form is filled in.
+
+use crate::model::fields::at_site;
+use chrono::DateTime;
+use chrono::FixedOffset;
+use chrono::Utc;
+use planipref_store::from_db;
+use planipref_store::models::HoldRow;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A slot to keep.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!(crate::model::examples::create_hold_request()))]
+pub struct CreateHoldRequest {
+    /// The motif.
+    #[schema(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
+    pub motif_id: String,
+    /// The slot's start exactly as given by `GET /motifs/{motif_id}/slots`.
+    #[schema(format = DateTime, pattern = "^(20[0-9]{2}|2100)-", example = "2026-12-01T09:00:00+01:00")]
+    pub start: String,
+    /// How many persons come (default 1): a group may take longer.
+    #[schema(minimum = 1, maximum = 10, example = 1)]
+    pub persons: Option<u32>,
+}
+
+/// A kept slot.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!(crate::model::examples::hold()))]
+pub struct Hold {
+    /// Give it as `hold_id` to `POST /reservations` to book the slot.
+    #[schema(example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")]
+    pub hold_id: String,
+    /// The motif.
+    #[schema(example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
+    pub motif_id: String,
+    /// Start, with the site's offset.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:00:00+01:00")]
+    pub start: DateTime<FixedOffset>,
+    /// End, with the site's offset.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-01T09:30:00+01:00")]
+    pub end: DateTime<FixedOffset>,
+    /// Persons.
+    #[schema(example = 1)]
+    pub persons: u32,
+    /// Until when the slot is kept (UTC). Past it, the slot is free for
+    /// anyone and confirming the hold answers 410.
+    #[schema(value_type = String, format = DateTime, example = "2026-11-28T13:15:12Z")]
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn to_hold(row: HoldRow, tz: chrono_tz::Tz) -> Hold {
+    Hold {
+        hold_id: row.id,
+        motif_id: row.motif_id,
+        start: at_site(from_db(row.starts_at), tz),
+        end: at_site(from_db(row.ends_at), tz),
+        persons: u32::try_from(row.persons).unwrap_or(1),
+        expires_at: from_db(row.expires_at),
+    }
+}

@@ -1,0 +1,84 @@
+//! Pages: which page of a list to answer, and where an answer stands.
+
+use crate::http::error::ApiError;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Default page size of lists.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+
+/// Largest page size of lists.
+pub const MAX_PER_PAGE: u32 = 200;
+
+/// Largest page number accepted (20 million items at the largest size).
+pub const MAX_PAGE: u32 = 100_000;
+
+/// Which page of a list to return.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct Pagination {
+    /// Page number, from 1 to 100000.
+    #[param(minimum = 1, maximum = 100000, example = 1)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, example = 50)]
+    pub per_page: Option<u32>,
+}
+
+impl Pagination {
+    /// The page and its size, checked.
+    pub fn resolve(page: Option<u32>, per_page: Option<u32>) -> Result<(u32, u32), ApiError> {
+        let page = page.unwrap_or(1);
+        let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
+        let mut errors = vec![];
+        if !(1..=MAX_PAGE).contains(&page) {
+            errors.push(planipref_domain::FieldError::new(
+                "page",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+            errors.push(planipref_domain::FieldError::new(
+                "per_page",
+                format!("must be between 1 and {MAX_PER_PAGE}"),
+            ));
+        }
+        if errors.is_empty() {
+            Ok((page, per_page))
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+impl Pagination {
+    /// The page asked for as (page, per page, offset, limit), checked.
+    pub fn window(&self) -> Result<(u32, u32, i64, i64), ApiError> {
+        let (page, per_page) = Self::resolve(self.page, self.per_page)?;
+        let offset = i64::from(page - 1) * i64::from(per_page);
+        Ok((page, per_page, offset, i64::from(per_page)))
+    }
+}
+
+/// Where a list page stands.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PageInfo {
+    /// This page's number, from 1.
+    #[schema(example = 1)]
+    pub page: u32,
+    /// Items per page.
+    #[schema(example = 50)]
+    pub per_page: u32,
+    /// Items across all pages.
+    #[schema(example = 5)]
+    pub total: i64,
+}
+
+pub fn page_info(page: u32, per_page: u32, total: i64) -> PageInfo {
+    PageInfo {
+        page,
+        per_page,
+        total,
+    }
+}

@@ -1,0 +1,189 @@
+//! Préfectures and their anti-capture settings.
+
+use crate::model::page::PageInfo;
+use planipref_store::models::PrefectureRow;
+use planipref_store::models::PrefectureRulesRow;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A new préfecture.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrefectureRequest {
+    /// The département's INSEE code (`01`…`95`, `2A`, `2B`, `971`…`978`).
+    #[schema(
+        pattern = "^(0[1-9]|[1-8][0-9]|9[0-5]|2[AaBb]|97[1-8])$",
+        example = "2A"
+    )]
+    pub code: String,
+    /// Official name.
+    #[schema(
+        min_length = 1,
+        max_length = 150,
+        example = "Préfecture de la Corse-du-Sud"
+    )]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
+    pub name: String,
+    /// The département's name.
+    #[schema(min_length = 1, max_length = 100, example = "Corse-du-Sud")]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
+    pub departement_name: String,
+}
+
+/// A préfecture.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Prefecture {
+    /// The département's INSEE code.
+    #[schema(example = "2A")]
+    pub code: String,
+    /// Official name.
+    #[schema(example = "Préfecture de la Corse-du-Sud")]
+    pub name: String,
+    /// The département's name.
+    #[schema(example = "Corse-du-Sud")]
+    pub departement_name: String,
+    /// Its version (also its `ETag`), raised by each change of its names
+    /// or anti-capture settings: send it in `If-Match` to change them.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i32,
+}
+
+crate::http::version::versioned_by_field!(Prefecture, AntiCapture);
+
+impl From<PrefectureRow> for Prefecture {
+    fn from(r: PrefectureRow) -> Self {
+        Self {
+            code: r.code,
+            name: r.name,
+            departement_name: r.departement_name,
+            version: r.revision,
+        }
+    }
+}
+
+/// A page of préfectures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrefecturePage {
+    /// By code.
+    pub items: Vec<Prefecture>,
+    /// Where this page stands.
+    #[serde(flatten)]
+    pub page: PageInfo,
+}
+
+/// A préfecture's new names.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrefectureUpdate {
+    /// Official name.
+    #[schema(
+        min_length = 1,
+        max_length = 150,
+        example = "Préfecture de la Corse-du-Sud"
+    )]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
+    pub name: String,
+    /// The département's name.
+    #[schema(min_length = 1, max_length = 100, example = "Corse-du-Sud")]
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000E-\\u001F\\u007F-\\u0084\\u0086-\\u009F]*$"
+    )]
+    pub departement_name: String,
+}
+
+pub fn prefecture_example() -> serde_json::Value {
+    serde_json::json!({"code": "2A", "name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud", "version": 1})
+}
+
+/// A préfecture's anti-capture settings.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(example = json!(anti_capture_example()))]
+pub struct AntiCapture {
+    /// A cancelled or moved appointment's time is offered again after a
+    /// random delay of at least this many minutes (0–1440; default 5)…
+    #[schema(example = 5)]
+    pub release_delay_min_minutes: u32,
+    /// …and at most this many (≥ the least; default 60). 0 and 0: at once.
+    #[schema(example = 60)]
+    pub release_delay_max_minutes: u32,
+    /// Each motif's newest day (today plus its booking window) opens at a
+    /// random moment of a window starting this many minutes after local
+    /// midnight (0–1439; default 420, 07:00)…
+    #[schema(example = 420)]
+    pub opening_start_minute: u32,
+    /// …and lasting this many minutes (0–1440; default 180: between 07:00
+    /// and 10:00). The moment differs per motif and day, is the same on
+    /// every server, and cannot be computed outside.
+    #[schema(example = 180)]
+    pub opening_window_minutes: u32,
+    /// Most coming appointments one person (foreigner file number, or
+    /// names and birth date) may hold at once across all démarches, when
+    /// booking at this préfecture (1–20; default 3).
+    #[schema(example = 3)]
+    pub max_active_per_person: u32,
+    /// What convocations did not take of the convocation counters is
+    /// offered to the public this many hours before its day (0–720; 0:
+    /// never; default 48).
+    #[schema(example = 48)]
+    pub convocation_release_hours: u32,
+    /// The préfecture's version (also the `ETag`): send it in `If-Match`
+    /// to change these settings.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i32,
+}
+
+pub fn anti_capture_example() -> serde_json::Value {
+    serde_json::json!({
+        "release_delay_min_minutes": 5, "release_delay_max_minutes": 60,
+        "opening_start_minute": 420, "opening_window_minutes": 180,
+        "max_active_per_person": 3, "convocation_release_hours": 48, "version": 1
+    })
+}
+
+impl AntiCapture {
+    /// The settings of `r`, at the préfecture's `version`.
+    pub fn new(r: PrefectureRulesRow, version: i32) -> Self {
+        let n = |v: i32| u32::try_from(v).unwrap_or(0);
+        Self {
+            version,
+            release_delay_min_minutes: n(r.release_delay_min_minutes),
+            release_delay_max_minutes: n(r.release_delay_max_minutes),
+            opening_start_minute: n(r.opening_start_minute),
+            opening_window_minutes: n(r.opening_window_minutes),
+            max_active_per_person: n(r.max_active_per_person),
+            convocation_release_hours: n(r.convocation_release_hours),
+        }
+    }
+}
+
+/// New anti-capture settings; those left out keep their value.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"release_delay_min_minutes": 10, "release_delay_max_minutes": 90}))]
+pub struct AntiCaptureUpdate {
+    /// Least release delay, minutes (0–1440).
+    #[schema(minimum = 0, maximum = 1440)]
+    pub release_delay_min_minutes: Option<u32>,
+    /// Greatest release delay, minutes (0–1440, ≥ the least).
+    #[schema(minimum = 0, maximum = 1440)]
+    pub release_delay_max_minutes: Option<u32>,
+    /// Start of the opening window, minutes after local midnight (0–1439).
+    #[schema(minimum = 0, maximum = 1439)]
+    pub opening_start_minute: Option<u32>,
+    /// Length of the opening window, minutes (0–1440).
+    #[schema(minimum = 0, maximum = 1440)]
+    pub opening_window_minutes: Option<u32>,
+    /// Most coming appointments per person across démarches (1–20).
+    #[schema(minimum = 1, maximum = 20)]
+    pub max_active_per_person: Option<u32>,
+    /// Hours before a day when convocation counters' free time is offered
+    /// to the public (0–720; 0: never).
+    #[schema(minimum = 0, maximum = 720)]
+    pub convocation_release_hours: Option<u32>,
+}
