@@ -10,10 +10,10 @@ use planipref_domain::access::Agent;
 use planipref_domain::channel::Channel;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, MotifId, PlageId, ServiceId, SiteId};
-use planipref_domain::referentiel::{
-    Plage, check_active_period, check_description, check_name, parse_local_time, parse_weekdays,
-    weekday_name,
+use planipref_domain::plage::{
+    Plage, check_active_period, parse_local_time, parse_weekdays, weekday_name,
 };
+use planipref_domain::text::{check_description, check_name};
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::{GuichetRow, PlageRow, ServiceRow, SiteRow};
@@ -855,7 +855,7 @@ pub async fn site_organisation(
                     .collect();
                 let mut plages = Vec::new();
                 for p in o.plages.iter().filter(|p| p.guichet_id == g.id) {
-                    let weekdays = planipref_domain::referentiel::Weekdays::from_bits(p.weekdays)
+                    let weekdays = planipref_domain::plage::Weekdays::from_bits(p.weekdays)
                         .ok_or(ApiError::Internal)?;
                     plages.push(PlageResponse {
                         version: p.revision,
