@@ -21,7 +21,7 @@ use actix_web::{HttpResponse, post, put, web};
 use chrono::Utc;
 use planipref_domain::ids::{MotifId, ServiceId};
 use planipref_domain::motif::MotifSettings;
-use planipref_domain::referentiel::{NationalDefaults, resolve_motif};
+use planipref_domain::motif::{NationalDefaults, resolve_motif};
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::{DemarcheRow, MotifRow};

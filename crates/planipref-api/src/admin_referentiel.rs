@@ -35,7 +35,8 @@ use chrono::Utc;
 use planipref_domain::access::Agent;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, PlageId, ServiceId, SiteId};
-use planipref_domain::referentiel::{check_description, check_name, weekday_name};
+use planipref_domain::plage::weekday_name;
+use planipref_domain::text::{check_description, check_name};
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::{GuichetRow, PlageRow, ServiceRow, SiteRow};
@@ -451,7 +452,7 @@ pub async fn site_organisation(
                     .collect();
                 let mut plages = Vec::new();
                 for p in o.plages.iter().filter(|p| p.guichet_id == g.id) {
-                    let weekdays = planipref_domain::referentiel::Weekdays::from_bits(p.weekdays)
+                    let weekdays = planipref_domain::plage::Weekdays::from_bits(p.weekdays)
                         .ok_or(ApiError::Internal)?;
                     plages.push(PlageResponse {
                         version: p.revision,

@@ -22,7 +22,7 @@ use chrono::Utc;
 use planipref_domain::DomainError;
 use planipref_domain::competence::Competence;
 use planipref_domain::ids::{DepartementCode, SiteId};
-use planipref_domain::referentiel::{SiteDraft, SiteInput};
+use planipref_domain::site::{SiteDraft, SiteInput};
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::SiteRow;

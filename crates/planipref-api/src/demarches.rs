@@ -26,9 +26,10 @@ use actix_web::{HttpResponse, get, post, put, web};
 use chrono::Utc;
 use planipref_domain::FieldError;
 use planipref_domain::access::Agent;
+use planipref_domain::booking_rules::BookingRules;
 use planipref_domain::error::Collector;
-use planipref_domain::motif::{check_demarche_code, check_documents};
-use planipref_domain::referentiel::{BookingRules, check_description, check_duration, check_name};
+use planipref_domain::motif::{check_demarche_code, check_documents, check_duration};
+use planipref_domain::text::{check_description, check_name};
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::{DemarcheRow, documents_to_json};
 

@@ -22,8 +22,9 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, put, web};
 use chrono::Utc;
+use planipref_domain::fermeture::{FermetureInput, fermeture_interval};
 use planipref_domain::ids::{GuichetId, SiteId};
-use planipref_domain::referentiel::{FermetureInput, check_name, fermeture_interval};
+use planipref_domain::text::check_name;
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::FermetureRow;
 

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use planipref_domain::motif::check_persons;
 use planipref_domain::orientation::{Candidate, Reason, Residence, competent_site, is_insee_code};
-use planipref_domain::referentiel::SiteKind;
+use planipref_domain::site::SiteKind;
 use planipref_store::orientation::OfferingSite;
 use planipref_store::{AvailabilityVersion, Store};
 

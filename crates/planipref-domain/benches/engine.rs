@@ -13,7 +13,7 @@ use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use criterion::{Criterion, Throughput};
 use planipref_domain::ids::{GuichetId, MotifId};
-use planipref_domain::referentiel::{Plage, Weekdays};
+use planipref_domain::plage::{Plage, Weekdays};
 use planipref_domain::slots::{Busy, SlotRequest, compute_slots, first_free_slot};
 
 const GUICHETS: usize = 20;

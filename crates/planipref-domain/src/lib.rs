@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod applicant;
+pub mod booking_rules;
 pub mod calendar;
 pub mod channel;
 pub mod client;
@@ -15,17 +16,20 @@ pub mod context;
 pub mod convocation;
 pub mod departements;
 pub mod error;
+pub mod fermeture;
 pub mod ics;
 pub mod idempotency;
 pub mod ids;
 pub mod motif;
 pub mod occupancy;
 pub mod orientation;
+pub mod plage;
 pub mod quota;
 pub mod reference;
-pub mod referentiel;
 pub mod release;
+pub mod site;
 pub mod slots;
+pub mod text;
 pub mod time;
 
 pub use error::{DomainError, FieldError};

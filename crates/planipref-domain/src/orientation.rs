@@ -10,7 +10,7 @@
 //! arrondissement named explicitly, which wins over the default.
 
 use crate::competence::Competence;
-use crate::referentiel::SiteKind;
+use crate::site::SiteKind;
 
 /// A commune (or a municipal arrondissement of Paris, Lyon or Marseille)
 /// of INSEE's Code officiel géographique.

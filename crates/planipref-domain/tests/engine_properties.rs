@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use planipref_domain::ids::{GuichetId, MotifId};
-use planipref_domain::referentiel::{Plage, Weekdays};
+use planipref_domain::plage::{Plage, Weekdays};
 use planipref_domain::slots::{Busy, SlotRequest, compute_slots, first_free_slot};
 use planipref_domain::time::unique_instant;
 use proptest::prelude::*;

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 use planipref_domain::competence::Competence;
 use planipref_domain::ids::MotifId;
-use planipref_domain::referentiel::{Plage, check_new_plage, plages_cover, works_on};
+use planipref_domain::plage::{Plage, check_new_plage, plages_cover, works_on};
 
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;

@@ -10,7 +10,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use diesel::prelude::*;
-use planipref_domain::referentiel::{Plage, Weekdays};
+use planipref_domain::plage::{Plage, Weekdays};
 
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
@@ -473,7 +473,7 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
 
 #[cfg(test)]
 mod tests {
-    use planipref_domain::referentiel::{SiteDraft, SiteInput};
+    use planipref_domain::site::{SiteDraft, SiteInput};
 
     use super::DEMO;
 

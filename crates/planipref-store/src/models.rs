@@ -112,9 +112,9 @@ pub struct MotifRow {
 
 impl MotifRow {
     /// Its booking rules (checked when written, so the casts cannot fail).
-    pub fn booking_rules(&self) -> planipref_domain::referentiel::BookingRules {
+    pub fn booking_rules(&self) -> planipref_domain::booking_rules::BookingRules {
         let count = |v: i32| u32::try_from(v).unwrap_or(0);
-        planipref_domain::referentiel::BookingRules {
+        planipref_domain::booking_rules::BookingRules {
             booking_window_days: count(self.booking_window_days),
             min_notice_hours: count(self.min_notice_hours),
             cancellation_deadline_hours: count(self.cancellation_deadline_hours),
@@ -153,7 +153,7 @@ impl MotifRow {
 
     /// Sets its label, description, documents, duration and booking rules,
     /// and which of them follow its démarche.
-    pub fn set_resolved(&mut self, m: planipref_domain::referentiel::ResolvedMotif) {
+    pub fn set_resolved(&mut self, m: planipref_domain::motif::ResolvedMotif) {
         self.label = m.label;
         self.label_overridden = m.label_overridden;
         self.description = m.description;
@@ -169,7 +169,7 @@ impl MotifRow {
     }
 
     /// Sets its booking rules (checked by the caller).
-    pub fn set_booking_rules(&mut self, rules: planipref_domain::referentiel::BookingRules) {
+    pub fn set_booking_rules(&mut self, rules: planipref_domain::booking_rules::BookingRules) {
         let count = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
         self.booking_window_days = count(rules.booking_window_days);
         self.min_notice_hours = count(rules.min_notice_hours);
@@ -486,9 +486,9 @@ impl DemarcheRow {
     }
 
     /// Its default booking rules (checked when written).
-    pub fn default_rules(&self) -> planipref_domain::referentiel::BookingRules {
+    pub fn default_rules(&self) -> planipref_domain::booking_rules::BookingRules {
         let count = |v: i32| u32::try_from(v).unwrap_or(0);
-        planipref_domain::referentiel::BookingRules {
+        planipref_domain::booking_rules::BookingRules {
             booking_window_days: count(self.default_booking_window_days),
             min_notice_hours: count(self.default_min_notice_hours),
             cancellation_deadline_hours: count(self.default_cancellation_deadline_hours),
@@ -496,7 +496,7 @@ impl DemarcheRow {
     }
 
     /// Sets its default booking rules (checked by the caller).
-    pub fn set_default_rules(&mut self, rules: planipref_domain::referentiel::BookingRules) {
+    pub fn set_default_rules(&mut self, rules: planipref_domain::booking_rules::BookingRules) {
         let count = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
         self.default_booking_window_days = count(rules.booking_window_days);
         self.default_min_notice_hours = count(rules.min_notice_hours);

@@ -72,8 +72,8 @@ use planipref_domain::departements::{DEPARTEMENTS_CSV, read_csv};
 use planipref_domain::ids::DepartementCode;
 use planipref_domain::occupancy::{UNIT_MINUTES, units};
 use planipref_domain::orientation::parse_communes;
+use planipref_domain::plage::Weekdays;
 use planipref_domain::reference::Reference;
-use planipref_domain::referentiel::Weekdays;
 use planipref_domain::time::unique_instant;
 
 use crate::db::{AnyConnection, insert_batch, write_transaction};

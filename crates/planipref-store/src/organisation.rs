@@ -4,7 +4,7 @@
 //! ever referenced is refused (`InUse`); the caller deactivates it instead.
 
 use diesel::prelude::*;
-use planipref_domain::referentiel::Plage;
+use planipref_domain::plage::Plage;
 
 use crate::admin::{AuditEntry, record};
 use crate::db::{AnyConnection, write_transaction};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use planipref_domain::ids::{GuichetId, MotifId};
-use planipref_domain::referentiel::{Plage, Weekdays};
+use planipref_domain::plage::{Plage, Weekdays};
 use planipref_domain::slots::Busy;
 
 use crate::db::{AnyConnection, on_backend};

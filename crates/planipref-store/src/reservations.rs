@@ -7,8 +7,8 @@ use planipref_domain::applicant::{Applicant, PERSON_KEYS_VERSION};
 use planipref_domain::channel::Channel;
 use planipref_domain::ids::{GuichetId, MotifId, ReservationId, SiteId};
 use planipref_domain::occupancy::units;
+use planipref_domain::plage::plages_cover;
 use planipref_domain::reference::Reference;
-use planipref_domain::referentiel::plages_cover;
 
 use crate::db::{AnyConnection, insert_batch, on_backend, touch_guard, write_transaction};
 use crate::models::*;

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use planipref_domain::ids::GuichetId;
-use planipref_domain::referentiel::Plage;
+use planipref_domain::plage::Plage;
 use planipref_domain::slots::Busy;
 
 use crate::models::{MotifRow, PrefectureRulesRow, ServiceRow, SiteRow};

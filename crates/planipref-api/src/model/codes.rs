@@ -12,7 +12,7 @@ use planipref_domain::access::Role as DomainRole;
 use planipref_domain::channel::Channel as DomainChannel;
 use planipref_domain::convocation::ConvocationState as DomainConvocationState;
 use planipref_domain::motif::BookingMode as DomainBookingMode;
-use planipref_domain::referentiel::SiteKind as DomainSiteKind;
+use planipref_domain::site::SiteKind as DomainSiteKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -229,7 +229,7 @@ mod tests {
         ] {
             assert_eq!(
                 Weekday::from(day).code(),
-                planipref_domain::referentiel::weekday_name(day)
+                planipref_domain::plage::weekday_name(day)
             );
         }
     }

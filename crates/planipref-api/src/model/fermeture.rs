@@ -7,7 +7,7 @@ use crate::model::page::PageInfo;
 use chrono::DateTime;
 use chrono::FixedOffset;
 use planipref_domain::ids::GuichetId;
-use planipref_domain::referentiel::check_name;
+use planipref_domain::text::check_name;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -19,8 +19,8 @@ use planipref_domain::FieldError;
 use planipref_domain::channel::Channel;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::MotifId;
-use planipref_domain::referentiel::check_active_period;
-use planipref_domain::referentiel::check_name;
+use planipref_domain::plage::check_active_period;
+use planipref_domain::text::check_name;
 use planipref_store::models::GuichetRow;
 
 /// A new guichet.

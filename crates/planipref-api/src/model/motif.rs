@@ -1,8 +1,8 @@
 //! Motifs: what a site books, as the API shows and takes them.
 
 use crate::model::page::PageInfo;
+use planipref_domain::motif::MotifInput;
 use planipref_domain::motif::MotifSettingsInput;
-use planipref_domain::referentiel::MotifInput;
 use planipref_store::models::MotifRow;
 use planipref_store::models::ServiceRow;
 use serde::{Deserialize, Serialize};

@@ -8,10 +8,10 @@ use chrono::NaiveDate;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::GuichetId;
 use planipref_domain::ids::MotifId;
-use planipref_domain::referentiel::Plage;
-use planipref_domain::referentiel::parse_local_time;
-use planipref_domain::referentiel::parse_weekdays;
-use planipref_domain::referentiel::weekday_name;
+use planipref_domain::plage::Plage;
+use planipref_domain::plage::parse_local_time;
+use planipref_domain::plage::parse_weekdays;
+use planipref_domain::plage::weekday_name;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

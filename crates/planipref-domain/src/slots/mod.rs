@@ -20,7 +20,7 @@ use chrono_tz::Tz;
 
 use crate::error::{DomainError, FieldError};
 use crate::ids::{GuichetId, MotifId};
-use crate::referentiel::Plage;
+use crate::plage::Plage;
 
 /// The longest date range one slot search may cover, in days (inclusive).
 pub const MAX_RANGE_DAYS: i64 = 62;

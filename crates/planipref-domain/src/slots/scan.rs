@@ -23,7 +23,7 @@ use chrono_tz::Tz;
 use super::{Slot, SlotRequest, Slots};
 use crate::ids::GuichetId;
 use crate::occupancy::UNIT_MINUTES;
-use crate::referentiel::Plage;
+use crate::plage::Plage;
 use crate::time::{local_midnight, unique_instant};
 
 /// Where a scan stops.

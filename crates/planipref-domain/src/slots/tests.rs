@@ -4,7 +4,7 @@ use super::*;
 fn slots_of(req: &SlotRequest<'_>) -> Vec<Slot> {
     compute_slots(req).slots
 }
-use crate::referentiel::Weekdays;
+use crate::plage::Weekdays;
 use chrono::{Duration, NaiveTime, Weekday};
 
 fn t(h: u32, m: u32) -> NaiveTime {

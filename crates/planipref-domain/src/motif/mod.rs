@@ -1,12 +1,26 @@
-//! What a préfecture sets on a motif beyond its démarche's defaults: how
-//! many persons one appointment may be for, what to tell the applicant once
-//! booked, whether anyone may book it online; and the list of documents to
-//! bring, which démarches and motifs share.
+//! A motif: what a site books for a démarche. Here is what a préfecture
+//! sets on a motif beyond its démarche's defaults: how long an appointment
+//! lasts, how many persons one appointment may be for, what to tell the
+//! applicant once booked, whether anyone may book it online; and the list
+//! of documents to bring, which démarches and motifs share.
+//!
+//! How a motif's fields follow its démarche's (label, description,
+//! documents, duration, booking rules) is in `resolution`: see
+//! [`resolve_motif`]. The booking rules themselves are in
+//! [`crate::booking_rules`].
 
 use crate::error::{Collector, DomainError, FieldError};
 use crate::occupancy::UNIT_MINUTES;
-use crate::referentiel::{MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, check_description};
+use crate::text::check_description;
 
+mod resolution;
+
+pub use resolution::{MotifInput, NationalDefaults, ResolvedMotif, RulesOverridden, resolve_motif};
+
+/// The shortest appointment a motif may last, in minutes.
+pub const MIN_DURATION_MINUTES: u32 = UNIT_MINUTES;
+/// The longest appointment a motif may last, in minutes (a whole morning).
+pub const MAX_DURATION_MINUTES: u32 = 240;
 /// Most documents one démarche or motif may list.
 pub const MAX_DOCUMENTS: usize = 30;
 /// Longest line of the documents list, in characters.
@@ -117,6 +131,23 @@ pub fn check_persons(field: &str, persons: u32) -> Result<(), FieldError> {
             format!("must be between 1 and {MAX_PERSONS}"),
         ))
     }
+}
+
+/// Checks a motif's duration: whole units, within sane bounds.
+pub fn check_duration(field: &str, minutes: u32) -> Result<u32, FieldError> {
+    if !(MIN_DURATION_MINUTES..=MAX_DURATION_MINUTES).contains(&minutes) {
+        return Err(FieldError::new(
+            field,
+            format!("must be between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes"),
+        ));
+    }
+    if !minutes.is_multiple_of(UNIT_MINUTES) {
+        return Err(FieldError::new(
+            field,
+            format!("must be a multiple of {UNIT_MINUTES} minutes"),
+        ));
+    }
+    Ok(minutes)
 }
 
 /// A motif's own settings (never inherited from its démarche).
@@ -340,6 +371,16 @@ mod tests {
                 )
                 .is_err()
         );
+    }
+
+    #[test]
+    fn durations_must_be_whole_units_within_bounds() {
+        assert_eq!(check_duration("duration_minutes", 30), Ok(30));
+        assert_eq!(check_duration("duration_minutes", 240), Ok(240));
+        for bad in [0, 3, 7, 245, 1000] {
+            let e = check_duration("duration_minutes", bad).expect_err("refused");
+            assert_eq!(e.field, "duration_minutes");
+        }
     }
 
     #[test]
