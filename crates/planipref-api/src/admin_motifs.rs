@@ -4,7 +4,6 @@
 //! are always the préfecture's.
 
 use crate::admin_referentiel::audit;
-use crate::admin_referentiel::authorise;
 use crate::admin_referentiel::write_error;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
@@ -15,6 +14,7 @@ use crate::http::version::Versioned as _;
 use crate::model::motif::Motif;
 use crate::model::motif::MotifRequest;
 use crate::security::agent::AuthenticatedAgent;
+use crate::security::scope::may_administer;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, put, web};
@@ -94,7 +94,7 @@ pub async fn create_motif(
             let (service, site) = store
                 .get_service(&service_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "service"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             let demarche = match body.demarche_code.as_deref() {
                 None => None,
                 Some(code) => Some(store.get_demarche(code).map_err(|e| match e {
@@ -195,7 +195,7 @@ pub async fn update_motif(
             let (before, service, site) = store
                 .get_motif(&motif_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "motif"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             if body
                 .demarche_code
                 .as_ref()

@@ -5,9 +5,7 @@
 //! used is refused with 409 (deactivate it instead).
 
 use crate::admin_referentiel::audit;
-use crate::admin_referentiel::authorise;
 use crate::admin_referentiel::write_error;
-use crate::dto::may_read;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
@@ -37,6 +35,8 @@ use crate::model::site::Site;
 use crate::model::site::SitePage;
 use crate::model::site::site_zone;
 use crate::security::agent::AuthenticatedAgent;
+use crate::security::scope::may_administer;
+use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, put, web};
@@ -138,7 +138,7 @@ pub async fn delete_site(
             let site = store
                 .get_site(&id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             let audit = deletion(&agent, &site, "site", &site.id, &Site::from(site.clone()));
             store
                 .delete_site(&site.id, &audit)
@@ -269,7 +269,7 @@ pub async fn update_service(
             let (before, site) = store
                 .get_service(&id.to_string())
                 .map_err(|e| ApiError::from_store(e, "service"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             let after = planipref_store::models::ServiceRow {
                 name,
                 description,
@@ -323,7 +323,7 @@ pub async fn delete_service(
             let (service, site) = store
                 .get_service(&id.to_string())
                 .map_err(|e| ApiError::from_store(e, "service"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             let audit = deletion(
                 &agent,
                 &site,
@@ -453,7 +453,7 @@ pub async fn delete_motif(
             let (motif, service, site) = store
                 .get_motif(&id.to_string())
                 .map_err(|e| ApiError::from_store(e, "motif"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             let before = Motif::from_rows(motif.clone(), service);
             let audit = deletion(&agent, &site, "motif", &motif.id, &before);
             store
@@ -579,7 +579,7 @@ pub async fn delete_guichet(
             let (guichet, site) = store
                 .get_guichet(&id.to_string())
                 .map_err(|e| ApiError::from_store(e, "guichet"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             let motifs = store
                 .guichet_motif_ids(&guichet.id)
                 .map_err(ApiError::from)?;
@@ -796,7 +796,7 @@ pub async fn delete_fermeture(
             let (fermeture, site) = store
                 .get_fermeture(&id.to_string())
                 .map_err(|e| ApiError::from_store(e, "closure"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             let before = Fermeture::from_row(fermeture.clone(), site_zone(&site)?);
             let audit = deletion(&agent, &site, "fermeture", &fermeture.id, &before);
             store

@@ -19,6 +19,8 @@ use crate::model::prefecture::PrefectureUpdate;
 use crate::model::prefecture::anti_capture_example;
 use crate::model::prefecture::prefecture_example;
 use crate::security::agent::AuthenticatedAgent;
+use crate::security::scope::may_administer_nation;
+use crate::security::scope::may_administer_prefecture;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
@@ -58,9 +60,7 @@ pub async fn create_prefecture(
     agent: AuthenticatedAgent,
     JsonBody(body): JsonBody<PrefectureRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if !agent.0.can_administer_nation() {
-        return Err(ApiError::Forbidden);
-    }
+    may_administer_nation(&agent.0)?;
     let mut c = Collector::default();
     let code = c.take(DepartementCode::parse(&body.code).ok_or_else(|| {
         FieldError::new("code", "must be a département code such as 93, 2A or 974")
@@ -139,16 +139,6 @@ pub async fn list_prefectures(
     }))
 }
 
-/// The préfecture of `code` if the caller administers it.
-fn administered(agent: &Agent, code: &str) -> Result<DepartementCode, ApiError> {
-    let code = DepartementCode::parse(code).ok_or(ApiError::NotFound("préfecture"))?;
-    if agent.can_administer_prefecture(&code) {
-        Ok(code)
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
 fn prefecture_audit(agent: &Agent, code: &str, action: &'static str) -> AuditEntry {
     AuditEntry {
         departement: Some(code.to_owned()),
@@ -177,7 +167,7 @@ pub async fn get_prefecture(
     agent: AuthenticatedAgent,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = administered(&agent.0, &path)?;
+    let code = may_administer_prefecture(&agent.0, &path)?;
     let row = state
         .blocking(move |store| {
             store
@@ -220,9 +210,7 @@ pub async fn update_prefecture(
     if_match: IfMatch,
     JsonBody(body): JsonBody<PrefectureUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    if !agent.0.can_administer_nation() {
-        return Err(ApiError::Forbidden);
-    }
+    may_administer_nation(&agent.0)?;
     let code = DepartementCode::parse(&path).ok_or(ApiError::NotFound("préfecture"))?;
     let mut c = Collector::default();
     let name = c.take(check_name("name", &body.name, 150));
@@ -285,9 +273,7 @@ pub async fn delete_prefecture(
     agent: AuthenticatedAgent,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    if !agent.0.can_administer_nation() {
-        return Err(ApiError::Forbidden);
-    }
+    may_administer_nation(&agent.0)?;
     let code = DepartementCode::parse(&path).ok_or(ApiError::NotFound("préfecture"))?;
     let agent = agent.0;
     state
@@ -329,7 +315,7 @@ pub async fn get_anti_capture(
     agent: AuthenticatedAgent,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = administered(&agent.0, &path)?;
+    let code = may_administer_prefecture(&agent.0, &path)?;
     let (rules, version) = state
         .blocking(move |store| {
             store
@@ -372,7 +358,7 @@ pub async fn update_anti_capture(
     if_match: IfMatch,
     JsonBody(body): JsonBody<AntiCaptureUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = administered(&agent.0, &path)?;
+    let code = may_administer_prefecture(&agent.0, &path)?;
     let agent = agent.0;
     let after = state
         .blocking(move |store| {

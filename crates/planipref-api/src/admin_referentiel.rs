@@ -25,9 +25,10 @@ use crate::model::plage::plage_response;
 use crate::model::service::Service;
 use crate::model::service::ServiceRequest;
 use crate::model::service::ServiceWithMotifs;
-use crate::model::site::site_departement;
 use crate::model::site::site_zone;
 use crate::security::agent::AuthenticatedAgent;
+use crate::security::scope::may_administer;
+use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
@@ -81,7 +82,7 @@ pub async fn create_service(
             let site = store
                 .get_site(&site_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             let row = ServiceRow {
                 id: ServiceId::new_random().to_string(),
                 site_id: site.id.clone(),
@@ -138,7 +139,7 @@ pub async fn create_guichet(
             let site = store
                 .get_site(&site_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             let of_site = store.motif_ids_of_site(&site.id).map_err(ApiError::from)?;
             if motif_ids.iter().any(|m| !of_site.contains(m)) {
                 return Err(ApiError::invalid(
@@ -204,7 +205,7 @@ pub async fn create_plage(
             let (guichet, site) = store
                 .get_guichet(&guichet_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "guichet"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             let row = PlageRow {
                 id: PlageId::new_random().to_string(),
                 guichet_id: guichet.id.clone(),
@@ -225,15 +226,6 @@ pub async fn create_plage(
         })
         .await?;
     Ok(response.created_at(&format!("/api/v1/admin/plages/{}", response.id)))
-}
-
-/// Refuses agents whose scope does not administer the site.
-pub(crate) fn authorise(agent: &Agent, site: &SiteRow) -> Result<(), ApiError> {
-    if agent.can_administer_site(&site_departement(site)?) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
 }
 
 pub(crate) fn audit(
@@ -343,7 +335,7 @@ async fn change_plage(
             let (row, before, site) = store
                 .get_plage(&plage_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "plage"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             let tz = site_zone(&site)?;
             let before_ids = before.motifs.iter().map(ToString::to_string).collect();
             let before_json =
@@ -422,9 +414,7 @@ pub async fn site_organisation(
             let site = store
                 .get_site(&site_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
-            if !agent.can_read_site(site_id, &site_departement(&site)?) {
-                return Err(ApiError::Forbidden);
-            }
+            may_read(&agent, &site)?;
             let o = store.site_organisation(&site.id).map_err(ApiError::from)?;
             let services = o
                 .services
@@ -534,7 +524,7 @@ pub async fn update_guichet(
             let (before, site) = store
                 .get_guichet(&guichet_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "guichet"))?;
-            authorise(&agent, &site)?;
+            may_administer(&agent, &site)?;
             let of_site = store.motif_ids_of_site(&site.id).map_err(ApiError::from)?;
             if motif_ids.iter().any(|m| !of_site.contains(m)) {
                 return Err(ApiError::invalid(

@@ -2,7 +2,6 @@
 //! one (with a reason), move one, and see everything that happened to it.
 //! An agent sees the sites of their scope only (403 otherwise).
 
-use crate::dto::may_read;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
@@ -19,6 +18,7 @@ use crate::model::reservation::RescheduleAsAgent;
 use crate::model::reservation::SiteReservationsQuery;
 use crate::model::site::site_zone;
 use crate::security::agent::AuthenticatedAgent;
+use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{Days, Utc};

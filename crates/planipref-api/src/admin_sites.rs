@@ -15,6 +15,8 @@ use crate::model::site::example_request;
 use crate::model::site::example_site;
 use crate::model::site::site_departement;
 use crate::security::agent::AuthenticatedAgent;
+use crate::security::scope::may_administer_departement;
+use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
@@ -71,9 +73,7 @@ pub async fn create_site(
     JsonBody(body): JsonBody<SiteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (draft, competence) = parse(&body)?;
-    if !agent.0.can_administer_prefecture(&draft.prefecture) {
-        return Err(ApiError::Forbidden);
-    }
+    may_administer_departement(&agent.0, &draft.prefecture)?;
     let row = to_row(SiteId::new_random().to_string(), &draft, Utc::now());
     let site = AdminSite::new(row.clone(), competence.clone());
     let audit = AuditEntry {
@@ -118,9 +118,7 @@ pub async fn admin_get_site(
             let row = store
                 .get_site(&id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
-            if !agent.can_read_site(id, &site_departement(&row)?) {
-                return Err(ApiError::Forbidden);
-            }
+            may_read(&agent, &row)?;
             let competence = store.site_competence(&row.id).map_err(ApiError::from)?;
             Ok(AdminSite::new(row, competence))
         })
@@ -170,10 +168,8 @@ pub async fn update_site(
                 .get_site(&id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
             let current: DepartementCode = site_departement(&before)?;
-            if !agent.can_administer_site(&current) || !agent.can_administer_site(&draft.prefecture)
-            {
-                return Err(ApiError::Forbidden);
-            }
+            may_administer_departement(&agent, &current)?;
+            may_administer_departement(&agent, &draft.prefecture)?;
             let after = SiteRow {
                 revision: if_match.0,
                 ..to_row(before.id.clone(), &draft, before.created_at.and_utc())

@@ -3,7 +3,6 @@
 //! convocation-only motif's slots and books one appointment for that
 //! person only.
 
-use crate::dto::may_read;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::ConvocationTokenHeader;
@@ -26,6 +25,7 @@ use crate::model::site::site_zone;
 use crate::reservations::parse_motif_id;
 use crate::reservations::random_bytes;
 use crate::security::agent::AuthenticatedAgent;
+use crate::security::scope::may_read;
 use crate::slots::Access;
 use crate::state::AppState;
 use actix_web::http::header::LOCATION;

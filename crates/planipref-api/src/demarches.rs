@@ -20,6 +20,7 @@ use crate::model::demarche::example;
 use crate::model::page::PageInfo;
 use crate::model::page::Pagination;
 use crate::security::agent::AuthenticatedAgent;
+use crate::security::scope::may_administer_nation;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
@@ -173,9 +174,7 @@ pub async fn create_demarche(
     agent: AuthenticatedAgent,
     JsonBody(body): JsonBody<DemarcheRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if !agent.0.can_administer_nation() {
-        return Err(ApiError::Forbidden);
-    }
+    may_administer_nation(&agent.0)?;
     let code = match body.code.as_deref() {
         Some(code) => check_demarche_code(code),
         None => Err(FieldError::new("code", "is required")),
@@ -253,9 +252,7 @@ pub async fn update_demarche(
     if_match: IfMatch,
     JsonBody(body): JsonBody<DemarcheRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if !agent.0.can_administer_nation() {
-        return Err(ApiError::Forbidden);
-    }
+    may_administer_nation(&agent.0)?;
     let code = path.into_inner();
     if body.code.as_ref().is_some_and(|c| *c != code) {
         return Err(ApiError::invalid("code", "cannot be changed"));

@@ -18,6 +18,8 @@ use crate::model::guichet::OnConflict;
 use crate::model::site::site_departement;
 use crate::model::site::site_zone;
 use crate::security::agent::AuthenticatedAgent;
+use crate::security::scope::may_administer;
+use crate::security::scope::may_administer_departement;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, put, web};
@@ -92,9 +94,7 @@ fn write(
     before: Option<(&FermetureRow, IfMatch)>,
     flag: bool,
 ) -> Result<Fermeture, ApiError> {
-    if !agent.can_administer_site(&site_departement(site)?) {
-        return Err(ApiError::Forbidden);
-    }
+    may_administer(agent, site)?;
     if let Some(g) = guichet {
         match store.get_guichet(&g.to_string()) {
             Ok((_, of)) if of.id == site.id => {}
@@ -256,9 +256,7 @@ pub async fn create_ouverture(
                 .get_site(&site_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
             let departement = site_departement(&site)?;
-            if !agent.can_administer_site(&departement) {
-                return Err(ApiError::Forbidden);
-            }
+            may_administer_departement(&agent, &departement)?;
             let holidays: Vec<String> = planipref_domain::calendar::holidays_on(date, &departement)
                 .into_iter()
                 .map(|h| h.code().to_owned())

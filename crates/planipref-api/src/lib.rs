@@ -17,7 +17,6 @@ pub mod availability;
 pub mod calendar;
 pub mod convocations;
 pub mod demarches;
-pub mod dto;
 pub mod fermetures;
 pub mod holds;
 pub mod http;
