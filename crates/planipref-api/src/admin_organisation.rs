@@ -4,8 +4,9 @@
 //! never take an appointment's history with them: what a reservation ever
 //! used is refused with 409 (deactivate it instead).
 
-use crate::admin_referentiel::audit;
 use crate::admin_referentiel::write_error;
+use crate::app::audit::audit;
+use crate::app::audit::deletion;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
@@ -40,27 +41,11 @@ use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, put, web};
-use planipref_domain::access::{Agent, Scope};
+use planipref_domain::access::Scope;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, MotifId, PlageId, ServiceId, SiteId};
 use planipref_domain::text::{check_description, check_name};
 use planipref_store::admin::AuditEntry;
-use planipref_store::models::SiteRow;
-use serde::Serialize;
-
-/// An audit entry for deleting `entity` `id` of `site`, with its last state.
-fn deletion(
-    agent: &Agent,
-    site: &SiteRow,
-    entity: &'static str,
-    id: &str,
-    before: &impl Serialize,
-) -> AuditEntry {
-    AuditEntry {
-        before: crate::audit::json(before),
-        ..crate::audit::site_entry(agent, site, entity, id, "deleted")
-    }
-}
 
 fn paged(item: serde_json::Value) -> serde_json::Value {
     serde_json::json!({"items": [item], "page": 1, "per_page": 50, "total": 1})
@@ -282,7 +267,7 @@ pub async fn update_service(
             };
             let audit = AuditEntry {
                 action: "updated",
-                before: crate::audit::json(&Service::from_row(before)),
+                before: crate::app::audit::json(&Service::from_row(before)),
                 ..audit(&agent, &site, "service", &after.id, &dto)
             };
             store

@@ -1,6 +1,7 @@
 //! Préfectures: created by national administrators, listed per scope.
 
 use crate::admin_referentiel::write_error;
+use crate::app::audit::prefecture_audit;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
@@ -25,7 +26,7 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::Utc;
-use planipref_domain::access::{Agent, Scope};
+use planipref_domain::access::Scope;
 use planipref_domain::channel::check_release_hours;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::DepartementCode;
@@ -80,7 +81,7 @@ pub async fn create_prefecture(
     };
     let prefecture = Prefecture::from(row.clone());
     let audit = AuditEntry {
-        after: crate::audit::json(&prefecture),
+        after: crate::app::audit::json(&prefecture),
         ..prefecture_audit(&agent.0, &row.code, "created")
     };
     state
@@ -137,13 +138,6 @@ pub async fn list_prefectures(
             total: result.total,
         },
     }))
-}
-
-fn prefecture_audit(agent: &Agent, code: &str, action: &'static str) -> AuditEntry {
-    AuditEntry {
-        departement: Some(code.to_owned()),
-        ..crate::audit::entry(agent, "prefecture", code, action)
-    }
 }
 
 /// Read a préfecture
@@ -232,8 +226,8 @@ pub async fn update_prefecture(
                 ..before.clone()
             };
             let audit = AuditEntry {
-                before: crate::audit::json(&Prefecture::from(before)),
-                after: crate::audit::json(&Prefecture {
+                before: crate::app::audit::json(&Prefecture::from(before)),
+                after: crate::app::audit::json(&Prefecture {
                     version: if_match.next(),
                     ..Prefecture::from(after.clone())
                 }),
@@ -282,7 +276,7 @@ pub async fn delete_prefecture(
                 .get_prefecture(code.as_str())
                 .map_err(|e| ApiError::from_store(e, "préfecture"))?;
             let audit = AuditEntry {
-                before: crate::audit::json(&Prefecture::from(before)),
+                before: crate::app::audit::json(&Prefecture::from(before)),
                 ..prefecture_audit(&agent, code.as_str(), "deleted")
             };
             store
@@ -407,8 +401,8 @@ pub async fn update_anti_capture(
                 convocation_release_hours: n(after.convocation_release_hours),
             };
             let audit = AuditEntry {
-                before: crate::audit::json(&before),
-                after: crate::audit::json(&after),
+                before: crate::app::audit::json(&before),
+                after: crate::app::audit::json(&after),
                 ..prefecture_audit(&agent, code.as_str(), "updated")
             };
             store

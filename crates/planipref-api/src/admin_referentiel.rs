@@ -2,6 +2,7 @@
 //! is checked (fields, scope, references inside the same site), audited in
 //! the same transaction, and refused whole when anything is wrong.
 
+use crate::app::audit::audit;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
@@ -40,8 +41,7 @@ use planipref_domain::plage::weekday_name;
 use planipref_domain::text::{check_description, check_name};
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
-use planipref_store::models::{GuichetRow, PlageRow, ServiceRow, SiteRow};
-use serde::Serialize;
+use planipref_store::models::{GuichetRow, PlageRow, ServiceRow};
 
 /// Create a service
 ///
@@ -228,19 +228,6 @@ pub async fn create_plage(
     Ok(response.created_at(&format!("/api/v1/admin/plages/{}", response.id)))
 }
 
-pub(crate) fn audit(
-    agent: &Agent,
-    site: &SiteRow,
-    entity: &'static str,
-    id: &str,
-    after: &impl Serialize,
-) -> AuditEntry {
-    AuditEntry {
-        after: crate::audit::json(after),
-        ..crate::audit::site_entry(agent, site, entity, id, "created")
-    }
-}
-
 /// Maps a refused administrative write to its answer.
 pub fn write_error(e: StoreError, duplicate: &'static str) -> ApiError {
     match e {
@@ -338,8 +325,12 @@ async fn change_plage(
             may_administer(&agent, &site)?;
             let tz = site_zone(&site)?;
             let before_ids = before.motifs.iter().map(ToString::to_string).collect();
-            let before_json =
-                crate::audit::json(&plage_response(&row.id, row.revision, &before, before_ids));
+            let before_json = crate::app::audit::json(&plage_response(
+                &row.id,
+                row.revision,
+                &before,
+                before_ids,
+            ));
             let if_match = body.as_ref().map(|(_, v)| *v);
             let new = body
                 .as_ref()
@@ -361,7 +352,7 @@ async fn change_plage(
             let audit = AuditEntry {
                 action: if new.is_some() { "updated" } else { "deleted" },
                 before: before_json,
-                after: after.as_ref().and_then(crate::audit::json),
+                after: after.as_ref().and_then(crate::app::audit::json),
                 ..audit(&agent, &site, "plage", &row.id, &())
             };
             let replacement = new_row.as_ref().zip(new.as_ref().map(|(p, _)| p));
@@ -550,7 +541,7 @@ pub async fn update_guichet(
             };
             let audit = AuditEntry {
                 action: "updated",
-                before: crate::audit::json(&Guichet::from_row(&before, before_motifs)),
+                before: crate::app::audit::json(&Guichet::from_row(&before, before_motifs)),
                 ..audit(&agent, &site, "guichet", &row.id, &after)
             };
             let tz = site_zone(&site)?;

@@ -2,11 +2,14 @@
 //! one (with a reason), move one, and see everything that happened to it.
 //! An agent sees the sites of their scope only (403 otherwise).
 
+use crate::app::moves::move_to;
+use crate::app::reservations::MAX_LIST_DAYS;
+use crate::app::reservations::agent_view;
+use crate::app::reservations::readable_reservation;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
-use crate::manage::move_to;
 use crate::model::page::PageInfo;
 use crate::model::page::Pagination;
 use crate::model::reservation::AgentReservation;
@@ -25,13 +28,9 @@ use chrono::{Days, Utc};
 use planipref_domain::access::check_reason;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{ReservationId, SiteId};
-use planipref_domain::reference::Reference;
 use planipref_domain::slots::{check_range_within, parse_search_date};
+use planipref_store::from_db;
 use planipref_store::models::status;
-use planipref_store::{ReservationDetail, Store, from_db};
-
-/// Longest range of days one listing covers.
-const MAX_LIST_DAYS: i64 = 31;
 
 /// A site's appointments
 ///
@@ -157,14 +156,14 @@ pub async fn cancel_as_agent(
     let now = Utc::now();
     let detail = state
         .blocking(move |store| {
-            let mut detail = in_scope(store, &agent, &path)?;
+            let mut detail = readable_reservation(store, &agent, &path)?;
             let r = &detail.reservation;
             if r.status == status::BOOKED {
                 if from_db(r.starts_at) <= now {
                     return Err(ApiError::AppointmentPast);
                 }
                 let id: ReservationId = r.id.parse().map_err(|_| ApiError::Internal)?;
-                let release_at = crate::reservations::release_at(store, &detail.site, now)?;
+                let release_at = crate::app::booking::release_at(store, &detail.site, now)?;
                 detail.reservation = store
                     .cancel_reservation(id, (&agent.actor(), Some(&reason)), now, release_at)
                     .map_err(|e| ApiError::from_store(e, "reservation"))?;
@@ -207,7 +206,7 @@ pub async fn reschedule_as_agent(
 ) -> Result<HttpResponse, ApiError> {
     let mut c = Collector::default();
     let reason = c.take(check_reason(&body.reason));
-    let start = c.take(crate::reservations::parse_start(Some(&body.start)));
+    let start = c.take(crate::app::booking::parse_start(Some(&body.start)));
     c.finish()?;
     let (Some(reason), Some(start)) = (reason, start) else {
         return Err(ApiError::Internal);
@@ -215,7 +214,7 @@ pub async fn reschedule_as_agent(
     let now = Utc::now();
     let detail = state
         .blocking(move |store| {
-            let detail = in_scope(store, &agent, &path)?;
+            let detail = readable_reservation(store, &agent, &path)?;
             let actor = agent.actor();
             let moved = move_to(store, detail, start, (&actor, Some(&reason)), now)?;
             agent_view(moved)
@@ -250,7 +249,7 @@ pub async fn reservation_history(
 ) -> Result<HttpResponse, ApiError> {
     let entries = state
         .blocking(move |store| {
-            let detail = in_scope(store, &agent, &path)?;
+            let detail = readable_reservation(store, &agent, &path)?;
             let id: ReservationId = detail
                 .reservation
                 .id
@@ -264,23 +263,4 @@ pub async fn reservation_history(
         })
         .await?;
     Ok(HttpResponse::Ok().json(entries))
-}
-
-/// The reservation `raw` names, if its site is in the agent's scope.
-fn in_scope(
-    store: &Store,
-    agent: &planipref_domain::access::Agent,
-    raw: &str,
-) -> Result<ReservationDetail, ApiError> {
-    let reference = Reference::parse(raw).ok_or(ApiError::NotFound("reservation"))?;
-    let detail = store
-        .find_reservation(&reference)
-        .map_err(|e| ApiError::from_store(e, "reservation"))?;
-    may_read(agent, &detail.site)?;
-    Ok(detail)
-}
-
-fn agent_view(detail: ReservationDetail) -> Result<AgentReservation, ApiError> {
-    let tz = site_zone(&detail.site)?;
-    Ok(AgentReservation::new(detail.reservation, &detail.motif, tz))
 }

@@ -1,8 +1,11 @@
 //! Administration of sites: create, read and update, within the caller's
 //! scope, each write audited.
 
-use crate::audit::json;
-use crate::audit::site_entry;
+use crate::app::audit::json;
+use crate::app::audit::site_entry;
+use crate::app::sites::parse;
+use crate::app::sites::site_write_error;
+use crate::app::sites::to_row;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
@@ -21,28 +24,9 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::Utc;
-use planipref_domain::DomainError;
-use planipref_domain::competence::Competence;
 use planipref_domain::ids::{DepartementCode, SiteId};
-use planipref_domain::site::{SiteDraft, SiteInput};
-use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::SiteRow;
-
-/// Reads a site's settings and competence, reporting every invalid field.
-fn parse(body: &SiteRequest) -> Result<(SiteDraft, Competence), ApiError> {
-    let draft = SiteDraft::parse(input(body));
-    // Without a valid département the draft reports it; codes wait.
-    let competence = match DepartementCode::parse(&body.prefecture_code) {
-        Some(dep) => Competence::parse(
-            &dep,
-            &body.competence.arrondissements,
-            &body.competence.communes,
-        ),
-        None => Ok(Competence::default()),
-    };
-    Ok(DomainError::both(draft, competence)?)
-}
 
 /// Create a site
 ///
@@ -192,46 +176,4 @@ pub async fn update_site(
         })
         .await?;
     Ok(site.answer(StatusCode::OK))
-}
-
-fn input(body: &SiteRequest) -> SiteInput<'_> {
-    SiteInput {
-        prefecture_code: &body.prefecture_code,
-        kind: &body.kind,
-        name: &body.name,
-        address_line: &body.address.line,
-        postal_code: &body.address.postal_code,
-        city: &body.address.city,
-        commune_insee: &body.address.commune_insee,
-        time_zone: &body.time_zone,
-    }
-}
-
-fn to_row(id: String, d: &SiteDraft, created_at: chrono::DateTime<Utc>) -> SiteRow {
-    SiteRow {
-        id,
-        prefecture_code: d.prefecture.to_string(),
-        kind: d.kind.code().to_owned(),
-        name: d.name.clone(),
-        address_line: d.address_line.clone(),
-        postal_code: d.postal_code.clone(),
-        city: d.city.clone(),
-        commune_insee: d.commune_insee.clone(),
-        time_zone: d.time_zone.name().to_owned(),
-        created_at: planipref_store::to_db(created_at),
-        revision: 1,
-    }
-}
-
-fn site_write_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Duplicate { .. } => {
-            ApiError::Conflict("a site of that name already exists in this préfecture")
-        }
-        StoreError::MissingReference { .. } => {
-            ApiError::invalid("prefecture_code", "no such préfecture")
-        }
-        StoreError::Affected(refs) => ApiError::Affected(refs),
-        other => ApiError::from_store(other, "site"),
-    }
 }

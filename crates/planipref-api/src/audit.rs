@@ -13,52 +13,9 @@ use crate::security::agent::AuthenticatedAgent;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::{Days, Utc};
-use planipref_domain::access::{Agent, Scope};
-use planipref_store::admin::{AuditEntry, AuditFilter};
+use planipref_domain::access::Scope;
+use planipref_store::admin::AuditFilter;
 use planipref_store::from_db;
-use planipref_store::models::SiteRow;
-use serde::Serialize;
-
-/// What an agent's write of `entity` `id` records, now; before and after
-/// values are added by the caller.
-pub(crate) fn entry(
-    agent: &Agent,
-    entity: &'static str,
-    id: &str,
-    action: &'static str,
-) -> AuditEntry {
-    AuditEntry {
-        actor: agent.actor(),
-        departement: None,
-        site_id: None,
-        entity,
-        entity_id: id.to_owned(),
-        action,
-        before: None,
-        after: None,
-        at: Utc::now(),
-    }
-}
-
-/// [`entry`] for an object of `site`: its trail and its département's.
-pub(crate) fn site_entry(
-    agent: &Agent,
-    site: &SiteRow,
-    entity: &'static str,
-    id: &str,
-    action: &'static str,
-) -> AuditEntry {
-    AuditEntry {
-        departement: Some(site.prefecture_code.clone()),
-        site_id: Some(site.id.clone()),
-        ..entry(agent, entity, id, action)
-    }
-}
-
-/// A value as the trail stores it.
-pub(crate) fn json(value: &impl Serialize) -> Option<String> {
-    serde_json::to_string(value).ok()
-}
 
 /// List the audit trail
 ///

@@ -3,6 +3,11 @@
 //! convocation-only motif's slots and books one appointment for that
 //! person only.
 
+use crate::app::booking::parse_motif_id;
+use crate::app::booking::random_bytes;
+use crate::app::convocations::presented;
+use crate::app::convocations::readable_site;
+use crate::app::convocations::validate_issue;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::ConvocationTokenHeader;
@@ -22,63 +27,20 @@ use crate::model::page::Pagination;
 use crate::model::reservation::NO_STORE;
 use crate::model::site::Site;
 use crate::model::site::site_zone;
-use crate::reservations::parse_motif_id;
-use crate::reservations::random_bytes;
 use crate::security::agent::AuthenticatedAgent;
 use crate::security::scope::may_read;
-use crate::slots::Access;
 use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Duration, Utc};
-use planipref_domain::access::{Agent, check_reason};
-use planipref_domain::convocation::{
-    ConvocationPerson, ConvocationPersonInput, ConvocationState, ConvocationTerms, DayWindow,
-    Refusal,
-};
+use chrono::Utc;
+use planipref_domain::FieldError;
+use planipref_domain::access::check_reason;
+use planipref_domain::convocation::{ConvocationState, ConvocationTerms, DayWindow};
 use planipref_domain::error::Collector;
-use planipref_domain::ids::{ConvocationId, MotifId, SiteId};
-use planipref_domain::reference::{ManagementToken, hash_token};
-use planipref_domain::{DomainError, FieldError};
+use planipref_domain::ids::{ConvocationId, SiteId};
+use planipref_domain::reference::ManagementToken;
 use planipref_store::admin::AuditEntry;
-use planipref_store::{
-    ConvocationFilter, ConvocationUse, ConvocationView, NewConvocation, Store, from_db,
-};
-
-/// What a request may see and book of a motif, given the convocation it
-/// presents: `Public` without one (a convocation-only motif is refused),
-/// else that convocation's days, checked usable for the motif now.
-pub fn access_for(
-    store: &Store,
-    token: &ConvocationTokenHeader,
-    motif_id: MotifId,
-    now: DateTime<Utc>,
-) -> Result<(Access, Option<ConvocationUse>), ApiError> {
-    let Some(token) = &token.0 else {
-        return Ok((Access::Public, None));
-    };
-    let view = presented(store, token)?;
-    view.presented()
-        .check_usable(&motif_id.to_string(), now)
-        .map_err(ApiError::Convocation)?;
-    Ok((
-        Access::Convoked(view.days()),
-        Some(ConvocationUse {
-            id: view.row.id.clone(),
-        }),
-    ))
-}
-
-/// The convocation whose token is `token` (403 `convocation-invalid`
-/// when none).
-fn presented(store: &Store, token: &str) -> Result<ConvocationView, ApiError> {
-    store
-        .convocation_by_token(&hash_token(token))
-        .map_err(|e| match e {
-            planipref_store::StoreError::NotFound => ApiError::Convocation(Refusal::Unknown),
-            other => ApiError::from_store(other, "convocation"),
-        })
-}
+use planipref_store::{ConvocationFilter, NewConvocation, from_db};
 
 /// Issue a convocation
 ///
@@ -136,13 +98,19 @@ pub async fn issue_convocation(
             // The trail names the convocation and its terms, never the
             // person (agents read that in the convocation itself).
             let audit = AuditEntry {
-                after: crate::audit::json(&serde_json::json!({
+                after: crate::app::audit::json(&serde_json::json!({
                     "motif_id": motif_id.to_string(),
                     "valid_until": terms.valid_until,
                     "earliest_day": terms.days.earliest,
                     "latest_day": terms.days.latest,
                 })),
-                ..crate::audit::site_entry(&agent, &site, "convocation", &id.to_string(), "created")
+                ..crate::app::audit::site_entry(
+                    &agent,
+                    &site,
+                    "convocation",
+                    &id.to_string(),
+                    "created",
+                )
             };
             let view = store
                 .create_convocation(
@@ -172,38 +140,6 @@ pub async fn issue_convocation(
             token: token.expose().to_owned(),
             convocation: issued,
         }))
-}
-
-/// The motif and the person, every invalid field reported at once.
-fn validate_issue(
-    body: &IssueConvocationRequest,
-    now: DateTime<Utc>,
-) -> Result<(MotifId, ConvocationPerson), ApiError> {
-    let mut c = Collector::default();
-    let motif_id = c.take(parse_motif_id(Some(&body.motif_id)));
-    let p = &body.person;
-    let input = ConvocationPersonInput {
-        last_name: &p.last_name,
-        first_names: &p.first_names,
-        birth_date: &p.birth_date,
-        file_number: p.file_number.as_deref(),
-        email: p.email.as_deref(),
-        phone: p.phone.as_deref(),
-    };
-    // The latest calendar date anywhere (UTC+14), as for applicants.
-    let latest_today = (now + Duration::hours(14)).date_naive();
-    let person = match ConvocationPerson::parse(input, latest_today) {
-        Ok(person) => Some(person),
-        Err(DomainError::Invalid(errors)) => {
-            for e in errors {
-                c.push(FieldError::new(format!("person.{}", e.field), e.message));
-            }
-            None
-        }
-        Err(e) => return Err(e.into()),
-    };
-    c.finish()?;
-    motif_id.zip(person).ok_or(ApiError::Internal)
 }
 
 /// A site's convocations
@@ -322,7 +258,7 @@ pub async fn get_convocation(
             let view = store
                 .convocation(id)
                 .map_err(|e| ApiError::from_store(e, "convocation"))?;
-            let (tz, _) = in_scope(store, &agent, &view.row.site_id)?;
+            let (tz, _) = readable_site(store, &agent, &view.row.site_id)?;
             Ok(Convocation::new(view, tz, now))
         })
         .await?;
@@ -368,13 +304,21 @@ pub async fn revoke_convocation(
             let view = store
                 .convocation(id)
                 .map_err(|e| ApiError::from_store(e, "convocation"))?;
-            let (tz, site) = in_scope(store, &agent, &view.row.site_id)?;
+            let (tz, site) = readable_site(store, &agent, &view.row.site_id)?;
             let audit = AuditEntry {
-                before: crate::audit::json(&serde_json::json!({"state": view.state(now).code()})),
-                after: crate::audit::json(
+                before: crate::app::audit::json(
+                    &serde_json::json!({"state": view.state(now).code()}),
+                ),
+                after: crate::app::audit::json(
                     &serde_json::json!({"state": "revoked", "reason": reason}),
                 ),
-                ..crate::audit::site_entry(&agent, &site, "convocation", &view.row.id, "updated")
+                ..crate::app::audit::site_entry(
+                    &agent,
+                    &site,
+                    "convocation",
+                    &view.row.id,
+                    "updated",
+                )
             };
             let view = store
                 .revoke_convocation(id, (&agent.actor(), &reason), now, &audit)
@@ -383,18 +327,6 @@ pub async fn revoke_convocation(
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
-}
-
-/// The site `site_id` and its zone, when the agent's scope covers it (403
-/// otherwise).
-fn in_scope(
-    store: &Store,
-    agent: &Agent,
-    site_id: &str,
-) -> Result<(chrono_tz::Tz, planipref_store::models::SiteRow), ApiError> {
-    let site = store.get_site(site_id).map_err(ApiError::from)?;
-    may_read(agent, &site)?;
-    Ok((site_zone(&site)?, site))
 }
 
 /// Read one's convocation

@@ -3,6 +3,8 @@
 //! defaults unless they override them.
 
 use crate::admin_referentiel::write_error;
+use crate::app::audit::national_audit;
+use crate::app::demarches::apply;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
@@ -26,13 +28,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::Utc;
 use planipref_domain::FieldError;
-use planipref_domain::access::Agent;
-use planipref_domain::booking_rules::BookingRules;
-use planipref_domain::error::Collector;
-use planipref_domain::motif::{check_demarche_code, check_documents, check_duration};
-use planipref_domain::text::{check_description, check_name};
+use planipref_domain::motif::check_demarche_code;
 use planipref_store::admin::AuditEntry;
-use planipref_store::models::{DemarcheRow, documents_to_json};
+use planipref_store::models::DemarcheRow;
 
 /// List the démarches
 ///
@@ -104,51 +102,6 @@ pub async fn get_demarche(
     Ok(demarche(found.0, found.1).answer(StatusCode::OK))
 }
 
-/// The checked defaults of a démarche, written into `row`.
-fn apply(mut row: DemarcheRow, body: &DemarcheRequest) -> Result<DemarcheRow, ApiError> {
-    let mut c = Collector::default();
-    let label = c.take(check_name("label", &body.label, 150));
-    let description = c.take(check_description("description", &body.description, 4000));
-    let documents = c.take(check_documents("documents", &body.documents));
-    let duration = c.take(check_duration(
-        "default_duration_minutes",
-        body.default_duration_minutes,
-    ));
-    let rules = BookingRules::default()
-        .overridden_by(
-            body.default_booking_window_days,
-            body.default_min_notice_hours,
-            body.default_cancellation_deadline_hours,
-        )
-        .check();
-    let rules = match rules {
-        Ok(r) => Some(r),
-        Err(planipref_domain::DomainError::Invalid(errors)) => {
-            for e in errors {
-                c.push(FieldError::new(format!("default_{}", e.field), e.message));
-            }
-            None
-        }
-        Err(other) => return Err(other.into()),
-    };
-    c.finish()?;
-    let (Some(label), Some(description), Some(documents), Some(duration), Some(rules)) =
-        (label, description, documents, duration, rules)
-    else {
-        return Err(ApiError::Internal);
-    };
-    row.label = label;
-    row.description = description;
-    row.documents = documents_to_json(&documents);
-    row.default_duration_minutes = i32::try_from(duration).map_err(|_| ApiError::Internal)?;
-    row.set_default_rules(rules);
-    Ok(row)
-}
-
-fn national_audit(agent: &Agent, code: &str, action: &'static str) -> AuditEntry {
-    crate::audit::entry(agent, "demarche", code, action)
-}
-
 /// Add a démarche to the national catalogue
 ///
 /// National administrators only. Préfectures may then create motifs from
@@ -205,7 +158,7 @@ pub async fn create_demarche(
     };
     let created = demarche(row.clone(), vec![]);
     let audit = AuditEntry {
-        after: crate::audit::json(&created),
+        after: crate::app::audit::json(&created),
         ..national_audit(&agent.0, &row.code, "created")
     };
     state
@@ -269,8 +222,8 @@ pub async fn update_demarche(
                 ..apply(before.clone(), &body)?
             };
             let audit = AuditEntry {
-                before: crate::audit::json(&demarche(before.clone(), vec![])),
-                after: crate::audit::json(&Demarche {
+                before: crate::app::audit::json(&demarche(before.clone(), vec![])),
+                after: crate::app::audit::json(&Demarche {
                     version: if_match.next(),
                     ..demarche(after.clone(), vec![])
                 }),

@@ -1,8 +1,8 @@
 //! Closures (fermetures) of a site or of one guichet.
 
 use crate::admin_referentiel::write_error;
-use crate::audit::json;
-use crate::audit::site_entry;
+use crate::app::audit::json;
+use crate::app::audit::site_entry;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
@@ -16,19 +16,15 @@ use crate::model::fermeture::Ouverture;
 use crate::model::fermeture::OuvertureRequest;
 use crate::model::guichet::OnConflict;
 use crate::model::site::site_departement;
-use crate::model::site::site_zone;
 use crate::security::agent::AuthenticatedAgent;
-use crate::security::scope::may_administer;
 use crate::security::scope::may_administer_departement;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, put, web};
 use chrono::Utc;
-use planipref_domain::fermeture::{FermetureInput, fermeture_interval};
-use planipref_domain::ids::{GuichetId, SiteId};
+use planipref_domain::ids::SiteId;
 use planipref_domain::text::check_name;
 use planipref_store::admin::AuditEntry;
-use planipref_store::models::FermetureRow;
 
 /// Close a site or a guichet
 ///
@@ -75,77 +71,10 @@ pub async fn create_fermeture(
                 .get_site(&site_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
             let id = uuid::Uuid::new_v4().to_string();
-            write(store, &agent, &site, (&body, checked), id, None, flag)
+            crate::app::fermetures::write(store, &agent, &site, (&body, checked), id, None, flag)
         })
         .await?;
     Ok(created.created_at(&format!("/api/v1/admin/fermetures/{}", created.id)))
-}
-
-/// Writes closure `id` of `site` from a checked request: new, or replacing
-/// `before`, the change made from the version `If-Match` names. The caller
-/// must administer the site; the guichet must be one of it; booked
-/// appointments it covers are refused or flagged.
-fn write(
-    store: &planipref_store::Store,
-    agent: &planipref_domain::access::Agent,
-    site: &planipref_store::models::SiteRow,
-    (body, (reason, guichet)): (&FermetureRequest, (String, Option<GuichetId>)),
-    id: String,
-    before: Option<(&FermetureRow, IfMatch)>,
-    flag: bool,
-) -> Result<Fermeture, ApiError> {
-    may_administer(agent, site)?;
-    if let Some(g) = guichet {
-        match store.get_guichet(&g.to_string()) {
-            Ok((_, of)) if of.id == site.id => {}
-            Ok(_) | Err(planipref_store::StoreError::NotFound) => {
-                return Err(ApiError::invalid(
-                    "guichet_id",
-                    "must be a guichet of this site",
-                ));
-            }
-            Err(e) => return Err(ApiError::from(e)),
-        }
-    }
-    let tz = site_zone(site)?;
-    let input = FermetureInput {
-        from_date: body.from_date.as_deref(),
-        to_date: body.to_date.as_deref(),
-        start: body.start.as_deref(),
-        end: body.end.as_deref(),
-    };
-    let (start, end) = fermeture_interval(tz, input)?;
-    let row = FermetureRow {
-        id,
-        site_id: site.id.clone(),
-        guichet_id: guichet.map(|g| g.to_string()),
-        starts_at: planipref_store::to_db(start),
-        ends_at: planipref_store::to_db(end),
-        reason,
-        created_at: before
-            .map_or_else(|| planipref_store::to_db(Utc::now()), |(b, _)| b.created_at),
-        revision: before.map_or(1, |(_, v)| v.0),
-    };
-    let mut response = Fermeture {
-        version: before.map_or(1, |(_, v)| v.next()),
-        ..Fermeture::from_row(row.clone(), tz)
-    };
-    let action = if before.is_some() {
-        "updated"
-    } else {
-        "created"
-    };
-    let audit = AuditEntry {
-        before: before.and_then(|(b, _)| json(&Fermeture::from_row(b.clone(), tz))),
-        after: json(&response),
-        ..site_entry(agent, site, "fermeture", &row.id, action)
-    };
-    let flagged = match before {
-        None => store.create_fermeture(&row, flag, &agent.actor(), &audit),
-        Some(_) => store.replace_fermeture(&row, flag, &agent.actor(), &audit),
-    };
-    response.flagged_reservations = flagged.map_err(|e| write_error(e, "conflicting closure"))?;
-    Ok(response)
 }
 
 /// Change a closure
@@ -196,7 +125,7 @@ pub async fn update_fermeture(
                 .get_fermeture(&id.to_string())
                 .map_err(|e| ApiError::from_store(e, "closure"))?;
             let id = before.id.clone();
-            write(
+            crate::app::fermetures::write(
                 store,
                 &agent,
                 &site,

@@ -7,7 +7,12 @@
 //! expire, frees the counter at once. Its identifier is random and is the
 //! only key to it: whoever holds it may confirm or release the hold.
 
-use crate::convocations::access_for;
+use crate::app::booking::parse_motif_id;
+use crate::app::booking::parse_start;
+use crate::app::booking::place;
+use crate::app::booking::random_draw;
+use crate::app::convocations::access_for;
+use crate::app::slots::ContextCheck;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::ConvocationTokenHeader;
@@ -15,12 +20,7 @@ use crate::http::extract::JsonBody;
 use crate::model::hold::CreateHoldRequest;
 use crate::model::hold::Hold;
 use crate::model::hold::to_hold;
-use crate::reservations::parse_motif_id;
-use crate::reservations::parse_start;
-use crate::reservations::place;
-use crate::reservations::random_draw;
 use crate::security::router::ContextHeader;
-use crate::slots::ContextCheck;
 use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};

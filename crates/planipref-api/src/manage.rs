@@ -2,6 +2,11 @@
 //! cancelling it: move it to another slot, and put it in their calendar.
 //! Both need the reference and the management token.
 
+use crate::app::booking::authorised;
+use crate::app::booking::parse_start;
+use crate::app::booking::reservation_response;
+use crate::app::moves::ics_of;
+use crate::app::moves::move_to;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
@@ -10,20 +15,11 @@ use crate::model::reservation::ManagementTokenParam;
 use crate::model::reservation::NO_STORE;
 use crate::model::reservation::RescheduleRequest;
 use crate::model::reservation::Reservation;
-use crate::model::site::site_zone;
-use crate::reservations::authorised;
-use crate::reservations::parse_start;
-use crate::reservations::place;
-use crate::reservations::reservation_response;
-use crate::slots::Access;
-use crate::slots::ContextCheck;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
-use planipref_domain::ics::{Appointment, calendar};
-use planipref_domain::ids::ReservationId;
+use chrono::Utc;
+use planipref_store::from_db;
 use planipref_store::models::status;
-use planipref_store::{Move, ReservationDetail, Store, from_db};
 
 /// Move an appointment
 ///
@@ -79,71 +75,6 @@ pub async fn reschedule_reservation(
         .json(reservation_response(detail)?))
 }
 
-/// Moves a booked reservation to `start` (a slot of its motif for its
-/// persons), as `actor` for `reason`.
-pub fn move_to(
-    store: &Store,
-    detail: ReservationDetail,
-    start: DateTime<Utc>,
-    (actor, reason): (&str, Option<&str>),
-    now: DateTime<Utc>,
-) -> Result<ReservationDetail, ApiError> {
-    let r = &detail.reservation;
-    if r.status != status::BOOKED {
-        return Err(ApiError::Conflict("the appointment is cancelled"));
-    }
-    if from_db(r.starts_at) <= now {
-        return Err(ApiError::AppointmentPast);
-    }
-    if from_db(r.starts_at) == start {
-        return Err(ApiError::invalid("start", "is the current appointment"));
-    }
-    let id: ReservationId = r.id.parse().map_err(|_| ApiError::Internal)?;
-    let motif_id = r.motif_id.parse().map_err(|_| ApiError::Internal)?;
-    let persons = u32::try_from(r.persons).unwrap_or(1);
-    // Agents move any appointment; an applicant moves theirs to what they
-    // could book: the public's slots, or their convocation's days.
-    let access = if actor.starts_with("agent:") {
-        Access::Agent
-    } else {
-        match &r.convocation_id {
-            None => Access::Public,
-            Some(id) => {
-                let id = id.parse().map_err(|_| ApiError::Internal)?;
-                Access::Convoked(store.convocation(id).map_err(ApiError::from)?.days())
-            }
-        }
-    };
-    // Its context was checked when it was booked.
-    let placed = place(
-        store,
-        motif_id,
-        start,
-        (persons, access, ContextCheck::Skipped),
-        now,
-    )?;
-    let row = store
-        .reschedule_reservation(
-            id,
-            &Move {
-                motif_id,
-                start,
-                end: placed.end,
-                time_zone: placed.time_zone,
-                actor,
-                reason,
-                now,
-                release_at: crate::reservations::release_at(store, &detail.site, now)?,
-            },
-            &placed.candidates,
-        )
-        .map_err(|e| ApiError::from_store(e, "reservation"))?;
-    Ok(ReservationDetail {
-        reservation: row,
-        ..detail
-    })
-}
-
 /// Add to a calendar
 ///
 /// The appointment as an iCalendar file (RFC 5545): when (in UTC, shown at
@@ -183,47 +114,4 @@ pub async fn reservation_ics(
         ))
         .content_type("text/calendar; charset=utf-8")
         .body(ics))
-}
-
-/// The calendar file of a reservation.
-fn ics_of(detail: &ReservationDetail, now: DateTime<Utc>) -> Result<String, ApiError> {
-    let (r, motif, site) = (&detail.reservation, &detail.motif, &detail.site);
-    let tz = site_zone(site)?;
-    let mut description = format!(
-        "Référence du rendez-vous : {}\nPersonnes : {}\nHeure locale : {} ({})",
-        r.reference,
-        r.persons,
-        from_db(r.starts_at)
-            .with_timezone(&tz)
-            .format("%d/%m/%Y %H:%M"),
-        site.time_zone
-    );
-    let documents = motif.document_list();
-    if !documents.is_empty() {
-        description.push_str("\n\nÀ apporter :");
-        for d in documents {
-            description.push_str("\n- ");
-            description.push_str(&d);
-        }
-    }
-    if !motif.instructions.trim().is_empty() {
-        description.push_str("\n\n");
-        description.push_str(motif.instructions.trim());
-    }
-    let summary = format!("{} – {}", motif.label, site.name);
-    let location = format!(
-        "{}, {}, {} {}",
-        site.name, site.address_line, site.postal_code, site.city
-    );
-    let uid = format!("{}@planipref", r.id);
-    Ok(calendar(&Appointment {
-        uid: &uid,
-        stamp: now,
-        start: from_db(r.starts_at),
-        end: from_db(r.ends_at),
-        summary: &summary,
-        location: &location,
-        description: &description,
-        cancelled: r.status != status::BOOKED,
-    }))
 }

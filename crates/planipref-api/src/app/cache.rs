@@ -26,11 +26,11 @@ use chrono_tz::Tz;
 use planipref_domain::ids::MotifId;
 use planipref_store::AvailabilityVersion;
 
+use crate::app::availability::FirstSlot;
 use crate::app::fresh::FreshReads;
-use crate::availability::FirstSlot;
+use crate::app::slots::SerializedSlots;
 use crate::http::error::ApiError;
 use crate::model::orientation::Orientation;
-use crate::slots::SerializedSlots;
 use crate::state::AppState;
 use planipref_store::orientation::CommuneRow;
 

@@ -1,4 +1,16 @@
 //! Use cases, without HTTP: booking, holds, moves, convocations, availability (with its cache) and orientation.
 
+pub mod audit;
+pub mod availability;
+pub mod booking;
 pub mod cache;
+pub mod convocations;
+pub mod demarches;
+pub mod fermetures;
 pub mod fresh;
+pub mod motifs;
+pub mod moves;
+pub mod orientation;
+pub mod reservations;
+pub mod sites;
+pub mod slots;

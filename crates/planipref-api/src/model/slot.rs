@@ -1,6 +1,6 @@
 //! Slots: when a motif can be booked, and a site's first free slot.
 
-use crate::availability::FirstSlot;
+use crate::app::availability::FirstSlot;
 use crate::model::fields::at_site;
 use chrono::DateTime;
 use chrono::FixedOffset;

@@ -2,12 +2,11 @@
 //! made (403 when not), from the domain's rules on roles and scopes
 //! (`planipref_domain::access`).
 
+use crate::http::error::ApiError;
+use crate::model::site::site_departement;
 use planipref_domain::access::Agent;
 use planipref_domain::ids::{DepartementCode, SiteId};
 use planipref_store::models::SiteRow;
-
-use crate::http::error::ApiError;
-use crate::model::site::site_departement;
 
 /// Agents whose scope covers `site` read it and what it holds.
 pub fn may_read(agent: &Agent, site: &SiteRow) -> Result<(), ApiError> {

@@ -1,0 +1,80 @@
+//! The audit entries every change writes with it (who, what, when, before and after).
+use chrono::Utc;
+use planipref_domain::access::Agent;
+use planipref_store::admin::AuditEntry;
+use planipref_store::models::SiteRow;
+use serde::Serialize;
+
+/// What an agent's write of `entity` `id` records, now; before and after
+/// values are added by the caller.
+pub fn entry(agent: &Agent, entity: &'static str, id: &str, action: &'static str) -> AuditEntry {
+    AuditEntry {
+        actor: agent.actor(),
+        departement: None,
+        site_id: None,
+        entity,
+        entity_id: id.to_owned(),
+        action,
+        before: None,
+        after: None,
+        at: Utc::now(),
+    }
+}
+
+/// [`entry`] for an object of `site`: its trail and its département's.
+pub fn site_entry(
+    agent: &Agent,
+    site: &SiteRow,
+    entity: &'static str,
+    id: &str,
+    action: &'static str,
+) -> AuditEntry {
+    AuditEntry {
+        departement: Some(site.prefecture_code.clone()),
+        site_id: Some(site.id.clone()),
+        ..entry(agent, entity, id, action)
+    }
+}
+
+/// A value as the trail stores it.
+pub fn json(value: &impl Serialize) -> Option<String> {
+    serde_json::to_string(value).ok()
+}
+
+pub fn audit(
+    agent: &Agent,
+    site: &SiteRow,
+    entity: &'static str,
+    id: &str,
+    after: &impl Serialize,
+) -> AuditEntry {
+    AuditEntry {
+        after: crate::app::audit::json(after),
+        ..crate::app::audit::site_entry(agent, site, entity, id, "created")
+    }
+}
+
+pub fn prefecture_audit(agent: &Agent, code: &str, action: &'static str) -> AuditEntry {
+    AuditEntry {
+        departement: Some(code.to_owned()),
+        ..crate::app::audit::entry(agent, "prefecture", code, action)
+    }
+}
+
+pub fn national_audit(agent: &Agent, code: &str, action: &'static str) -> AuditEntry {
+    crate::app::audit::entry(agent, "demarche", code, action)
+}
+
+/// An audit entry for deleting `entity` `id` of `site`, with its last state.
+pub fn deletion(
+    agent: &Agent,
+    site: &SiteRow,
+    entity: &'static str,
+    id: &str,
+    before: &impl Serialize,
+) -> AuditEntry {
+    AuditEntry {
+        before: crate::app::audit::json(before),
+        ..crate::app::audit::site_entry(agent, site, entity, id, "deleted")
+    }
+}

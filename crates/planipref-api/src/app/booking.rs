@@ -1,0 +1,420 @@
+//! Booking an appointment: where it goes (a hold to confirm, or a motif and a start), the checks on the person and the convocation, and the reservation written with its secret token.
+use crate::app::convocations::access_for;
+use crate::app::slots::Access;
+use crate::app::slots::ContextCheck;
+use crate::app::slots::day_start;
+use crate::app::slots::with_slot_request;
+use crate::http::error::ApiError;
+use crate::http::extract::ConvocationTokenHeader;
+use crate::model::fields::at_site;
+use crate::model::reservation::ApplicantResponse;
+use crate::model::reservation::CreateReservationRequest;
+use crate::model::reservation::Reservation;
+use crate::model::reservation::ReservationMotif;
+use crate::model::site::Site;
+use crate::model::site::site_zone;
+use crate::security::router::ContextHeader;
+use chrono::DateTime;
+use chrono::Utc;
+use planipref_domain::DomainError;
+use planipref_domain::FieldError;
+use planipref_domain::applicant::Applicant;
+use planipref_domain::applicant::ApplicantInput;
+use planipref_domain::context::RouterContext;
+use planipref_domain::error::Collector;
+use planipref_domain::ids::GuichetId;
+use planipref_domain::ids::HoldId;
+use planipref_domain::ids::MotifId;
+use planipref_domain::motif::BookingMode;
+use planipref_domain::motif::check_persons;
+use planipref_domain::motif::doublon_scope;
+use planipref_domain::reference::Reference;
+use planipref_domain::reference::TOKEN_BYTES;
+use planipref_domain::reference::token_matches;
+use planipref_domain::slots::check_bookable_year;
+use planipref_domain::slots::free_guichets_at;
+use planipref_store::MotifSchedule;
+use planipref_store::NewReservation;
+use planipref_store::ReservationDetail;
+use planipref_store::Store;
+use planipref_store::from_db;
+use planipref_store::models::MotifRow;
+use planipref_store::models::ReservationRow;
+use planipref_store::models::SiteRow;
+
+/// What a booking takes: a hold, or a slot.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    /// Confirm this hold.
+    Hold(HoldId),
+    /// Book this slot for this many persons.
+    Slot(MotifId, DateTime<Utc>, u32),
+}
+
+/// Checks the whole request, reporting every invalid field at once.
+pub fn validate(
+    body: &CreateReservationRequest,
+    now: DateTime<Utc>,
+) -> Result<(Target, Applicant), ApiError> {
+    let mut c = Collector::default();
+    let target = match (&body.hold_id, &body.motif_id, &body.start) {
+        (Some(hold), None, None) => {
+            if body.persons.is_some() {
+                c.push(FieldError::new(
+                    "persons",
+                    "is the hold's: leave it out with hold_id",
+                ));
+            }
+            c.take(
+                hold.trim()
+                    .parse::<HoldId>()
+                    .map(Target::Hold)
+                    .map_err(|_| FieldError::new("hold_id", "must be a hold identifier (UUID)")),
+            )
+        }
+        (Some(_), ..) => {
+            c.push(FieldError::new(
+                "hold_id",
+                "give either hold_id, or motif_id and start, not both",
+            ));
+            None
+        }
+        (None, motif, start) => {
+            let motif = c.take(parse_motif_id(motif.as_deref()));
+            let start = c.take(parse_start(start.as_deref()));
+            let persons = body.persons.unwrap_or(1);
+            c.take(check_persons("persons", persons));
+            motif.zip(start).map(|(m, s)| Target::Slot(m, s, persons))
+        }
+    };
+    let a = &body.applicant;
+    let input = ApplicantInput {
+        last_name: &a.last_name,
+        first_names: &a.first_names,
+        birth_date: &a.birth_date,
+        email: &a.email,
+        phone: &a.phone,
+        nationality: a.nationality.as_deref(),
+        file_number: a.file_number.as_deref(),
+    };
+    // The latest calendar date anywhere on Earth (UTC+14): nobody is turned
+    // away for being born "tomorrow" in UTC.
+    let latest_today = (now + chrono::Duration::hours(14)).date_naive();
+    let applicant = match Applicant::parse(input, latest_today) {
+        Ok(a) => Some(a),
+        Err(DomainError::Invalid(errors)) => {
+            for e in errors {
+                c.push(FieldError::new(format!("applicant.{}", e.field), e.message));
+            }
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    c.finish()?;
+    match (target, applicant) {
+        (Some(t), Some(a)) => Ok((t, a)),
+        _ => Err(ApiError::Internal),
+    }
+}
+
+/// `motif_id`, required.
+pub fn parse_motif_id(raw: Option<&str>) -> Result<MotifId, FieldError> {
+    raw.ok_or_else(|| FieldError::new("motif_id", "is required"))?
+        .trim()
+        .parse::<MotifId>()
+        .map_err(|_| FieldError::new("motif_id", "must be a motif identifier (UUID)"))
+}
+
+/// `start`, required: an instant as the slots endpoint gives it.
+pub fn parse_start(raw: Option<&str>) -> Result<DateTime<Utc>, FieldError> {
+    let raw = raw.ok_or_else(|| FieldError::new("start", "is required"))?;
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            FieldError::new(
+                "start",
+                "must be an instant with offset, as given by the slots endpoint",
+            )
+        })
+        .and_then(|t| check_bookable_year("start", t).map(|()| t))
+}
+
+/// Where a slot can be taken: the motif's schedule around it, the site's
+/// zone, the appointment's end (longer for a group when the motif says
+/// so), and the guichets the engine finds free for all of it.
+#[derive(Debug)]
+pub struct Placement {
+    /// The motif's schedule of that day.
+    pub schedule: MotifSchedule,
+    /// The site's zone.
+    pub time_zone: chrono_tz::Tz,
+    /// The appointment's end.
+    pub end: DateTime<Utc>,
+    /// Guichets free for the whole appointment, in the engine's order.
+    pub candidates: Vec<GuichetId>,
+}
+
+/// Loads the motif's day and asks the engine which counters are free at
+/// `start` for `persons` (422 naming `start` when it is not a slot, 409
+/// when the slot is full).
+pub fn place(
+    store: &Store,
+    motif_id: MotifId,
+    start: DateTime<Utc>,
+    (persons, access, context): (u32, Access, ContextCheck<'_>),
+    now: DateTime<Utc>,
+) -> Result<Placement, ApiError> {
+    let day = start.date_naive();
+    let schedule = store
+        .motif_schedule(
+            &motif_id.to_string(),
+            day_start(day, -1),
+            day_start(day, 2),
+            now,
+        )
+        .map_err(|e| ApiError::from_store(e, "motif"))?;
+    let tz = site_zone(&schedule.site)?;
+    let local_day = start.with_timezone(&tz).date_naive();
+    let candidates = with_slot_request(
+        &schedule,
+        motif_id,
+        tz,
+        (local_day, local_day),
+        now,
+        (persons, access, context),
+        |request| {
+            free_guichets_at(request, start).map(|free| {
+                (
+                    free,
+                    start + chrono::Duration::minutes(i64::from(request.duration_minutes)),
+                )
+            })
+        },
+    )??;
+    let (candidates, end) = candidates;
+    Ok(Placement {
+        schedule,
+        time_zone: tz,
+        end,
+        candidates,
+    })
+}
+
+/// A préfecture's limit of appointments per person, as stored.
+pub fn limit(stored: i32) -> u32 {
+    u32::try_from(stored).unwrap_or(planipref_domain::quota::DEFAULT_ACTIVE_PER_PERSON)
+}
+
+/// The démarche a motif books, as doublons are counted.
+pub fn demarche_key(motif: &MotifRow) -> String {
+    doublon_scope(motif.demarche_code.as_deref(), &motif.id)
+}
+
+/// Books `target` for `applicant`, with the convocation and router context
+/// presented, if any.
+pub fn book(
+    store: &Store,
+    (target, convocation, context): (Target, &ConvocationTokenHeader, &ContextHeader),
+    applicant: Applicant,
+    token_hash: String,
+    now: DateTime<Utc>,
+) -> Result<ReservationDetail, ApiError> {
+    match target {
+        Target::Slot(motif_id, start, persons) => {
+            let (access, convocation) = access_for(store, convocation, motif_id, now)?;
+            let placed = place(
+                store,
+                motif_id,
+                start,
+                (persons, access, ContextCheck::Checked(context.0.as_ref())),
+                now,
+            )?;
+            let motif = &placed.schedule.motif;
+            let new = NewReservation {
+                site_id: placed
+                    .schedule
+                    .site
+                    .id
+                    .parse()
+                    .map_err(|_| ApiError::Internal)?,
+                motif_id,
+                start,
+                end: placed.end,
+                applicant,
+                token_hash,
+                actor: "applicant".to_owned(),
+                now,
+                time_zone: placed.time_zone,
+                persons,
+                demarche_code: demarche_key(motif),
+                refuse_doublons: motif.refuse_doublons,
+                convocation,
+                max_active_per_person: limit(placed.schedule.rules.max_active_per_person),
+            };
+            let row = store
+                .create_reservation(&new, &placed.candidates, new_reference)
+                .map_err(|e| ApiError::from_store(e, "motif"))?;
+            Ok(ReservationDetail {
+                reservation: row,
+                motif: placed.schedule.motif,
+                site: placed.schedule.site,
+            })
+        }
+        Target::Hold(hold_id) => {
+            // Its motif and site; whether it is still live is checked when
+            // it is confirmed (410 once expired).
+            let (hold, motif, site, rules) = store
+                .find_hold_to_confirm(hold_id)
+                .map_err(|e| ApiError::from_store(e, "hold"))?;
+            let motif_id: MotifId = hold.motif_id.parse().map_err(|_| ApiError::Internal)?;
+            let (access, convocation) = access_for(store, convocation, motif_id, now)?;
+            RouterContext::check_motif(
+                context.0.as_ref(),
+                motif.demarche_code.as_deref(),
+                motif.requires_context,
+            )
+            .map_err(ApiError::Context)?;
+            if access == Access::Public
+                && motif.settings().booking_mode == BookingMode::ConvocationOnly
+            {
+                return Err(ApiError::ConvocationRequired);
+            }
+            let new = NewReservation {
+                site_id: site.id.parse().map_err(|_| ApiError::Internal)?,
+                motif_id,
+                start: from_db(hold.starts_at),
+                end: from_db(hold.ends_at),
+                applicant,
+                token_hash,
+                actor: "applicant".to_owned(),
+                now,
+                time_zone: site_zone(&site)?,
+                persons: u32::try_from(hold.persons).unwrap_or(1),
+                demarche_code: demarche_key(&motif),
+                refuse_doublons: motif.refuse_doublons,
+                convocation,
+                max_active_per_person: limit(rules.max_active_per_person),
+            };
+            let row = store
+                .confirm_hold(hold_id, &new, new_reference)
+                .map_err(|e| ApiError::from_store(e, "hold"))?;
+            Ok(ReservationDetail {
+                reservation: row,
+                motif,
+                site,
+            })
+        }
+    }
+}
+
+/// The reservation named by `raw_reference` if `token` is its management
+/// token; otherwise "not found", whichever part was wrong.
+pub fn authorised(
+    store: &Store,
+    raw_reference: &str,
+    token: &str,
+) -> Result<ReservationDetail, ApiError> {
+    let not_found = ApiError::NotFound("reservation");
+    let Some(reference) = Reference::parse(raw_reference) else {
+        return Err(not_found);
+    };
+    let detail = store
+        .find_reservation(&reference)
+        .map_err(|e| ApiError::from_store(e, "reservation"))?;
+    if token_matches(&detail.reservation.token_hash, token) {
+        Ok(detail)
+    } else {
+        Err(not_found)
+    }
+}
+
+pub fn reservation_response(detail: ReservationDetail) -> Result<Reservation, ApiError> {
+    let ReservationDetail {
+        reservation: r,
+        motif,
+        site,
+    } = detail;
+    let tz = site_zone(&site)?;
+    Ok(to_reservation(r, motif, site, tz))
+}
+
+pub fn to_reservation(
+    r: ReservationRow,
+    m: MotifRow,
+    site: SiteRow,
+    tz: chrono_tz::Tz,
+) -> Reservation {
+    Reservation {
+        reference: r.reference,
+        status: r.status,
+        start: at_site(from_db(r.starts_at), tz),
+        end: at_site(from_db(r.ends_at), tz),
+        persons: u32::try_from(r.persons).unwrap_or(1),
+        motif: ReservationMotif {
+            id: m.id,
+            label: m.label,
+            description: m.description,
+            duration_minutes: m.duration_minutes,
+        },
+        site: Site::from(site),
+        applicant: ApplicantResponse {
+            last_name: r.last_name,
+            first_names: r.first_names,
+            birth_date: r.birth_date,
+            email: r.email,
+            phone: r.phone,
+            nationality: r.nationality,
+            file_number: r.file_number,
+        },
+        created_at: at_site(from_db(r.created_at), tz),
+        cancelled_at: r.cancelled_at.map(|t| at_site(from_db(t), tz)),
+    }
+}
+
+/// When a time freed now at `site` is offered again: after a random delay
+/// within its préfecture's bounds.
+pub fn release_at(
+    store: &Store,
+    site: &SiteRow,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
+    let rules = store
+        .prefecture_rules(&site.prefecture_code)
+        .map_err(ApiError::from)?
+        .release();
+    Ok(now + rules.release_delay(random_draw()?))
+}
+
+/// A random number, for the moments nobody may predict.
+pub fn random_draw() -> Result<u64, ApiError> {
+    let mut draw = [0u8; 8];
+    getrandom::fill(&mut draw).map_err(|e| {
+        log::error!("no randomness available: {e}");
+        ApiError::Internal
+    })?;
+    Ok(u64::from_le_bytes(draw))
+}
+
+pub fn random_bytes() -> Result<[u8; TOKEN_BYTES], ApiError> {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        log::error!("no randomness available: {e}");
+        ApiError::Internal
+    })?;
+    Ok(bytes)
+}
+
+/// A fresh random reference. Should the system's randomness fail (it does
+/// not on Linux), random UUIDs stand in rather than failing the booking.
+pub fn new_reference() -> Reference {
+    loop {
+        let mut bytes = [0u8; 32];
+        if getrandom::fill(&mut bytes).is_err() {
+            bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+            bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        }
+        if let Some(r) = Reference::from_random_bytes(&bytes) {
+            return r;
+        }
+    }
+}

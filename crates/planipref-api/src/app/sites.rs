@@ -1,0 +1,68 @@
+//! A site's settings read from a request, and the row they make.
+use crate::http::error::ApiError;
+use crate::model::site::SiteRequest;
+use chrono::Utc;
+use planipref_domain::DomainError;
+use planipref_domain::competence::Competence;
+use planipref_domain::ids::DepartementCode;
+use planipref_domain::site::SiteDraft;
+use planipref_domain::site::SiteInput;
+use planipref_store::StoreError;
+use planipref_store::models::SiteRow;
+
+/// Reads a site's settings and competence, reporting every invalid field.
+pub fn parse(body: &SiteRequest) -> Result<(SiteDraft, Competence), ApiError> {
+    let draft = SiteDraft::parse(input(body));
+    // Without a valid département the draft reports it; codes wait.
+    let competence = match DepartementCode::parse(&body.prefecture_code) {
+        Some(dep) => Competence::parse(
+            &dep,
+            &body.competence.arrondissements,
+            &body.competence.communes,
+        ),
+        None => Ok(Competence::default()),
+    };
+    Ok(DomainError::both(draft, competence)?)
+}
+
+pub fn input(body: &SiteRequest) -> SiteInput<'_> {
+    SiteInput {
+        prefecture_code: &body.prefecture_code,
+        kind: &body.kind,
+        name: &body.name,
+        address_line: &body.address.line,
+        postal_code: &body.address.postal_code,
+        city: &body.address.city,
+        commune_insee: &body.address.commune_insee,
+        time_zone: &body.time_zone,
+    }
+}
+
+pub fn to_row(id: String, d: &SiteDraft, created_at: chrono::DateTime<Utc>) -> SiteRow {
+    SiteRow {
+        id,
+        prefecture_code: d.prefecture.to_string(),
+        kind: d.kind.code().to_owned(),
+        name: d.name.clone(),
+        address_line: d.address_line.clone(),
+        postal_code: d.postal_code.clone(),
+        city: d.city.clone(),
+        commune_insee: d.commune_insee.clone(),
+        time_zone: d.time_zone.name().to_owned(),
+        created_at: planipref_store::to_db(created_at),
+        revision: 1,
+    }
+}
+
+pub fn site_write_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Duplicate { .. } => {
+            ApiError::Conflict("a site of that name already exists in this préfecture")
+        }
+        StoreError::MissingReference { .. } => {
+            ApiError::invalid("prefecture_code", "no such préfecture")
+        }
+        StoreError::Affected(refs) => ApiError::Affected(refs),
+        other => ApiError::from_store(other, "site"),
+    }
+}
