@@ -5,29 +5,11 @@
 //! the async workers → response.
 
 pub mod admin;
-pub mod admin_motifs;
-pub mod admin_organisation;
-pub mod admin_prefectures;
-pub mod admin_referentiel;
-pub mod admin_reservations;
-pub mod admin_sites;
 pub mod app;
-pub mod audit;
-pub mod availability;
-pub mod calendar;
-pub mod convocations;
-pub mod demarches;
-pub mod fermetures;
-pub mod holds;
 pub mod http;
-pub mod manage;
 pub mod model;
-pub mod orientation;
 pub mod public;
-pub mod reservations;
 pub mod security;
-pub mod sites;
-pub mod slots;
 pub mod state;
 
 use actix_web::body::MessageBody;
@@ -123,77 +105,7 @@ impl utoipa::Modify for BearerScheme {
 
 /// Registers every operation of the API (relative to [`BASE_PATH`]).
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(sites::list_sites)
-        .service(sites::get_site)
-        .service(sites::list_site_motifs)
-        .service(calendar::site_calendar)
-        .service(slots::list_slots)
-        .service(availability::site_first_slot)
-        .service(orientation::orientation)
-        .service(demarches::list_demarches)
-        .service(demarches::get_demarche)
-        .service(holds::create_hold)
-        .service(holds::get_hold)
-        .service(holds::release_hold)
-        .service(convocations::issue_convocation)
-        .service(convocations::site_convocations)
-        .service(convocations::get_convocation)
-        .service(convocations::revoke_convocation)
-        .service(convocations::current_convocation)
-        .service(reservations::create_reservation)
-        .service(reservations::get_reservation)
-        .service(reservations::cancel_reservation)
-        .service(manage::reschedule_reservation)
-        .service(manage::reservation_ics)
-        .service(admin_reservations::site_reservations)
-        .service(admin_reservations::cancel_as_agent)
-        .service(admin_reservations::reschedule_as_agent)
-        .service(admin_reservations::reservation_history)
-        .service(admin::me::me)
-        .service(admin_prefectures::create_prefecture)
-        .service(admin_prefectures::list_prefectures)
-        .service(admin_prefectures::get_prefecture)
-        .service(admin_prefectures::update_prefecture)
-        .service(admin_prefectures::get_anti_capture)
-        .service(admin_prefectures::update_anti_capture)
-        .service(admin_prefectures::delete_prefecture)
-        .service(admin_sites::create_site)
-        .service(admin_sites::admin_get_site)
-        .service(admin_sites::update_site)
-        .service(admin_organisation::list_sites)
-        .service(admin_organisation::delete_site)
-        .service(admin_organisation::list_services)
-        .service(admin_organisation::get_service)
-        .service(admin_organisation::update_service)
-        .service(admin_organisation::delete_service)
-        .service(admin_organisation::list_motifs)
-        .service(admin_organisation::get_motif)
-        .service(admin_organisation::delete_motif)
-        .service(admin_organisation::list_guichets)
-        .service(admin_organisation::get_guichet)
-        .service(admin_organisation::delete_guichet)
-        .service(admin_organisation::list_plages)
-        .service(admin_organisation::get_plage)
-        .service(admin_organisation::list_fermetures)
-        .service(admin_organisation::get_fermeture)
-        .service(fermetures::update_fermeture)
-        .service(admin_organisation::delete_fermeture)
-        .service(admin_referentiel::site_organisation)
-        .service(admin_referentiel::create_service)
-        .service(admin_motifs::create_motif)
-        .service(admin_motifs::update_motif)
-        .service(admin_referentiel::create_guichet)
-        .service(admin_referentiel::update_guichet)
-        .service(admin_referentiel::create_plage)
-        .service(admin_referentiel::update_plage)
-        .service(admin_referentiel::delete_plage)
-        .service(fermetures::create_fermeture)
-        .service(fermetures::create_ouverture)
-        .service(demarches::create_demarche)
-        .service(demarches::update_demarche)
-        .service(audit::list_audit)
-        .service(public::health::health)
-        .service(public::health::ready);
+    cfg.configure(public::configure).configure(admin::configure);
 }
 
 /// The OpenAPI document, generated from [`configure`].

@@ -1,11 +1,11 @@
 //! Endpoints for agents (bearer JWT).
 
-use crate::http::error::ApiError;
-use crate::http::error::Problem;
+use crate::http::error::{ApiError, Problem};
 use crate::model::me::Me;
 use crate::security::agent::AuthenticatedAgent;
 use actix_web::{HttpResponse, get};
 use planipref_domain::access::Scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Who am I
 ///
@@ -36,4 +36,9 @@ pub async fn me(agent: AuthenticatedAgent) -> Result<HttpResponse, ApiError> {
         role: a.role.code().to_owned(),
         scope,
     }))
+}
+
+/// Registers this resource's operations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(me);
 }

@@ -1,3 +1,38 @@
 //! Operations for préfecture agents and administrators: bearer JWT required.
 
+pub mod anti_capture;
+pub mod audit;
+pub mod convocations;
+pub mod demarches;
+pub mod fermetures;
+pub mod guichets;
 pub mod me;
+pub mod motifs;
+pub mod organisation;
+pub mod ouvertures;
+pub mod plages;
+pub mod prefectures;
+pub mod reservations;
+pub mod services;
+pub mod sites;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every operation of this audience.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.configure(me::configure)
+        .configure(prefectures::configure)
+        .configure(anti_capture::configure)
+        .configure(sites::configure)
+        .configure(services::configure)
+        .configure(motifs::configure)
+        .configure(guichets::configure)
+        .configure(plages::configure)
+        .configure(fermetures::configure)
+        .configure(ouvertures::configure)
+        .configure(organisation::configure)
+        .configure(demarches::configure)
+        .configure(reservations::configure)
+        .configure(convocations::configure)
+        .configure(audit::configure);
+}

@@ -1,8 +1,8 @@
 //! Writing a closure: checked against the site, its guichets and the appointments it covers.
-use crate::admin_referentiel::write_error;
 use crate::app::audit::json;
 use crate::app::audit::site_entry;
 use crate::http::error::ApiError;
+use crate::http::error::write_error;
 use crate::http::version::IfMatch;
 use crate::model::fermeture::Fermeture;
 use crate::model::fermeture::FermetureRequest;

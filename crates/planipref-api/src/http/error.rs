@@ -600,3 +600,22 @@ impl From<StoreError> for ApiError {
         Self::from_store(e, "resource")
     }
 }
+
+/// Maps a refused administrative write to its answer.
+pub fn write_error(e: StoreError, duplicate: &'static str) -> ApiError {
+    match e {
+        StoreError::Duplicate { .. } => ApiError::Conflict(duplicate),
+        StoreError::Rejected(d) => d.into(),
+        StoreError::Affected(refs) => ApiError::Affected(refs),
+        StoreError::Stale => ApiError::Conflict("the object changed meanwhile; read it again"),
+        StoreError::InUse(why) => ApiError::Conflict(why),
+        StoreError::MissingReference { .. } => ApiError::NotFound("referenced object"),
+        other => ApiError::from_store(other, "object"),
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        DomainError::Invalid(vec![e]).into()
+    }
+}

@@ -82,3 +82,7 @@ pub fn page_info(page: u32, per_page: u32, total: i64) -> PageInfo {
         total,
     }
 }
+
+pub fn paged(item: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"items": [item], "page": 1, "per_page": 50, "total": 1})
+}

@@ -1,11 +1,11 @@
 //! Liveness and readiness, for load balancers and orchestrators.
 
-use crate::http::error::ApiError;
-use crate::http::error::Problem;
+use crate::http::error::{ApiError, Problem};
 use crate::model::health::Health;
 use crate::model::health::Readiness;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Liveness
 ///
@@ -43,4 +43,9 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         status: "ready",
         database,
     }))
+}
+
+/// Registers this resource's operations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health).service(ready);
 }

@@ -1,3 +1,24 @@
 //! Operations for applicants and service-public.fr: no login.
 
+pub mod convocations;
+pub mod demarches;
 pub mod health;
+pub mod holds;
+pub mod orientation;
+pub mod reservations;
+pub mod sites;
+pub mod slots;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every operation of this audience.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.configure(sites::configure)
+        .configure(slots::configure)
+        .configure(orientation::configure)
+        .configure(demarches::configure)
+        .configure(holds::configure)
+        .configure(reservations::configure)
+        .configure(convocations::configure)
+        .configure(health::configure);
+}

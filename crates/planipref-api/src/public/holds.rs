@@ -1,11 +1,4 @@
-//! Holds: the slot an applicant picked is kept for them while they fill in
-//! the form, so that it cannot vanish while they type.
-//!
-//! A hold takes a counter exactly like a reservation, for a few minutes
-//! (`PLANIPREF_HOLD_MINUTES`, default 10). Confirming it is booking it
-//! (`POST /reservations` with `hold_id`); releasing it, or letting it
-//! expire, frees the counter at once. Its identifier is random and is the
-//! only key to it: whoever holds it may confirm or release the hold.
+//! Keeping a slot while the form is filled in: `POST /holds`, `GET`/`DELETE /holds/{hold_id}`.
 
 use crate::app::booking::parse_motif_id;
 use crate::app::booking::parse_start;
@@ -13,8 +6,7 @@ use crate::app::booking::place;
 use crate::app::booking::random_draw;
 use crate::app::convocations::access_for;
 use crate::app::slots::ContextCheck;
-use crate::http::error::ApiError;
-use crate::http::error::Problem;
+use crate::http::error::{ApiError, Problem};
 use crate::http::extract::ConvocationTokenHeader;
 use crate::http::extract::JsonBody;
 use crate::model::hold::CreateHoldRequest;
@@ -24,12 +16,14 @@ use crate::security::router::ContextHeader;
 use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use chrono::{Duration, Utc};
+use chrono::Duration;
+use chrono::Utc;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::HoldId;
 use planipref_domain::motif::check_persons;
-use planipref_store::{NewHold, from_db};
-
+use planipref_store::NewHold;
+use planipref_store::from_db;
+use utoipa_actix_web::service_config::ServiceConfig;
 /// Keep a slot
 ///
 /// Keeps a slot for the applicant while they fill in the form: the counter
@@ -206,4 +200,11 @@ pub async fn release_hold(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this resource's operations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_hold)
+        .service(get_hold)
+        .service(release_hold);
 }

@@ -1,26 +1,23 @@
-//! Orientation: the router's question "where, and when, can someone living
-//! in this commune come for this démarche?".
-
-use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, Utc};
-use planipref_domain::motif::check_persons;
-use planipref_domain::orientation::is_insee_code;
-
-use std::sync::Arc;
+//! The router's question: `GET /orientation`.
 
 use crate::app::cache::Answer;
 use crate::app::cache::Question;
 use crate::app::cache::Stamp;
 use crate::app::orientation::orient_and_keep;
-use crate::http::error::ApiError;
-use crate::http::error::Problem;
+use crate::http::error::{ApiError, Problem};
 use crate::http::extract::QueryParams;
 use crate::model::orientation::Orientation;
 use crate::model::orientation::OrientationQuery;
 use crate::security::router::ContextHeader;
 use crate::state::AppState;
+use actix_web::{HttpResponse, get, web};
+use chrono::DateTime;
+use chrono::Utc;
 use planipref_domain::context::ContextRefusal;
-
+use planipref_domain::motif::check_persons;
+use planipref_domain::orientation::is_insee_code;
+use std::sync::Arc;
+use utoipa_actix_web::service_config::ServiceConfig;
 /// Orient an applicant
 ///
 /// For service-public.fr's router: given a démarche and the applicant's
@@ -123,4 +120,9 @@ async fn kept_or_oriented(
             )
         })
         .await
+}
+
+/// Registers this resource's operations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(orientation);
 }

@@ -1,13 +1,10 @@
-//! Agents and their sites' appointments: who comes, when and why; cancel
-//! one (with a reason), move one, and see everything that happened to it.
-//! An agent sees the sites of their scope only (403 otherwise).
+//! Appointments, for agents: a site's list, cancel or move with a reason, history.
 
 use crate::app::moves::move_to;
 use crate::app::reservations::MAX_LIST_DAYS;
 use crate::app::reservations::agent_view;
 use crate::app::reservations::readable_reservation;
-use crate::http::error::ApiError;
-use crate::http::error::Problem;
+use crate::http::error::{ApiError, Problem};
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
 use crate::model::page::PageInfo;
@@ -24,14 +21,17 @@ use crate::security::agent::AuthenticatedAgent;
 use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{Days, Utc};
+use chrono::Days;
+use chrono::Utc;
 use planipref_domain::access::check_reason;
 use planipref_domain::error::Collector;
-use planipref_domain::ids::{ReservationId, SiteId};
-use planipref_domain::slots::{check_range_within, parse_search_date};
+use planipref_domain::ids::ReservationId;
+use planipref_domain::ids::SiteId;
+use planipref_domain::slots::check_range_within;
+use planipref_domain::slots::parse_search_date;
 use planipref_store::from_db;
 use planipref_store::models::status;
-
+use utoipa_actix_web::service_config::ServiceConfig;
 /// A site's appointments
 ///
 /// The appointments of a site between two local days (at most 31), earliest
@@ -263,4 +263,12 @@ pub async fn reservation_history(
         })
         .await?;
     Ok(HttpResponse::Ok().json(entries))
+}
+
+/// Registers this resource's operations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(site_reservations)
+        .service(cancel_as_agent)
+        .service(reschedule_as_agent)
+        .service(reservation_history);
 }

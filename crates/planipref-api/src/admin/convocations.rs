@@ -1,31 +1,21 @@
-//! Convocations: agents invite a named person to book; the person's link
-//! carries a secret token (header `X-Convocation-Token`) that unlocks a
-//! convocation-only motif's slots and books one appointment for that
-//! person only.
+//! Convocations, for agents: issue, list, read, revoke.
 
 use crate::app::booking::parse_motif_id;
 use crate::app::booking::random_bytes;
-use crate::app::convocations::presented;
 use crate::app::convocations::readable_site;
 use crate::app::convocations::validate_issue;
-use crate::http::error::ApiError;
-use crate::http::error::Problem;
-use crate::http::extract::ConvocationTokenHeader;
+use crate::http::error::{ApiError, Problem};
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
 use crate::model::convocation::Convocation;
 use crate::model::convocation::ConvocationIssued;
 use crate::model::convocation::ConvocationPage;
 use crate::model::convocation::ConvocationQuery;
-use crate::model::convocation::ConvocationSummary;
 use crate::model::convocation::IssueConvocationRequest;
-use crate::model::convocation::RequiredConvocationTokenParam;
 use crate::model::convocation::RevokeConvocation;
-use crate::model::fields::at_site;
 use crate::model::page::PageInfo;
 use crate::model::page::Pagination;
 use crate::model::reservation::NO_STORE;
-use crate::model::site::Site;
 use crate::model::site::site_zone;
 use crate::security::agent::AuthenticatedAgent;
 use crate::security::scope::may_read;
@@ -35,13 +25,16 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::Utc;
 use planipref_domain::FieldError;
 use planipref_domain::access::check_reason;
-use planipref_domain::convocation::{ConvocationState, ConvocationTerms, DayWindow};
+use planipref_domain::convocation::ConvocationState;
+use planipref_domain::convocation::ConvocationTerms;
 use planipref_domain::error::Collector;
-use planipref_domain::ids::{ConvocationId, SiteId};
+use planipref_domain::ids::ConvocationId;
+use planipref_domain::ids::SiteId;
 use planipref_domain::reference::ManagementToken;
+use planipref_store::ConvocationFilter;
+use planipref_store::NewConvocation;
 use planipref_store::admin::AuditEntry;
-use planipref_store::{ConvocationFilter, NewConvocation, from_db};
-
+use utoipa_actix_web::service_config::ServiceConfig;
 /// Issue a convocation
 ///
 /// Invites a named person to book the motif: the answer's token goes in
@@ -329,49 +322,10 @@ pub async fn revoke_convocation(
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// Read one's convocation
-///
-/// What the convocation link (header `X-Convocation-Token`) lets its
-/// holder book: the motif and site, the days allowed, until when, and
-/// whether it is still usable. Then list the motif's slots, hold and book
-/// with the same header.
-#[utoipa::path(
-    tag = "convocations",
-    params(RequiredConvocationTokenParam),
-    responses(
-        (status = 200, description = "The convocation", body = ConvocationSummary, example = json!(crate::model::examples::convocation_summary())),
-        (status = 400, description = "Missing `X-Convocation-Token`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No convocation has this token (`convocation-invalid`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
-    )
-)]
-#[get("/convocations/current")]
-pub async fn current_convocation(
-    state: web::Data<AppState>,
-    token: ConvocationTokenHeader,
-) -> Result<HttpResponse, ApiError> {
-    let token = token.0.ok_or(ApiError::MissingHeader(
-        crate::http::extract::CONVOCATION_TOKEN_HEADER,
-    ))?;
-    let now = Utc::now();
-    let body = state
-        .blocking(move |store| {
-            let view = presented(store, &token)?;
-            let (motif, _, site) = store
-                .get_motif(&view.row.motif_id)
-                .map_err(ApiError::from)?;
-            let tz = site_zone(&site)?;
-            let DayWindow { earliest, latest } = view.days();
-            Ok(ConvocationSummary {
-                state: view.state(now).code().to_owned(),
-                motif_id: motif.id,
-                motif: motif.label,
-                valid_until: at_site(from_db(view.row.valid_until), tz),
-                earliest_day: earliest,
-                latest_day: latest,
-                site: Site::from(site),
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().insert_header(NO_STORE).json(body))
+/// Registers this resource's operations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(issue_convocation)
+        .service(site_convocations)
+        .service(get_convocation)
+        .service(revoke_convocation);
 }

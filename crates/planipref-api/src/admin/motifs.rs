@@ -1,30 +1,33 @@
-//! Motifs: what a site books. A motif is created from a démarche of the
-//! national catalogue (fields left out follow its defaults, now and when
-//! they change) or on its own; its persons, instructions and booking mode
-//! are always the préfecture's.
+//! Motifs: `/admin/services/{service_id}/motifs`, `/admin/motifs/{motif_id}`.
 
-use crate::admin_referentiel::write_error;
 use crate::app::audit::audit;
+use crate::app::audit::deletion;
 use crate::app::motifs::blank;
 use crate::app::motifs::resolved;
-use crate::http::error::ApiError;
-use crate::http::error::Problem;
+use crate::http::error::write_error;
+use crate::http::error::{ApiError, Problem};
 use crate::http::extract::JsonBody;
+use crate::http::extract::QueryParams;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
 use crate::http::version::Versioned as _;
 use crate::model::motif::Motif;
+use crate::model::motif::MotifPage;
 use crate::model::motif::MotifRequest;
+use crate::model::page::Pagination;
+use crate::model::page::page_info;
 use crate::security::agent::AuthenticatedAgent;
 use crate::security::scope::may_administer;
+use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, post, put, web};
-use planipref_domain::ids::{MotifId, ServiceId};
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use planipref_domain::ids::MotifId;
+use planipref_domain::ids::ServiceId;
 use planipref_store::StoreError;
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::MotifRow;
-
+use utoipa_actix_web::service_config::ServiceConfig;
 /// Create a motif
 ///
 /// Adds a motif to a service, usually from a démarche of the national
@@ -165,4 +168,138 @@ pub async fn update_motif(
         })
         .await?;
     Ok(motif.answer(StatusCode::OK))
+}
+
+/// List a service's motifs
+///
+/// With their settings and which fields follow the national démarche. For
+/// agents whose scope covers the site.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("service_id" = String, Path, format = Uuid, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10"), Pagination),
+    responses(
+        (status = 200, description = "A page of motifs, by label", body = MotifPage, example = json!(crate::model::examples::motif_page())),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/services/{service_id}/motifs")]
+pub async fn list_motifs(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    QueryParams(q): QueryParams<Pagination>,
+) -> Result<HttpResponse, ApiError> {
+    let id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
+    let (page, per_page, offset, limit) = q.window()?;
+    let agent = agent.0;
+    let (service, found) = state
+        .blocking(move |store| {
+            let (service, site) = store
+                .get_service(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "service"))?;
+            may_read(&agent, &site)?;
+            let found = store
+                .list_motifs(&service.id, offset, limit)
+                .map_err(ApiError::from)?;
+            Ok((service, found))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(MotifPage {
+        items: found
+            .items
+            .into_iter()
+            .map(|m| Motif::from_rows(m, service.clone()))
+            .collect(),
+        page: page_info(page, per_page, found.total),
+    }))
+}
+
+/// Read a motif (administration)
+///
+/// For agents whose scope covers its site.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")),
+    responses(
+        (status = 200, description = "The motif", body = Motif, example = json!(crate::model::examples::motif())),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/motifs/{motif_id}")]
+pub async fn get_motif(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
+    let agent = agent.0;
+    let motif = state
+        .blocking(move |store| {
+            let (motif, service, site) = store
+                .get_motif(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "motif"))?;
+            may_read(&agent, &site)?;
+            Ok(Motif::from_rows(motif, service))
+        })
+        .await?;
+    Ok(motif.answer(StatusCode::OK))
+}
+
+/// Delete a motif
+///
+/// Deletes a motif never booked, removing it from the guichets that served
+/// it. Refused with 409 once an appointment was booked for it (make it
+/// convocation-only or remove it from its guichets instead), or while a
+/// plage is restricted to it. Administrators of its site's département only.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Booked at least once, or a plage is restricted to it", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[delete("/admin/motifs/{motif_id}")]
+pub async fn delete_motif(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
+    let agent = agent.0;
+    state
+        .blocking(move |store| {
+            let (motif, service, site) = store
+                .get_motif(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "motif"))?;
+            may_administer(&agent, &site)?;
+            let before = Motif::from_rows(motif.clone(), service);
+            let audit = deletion(&agent, &site, "motif", &motif.id, &before);
+            store
+                .delete_motif(&motif.id, &audit)
+                .map_err(|e| write_error(e, "motif in use"))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this resource's operations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_motifs)
+        .service(get_motif)
+        .service(delete_motif)
+        .service(create_motif)
+        .service(update_motif);
 }

@@ -1,33 +1,42 @@
-//! Administration of sites: create, read and update, within the caller's
-//! scope, each write audited.
+//! Sites: `/admin/sites`, `/admin/sites/{site_id}`.
 
+use crate::app::audit::deletion;
 use crate::app::audit::json;
 use crate::app::audit::site_entry;
 use crate::app::sites::parse;
 use crate::app::sites::site_write_error;
 use crate::app::sites::to_row;
-use crate::http::error::ApiError;
-use crate::http::error::Problem;
+use crate::http::error::write_error;
+use crate::http::error::{ApiError, Problem};
 use crate::http::extract::JsonBody;
+use crate::http::extract::QueryParams;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
 use crate::http::version::Versioned as _;
+use crate::model::page::Pagination;
+use crate::model::page::page_info;
+use crate::model::page::paged;
 use crate::model::site::AdminSite;
+use crate::model::site::Site;
+use crate::model::site::SitePage;
 use crate::model::site::SiteRequest;
 use crate::model::site::example_request;
 use crate::model::site::example_site;
 use crate::model::site::site_departement;
 use crate::security::agent::AuthenticatedAgent;
+use crate::security::scope::may_administer;
 use crate::security::scope::may_administer_departement;
 use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::Utc;
-use planipref_domain::ids::{DepartementCode, SiteId};
+use planipref_domain::access::Scope;
+use planipref_domain::ids::DepartementCode;
+use planipref_domain::ids::SiteId;
 use planipref_store::admin::AuditEntry;
 use planipref_store::models::SiteRow;
-
+use utoipa_actix_web::service_config::ServiceConfig;
 /// Create a site
 ///
 /// Creates a site of a préfecture. Administrators of that département (or
@@ -176,4 +185,95 @@ pub async fn update_site(
         })
         .await?;
     Ok(site.answer(StatusCode::OK))
+}
+
+/// List sites (administration)
+///
+/// The sites the caller's scope covers: all for national administrators,
+/// their départements' for préfecture administrators, their own for agents.
+#[utoipa::path(
+    operation_id = "admin_list_sites",
+    tag = "admin", security(("bearer" = [])),
+    params(Pagination),
+    responses(
+        (status = 200, description = "A page of sites, by préfecture then name", body = SitePage, example = json!(paged(serde_json::to_value(crate::model::examples::site()).unwrap_or_default()))),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/sites")]
+pub async fn list_sites(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    QueryParams(q): QueryParams<Pagination>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, per_page, offset, limit) = q.window()?;
+    let (departements, sites): (Option<Vec<String>>, Option<Vec<String>>) = match agent.0.scope {
+        Scope::National => (None, None),
+        Scope::Departements(ds) => (Some(ds.iter().map(ToString::to_string).collect()), None),
+        Scope::Sites(ids) => (None, Some(ids.iter().map(ToString::to_string).collect())),
+    };
+    let found = state
+        .blocking(move |store| {
+            store
+                .list_sites_in_scope(departements.as_deref(), sites.as_deref(), offset, limit)
+                .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(SitePage {
+        items: found.items.into_iter().map(Site::from).collect(),
+        page: page_info(page, per_page, found.total),
+    }))
+}
+
+/// Delete a site
+///
+/// Deletes a site created by mistake, with its whole organisation
+/// (services, motifs, guichets, plages, closures, openings, competence).
+/// Refused with 409 once any appointment was booked there. Administrators
+/// of its département only.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Appointments were booked at the site", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[delete("/admin/sites/{site_id}")]
+pub async fn delete_site(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
+    let agent = agent.0;
+    state
+        .blocking(move |store| {
+            let site = store
+                .get_site(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "site"))?;
+            may_administer(&agent, &site)?;
+            let audit = deletion(&agent, &site, "site", &site.id, &Site::from(site.clone()));
+            store
+                .delete_site(&site.id, &audit)
+                .map_err(|e| write_error(e, "site in use"))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this resource's operations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_sites)
+        .service(create_site)
+        .service(admin_get_site)
+        .service(update_site)
+        .service(delete_site);
 }

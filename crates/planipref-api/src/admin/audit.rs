@@ -1,7 +1,6 @@
-//! The administrative audit trail, as each agent may see it.
+//! The audit trail: `/admin/audit`.
 
-use crate::http::error::ApiError;
-use crate::http::error::Problem;
+use crate::http::error::{ApiError, Problem};
 use crate::http::extract::QueryParams;
 use crate::model::audit::AuditEvent;
 use crate::model::audit::AuditPage;
@@ -12,11 +11,12 @@ use crate::model::page::Pagination;
 use crate::security::agent::AuthenticatedAgent;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
-use chrono::{Days, Utc};
+use chrono::Days;
+use chrono::Utc;
 use planipref_domain::access::Scope;
 use planipref_store::admin::AuditFilter;
 use planipref_store::from_db;
-
+use utoipa_actix_web::service_config::ServiceConfig;
 /// List the audit trail
 ///
 /// Every administrative write in the caller's scope — who, what, when, and
@@ -94,4 +94,9 @@ pub async fn list_audit(
             total: result.total,
         },
     }))
+}
+
+/// Registers this resource's operations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_audit);
 }

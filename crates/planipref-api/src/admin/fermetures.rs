@@ -1,31 +1,30 @@
-//! Closures (fermetures) of a site or of one guichet.
+//! Closures: `/admin/sites/{site_id}/fermetures`, `/admin/fermetures/{fermeture_id}`.
 
-use crate::admin_referentiel::write_error;
-use crate::app::audit::json;
-use crate::app::audit::site_entry;
-use crate::http::error::ApiError;
-use crate::http::error::Problem;
+use crate::app::audit::deletion;
+use crate::http::error::write_error;
+use crate::http::error::{ApiError, Problem};
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
 use crate::http::version::Versioned as _;
 use crate::model::fermeture::Fermeture;
+use crate::model::fermeture::FermeturePage;
 use crate::model::fermeture::FermetureRequest;
-use crate::model::fermeture::Ouverture;
-use crate::model::fermeture::OuvertureRequest;
+use crate::model::fermeture::fermeture_example;
 use crate::model::guichet::OnConflict;
-use crate::model::site::site_departement;
+use crate::model::page::Pagination;
+use crate::model::page::page_info;
+use crate::model::page::paged;
+use crate::model::site::site_zone;
 use crate::security::agent::AuthenticatedAgent;
-use crate::security::scope::may_administer_departement;
+use crate::security::scope::may_administer;
+use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, post, put, web};
-use chrono::Utc;
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use planipref_domain::ids::SiteId;
-use planipref_domain::text::check_name;
-use planipref_store::admin::AuditEntry;
-
+use utoipa_actix_web::service_config::ServiceConfig;
 /// Close a site or a guichet
 ///
 /// Closes a whole site, or one of its guichets, over whole local days or a
@@ -139,86 +138,136 @@ pub async fn update_fermeture(
     Ok(changed.answer(StatusCode::OK))
 }
 
-/// Open a site on a holiday
+/// List a site's closures
 ///
-/// Sites are closed on the public holidays of their département; a
-/// préfecture may open one on such a day all the same (Whit Monday as the
-/// "journée de solidarité", for instance): its plages then apply that day.
+/// Latest first, with the site's offsets. For agents whose scope covers
+/// the site.
 #[utoipa::path(
     tag = "admin", security(("bearer" = [])),
-    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
-    request_body(content = OuvertureRequest, example = json!({"date": "2027-05-17", "reason": "Journée de solidarité"})),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"), Pagination),
     responses(
-        (status = 201, description = "Opened", body = Ouverture, example = json!({"id": "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "date": "2027-05-17", "holidays": ["lundi_de_pentecote"], "reason": "Journée de solidarité"})),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of closures", body = FermeturePage, example = json!(paged(fermeture_example()))),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The site is already opened that day", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid date, or not a holiday of the site's département", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
-#[post("/admin/sites/{site_id}/ouvertures")]
-pub async fn create_ouverture(
+#[get("/admin/sites/{site_id}/fermetures")]
+pub async fn list_fermetures(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
     path: web::Path<String>,
-    JsonBody(body): JsonBody<OuvertureRequest>,
+    QueryParams(q): QueryParams<Pagination>,
 ) -> Result<HttpResponse, ApiError> {
-    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
-    let mut c = planipref_domain::error::Collector::default();
-    let date = c.take(planipref_domain::slots::parse_search_date(
-        "date", &body.date,
-    ));
-    let reason = c.take(check_name("reason", &body.reason, 200));
-    c.finish()?;
-    let (Some(date), Some(reason)) = (date, reason) else {
-        return Err(ApiError::Internal);
-    };
+    let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
+    let (page, per_page, offset, limit) = q.window()?;
     let agent = agent.0;
-    let created = state
+    let (site, found) = state
         .blocking(move |store| {
             let site = store
-                .get_site(&site_id.to_string())
+                .get_site(&id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
-            let departement = site_departement(&site)?;
-            may_administer_departement(&agent, &departement)?;
-            let holidays: Vec<String> = planipref_domain::calendar::holidays_on(date, &departement)
-                .into_iter()
-                .map(|h| h.code().to_owned())
-                .collect();
-            if holidays.is_empty() {
-                return Err(ApiError::invalid(
-                    "date",
-                    "is not a public holiday of the site's département",
-                ));
-            }
-            let row = planipref_store::models::OuvertureRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                site_id: site.id.clone(),
-                day: date,
-                reason: reason.clone(),
-                created_at: planipref_store::to_db(Utc::now()),
-            };
-            let ouverture = Ouverture {
-                id: row.id.clone(),
-                site_id: site.id.clone(),
-                date,
-                holidays,
-                reason,
-            };
-            let audit = AuditEntry {
-                after: json(&ouverture),
-                ..site_entry(&agent, &site, "ouverture", &row.id, "created")
-            };
-            store
-                .create_ouverture(&row, &audit)
-                .map_err(|e| write_error(e, "the site is already opened that day"))?;
-            Ok(ouverture)
+            may_read(&agent, &site)?;
+            let found = store
+                .list_fermetures(&site.id, offset, limit)
+                .map_err(ApiError::from)?;
+            Ok((site, found))
         })
         .await?;
-    Ok(HttpResponse::Created().json(created))
+    let tz = site_zone(&site)?;
+    Ok(HttpResponse::Ok().json(FermeturePage {
+        items: found
+            .items
+            .into_iter()
+            .map(|f| Fermeture::from_row(f, tz))
+            .collect(),
+        page: page_info(page, per_page, found.total),
+    }))
+}
+
+/// Read a closure
+///
+/// One closure with the site's offsets, for agents whose scope covers the
+/// site.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("fermeture_id" = String, Path, format = Uuid, description = "Closure identifier", example = "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e")),
+    responses(
+        (status = 200, description = "The closure", body = Fermeture, example = json!(fermeture_example())),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such closure", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/fermetures/{fermeture_id}")]
+pub async fn get_fermeture(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: uuid::Uuid = path.parse().map_err(|_| ApiError::NotFound("closure"))?;
+    let agent = agent.0;
+    let fermeture = state
+        .blocking(move |store| {
+            let (fermeture, site) = store
+                .get_fermeture(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "closure"))?;
+            may_read(&agent, &site)?;
+            Ok(Fermeture::from_row(fermeture, site_zone(&site)?))
+        })
+        .await?;
+    Ok(fermeture.answer(StatusCode::OK))
+}
+
+/// Delete a closure
+///
+/// Reopens what a closure closed; slots reappear at once. Appointments
+/// flagged when it was created stay flagged for agents to handle.
+/// Administrators of the site's département only.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("fermeture_id" = String, Path, format = Uuid, description = "Closure identifier", example = "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such closure", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[delete("/admin/fermetures/{fermeture_id}")]
+pub async fn delete_fermeture(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: uuid::Uuid = path.parse().map_err(|_| ApiError::NotFound("closure"))?;
+    let agent = agent.0;
+    state
+        .blocking(move |store| {
+            let (fermeture, site) = store
+                .get_fermeture(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "closure"))?;
+            may_administer(&agent, &site)?;
+            let before = Fermeture::from_row(fermeture.clone(), site_zone(&site)?);
+            let audit = deletion(&agent, &site, "fermeture", &fermeture.id, &before);
+            store
+                .delete_fermeture(&fermeture.id, &audit)
+                .map_err(|e| write_error(e, "closure in use"))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this resource's operations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_fermetures)
+        .service(get_fermeture)
+        .service(update_fermeture)
+        .service(delete_fermeture)
+        .service(create_fermeture);
 }

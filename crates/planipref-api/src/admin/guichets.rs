@@ -1,0 +1,324 @@
+//! Guichets: `/admin/sites/{site_id}/guichets`, `/admin/guichets/{guichet_id}`.
+
+use crate::app::audit::audit;
+use crate::app::audit::deletion;
+use crate::http::error::write_error;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::JsonBody;
+use crate::http::extract::QueryParams;
+use crate::http::version::IfMatch;
+use crate::http::version::IfMatchParam;
+use crate::http::version::Versioned as _;
+use crate::http::version::versioned;
+use crate::model::guichet::Guichet;
+use crate::model::guichet::GuichetChange;
+use crate::model::guichet::GuichetPage;
+use crate::model::guichet::GuichetRequest;
+use crate::model::guichet::OnConflict;
+use crate::model::guichet::guichet_example;
+use crate::model::page::Pagination;
+use crate::model::page::page_info;
+use crate::model::page::paged;
+use crate::model::site::site_zone;
+use crate::security::agent::AuthenticatedAgent;
+use crate::security::scope::may_administer;
+use crate::security::scope::may_read;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::Utc;
+use planipref_domain::ids::GuichetId;
+use planipref_domain::ids::SiteId;
+use planipref_store::admin::AuditEntry;
+use planipref_store::models::GuichetRow;
+use utoipa_actix_web::service_config::ServiceConfig;
+/// Create a guichet
+///
+/// Adds a counter to a site, serving some of the site's motifs.
+/// Administrators of the site's département only.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
+    request_body(content = GuichetRequest, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"]})),
+    responses(
+        (status = 201, description = "Created; `Location` points at it", body = Guichet, headers(("Location" = String, description = "Where it is read"), ("ETag" = String, description = "Its version")), example = json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public", "version": 1})),
+        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A guichet of that name exists at the site", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or motifs of another site", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[post("/admin/sites/{site_id}/guichets")]
+pub async fn create_guichet(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<GuichetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
+    let (name, motif_ids, (active_from, active_until), channel) = body.parse()?;
+    let active = body.active;
+    let agent = agent.0;
+    let guichet = state
+        .blocking(move |store| {
+            let site = store
+                .get_site(&site_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "site"))?;
+            may_administer(&agent, &site)?;
+            let of_site = store.motif_ids_of_site(&site.id).map_err(ApiError::from)?;
+            if motif_ids.iter().any(|m| !of_site.contains(m)) {
+                return Err(ApiError::invalid(
+                    "motif_ids",
+                    "must be motifs of this site",
+                ));
+            }
+            let row = GuichetRow {
+                id: GuichetId::new_random().to_string(),
+                site_id: site.id.clone(),
+                name,
+                active,
+                created_at: planipref_store::to_db(Utc::now()),
+                active_from,
+                active_until,
+                channel: channel.code().to_owned(),
+                revision: 1,
+            };
+            let guichet = Guichet::from_row(&row, motif_ids.clone());
+            let audit = audit(&agent, &site, "guichet", &row.id, &guichet);
+            store
+                .create_guichet(&row, &motif_ids, &audit)
+                .map_err(|e| write_error(e, "a guichet of that name exists at this site"))?;
+            Ok(guichet)
+        })
+        .await?;
+    Ok(guichet.created_at(&format!("/api/v1/admin/guichets/{}", guichet.id)))
+}
+
+/// Change a guichet
+///
+/// Renames a guichet, changes the motifs it serves or its working period,
+/// or deactivates it. Booked appointments it could no longer take (a motif
+/// removed, the guichet deactivated, or their day outside the period) make
+/// the change fail with 409 (`conflicts`) unless
+/// sent with `on_conflict=flag`, which marks them to be re-booked.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("guichet_id" = String, Path, format = Uuid, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"), OnConflict, IfMatchParam),
+    request_body(content = GuichetRequest, example = json!({"name": "Guichet 5", "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "active": true, "active_until": "2027-06-30"})),
+    responses(
+        (status = 200, description = "Changed", body = GuichetChange, example = json!({"guichet": {"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public", "version": 2}, "flagged_reservations": []})),
+        (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such guichet", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken, or booked appointments would be orphaned (references in `conflicts`), or it changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, motifs of another site, or a plage restricted to a removed motif", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[put("/admin/guichets/{guichet_id}")]
+pub async fn update_guichet(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    if_match: IfMatch,
+    QueryParams(q): QueryParams<OnConflict>,
+    JsonBody(body): JsonBody<GuichetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let flag = q.flag()?;
+    let guichet_id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
+    let (name, motif_ids, (active_from, active_until), channel) = body.parse()?;
+    let active = body.active;
+    let agent = agent.0;
+    let change = state
+        .blocking(move |store| {
+            let (before, site) = store
+                .get_guichet(&guichet_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "guichet"))?;
+            may_administer(&agent, &site)?;
+            let of_site = store.motif_ids_of_site(&site.id).map_err(ApiError::from)?;
+            if motif_ids.iter().any(|m| !of_site.contains(m)) {
+                return Err(ApiError::invalid(
+                    "motif_ids",
+                    "must be motifs of this site",
+                ));
+            }
+            let before_motifs = store
+                .guichet_motif_ids(&before.id)
+                .map_err(ApiError::from)?;
+            let row = GuichetRow {
+                name,
+                active,
+                active_from,
+                active_until,
+                channel: channel.code().to_owned(),
+                revision: if_match.0,
+                ..before.clone()
+            };
+            let after = Guichet {
+                version: if_match.next(),
+                ..Guichet::from_row(&row, motif_ids.clone())
+            };
+            let audit = AuditEntry {
+                action: "updated",
+                before: crate::app::audit::json(&Guichet::from_row(&before, before_motifs)),
+                ..audit(&agent, &site, "guichet", &row.id, &after)
+            };
+            let tz = site_zone(&site)?;
+            let flagged = store
+                .update_guichet(&row, &motif_ids, tz, flag, &audit)
+                .map_err(|e| write_error(e, "a guichet of that name exists at this site"))?;
+            Ok(GuichetChange {
+                guichet: after,
+                flagged_reservations: flagged,
+            })
+        })
+        .await?;
+    Ok(versioned(StatusCode::OK, &change, change.guichet.version))
+}
+
+/// List a site's guichets
+///
+/// With the motifs each serves and its working period. For agents whose
+/// scope covers the site.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"), Pagination),
+    responses(
+        (status = 200, description = "A page of guichets, by name", body = GuichetPage, example = json!(paged(guichet_example()))),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/sites/{site_id}/guichets")]
+pub async fn list_guichets(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    QueryParams(q): QueryParams<Pagination>,
+) -> Result<HttpResponse, ApiError> {
+    let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
+    let (page, per_page, offset, limit) = q.window()?;
+    let agent = agent.0;
+    let found = state
+        .blocking(move |store| {
+            let site = store
+                .get_site(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "site"))?;
+            may_read(&agent, &site)?;
+            store
+                .list_guichets(&site.id, offset, limit)
+                .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(GuichetPage {
+        items: found
+            .items
+            .iter()
+            .map(|(g, motifs)| Guichet::from_row(g, motifs.clone()))
+            .collect(),
+        page: page_info(page, per_page, found.total),
+    }))
+}
+
+/// Read a guichet
+///
+/// For agents whose scope covers its site.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("guichet_id" = String, Path, format = Uuid, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")),
+    responses(
+        (status = 200, description = "The guichet", body = Guichet, example = json!(guichet_example())),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such guichet", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/guichets/{guichet_id}")]
+pub async fn get_guichet(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
+    let agent = agent.0;
+    let guichet = state
+        .blocking(move |store| {
+            let (guichet, site) = store
+                .get_guichet(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "guichet"))?;
+            may_read(&agent, &site)?;
+            let motifs = store
+                .guichet_motif_ids(&guichet.id)
+                .map_err(ApiError::from)?;
+            Ok(Guichet::from_row(&guichet, motifs))
+        })
+        .await?;
+    Ok(guichet.answer(StatusCode::OK))
+}
+
+/// Delete a guichet
+///
+/// Deletes a guichet never booked, with its plages and closures. Refused
+/// with 409 once an appointment was booked there: set its `active_until`
+/// instead. Administrators of its site's département only.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("guichet_id" = String, Path, format = Uuid, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such guichet", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Appointments were booked at the guichet", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[delete("/admin/guichets/{guichet_id}")]
+pub async fn delete_guichet(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
+    let agent = agent.0;
+    state
+        .blocking(move |store| {
+            let (guichet, site) = store
+                .get_guichet(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "guichet"))?;
+            may_administer(&agent, &site)?;
+            let motifs = store
+                .guichet_motif_ids(&guichet.id)
+                .map_err(ApiError::from)?;
+            let before = Guichet::from_row(&guichet, motifs);
+            let audit = deletion(&agent, &site, "guichet", &guichet.id, &before);
+            store
+                .delete_guichet(&guichet.id, &audit)
+                .map_err(|e| write_error(e, "guichet in use"))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this resource's operations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_guichets)
+        .service(get_guichet)
+        .service(delete_guichet)
+        .service(create_guichet)
+        .service(update_guichet);
+}

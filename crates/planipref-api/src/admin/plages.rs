@@ -1,0 +1,322 @@
+//! Plages: `/admin/guichets/{guichet_id}/plages`, `/admin/plages/{plage_id}`.
+
+use crate::app::audit::audit;
+use crate::http::error::write_error;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::JsonBody;
+use crate::http::extract::QueryParams;
+use crate::http::version::IfMatch;
+use crate::http::version::IfMatchParam;
+use crate::http::version::Versioned as _;
+use crate::http::version::versioned;
+use crate::model::guichet::OnConflict;
+use crate::model::page::Pagination;
+use crate::model::page::page_info;
+use crate::model::page::paged;
+use crate::model::plage::PlageChange;
+use crate::model::plage::PlagePage;
+use crate::model::plage::PlageRequest;
+use crate::model::plage::PlageResponse;
+use crate::model::plage::parse_plage;
+use crate::model::plage::plage_example;
+use crate::model::plage::plage_response;
+use crate::model::site::site_zone;
+use crate::security::agent::AuthenticatedAgent;
+use crate::security::scope::may_administer;
+use crate::security::scope::may_read;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::Utc;
+use planipref_domain::access::Agent;
+use planipref_domain::ids::GuichetId;
+use planipref_domain::ids::PlageId;
+use planipref_store::admin::AuditEntry;
+use planipref_store::models::PlageRow;
+use utoipa_actix_web::service_config::ServiceConfig;
+/// Create a plage
+///
+/// Adds a weekly opening range to a guichet, in the site's local time. It
+/// must not overlap the guichet's other plages, and may be restricted to
+/// some of the guichet's motifs. Slots follow at once.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("guichet_id" = String, Path, format = Uuid, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f")),
+    request_body(content = PlageRequest, example = json!({"weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": []})),
+    responses(
+        (status = 201, description = "Created; `Location` points at it", body = PlageResponse, headers(("Location" = String, description = "Where it is read"), ("ETag" = String, description = "Its version")), example = json!({"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": [], "version": 1})),
+        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such guichet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields: end before start, unordered validity, misaligned times, overlap with another plage, motifs the guichet does not serve", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[post("/admin/guichets/{guichet_id}/plages")]
+pub async fn create_plage(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<PlageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let guichet_id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
+    let (plage, motif_ids) = parse_plage(&body, guichet_id)?;
+    let agent = agent.0;
+    let response = state
+        .blocking(move |store| {
+            let (guichet, site) = store
+                .get_guichet(&guichet_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "guichet"))?;
+            may_administer(&agent, &site)?;
+            let row = PlageRow {
+                id: PlageId::new_random().to_string(),
+                guichet_id: guichet.id.clone(),
+                weekdays: plage.weekdays.bits(),
+                start_time: plage.start,
+                end_time: plage.end,
+                valid_from: plage.valid_from,
+                valid_until: plage.valid_until,
+                created_at: planipref_store::to_db(Utc::now()),
+                revision: 1,
+            };
+            let response = plage_response(&row.id, row.revision, &plage, motif_ids);
+            let audit = audit(&agent, &site, "plage", &row.id, &response);
+            store
+                .create_plage(&row, &plage, &audit)
+                .map_err(|e| write_error(e, "conflicting plage"))?;
+            Ok(response)
+        })
+        .await?;
+    Ok(response.created_at(&format!("/api/v1/admin/plages/{}", response.id)))
+}
+
+/// Change a plage
+///
+/// Replaces a plage's days, hours, validity and motifs. Shrinking it must
+/// not silently orphan booked appointments: those no remaining plage of the
+/// guichet covers make the change fail with 409 (`conflicts`), unless sent
+/// with `on_conflict=flag`, which applies it and marks them to be re-booked.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("plage_id" = String, Path, format = Uuid, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"), OnConflict, IfMatchParam),
+    request_body(content = PlageRequest, example = json!({"weekdays": ["monday"], "start": "09:00", "end": "11:00", "valid_from": "2027-01-04"})),
+    responses(
+        (status = 200, description = "Changed", body = PlageChange, example = json!({"plage": {"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday"], "start": "09:00", "end": "11:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": [], "version": 2}, "flagged_reservations": []})),
+        (status = 400, description = "Unreadable body or query", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plage", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Booked appointments would be orphaned (references in `conflicts`), or it changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or overlap", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[put("/admin/plages/{plage_id}")]
+pub async fn update_plage(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    if_match: IfMatch,
+    QueryParams(q): QueryParams<OnConflict>,
+    JsonBody(body): JsonBody<PlageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let flag = q.flag()?;
+    let plage_id: PlageId = path.parse().map_err(|_| ApiError::NotFound("plage"))?;
+    change_plage(state, agent.0, plage_id, Some((body, if_match)), flag).await
+}
+
+/// Delete a plage
+///
+/// Removes a plage. Booked appointments it alone covered make the deletion
+/// fail with 409 (`conflicts`) unless sent with `on_conflict=flag`, which
+/// applies it and marks them to be re-booked.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("plage_id" = String, Path, format = Uuid, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"), OnConflict),
+    responses(
+        (status = 200, description = "Deleted", body = PlageChange, example = json!({"plage": null, "flagged_reservations": ["K7QX-M3PA"]})),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plage", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Booked appointments would be orphaned (references in `conflicts`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid on_conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[delete("/admin/plages/{plage_id}")]
+pub async fn delete_plage(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    QueryParams(q): QueryParams<OnConflict>,
+) -> Result<HttpResponse, ApiError> {
+    let flag = q.flag()?;
+    let plage_id: PlageId = path.parse().map_err(|_| ApiError::NotFound("plage"))?;
+    change_plage(state, agent.0, plage_id, None, flag).await
+}
+
+async fn change_plage(
+    state: web::Data<AppState>,
+    agent: Agent,
+    plage_id: PlageId,
+    body: Option<(PlageRequest, IfMatch)>,
+    flag: bool,
+) -> Result<HttpResponse, ApiError> {
+    let change = state
+        .blocking(move |store| {
+            let (row, before, site) = store
+                .get_plage(&plage_id.to_string())
+                .map_err(|e| ApiError::from_store(e, "plage"))?;
+            may_administer(&agent, &site)?;
+            let tz = site_zone(&site)?;
+            let before_ids = before.motifs.iter().map(ToString::to_string).collect();
+            let before_json = crate::app::audit::json(&plage_response(
+                &row.id,
+                row.revision,
+                &before,
+                before_ids,
+            ));
+            let if_match = body.as_ref().map(|(_, v)| *v);
+            let new = body
+                .as_ref()
+                .map(|(b, _)| parse_plage(b, before.guichet_id))
+                .transpose()?;
+            let new_row = new.as_ref().map(|(p, _)| PlageRow {
+                weekdays: p.weekdays.bits(),
+                start_time: p.start,
+                end_time: p.end,
+                valid_from: p.valid_from,
+                valid_until: p.valid_until,
+                revision: if_match.map_or(row.revision, |v| v.0),
+                ..row.clone()
+            });
+            let after = new
+                .as_ref()
+                .zip(if_match)
+                .map(|((p, ids), v)| plage_response(&row.id, v.next(), p, ids.clone()));
+            let audit = AuditEntry {
+                action: if new.is_some() { "updated" } else { "deleted" },
+                before: before_json,
+                after: after.as_ref().and_then(crate::app::audit::json),
+                ..audit(&agent, &site, "plage", &row.id, &())
+            };
+            let replacement = new_row.as_ref().zip(new.as_ref().map(|(p, _)| p));
+            let flagged = store
+                .replace_plage(&row.id, &row.guichet_id, replacement, tz, flag, &audit)
+                .map_err(|e| write_error(e, "conflicting plage"))?;
+            Ok(PlageChange {
+                plage: after,
+                flagged_reservations: flagged,
+            })
+        })
+        .await?;
+    Ok(match &change.plage {
+        Some(plage) => versioned(StatusCode::OK, &change, plage.version),
+        None => HttpResponse::Ok().json(change),
+    })
+}
+
+/// List a guichet's plages
+///
+/// As written, by opening time. For agents whose scope covers the site.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("guichet_id" = String, Path, format = Uuid, description = "Guichet identifier", example = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"), Pagination),
+    responses(
+        (status = 200, description = "A page of plages", body = PlagePage, example = json!(paged(plage_example()))),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such guichet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/guichets/{guichet_id}/plages")]
+pub async fn list_plages(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+    QueryParams(q): QueryParams<Pagination>,
+) -> Result<HttpResponse, ApiError> {
+    let id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
+    let (page, per_page, offset, limit) = q.window()?;
+    let agent = agent.0;
+    let found = state
+        .blocking(move |store| {
+            let (guichet, site) = store
+                .get_guichet(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "guichet"))?;
+            may_read(&agent, &site)?;
+            store
+                .list_plages(&guichet.id, offset, limit)
+                .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PlagePage {
+        items: found
+            .items
+            .iter()
+            .map(|(row, p)| {
+                plage_response(
+                    &row.id,
+                    row.revision,
+                    p,
+                    p.motifs.iter().map(ToString::to_string).collect(),
+                )
+            })
+            .collect(),
+        page: page_info(page, per_page, found.total),
+    }))
+}
+
+/// Read a plage
+///
+/// For agents whose scope covers its site.
+#[utoipa::path(
+    tag = "admin", security(("bearer" = [])),
+    params(("plage_id" = String, Path, format = Uuid, description = "Plage identifier", example = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d")),
+    responses(
+        (status = 200, description = "The plage", body = PlageResponse, example = json!(plage_example())),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plage", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[get("/admin/plages/{plage_id}")]
+pub async fn get_plage(
+    state: web::Data<AppState>,
+    agent: AuthenticatedAgent,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: PlageId = path.parse().map_err(|_| ApiError::NotFound("plage"))?;
+    let agent = agent.0;
+    let plage = state
+        .blocking(move |store| {
+            let (row, plage, site) = store
+                .get_plage(&id.to_string())
+                .map_err(|e| ApiError::from_store(e, "plage"))?;
+            may_read(&agent, &site)?;
+            let motifs = plage.motifs.iter().map(ToString::to_string).collect();
+            Ok(plage_response(&row.id, row.revision, &plage, motifs))
+        })
+        .await?;
+    Ok(plage.answer(StatusCode::OK))
+}
+
+/// Registers this resource's operations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_plages)
+        .service(get_plage)
+        .service(create_plage)
+        .service(update_plage)
+        .service(delete_plage);
+}
