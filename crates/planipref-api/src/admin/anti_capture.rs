@@ -30,11 +30,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
     tag = "admin", security(("bearer" = [])),
     params(("code" = String, Path, description = "Département code", example = "93")),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "The settings", body = AntiCapture, example = json!(anti_capture_example())),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/admin/prefectures/{code}/anti-capture")]
@@ -65,17 +64,14 @@ pub async fn get_anti_capture(
     params(("code" = String, Path, description = "Département code", example = "93"), IfMatchParam),
     request_body(content = AntiCaptureUpdate),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::VersionErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "The new settings", body = AntiCapture, example = json!(anti_capture_example())),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[put("/admin/prefectures/{code}/anti-capture")]

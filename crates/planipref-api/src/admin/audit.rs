@@ -28,16 +28,16 @@ use utoipa_actix_web::service_config::ServiceConfig;
     security(("bearer" = [])),
     params(AuditQuery),
     responses(
+        crate::http::responses::AgentOnly,
+        crate::http::responses::QueryErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "A page of entries", body = AuditPage, example = json!({
             "items": [{"occurred_at": "2026-11-28T14:05:12+00:00", "actor": "agent:a.martin", "departement": "974",
                        "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "entity": "site",
                        "entity_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "action": "created",
                        "before": null, "after": {"name": "Sous-préfecture de Saint-Paul"}}],
             "page": 1, "per_page": 50, "total": 1})),
-        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid period or page", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/admin/audit")]

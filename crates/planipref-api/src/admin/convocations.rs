@@ -48,17 +48,15 @@ use utoipa_actix_web::service_config::ServiceConfig;
     security(("bearer" = [])),
     request_body(content = IssueConvocationRequest),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::Unavailable,
         (status = 201, description = "Issued. `Location` points at it.", body = ConvocationIssued,
          headers(("Location" = String, description = "Path of the convocation"), ("Cache-Control" = String, description = "`no-store`: the body holds a secret")),
          example = json!(crate::model::examples::convocation_issued())),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif's site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (`motif_id`, `person.*`, `valid_days`, `earliest_day`, `latest_day`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/admin/convocations")]
@@ -145,14 +143,14 @@ pub async fn issue_convocation(
     security(("bearer" = [])),
     params(("site_id" = String, Path, format = Uuid, description = "Site"), ConvocationQuery),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::QueryErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "The convocations", body = ConvocationPage,
          example = json!({"items": [crate::model::examples::convocation()], "total": 1, "page": 1, "per_page": 50})),
-        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `motif_id`, `state`, `page` or `per_page`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/admin/sites/{site_id}/convocations")]
@@ -229,11 +227,11 @@ pub async fn site_convocations(
     security(("bearer" = [])),
     params(("convocation_id" = String, Path, format = Uuid, description = "Convocation", example = "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f")),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "The convocation", body = Convocation, example = json!(crate::model::examples::convocation())),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Its site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such convocation", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/admin/convocations/{convocation_id}")]
@@ -269,15 +267,13 @@ pub async fn get_convocation(
     params(("convocation_id" = String, Path, format = Uuid, description = "Convocation", example = "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f")),
     request_body(content = RevokeConvocation),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "Revoked", body = Convocation, example = json!(crate::model::examples::convocation())),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Its site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such convocation", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or invalid `reason`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/admin/convocations/{convocation_id}/revoke")]

@@ -33,15 +33,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
     tag = "admin", security(("bearer" = [])),
     request_body(content = DemarcheRequest, example = json!({"code": "sejour-duplicata", "label": "Duplicata de titre de séjour", "description": "Remplacement d'un titre perdu, volé ou détérioré.", "documents": ["Déclaration de perte ou de vol", "Passeport en cours de validité", "3 photos d'identité conformes"], "default_duration_minutes": 20})),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::Unavailable,
         (status = 201, description = "Created; `Location` points at it (in the public catalogue)", body = Demarche, headers(("Location" = String, description = "Where it is read"), ("ETag" = String, description = "Its version")), example = json!(example())),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A démarche with that code exists", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/admin/demarches")]
@@ -107,17 +105,15 @@ pub async fn create_demarche(
     params(("code" = String, Path, description = "Démarche code", example = "sejour-renouvellement"), IfMatchParam),
     request_body(content = DemarcheRequest, example = json!({"label": "Renouvellement de titre de séjour", "description": "Renouvellement d'une carte de séjour, lorsqu'il ne se fait pas en ligne.", "documents": ["Titre de séjour en cours", "Passeport en cours de validité"], "default_duration_minutes": 30, "default_booking_window_days": 60})),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::VersionErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "Changed", body = DemarcheChange, example = json!({"demarche": example(), "motif_fields_updated": 3})),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such démarche", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[put("/admin/demarches/{code}")]

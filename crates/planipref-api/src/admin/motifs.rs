@@ -38,16 +38,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
     params(("service_id" = String, Path, format = Uuid, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10")),
     request_body(content = MotifRequest, example = json!({"demarche_code": "sejour-renouvellement", "instructions": "Présentez-vous 10 minutes avant l'heure, porte B."})),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::Unavailable,
         (status = 201, description = "Created; `Location` points at it", body = Motif, headers(("Location" = String, description = "Where it is read"), ("ETag" = String, description = "Its version")), example = json!(crate::model::examples::motif())),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A motif with that label exists in the service", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (label, duration, documents, persons, booking mode…)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/admin/services/{service_id}/motifs")]
@@ -103,17 +100,14 @@ pub async fn create_motif(
     params(("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"), IfMatchParam),
     request_body(content = MotifRequest, example = json!({"label": "Remise de titre (Saint-Paul)", "duration_minutes": 20, "max_persons": 4, "duration_per_person": true})),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::VersionErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "Changed", body = Motif, example = json!(crate::model::examples::motif())),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A motif with that label exists in the service, or it changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or a démarche code (set on creation only)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[put("/admin/motifs/{motif_id}")]
@@ -178,13 +172,12 @@ pub async fn update_motif(
     tag = "admin", security(("bearer" = [])),
     params(("service_id" = String, Path, format = Uuid, description = "Service identifier", example = "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10"), Pagination),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::QueryErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "A page of motifs, by label", body = MotifPage, example = json!(crate::model::examples::motif_page())),
-        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/admin/services/{service_id}/motifs")]
@@ -226,11 +219,10 @@ pub async fn list_motifs(
     tag = "admin", security(("bearer" = [])),
     params(("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "The motif", body = Motif, example = json!(crate::model::examples::motif())),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/admin/motifs/{motif_id}")]
@@ -263,12 +255,11 @@ pub async fn get_motif(
     tag = "admin", security(("bearer" = [])),
     params(("motif_id" = String, Path, format = Uuid, description = "Motif identifier", example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::Unavailable,
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Booked at least once, or a plage is restricted to it", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[delete("/admin/motifs/{motif_id}")]

@@ -37,15 +37,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
     tag = "admin", security(("bearer" = [])),
     request_body(content = PrefectureRequest, example = json!({"code": "2A", "name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"})),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::Unavailable,
         (status = 201, description = "Created; `Location` points at it", body = Prefecture, headers(("Location" = String, description = "Where it is read"), ("ETag" = String, description = "Its version")), example = json!(prefecture_example())),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The préfecture exists", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/admin/prefectures")]
@@ -95,12 +93,12 @@ pub async fn create_prefecture(
     tag = "admin", security(("bearer" = [])),
     params(Pagination),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::QueryErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "A page of préfectures", body = PrefecturePage, example = json!({"items": [{"code": "93", "name": "Préfecture de la Seine-Saint-Denis", "departement_name": "Seine-Saint-Denis", "version": 1}], "page": 1, "per_page": 50, "total": 1})),
-        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Agents administer no préfecture", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/admin/prefectures")]
@@ -141,11 +139,10 @@ pub async fn list_prefectures(
     tag = "admin", security(("bearer" = [])),
     params(("code" = String, Path, description = "Département code", example = "2A")),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "The préfecture", body = Prefecture, example = json!(prefecture_example())),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/admin/prefectures/{code}")]
@@ -176,17 +173,15 @@ pub async fn get_prefecture(
     params(("code" = String, Path, description = "Département code", example = "2A"), IfMatchParam),
     request_body(content = PrefectureUpdate, example = json!({"name": "Préfecture de la Corse-du-Sud", "departement_name": "Corse-du-Sud"})),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::VersionErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "Renamed", body = Prefecture, example = json!(prefecture_example())),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[put("/admin/prefectures/{code}")]
@@ -246,12 +241,12 @@ pub async fn update_prefecture(
     tag = "admin", security(("bearer" = [])),
     params(("code" = String, Path, description = "Département code", example = "2A")),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::Unavailable,
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a national administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The préfecture still has sites", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[delete("/admin/prefectures/{code}")]

@@ -41,14 +41,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
     security(("bearer" = [])),
     params(("site_id" = String, Path, format = Uuid, description = "Site"), SiteReservationsQuery),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::QueryErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "The appointments", body = AgentReservationPage,
          example = json!({"items": [crate::model::examples::agent_reservation()], "total": 1, "page": 1, "per_page": 50})),
-        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `from`, `to`, `status`, `page` or `per_page`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/admin/sites/{site_id}/reservations")]
@@ -133,16 +133,14 @@ pub async fn site_reservations(
     params(("reference" = String, Path, description = "Reservation reference", example = "K7QX-M3PA")),
     request_body(content = CancelAsAgent),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "Cancelled", body = AgentReservation, example = json!(crate::model::examples::agent_reservation())),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such reservation", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The appointment has started", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or invalid `reason`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/admin/reservations/{reference}/cancel")]
@@ -185,16 +183,14 @@ pub async fn cancel_as_agent(
     params(("reference" = String, Path, description = "Reservation reference", example = "K7QX-M3PA")),
     request_body(content = RescheduleAsAgent),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "Moved", body = AgentReservation, example = json!(crate::model::examples::agent_reservation())),
-        (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such reservation", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slot is full, or the appointment is cancelled or has started", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or invalid `reason` or `start`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/admin/reservations/{reference}/reschedule")]
@@ -233,12 +229,12 @@ pub async fn reschedule_as_agent(
     security(("bearer" = [])),
     params(("reference" = String, Path, description = "Reservation reference", example = "K7QX-M3PA")),
     responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "The history", body = History,
          example = json!({"reference": "K7QX-M3PA", "entries": [{"at": "2026-11-28T13:05:12Z", "actor": "applicant", "action": "created", "reason": null, "previous": null, "current": null}]})),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such reservation", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/admin/reservations/{reference}/history")]

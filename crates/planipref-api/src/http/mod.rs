@@ -4,5 +4,6 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod limits;
+pub mod responses;
 pub mod routes;
 pub mod version;

@@ -25,10 +25,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
     tag = "convocations",
     params(RequiredConvocationTokenParam),
     responses(
+        crate::http::responses::Unavailable,
         (status = 200, description = "The convocation", body = ConvocationSummary, example = json!(crate::model::examples::convocation_summary())),
         (status = 400, description = "Missing `X-Convocation-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "No convocation has this token (`convocation-invalid`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/convocations/current")]

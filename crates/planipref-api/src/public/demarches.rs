@@ -21,10 +21,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
     tag = "demarches",
     params(Pagination),
     responses(
+        crate::http::responses::QueryErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "A page of démarches", body = DemarchePage, example = json!({"items": [example()], "page": 1, "per_page": 50, "total": 1})),
-        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/demarches")]
@@ -61,9 +61,9 @@ pub async fn list_demarches(
     tag = "demarches",
     params(("code" = String, Path, description = "Démarche code", example = "sejour-renouvellement")),
     responses(
+        crate::http::responses::Unavailable,
         (status = 200, description = "The démarche", body = Demarche, example = json!(example())),
         (status = 404, description = "No such démarche", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/demarches/{code}")]

@@ -1,6 +1,6 @@
 //! Liveness and readiness, for load balancers and orchestrators.
 
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
 use crate::model::health::Health;
 use crate::model::health::Readiness;
 use crate::state::AppState;
@@ -12,7 +12,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Answers as long as the process runs, without touching the database.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Alive", body = Health, example = json!({"status": "ok", "version": "0.1.0"})))
+    responses(
+        (status = 200, description = "Alive", body = Health, example = json!({"status": "ok", "version": "0.1.0"})),
+    )
 )]
 #[get("/health")]
 pub async fn health() -> HttpResponse {
@@ -29,8 +31,8 @@ pub async fn health() -> HttpResponse {
 #[utoipa::path(
     tag = "operations",
     responses(
+        crate::http::responses::Unavailable,
         (status = 200, description = "Ready", body = Readiness, example = json!({"status": "ready", "database": "sqlite"})),
-        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/ready")]

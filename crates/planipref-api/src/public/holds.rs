@@ -39,20 +39,18 @@ use utoipa_actix_web::service_config::ServiceConfig;
         crate::security::router::ContextParam
     ),
     responses(
+        crate::http::responses::ContextErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::Unavailable,
         (status = 201, description = "Kept. `Location` points at the hold.", body = Hold,
          headers(("Location" = String, description = "Path of the hold")),
          example = json!(crate::model::examples::hold())),
-        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed, or this server accepts none (`invalid-context`, without a `WWW-Authenticate` challenge)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown (`convocation-invalid`) or for another motif (`convocation-other-motif`), the router's context is for another démarche (`context-other-demarche`) or missing while the motif requires it (`context-required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slot is full (`slot-taken`), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The convocation presented expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The client holds as many slots as allowed, on all servers together, or holds too often (`too-many-requests`), or the convocation presented already keeps a slot (`convocation-holding`: one at a time)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may hold again"))),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (`motif_id`, `start` not a slot, `persons`), or an `Idempotency-Key` malformed or already used for another request", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post(
@@ -139,10 +137,10 @@ async fn hold_once(
     tag = "reservations",
     params(("hold_id" = String, Path, format = Uuid, description = "Hold identifier", example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")),
     responses(
+        crate::http::responses::Unavailable,
         (status = 200, description = "The hold", body = Hold, example = json!(crate::model::examples::hold())),
         (status = 404, description = "No such hold", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The hold expired (`hold-expired`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/holds/{hold_id}")]
@@ -179,9 +177,9 @@ pub async fn get_hold(
     tag = "reservations",
     params(("hold_id" = String, Path, format = Uuid, description = "Hold identifier", example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")),
     responses(
+        crate::http::responses::Unavailable,
         (status = 204, description = "Released"),
         (status = 404, description = "No such hold (unknown, released or booked)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[delete("/holds/{hold_id}")]

@@ -32,14 +32,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
     tag = "orientation",
     params(OrientationQuery, crate::security::router::ContextParam),
     responses(
+        crate::http::responses::ContextErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "The competent site and the others", body = Orientation, example = json!(crate::model::examples::orientation())),
         (status = 400, description = "Unreadable query (`demarche` or `commune` missing)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed, or this server accepts none (`invalid-context`, without a `WWW-Authenticate` challenge)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The router's context is for another démarche (`context-other-demarche`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such démarche, or no such commune in the COG", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`commune` is not an INSEE code, or `persons` is out of range", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The client searched too often on this server (`too-many-requests`)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may ask again"))),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get(

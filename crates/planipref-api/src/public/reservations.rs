@@ -53,20 +53,18 @@ use utoipa_actix_web::service_config::ServiceConfig;
         crate::security::router::ContextParam
     ),
     responses(
+        crate::http::responses::ContextErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::Unavailable,
         (status = 201, description = "Booked. `Location` points at the reservation.", body = ReservationCreated,
          headers(("Location" = String, description = "Path of the new reservation"), ("Cache-Control" = String, description = "`no-store`: the body holds a secret")),
          example = json!(crate::model::examples::reservation_created())),
-        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed, or this server accepts none (`invalid-context`, without a `WWW-Authenticate` challenge)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`); the convocation presented is unknown (`convocation-invalid`), for another motif (`convocation-other-motif`), or names another person (`convocation-other-person`); the router's context is for another démarche (`context-other-demarche`), missing while the motif requires it (`context-required`), or names another person (`context-other-person`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif, or no such hold (released, booked or cleaned up)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slot is full (`slot-taken`), the applicant already has an appointment for this démarche (`already-booked`, details not revealed) or as many coming appointments as the préfecture allows across démarches (`too-many-appointments`), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The hold expired (`hold-expired`), or the convocation expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (names, birth date, e-mail, phone, a start that is not a slot), or an `Idempotency-Key` malformed or already used for another request", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The client booked too often on this server (`too-many-requests`)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may ask again"))),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post(
@@ -130,10 +128,10 @@ async fn book_once(
         ManagementTokenParam,
     ),
     responses(
+        crate::http::responses::Unavailable,
         (status = 200, description = "The reservation", body = Reservation, example = json!(crate::model::examples::reservation())),
         (status = 400, description = "Missing `X-Management-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/reservations/{reference}")]
@@ -165,11 +163,11 @@ pub async fn get_reservation(
         ManagementTokenParam,
     ),
     responses(
+        crate::http::responses::Unavailable,
         (status = 200, description = "Cancelled", body = Reservation, example = json!(crate::model::examples::cancelled_reservation())),
         (status = 400, description = "Missing `X-Management-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The appointment has started, or the cancellation deadline has passed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/reservations/{reference}/cancel")]
@@ -217,14 +215,13 @@ pub async fn cancel_reservation(
     ),
     request_body(content = RescheduleRequest),
     responses(
+        crate::http::responses::BodyErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "Moved", body = Reservation, example = json!(crate::model::examples::reservation())),
         (status = 400, description = "Missing `X-Management-Token`, or an unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slot is full (`slot-taken`), the appointment is cancelled or has started, or the deadline has passed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`start` is not a slot of the motif, or is the current one", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post(
@@ -269,11 +266,11 @@ pub async fn reschedule_reservation(
         ManagementTokenParam,
     ),
     responses(
+        crate::http::responses::Unavailable,
         (status = 200, description = "The calendar file", content_type = "text/calendar", body = String,
          example = json!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…\r\nEND:VCALENDAR\r\n")),
         (status = 400, description = "Missing `X-Management-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/reservations/{reference}/ics")]

@@ -38,11 +38,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
     tag = "sites",
     params(SiteListQuery),
     responses(
+        crate::http::responses::Unavailable,
         (status = 200, description = "A page of sites", body = SitePage,
          example = json!(crate::model::examples::site_page())),
         (status = 400, description = "Unreadable query (e.g. `page=abc`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter or page", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/sites")]
@@ -89,9 +89,9 @@ pub async fn list_sites(
     tag = "sites",
     params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     responses(
+        crate::http::responses::Unavailable,
         (status = 200, description = "The site", body = Site, example = json!(crate::model::examples::site())),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/sites/{site_id}")]
@@ -121,11 +121,11 @@ pub async fn get_site(
         Pagination,
     ),
     responses(
+        crate::http::responses::QueryErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "A page of motifs", body = MotifPage, example = json!(crate::model::examples::motif_page())),
-        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/sites/{site_id}/motifs")]
@@ -182,11 +182,11 @@ fn parse_site_id(raw: &str) -> Result<String, ApiError> {
         CalendarQuery,
     ),
     responses(
+        crate::http::responses::QueryErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "The closed days", body = SiteCalendar, example = json!(crate::model::examples::site_calendar())),
-        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid dates or range (field `from` or `to`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get("/sites/{site_id}/calendar")]

@@ -44,16 +44,16 @@ use utoipa_actix_web::service_config::ServiceConfig;
         crate::security::router::ContextParam,
     ),
     responses(
+        crate::http::responses::ContextErrors,
+        crate::http::responses::QueryErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "The free slots", body = SlotList, example = json!(crate::model::examples::slot_list())),
-        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed, or this server accepts none (`invalid-context`, without a `WWW-Authenticate` challenge)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown (`convocation-invalid`) or for another motif (`convocation-other-motif`), the router's context is for another démarche (`context-other-demarche`) or missing while the motif requires it (`context-required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The convocation presented has booked its appointment already (`convocation-used`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The convocation presented expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid dates or range (field `from` or `to`), or more persons than the motif takes (`persons`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The client searched too often on this server (`too-many-requests`)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may ask again"))),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get(
@@ -152,14 +152,14 @@ pub async fn list_slots(
         crate::security::router::ContextParam,
     ),
     responses(
+        crate::http::responses::ContextErrors,
+        crate::http::responses::QueryErrors,
+        crate::http::responses::Unavailable,
         (status = 200, description = "The first free slot, or `null`", body = FirstSlotResponse, example = json!(crate::model::examples::first_slot())),
-        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "The router's context (`X-Planipref-Context`) is tampered with, expired or wrongly signed, or this server accepts none (`invalid-context`, without a `WWW-Authenticate` challenge)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), only through service-public.fr's router and no context was given (`context-required`), or the router's context is for another démarche (`context-other-demarche`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site, or no such motif or démarche at this site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both of `motif_id` and `demarche`, or more persons than the motif takes (`persons`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The client searched too often on this server (`too-many-requests`)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may ask again"))),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[get(
