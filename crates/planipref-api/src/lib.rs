@@ -73,7 +73,7 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
         (name = "operations", description = "Liveness and readiness"),
         (name = "admin", description = "For préfecture agents and administrators: bearer JWT required"),
     ),
-    components(schemas(http::error::Problem, http::error::ProblemField)),
+    components(schemas(http::problem::Problem, http::problem::ProblemField)),
     modifiers(&BearerScheme),
 )]
 struct ApiDoc;

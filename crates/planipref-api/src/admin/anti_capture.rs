@@ -1,8 +1,9 @@
 //! A préfecture's anti-capture settings: `/admin/prefectures/{code}/anti-capture`.
 
 use crate::app::audit::prefecture_audit;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
 use crate::http::extract::JsonBody;
+use crate::http::problem::Problem;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
 use crate::http::version::Versioned as _;

@@ -1,7 +1,8 @@
 //! The audit trail: `/admin/audit`.
 
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
 use crate::http::extract::QueryParams;
+use crate::http::problem::Problem;
 use crate::model::audit::AuditEvent;
 use crate::model::audit::AuditPage;
 use crate::model::audit::AuditQuery;

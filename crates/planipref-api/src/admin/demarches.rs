@@ -2,9 +2,10 @@
 
 use crate::app::audit::national_audit;
 use crate::app::demarches::apply;
+use crate::http::error::ApiError;
 use crate::http::error::write_error;
-use crate::http::error::{ApiError, Problem};
 use crate::http::extract::JsonBody;
+use crate::http::problem::Problem;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
 use crate::http::version::Versioned as _;

@@ -1,10 +1,11 @@
 //! Closures: `/admin/sites/{site_id}/fermetures`, `/admin/fermetures/{fermeture_id}`.
 
 use crate::app::audit::deletion;
+use crate::http::error::ApiError;
 use crate::http::error::write_error;
-use crate::http::error::{ApiError, Problem};
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
+use crate::http::problem::Problem;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
 use crate::http::version::Versioned as _;

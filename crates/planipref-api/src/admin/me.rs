@@ -1,6 +1,7 @@
 //! Endpoints for agents (bearer JWT).
 
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
+use crate::http::problem::Problem;
 use crate::model::me::Me;
 use crate::security::agent::AuthenticatedAgent;
 use actix_web::{HttpResponse, get};

@@ -1,6 +1,7 @@
 //! A site's whole organisation: `/admin/sites/{site_id}/organisation`.
 
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
+use crate::http::problem::Problem;
 use crate::model::guichet::Guichet;
 use crate::model::guichet::GuichetWithPlages;
 use crate::model::motif::Motif;

@@ -2,9 +2,10 @@
 
 use crate::app::audit::json;
 use crate::app::audit::site_entry;
+use crate::http::error::ApiError;
 use crate::http::error::write_error;
-use crate::http::error::{ApiError, Problem};
 use crate::http::extract::JsonBody;
+use crate::http::problem::Problem;
 use crate::model::fermeture::Ouverture;
 use crate::model::fermeture::OuvertureRequest;
 use crate::model::site::site_departement;

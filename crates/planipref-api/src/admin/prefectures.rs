@@ -1,10 +1,11 @@
 //! Préfectures: `/admin/prefectures`, `/admin/prefectures/{code}`.
 
 use crate::app::audit::prefecture_audit;
+use crate::http::error::ApiError;
 use crate::http::error::write_error;
-use crate::http::error::{ApiError, Problem};
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
+use crate::http::problem::Problem;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
 use crate::http::version::Versioned as _;

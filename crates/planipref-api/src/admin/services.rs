@@ -2,10 +2,11 @@
 
 use crate::app::audit::audit;
 use crate::app::audit::deletion;
+use crate::http::error::ApiError;
 use crate::http::error::write_error;
-use crate::http::error::{ApiError, Problem};
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
+use crate::http::problem::Problem;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
 use crate::http::version::Versioned as _;

@@ -4,6 +4,7 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod limits;
+pub mod problem;
 pub mod responses;
 pub mod routes;
 pub mod version;

@@ -5,7 +5,7 @@
 
 use utoipa::IntoResponses;
 
-use crate::http::error::Problem;
+use crate::http::problem::Problem;
 
 /// An agent's operation: a valid bearer token is needed, whose scope
 /// covers what is asked.

@@ -1,8 +1,9 @@
 //! What a convocation link allows its holder: `GET /convocations/current`.
 
 use crate::app::convocations::presented;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
+use crate::http::problem::Problem;
 use crate::model::convocation::ConvocationSummary;
 use crate::model::convocation::RequiredConvocationTokenParam;
 use crate::model::fields::at_site;

@@ -1,7 +1,8 @@
 //! The national catalogue: `GET /demarches`, `/demarches/{code}`.
 
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
 use crate::http::extract::QueryParams;
+use crate::http::problem::Problem;
 use crate::http::version::Versioned as _;
 use crate::model::demarche::Demarche;
 use crate::model::demarche::DemarchePage;

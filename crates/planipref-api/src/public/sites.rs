@@ -1,7 +1,8 @@
 //! Sites and what they book, and their calendars: `GET /sites`, `/sites/{site_id}`, `/sites/{site_id}/motifs`, `/sites/{site_id}/calendar`.
 
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
 use crate::http::extract::QueryParams;
+use crate::http::problem::Problem;
 use crate::model::calendar::CalendarQuery;
 use crate::model::calendar::ClosedDay;
 use crate::model::calendar::Closure;
