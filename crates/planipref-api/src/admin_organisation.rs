@@ -10,7 +10,7 @@ use planipref_domain::access::{Agent, Scope};
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, MotifId, PlageId, ServiceId, SiteId};
 use planipref_domain::referentiel::{check_description, check_name};
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::SiteRow;
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -11,7 +11,7 @@ use planipref_domain::quota::check_max_active_per_person as check_quota;
 use planipref_domain::referentiel::check_name;
 use planipref_domain::release::ReleaseRules;
 use planipref_domain::{DomainError, FieldError};
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::{PrefectureRow, PrefectureRulesRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -14,8 +14,8 @@ use planipref_domain::referentiel::{
     Plage, check_active_period, check_description, check_name, parse_local_time, parse_weekdays,
     weekday_name,
 };
+use planipref_store::AuditEntry;
 use planipref_store::StoreError;
-use planipref_store::admin::AuditEntry;
 use planipref_store::models::{GuichetRow, PlageRow, ServiceRow, SiteRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -3,9 +3,9 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Days, FixedOffset, Utc};
 use planipref_domain::access::{Agent, Scope};
-use planipref_store::admin::{AuditEntry, AuditFilter};
 use planipref_store::from_db;
 use planipref_store::models::SiteRow;
+use planipref_store::{AuditEntry, AuditFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -15,7 +15,7 @@ use planipref_domain::error::Collector;
 use planipref_domain::ids::{ConvocationId, MotifId, SiteId};
 use planipref_domain::reference::{ManagementToken, hash_token};
 use planipref_domain::{DomainError, FieldError};
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::{
     ConvocationFilter, ConvocationUse, ConvocationView, NewConvocation, Store, from_db,
 };

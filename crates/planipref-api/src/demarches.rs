@@ -10,7 +10,7 @@ use planipref_domain::access::Agent;
 use planipref_domain::error::Collector;
 use planipref_domain::motif::{check_demarche_code, check_documents};
 use planipref_domain::referentiel::{BookingRules, check_description, check_duration, check_name};
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::{DemarcheRow, documents_to_json};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, post, put, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use planipref_domain::ids::{GuichetId, SiteId};
 use planipref_domain::referentiel::{FermetureInput, check_name, fermeture_interval};
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::FermetureRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -910,10 +910,8 @@ fn still_open(c: &mut AnyConnection, slot: &GuichetSlot<'_>) -> Result<bool, Sto
     if !serves || closed {
         return Ok(false);
     }
-    let plages = crate::referentiel::working_plages_of(
-        c,
-        std::slice::from_ref(&slot.guichet_id.to_owned()),
-    )?;
+    let plages =
+        crate::plages::working_plages_of(c, std::slice::from_ref(&slot.guichet_id.to_owned()))?;
     Ok(plages_cover(
         &plages,
         slot.motif_id,
@@ -963,6 +961,32 @@ pub(crate) fn record_change(
         })
         .execute(c)?;
     Ok(())
+}
+
+/// A booked appointment's id, reference, motif and times.
+pub(crate) type BookedTime = (
+    String,
+    String,
+    String,
+    chrono::NaiveDateTime,
+    chrono::NaiveDateTime,
+);
+
+/// Marks a reservation to be re-booked and says why in its history.
+pub(crate) fn flag_for_rebooking(
+    c: &mut AnyConnection,
+    id: &str,
+    actor: &str,
+    why: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::update(reservations::table.find(id))
+        .set((
+            reservations::needs_rebooking.eq(true),
+            reservations::updated_at.eq(to_db(at)),
+        ))
+        .execute(c)?;
+    record_event(c, id, actor, "flagged", Some(why), at)
 }
 
 /// Whether a booking transaction that failed may simply run again: a

@@ -469,10 +469,8 @@ fn concurrent_bookings_never_exceed_the_free_guichets() {
 }
 
 /// The audit entry of an agent creating `closure` at Bobigny.
-fn closure_created(
-    closure: &planipref_store::models::FermetureRow,
-) -> planipref_store::admin::AuditEntry {
-    planipref_store::admin::AuditEntry {
+fn closure_created(closure: &planipref_store::models::FermetureRow) -> planipref_store::AuditEntry {
+    planipref_store::AuditEntry {
         actor: "agent:t".into(),
         departement: Some("93".into()),
         site_id: Some(closure.site_id.clone()),
@@ -494,7 +492,7 @@ fn guichet_closure(
     reason: &str,
 ) -> (
     planipref_store::models::FermetureRow,
-    planipref_store::admin::AuditEntry,
+    planipref_store::AuditEntry,
 ) {
     let closure = planipref_store::models::FermetureRow {
         revision: 1,
@@ -506,7 +504,7 @@ fn guichet_closure(
         reason: reason.into(),
         created_at: planipref_store::to_db(Utc::now()),
     };
-    let audit = planipref_store::admin::AuditEntry {
+    let audit = planipref_store::AuditEntry {
         departement: Some(site.prefecture_code.clone()),
         ..closure_created(&closure)
     };
@@ -558,7 +556,7 @@ fn a_motif_deleted_while_it_is_booked_never_leaves_both_done() {
                 let (start, end, free) = first_slot(store, motif_id);
                 let mut new = new_reservation(store, motif_id, start, end, races + 100);
                 new.time_zone = site.time_zone.parse().expect("zone");
-                let audit = planipref_store::admin::AuditEntry {
+                let audit = planipref_store::AuditEntry {
                     actor: "agent:t".into(),
                     departement: Some(site.prefecture_code.clone()),
                     site_id: Some(site.id.clone()),
