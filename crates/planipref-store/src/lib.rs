@@ -9,8 +9,9 @@
 //! `sites` (with their competence and availability versions), `services`,
 //! `motifs`, `guichets`, `plages`, `fermetures` (closures and openings on
 //! holidays), `demarches`, `audit` (every administrative write records an
-//! entry in its own transaction), `reservations`, `holds`,
-//! `convocations`, `idempotency`, `orientation`.
+//! entry in its own transaction), `reservations` (taking a guichet's time:
+//! `occupancy`; the person's checks: `person_guards`; checks from outside:
+//! `integrity`), `holds`, `convocations`, `idempotency`, `orientation`.
 //! `schedule` reads what the slot engine needs about a motif, with
 //! `schedule_cache`. Rows are in `models`, tables in `schema`; `db` opens
 //! the database and runs write transactions (its `write_transaction` says
@@ -27,10 +28,13 @@ mod fermetures;
 mod guichets;
 mod holds;
 pub mod idempotency;
+mod integrity;
 pub mod models;
 mod motifs;
 pub mod national;
+mod occupancy;
 pub mod orientation;
+mod person_guards;
 mod person_keys;
 mod plages;
 mod prefectures;
@@ -51,7 +55,8 @@ pub use db::{AnyConnection, DatabaseUrl, DbPool, PoolOptions};
 pub use error::StoreError;
 pub use fermetures::SiteExceptions;
 pub use holds::{CleanUp, EXPIRED_HOLDS_KEPT_MINUTES, NewHold};
-pub use reservations::{Integrity, Move, NewReservation, ReservationDetail};
+pub use integrity::Integrity;
+pub use reservations::{Move, NewReservation, ReservationDetail};
 pub use schedule::MotifSchedule;
 pub use sites::{AvailabilityVersion, SiteOrganisation};
 
