@@ -13,14 +13,16 @@
 //! the server cannot be reached, tests fail rather than skip, so CI can
 //! never pass without them.
 //!
-//! A PostgreSQL test database is migrated by nobody: it is a copy
-//! (`CREATE DATABASE … TEMPLATE`) of `planipref_template_<hash of the
-//! migrations>`, which the first test process to need it creates and
-//! migrates, under an advisory lock so that test processes running at
-//! once build it once; a change to the migrations names another, and
-//! former ones may be dropped whenever no test runs (a missing template is
-//! built again). Copies share the template's `opening` secret, which no
-//! test compares across databases.
+//! Tests migrate nothing themselves: each database is a copy of a migrated
+//! template. On PostgreSQL (`CREATE DATABASE … TEMPLATE`), the template is
+//! `planipref_template_<hash of the migrations>`, which the first test
+//! process to need it creates and migrates, under an advisory lock so that
+//! test processes running at once build it once; a change to the
+//! migrations names another, and former ones may be dropped whenever no
+//! test runs (a missing template is built again). On SQLite, each test
+//! process migrates one file and each database starts as a copy of it.
+//! Copies share their template's `opening` secret, which no test compares
+//! across databases.
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
@@ -52,10 +54,10 @@ impl TestDb {
     #[allow(clippy::expect_used)]
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let url = format!("sqlite://{}", dir.path().join("planipref.db").display());
-        let db = Self::open(url, Some(dir), None);
-        db.store.migrate().expect("migrations");
-        db
+        let file = dir.path().join("planipref.db");
+        std::fs::write(&file, sqlite_template()).expect("copy the SQLite template");
+        let url = format!("sqlite://{}", file.display());
+        Self::open(url, Some(dir), None)
     }
 
     /// A new PostgreSQL database, migrated; `None` when no server is
@@ -87,7 +89,7 @@ impl TestDb {
         dbs
     }
 
-    /// Opens the store on `url`.
+    /// Opens the store on `url`, a copy of a migrated template.
     #[allow(clippy::expect_used)]
     fn open(
         url: String,
@@ -288,6 +290,33 @@ fn ensure_template(admin: &mut diesel::PgConnection, admin_url: &str, template: 
     admin
         .batch_execute(&format!("SELECT pg_advisory_unlock({LOCK})"))
         .expect("unlock the template");
+}
+
+/// A migrated SQLite database, made once per test process: the bytes of
+/// its one file (its write-ahead log folded in), which each test database
+/// starts as.
+#[allow(clippy::expect_used)]
+fn sqlite_template() -> &'static [u8] {
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let file = dir.path().join("template.db");
+        let url = DatabaseUrl::Sqlite(file.clone());
+        let options = PoolOptions {
+            max_size: 1,
+            ..PoolOptions::default()
+        };
+        let store = Store::open(&url, &options).expect("pool");
+        store.migrate().expect("migrate the SQLite template");
+        store
+            .with_conn(|c| {
+                c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
+                    .map_err(planipref_store::StoreError::from)
+            })
+            .expect("fold the write-ahead log in");
+        drop(store);
+        std::fs::read(&file).expect("read the SQLite template")
+    })
 }
 
 /// `postgres://u@h:5432/db?x=y` with `db` replaced by `name`.
