@@ -2,15 +2,27 @@
 # Test helpers stay out of the production crates: planipref-test-support
 # (temporary databases, préfecture rules written without an audit entry)
 # and tempfile are dev-dependencies, never normal ones, even indirectly.
+# The seeds (planipref-seed: demo data, the national load-test data) ship
+# only in the binary, which runs them: the libraries never depend on them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-forbidden='^(planipref-test-support|tempfile) '
-for crate in planipref-domain planipref-store planipref-api planipref-server; do
+helpers='^(planipref-test-support|tempfile) '
+seeds='^planipref-seed '
+for crate in planipref-domain planipref-store planipref-api planipref-seed planipref-server; do
     deps=$(cargo tree -p "$crate" -e normal --prefix none --quiet)
-    if bad=$(grep -E "$forbidden" <<<"$deps"); then
+    if bad=$(grep -E "$helpers" <<<"$deps"); then
         echo "$crate must not depend on test helpers, but depends on:" >&2
         echo "$bad" | sort -u >&2
         exit 1
     fi
+    case "$crate" in
+        planipref-seed | planipref-server) ;;
+        *)
+            if grep -qE "$seeds" <<<"$deps"; then
+                echo "$crate must not depend on planipref-seed: seeds ship only in the binary" >&2
+                exit 1
+            fi
+            ;;
+    esac
 done
-echo "no production crate depends on planipref-test-support or tempfile"
+echo "no production crate depends on planipref-test-support or tempfile; only the binary depends on planipref-seed"

@@ -366,7 +366,7 @@ async fn an_update_based_on_a_stale_read_writes_nothing() {
         first.name = "Premier".into();
         let mut second = before.clone();
         second.name = "Second".into();
-        let audit = planipref_store::admin::AuditEntry {
+        let audit = planipref_store::AuditEntry {
             actor: "agent:t".into(),
             departement: Some("93".into()),
             site_id: Some(before.id.clone()),
@@ -392,7 +392,7 @@ async fn an_update_based_on_a_stale_read_writes_nothing() {
         let now = store.get_site(&before.id).unwrap();
         assert_eq!((now.name.as_str(), now.revision), ("Premier", 2));
         let entries = store
-            .list_audit(&planipref_store::admin::AuditFilter::default(), 0, 10)
+            .list_audit(&planipref_store::AuditFilter::default(), 0, 10)
             .unwrap();
         assert_eq!(entries.total, 1, "the refused update left no audit entry");
     }
@@ -2227,7 +2227,7 @@ async fn agents_racing_to_change_the_same_settings_from_one_version_change_them_
         assert_eq!(now["version"], 2);
         let trail = db
             .store()
-            .list_audit(&planipref_store::admin::AuditFilter::default(), 0, 100)
+            .list_audit(&planipref_store::AuditFilter::default(), 0, 100)
             .unwrap()
             .items;
         assert_eq!(
@@ -2261,7 +2261,7 @@ async fn a_motif_changed_while_its_demarche_changes_never_writes_the_old_default
             ..motif.clone()
         };
         // …while a national administrator changes the démarche's label.
-        let audit = |entity| planipref_store::admin::AuditEntry {
+        let audit = |entity| planipref_store::AuditEntry {
             actor: "agent:t".into(),
             departement: None,
             site_id: None,

@@ -11,6 +11,7 @@ use actix_web::test::{self, TestRequest};
 use chrono::{DateTime, Datelike, Days, Utc};
 use planipref_api::AppState;
 use planipref_domain::ids::MotifId;
+use planipref_seed::seed_demo;
 use planipref_store::{DatabaseUrl, PoolOptions, Store};
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};
@@ -41,7 +42,7 @@ async fn call(
 }
 
 fn seeded(db: &TestDb) -> AppState {
-    db.store().seed_demo().expect("seed");
+    seed_demo(db.store()).expect("seed");
     AppState::new(
         db.store().clone(),
         planipref_api::security::agent::Verifier::new(

@@ -21,7 +21,7 @@ use actix_web::dev::{ResourceDef, Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use planipref_store::admin::AuditFilter;
+use planipref_store::AuditFilter;
 use planipref_store::{ConvocationFilter, Page, Store, StoreError};
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};

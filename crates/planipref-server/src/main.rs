@@ -11,7 +11,8 @@ use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use planipref_api::AppState;
 use planipref_api::http::limits::ClientLimits;
-use planipref_store::{Store, national};
+use planipref_seed::national;
+use planipref_store::Store;
 
 use crate::config::Config;
 
@@ -186,7 +187,8 @@ fn run(command: Command) -> Result<(), Failure> {
                 ));
             }
             migrate(&store)?;
-            let report = store.seed_demo().map_err(|e| format!("seed failed: {e}"))?;
+            let report =
+                planipref_seed::seed_demo(&store).map_err(|e| format!("seed failed: {e}"))?;
             log::info!(
                 "demo préfectures created: {:?}; already present: {:?}",
                 report.created,
@@ -246,52 +248,51 @@ fn seed_national(store: &Store, options: &national::NationalOptions) -> Result<(
     use national::NationalProgress;
     let every = std::time::Duration::from_secs(2);
     let mut last_line: Option<std::time::Instant> = None;
-    let report = store
-        .seed_national(options, |p| match p {
-            NationalProgress::Planned {
-                to_write: n,
-                skipped,
-                first_day,
-            } => {
-                if !skipped.is_empty() {
-                    eprintln!("préfectures already present, skipped: {}", skipped.join(", "));
-                }
+    let report = national::seed_national(store, options, |p| match p {
+        NationalProgress::Planned {
+            to_write: n,
+            skipped,
+            first_day,
+        } => {
+            if !skipped.is_empty() {
                 eprintln!(
-                    "sites: {} to write ({} préfectures, {} sous-préfectures), {} motifs",
-                    n.sites,
-                    n.prefectures,
-                    n.sous_prefectures,
-                    n.motifs
-                );
-                eprintln!("guichets: {}", n.guichets);
-                eprintln!("plages: {}", n.plages);
-                eprintln!(
-                    "reservations: {} planned ({} occupancy units), {} weeks from {}, fill {}, seed {}",
-                    n.reservations,
-                    n.occupancy,
-                    options.weeks,
-                    first_day.map_or_else(|| "-".to_owned(), |d| d.to_string()),
-                    options.fill,
-                    options.seed
+                    "préfectures already present, skipped: {}",
+                    skipped.join(", ")
                 );
             }
-            NationalProgress::Written { code } => log::debug!("préfecture {code} written"),
-            NationalProgress::Reservations {
-                done,
-                total,
-                elapsed,
-            } => {
-                if done == total || last_line.is_none_or(|t| t.elapsed() >= every) {
-                    last_line = Some(std::time::Instant::now());
-                    let percent = (done * 100).checked_div(total).unwrap_or(100);
-                    eprintln!(
-                        "reservations {done}/{total} ({percent} %), {:.1} s",
-                        elapsed.as_secs_f64()
-                    );
-                }
+            eprintln!(
+                "sites: {} to write ({} préfectures, {} sous-préfectures), {} motifs",
+                n.sites, n.prefectures, n.sous_prefectures, n.motifs
+            );
+            eprintln!("guichets: {}", n.guichets);
+            eprintln!("plages: {}", n.plages);
+            eprintln!(
+                "reservations: {} planned ({} occupancy units), {} weeks from {}, fill {}, seed {}",
+                n.reservations,
+                n.occupancy,
+                options.weeks,
+                first_day.map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                options.fill,
+                options.seed
+            );
+        }
+        NationalProgress::Written { code } => log::debug!("préfecture {code} written"),
+        NationalProgress::Reservations {
+            done,
+            total,
+            elapsed,
+        } => {
+            if done == total || last_line.is_none_or(|t| t.elapsed() >= every) {
+                last_line = Some(std::time::Instant::now());
+                let percent = (done * 100).checked_div(total).unwrap_or(100);
+                eprintln!(
+                    "reservations {done}/{total} ({percent} %), {:.1} s",
+                    elapsed.as_secs_f64()
+                );
             }
-        })
-        .map_err(|e| format!("national seed failed: {e}"))?;
+        }
+    })
+    .map_err(|e| format!("national seed failed: {e}"))?;
     let n = report.written;
     log::info!(
         "national seed done in {:.1} s: {} préfectures created, {} sites, {} guichets, \

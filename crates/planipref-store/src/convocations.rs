@@ -16,7 +16,7 @@ use planipref_domain::convocation::{
 };
 use planipref_domain::ids::{ConvocationId, MotifId, SiteId};
 
-use crate::admin::{AuditEntry, record};
+use crate::audit::{AuditEntry, record};
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
 use crate::schema::*;

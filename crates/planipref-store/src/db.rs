@@ -1,6 +1,8 @@
 //! Opening the database: URL parsing, the pool, per-connection settings,
 //! embedded migrations, and write transactions that behave alike on both
-//! backends.
+//! backends; and the few statement helpers every entity's queries share
+//! (a statement per backend, batch inserts, guard rows, existence and
+//! deletion checks).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -372,6 +374,23 @@ macro_rules! touch_guard {
     };
 }
 pub(crate) use touch_guard;
+
+/// Whether a query finds any row.
+macro_rules! any_row {
+    ($c:expr, $query:expr) => {
+        $query.count().get_result::<i64>($c)? > 0
+    };
+}
+pub(crate) use any_row;
+
+/// `NotFound` when nothing was written.
+pub(crate) fn gone(affected: usize) -> Result<(), StoreError> {
+    if affected == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
 
 #[cfg(test)]
 mod tests {

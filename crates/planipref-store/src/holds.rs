@@ -5,7 +5,7 @@
 //! each row. Nothing has to run for an expired hold to stop counting: slot
 //! searches read only live holds, and a booking or hold that needs an
 //! expired hold's units replaces them in its own transaction
-//! ([`crate::reservations::occupy`]). The periodic cleanup only reclaims
+//! ([`crate::occupancy::occupy`]). The periodic cleanup only reclaims
 //! space.
 
 use chrono::{DateTime, Utc};
@@ -17,9 +17,10 @@ use planipref_domain::reference::Reference;
 
 use crate::db::{AnyConnection, touch_guard, write_transaction};
 use crate::models::*;
+use crate::occupancy::{GuichetSlot, Holder, count_booking, lock_open_guichet, occupy};
+use crate::person_guards::guard_person;
 use crate::reservations::{
-    GuichetSlot, Holder, NewReservation, REFERENCE_ATTEMPTS, count_booking, guard_person,
-    lock_open_guichet, occupy, record_event, reservation_row, use_presented_convocation,
+    NewReservation, REFERENCE_ATTEMPTS, record_event, reservation_row, use_presented_convocation,
     worth_another_attempt,
 };
 use crate::schema::*;

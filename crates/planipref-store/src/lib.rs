@@ -4,35 +4,68 @@
 //! All calls block; the API runs them off its async workers. Instants are
 //! stored as UTC `TIMESTAMP`s (`NaiveDateTime`), converted at this crate's
 //! edge.
+//!
+//! One [`Store`], its methods in one module per entity: `prefectures`,
+//! `sites` (with their competence and availability versions), `services`,
+//! `motifs`, `guichets`, `plages`, `fermetures` (closures and openings on
+//! holidays), `demarches`, `audit` (every administrative write records an
+//! entry in its own transaction), `reservations` (taking a guichet's time:
+//! `occupancy`; the person's checks: `person_guards`; checks from outside:
+//! `integrity`), `holds`, `convocations`, `idempotency`, `orientation`.
+//! `schedule` reads what the slot engine needs about a motif, with
+//! `schedule_cache`. Rows are in `models`, tables in `schema`; `db` opens
+//! the database and runs write transactions (its `write_transaction` says
+//! in which order writers take their locks).
 
-pub mod admin;
+mod audit;
 mod connection;
 mod convocations;
 pub mod db;
-pub mod demo;
+mod demarches;
 mod error;
+mod fermetures;
+mod guichets;
 mod holds;
 pub mod idempotency;
+mod integrity;
 pub mod models;
-pub mod national;
-pub mod organisation;
+mod motifs;
+mod occupancy;
 pub mod orientation;
+mod person_guards;
 mod person_keys;
-mod referentiel;
+mod plages;
+mod prefectures;
 mod reservations;
 pub mod revision;
+mod schedule;
 mod schedule_cache;
 pub mod schema;
+mod services;
+mod sites;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
 
+pub use audit::{AuditEntry, AuditFilter};
 pub use convocations::{ConvocationFilter, ConvocationUse, ConvocationView, NewConvocation};
 pub use db::{AnyConnection, DatabaseUrl, DbPool, PoolOptions};
 pub use error::StoreError;
+pub use fermetures::SiteExceptions;
 pub use holds::{CleanUp, EXPIRED_HOLDS_KEPT_MINUTES, NewHold};
-pub use referentiel::{AvailabilityVersion, MotifSchedule, Page, SiteExceptions};
-pub use reservations::{Integrity, Move, NewReservation, ReservationDetail};
+pub use integrity::Integrity;
+pub use reservations::{Move, NewReservation, ReservationDetail};
+pub use schedule::MotifSchedule;
+pub use sites::{AvailabilityVersion, SiteOrganisation};
+
+/// One page of a list, and how many items there are in all.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Items across all pages.
+    pub total: i64,
+}
 
 /// The database: a pool of connections to one SQLite file or one
 /// PostgreSQL database. Cheap to clone.

@@ -524,3 +524,9 @@ pub struct SiteCompetenceRow {
     pub kind: String,
     pub code: String,
 }
+
+/// Reads a stored identifier into its typed form.
+pub(crate) fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, crate::StoreError> {
+    raw.parse()
+        .map_err(|_| crate::StoreError::Corrupt(format!("identifier {raw:?}")))
+}

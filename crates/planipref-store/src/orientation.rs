@@ -9,10 +9,10 @@ use planipref_domain::competence::Competence;
 use planipref_domain::orientation::{Commune, parse_communes};
 use sha2::{Digest, Sha256};
 
-use crate::admin::add_competence;
 use crate::db::{AnyConnection, insert_batch, write_transaction};
 use crate::models::{MotifRow, ServiceRow, SiteRow};
 use crate::schema::*;
+use crate::sites::add_competence;
 use crate::{Store, StoreError, to_db};
 
 /// The communes file embedded in the binary (COG 2026, see

@@ -4,7 +4,7 @@
 //! a period's closures and openings).
 //!
 //! Every audited change of a site raises `sites.availability_version` in
-//! the transaction that makes it (see `admin::record`); bookings do not.
+//! the transaction that makes it (see `audit::record`); bookings do not.
 //! A kept organisation is used only after reading that counter and finding
 //! it where it stood before the organisation was read: one small query
 //! instead of six. During the opening of a week's slots, every attempt to

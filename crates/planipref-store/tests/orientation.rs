@@ -4,6 +4,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+use planipref_seed::seed_demo;
 use planipref_store::StoreError;
 use planipref_store::orientation::{COMMUNES_CSV, CommunesSync};
 use planipref_test_support::TestDb;
@@ -60,7 +61,7 @@ fn the_communes_are_loaded_once_and_reloaded_when_they_change() {
 fn the_sites_offering_a_demarche_come_with_their_arrondissement() {
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().unwrap();
+        seed_demo(store).unwrap();
         store.sync_communes().unwrap();
         let sites = store.offering_sites("93", "sejour-renouvellement").unwrap();
         let found: Vec<(&str, Option<&str>, usize)> = sites

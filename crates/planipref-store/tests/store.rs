@@ -14,6 +14,7 @@ use planipref_domain::applicant::{Applicant, ApplicantInput};
 use planipref_domain::ids::{GuichetId, MotifId, ReservationId};
 use planipref_domain::reference::Reference;
 use planipref_domain::slots::{SlotRequest, first_free_slot};
+use planipref_seed::seed_demo;
 use planipref_store::models::ReservationRow;
 use planipref_store::{AnyConnection, NewReservation, Store, StoreError};
 use planipref_test_support::TestDb;
@@ -93,26 +94,6 @@ fn migrating_twice_applies_nothing_the_second_time() {
             Vec::<String>::new(),
             "{}",
             db.backend()
-        );
-    }
-}
-
-#[test]
-fn the_demo_seed_is_idempotent() {
-    for db in TestDb::each() {
-        let first = db.store().seed_demo().expect("seed");
-        assert_eq!(first.created, vec!["93", "974"], "{}", db.backend());
-        let second = db.store().seed_demo().expect("seed again");
-        assert!(second.created.is_empty());
-        assert_eq!(second.skipped, vec!["93", "974"]);
-        let sites = db.store().list_sites(None, 0, 100).expect("sites");
-        assert_eq!(sites.total, 5, "{}", db.backend());
-        let reunion = db.store().list_sites(Some("974"), 0, 100).expect("sites");
-        assert!(
-            reunion
-                .items
-                .iter()
-                .all(|s| s.time_zone == "Indian/Reunion")
         );
     }
 }
@@ -258,7 +239,7 @@ fn new_reservation(
 fn a_guichet_cannot_be_booked_twice_and_a_cancellation_frees_it() {
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         let (start, end, free) = first_slot(store, motif);
         let one = vec![free[0]];
@@ -308,7 +289,7 @@ fn a_guichet_cannot_be_booked_twice_and_a_cancellation_frees_it() {
 fn bookings_that_overlap_only_partly_are_refused_and_adjacent_ones_accepted() {
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         let (first, _, free) = first_slot(store, motif);
         // An hour into the morning plage (09:00–12:00), so that every interval
@@ -374,7 +355,7 @@ fn bookings_that_overlap_only_partly_are_refused_and_adjacent_ones_accepted() {
 fn a_taken_reference_is_replaced_by_a_fresh_one() {
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         let (start, end, free) = first_slot(store, motif);
         let a = store
@@ -431,7 +412,7 @@ fn concurrent_bookings_never_exceed_the_free_guichets() {
     const THREADS: usize = 50;
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         let (start, end, free) = first_slot(store, motif);
         let capacity = free.len();
@@ -469,10 +450,8 @@ fn concurrent_bookings_never_exceed_the_free_guichets() {
 }
 
 /// The audit entry of an agent creating `closure` at Bobigny.
-fn closure_created(
-    closure: &planipref_store::models::FermetureRow,
-) -> planipref_store::admin::AuditEntry {
-    planipref_store::admin::AuditEntry {
+fn closure_created(closure: &planipref_store::models::FermetureRow) -> planipref_store::AuditEntry {
+    planipref_store::AuditEntry {
         actor: "agent:t".into(),
         departement: Some("93".into()),
         site_id: Some(closure.site_id.clone()),
@@ -494,7 +473,7 @@ fn guichet_closure(
     reason: &str,
 ) -> (
     planipref_store::models::FermetureRow,
-    planipref_store::admin::AuditEntry,
+    planipref_store::AuditEntry,
 ) {
     let closure = planipref_store::models::FermetureRow {
         revision: 1,
@@ -506,7 +485,7 @@ fn guichet_closure(
         reason: reason.into(),
         created_at: planipref_store::to_db(Utc::now()),
     };
-    let audit = planipref_store::admin::AuditEntry {
+    let audit = planipref_store::AuditEntry {
         departement: Some(site.prefecture_code.clone()),
         ..closure_created(&closure)
     };
@@ -517,7 +496,7 @@ fn guichet_closure(
 fn a_booking_computed_before_a_closure_is_refused_after_it() {
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         let (start, end, free) = first_slot(store, motif);
         let new = new_reservation(store, motif, start, end, 1);
@@ -549,7 +528,7 @@ fn a_booking_computed_before_a_closure_is_refused_after_it() {
 fn a_motif_deleted_while_it_is_booked_never_leaves_both_done() {
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let sites = store.list_sites(None, 0, 50).expect("sites").items;
         let mut races = 0;
         for site in &sites {
@@ -558,7 +537,7 @@ fn a_motif_deleted_while_it_is_booked_never_leaves_both_done() {
                 let (start, end, free) = first_slot(store, motif_id);
                 let mut new = new_reservation(store, motif_id, start, end, races + 100);
                 new.time_zone = site.time_zone.parse().expect("zone");
-                let audit = planipref_store::admin::AuditEntry {
+                let audit = planipref_store::AuditEntry {
                     actor: "agent:t".into(),
                     departement: Some(site.prefecture_code.clone()),
                     site_id: Some(site.id.clone()),
@@ -612,7 +591,7 @@ fn a_closure_racing_a_booking_never_leaves_it_orphaned() {
         .chain(TestDb::each().into_iter().map(|db| (db, true)))
     {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let sites = store.list_sites(None, 0, 50).expect("sites").items;
         let mut races = 0u64;
         for site in &sites {
@@ -676,7 +655,7 @@ fn concurrent_holds_and_bookings_never_exceed_the_free_guichets() {
     const THREADS: usize = 40;
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         let (start, end, free) = first_slot(store, motif);
         let capacity = free.len();
@@ -721,7 +700,7 @@ fn one_person_racing_for_several_slots_gets_one_appointment() {
     const THREADS: usize = 24;
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         // Several rounds, a new person each: a race lost once in a while
         // by a broken guard would otherwise go unseen.
@@ -813,7 +792,7 @@ fn book_as(
 fn a_person_giving_a_file_number_or_not_or_another_one_books_one_appointment() {
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         let demarche = ("titre-remise", 0);
         let doublon = |r: Result<ReservationRow, StoreError>, what: &str| {
@@ -855,7 +834,7 @@ fn a_person_giving_a_file_number_or_not_or_another_one_books_one_appointment() {
 fn alternating_identities_do_not_escape_the_limit_of_appointments() {
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         let limited = |demarche: &str, shift: i32, who: Applicant, n: u64| {
             let (start, end, free) = first_slot(store, motif);
@@ -900,7 +879,7 @@ fn one_person_racing_under_several_identities_gets_one_appointment() {
     const THREADS: usize = 24;
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         for round in 0..5_u64 {
             let (start, end, free) = first_slot(store, motif);
@@ -962,7 +941,7 @@ fn reservations_keyed_the_old_way_are_keyed_again_and_then_block_doublons() {
     use planipref_store::schema::reservations;
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         let numbered = person("Nguyễn", "Thị Lan", "1992-07-14", Some("7506660001"));
         let a = book_as(store, motif, ("d1", 0), numbered, 21).expect("first");
@@ -1045,7 +1024,7 @@ fn reservations_keyed_the_old_way_are_keyed_again_and_then_block_doublons() {
 fn a_counter_turned_walk_in_meanwhile_takes_no_online_booking() {
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         let (start, end, free) = first_slot(store, motif);
         let one = vec![free[0]];
@@ -1074,7 +1053,7 @@ fn a_counter_turned_walk_in_meanwhile_takes_no_online_booking() {
 fn a_motifs_organisation_is_kept_until_its_site_records_a_change() {
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         let (start, end, _) = first_slot(store, motif);
         let (from, to) = (
@@ -1191,7 +1170,7 @@ fn a_connection_the_database_dropped_is_replaced() {
 fn releasing_and_confirming_one_hold_at_once_do_one_thing() {
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let site = &store.list_sites(None, 0, 50).expect("sites").items[0];
         let motif: MotifId = store.list_site_motifs(&site.id).expect("motifs")[0]
             .0
@@ -1251,7 +1230,7 @@ fn releasing_and_confirming_one_hold_at_once_do_one_thing() {
 fn a_closure_racing_a_move_never_flags_the_moved_appointment() {
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let sites = store.list_sites(None, 0, 50).expect("sites").items;
         let (mut races, mut tried) = (0_usize, 0_usize);
         for site in &sites {
@@ -1343,7 +1322,7 @@ fn the_cleanup_deletes_expired_keys_and_holds_expired_for_over_an_hour() {
     use planipref_store::{CleanUp, EXPIRED_HOLDS_KEPT_MINUTES};
     for db in TestDb::each() {
         let store = db.store();
-        store.seed_demo().expect("seed");
+        seed_demo(store).expect("seed");
         let motif = remise_at_bobigny(store);
         let (start, end, free) = first_slot(store, motif);
         let now = Utc::now();

@@ -12,6 +12,17 @@
 //! (any database on it: new ones are created beside it). When it is set and
 //! the server cannot be reached, tests fail rather than skip, so CI can
 //! never pass without them.
+//!
+//! Tests migrate nothing themselves: each database is a copy of a migrated
+//! template. On PostgreSQL (`CREATE DATABASE … TEMPLATE`), the template is
+//! `planipref_template_<hash of the migrations>`, which the first test
+//! process to need it creates and migrates, under an advisory lock so that
+//! test processes running at once build it once; a change to the
+//! migrations names another, and former ones may be dropped whenever no
+//! test runs (a missing template is built again). On SQLite, each test
+//! process migrates one file and each database starts as a copy of it.
+//! Copies share their template's `opening` secret, which no test compares
+//! across databases.
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
@@ -43,7 +54,9 @@ impl TestDb {
     #[allow(clippy::expect_used)]
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let url = format!("sqlite://{}", dir.path().join("planipref.db").display());
+        let file = dir.path().join("planipref.db");
+        std::fs::write(&file, sqlite_template()).expect("copy the SQLite template");
+        let url = format!("sqlite://{}", file.display());
         Self::open(url, Some(dir), None)
     }
 
@@ -64,9 +77,7 @@ impl TestDb {
         let name = format!("planipref_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = diesel::PgConnection::establish(&admin_url)
             .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but PostgreSQL is unreachable: {e}"));
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create test database");
+        copy_template(&mut admin, &admin_url, &name);
         let url = replace_database(&admin_url, &name);
         Some(Self::open(url, None, Some((admin_url, name))))
     }
@@ -78,6 +89,7 @@ impl TestDb {
         dbs
     }
 
+    /// Opens the store on `url`, a copy of a migrated template.
     #[allow(clippy::expect_used)]
     fn open(
         url: String,
@@ -90,7 +102,6 @@ impl TestDb {
             ..PoolOptions::default()
         };
         let store = Store::open(&parsed, &options).expect("pool");
-        store.migrate().expect("migrations");
         Self {
             url,
             store,
@@ -173,6 +184,139 @@ impl Drop for TestDb {
             }
         }
     }
+}
+
+/// The PostgreSQL migrations, as this checkout has them (the store embeds
+/// the same files).
+const POSTGRES_MIGRATIONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/postgres");
+
+/// Bumped when the template is made differently, to name a new one.
+const TEMPLATE_VERSION: &str = "1";
+
+/// `planipref_template_<hash>`: the hash of every PostgreSQL migration
+/// (folder name and `up.sql`), so that a template is never used for
+/// migrations other than those it was made with.
+#[allow(clippy::expect_used)]
+fn template_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        let mut folders: Vec<std::path::PathBuf> = std::fs::read_dir(POSTGRES_MIGRATIONS)
+            .expect("the PostgreSQL migrations folder")
+            .map(|entry| entry.expect("a migration folder").path())
+            .filter(|path| path.is_dir())
+            .collect();
+        folders.sort();
+        let mut hash = Sha256::new();
+        hash.update(TEMPLATE_VERSION);
+        for folder in &folders {
+            let name = folder.file_name().expect("a folder name");
+            let up = std::fs::read(folder.join("up.sql")).expect("a migration's up.sql");
+            for part in [name.as_encoded_bytes(), &up] {
+                hash.update((part.len() as u64).to_le_bytes());
+                hash.update(part);
+            }
+        }
+        let digest = format!("{:x}", hash.finalize());
+        format!("planipref_template_{}", &digest[..16])
+    })
+}
+
+/// Creates the PostgreSQL database `name` as a copy of the template, which
+/// this process makes sure of once (and again, should it have been dropped
+/// since).
+#[allow(clippy::expect_used)]
+fn copy_template(admin: &mut diesel::PgConnection, admin_url: &str, name: &str) {
+    static ENSURED: std::sync::Once = std::sync::Once::new();
+    let template = template_name();
+    ENSURED.call_once(|| ensure_template(admin, admin_url, template));
+    let copy = format!("CREATE DATABASE {name} TEMPLATE {template}");
+    if let Err(e) = admin.batch_execute(&copy) {
+        let missing = matches!(&e, diesel::result::Error::DatabaseError(_, info)
+            if info.message().contains("does not exist"));
+        assert!(missing, "create test database: {e}");
+        ensure_template(admin, admin_url, template);
+        admin.batch_execute(&copy).expect("create test database");
+    }
+}
+
+/// Makes sure the migrated template exists, building it if missing or
+/// left half-built: under a session advisory lock on the administration
+/// database, so that test processes starting at once wait for the first
+/// one's instead of building their own. A template is only marked as such
+/// (`IS_TEMPLATE`, and closed to connections) once migrated.
+#[allow(clippy::expect_used)]
+fn ensure_template(admin: &mut diesel::PgConnection, admin_url: &str, template: &str) {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Database {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        datistemplate: bool,
+    }
+    const LOCK: &str = "hashtext('planipref test template')";
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_lock({LOCK})"))
+        .expect("lock the template");
+    let existing = diesel::sql_query("SELECT datistemplate FROM pg_database WHERE datname = $1")
+        .bind::<diesel::sql_types::Text, _>(template)
+        .get_results::<Database>(admin)
+        .expect("look for the template");
+    let ready = existing.first().is_some_and(|d| d.datistemplate);
+    if !ready {
+        if !existing.is_empty() {
+            admin
+                .batch_execute(&format!("DROP DATABASE {template} WITH (FORCE)"))
+                .expect("drop a half-built template");
+        }
+        admin
+            .batch_execute(&format!("CREATE DATABASE {template}"))
+            .expect("create the template");
+        let url = DatabaseUrl::parse(&replace_database(admin_url, template)).expect("URL");
+        let options = PoolOptions {
+            max_size: 1,
+            ..PoolOptions::default()
+        };
+        // Dropped before the template is closed: no connection left to it.
+        Store::open(&url, &options)
+            .expect("pool")
+            .migrate()
+            .expect("migrate the template");
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {template} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"
+            ))
+            .expect("mark the template");
+    }
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_unlock({LOCK})"))
+        .expect("unlock the template");
+}
+
+/// A migrated SQLite database, made once per test process: the bytes of
+/// its one file (its write-ahead log folded in), which each test database
+/// starts as.
+#[allow(clippy::expect_used)]
+fn sqlite_template() -> &'static [u8] {
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let file = dir.path().join("template.db");
+        let url = DatabaseUrl::Sqlite(file.clone());
+        let options = PoolOptions {
+            max_size: 1,
+            ..PoolOptions::default()
+        };
+        let store = Store::open(&url, &options).expect("pool");
+        store.migrate().expect("migrate the SQLite template");
+        store
+            .with_conn(|c| {
+                c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
+                    .map_err(planipref_store::StoreError::from)
+            })
+            .expect("fold the write-ahead log in");
+        drop(store);
+        std::fs::read(&file).expect("read the SQLite template")
+    })
 }
 
 /// `postgres://u@h:5432/db?x=y` with `db` replaced by `name`.

@@ -19,7 +19,7 @@ use planipref_domain::DomainError;
 use planipref_domain::channel::check_release_hours;
 use planipref_domain::quota::check_max_active_per_person as check_quota;
 use planipref_domain::release::ReleaseRules;
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::PrefectureRulesRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// A préfecture's anti-capture settings

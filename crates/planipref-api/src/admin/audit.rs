@@ -15,7 +15,7 @@ use actix_web::{HttpResponse, get, web};
 use chrono::Days;
 use chrono::Utc;
 use planipref_domain::access::Scope;
-use planipref_store::admin::AuditFilter;
+use planipref_store::AuditFilter;
 use planipref_store::from_db;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// List the audit trail

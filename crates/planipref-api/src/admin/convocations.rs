@@ -32,9 +32,9 @@ use planipref_domain::error::Collector;
 use planipref_domain::ids::ConvocationId;
 use planipref_domain::ids::SiteId;
 use planipref_domain::reference::ManagementToken;
+use planipref_store::AuditEntry;
 use planipref_store::ConvocationFilter;
 use planipref_store::NewConvocation;
-use planipref_store::admin::AuditEntry;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Issue a convocation
 ///

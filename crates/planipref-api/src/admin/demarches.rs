@@ -23,7 +23,7 @@ use actix_web::{HttpResponse, post, put, web};
 use chrono::Utc;
 use planipref_domain::FieldError;
 use planipref_domain::motif::check_demarche_code;
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::DemarcheRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Add a démarche to the national catalogue

@@ -30,7 +30,7 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::Utc;
 use planipref_domain::ids::GuichetId;
 use planipref_domain::ids::SiteId;
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::GuichetRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Create a guichet

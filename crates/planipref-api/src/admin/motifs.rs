@@ -25,8 +25,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use planipref_domain::ids::MotifId;
 use planipref_domain::ids::ServiceId;
+use planipref_store::AuditEntry;
 use planipref_store::StoreError;
-use planipref_store::admin::AuditEntry;
 use planipref_store::models::MotifRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Create a motif

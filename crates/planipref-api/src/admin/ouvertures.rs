@@ -16,7 +16,7 @@ use actix_web::{HttpResponse, post, web};
 use chrono::Utc;
 use planipref_domain::ids::SiteId;
 use planipref_domain::text::check_name;
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Open a site on a holiday
 ///

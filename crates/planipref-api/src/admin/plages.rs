@@ -32,7 +32,7 @@ use chrono::Utc;
 use planipref_domain::access::Agent;
 use planipref_domain::ids::GuichetId;
 use planipref_domain::ids::PlageId;
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::PlageRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Create a plage

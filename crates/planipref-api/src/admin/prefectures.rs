@@ -28,7 +28,7 @@ use planipref_domain::access::Scope;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::DepartementCode;
 use planipref_domain::text::check_name;
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::PrefectureRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Create a préfecture

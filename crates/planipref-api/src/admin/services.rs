@@ -29,7 +29,7 @@ use planipref_domain::ids::ServiceId;
 use planipref_domain::ids::SiteId;
 use planipref_domain::text::check_description;
 use planipref_domain::text::check_name;
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::ServiceRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Create a service

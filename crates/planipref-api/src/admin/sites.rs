@@ -35,7 +35,7 @@ use chrono::Utc;
 use planipref_domain::access::Scope;
 use planipref_domain::ids::DepartementCode;
 use planipref_domain::ids::SiteId;
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::SiteRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Create a site

@@ -1,7 +1,7 @@
 //! The audit entries every change writes with it (who, what, when, before and after).
 use chrono::Utc;
 use planipref_domain::access::Agent;
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::SiteRow;
 use serde::Serialize;
 

@@ -12,7 +12,7 @@ use chrono::Utc;
 use planipref_domain::fermeture::FermetureInput;
 use planipref_domain::fermeture::fermeture_interval;
 use planipref_domain::ids::GuichetId;
-use planipref_store::admin::AuditEntry;
+use planipref_store::AuditEntry;
 use planipref_store::models::FermetureRow;
 
 /// Writes closure `id` of `site` from a checked request: new, or replacing

@@ -6,6 +6,7 @@
 use actix_web::test::TestRequest;
 use planipref_api::AppState;
 use planipref_api::security::agent::{AuthSettings, Claims, Minter, Verifier};
+use planipref_seed::seed_demo;
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
@@ -139,7 +140,7 @@ pub fn token_for(role: &str, scope: &[&str], seconds: u64) -> String {
 }
 
 pub fn state(db: &TestDb) -> AppState {
-    db.store().seed_demo().expect("seed");
+    seed_demo(db.store()).expect("seed");
     AppState::new(
         db.store().clone(),
         Verifier::new(&AuthSettings::development()).unwrap(),

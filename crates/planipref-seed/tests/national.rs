@@ -15,8 +15,9 @@ use planipref_domain::occupancy::units;
 use planipref_domain::plage::{Plage, Weekdays, plages_cover};
 use planipref_domain::reference::Reference;
 use planipref_domain::slots::{SlotRequest, compute_slots};
+use planipref_seed::national::{NationalCounts, NationalOptions, NationalProgress};
+use planipref_seed::{seed_demo, seed_national};
 use planipref_store::models::{PlageRow, SiteRow};
-use planipref_store::national::{NationalCounts, NationalOptions, NationalProgress};
 use planipref_store::schema::*;
 use planipref_store::{AnyConnection, Store, from_db};
 use planipref_test_support::TestDb;
@@ -98,16 +99,15 @@ fn the_national_seed_writes_a_consistent_country_once() {
         let backend = db.backend();
         let mut planned = None;
         let mut last_done = 0;
-        let report = store
-            .seed_national(&options(), |p| match p {
-                NationalProgress::Planned { to_write, .. } => planned = Some(to_write),
-                NationalProgress::Reservations { done, total, .. } => {
-                    assert!(done > last_done && done <= total);
-                    last_done = done;
-                }
-                NationalProgress::Written { .. } => {}
-            })
-            .expect("seed");
+        let report = seed_national(store, &options(), |p| match p {
+            NationalProgress::Planned { to_write, .. } => planned = Some(to_write),
+            NationalProgress::Reservations { done, total, .. } => {
+                assert!(done > last_done && done <= total);
+                last_done = done;
+            }
+            NationalProgress::Written { .. } => {}
+        })
+        .expect("seed");
         assert_eq!(report.created, vec!["62", "974"], "{backend}");
         assert!(report.skipped.is_empty());
         assert_eq!(planned, Some(report.written));
@@ -141,7 +141,7 @@ fn the_national_seed_writes_a_consistent_country_once() {
 
         // Again: nothing new, both reported as present.
         let before = counts(store);
-        let again = store.seed_national(&options(), |_| {}).expect("again");
+        let again = seed_national(store, &options(), |_| {}).expect("again");
         assert!(again.created.is_empty(), "{backend}");
         assert_eq!(again.skipped, vec!["62", "974"]);
         assert_eq!(again.written, NationalCounts::default());
@@ -466,19 +466,19 @@ fn the_national_seed_refuses_bad_options_and_skips_present_prefectures() {
             ..options()
         },
     ] {
-        assert!(store.seed_national(&bad, |_| {}).is_err());
+        assert!(seed_national(store, &bad, |_| {}).is_err());
     }
     assert_eq!(count(store, "prefectures"), 0);
-    store.seed_demo().expect("demo");
-    let report = store
-        .seed_national(
-            &NationalOptions {
-                departements: Some(vec!["974".to_owned(), "975".to_owned()]),
-                ..options()
-            },
-            |_| {},
-        )
-        .expect("seed");
+    seed_demo(store).expect("demo");
+    let report = seed_national(
+        store,
+        &NationalOptions {
+            departements: Some(vec!["974".to_owned(), "975".to_owned()]),
+            ..options()
+        },
+        |_| {},
+    )
+    .expect("seed");
     assert_eq!(report.created, vec!["975"]);
     assert_eq!(report.skipped, vec!["974"]);
     let miquelon = store.list_sites(Some("975"), 0, 10).expect("sites");
