@@ -7,6 +7,7 @@ use crate::app::convocations::validate_issue;
 use crate::http::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
+use crate::http::headers::NO_STORE;
 use crate::http::problem::Problem;
 use crate::model::convocation::Convocation;
 use crate::model::convocation::ConvocationIssued;
@@ -16,7 +17,6 @@ use crate::model::convocation::IssueConvocationRequest;
 use crate::model::convocation::RevokeConvocation;
 use crate::model::page::PageInfo;
 use crate::model::page::Pagination;
-use crate::model::reservation::NO_STORE;
 use crate::model::site::site_zone;
 use crate::security::agent::AuthenticatedAgent;
 use crate::security::scope::may_read;
@@ -54,7 +54,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         crate::http::responses::Unavailable,
         (status = 201, description = "Issued. `Location` points at it.", body = ConvocationIssued,
          headers(("Location" = String, description = "Path of the convocation"), ("Cache-Control" = String, description = "`no-store`: the body holds a secret")),
-         example = json!(crate::model::examples::convocation_issued())),
+         example = json!(crate::model::convocation::example_convocation_issued())),
         (status = 403, description = "The motif's site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (`motif_id`, `person.*`, `valid_days`, `earliest_day`, `latest_day`)", body = Problem, content_type = "application/problem+json"),
@@ -148,7 +148,7 @@ pub async fn issue_convocation(
         crate::http::responses::QueryErrors,
         crate::http::responses::Unavailable,
         (status = 200, description = "The convocations", body = ConvocationPage,
-         example = json!({"items": [crate::model::examples::convocation()], "total": 1, "page": 1, "per_page": 50})),
+         example = json!({"items": [crate::model::convocation::example_convocation()], "total": 1, "page": 1, "per_page": 50})),
         (status = 403, description = "The site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `motif_id`, `state`, `page` or `per_page`", body = Problem, content_type = "application/problem+json"),
@@ -230,7 +230,7 @@ pub async fn site_convocations(
     responses(
         crate::http::responses::AgentErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "The convocation", body = Convocation, example = json!(crate::model::examples::convocation())),
+        (status = 200, description = "The convocation", body = Convocation, example = json!(crate::model::convocation::example_convocation())),
         (status = 403, description = "Its site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such convocation", body = Problem, content_type = "application/problem+json"),
     )
@@ -271,7 +271,7 @@ pub async fn get_convocation(
         crate::http::responses::AgentErrors,
         crate::http::responses::BodyErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "Revoked", body = Convocation, example = json!(crate::model::examples::convocation())),
+        (status = 200, description = "Revoked", body = Convocation, example = json!(crate::model::convocation::example_convocation())),
         (status = 403, description = "Its site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such convocation", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or invalid `reason`", body = Problem, content_type = "application/problem+json"),

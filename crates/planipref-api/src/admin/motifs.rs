@@ -42,7 +42,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         crate::http::responses::AgentErrors,
         crate::http::responses::BodyErrors,
         crate::http::responses::Unavailable,
-        (status = 201, description = "Created; `Location` points at it", body = Motif, headers(("Location" = String, description = "Where it is read"), ("ETag" = String, description = "Its version")), example = json!(crate::model::examples::motif())),
+        (status = 201, description = "Created; `Location` points at it", body = Motif, headers(("Location" = String, description = "Where it is read"), ("ETag" = String, description = "Its version")), example = json!(crate::model::motif::example_motif())),
         (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A motif with that label exists in the service", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (label, duration, documents, persons, booking mode…)", body = Problem, content_type = "application/problem+json"),
@@ -105,7 +105,7 @@ pub async fn create_motif(
         crate::http::responses::BodyErrors,
         crate::http::responses::VersionErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "Changed", body = Motif, example = json!(crate::model::examples::motif())),
+        (status = 200, description = "Changed", body = Motif, example = json!(crate::model::motif::example_motif())),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A motif with that label exists in the service, or it changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or a démarche code (set on creation only)", body = Problem, content_type = "application/problem+json"),
@@ -176,7 +176,7 @@ pub async fn update_motif(
         crate::http::responses::AgentErrors,
         crate::http::responses::QueryErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "A page of motifs, by label", body = MotifPage, example = json!(crate::model::examples::motif_page())),
+        (status = 200, description = "A page of motifs, by label", body = MotifPage, example = json!(crate::model::motif::example_motif_page())),
         (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
     )
@@ -222,7 +222,7 @@ pub async fn list_motifs(
     responses(
         crate::http::responses::AgentErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "The motif", body = Motif, example = json!(crate::model::examples::motif())),
+        (status = 200, description = "The motif", body = Motif, example = json!(crate::model::motif::example_motif())),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
     )
 )]

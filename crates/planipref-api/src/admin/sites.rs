@@ -21,8 +21,8 @@ use crate::model::site::AdminSite;
 use crate::model::site::Site;
 use crate::model::site::SitePage;
 use crate::model::site::SiteRequest;
-use crate::model::site::example_request;
-use crate::model::site::example_site;
+use crate::model::site::example_admin_site;
+use crate::model::site::example_site_request;
 use crate::model::site::site_departement;
 use crate::security::agent::AuthenticatedAgent;
 use crate::security::scope::may_administer;
@@ -45,14 +45,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    request_body(content = SiteRequest, example = json!(example_request())),
+    request_body(content = SiteRequest, example = json!(example_site_request())),
     responses(
         crate::http::responses::AgentErrors,
         crate::http::responses::BodyErrors,
         crate::http::responses::Unavailable,
         (status = 201, description = "Created; `Location` points at it", body = AdminSite,
          headers(("Location" = String, description = "Path of the new site"), ("ETag" = String, description = "Its version")),
-         example = json!(example_site())),
+         example = json!(example_admin_site())),
         (status = 403, description = "The département is outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A site of that name exists in the préfecture", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or unknown préfecture", body = Problem, content_type = "application/problem+json"),
@@ -92,7 +92,7 @@ pub async fn create_site(
     responses(
         crate::http::responses::AgentErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "The site", body = AdminSite, example = json!(example_site())),
+        (status = 200, description = "The site", body = AdminSite, example = json!(example_admin_site())),
         (status = 403, description = "The site is outside your scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
     )
@@ -128,13 +128,13 @@ pub async fn admin_get_site(
     tag = "admin",
     security(("bearer" = [])),
     params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"), IfMatchParam),
-    request_body(content = SiteRequest, example = json!(example_request())),
+    request_body(content = SiteRequest, example = json!(example_site_request())),
     responses(
         crate::http::responses::AgentErrors,
         crate::http::responses::BodyErrors,
         crate::http::responses::VersionErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "Updated", body = AdminSite, example = json!(example_site())),
+        (status = 200, description = "Updated", body = AdminSite, example = json!(example_admin_site())),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Name taken, the site changed since the version sent (`stale`, with `current_version`), or a new time zone or département while appointments are booked (references in `conflicts`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or unknown préfecture", body = Problem, content_type = "application/problem+json"),
@@ -195,7 +195,7 @@ pub async fn update_site(
         crate::http::responses::AgentOnly,
         crate::http::responses::QueryErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "A page of sites, by préfecture then name", body = SitePage, example = json!(paged(serde_json::to_value(crate::model::examples::site()).unwrap_or_default()))),
+        (status = 200, description = "A page of sites, by préfecture then name", body = SitePage, example = json!(paged(serde_json::to_value(crate::model::site::example_site()).unwrap_or_default()))),
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
     )
 )]

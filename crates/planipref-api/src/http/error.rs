@@ -325,7 +325,7 @@ impl ResponseError for ApiError {
                 }
             }
             Self::Stale { current } => {
-                response.insert_header((header::ETAG, crate::http::version::etag(*current)));
+                response.insert_header((header::ETAG, crate::http::headers::etag(*current)));
             }
             _ => {}
         }

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod idempotency;
 pub mod limits;
 pub mod problem;

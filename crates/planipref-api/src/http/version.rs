@@ -10,6 +10,7 @@
 use std::future::{Ready, ready};
 
 use crate::http::error::ApiError;
+use crate::http::headers::etag;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ETAG, IF_MATCH};
@@ -72,11 +73,6 @@ fn malformed(message: &str) -> ApiError {
         detail: format!("If-Match {message}"),
         field: Some("If-Match".to_owned()),
     }
-}
-
-/// The strong entity tag of `version`.
-pub fn etag(version: i32) -> String {
-    format!("\"{version}\"")
 }
 
 /// An answer carrying a resource at `version`: its JSON and its `ETag`.

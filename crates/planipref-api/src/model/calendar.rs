@@ -1,5 +1,7 @@
 //! A site's calendar: the days it is closed or opens.
 
+use crate::model::examples::SITE_ID;
+use crate::model::examples::day;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -88,4 +90,27 @@ pub struct Closure {
     /// fewer appointments are offered).
     #[schema(example = true)]
     pub whole_site: bool,
+}
+
+/// A site's calendar.
+pub fn example_site_calendar() -> SiteCalendar {
+    let closed = |date: &str, code: &str, label: &str| ClosedDay {
+        date: day(date),
+        reason: "holiday".into(),
+        holiday: code.into(),
+        label: label.into(),
+    };
+    SiteCalendar {
+        site_id: SITE_ID.into(),
+        departement: "93".into(),
+        time_zone: "Europe/Paris".into(),
+        from: day("2026-12-01"),
+        to: day("2027-01-31"),
+        closed: vec![
+            closed("2026-12-25", "noel", "Noël"),
+            closed("2027-01-01", "jour_de_l_an", "Jour de l'an"),
+        ],
+        opened: vec![],
+        closures: vec![],
+    }
 }

@@ -1,5 +1,9 @@
 //! Convocations: nominative, single-use invitations to book.
 
+use crate::model::examples::MOTIF_ID;
+use crate::model::examples::SITE_ID;
+use crate::model::examples::at;
+use crate::model::examples::day;
 use crate::model::fields::at_site;
 use crate::model::page::PageInfo;
 use crate::model::site::Site;
@@ -10,6 +14,7 @@ use chrono::Utc;
 use planipref_store::ConvocationView;
 use planipref_store::from_db;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 /// The convocation token header, for the document.
@@ -70,7 +75,7 @@ pub struct ConvocationPersonRequest {
 /// A convocation to issue.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!(crate::model::examples::issue_convocation_request()))]
+#[schema(example = json!(crate::model::convocation::example_issue_convocation_request()))]
 pub struct IssueConvocationRequest {
     /// The motif it books (of a site in the agent's scope).
     #[schema(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
@@ -269,4 +274,69 @@ pub struct ConvocationSummary {
     /// Last local day the appointment may fall on.
     #[schema(value_type = Option<String>, format = Date, example = "2026-12-31")]
     pub latest_day: Option<NaiveDate>,
+}
+
+/// A convocation to issue.
+pub fn example_issue_convocation_request() -> Value {
+    json!({
+        "motif_id": MOTIF_ID,
+        "person": {
+            "last_name": "N'Diaye",
+            "first_names": "Aïssata Marie",
+            "birth_date": "1990-04-12",
+            "file_number": "7501234567",
+            "email": "aissata.ndiaye@example.org"
+        },
+        "valid_days": 30,
+        "earliest_day": "2026-12-07",
+        "latest_day": "2026-12-31"
+    })
+}
+
+/// A convocation just issued.
+pub fn example_convocation_issued() -> crate::model::convocation::ConvocationIssued {
+    crate::model::convocation::ConvocationIssued {
+        token: "8c2f6b1d5e9a3f9a6c1e0b7d4e2a8c5f1d9b3e7a0c4f6b2d8e1a5c9f3b7d0e4a".into(),
+        convocation: crate::model::convocation::example_convocation(),
+    }
+}
+
+/// A convocation as its holder sees it.
+pub fn example_convocation_summary() -> crate::model::convocation::ConvocationSummary {
+    crate::model::convocation::ConvocationSummary {
+        state: "issued".into(),
+        motif_id: MOTIF_ID.into(),
+        motif: "Remise de titre de séjour".into(),
+        site: crate::model::site::example_site(),
+        valid_until: at("2026-12-28T10:00:00+01:00"),
+        earliest_day: Some(day("2026-12-07")),
+        latest_day: Some(day("2026-12-31")),
+    }
+}
+
+/// A convocation, as agents see it.
+pub fn example_convocation() -> crate::model::convocation::Convocation {
+    crate::model::convocation::Convocation {
+        id: "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f".into(),
+        state: "issued".into(),
+        motif_id: MOTIF_ID.into(),
+        site_id: SITE_ID.into(),
+        person: crate::model::convocation::ConvocationPersonResponse {
+            last_name: "N'Diaye".into(),
+            first_names: "Aïssata Marie".into(),
+            birth_date: day("1990-04-12"),
+            file_number: Some("7501234567".into()),
+            email: Some("aissata.ndiaye@example.org".into()),
+            phone: None,
+        },
+        valid_until: at("2026-12-28T10:00:00+01:00"),
+        earliest_day: Some(day("2026-12-07")),
+        latest_day: Some(day("2026-12-31")),
+        issued_by: "agent:agent-bobigny-1".into(),
+        issued_at: at("2026-11-28T10:00:00+01:00"),
+        reservation_reference: None,
+        revoked_at: None,
+        revoked_by: None,
+        revoke_reason: None,
+    }
 }

@@ -1,5 +1,6 @@
 //! Holds: a slot kept while the form is filled in.
 
+use crate::model::examples::MOTIF_ID;
 use crate::model::fields::at_site;
 use chrono::DateTime;
 use chrono::FixedOffset;
@@ -7,12 +8,13 @@ use chrono::Utc;
 use planipref_store::from_db;
 use planipref_store::models::HoldRow;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 /// A slot to keep.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!(crate::model::examples::create_hold_request()))]
+#[schema(example = json!(crate::model::hold::example_create_hold_request()))]
 pub struct CreateHoldRequest {
     /// The motif.
     #[schema(format = Uuid, example = "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00")]
@@ -27,7 +29,7 @@ pub struct CreateHoldRequest {
 
 /// A kept slot.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!(crate::model::examples::hold()))]
+#[schema(example = json!(crate::model::hold::example_hold()))]
 pub struct Hold {
     /// Give it as `hold_id` to `POST /reservations` to book the slot.
     #[schema(example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")]
@@ -59,4 +61,25 @@ pub fn to_hold(row: HoldRow, tz: chrono_tz::Tz) -> Hold {
         persons: u32::try_from(row.persons).unwrap_or(1),
         expires_at: from_db(row.expires_at),
     }
+}
+
+/// A hold request.
+pub fn example_create_hold_request() -> Value {
+    json!({
+        "motif_id": MOTIF_ID,
+        "start": "2026-12-01T09:00:00+01:00",
+        "persons": 1
+    })
+}
+
+/// A hold.
+pub fn example_hold() -> Value {
+    json!({
+        "hold_id": "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e",
+        "motif_id": MOTIF_ID,
+        "start": "2026-12-01T09:00:00+01:00",
+        "end": "2026-12-01T09:30:00+01:00",
+        "persons": 1,
+        "expires_at": "2026-11-28T13:15:12Z"
+    })
 }

@@ -1,5 +1,7 @@
 //! Motifs: what a site books, as the API shows and takes them.
 
+use crate::model::examples::MOTIF_ID;
+use crate::model::examples::SITE_ID;
 use crate::model::page::PageInfo;
 use planipref_domain::motif::MotifInput;
 use planipref_domain::motif::MotifSettingsInput;
@@ -270,4 +272,57 @@ pub struct MotifPage {
     /// Where this page stands.
     #[serde(flatten)]
     pub page: PageInfo,
+}
+
+/// A page of motifs.
+pub fn example_motif_page() -> MotifPage {
+    MotifPage {
+        items: vec![crate::model::motif::example_motif()],
+        page: PageInfo {
+            page: 1,
+            per_page: 50,
+            total: 1,
+        },
+    }
+}
+
+/// A motif.
+pub fn example_motif() -> Motif {
+    Motif {
+        id: MOTIF_ID.into(),
+        site_id: SITE_ID.into(),
+        service: ServiceRef {
+            id: "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10".into(),
+            name: "Bureau du séjour des étrangers".into(),
+        },
+        label: "Renouvellement de titre de séjour".into(),
+        description: "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos."
+            .into(),
+        duration_minutes: 30,
+        demarche_code: Some("sejour-renouvellement".into()),
+        booking_window_days: 90,
+        min_notice_hours: 24,
+        cancellation_deadline_hours: 24,
+        documents: vec![
+            "Titre de séjour en cours".into(),
+            "Passeport en cours de validité".into(),
+            "Justificatif de domicile de moins de 3 mois".into(),
+        ],
+        max_persons: 1,
+        duration_per_person: false,
+        instructions: "Présentez-vous 10 minutes avant l'heure, porte B.".into(),
+        booking_mode: "online".into(),
+        step_minutes: 30,
+        refuse_doublons: true,
+        requires_context: false,
+        version: 1,
+        follows_demarche: vec![
+            "label".into(),
+            "documents".into(),
+            "duration_minutes".into(),
+            "booking_window_days".into(),
+            "min_notice_hours".into(),
+            "cancellation_deadline_hours".into(),
+        ],
+    }
 }

@@ -1,5 +1,6 @@
 //! The router's question: which site is competent for a commune, and its first free slot.
 
+use crate::model::examples::day;
 use crate::model::motif::Motif;
 use crate::model::site::Site;
 use crate::model::slot::SlotResponse;
@@ -95,5 +96,27 @@ impl Orientation {
                 .as_ref()
                 .is_none_or(|s| s.start >= earliest_start(now, notice))
         })
+    }
+}
+
+/// An orientation answer.
+pub fn example_orientation() -> crate::model::orientation::Orientation {
+    use crate::model::orientation::{CommuneInfo, Orientation, SiteOffer};
+    Orientation {
+        demarche: "sejour-renouvellement".into(),
+        commune: CommuneInfo {
+            insee: "93008".into(),
+            name: "Bobigny".into(),
+            departement: "93".into(),
+            arrondissement: Some("931".into()),
+        },
+        competent: Some(SiteOffer {
+            site: crate::model::site::example_site(),
+            motif: crate::model::motif::example_motif(),
+            first_slot: crate::model::slot::example_first_slot().slot,
+            searched_until: Some(day("2027-02-28")),
+        }),
+        reason: Some("prefecture".into()),
+        other_sites: vec![],
     }
 }

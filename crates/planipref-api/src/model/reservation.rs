@@ -1,5 +1,8 @@
 //! Reservations (appointments): what the applicant sends and reads, and what agents see.
 
+use crate::model::examples::MOTIF_ID;
+use crate::model::examples::at;
+use crate::model::examples::day;
 use crate::model::fields::at_site;
 use crate::model::page::PageInfo;
 use crate::model::site::Site;
@@ -12,13 +15,8 @@ use planipref_store::models::MotifRow;
 use planipref_store::models::ReservationEventRow;
 use planipref_store::models::ReservationRow;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
-
-/// Responses carrying personal data or a token must not be kept by any
-/// cache: the token travels in a custom header, which shared caches do not
-/// treat as a credential.
-pub(crate) const NO_STORE: (actix_web::http::header::HeaderName, &str) =
-    (actix_web::http::header::CACHE_CONTROL, "no-store");
 
 /// The management token header, for the document.
 #[derive(Debug, utoipa::IntoParams)]
@@ -66,7 +64,7 @@ pub struct ApplicantRequest {
 /// (`motif_id`, `start`, `persons`), and who comes.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!(crate::model::examples::create_reservation_request()))]
+#[schema(example = json!(crate::model::reservation::example_create_reservation_request()))]
 pub struct CreateReservationRequest {
     /// A live hold (from `POST /holds`): its slot is booked, whatever
     /// happened to the others meanwhile. Give this, or `motif_id` and
@@ -381,4 +379,90 @@ pub struct History {
     pub reference: String,
     /// Its changes.
     pub entries: Vec<HistoryEntry>,
+}
+
+/// A booking request.
+pub fn example_create_reservation_request() -> Value {
+    json!({
+        "hold_id": "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e",
+        "applicant": {
+            "last_name": "N'Diaye",
+            "first_names": "Aïssata Marie",
+            "birth_date": "1990-04-12",
+            "email": "aissata.ndiaye@example.org",
+            "phone": "+33 6 12 34 56 78",
+            "nationality": "SEN"
+        }
+    })
+}
+
+/// The answer to a booking.
+pub fn example_reservation_created() -> ReservationCreated {
+    ReservationCreated {
+        reference: "K7QX-M3PA".into(),
+        management_token: "3f9a6c1e0b7d4e2a8c5f1d9b3e7a0c4f6b2d8e1a5c9f3b7d0e4a8c2f6b1d5e9a".into(),
+        reservation: crate::model::reservation::example_reservation(),
+    }
+}
+
+/// A cancelled reservation.
+pub fn example_cancelled_reservation() -> Reservation {
+    Reservation {
+        status: "cancelled".into(),
+        cancelled_at: Some(at("2026-11-29T10:12:40+01:00")),
+        ..crate::model::reservation::example_reservation()
+    }
+}
+
+/// A booked reservation.
+pub fn example_reservation() -> Reservation {
+    Reservation {
+        reference: "K7QX-M3PA".into(),
+        status: "booked".into(),
+        start: at("2026-12-01T09:00:00+01:00"),
+        end: at("2026-12-01T09:30:00+01:00"),
+        persons: 1,
+        motif: ReservationMotif {
+            id: MOTIF_ID.into(),
+            label: "Renouvellement de titre de séjour".into(),
+            description:
+                "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.".into(),
+            duration_minutes: 30,
+        },
+        site: crate::model::site::example_site(),
+        applicant: ApplicantResponse {
+            last_name: "N'Diaye".into(),
+            first_names: "Aïssata Marie".into(),
+            birth_date: day("1990-04-12"),
+            email: "aissata.ndiaye@example.org".into(),
+            phone: "+33612345678".into(),
+            nationality: Some("SEN".into()),
+            file_number: None,
+        },
+        created_at: at("2026-11-28T14:05:12+01:00"),
+        cancelled_at: None,
+    }
+}
+
+/// An appointment as agents see it.
+pub fn example_agent_reservation() -> Value {
+    json!({
+        "reference": "K7QX-M3PA",
+        "status": "booked",
+        "start": "2026-12-01T09:00:00+01:00",
+        "end": "2026-12-01T09:30:00+01:00",
+        "persons": 1,
+        "motif_id": MOTIF_ID,
+        "motif": "Renouvellement de titre de séjour",
+        "last_name": "N'Diaye",
+        "first_names": "Aïssata Marie",
+        "birth_date": "1990-04-12",
+        "nationality": "SEN",
+        "file_number": null,
+        "email": "aissata.ndiaye@example.org",
+        "phone": "+33612345678",
+        "needs_rebooking": false,
+        "created_at": "2026-11-28T14:05:12+01:00",
+        "cancelled_at": null
+    })
 }

@@ -1,6 +1,7 @@
 //! Sites (préfectures, sous-préfectures, antennas) as the API shows and takes them.
 
 use crate::http::error::ApiError;
+use crate::model::examples::SITE_ID;
 use crate::model::page::PageInfo;
 use chrono_tz::Tz;
 use planipref_domain::competence::Competence;
@@ -195,14 +196,14 @@ impl AdminSite {
 
 crate::http::version::versioned_by_field!(AdminSite);
 
-pub fn example_site() -> serde_json::Value {
-    let mut site = serde_json::to_value(crate::model::examples::site()).unwrap_or_default();
+pub fn example_admin_site() -> serde_json::Value {
+    let mut site = serde_json::to_value(crate::model::site::example_site()).unwrap_or_default();
     site["competence"] = serde_json::json!({"arrondissements": ["931"], "communes": []});
     site["version"] = serde_json::json!(1);
     site
 }
 
-pub fn example_request() -> serde_json::Value {
+pub fn example_site_request() -> serde_json::Value {
     serde_json::json!({
         "prefecture_code": "974",
         "kind": "sous_prefecture",
@@ -240,4 +241,46 @@ pub struct SitePage {
     /// Where this page stands.
     #[serde(flatten)]
     pub page: PageInfo,
+}
+
+/// A page of sites.
+pub fn example_site_page() -> SitePage {
+    let reunion = Site {
+        id: "7c2e9b40-51d3-4f8a-9e6b-0a1d2c3e4f56".into(),
+        prefecture_code: "974".into(),
+        kind: "prefecture".into(),
+        name: "Préfecture de La Réunion — Saint-Denis".into(),
+        address: Address {
+            line: "Place du Barachois".into(),
+            postal_code: "97400".into(),
+            city: "Saint-Denis".into(),
+            commune_insee: "97411".into(),
+        },
+        time_zone: "Indian/Reunion".into(),
+    };
+    SitePage {
+        items: vec![crate::model::site::example_site(), reunion],
+        page: PageInfo {
+            page: 1,
+            per_page: 50,
+            total: 2,
+        },
+    }
+}
+
+/// A site.
+pub fn example_site() -> Site {
+    Site {
+        id: SITE_ID.into(),
+        prefecture_code: "93".into(),
+        kind: "prefecture".into(),
+        name: "Préfecture de la Seine-Saint-Denis — Bobigny".into(),
+        address: Address {
+            line: "1 esplanade Jean Moulin".into(),
+            postal_code: "93000".into(),
+            city: "Bobigny".into(),
+            commune_insee: "93008".into(),
+        },
+        time_zone: "Europe/Paris".into(),
+    }
 }

@@ -1,6 +1,10 @@
 //! Slots: when a motif can be booked, and a site's first free slot.
 
 use crate::app::availability::FirstSlot;
+use crate::model::examples::MOTIF_ID;
+use crate::model::examples::SITE_ID;
+use crate::model::examples::at;
+use crate::model::examples::day;
 use crate::model::fields::at_site;
 use chrono::DateTime;
 use chrono::FixedOffset;
@@ -147,5 +151,44 @@ impl FirstSlotResponse {
                 .as_ref()
                 .map(|f| SlotResponse::at(&f.slot, found.time_zone)),
         }
+    }
+}
+
+/// Free slots.
+pub fn example_slot_list() -> SlotList {
+    SlotList {
+        motif_id: MOTIF_ID.into(),
+        site_id: SITE_ID.into(),
+        time_zone: "Europe/Paris".into(),
+        from: day("2026-12-01"),
+        to: day("2026-12-01"),
+        slots: vec![
+            SlotResponse {
+                start: at("2026-12-01T09:00:00+01:00"),
+                end: at("2026-12-01T09:30:00+01:00"),
+                remaining: 2,
+            },
+            SlotResponse {
+                start: at("2026-12-01T09:30:00+01:00"),
+                end: at("2026-12-01T10:00:00+01:00"),
+                remaining: 3,
+            },
+        ],
+    }
+}
+
+/// The first free slot of a site.
+pub fn example_first_slot() -> crate::model::slot::FirstSlotResponse {
+    crate::model::slot::FirstSlotResponse {
+        site_id: SITE_ID.into(),
+        motif_id: MOTIF_ID.into(),
+        time_zone: "Europe/Paris".into(),
+        searched_from: day("2026-11-30"),
+        searched_until: day("2027-02-28"),
+        slot: Some(SlotResponse {
+            start: at("2026-12-03T09:30:00+01:00"),
+            end: at("2026-12-03T10:00:00+01:00"),
+            remaining: 1,
+        }),
     }
 }

@@ -3,11 +3,11 @@
 use crate::app::convocations::presented;
 use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
+use crate::http::headers::NO_STORE;
 use crate::http::problem::Problem;
 use crate::model::convocation::ConvocationSummary;
 use crate::model::convocation::RequiredConvocationTokenParam;
 use crate::model::fields::at_site;
-use crate::model::reservation::NO_STORE;
 use crate::model::site::Site;
 use crate::model::site::site_zone;
 use crate::state::AppState;
@@ -27,7 +27,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
     params(RequiredConvocationTokenParam),
     responses(
         crate::http::responses::Unavailable,
-        (status = 200, description = "The convocation", body = ConvocationSummary, example = json!(crate::model::examples::convocation_summary())),
+        (status = 200, description = "The convocation", body = ConvocationSummary, example = json!(crate::model::convocation::example_convocation_summary())),
         (status = 400, description = "Missing `X-Convocation-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "No convocation has this token (`convocation-invalid`)", body = Problem, content_type = "application/problem+json"),
     )

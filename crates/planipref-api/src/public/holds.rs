@@ -34,7 +34,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// (another applicant kept or booked it first).
 #[utoipa::path(
     tag = "reservations",
-    request_body(content = CreateHoldRequest, example = json!(crate::model::examples::create_hold_request())),
+    request_body(content = CreateHoldRequest, example = json!(crate::model::hold::example_create_hold_request())),
     params(
         crate::model::convocation::ConvocationTokenParam,
         crate::security::router::ContextParam
@@ -45,7 +45,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         crate::http::responses::Unavailable,
         (status = 201, description = "Kept. `Location` points at the hold.", body = Hold,
          headers(("Location" = String, description = "Path of the hold")),
-         example = json!(crate::model::examples::hold())),
+         example = json!(crate::model::hold::example_hold())),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown (`convocation-invalid`) or for another motif (`convocation-other-motif`), the router's context is for another démarche (`context-other-demarche`) or missing while the motif requires it (`context-required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slot is full (`slot-taken`), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
@@ -139,7 +139,7 @@ async fn hold_once(
     params(("hold_id" = String, Path, format = Uuid, description = "Hold identifier", example = "0b7e4c2d-5a1f-4e3b-9c8d-7f6a5b4c3d2e")),
     responses(
         crate::http::responses::Unavailable,
-        (status = 200, description = "The hold", body = Hold, example = json!(crate::model::examples::hold())),
+        (status = 200, description = "The hold", body = Hold, example = json!(crate::model::hold::example_hold())),
         (status = 404, description = "No such hold", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The hold expired (`hold-expired`)", body = Problem, content_type = "application/problem+json"),
     )

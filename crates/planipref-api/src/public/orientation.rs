@@ -35,7 +35,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
     responses(
         crate::http::responses::ContextErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "The competent site and the others", body = Orientation, example = json!(crate::model::examples::orientation())),
+        (status = 200, description = "The competent site and the others", body = Orientation, example = json!(crate::model::orientation::example_orientation())),
         (status = 400, description = "Unreadable query (`demarche` or `commune` missing)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The router's context is for another démarche (`context-other-demarche`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such démarche, or no such commune in the COG", body = Problem, content_type = "application/problem+json"),

@@ -13,10 +13,10 @@ use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
 use crate::http::extract::JsonBody;
 use crate::http::extract::ManagementTokenHeader;
+use crate::http::headers::NO_STORE;
 use crate::http::problem::Problem;
 use crate::model::reservation::CreateReservationRequest;
 use crate::model::reservation::ManagementTokenParam;
-use crate::model::reservation::NO_STORE;
 use crate::model::reservation::RescheduleRequest;
 use crate::model::reservation::Reservation;
 use crate::model::reservation::ReservationCreated;
@@ -48,7 +48,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// used up, until the appointment is cancelled.
 #[utoipa::path(
     tag = "reservations",
-    request_body(content = CreateReservationRequest, example = json!(crate::model::examples::create_reservation_request())),
+    request_body(content = CreateReservationRequest, example = json!(crate::model::reservation::example_create_reservation_request())),
     params(
         crate::model::convocation::ConvocationTokenParam,
         crate::security::router::ContextParam
@@ -59,7 +59,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         crate::http::responses::Unavailable,
         (status = 201, description = "Booked. `Location` points at the reservation.", body = ReservationCreated,
          headers(("Location" = String, description = "Path of the new reservation"), ("Cache-Control" = String, description = "`no-store`: the body holds a secret")),
-         example = json!(crate::model::examples::reservation_created())),
+         example = json!(crate::model::reservation::example_reservation_created())),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`); the convocation presented is unknown (`convocation-invalid`), for another motif (`convocation-other-motif`), or names another person (`convocation-other-person`); the router's context is for another démarche (`context-other-demarche`), missing while the motif requires it (`context-required`), or names another person (`context-other-person`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif, or no such hold (released, booked or cleaned up)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slot is full (`slot-taken`), the applicant already has an appointment for this démarche (`already-booked`, details not revealed) or as many coming appointments as the préfecture allows across démarches (`too-many-appointments`), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
@@ -130,7 +130,7 @@ async fn book_once(
     ),
     responses(
         crate::http::responses::Unavailable,
-        (status = 200, description = "The reservation", body = Reservation, example = json!(crate::model::examples::reservation())),
+        (status = 200, description = "The reservation", body = Reservation, example = json!(crate::model::reservation::example_reservation())),
         (status = 400, description = "Missing `X-Management-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
     )
@@ -165,7 +165,7 @@ pub async fn get_reservation(
     ),
     responses(
         crate::http::responses::Unavailable,
-        (status = 200, description = "Cancelled", body = Reservation, example = json!(crate::model::examples::cancelled_reservation())),
+        (status = 200, description = "Cancelled", body = Reservation, example = json!(crate::model::reservation::example_cancelled_reservation())),
         (status = 400, description = "Missing `X-Management-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The appointment has started, or the cancellation deadline has passed", body = Problem, content_type = "application/problem+json"),
@@ -218,7 +218,7 @@ pub async fn cancel_reservation(
     responses(
         crate::http::responses::BodyErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "Moved", body = Reservation, example = json!(crate::model::examples::reservation())),
+        (status = 200, description = "Moved", body = Reservation, example = json!(crate::model::reservation::example_reservation())),
         (status = 400, description = "Missing `X-Management-Token`, or an unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown reference or wrong token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slot is full (`slot-taken`), the appointment is cancelled or has started, or the deadline has passed", body = Problem, content_type = "application/problem+json"),

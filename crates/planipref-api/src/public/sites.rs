@@ -41,7 +41,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
     responses(
         crate::http::responses::Unavailable,
         (status = 200, description = "A page of sites", body = SitePage,
-         example = json!(crate::model::examples::site_page())),
+         example = json!(crate::model::site::example_site_page())),
         (status = 400, description = "Unreadable query (e.g. `page=abc`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter or page", body = Problem, content_type = "application/problem+json"),
     )
@@ -91,7 +91,7 @@ pub async fn list_sites(
     params(("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")),
     responses(
         crate::http::responses::Unavailable,
-        (status = 200, description = "The site", body = Site, example = json!(crate::model::examples::site())),
+        (status = 200, description = "The site", body = Site, example = json!(crate::model::site::example_site())),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -124,7 +124,7 @@ pub async fn get_site(
     responses(
         crate::http::responses::QueryErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "A page of motifs", body = MotifPage, example = json!(crate::model::examples::motif_page())),
+        (status = 200, description = "A page of motifs", body = MotifPage, example = json!(crate::model::motif::example_motif_page())),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
     )
@@ -185,7 +185,7 @@ fn parse_site_id(raw: &str) -> Result<String, ApiError> {
     responses(
         crate::http::responses::QueryErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "The closed days", body = SiteCalendar, example = json!(crate::model::examples::site_calendar())),
+        (status = 200, description = "The closed days", body = SiteCalendar, example = json!(crate::model::calendar::example_site_calendar())),
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid dates or range (field `from` or `to`)", body = Problem, content_type = "application/problem+json"),
     )

@@ -48,7 +48,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         crate::http::responses::ContextErrors,
         crate::http::responses::QueryErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "The free slots", body = SlotList, example = json!(crate::model::examples::slot_list())),
+        (status = 200, description = "The free slots", body = SlotList, example = json!(crate::model::slot::example_slot_list())),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown (`convocation-invalid`) or for another motif (`convocation-other-motif`), the router's context is for another démarche (`context-other-demarche`) or missing while the motif requires it (`context-required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The convocation presented has booked its appointment already (`convocation-used`)", body = Problem, content_type = "application/problem+json"),
@@ -92,7 +92,7 @@ pub async fn list_slots(
             })
             .await?;
         return Ok(HttpResponse::Ok()
-            .insert_header(crate::model::reservation::NO_STORE)
+            .insert_header(crate::http::headers::NO_STORE)
             .json(list));
     }
     let cache = state.cache.clone();
@@ -156,7 +156,7 @@ pub async fn list_slots(
         crate::http::responses::ContextErrors,
         crate::http::responses::QueryErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "The first free slot, or `null`", body = FirstSlotResponse, example = json!(crate::model::examples::first_slot())),
+        (status = 200, description = "The first free slot, or `null`", body = FirstSlotResponse, example = json!(crate::model::slot::example_first_slot())),
         (status = 403, description = "The motif is booked only with a convocation (`convocation-required`), only through service-public.fr's router and no context was given (`context-required`), or the router's context is for another démarche (`context-other-demarche`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such site, or no such motif or démarche at this site", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both of `motif_id` and `demarche`, or more persons than the motif takes (`persons`)", body = Problem, content_type = "application/problem+json"),
