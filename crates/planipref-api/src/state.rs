@@ -1,6 +1,6 @@
-//! What every handler can reach, and the one way to call the blocking store.
+//! What every handler can reach, and its way to call the blocking store
+//! ([`crate::blocking`]).
 
-use actix_web::web;
 use planipref_store::Store;
 
 use crate::app::cache::AvailabilityCache;
@@ -89,10 +89,6 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
     {
-        let store = self.store.clone();
-        web::block(move || f(&store)).await.map_err(|e| {
-            log::error!("blocking task failed: {e}");
-            ApiError::Internal
-        })?
+        crate::blocking::run(&self.store, f).await
     }
 }

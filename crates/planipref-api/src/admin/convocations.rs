@@ -1,6 +1,5 @@
 //! Convocations, for agents: issue, list, read, revoke.
 
-use crate::app::booking::parse_motif_id;
 use crate::app::booking::random_bytes;
 use crate::app::convocations::readable_site;
 use crate::app::convocations::validate_issue;
@@ -15,6 +14,7 @@ use crate::model::convocation::ConvocationPage;
 use crate::model::convocation::ConvocationQuery;
 use crate::model::convocation::IssueConvocationRequest;
 use crate::model::convocation::RevokeConvocation;
+use crate::model::fields::parse_motif_id;
 use crate::model::page::PageInfo;
 use crate::model::page::Pagination;
 use crate::model::site::site_zone;

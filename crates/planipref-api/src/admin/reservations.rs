@@ -203,7 +203,7 @@ pub async fn reschedule_as_agent(
 ) -> Result<HttpResponse, ApiError> {
     let mut c = Collector::default();
     let reason = c.take(check_reason(&body.reason));
-    let start = c.take(crate::app::booking::parse_start(Some(&body.start)));
+    let start = c.take(crate::model::fields::parse_start(Some(&body.start)));
     c.finish()?;
     let (Some(reason), Some(start)) = (reason, start) else {
         return Err(ApiError::Internal);

@@ -1,9 +1,10 @@
 //! A motif's or a site's first free slot, searched week by week and kept while nothing changes.
-use crate::app::cache::Answer;
+use crate::app::answers::Answer;
+use crate::app::answers::FirstSlot;
+use crate::app::answers::Question;
+use crate::app::answers::Stamp;
+use crate::app::answers::earliest_lapse;
 use crate::app::cache::AvailabilityCache;
-use crate::app::cache::Question;
-use crate::app::cache::Stamp;
-use crate::app::cache::earliest_lapse;
 use crate::app::slots::Access;
 use crate::app::slots::ContextCheck;
 use crate::app::slots::day_start;
@@ -20,7 +21,6 @@ use chrono_tz::Tz;
 use planipref_domain::context::ContextRefusal;
 use planipref_domain::ids::MotifId;
 use planipref_domain::motif::BookingMode;
-use planipref_domain::slots::FreeSlot;
 use planipref_domain::slots::earliest_start;
 use planipref_domain::slots::first_free_slot;
 use planipref_domain::slots::last_bookable_day;
@@ -36,24 +36,6 @@ pub const FIRST_DAYS: u64 = 7;
 
 /// How much longer each further read is than the one before.
 pub const GROWTH: u64 = 4;
-
-/// The earliest free slot of a motif within its booking window.
-#[derive(Debug, Clone)]
-pub struct FirstSlot {
-    /// The site's time zone.
-    pub time_zone: Tz,
-    /// First local day searched (today at the site).
-    pub from: NaiveDate,
-    /// Last local day searched (the end of the booking window).
-    pub until: NaiveDate,
-    /// The slot, if any day of the window has one.
-    pub slot: Option<FreeSlot>,
-    /// The motif's minimum notice, in hours.
-    pub min_notice_hours: u32,
-    /// When the first hold taken into account expires: the answer may
-    /// change then without any write.
-    pub lapses_at: Option<DateTime<Utc>>,
-}
 
 /// The first free slot of `motif_id` for `persons`: the answer this
 /// process keeps while the site's availability version and day are

@@ -7,6 +7,8 @@ use crate::app::slots::with_slot_request;
 use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
 use crate::model::fields::at_site;
+use crate::model::fields::parse_motif_id;
+use crate::model::fields::parse_start;
 use crate::model::reservation::ApplicantResponse;
 use crate::model::reservation::CreateReservationRequest;
 use crate::model::reservation::Reservation;
@@ -31,7 +33,6 @@ use planipref_domain::motif::doublon_scope;
 use planipref_domain::reference::Reference;
 use planipref_domain::reference::TOKEN_BYTES;
 use planipref_domain::reference::token_matches;
-use planipref_domain::slots::check_bookable_year;
 use planipref_domain::slots::free_guichets_at;
 use planipref_store::MotifSchedule;
 use planipref_store::NewReservation;
@@ -115,28 +116,6 @@ pub fn validate(
         (Some(t), Some(a)) => Ok((t, a)),
         _ => Err(ApiError::Internal),
     }
-}
-
-/// `motif_id`, required.
-pub fn parse_motif_id(raw: Option<&str>) -> Result<MotifId, FieldError> {
-    raw.ok_or_else(|| FieldError::new("motif_id", "is required"))?
-        .trim()
-        .parse::<MotifId>()
-        .map_err(|_| FieldError::new("motif_id", "must be a motif identifier (UUID)"))
-}
-
-/// `start`, required: an instant as the slots endpoint gives it.
-pub fn parse_start(raw: Option<&str>) -> Result<DateTime<Utc>, FieldError> {
-    let raw = raw.ok_or_else(|| FieldError::new("start", "is required"))?;
-    DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            FieldError::new(
-                "start",
-                "must be an instant with offset, as given by the slots endpoint",
-            )
-        })
-        .and_then(|t| check_bookable_year("start", t).map(|()| t))
 }
 
 /// Where a slot can be taken: the motif's schedule around it, the site's

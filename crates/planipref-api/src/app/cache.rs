@@ -19,91 +19,24 @@
 //! is kept only until the first of them expires (`lapses_at`).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use planipref_domain::ids::MotifId;
 use planipref_store::AvailabilityVersion;
 
-use crate::app::availability::FirstSlot;
+use crate::app::answers::Answer;
+use crate::app::answers::Question;
+use crate::app::answers::Stamp;
 use crate::app::fresh::FreshReads;
-use crate::app::slots::SerializedSlots;
 use crate::http::error::ApiError;
-use crate::model::orientation::Orientation;
-use crate::state::AppState;
+use planipref_store::Store;
 use planipref_store::orientation::CommuneRow;
 
 /// Beyond this many answers, the cache starts afresh (a national
 /// deployment has about 1,000 motifs; typical searches are few per motif).
 const MAX_ENTRIES: usize = 50_000;
-
-/// What was asked.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Question {
-    /// A motif's first free slot for a number of persons.
-    FirstSlot {
-        /// The motif.
-        motif: MotifId,
-        /// Persons.
-        persons: u32,
-    },
-    /// The router's question.
-    Orientation {
-        /// Démarche code.
-        demarche: String,
-        /// Commune INSEE code.
-        commune: String,
-        /// Persons.
-        persons: u32,
-        /// Whether the router's context was given (motifs requiring it
-        /// show their slots only then).
-        routed: bool,
-    },
-    /// A motif's slots between two days as asked (`None`: the default).
-    Slots {
-        /// The motif.
-        motif: MotifId,
-        /// First day asked.
-        from: Option<NaiveDate>,
-        /// Last day asked.
-        to: Option<NaiveDate>,
-        /// Persons.
-        persons: u32,
-        /// The démarche of the router's context it was asked with.
-        context: Option<String>,
-    },
-}
-
-/// A kept answer.
-#[derive(Debug, Clone)]
-pub enum Answer {
-    /// A first free slot.
-    FirstSlot(FirstSlot),
-    /// A list of slots, serialised, with the motif's minimum notice to
-    /// apply as time passes.
-    Slots(Arc<SerializedSlots>),
-    /// An orientation answer, and its JSON text.
-    Orientation(Arc<Orientation>, Arc<str>),
-}
-
-/// The database state an answer was computed from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stamp {
-    /// One site's availability version.
-    Site(AvailabilityVersion),
-    /// Those of every site of a département, by site id.
-    Departement(Vec<(String, AvailabilityVersion)>),
-}
-
-impl Stamp {
-    /// The stamp of a département's sites (in any order).
-    pub fn departement(versions: HashMap<String, AvailabilityVersion>) -> Self {
-        let mut v: Vec<_> = versions.into_iter().collect();
-        v.sort();
-        Self::Departement(v)
-    }
-}
 
 #[derive(Debug)]
 struct Entry {
@@ -129,14 +62,14 @@ impl AvailabilityCache {
     /// as read after this call.
     pub async fn site_version(
         &self,
-        state: &AppState,
+        store: &Store,
         site: &str,
     ) -> Result<AvailabilityVersion, ApiError> {
         let key = site.to_owned();
         self.site_versions
             .get(&key, || {
                 let site = key.clone();
-                state.blocking(move |store| {
+                crate::blocking::run(store, move |store| {
                     store
                         .availability_version(&site)
                         .map_err(|e| ApiError::from_store(e, "motif"))
@@ -149,14 +82,14 @@ impl AvailabilityCache {
     /// by site id, as read after this call.
     pub async fn departement_versions(
         &self,
-        state: &AppState,
+        store: &Store,
         departement: &str,
     ) -> Result<HashMap<String, AvailabilityVersion>, ApiError> {
         let key = departement.to_owned();
         self.departement_versions
             .get(&key, || {
                 let departement = key.clone();
-                state.blocking(move |store| {
+                crate::blocking::run(store, move |store| {
                     store
                         .departement_availability_versions(&departement)
                         .map_err(ApiError::from)
@@ -167,21 +100,16 @@ impl AvailabilityCache {
 
     /// The site a motif is booked at (a motif never moves): read once,
     /// then from memory without a blocking call.
-    pub async fn site_of_motif(
-        &self,
-        state: &AppState,
-        motif: MotifId,
-    ) -> Result<String, ApiError> {
+    pub async fn site_of_motif(&self, store: &Store, motif: MotifId) -> Result<String, ApiError> {
         if let Some(site) = lock(&self.sites).get(&motif) {
             return Ok(site.clone());
         }
-        let site = state
-            .blocking(move |store| {
-                store
-                    .motif_site(&motif.to_string())
-                    .map_err(|e| ApiError::from_store(e, "motif"))
-            })
-            .await?;
+        let site = crate::blocking::run(store, move |store| {
+            store
+                .motif_site(&motif.to_string())
+                .map_err(|e| ApiError::from_store(e, "motif"))
+        })
+        .await?;
         lock(&self.sites).insert(motif, site.clone());
         Ok(site)
     }
@@ -189,18 +117,17 @@ impl AvailabilityCache {
     /// A commune of the reference data. They change only when a new
     /// release loads a new edition (`planipref migrate`), so each process
     /// reads each commune once, then from memory without a blocking call.
-    pub async fn commune_of(&self, state: &AppState, insee: &str) -> Result<CommuneRow, ApiError> {
+    pub async fn commune_of(&self, store: &Store, insee: &str) -> Result<CommuneRow, ApiError> {
         if let Some(c) = lock(&self.communes).get(insee) {
             return Ok(c.clone());
         }
         let code = insee.to_owned();
-        let commune = state
-            .blocking(move |store| {
-                store
-                    .commune(&code)
-                    .map_err(|e| ApiError::from_store(e, "commune"))
-            })
-            .await?;
+        let commune = crate::blocking::run(store, move |store| {
+            store
+                .commune(&code)
+                .map_err(|e| ApiError::from_store(e, "commune"))
+        })
+        .await?;
         let mut communes = lock(&self.communes);
         if communes.len() >= MAX_ENTRIES {
             communes.clear();
@@ -243,14 +170,6 @@ impl AvailabilityCache {
                 answer,
             },
         );
-    }
-}
-
-/// The earlier of two lapses (`None`: never).
-pub fn earliest_lapse(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     }
 }
 

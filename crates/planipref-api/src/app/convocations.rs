@@ -1,9 +1,9 @@
 //! Convocations: what a presented link allows, and checking an agent's new one.
-use crate::app::booking::parse_motif_id;
 use crate::app::slots::Access;
 use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
 use crate::model::convocation::IssueConvocationRequest;
+use crate::model::fields::parse_motif_id;
 use crate::model::site::site_zone;
 use crate::security::scope::may_read;
 use chrono::DateTime;

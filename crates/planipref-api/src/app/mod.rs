@@ -1,5 +1,6 @@
 //! Use cases, without HTTP: booking, holds, moves, convocations, availability (with its cache) and orientation.
 
+pub mod answers;
 pub mod audit;
 pub mod availability;
 pub mod booking;

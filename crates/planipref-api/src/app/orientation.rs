@@ -1,10 +1,10 @@
 //! The router's question: the competent site of a commune for a démarche, and each site's first slot.
+use crate::app::answers::Answer;
+use crate::app::answers::Question;
+use crate::app::answers::Stamp;
+use crate::app::answers::earliest_lapse;
 use crate::app::availability::earliest_of;
-use crate::app::cache::Answer;
 use crate::app::cache::AvailabilityCache;
-use crate::app::cache::Question;
-use crate::app::cache::Stamp;
-use crate::app::cache::earliest_lapse;
 use crate::http::error::ApiError;
 use crate::model::motif::Motif;
 use crate::model::orientation::CommuneInfo;

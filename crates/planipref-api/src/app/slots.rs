@@ -7,7 +7,6 @@ use crate::model::slot::SlotList;
 use crate::model::slot::SlotResponse;
 use chrono::DateTime;
 use chrono::Days;
-use chrono::FixedOffset;
 use chrono::NaiveDate;
 use chrono::Utc;
 use chrono_tz::Tz;
@@ -24,10 +23,8 @@ use planipref_domain::slots::MAX_RANGE_DAYS;
 use planipref_domain::slots::SlotRequest;
 use planipref_domain::slots::check_range;
 use planipref_domain::slots::compute_slots;
-use planipref_domain::slots::earliest_start;
 use planipref_store::MotifSchedule;
 use planipref_store::Store;
-use serde::Serialize;
 use std::borrow::Cow;
 
 /// A computed slot list, the site's zone, the motif's minimum notice in
@@ -99,60 +96,6 @@ pub fn compute_slot_list(
     };
     let notice = schedule.motif.booking_rules().min_notice_hours;
     Ok((list, tz, notice, lapses_at(&schedule, motif_id, tz, now)))
-}
-
-/// A slot list kept as JSON, slot by slot: serialising instants is most of
-/// the work of answering from the cache, so it is done once.
-#[derive(Debug)]
-pub struct SerializedSlots {
-    /// The list up to its `slots` array's opening bracket.
-    head: String,
-    /// Each slot's start and JSON text.
-    slots: Vec<(DateTime<FixedOffset>, String)>,
-    /// The motif's minimum notice, in hours.
-    min_notice_hours: u32,
-}
-
-impl SerializedSlots {
-    pub fn new(list: &SlotList, min_notice_hours: u32) -> Result<Self, ApiError> {
-        let mut head = to_json(&list.clone_without_slots())?;
-        // `…,"slots":[]}` → `…,"slots":[`
-        head.truncate(head.len().saturating_sub(2));
-        let slots = list
-            .slots
-            .iter()
-            .map(|s| Ok((s.start, to_json(s)?)))
-            .collect::<Result<_, ApiError>>()?;
-        Ok(Self {
-            head,
-            slots,
-            min_notice_hours,
-        })
-    }
-
-    /// The JSON answer at `now`: slots that have come within the minimum
-    /// notice since the list was computed are left out.
-    pub fn body(&self, now: DateTime<Utc>) -> String {
-        let earliest = earliest_start(now, self.min_notice_hours);
-        let mut out = String::with_capacity(self.head.len() + self.slots.len() * 100 + 2);
-        out.push_str(&self.head);
-        let open = self.slots.iter().filter(|(start, _)| *start >= earliest);
-        for (i, (_, slot)) in open.enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(slot);
-        }
-        out.push_str("]}");
-        out
-    }
-}
-
-pub fn to_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(|e| {
-        log::error!("serialising a slot list failed: {e}");
-        ApiError::Internal
-    })
 }
 
 /// Whether a search checks the router's context against the motif.
@@ -327,8 +270,8 @@ pub fn lapses_at(
     let released = (!schedule.convocation_guichets.is_empty() && hours > 0)
         .then(|| reserved_from(now, tz, hours) - chrono::Duration::hours(i64::from(hours)))
         .filter(|at| *at > now);
-    crate::app::cache::earliest_lapse(
-        crate::app::cache::earliest_lapse(schedule.holds_expire, opens),
+    crate::app::answers::earliest_lapse(
+        crate::app::answers::earliest_lapse(schedule.holds_expire, opens),
         released,
     )
 }

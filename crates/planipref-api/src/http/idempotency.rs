@@ -92,11 +92,7 @@ impl Keys {
         T: Send + 'static,
         F: FnOnce(&planipref_store::Store) -> Result<T, ApiError> + Send + 'static,
     {
-        let store = self.store.clone();
-        web::block(move || f(&store)).await.map_err(|e| {
-            log::error!("blocking task failed: {e}");
-            ApiError::Internal
-        })?
+        crate::blocking::run(&self.store, f).await
     }
 }
 

@@ -12,13 +12,13 @@ pub type GuichetSettings = (
 );
 use crate::http::error::ApiError;
 use crate::model::examples::SITE_ID;
+use crate::model::fields::parse_day;
+use crate::model::fields::parse_motif_ids;
 use crate::model::page::PageInfo;
 use crate::model::plage::PlageResponse;
 use chrono::NaiveDate;
-use planipref_domain::FieldError;
 use planipref_domain::channel::Channel;
 use planipref_domain::error::Collector;
-use planipref_domain::ids::MotifId;
 use planipref_domain::plage::check_active_period;
 use planipref_domain::text::check_name;
 use planipref_store::models::GuichetRow;
@@ -196,29 +196,6 @@ impl OnConflict {
             Some(_) => Err(ApiError::invalid("on_conflict", "must be refuse or flag")),
         }
     }
-}
-
-pub fn parse_motif_ids(raw: &[String], may_be_empty: bool) -> Result<Vec<String>, FieldError> {
-    if raw.is_empty() && !may_be_empty {
-        return Err(FieldError::new("motif_ids", "must name at least one motif"));
-    }
-    let mut ids: Vec<String> = Vec::new();
-    for r in raw {
-        let id: MotifId = r
-            .trim()
-            .parse()
-            .map_err(|_| FieldError::new("motif_ids", format!("{r:?} is not a motif id")))?;
-        // A motif named twice (perhaps written in another case) is served
-        // once: the document cannot state uniqueness across spellings.
-        if !ids.contains(&id.to_string()) {
-            ids.push(id.to_string());
-        }
-    }
-    Ok(ids)
-}
-
-pub fn parse_day(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
-    planipref_domain::slots::parse_search_date(field, raw)
 }
 
 /// A page of guichets.

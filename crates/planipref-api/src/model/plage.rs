@@ -1,8 +1,8 @@
 //! Plages: the weekly opening ranges of a guichet.
 
 use crate::http::error::ApiError;
-use crate::model::guichet::parse_day;
-use crate::model::guichet::parse_motif_ids;
+use crate::model::fields::parse_day;
+use crate::model::fields::parse_motif_ids;
 use crate::model::page::PageInfo;
 use chrono::NaiveDate;
 use planipref_domain::error::Collector;

@@ -1,6 +1,5 @@
 //! Slots: when a motif can be booked, and a site's first free slot.
 
-use crate::app::availability::FirstSlot;
 use crate::model::examples::MOTIF_ID;
 use crate::model::examples::SITE_ID;
 use crate::model::examples::at;
@@ -136,22 +135,6 @@ pub struct FirstSlotResponse {
     /// The earliest free slot; `null` when every slot of the booking
     /// window is taken.
     pub slot: Option<SlotResponse>,
-}
-
-impl FirstSlotResponse {
-    pub fn new(site_id: String, motif_id: String, found: &FirstSlot) -> Self {
-        Self {
-            site_id,
-            motif_id,
-            time_zone: found.time_zone.name().to_owned(),
-            searched_from: found.from,
-            searched_until: found.until,
-            slot: found
-                .slot
-                .as_ref()
-                .map(|f| SlotResponse::at(&f.slot, found.time_zone)),
-        }
-    }
 }
 
 /// Free slots.

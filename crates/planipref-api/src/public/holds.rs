@@ -1,7 +1,5 @@
 //! Keeping a slot while the form is filled in: `POST /holds`, `GET`/`DELETE /holds/{hold_id}`.
 
-use crate::app::booking::parse_motif_id;
-use crate::app::booking::parse_start;
 use crate::app::booking::place;
 use crate::app::booking::random_draw;
 use crate::app::convocations::access_for;
@@ -10,6 +8,8 @@ use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
 use crate::http::extract::JsonBody;
 use crate::http::problem::Problem;
+use crate::model::fields::parse_motif_id;
+use crate::model::fields::parse_start;
 use crate::model::hold::CreateHoldRequest;
 use crate::model::hold::Hold;
 use crate::model::hold::to_hold;

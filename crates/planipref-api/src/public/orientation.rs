@@ -1,8 +1,8 @@
 //! The router's question: `GET /orientation`.
 
-use crate::app::cache::Answer;
-use crate::app::cache::Question;
-use crate::app::cache::Stamp;
+use crate::app::answers::Answer;
+use crate::app::answers::Question;
+use crate::app::answers::Stamp;
 use crate::app::orientation::orient_and_keep;
 use crate::http::error::ApiError;
 use crate::http::extract::QueryParams;
@@ -89,11 +89,11 @@ async fn kept_or_oriented(
     now: DateTime<Utc>,
 ) -> Result<Arc<str>, ApiError> {
     let cache = state.cache.clone();
-    let commune = cache.commune_of(state, &insee).await?;
+    let commune = cache.commune_of(&state.store, &insee).await?;
     // Versions first: every answer computed after this read is at least as
     // recent as the version it is kept under.
     let versions = cache
-        .departement_versions(state, &commune.departement)
+        .departement_versions(&state.store, &commune.departement)
         .await?;
     let stamp = Stamp::departement(versions.clone());
     let question = Question::Orientation {

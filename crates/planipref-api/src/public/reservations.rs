@@ -2,7 +2,6 @@
 
 use crate::app::booking::authorised;
 use crate::app::booking::book;
-use crate::app::booking::parse_start;
 use crate::app::booking::random_bytes;
 use crate::app::booking::release_at;
 use crate::app::booking::reservation_response;
@@ -15,6 +14,7 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::ManagementTokenHeader;
 use crate::http::headers::NO_STORE;
 use crate::http::problem::Problem;
+use crate::model::fields::parse_start;
 use crate::model::reservation::CreateReservationRequest;
 use crate::model::reservation::ManagementTokenParam;
 use crate::model::reservation::RescheduleRequest;

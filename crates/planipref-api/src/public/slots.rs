@@ -1,12 +1,12 @@
 //! When a motif can be booked: `GET /motifs/{motif_id}/slots`, and a site's first free slot `GET /sites/{site_id}/first-slot`.
 
+use crate::app::answers::Answer;
+use crate::app::answers::Question;
+use crate::app::answers::SerializedSlots;
+use crate::app::answers::Stamp;
 use crate::app::availability::earliest_of;
-use crate::app::cache::Answer;
-use crate::app::cache::Question;
-use crate::app::cache::Stamp;
 use crate::app::convocations::access_for;
 use crate::app::slots::Access;
-use crate::app::slots::SerializedSlots;
 use crate::app::slots::compute_slot_list;
 use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
@@ -106,8 +106,8 @@ pub async fn list_slots(
     };
     // A kept answer is found without a blocking call (the version's read
     // aside, shared between requests).
-    let site = cache.site_of_motif(&state, motif_id).await?;
-    let stamp = Stamp::Site(cache.site_version(&state, &site).await?);
+    let site = cache.site_of_motif(&state.store, motif_id).await?;
+    let stamp = Stamp::Site(cache.site_version(&state.store, &site).await?);
     if let Some(Answer::Slots(kept)) = cache.get(&question, &stamp, now) {
         return Ok(HttpResponse::Ok()
             .content_type(actix_web::http::header::ContentType::json())
@@ -197,7 +197,7 @@ pub async fn site_first_slot(
     let cache = state.cache.clone();
     // The version first: what is computed after it is at least as recent.
     let version = cache
-        .site_version(&state, &site_id.to_string())
+        .site_version(&state.store, &site_id.to_string())
         .await
         .map_err(|e| match e {
             ApiError::NotFound(_) => ApiError::NotFound("site"),
