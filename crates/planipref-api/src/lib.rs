@@ -159,6 +159,7 @@ fn build(
             .app_data(web::Data::new(http::idempotency::Keys {
                 store: state.store.clone(),
                 verifier: state.auth.clone(),
+                clock: state.clock.clone(),
             }))
             .app_data(web::Data::new(state));
     }

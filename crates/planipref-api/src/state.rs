@@ -4,11 +4,13 @@
 use planipref_store::Store;
 
 use crate::app::cache::AvailabilityCache;
+use crate::app::clock::{Clock, SystemClock};
 use crate::http::error::ApiError;
 use crate::http::limits::ClientLimits;
 use crate::http::limits::LimitSettings;
 use crate::security::agent::Verifier;
 use crate::security::router::ContextVerifier;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 /// Shared application state.
@@ -27,6 +29,8 @@ pub struct AppState {
     pub limits: Arc<ClientLimits>,
     /// Verifies the router's contexts; `None`: none accepted.
     pub router: Option<ContextVerifier>,
+    /// What time it is.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// How the booking journey behaves (settings of the deployment).
@@ -58,7 +62,18 @@ impl AppState {
             booking: BookingSettings::default(),
             limits: Arc::default(),
             router: None,
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The current instant, by the state's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The same state telling time by `clock` (tests move time so).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
     }
 
     /// The same state accepting the router's contexts verified so.

@@ -865,6 +865,7 @@ async fn an_unreachable_database_is_503_with_retry_after() {
         &PoolOptions {
             max_size: 2,
             connection_timeout: std::time::Duration::from_millis(300),
+            ..PoolOptions::default()
         },
     )
     .expect("pool");

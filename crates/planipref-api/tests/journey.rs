@@ -14,7 +14,7 @@ use planipref_store::{NewHold, Store};
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
-use common::{fields, prefecture_motif, someone, state, token};
+use common::{ShiftedClock, fields, prefecture_motif, someone, state, token};
 
 /// Bobigny's préfecture.
 fn bobigny(store: &Store) -> String {
@@ -239,7 +239,9 @@ async fn held_counters_are_refused_to_others_and_a_release_frees_them_before_exp
 #[actix_web::test]
 async fn an_expired_hold_stops_counting_at_once_and_cannot_be_confirmed() {
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let clock = std::sync::Arc::new(ShiftedClock::default());
+        let app =
+            test::init_service(planipref_api::app(state(&db).with_clock(clock.clone()))).await;
         let store = db.store();
         let motif = renouvellement(store);
         let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
@@ -280,7 +282,7 @@ async fn an_expired_hold_stops_counting_at_once_and_cannot_be_confirmed() {
         let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
         assert_eq!(remaining_at(&slots, &start_text), 0, "held, and cached so");
 
-        std::thread::sleep(std::time::Duration::from_millis(1100));
+        clock.advance(Duration::seconds(2));
         // Nothing was written, and the slot is offered again: the cached
         // list lapsed with the first hold.
         let (_, _, slots) = call!(app, TestRequest::get().uri(&slots_uri(motif)));
@@ -301,7 +303,8 @@ async fn an_expired_hold_stops_counting_at_once_and_cannot_be_confirmed() {
         }
         assert_eq!(store.count_reservations().unwrap(), capacity);
         // The cleanup removes expired holds only.
-        assert_eq!(store.purge_expired_holds(Utc::now()).unwrap(), held.len());
+        let later = planipref_api::app::clock::Clock::now(clock.as_ref());
+        assert_eq!(store.purge_expired_holds(later).unwrap(), held.len());
     }
 }
 

@@ -161,6 +161,7 @@ impl Config {
                     .map_or(defaults.connection_timeout, |s| {
                         Duration::from_secs(u64::from(s))
                     }),
+                ..defaults
             },
             auto_migrate: boolean(&get, "PLANIPREF_AUTO_MIGRATE")?.unwrap_or(true),
             workers: number(&get, "PLANIPREF_WORKERS", 1, 1024)?.map(|n| n as usize),

@@ -83,6 +83,8 @@ impl DatabaseUrl {
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    /// See [`PoolOptions::trusted_after_use`].
+    trusted_after_use: Duration,
 }
 
 /// A pooled connection, with when it last went back to the pool.
@@ -117,15 +119,6 @@ impl std::ops::DerefMut for PooledConn {
     }
 }
 
-/// A connection that went back to the pool less than this long ago is
-/// handed out again without a query to check it (as HikariCP does): under
-/// load, that check was one database round trip in four or five. After a
-/// database restart, a request on a connection handed out that way fails
-/// (503) and the connection, marked broken by the failure, is dropped on
-/// its way back; idle ones are checked: the pool never keeps dead
-/// connections.
-const TRUSTED_AFTER_USE: Duration = Duration::from_millis(500);
-
 impl ManageConnection for ConnectionManager {
     type Connection = PooledConn;
     type Error = diesel::r2d2::Error;
@@ -148,7 +141,7 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut PooledConn) -> Result<(), Self::Error> {
-        if conn.returned_at.elapsed() < TRUSTED_AFTER_USE {
+        if conn.returned_at.elapsed() < self.trusted_after_use {
             return Ok(());
         }
         conn.conn.ping().map_err(diesel::r2d2::Error::QueryError)
@@ -190,6 +183,14 @@ pub struct PoolOptions {
     pub max_size: u32,
     /// How long a request waits for a connection before the API answers 503.
     pub connection_timeout: Duration,
+    /// A connection that went back to the pool less than this long ago is
+    /// handed out again without a query to check it (as HikariCP does):
+    /// under load, that check was one database round trip in four or five.
+    /// After a database restart, a request on a connection handed out that
+    /// way fails (503) and the connection, marked broken by the failure, is
+    /// dropped on its way back; idle ones are checked: the pool never keeps
+    /// dead connections.
+    pub trusted_after_use: Duration,
 }
 
 impl Default for PoolOptions {
@@ -197,6 +198,7 @@ impl Default for PoolOptions {
         Self {
             max_size: 8,
             connection_timeout: Duration::from_secs(5),
+            trusted_after_use: Duration::from_millis(500),
         }
     }
 }
@@ -218,7 +220,10 @@ pub fn build_pool(url: &DatabaseUrl, options: &PoolOptions) -> Result<DbPool, St
         .min_idle(Some(0))
         .connection_timeout(options.connection_timeout)
         .connection_customizer(Box::new(SqliteSettings))
-        .build_unchecked(ConnectionManager { url: url.clone() }))
+        .build_unchecked(ConnectionManager {
+            url: url.clone(),
+            trusted_after_use: options.trusted_after_use,
+        }))
 }
 
 fn create_parent_dir(path: &Path) -> Result<(), StoreError> {

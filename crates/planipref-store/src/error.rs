@@ -23,13 +23,15 @@ pub enum StoreError {
     #[error("the person holds as many appointments as allowed")]
     Quota,
     /// The client already has as many live holds as allowed; the first
-    /// lapses at this instant. Nothing was written.
+    /// lapses this long after the instant the hold was asked at. Nothing
+    /// was written.
     #[error("the client holds as many slots as allowed")]
-    TooManyHolds(chrono::DateTime<chrono::Utc>),
+    TooManyHolds(chrono::TimeDelta),
     /// The convocation presented already keeps a slot (one at a time);
-    /// that hold lapses at this instant. Nothing was written.
+    /// that hold lapses this long after the instant the hold was asked at.
+    /// Nothing was written.
     #[error("the convocation already holds a slot")]
-    ConvocationHolding(chrono::DateTime<chrono::Utc>),
+    ConvocationHolding(chrono::TimeDelta),
     /// The convocation presented cannot book this appointment. Nothing
     /// was written.
     #[error("convocation refused: {0:?}")]

@@ -69,7 +69,7 @@ pub struct NewHold {
 }
 
 /// Refuses a hold beyond the client's limit of live ones
-/// (`TooManyHolds`, with when its first one lapses), after locking its
+/// (`TooManyHolds`, with how long until its first one lapses), after locking its
 /// guard row: a client's simultaneous holds on several servers are
 /// counted one after the other. Taken before the guichet's lock, always
 /// (see `db::write_transaction` for the whole order).
@@ -103,7 +103,7 @@ fn guard_client(
         return Ok(());
     }
     Err(StoreError::TooManyHolds(
-        live.first().map_or(now, |t| from_db(*t)),
+        live.first().map_or(now, |t| from_db(*t)) - now,
     ))
 }
 
@@ -128,7 +128,7 @@ fn guard_convocation(
         .optional()?;
     match live {
         None => Ok(()),
-        Some(lapses) => Err(StoreError::ConvocationHolding(from_db(lapses))),
+        Some(lapses) => Err(StoreError::ConvocationHolding(from_db(lapses) - now)),
     }
 }
 

@@ -16,7 +16,7 @@ use planipref_domain::reference::Reference;
 use planipref_domain::slots::{SlotRequest, first_free_slot};
 use planipref_seed::seed_demo;
 use planipref_store::models::ReservationRow;
-use planipref_store::{AnyConnection, NewReservation, Store, StoreError};
+use planipref_store::{AnyConnection, DatabaseUrl, NewReservation, PoolOptions, Store, StoreError};
 use planipref_test_support::TestDb;
 
 #[derive(QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -1132,7 +1132,17 @@ fn a_connection_the_database_dropped_is_replaced() {
     let Some(db) = TestDb::postgres() else {
         return;
     };
-    let store = db.store();
+    // Every connection is checked on its way out of the pool, however
+    // recently it was used (by default, one used within half a second is
+    // trusted, and the first request on it would fail instead).
+    let store = &Store::open(
+        &DatabaseUrl::parse(&db.url).expect("url"),
+        &PoolOptions {
+            trusted_after_use: std::time::Duration::ZERO,
+            ..PoolOptions::default()
+        },
+    )
+    .expect("pool");
     let pid = |store: &Store| {
         store
             .with_conn(|c| {
@@ -1144,15 +1154,15 @@ fn a_connection_the_database_dropped_is_replaced() {
             .expect("a pooled connection answers")
     };
     let before = pid(store);
-    // Every connection of the pool is killed, from outside it.
+    // Every connection of the pool is killed, from outside it; with a
+    // timeout, pg_terminate_backend returns once each process has exited.
     let mut outside = diesel::PgConnection::establish(&db.url).expect("outside connection");
     diesel::sql_query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity \
          WHERE datname = current_database() AND pid <> pg_backend_pid()",
     )
     .execute(&mut outside)
     .expect("terminate the pool's connections");
-    std::thread::sleep(std::time::Duration::from_millis(600));
     // Checked on the way out of the pool: dead, replaced by a new one.
     let after = pid(store);
     assert_ne!(after, before, "a new connection");

@@ -83,6 +83,7 @@ pub async fn update_anti_capture(
     if_match: IfMatch,
     JsonBody(body): JsonBody<AntiCaptureUpdate>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let code = may_administer_prefecture(&agent.0, &path)?;
     let agent = agent.0;
     let after = state
@@ -134,7 +135,7 @@ pub async fn update_anti_capture(
             let audit = AuditEntry {
                 before: crate::app::audit::json(&before),
                 after: crate::app::audit::json(&after),
-                ..prefecture_audit(&agent, code.as_str(), "updated")
+                ..prefecture_audit(&agent, code.as_str(), "updated", now)
             };
             store
                 .update_prefecture_rules(code.as_str(), &row, if_match.0, &audit)

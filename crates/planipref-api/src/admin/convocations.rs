@@ -23,7 +23,6 @@ use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::Utc;
 use planipref_domain::FieldError;
 use planipref_domain::access::check_reason;
 use planipref_domain::convocation::ConvocationState;
@@ -66,7 +65,7 @@ pub async fn issue_convocation(
     AuthenticatedAgent(agent): AuthenticatedAgent,
     JsonBody(body): JsonBody<IssueConvocationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now();
+    let now = state.now();
     let (motif_id, person) = validate_issue(&body, now)?;
     let token = ManagementToken::from_random_bytes(&random_bytes()?);
     let token_hash = token.hash();
@@ -102,6 +101,7 @@ pub async fn issue_convocation(
                     "convocation",
                     &id.to_string(),
                     "created",
+                    now,
                 )
             };
             let view = store
@@ -184,7 +184,7 @@ pub async fn site_convocations(
         }
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
-    let now = Utc::now();
+    let now = state.now();
     let body = state
         .blocking(move |store| {
             let site = store
@@ -244,7 +244,7 @@ pub async fn get_convocation(
     let id: ConvocationId = path
         .parse()
         .map_err(|_| ApiError::NotFound("convocation"))?;
-    let now = Utc::now();
+    let now = state.now();
     let body = state
         .blocking(move |store| {
             let view = store
@@ -288,7 +288,7 @@ pub async fn revoke_convocation(
     let id: ConvocationId = path
         .parse()
         .map_err(|_| ApiError::NotFound("convocation"))?;
-    let now = Utc::now();
+    let now = state.now();
     let body = state
         .blocking(move |store| {
             let view = store
@@ -308,6 +308,7 @@ pub async fn revoke_convocation(
                     "convocation",
                     &view.row.id,
                     "updated",
+                    now,
                 )
             };
             let view = store

@@ -20,7 +20,6 @@ use crate::security::scope::may_administer_nation;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, put, web};
-use chrono::Utc;
 use planipref_domain::FieldError;
 use planipref_domain::motif::check_demarche_code;
 use planipref_store::AuditEntry;
@@ -54,14 +53,15 @@ pub async fn create_demarche(
         Some(code) => check_demarche_code(code),
         None => Err(FieldError::new("code", "is required")),
     };
-    let now = planipref_store::to_db(Utc::now());
+    let now = state.now();
+    let stamp = planipref_store::to_db(now);
     let blank = DemarcheRow {
         code: body.code.clone().unwrap_or_default(),
         label: String::new(),
         description: String::new(),
         default_duration_minutes: 0,
-        created_at: now,
-        updated_at: now,
+        created_at: stamp,
+        updated_at: stamp,
         documents: String::new(),
         default_booking_window_days: 0,
         default_min_notice_hours: 0,
@@ -81,7 +81,7 @@ pub async fn create_demarche(
     let created = demarche(row.clone(), vec![]);
     let audit = AuditEntry {
         after: crate::app::audit::json(&created),
-        ..national_audit(&agent.0, &row.code, "created")
+        ..national_audit(&agent.0, &row.code, "created", now)
     };
     state
         .blocking(move |store| {
@@ -125,6 +125,7 @@ pub async fn update_demarche(
     if_match: IfMatch,
     JsonBody(body): JsonBody<DemarcheRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     may_administer_nation(&agent.0)?;
     let code = path.into_inner();
     if body.code.as_ref().is_some_and(|c| *c != code) {
@@ -137,7 +138,7 @@ pub async fn update_demarche(
                 .get_demarche(&code)
                 .map_err(|e| ApiError::from_store(e, "démarche"))?;
             let after = DemarcheRow {
-                updated_at: planipref_store::to_db(Utc::now()),
+                updated_at: planipref_store::to_db(now),
                 revision: if_match.0,
                 ..apply(before.clone(), &body)?
             };
@@ -147,7 +148,7 @@ pub async fn update_demarche(
                     version: if_match.next(),
                     ..demarche(after.clone(), vec![])
                 }),
-                ..national_audit(&agent, &before.code, "updated")
+                ..national_audit(&agent, &before.code, "updated", now)
             };
             let updated = store
                 .update_demarche(&before, &after, &audit)

@@ -63,13 +63,22 @@ pub async fn create_fermeture(
     let flag = q.flag()?;
     let checked = body.check()?;
     let agent = agent.0;
+    let now = state.now();
     let created = state
         .blocking(move |store| {
             let site = store
                 .get_site(&site_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
             let id = uuid::Uuid::new_v4().to_string();
-            crate::app::fermetures::write(store, &agent, &site, (&body, checked), id, None, flag)
+            crate::app::fermetures::write(
+                store,
+                (&agent, now),
+                &site,
+                (&body, checked),
+                id,
+                None,
+                flag,
+            )
         })
         .await?;
     Ok(created.created_at(&format!("/api/v1/admin/fermetures/{}", created.id)))
@@ -115,6 +124,7 @@ pub async fn update_fermeture(
     let flag = q.flag()?;
     let checked = body.check()?;
     let agent = agent.0;
+    let now = state.now();
     let changed = state
         .blocking(move |store| {
             let (before, site) = store
@@ -123,7 +133,7 @@ pub async fn update_fermeture(
             let id = before.id.clone();
             crate::app::fermetures::write(
                 store,
-                &agent,
+                (&agent, now),
                 &site,
                 (&body, checked),
                 id,
@@ -239,6 +249,7 @@ pub async fn delete_fermeture(
     agent: AuthenticatedAgent,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let id: uuid::Uuid = path.parse().map_err(|_| ApiError::NotFound("closure"))?;
     let agent = agent.0;
     state
@@ -248,7 +259,7 @@ pub async fn delete_fermeture(
                 .map_err(|e| ApiError::from_store(e, "closure"))?;
             may_administer(&agent, &site)?;
             let before = Fermeture::from_row(fermeture.clone(), site_zone(&site)?);
-            let audit = deletion(&agent, &site, "fermeture", &fermeture.id, &before);
+            let audit = deletion(&agent, &site, "fermeture", &fermeture.id, &before, now);
             store
                 .delete_fermeture(&fermeture.id, &audit)
                 .map_err(|e| write_error(e, "closure in use"))

@@ -27,7 +27,6 @@ use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::Utc;
 use planipref_domain::ids::GuichetId;
 use planipref_domain::ids::SiteId;
 use planipref_store::AuditEntry;
@@ -58,6 +57,7 @@ pub async fn create_guichet(
     path: web::Path<String>,
     JsonBody(body): JsonBody<GuichetRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let (name, motif_ids, (active_from, active_until), channel) = body.parse()?;
     let active = body.active;
@@ -80,14 +80,14 @@ pub async fn create_guichet(
                 site_id: site.id.clone(),
                 name,
                 active,
-                created_at: planipref_store::to_db(Utc::now()),
+                created_at: planipref_store::to_db(now),
                 active_from,
                 active_until,
                 channel: channel.code().to_owned(),
                 revision: 1,
             };
             let guichet = Guichet::from_row(&row, motif_ids.clone());
-            let audit = audit(&agent, &site, "guichet", &row.id, &guichet);
+            let audit = audit(&agent, &site, "guichet", &row.id, &guichet, now);
             store
                 .create_guichet(&row, &motif_ids, &audit)
                 .map_err(|e| write_error(e, "a guichet of that name exists at this site"))?;
@@ -129,6 +129,7 @@ pub async fn update_guichet(
     QueryParams(q): QueryParams<OnConflict>,
     JsonBody(body): JsonBody<GuichetRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let flag = q.flag()?;
     let guichet_id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
     let (name, motif_ids, (active_from, active_until), channel) = body.parse()?;
@@ -166,7 +167,7 @@ pub async fn update_guichet(
             let audit = AuditEntry {
                 action: "updated",
                 before: crate::app::audit::json(&Guichet::from_row(&before, before_motifs)),
-                ..audit(&agent, &site, "guichet", &row.id, &after)
+                ..audit(&agent, &site, "guichet", &row.id, &after, now)
             };
             let tz = site_zone(&site)?;
             let flagged = store
@@ -286,6 +287,7 @@ pub async fn delete_guichet(
     agent: AuthenticatedAgent,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
     let agent = agent.0;
     state
@@ -298,7 +300,7 @@ pub async fn delete_guichet(
                 .guichet_motif_ids(&guichet.id)
                 .map_err(ApiError::from)?;
             let before = Guichet::from_row(&guichet, motifs);
-            let audit = deletion(&agent, &site, "guichet", &guichet.id, &before);
+            let audit = deletion(&agent, &site, "guichet", &guichet.id, &before, now);
             store
                 .delete_guichet(&guichet.id, &audit)
                 .map_err(|e| write_error(e, "guichet in use"))

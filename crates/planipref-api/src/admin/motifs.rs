@@ -55,6 +55,7 @@ pub async fn create_motif(
     path: web::Path<String>,
     JsonBody(body): JsonBody<MotifRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let service_id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
     let agent = agent.0;
     let motif = state
@@ -76,10 +77,11 @@ pub async fn create_motif(
             let new = blank(
                 service.id.clone(),
                 demarche.as_ref().map(|d| d.code.clone()),
+                now,
             );
             let row = resolved(new, &body, demarche.as_ref())?;
             let motif = Motif::from_rows(row.clone(), service);
-            let audit = audit(&agent, &site, "motif", &row.id, &motif);
+            let audit = audit(&agent, &site, "motif", &row.id, &motif, now);
             store
                 .create_motif(&row, demarche.as_ref().map(|d| d.revision), &audit)
                 .map_err(|e| write_error(e, "a motif with that label exists in this service"))?;
@@ -119,6 +121,7 @@ pub async fn update_motif(
     if_match: IfMatch,
     JsonBody(body): JsonBody<MotifRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let motif_id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
     let agent = agent.0;
     let motif = state
@@ -154,7 +157,7 @@ pub async fn update_motif(
             let audit = AuditEntry {
                 action: "updated",
                 before: crate::app::audit::json(&Motif::from_rows(before, service)),
-                ..audit(&agent, &site, "motif", &after.id, &after_dto)
+                ..audit(&agent, &site, "motif", &after.id, &after_dto, now)
             };
             store
                 .update_motif(&after, demarche.as_ref().map(|d| d.revision), &audit)
@@ -269,6 +272,7 @@ pub async fn delete_motif(
     agent: AuthenticatedAgent,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
     let agent = agent.0;
     state
@@ -278,7 +282,7 @@ pub async fn delete_motif(
                 .map_err(|e| ApiError::from_store(e, "motif"))?;
             may_administer(&agent, &site)?;
             let before = Motif::from_rows(motif.clone(), service);
-            let audit = deletion(&agent, &site, "motif", &motif.id, &before);
+            let audit = deletion(&agent, &site, "motif", &motif.id, &before, now);
             store
                 .delete_motif(&motif.id, &audit)
                 .map_err(|e| write_error(e, "motif in use"))

@@ -13,7 +13,6 @@ use crate::security::agent::AuthenticatedAgent;
 use crate::security::scope::may_administer_departement;
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
-use chrono::Utc;
 use planipref_domain::ids::SiteId;
 use planipref_domain::text::check_name;
 use planipref_store::AuditEntry;
@@ -44,6 +43,7 @@ pub async fn create_ouverture(
     path: web::Path<String>,
     JsonBody(body): JsonBody<OuvertureRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let mut c = planipref_domain::error::Collector::default();
     let date = c.take(planipref_domain::slots::parse_search_date(
@@ -77,7 +77,7 @@ pub async fn create_ouverture(
                 site_id: site.id.clone(),
                 day: date,
                 reason: reason.clone(),
-                created_at: planipref_store::to_db(Utc::now()),
+                created_at: planipref_store::to_db(now),
             };
             let ouverture = Ouverture {
                 id: row.id.clone(),
@@ -88,7 +88,7 @@ pub async fn create_ouverture(
             };
             let audit = AuditEntry {
                 after: json(&ouverture),
-                ..site_entry(&agent, &site, "ouverture", &row.id, "created")
+                ..site_entry(&agent, &site, "ouverture", &row.id, "created", now)
             };
             store
                 .create_ouverture(&row, &audit)

@@ -28,7 +28,6 @@ use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::Utc;
 use planipref_domain::access::Agent;
 use planipref_domain::ids::GuichetId;
 use planipref_domain::ids::PlageId;
@@ -60,6 +59,7 @@ pub async fn create_plage(
     path: web::Path<String>,
     JsonBody(body): JsonBody<PlageRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let guichet_id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
     let (plage, motif_ids) = parse_plage(&body, guichet_id)?;
     let agent = agent.0;
@@ -77,11 +77,11 @@ pub async fn create_plage(
                 end_time: plage.end,
                 valid_from: plage.valid_from,
                 valid_until: plage.valid_until,
-                created_at: planipref_store::to_db(Utc::now()),
+                created_at: planipref_store::to_db(now),
                 revision: 1,
             };
             let response = plage_response(&row.id, row.revision, &plage, motif_ids);
-            let audit = audit(&agent, &site, "plage", &row.id, &response);
+            let audit = audit(&agent, &site, "plage", &row.id, &response, now);
             store
                 .create_plage(&row, &plage, &audit)
                 .map_err(|e| write_error(e, "conflicting plage"))?;
@@ -164,6 +164,7 @@ async fn change_plage(
     body: Option<(PlageRequest, IfMatch)>,
     flag: bool,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let change = state
         .blocking(move |store| {
             let (row, before, site) = store
@@ -200,7 +201,7 @@ async fn change_plage(
                 action: if new.is_some() { "updated" } else { "deleted" },
                 before: before_json,
                 after: after.as_ref().and_then(crate::app::audit::json),
-                ..audit(&agent, &site, "plage", &row.id, &())
+                ..audit(&agent, &site, "plage", &row.id, &(), now)
             };
             let replacement = new_row.as_ref().zip(new.as_ref().map(|(p, _)| p));
             let flagged = store

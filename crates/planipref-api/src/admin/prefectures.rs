@@ -22,7 +22,6 @@ use crate::security::scope::may_administer_prefecture;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::Utc;
 use planipref_domain::FieldError;
 use planipref_domain::access::Scope;
 use planipref_domain::error::Collector;
@@ -53,6 +52,7 @@ pub async fn create_prefecture(
     agent: AuthenticatedAgent,
     JsonBody(body): JsonBody<PrefectureRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     may_administer_nation(&agent.0)?;
     let mut c = Collector::default();
     let code = c.take(DepartementCode::parse(&body.code).ok_or_else(|| {
@@ -68,13 +68,13 @@ pub async fn create_prefecture(
         code: code.to_string(),
         name,
         departement_name,
-        created_at: planipref_store::to_db(Utc::now()),
+        created_at: planipref_store::to_db(now),
         revision: 1,
     };
     let prefecture = Prefecture::from(row.clone());
     let audit = AuditEntry {
         after: crate::app::audit::json(&prefecture),
-        ..prefecture_audit(&agent.0, &row.code, "created")
+        ..prefecture_audit(&agent.0, &row.code, "created", now)
     };
     state
         .blocking(move |store| {
@@ -193,6 +193,7 @@ pub async fn update_prefecture(
     if_match: IfMatch,
     JsonBody(body): JsonBody<PrefectureUpdate>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     may_administer_nation(&agent.0)?;
     let code = DepartementCode::parse(&path).ok_or(ApiError::NotFound("préfecture"))?;
     let mut c = Collector::default();
@@ -220,7 +221,7 @@ pub async fn update_prefecture(
                     version: if_match.next(),
                     ..Prefecture::from(after.clone())
                 }),
-                ..prefecture_audit(&agent, code.as_str(), "updated")
+                ..prefecture_audit(&agent, code.as_str(), "updated", now)
             };
             store
                 .update_prefecture(&after, &audit)
@@ -256,6 +257,7 @@ pub async fn delete_prefecture(
     agent: AuthenticatedAgent,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     may_administer_nation(&agent.0)?;
     let code = DepartementCode::parse(&path).ok_or(ApiError::NotFound("préfecture"))?;
     let agent = agent.0;
@@ -266,7 +268,7 @@ pub async fn delete_prefecture(
                 .map_err(|e| ApiError::from_store(e, "préfecture"))?;
             let audit = AuditEntry {
                 before: crate::app::audit::json(&Prefecture::from(before)),
-                ..prefecture_audit(&agent, code.as_str(), "deleted")
+                ..prefecture_audit(&agent, code.as_str(), "deleted", now)
             };
             store
                 .delete_prefecture(code.as_str(), &audit)

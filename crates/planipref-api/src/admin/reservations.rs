@@ -23,7 +23,6 @@ use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::Days;
-use chrono::Utc;
 use planipref_domain::access::check_reason;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::ReservationId;
@@ -82,7 +81,7 @@ pub async fn site_reservations(
             return Err(ApiError::Validation(errors));
         }
     };
-    let now = Utc::now();
+    let now = state.now();
     let body = state
         .blocking(move |store| {
             let site = store
@@ -152,7 +151,7 @@ pub async fn cancel_as_agent(
     JsonBody(body): JsonBody<CancelAsAgent>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = check_reason(&body.reason).map_err(|e| ApiError::Validation(vec![e]))?;
-    let now = Utc::now();
+    let now = state.now();
     let detail = state
         .blocking(move |store| {
             let mut detail = readable_reservation(store, &agent, &path)?;
@@ -208,7 +207,7 @@ pub async fn reschedule_as_agent(
     let (Some(reason), Some(start)) = (reason, start) else {
         return Err(ApiError::Internal);
     };
-    let now = Utc::now();
+    let now = state.now();
     let detail = state
         .blocking(move |store| {
             let detail = readable_reservation(store, &agent, &path)?;

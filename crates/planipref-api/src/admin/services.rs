@@ -23,7 +23,6 @@ use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::Utc;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::ServiceId;
 use planipref_domain::ids::SiteId;
@@ -56,6 +55,7 @@ pub async fn create_service(
     path: web::Path<String>,
     JsonBody(body): JsonBody<ServiceRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let mut c = Collector::default();
     let name = c.take(check_name("name", &body.name, 150));
@@ -74,11 +74,11 @@ pub async fn create_service(
                 site_id: site.id.clone(),
                 name,
                 description,
-                created_at: planipref_store::to_db(Utc::now()),
+                created_at: planipref_store::to_db(now),
                 revision: 1,
             };
             let service = Service::from_row(row.clone());
-            let audit = audit(&agent, &site, "service", &row.id, &service);
+            let audit = audit(&agent, &site, "service", &row.id, &service, now);
             store
                 .create_service(&row, &audit)
                 .map_err(|e| write_error(e, "a service of that name exists at this site"))?;
@@ -190,6 +190,7 @@ pub async fn update_service(
     if_match: IfMatch,
     JsonBody(body): JsonBody<ServiceRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
     let mut c = Collector::default();
     let name = c.take(check_name("name", &body.name, 150));
@@ -218,7 +219,7 @@ pub async fn update_service(
             let audit = AuditEntry {
                 action: "updated",
                 before: crate::app::audit::json(&Service::from_row(before)),
-                ..audit(&agent, &site, "service", &after.id, &dto)
+                ..audit(&agent, &site, "service", &after.id, &dto, now)
             };
             store
                 .update_service(&after, &audit)
@@ -250,6 +251,7 @@ pub async fn delete_service(
     agent: AuthenticatedAgent,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
     let agent = agent.0;
     state
@@ -264,6 +266,7 @@ pub async fn delete_service(
                 "service",
                 &service.id,
                 &Service::from_row(service.clone()),
+                now,
             );
             store
                 .delete_service(&service.id, &audit)

@@ -31,7 +31,6 @@ use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::Utc;
 use planipref_domain::access::Scope;
 use planipref_domain::ids::DepartementCode;
 use planipref_domain::ids::SiteId;
@@ -64,13 +63,14 @@ pub async fn create_site(
     agent: AuthenticatedAgent,
     JsonBody(body): JsonBody<SiteRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let (draft, competence) = parse(&body)?;
     may_administer_departement(&agent.0, &draft.prefecture)?;
-    let row = to_row(SiteId::new_random().to_string(), &draft, Utc::now());
+    let row = to_row(SiteId::new_random().to_string(), &draft, now);
     let site = AdminSite::new(row.clone(), competence.clone());
     let audit = AuditEntry {
         after: json(&site),
-        ..site_entry(&agent.0, &row, "site", &row.id, "created")
+        ..site_entry(&agent.0, &row, "site", &row.id, "created", now)
     };
     state
         .blocking(move |store| {
@@ -148,6 +148,7 @@ pub async fn update_site(
     if_match: IfMatch,
     JsonBody(body): JsonBody<SiteRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let (draft, competence) = parse(&body)?;
     let agent = agent.0;
@@ -172,7 +173,7 @@ pub async fn update_site(
             let audit = AuditEntry {
                 before: json(&before_site),
                 after: json(&after_site),
-                ..site_entry(&agent, &after, "site", &after.id, "updated")
+                ..site_entry(&agent, &after, "site", &after.id, "updated", now)
             };
             store
                 .update_site(&before, &after, &competence, &audit)
@@ -247,6 +248,7 @@ pub async fn delete_site(
     agent: AuthenticatedAgent,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let agent = agent.0;
     state
@@ -255,7 +257,14 @@ pub async fn delete_site(
                 .get_site(&id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
             may_administer(&agent, &site)?;
-            let audit = deletion(&agent, &site, "site", &site.id, &Site::from(site.clone()));
+            let audit = deletion(
+                &agent,
+                &site,
+                "site",
+                &site.id,
+                &Site::from(site.clone()),
+                now,
+            );
             store
                 .delete_site(&site.id, &audit)
                 .map_err(|e| write_error(e, "site in use"))

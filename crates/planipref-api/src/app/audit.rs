@@ -1,13 +1,19 @@
 //! The audit entries every change writes with it (who, what, when, before and after).
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use planipref_domain::access::Agent;
 use planipref_store::AuditEntry;
 use planipref_store::models::SiteRow;
 use serde::Serialize;
 
-/// What an agent's write of `entity` `id` records, now; before and after
-/// values are added by the caller.
-pub fn entry(agent: &Agent, entity: &'static str, id: &str, action: &'static str) -> AuditEntry {
+/// What an agent's write of `entity` `id` at `now` records; before and
+/// after values are added by the caller.
+pub fn entry(
+    agent: &Agent,
+    entity: &'static str,
+    id: &str,
+    action: &'static str,
+    now: DateTime<Utc>,
+) -> AuditEntry {
     AuditEntry {
         actor: agent.actor(),
         departement: None,
@@ -17,7 +23,7 @@ pub fn entry(agent: &Agent, entity: &'static str, id: &str, action: &'static str
         action,
         before: None,
         after: None,
-        at: Utc::now(),
+        at: now,
     }
 }
 
@@ -28,11 +34,12 @@ pub fn site_entry(
     entity: &'static str,
     id: &str,
     action: &'static str,
+    now: DateTime<Utc>,
 ) -> AuditEntry {
     AuditEntry {
         departement: Some(site.prefecture_code.clone()),
         site_id: Some(site.id.clone()),
-        ..entry(agent, entity, id, action)
+        ..entry(agent, entity, id, action, now)
     }
 }
 
@@ -47,22 +54,33 @@ pub fn audit(
     entity: &'static str,
     id: &str,
     after: &impl Serialize,
+    now: DateTime<Utc>,
 ) -> AuditEntry {
     AuditEntry {
         after: crate::app::audit::json(after),
-        ..crate::app::audit::site_entry(agent, site, entity, id, "created")
+        ..crate::app::audit::site_entry(agent, site, entity, id, "created", now)
     }
 }
 
-pub fn prefecture_audit(agent: &Agent, code: &str, action: &'static str) -> AuditEntry {
+pub fn prefecture_audit(
+    agent: &Agent,
+    code: &str,
+    action: &'static str,
+    now: DateTime<Utc>,
+) -> AuditEntry {
     AuditEntry {
         departement: Some(code.to_owned()),
-        ..crate::app::audit::entry(agent, "prefecture", code, action)
+        ..crate::app::audit::entry(agent, "prefecture", code, action, now)
     }
 }
 
-pub fn national_audit(agent: &Agent, code: &str, action: &'static str) -> AuditEntry {
-    crate::app::audit::entry(agent, "demarche", code, action)
+pub fn national_audit(
+    agent: &Agent,
+    code: &str,
+    action: &'static str,
+    now: DateTime<Utc>,
+) -> AuditEntry {
+    crate::app::audit::entry(agent, "demarche", code, action, now)
 }
 
 /// An audit entry for deleting `entity` `id` of `site`, with its last state.
@@ -72,9 +90,10 @@ pub fn deletion(
     entity: &'static str,
     id: &str,
     before: &impl Serialize,
+    now: DateTime<Utc>,
 ) -> AuditEntry {
     AuditEntry {
         before: crate::app::audit::json(before),
-        ..crate::app::audit::site_entry(agent, site, entity, id, "deleted")
+        ..crate::app::audit::site_entry(agent, site, entity, id, "deleted", now)
     }
 }

@@ -8,20 +8,20 @@ use crate::model::fermeture::Fermeture;
 use crate::model::fermeture::FermetureRequest;
 use crate::model::site::site_zone;
 use crate::security::scope::may_administer;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use planipref_domain::fermeture::FermetureInput;
 use planipref_domain::fermeture::fermeture_interval;
 use planipref_domain::ids::GuichetId;
 use planipref_store::AuditEntry;
 use planipref_store::models::FermetureRow;
 
-/// Writes closure `id` of `site` from a checked request: new, or replacing
+/// Writes closure `id` of `site` from a checked request, by `agent` at `now`: new, or replacing
 /// `before`, the change made from the version `If-Match` names. The caller
 /// must administer the site; the guichet must be one of it; booked
 /// appointments it covers are refused or flagged.
 pub fn write(
     store: &planipref_store::Store,
-    agent: &planipref_domain::access::Agent,
+    (agent, now): (&planipref_domain::access::Agent, DateTime<Utc>),
     site: &planipref_store::models::SiteRow,
     (body, (reason, guichet)): (&FermetureRequest, (String, Option<GuichetId>)),
     id: String,
@@ -56,8 +56,7 @@ pub fn write(
         starts_at: planipref_store::to_db(start),
         ends_at: planipref_store::to_db(end),
         reason,
-        created_at: before
-            .map_or_else(|| planipref_store::to_db(Utc::now()), |(b, _)| b.created_at),
+        created_at: before.map_or_else(|| planipref_store::to_db(now), |(b, _)| b.created_at),
         revision: before.map_or(1, |(_, v)| v.0),
     };
     let mut response = Fermeture {
@@ -72,7 +71,7 @@ pub fn write(
     let audit = AuditEntry {
         before: before.and_then(|(b, _)| json(&Fermeture::from_row(b.clone(), tz))),
         after: json(&response),
-        ..site_entry(agent, site, "fermeture", &row.id, action)
+        ..site_entry(agent, site, "fermeture", &row.id, action, now)
     };
     let flagged = match before {
         None => store.create_fermeture(&row, flag, &agent.actor(), &audit),

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod availability;
 pub mod booking;
 pub mod cache;
+pub mod clock;
 pub mod convocations;
 pub mod demarches;
 pub mod fermetures;

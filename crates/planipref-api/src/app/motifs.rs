@@ -1,7 +1,7 @@
 //! A motif's settings resolved from what the préfecture sends and its démarche's national defaults.
 use crate::http::error::ApiError;
 use crate::model::motif::MotifRequest;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use planipref_domain::ids::MotifId;
 use planipref_domain::motif::MotifSettings;
 use planipref_domain::motif::NationalDefaults;
@@ -41,8 +41,8 @@ pub fn resolved(
     Ok(row)
 }
 
-/// A motif of `service_id` with every field still to set.
-pub fn blank(service_id: String, demarche_code: Option<String>) -> MotifRow {
+/// A motif of `service_id`, created at `now`, with every field still to set.
+pub fn blank(service_id: String, demarche_code: Option<String>, now: DateTime<Utc>) -> MotifRow {
     let mut row = MotifRow {
         revision: 1,
         id: MotifId::new_random().to_string(),
@@ -50,7 +50,7 @@ pub fn blank(service_id: String, demarche_code: Option<String>) -> MotifRow {
         label: String::new(),
         description: String::new(),
         duration_minutes: 0,
-        created_at: planipref_store::to_db(Utc::now()),
+        created_at: planipref_store::to_db(now),
         demarche_code,
         label_overridden: true,
         description_overridden: true,

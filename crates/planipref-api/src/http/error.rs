@@ -354,10 +354,9 @@ impl ApiError {
     }
 }
 
-/// Whole seconds from now until `instant`, at least 1 (a `Retry-After`).
-fn seconds_until(instant: chrono::DateTime<chrono::Utc>) -> u64 {
-    let wait = (instant - chrono::Utc::now()).num_seconds();
-    u64::try_from(wait).unwrap_or(0) + 1
+/// A wait in whole seconds, at least 1 (a `Retry-After`).
+fn retry_after(wait: chrono::TimeDelta) -> u64 {
+    u64::try_from(wait.num_seconds()).unwrap_or(0) + 1
 }
 
 /// Every store error, mapped once: what the client is told, and, for
@@ -371,11 +370,9 @@ impl From<StoreError> for ApiError {
             StoreError::HoldExpired => Self::HoldExpired,
             StoreError::Quota => Self::QuotaReached,
             StoreError::TooManyHolds(first_lapses) => {
-                Self::TooManyRequests(seconds_until(first_lapses))
+                Self::TooManyRequests(retry_after(first_lapses))
             }
-            StoreError::ConvocationHolding(lapses) => {
-                Self::ConvocationHolding(seconds_until(lapses))
-            }
+            StoreError::ConvocationHolding(lapses) => Self::ConvocationHolding(retry_after(lapses)),
             StoreError::Convocation(r) => Self::Convocation(r),
             StoreError::Duplicate { .. } => Self::Conflict("it exists already"),
             StoreError::MissingReference { .. } => Self::NotFound("referenced object"),

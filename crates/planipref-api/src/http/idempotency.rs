@@ -23,7 +23,7 @@ use actix_web::http::header::{
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use planipref_domain::idempotency::{HEADER, IdempotencyKey, LIFETIME_HOURS, request_hash};
 use planipref_store::idempotency::Claim;
 use serde::{Deserialize, Serialize};
@@ -83,6 +83,8 @@ pub struct Keys {
     pub store: planipref_store::Store,
     /// Who an agent is, whichever token they send.
     pub verifier: Verifier,
+    /// What time it is (a key lives [`LIFETIME_HOURS`] from its first use).
+    pub clock: std::sync::Arc<dyn crate::app::clock::Clock>,
 }
 
 impl Keys {
@@ -264,7 +266,7 @@ fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
 /// Claims the key for this request, or says what became of it.
 async fn claim(keys: &Keys, key_hash: &str, fingerprint: String) -> Result<Claim, ApiError> {
     let key_hash = key_hash.to_owned();
-    let now = Utc::now();
+    let now = keys.clock.now();
     keys.blocking(move |store| {
         store
             .claim_idempotency_key(

@@ -12,7 +12,6 @@ use crate::model::site::Site;
 use crate::model::site::site_zone;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
-use chrono::Utc;
 use planipref_domain::convocation::DayWindow;
 use planipref_store::from_db;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -40,7 +39,7 @@ pub async fn current_convocation(
     let token = token.0.ok_or(ApiError::MissingHeader(
         crate::http::extract::CONVOCATION_TOKEN_HEADER,
     ))?;
-    let now = Utc::now();
+    let now = state.now();
     let body = state
         .blocking(move |store| {
             let view = presented(store, &token)?;

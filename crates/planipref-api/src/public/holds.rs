@@ -18,7 +18,6 @@ use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::Duration;
-use chrono::Utc;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::HoldId;
 use planipref_domain::motif::check_persons;
@@ -88,7 +87,7 @@ async fn hold_once(
     let (Some(motif_id), Some(start)) = (motif_id, start) else {
         return Err(ApiError::Internal);
     };
-    let now = Utc::now();
+    let now = state.now();
     let minutes = state.booking.hold_minutes;
     let max_client_holds = state.limits.live_holds_per_client();
     let hold = state
@@ -150,7 +149,7 @@ pub async fn get_hold(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: HoldId = path.parse().map_err(|_| ApiError::NotFound("hold"))?;
-    let now = Utc::now();
+    let now = state.now();
     let hold = state
         .blocking(move |store| {
             let row = store
@@ -190,7 +189,7 @@ pub async fn release_hold(
 ) -> Result<HttpResponse, ApiError> {
     let id: HoldId = path.parse().map_err(|_| ApiError::NotFound("hold"))?;
     let draw = random_draw()?;
-    let now = Utc::now();
+    let now = state.now();
     state
         .blocking(move |store| {
             store

@@ -66,7 +66,7 @@ pub async fn orientation(
     }
     let persons = q.persons.unwrap_or(1);
     check_persons("persons", persons)?;
-    let now = Utc::now();
+    let now = state.now();
     let routed = context.0.is_some();
     let answer = kept_or_oriented(&state, q.demarche, commune, (persons, routed), now).await?;
     Ok(HttpResponse::Ok()

@@ -24,7 +24,6 @@ use crate::security::router::ContextHeader;
 use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::Utc;
 use planipref_domain::ids::ReservationId;
 use planipref_domain::reference::ManagementToken;
 use planipref_store::from_db;
@@ -87,7 +86,7 @@ async fn book_once(
     body: CreateReservationRequest,
     (convocation, context): (ConvocationTokenHeader, ContextHeader),
 ) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now();
+    let now = state.now();
     let (target, applicant) = validate(&body, now)?;
     if let Some(c) = &context.0 {
         c.check_applicant(&applicant).map_err(ApiError::Context)?;
@@ -177,7 +176,7 @@ pub async fn cancel_reservation(
     path: web::Path<String>,
     token: ManagementTokenHeader,
 ) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now();
+    let now = state.now();
     let detail = state
         .blocking(move |store| {
             let mut detail = authorised(store, &path, &token.0)?;
@@ -236,7 +235,7 @@ pub async fn reschedule_reservation(
     JsonBody(body): JsonBody<RescheduleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let start = parse_start(Some(&body.start)).map_err(|e| ApiError::Validation(vec![e]))?;
-    let now = Utc::now();
+    let now = state.now();
     let detail = state
         .blocking(move |store| {
             let detail = authorised(store, &path, &token.0)?;
@@ -280,10 +279,11 @@ pub async fn reservation_ics(
     path: web::Path<String>,
     token: ManagementTokenHeader,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let detail = state
         .blocking(move |store| authorised(store, &path, &token.0))
         .await?;
-    let ics = ics_of(&detail, Utc::now())?;
+    let ics = ics_of(&detail, now)?;
     let file = format!("rendez-vous-{}.ics", detail.reservation.reference);
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)

@@ -24,7 +24,6 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::Days;
 use chrono::NaiveDate;
-use chrono::Utc;
 use planipref_domain::calendar::holidays_between;
 use planipref_domain::ids::DepartementCode;
 use planipref_domain::ids::SiteId;
@@ -196,6 +195,7 @@ pub async fn site_calendar(
     path: web::Path<String>,
     QueryParams(q): QueryParams<CalendarQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
     let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
     let (site, from, to, exceptions) = state
@@ -204,7 +204,7 @@ pub async fn site_calendar(
                 .get_site(&site_id.to_string())
                 .map_err(|e| ApiError::from_store(e, "site"))?;
             let tz = site_zone(&site)?;
-            let from = from.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+            let from = from.unwrap_or_else(|| now.with_timezone(&tz).date_naive());
             let to = to.unwrap_or_else(|| {
                 from.checked_add_days(Days::new(MAX_CALENDAR_DAYS as u64 - 1))
                     .unwrap_or(from)

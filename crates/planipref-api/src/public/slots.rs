@@ -20,7 +20,6 @@ use crate::model::slot::SlotQuery;
 use crate::security::router::ContextHeader;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
-use chrono::Utc;
 use planipref_domain::context::ContextRefusal;
 use planipref_domain::ids::MotifId;
 use planipref_domain::ids::SiteId;
@@ -73,7 +72,7 @@ pub async fn list_slots(
     if let (Some(from), Some(to)) = (from, to) {
         check_range(from, to)?; // before touching the database
     }
-    let now = Utc::now();
+    let now = state.now();
     let persons = q.persons.unwrap_or(1);
     if convocation.0.is_some() {
         // A convocation's holder: their own days, computed afresh (few
@@ -193,7 +192,7 @@ pub async fn site_first_slot(
         }
     };
     let persons = q.persons.unwrap_or(1);
-    let now = Utc::now();
+    let now = state.now();
     let cache = state.cache.clone();
     // The version first: what is computed after it is at least as recent.
     let version = cache

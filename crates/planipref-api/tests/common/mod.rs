@@ -147,6 +147,24 @@ pub fn state(db: &TestDb) -> AppState {
     )
 }
 
+/// A clock that runs with the system's, moved forward on demand: tests
+/// let holds and windows lapse without sleeping.
+#[derive(Debug, Default)]
+pub struct ShiftedClock(std::sync::Mutex<chrono::TimeDelta>);
+
+impl ShiftedClock {
+    /// Moves the clock `by` forward.
+    pub fn advance(&self, by: chrono::TimeDelta) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl planipref_api::app::clock::Clock for ShiftedClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + *self.0.lock().unwrap()
+    }
+}
+
 pub fn saint_paul() -> Value {
     json!({
         "prefecture_code": "974",
