@@ -750,6 +750,50 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
         (s, h.get("allow").and_then(|v| v.to_str().ok())),
         (StatusCode::METHOD_NOT_ALLOWED, Some("POST"))
     );
+    // The same under the administration's scope.
+    let (s, h, b) = call(&app, TestRequest::get().uri("/api/v1/admin/nothing-here")).await;
+    assert_problem(s, &h, &b, StatusCode::NOT_FOUND, &[]);
+    let (s, h, b) = call(
+        &app,
+        TestRequest::default()
+            .method(Method::DELETE)
+            .uri("/api/v1/admin/sites"),
+    )
+    .await;
+    assert_problem(s, &h, &b, StatusCode::METHOD_NOT_ALLOWED, &[]);
+    let allow = h.get("allow").and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    // A path identifier that is not one names nothing: 404, as an unknown
+    // one, naming what was looked for (after the agent is known).
+    let auth = format!("Bearer {}", admin_token());
+    for (uri, what) in [
+        ("/api/v1/admin/guichets/not-an-id", "guichet"),
+        (
+            "/api/v1/admin/guichets/6f1c2b1e-0000-4000-8000-000000000000",
+            "guichet",
+        ),
+        ("/api/v1/admin/fermetures/42", "closure"),
+        ("/api/v1/sites/42/motifs", "site"),
+    ] {
+        let (s, h, b) = call(
+            &app,
+            TestRequest::get()
+                .uri(uri)
+                .insert_header(("Authorization", auth.clone())),
+        )
+        .await;
+        assert_problem(s, &h, &b, StatusCode::NOT_FOUND, &[]);
+        assert!(
+            b["detail"].as_str().unwrap_or("").contains(what),
+            "{uri}: {b}"
+        );
+    }
+    let (s, _, _) = call(
+        &app,
+        TestRequest::get().uri("/api/v1/admin/guichets/not-an-id"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the agent first");
 }
 
 #[actix_web::test]

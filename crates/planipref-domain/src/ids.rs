@@ -56,6 +56,10 @@ id_type!(
     PlageId
 );
 id_type!(
+    /// A closure (fermeture) of a site or of one of its guichets.
+    FermetureId
+);
+id_type!(
     /// A reservation (internal id; applicants see the `Reference`).
     ReservationId
 );

@@ -37,7 +37,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/prefectures/{code}/anti-capture")]
+#[get("/prefectures/{code}/anti-capture")]
 pub async fn get_anti_capture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
@@ -75,7 +75,7 @@ pub async fn get_anti_capture(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[put("/admin/prefectures/{code}/anti-capture")]
+#[put("/prefectures/{code}/anti-capture")]
 pub async fn update_anti_capture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,

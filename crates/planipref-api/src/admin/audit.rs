@@ -41,7 +41,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 422, description = "Invalid period or page", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/audit")]
+#[get("/audit")]
 pub async fn list_audit(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,

@@ -7,6 +7,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
 use crate::http::headers::NO_STORE;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::model::convocation::Convocation;
 use crate::model::convocation::ConvocationIssued;
@@ -59,7 +60,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 422, description = "Invalid fields (`motif_id`, `person.*`, `valid_days`, `earliest_day`, `latest_day`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/convocations")]
+#[post("/convocations")]
 pub async fn issue_convocation(
     state: web::Data<AppState>,
     AuthenticatedAgent(agent): AuthenticatedAgent,
@@ -154,14 +155,13 @@ pub async fn issue_convocation(
         (status = 422, description = "Invalid `motif_id`, `state`, `page` or `per_page`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/sites/{site_id}/convocations")]
+#[get("/sites/{site_id}/convocations")]
 pub async fn site_convocations(
     state: web::Data<AppState>,
     AuthenticatedAgent(agent): AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(site_id): PathId<SiteId>,
     QueryParams(q): QueryParams<ConvocationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let mut c = Collector::default();
     let pages = Pagination::resolve(q.page, q.per_page);
     let motif = q
@@ -235,15 +235,12 @@ pub async fn site_convocations(
         (status = 404, description = "No such convocation", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/convocations/{convocation_id}")]
+#[get("/convocations/{convocation_id}")]
 pub async fn get_convocation(
     state: web::Data<AppState>,
     AuthenticatedAgent(agent): AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<ConvocationId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: ConvocationId = path
-        .parse()
-        .map_err(|_| ApiError::NotFound("convocation"))?;
     let now = state.now();
     let body = state
         .blocking(move |store| {
@@ -277,17 +274,14 @@ pub async fn get_convocation(
         (status = 422, description = "Missing or invalid `reason`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/convocations/{convocation_id}/revoke")]
+#[post("/convocations/{convocation_id}/revoke")]
 pub async fn revoke_convocation(
     state: web::Data<AppState>,
     AuthenticatedAgent(agent): AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<ConvocationId>,
     JsonBody(body): JsonBody<RevokeConvocation>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = check_reason(&body.reason).map_err(|e| ApiError::Validation(vec![e]))?;
-    let id: ConvocationId = path
-        .parse()
-        .map_err(|_| ApiError::NotFound("convocation"))?;
     let now = state.now();
     let body = state
         .blocking(move |store| {

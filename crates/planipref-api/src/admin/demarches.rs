@@ -42,7 +42,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/demarches")]
+#[post("/demarches")]
 pub async fn create_demarche(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
@@ -117,7 +117,7 @@ pub async fn create_demarche(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[put("/admin/demarches/{code}")]
+#[put("/demarches/{code}")]
 pub async fn update_demarche(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,

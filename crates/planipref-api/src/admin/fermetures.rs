@@ -5,6 +5,7 @@ use crate::http::error::ApiError;
 use crate::http::error::write_error;
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
@@ -24,6 +25,7 @@ use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
+use planipref_domain::ids::FermetureId;
 use planipref_domain::ids::SiteId;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Close a site or a guichet
@@ -51,15 +53,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 422, description = "Invalid period, reason or guichet (not of this site)", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/sites/{site_id}/fermetures")]
+#[post("/sites/{site_id}/fermetures")]
 pub async fn create_fermeture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(site_id): PathId<SiteId>,
     QueryParams(q): QueryParams<OnConflict>,
     JsonBody(body): JsonBody<FermetureRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let flag = q.flag()?;
     let checked = body.check()?;
     let agent = agent.0;
@@ -111,16 +112,15 @@ pub async fn create_fermeture(
         (status = 422, description = "Invalid period, reason or guichet (not of this site)", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[put("/admin/fermetures/{fermeture_id}")]
+#[put("/fermetures/{fermeture_id}")]
 pub async fn update_fermeture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<FermetureId>,
     if_match: IfMatch,
     QueryParams(q): QueryParams<OnConflict>,
     JsonBody(body): JsonBody<FermetureRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: uuid::Uuid = path.parse().map_err(|_| ApiError::NotFound("closure"))?;
     let flag = q.flag()?;
     let checked = body.check()?;
     let agent = agent.0;
@@ -161,14 +161,13 @@ pub async fn update_fermeture(
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/sites/{site_id}/fermetures")]
+#[get("/sites/{site_id}/fermetures")]
 pub async fn list_fermetures(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<SiteId>,
     QueryParams(q): QueryParams<Pagination>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let (page, per_page, offset, limit) = q.window()?;
     let agent = agent.0;
     let (site, found) = state
@@ -208,13 +207,12 @@ pub async fn list_fermetures(
         (status = 404, description = "No such closure", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/fermetures/{fermeture_id}")]
+#[get("/fermetures/{fermeture_id}")]
 pub async fn get_fermeture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<FermetureId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: uuid::Uuid = path.parse().map_err(|_| ApiError::NotFound("closure"))?;
     let agent = agent.0;
     let fermeture = state
         .blocking(move |store| {
@@ -243,14 +241,13 @@ pub async fn get_fermeture(
         (status = 404, description = "No such closure", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/admin/fermetures/{fermeture_id}")]
+#[delete("/fermetures/{fermeture_id}")]
 pub async fn delete_fermeture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<FermetureId>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let id: uuid::Uuid = path.parse().map_err(|_| ApiError::NotFound("closure"))?;
     let agent = agent.0;
     state
         .blocking(move |store| {

@@ -6,6 +6,7 @@ use crate::http::error::ApiError;
 use crate::http::error::write_error;
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
@@ -50,15 +51,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 422, description = "Invalid fields, or motifs of another site", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/sites/{site_id}/guichets")]
+#[post("/sites/{site_id}/guichets")]
 pub async fn create_guichet(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(site_id): PathId<SiteId>,
     JsonBody(body): JsonBody<GuichetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let (name, motif_ids, (active_from, active_until), channel) = body.parse()?;
     let active = body.active;
     let agent = agent.0;
@@ -120,18 +120,17 @@ pub async fn create_guichet(
         (status = 422, description = "Invalid fields, motifs of another site, or a plage restricted to a removed motif", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[put("/admin/guichets/{guichet_id}")]
+#[put("/guichets/{guichet_id}")]
 pub async fn update_guichet(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(guichet_id): PathId<GuichetId>,
     if_match: IfMatch,
     QueryParams(q): QueryParams<OnConflict>,
     JsonBody(body): JsonBody<GuichetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
     let flag = q.flag()?;
-    let guichet_id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
     let (name, motif_ids, (active_from, active_until), channel) = body.parse()?;
     let active = body.active;
     let agent = agent.0;
@@ -198,14 +197,13 @@ pub async fn update_guichet(
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/sites/{site_id}/guichets")]
+#[get("/sites/{site_id}/guichets")]
 pub async fn list_guichets(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<SiteId>,
     QueryParams(q): QueryParams<Pagination>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let (page, per_page, offset, limit) = q.window()?;
     let agent = agent.0;
     let found = state
@@ -242,13 +240,12 @@ pub async fn list_guichets(
         (status = 404, description = "No such guichet", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/guichets/{guichet_id}")]
+#[get("/guichets/{guichet_id}")]
 pub async fn get_guichet(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<GuichetId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
     let agent = agent.0;
     let guichet = state
         .blocking(move |store| {
@@ -281,14 +278,13 @@ pub async fn get_guichet(
         (status = 409, description = "Appointments were booked at the guichet", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/admin/guichets/{guichet_id}")]
+#[delete("/guichets/{guichet_id}")]
 pub async fn delete_guichet(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<GuichetId>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
     let agent = agent.0;
     state
         .blocking(move |store| {

@@ -23,7 +23,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
          headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"planipref\", error=\"invalid_token\"`"))),
     )
 )]
-#[get("/admin/me")]
+#[get("/me")]
 pub async fn me(agent: AuthenticatedAgent) -> Result<HttpResponse, ApiError> {
     let a = agent.0;
     let scope = match a.scope {

@@ -18,8 +18,14 @@ pub mod sites;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-/// Registers every operation of this audience.
+/// Registers every operation of this audience, under `/admin` (a path
+/// under it that names no operation falls to the application's default
+/// service: 404, or 405 with `Allow`).
 pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(utoipa_actix_web::scope("/admin").configure(resources));
+}
+
+fn resources(cfg: &mut ServiceConfig) {
     cfg.configure(me::configure)
         .configure(prefectures::configure)
         .configure(anti_capture::configure)

@@ -8,6 +8,7 @@ use crate::http::error::ApiError;
 use crate::http::error::write_error;
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
@@ -48,15 +49,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 422, description = "Invalid fields (label, duration, documents, persons, booking mode…)", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/services/{service_id}/motifs")]
+#[post("/services/{service_id}/motifs")]
 pub async fn create_motif(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(service_id): PathId<ServiceId>,
     JsonBody(body): JsonBody<MotifRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let service_id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
     let agent = agent.0;
     let motif = state
         .blocking(move |store| {
@@ -113,16 +113,15 @@ pub async fn create_motif(
         (status = 422, description = "Invalid fields, or a démarche code (set on creation only)", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[put("/admin/motifs/{motif_id}")]
+#[put("/motifs/{motif_id}")]
 pub async fn update_motif(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(motif_id): PathId<MotifId>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<MotifRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let motif_id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
     let agent = agent.0;
     let motif = state
         .blocking(move |store| {
@@ -184,14 +183,13 @@ pub async fn update_motif(
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/services/{service_id}/motifs")]
+#[get("/services/{service_id}/motifs")]
 pub async fn list_motifs(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<ServiceId>,
     QueryParams(q): QueryParams<Pagination>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
     let (page, per_page, offset, limit) = q.window()?;
     let agent = agent.0;
     let (service, found) = state
@@ -229,13 +227,12 @@ pub async fn list_motifs(
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/motifs/{motif_id}")]
+#[get("/motifs/{motif_id}")]
 pub async fn get_motif(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<MotifId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
     let agent = agent.0;
     let motif = state
         .blocking(move |store| {
@@ -266,14 +263,13 @@ pub async fn get_motif(
         (status = 409, description = "Booked at least once, or a plage is restricted to it", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/admin/motifs/{motif_id}")]
+#[delete("/motifs/{motif_id}")]
 pub async fn delete_motif(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<MotifId>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
     let agent = agent.0;
     state
         .blocking(move |store| {

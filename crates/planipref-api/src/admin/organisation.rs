@@ -1,6 +1,7 @@
 //! A site's whole organisation: `/admin/sites/{site_id}/organisation`.
 
 use crate::http::error::ApiError;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::model::guichet::Guichet;
 use crate::model::guichet::GuichetWithPlages;
@@ -36,13 +37,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/sites/{site_id}/organisation")]
+#[get("/sites/{site_id}/organisation")]
 pub async fn site_organisation(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(site_id): PathId<SiteId>,
 ) -> Result<HttpResponse, ApiError> {
-    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let agent = agent.0;
     let organisation = state
         .blocking(move |store| {

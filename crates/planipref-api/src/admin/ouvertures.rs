@@ -5,6 +5,7 @@ use crate::app::audit::site_entry;
 use crate::http::error::ApiError;
 use crate::http::error::write_error;
 use crate::http::extract::JsonBody;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::model::fermeture::Ouverture;
 use crate::model::fermeture::OuvertureRequest;
@@ -36,15 +37,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 422, description = "Invalid date, or not a holiday of the site's département", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/sites/{site_id}/ouvertures")]
+#[post("/sites/{site_id}/ouvertures")]
 pub async fn create_ouverture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(site_id): PathId<SiteId>,
     JsonBody(body): JsonBody<OuvertureRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let mut c = planipref_domain::error::Collector::default();
     let date = c.take(planipref_domain::slots::parse_search_date(
         "date", &body.date,

@@ -5,6 +5,7 @@ use crate::http::error::ApiError;
 use crate::http::error::write_error;
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
@@ -52,15 +53,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 422, description = "Invalid fields: end before start, unordered validity, misaligned times, overlap with another plage, motifs the guichet does not serve", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/guichets/{guichet_id}/plages")]
+#[post("/guichets/{guichet_id}/plages")]
 pub async fn create_plage(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(guichet_id): PathId<GuichetId>,
     JsonBody(body): JsonBody<PlageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let guichet_id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
     let (plage, motif_ids) = parse_plage(&body, guichet_id)?;
     let agent = agent.0;
     let response = state
@@ -113,17 +113,16 @@ pub async fn create_plage(
         (status = 422, description = "Invalid fields or overlap", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[put("/admin/plages/{plage_id}")]
+#[put("/plages/{plage_id}")]
 pub async fn update_plage(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(plage_id): PathId<PlageId>,
     if_match: IfMatch,
     QueryParams(q): QueryParams<OnConflict>,
     JsonBody(body): JsonBody<PlageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let flag = q.flag()?;
-    let plage_id: PlageId = path.parse().map_err(|_| ApiError::NotFound("plage"))?;
     change_plage(state, agent.0, plage_id, Some((body, if_match)), flag).await
 }
 
@@ -145,15 +144,14 @@ pub async fn update_plage(
         (status = 422, description = "Invalid on_conflict", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/admin/plages/{plage_id}")]
+#[delete("/plages/{plage_id}")]
 pub async fn delete_plage(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(plage_id): PathId<PlageId>,
     QueryParams(q): QueryParams<OnConflict>,
 ) -> Result<HttpResponse, ApiError> {
     let flag = q.flag()?;
-    let plage_id: PlageId = path.parse().map_err(|_| ApiError::NotFound("plage"))?;
     change_plage(state, agent.0, plage_id, None, flag).await
 }
 
@@ -234,14 +232,13 @@ async fn change_plage(
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/guichets/{guichet_id}/plages")]
+#[get("/guichets/{guichet_id}/plages")]
 pub async fn list_plages(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<GuichetId>,
     QueryParams(q): QueryParams<Pagination>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: GuichetId = path.parse().map_err(|_| ApiError::NotFound("guichet"))?;
     let (page, per_page, offset, limit) = q.window()?;
     let agent = agent.0;
     let found = state
@@ -285,13 +282,12 @@ pub async fn list_plages(
         (status = 404, description = "No such plage", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/plages/{plage_id}")]
+#[get("/plages/{plage_id}")]
 pub async fn get_plage(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<PlageId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: PlageId = path.parse().map_err(|_| ApiError::NotFound("plage"))?;
     let agent = agent.0;
     let plage = state
         .blocking(move |store| {

@@ -46,7 +46,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/prefectures")]
+#[post("/prefectures")]
 pub async fn create_prefecture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
@@ -102,7 +102,7 @@ pub async fn create_prefecture(
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/prefectures")]
+#[get("/prefectures")]
 pub async fn list_prefectures(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
@@ -146,7 +146,7 @@ pub async fn list_prefectures(
         (status = 404, description = "No such préfecture", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/prefectures/{code}")]
+#[get("/prefectures/{code}")]
 pub async fn get_prefecture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
@@ -185,7 +185,7 @@ pub async fn get_prefecture(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[put("/admin/prefectures/{code}")]
+#[put("/prefectures/{code}")]
 pub async fn update_prefecture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
@@ -251,7 +251,7 @@ pub async fn update_prefecture(
         (status = 409, description = "The préfecture still has sites", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/admin/prefectures/{code}")]
+#[delete("/prefectures/{code}")]
 pub async fn delete_prefecture(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,

@@ -7,6 +7,7 @@ use crate::app::reservations::readable_reservation;
 use crate::http::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::model::page::PageInfo;
 use crate::model::page::Pagination;
@@ -51,14 +52,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 422, description = "Invalid `from`, `to`, `status`, `page` or `per_page`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/sites/{site_id}/reservations")]
+#[get("/sites/{site_id}/reservations")]
 pub async fn site_reservations(
     state: web::Data<AppState>,
     AuthenticatedAgent(agent): AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(site_id): PathId<SiteId>,
     QueryParams(q): QueryParams<SiteReservationsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let (page, per_page) = Pagination::resolve(q.page, q.per_page)?;
     let only = match q.status.as_deref() {
         None => None,
@@ -143,7 +143,7 @@ pub async fn site_reservations(
         (status = 422, description = "Missing or invalid `reason`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/reservations/{reference}/cancel")]
+#[post("/reservations/{reference}/cancel")]
 pub async fn cancel_as_agent(
     state: web::Data<AppState>,
     AuthenticatedAgent(agent): AuthenticatedAgent,
@@ -193,7 +193,7 @@ pub async fn cancel_as_agent(
         (status = 422, description = "Missing or invalid `reason` or `start`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/reservations/{reference}/reschedule")]
+#[post("/reservations/{reference}/reschedule")]
 pub async fn reschedule_as_agent(
     state: web::Data<AppState>,
     AuthenticatedAgent(agent): AuthenticatedAgent,
@@ -237,7 +237,7 @@ pub async fn reschedule_as_agent(
         (status = 404, description = "No such reservation", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/reservations/{reference}/history")]
+#[get("/reservations/{reference}/history")]
 pub async fn reservation_history(
     state: web::Data<AppState>,
     AuthenticatedAgent(agent): AuthenticatedAgent,

@@ -6,6 +6,7 @@ use crate::http::error::ApiError;
 use crate::http::error::write_error;
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
@@ -48,15 +49,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/sites/{site_id}/services")]
+#[post("/sites/{site_id}/services")]
 pub async fn create_service(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(site_id): PathId<SiteId>,
     JsonBody(body): JsonBody<ServiceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let mut c = Collector::default();
     let name = c.take(check_name("name", &body.name, 150));
     let description = c.take(check_description("description", &body.description, 2000));
@@ -103,14 +103,13 @@ pub async fn create_service(
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/sites/{site_id}/services")]
+#[get("/sites/{site_id}/services")]
 pub async fn list_services(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<SiteId>,
     QueryParams(q): QueryParams<Pagination>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let (page, per_page, offset, limit) = q.window()?;
     let agent = agent.0;
     let found = state
@@ -143,13 +142,12 @@ pub async fn list_services(
         (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/services/{service_id}")]
+#[get("/services/{service_id}")]
 pub async fn get_service(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<ServiceId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
     let agent = agent.0;
     let service = state
         .blocking(move |store| {
@@ -182,16 +180,15 @@ pub async fn get_service(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[put("/admin/services/{service_id}")]
+#[put("/services/{service_id}")]
 pub async fn update_service(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<ServiceId>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<ServiceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
     let mut c = Collector::default();
     let name = c.take(check_name("name", &body.name, 150));
     let description = c.take(check_description("description", &body.description, 2000));
@@ -245,14 +242,13 @@ pub async fn update_service(
         (status = 409, description = "The service still has motifs", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/admin/services/{service_id}")]
+#[delete("/services/{service_id}")]
 pub async fn delete_service(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<ServiceId>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let id: ServiceId = path.parse().map_err(|_| ApiError::NotFound("service"))?;
     let agent = agent.0;
     state
         .blocking(move |store| {

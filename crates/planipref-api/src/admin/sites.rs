@@ -10,6 +10,7 @@ use crate::http::error::ApiError;
 use crate::http::error::write_error;
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::http::version::IfMatch;
 use crate::http::version::IfMatchParam;
@@ -57,7 +58,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 422, description = "Invalid fields, or unknown préfecture", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/admin/sites")]
+#[post("/sites")]
 pub async fn create_site(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
@@ -97,13 +98,12 @@ pub async fn create_site(
         (status = 404, description = "No such site", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/sites/{site_id}")]
+#[get("/sites/{site_id}")]
 pub async fn admin_get_site(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<SiteId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let agent = agent.0;
     let site = state
         .blocking(move |store| {
@@ -140,16 +140,15 @@ pub async fn admin_get_site(
         (status = 422, description = "Invalid fields, or unknown préfecture", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[put("/admin/sites/{site_id}")]
+#[put("/sites/{site_id}")]
 pub async fn update_site(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<SiteId>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<SiteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let (draft, competence) = parse(&body)?;
     let agent = agent.0;
     let site = state
@@ -200,7 +199,7 @@ pub async fn update_site(
         (status = 422, description = "Invalid page", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/admin/sites")]
+#[get("/sites")]
 pub async fn list_sites(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
@@ -242,14 +241,13 @@ pub async fn list_sites(
         (status = 409, description = "Appointments were booked at the site", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/admin/sites/{site_id}")]
+#[delete("/sites/{site_id}")]
 pub async fn delete_site(
     state: web::Data<AppState>,
     agent: AuthenticatedAgent,
-    path: web::Path<String>,
+    PathId(id): PathId<SiteId>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let agent = agent.0;
     state
         .blocking(move |store| {

@@ -7,6 +7,7 @@ use crate::app::slots::ContextCheck;
 use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
 use crate::http::extract::JsonBody;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::model::fields::parse_motif_id;
 use crate::model::fields::parse_start;
@@ -146,9 +147,8 @@ async fn hold_once(
 #[get("/holds/{hold_id}")]
 pub async fn get_hold(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    PathId(id): PathId<HoldId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: HoldId = path.parse().map_err(|_| ApiError::NotFound("hold"))?;
     let now = state.now();
     let hold = state
         .blocking(move |store| {
@@ -185,9 +185,8 @@ pub async fn get_hold(
 #[delete("/holds/{hold_id}")]
 pub async fn release_hold(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    PathId(id): PathId<HoldId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: HoldId = path.parse().map_err(|_| ApiError::NotFound("hold"))?;
     let draw = random_draw()?;
     let now = state.now();
     state

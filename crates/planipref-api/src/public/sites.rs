@@ -2,6 +2,7 @@
 
 use crate::http::error::ApiError;
 use crate::http::extract::QueryParams;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::model::calendar::CalendarQuery;
 use crate::model::calendar::ClosedDay;
@@ -97,9 +98,9 @@ pub async fn list_sites(
 #[get("/sites/{site_id}")]
 pub async fn get_site(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    PathId(id): PathId<SiteId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_site_id(&path)?;
+    let id = id.to_string();
     let site = state
         .blocking(move |store| {
             store
@@ -131,11 +132,11 @@ pub async fn get_site(
 #[get("/sites/{site_id}/motifs")]
 pub async fn list_site_motifs(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    PathId(id): PathId<SiteId>,
     QueryParams(q): QueryParams<Pagination>,
 ) -> Result<HttpResponse, ApiError> {
     let (page, per_page) = Pagination::resolve(q.page, q.per_page)?;
-    let id = parse_site_id(&path)?;
+    let id = id.to_string();
     let rows = state
         .blocking(move |store| {
             store
@@ -159,13 +160,6 @@ pub async fn list_site_motifs(
             total,
         },
     }))
-}
-
-/// A site id from the path; anything that is not one is simply not found.
-fn parse_site_id(raw: &str) -> Result<String, ApiError> {
-    raw.parse::<SiteId>()
-        .map(|id| id.to_string())
-        .map_err(|_| ApiError::NotFound("site"))
 }
 
 /// A site's calendar
@@ -192,11 +186,10 @@ fn parse_site_id(raw: &str) -> Result<String, ApiError> {
 #[get("/sites/{site_id}/calendar")]
 pub async fn site_calendar(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    PathId(site_id): PathId<SiteId>,
     QueryParams(q): QueryParams<CalendarQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
     let (site, from, to, exceptions) = state
         .blocking(move |store| {

@@ -11,6 +11,7 @@ use crate::app::slots::compute_slot_list;
 use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
 use crate::http::extract::QueryParams;
+use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::model::fields::date_range;
 use crate::model::slot::FirstSlotQuery;
@@ -62,12 +63,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 )]
 pub async fn list_slots(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    PathId(motif_id): PathId<MotifId>,
     QueryParams(q): QueryParams<SlotQuery>,
     convocation: ConvocationTokenHeader,
     context: ContextHeader,
 ) -> Result<HttpResponse, ApiError> {
-    let motif_id: MotifId = path.parse().map_err(|_| ApiError::NotFound("motif"))?;
     let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
     if let (Some(from), Some(to)) = (from, to) {
         check_range(from, to)?; // before touching the database
@@ -168,11 +168,10 @@ pub async fn list_slots(
 )]
 pub async fn site_first_slot(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    PathId(site_id): PathId<SiteId>,
     QueryParams(q): QueryParams<FirstSlotQuery>,
     context: ContextHeader,
 ) -> Result<HttpResponse, ApiError> {
-    let site_id: SiteId = path.parse().map_err(|_| ApiError::NotFound("site"))?;
     // With the router's context, only its démarche's motifs.
     let routed = context.0.is_some();
     let only = context.0.map(|c| c.demarche);
