@@ -1,6 +1,5 @@
 //! The audit trail as agents read it.
 
-use crate::model::page::PageInfo;
 use chrono::DateTime;
 use chrono::FixedOffset;
 use serde::{Deserialize, Serialize};
@@ -61,11 +60,10 @@ pub struct AuditEvent {
 }
 
 /// A page of audit entries.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditPage {
-    /// Newest first.
-    pub items: Vec<AuditEvent>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
+pub type AuditPage = crate::model::page::Page<AuditEvent>;
+crate::model::page::listed!(
+    AuditEvent,
+    "AuditPage",
+    "A page of audit entries.",
+    "Newest first."
+);

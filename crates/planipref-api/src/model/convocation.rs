@@ -5,7 +5,6 @@ use crate::model::examples::SITE_ID;
 use crate::model::examples::at;
 use crate::model::examples::day;
 use crate::model::fields::at_site;
-use crate::model::page::PageInfo;
 use crate::model::site::Site;
 use chrono::DateTime;
 use chrono::FixedOffset;
@@ -226,14 +225,13 @@ pub struct ConvocationQuery {
 }
 
 /// A page of convocations.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConvocationPage {
-    /// This page, latest issued first.
-    pub items: Vec<Convocation>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
+pub type ConvocationPage = crate::model::page::Page<Convocation>;
+crate::model::page::listed!(
+    Convocation,
+    "ConvocationPage",
+    "A page of convocations.",
+    "This page, latest issued first."
+);
 
 /// Why a convocation is withdrawn.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,6 +1,5 @@
 //! The national catalogue of démarches.
 
-use crate::model::page::PageInfo;
 use planipref_store::models::DemarcheRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -74,14 +73,8 @@ pub fn example() -> serde_json::Value {
 }
 
 /// A page of démarches.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DemarchePage {
-    /// By code.
-    pub items: Vec<Demarche>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
+pub type DemarchePage = crate::model::page::Page<Demarche>;
+crate::model::page::listed!(Demarche, "DemarchePage", "A page of démarches.", "By code.");
 
 /// National defaults of a démarche.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -3,7 +3,6 @@
 use crate::http::error::ApiError;
 use crate::model::examples::SITE_ID;
 use crate::model::fields::at_site;
-use crate::model::page::PageInfo;
 use chrono::DateTime;
 use chrono::FixedOffset;
 use planipref_domain::ids::GuichetId;
@@ -147,14 +146,13 @@ pub struct Ouverture {
 }
 
 /// A page of closures.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FermeturePage {
-    /// Latest first.
-    pub items: Vec<Fermeture>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
+pub type FermeturePage = crate::model::page::Page<Fermeture>;
+crate::model::page::listed!(
+    Fermeture,
+    "FermeturePage",
+    "A page of closures.",
+    "Latest first."
+);
 
 pub fn fermeture_example() -> serde_json::Value {
     serde_json::json!({"id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "site_id": SITE_ID, "guichet_id": null, "start": "2026-12-24T00:00:00+01:00", "end": "2026-12-25T00:00:00+01:00", "reason": "Inventaire annuel", "flagged_reservations": [], "version": 1})

@@ -14,7 +14,6 @@ use crate::http::error::ApiError;
 use crate::model::examples::SITE_ID;
 use crate::model::fields::parse_day;
 use crate::model::fields::parse_motif_ids;
-use crate::model::page::PageInfo;
 use crate::model::plage::PlageResponse;
 use chrono::NaiveDate;
 use planipref_domain::channel::Channel;
@@ -199,14 +198,8 @@ impl OnConflict {
 }
 
 /// A page of guichets.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GuichetPage {
-    /// By name.
-    pub items: Vec<Guichet>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
+pub type GuichetPage = crate::model::page::Page<Guichet>;
+crate::model::page::listed!(Guichet, "GuichetPage", "A page of guichets.", "By name.");
 
 pub fn guichet_example() -> serde_json::Value {
     serde_json::json!({"id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "site_id": SITE_ID, "name": "Guichet 5", "active": true, "active_from": null, "active_until": null, "motif_ids": ["9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"], "channel": "public", "version": 1})

@@ -265,14 +265,13 @@ impl MotifRequest {
 }
 
 /// A page of motifs.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MotifPage {
-    /// The motifs, by service then label.
-    pub items: Vec<Motif>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
+pub type MotifPage = crate::model::page::Page<Motif>;
+crate::model::page::listed!(
+    Motif,
+    "MotifPage",
+    "A page of motifs.",
+    "The motifs, by service then label."
+);
 
 /// A page of motifs.
 pub fn example_motif_page() -> MotifPage {

@@ -2,7 +2,7 @@
 
 use crate::http::error::ApiError;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, PartialSchema as _, ToSchema};
 
 /// Default page size of lists.
 pub const DEFAULT_PER_PAGE: u32 = 50;
@@ -73,6 +73,97 @@ pub struct PageInfo {
     /// Items across all pages.
     #[schema(example = 5)]
     pub total: i64,
+}
+
+/// What a list's items say of their pages in the document.
+pub trait Listed: ToSchema {
+    /// The page's schema name (`SitePage`).
+    const PAGE: &'static str;
+    /// What a page is (`A page of sites.`).
+    const PAGE_DESCRIPTION: &'static str;
+    /// The items' order (`By name.`).
+    const ORDER: &'static str;
+}
+
+/// Declares how `$item`'s pages are named and described.
+macro_rules! listed {
+    ($item:ty, $page:literal, $description:literal, $order:literal) => {
+        impl $crate::model::page::Listed for $item {
+            const PAGE: &'static str = $page;
+            const PAGE_DESCRIPTION: &'static str = $description;
+            const ORDER: &'static str = $order;
+        }
+    };
+}
+pub(crate) use listed;
+
+/// A page of a list: its items and where it stands (`page`, `per_page`,
+/// `total` beside `items`). In the document, each list's page is its own
+/// schema (`SitePage`), named and described by its items ([`Listed`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    /// This page's items.
+    pub items: Vec<T>,
+    /// Where this page stands.
+    #[serde(flatten)]
+    pub page: PageInfo,
+}
+
+impl<T> Page<T> {
+    /// The page `page` (of `per_page` items) of a list of `total` items.
+    pub fn new(items: Vec<T>, (page, per_page): (u32, u32), total: i64) -> Self {
+        Self {
+            items,
+            page: page_info(page, per_page, total),
+        }
+    }
+
+    /// The same page with each item changed by `f`.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            page: self.page,
+        }
+    }
+}
+
+impl<T: Listed> utoipa::PartialSchema for Page<T> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AllOfBuilder, ArrayBuilder, ObjectBuilder, Ref, RefBuilder};
+        let items = ArrayBuilder::new()
+            .items(Ref::from_schema_name(T::name()))
+            .description(Some(T::ORDER));
+        AllOfBuilder::new()
+            .item(
+                RefBuilder::new()
+                    .ref_location_from_schema_name(PageInfo::name())
+                    .description(Some("Where this page stands.")),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .property("items", items)
+                    .required("items"),
+            )
+            .description(Some(T::PAGE_DESCRIPTION))
+            .into()
+    }
+}
+
+impl<T: Listed> ToSchema for Page<T> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        T::PAGE.into()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+        schemas.push((PageInfo::name().into_owned(), PageInfo::schema()));
+    }
 }
 
 pub fn page_info(page: u32, per_page: u32, total: i64) -> PageInfo {

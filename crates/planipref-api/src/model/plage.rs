@@ -3,7 +3,6 @@
 use crate::http::error::ApiError;
 use crate::model::fields::parse_day;
 use crate::model::fields::parse_motif_ids;
-use crate::model::page::PageInfo;
 use chrono::NaiveDate;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::GuichetId;
@@ -156,14 +155,13 @@ pub struct PlageChange {
 }
 
 /// A page of plages.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PlagePage {
-    /// By opening time.
-    pub items: Vec<PlageResponse>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
+pub type PlagePage = crate::model::page::Page<PlageResponse>;
+crate::model::page::listed!(
+    PlageResponse,
+    "PlagePage",
+    "A page of plages.",
+    "By opening time."
+);
 
 pub fn plage_example() -> serde_json::Value {
     serde_json::json!({"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": [], "version": 1})

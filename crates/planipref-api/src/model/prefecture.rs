@@ -1,6 +1,5 @@
 //! Préfectures and their anti-capture settings.
 
-use crate::model::page::PageInfo;
 use planipref_store::models::PrefectureRow;
 use planipref_store::models::PrefectureRulesRow;
 use serde::{Deserialize, Serialize};
@@ -66,14 +65,13 @@ impl From<PrefectureRow> for Prefecture {
 }
 
 /// A page of préfectures.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PrefecturePage {
-    /// By code.
-    pub items: Vec<Prefecture>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
+pub type PrefecturePage = crate::model::page::Page<Prefecture>;
+crate::model::page::listed!(
+    Prefecture,
+    "PrefecturePage",
+    "A page of préfectures.",
+    "By code."
+);
 
 /// A préfecture's new names.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -4,7 +4,6 @@ use crate::model::examples::MOTIF_ID;
 use crate::model::examples::at;
 use crate::model::examples::day;
 use crate::model::fields::at_site;
-use crate::model::page::PageInfo;
 use crate::model::site::Site;
 use chrono::DateTime;
 use chrono::FixedOffset;
@@ -291,14 +290,13 @@ impl AgentReservation {
 }
 
 /// A page of appointments.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgentReservationPage {
-    /// This page.
-    pub items: Vec<AgentReservation>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
+pub type AgentReservationPage = crate::model::page::Page<AgentReservation>;
+crate::model::page::listed!(
+    AgentReservation,
+    "AgentReservationPage",
+    "A page of appointments.",
+    "This page."
+);
 
 /// An agent's reason for a change.
 #[derive(Debug, Deserialize, ToSchema)]

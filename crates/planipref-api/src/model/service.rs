@@ -2,7 +2,6 @@
 
 use crate::model::examples::SITE_ID;
 use crate::model::motif::Motif;
-use crate::model::page::PageInfo;
 use planipref_store::models::ServiceRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -78,14 +77,8 @@ pub struct ServiceWithMotifs {
 }
 
 /// A page of services.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ServicePage {
-    /// By name.
-    pub items: Vec<Service>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
+pub type ServicePage = crate::model::page::Page<Service>;
+crate::model::page::listed!(Service, "ServicePage", "A page of services.", "By name.");
 
 pub fn service_example() -> serde_json::Value {
     serde_json::json!({"id": "0b8f2f0a-3b1c-4a57-8f3e-6e1f8d7c2b10", "site_id": SITE_ID, "name": "Bureau du séjour des étrangers", "description": "Titres de séjour, documents de circulation.", "version": 1})

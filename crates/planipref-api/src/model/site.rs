@@ -2,6 +2,7 @@
 
 use crate::http::error::ApiError;
 use crate::model::examples::SITE_ID;
+use crate::model::page::Page;
 use crate::model::page::PageInfo;
 use chrono_tz::Tz;
 use planipref_domain::competence::Competence;
@@ -234,14 +235,13 @@ pub struct SiteListQuery {
 }
 
 /// A page of sites.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SitePage {
-    /// The sites, by préfecture then name.
-    pub items: Vec<Site>,
-    /// Where this page stands.
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
+pub type SitePage = Page<Site>;
+crate::model::page::listed!(
+    Site,
+    "SitePage",
+    "A page of sites.",
+    "The sites, by préfecture then name."
+);
 
 /// A page of sites.
 pub fn example_site_page() -> SitePage {
