@@ -1,6 +1,7 @@
 //! Convocations, for agents: issue, list, read, revoke.
 
 use crate::app::booking::random_bytes;
+use crate::app::convocations;
 use crate::app::convocations::readable_site;
 use crate::app::convocations::validate_issue;
 use crate::http::error::ApiError;
@@ -15,26 +16,15 @@ use crate::model::convocation::ConvocationPage;
 use crate::model::convocation::ConvocationQuery;
 use crate::model::convocation::IssueConvocationRequest;
 use crate::model::convocation::RevokeConvocation;
-use crate::model::fields::parse_motif_id;
-use crate::model::page::PageInfo;
-use crate::model::page::Pagination;
-use crate::model::site::site_zone;
 use crate::security::agent::AuthenticatedAgent;
-use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
-use planipref_domain::FieldError;
 use planipref_domain::access::check_reason;
-use planipref_domain::convocation::ConvocationState;
-use planipref_domain::convocation::ConvocationTerms;
-use planipref_domain::error::Collector;
 use planipref_domain::ids::ConvocationId;
 use planipref_domain::ids::SiteId;
 use planipref_domain::reference::ManagementToken;
 use planipref_store::AuditEntry;
-use planipref_store::ConvocationFilter;
-use planipref_store::NewConvocation;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Issue a convocation
 ///
@@ -72,55 +62,7 @@ pub async fn issue_convocation(
     let token_hash = token.hash();
     let issued = state
         .blocking(move |store| {
-            let (_, _, site) = store
-                .get_motif(&motif_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "motif"))?;
-            may_read(&agent, &site)?;
-            let site_id: SiteId = site.id.parse().map_err(|_| ApiError::Internal)?;
-            let tz = site_zone(&site)?;
-            let today = now.with_timezone(&tz).date_naive();
-            let terms = ConvocationTerms::parse(
-                body.valid_days,
-                body.earliest_day.as_deref(),
-                body.latest_day.as_deref(),
-                now,
-                today,
-            )?;
-            let id = ConvocationId::new_random();
-            // The trail names the convocation and its terms, never the
-            // person (agents read that in the convocation itself).
-            let audit = AuditEntry {
-                after: crate::app::audit::json(&serde_json::json!({
-                    "motif_id": motif_id.to_string(),
-                    "valid_until": terms.valid_until,
-                    "earliest_day": terms.days.earliest,
-                    "latest_day": terms.days.latest,
-                })),
-                ..crate::app::audit::site_entry(
-                    &agent,
-                    &site,
-                    "convocation",
-                    &id.to_string(),
-                    "created",
-                    now,
-                )
-            };
-            let view = store
-                .create_convocation(
-                    &NewConvocation {
-                        id,
-                        token_hash,
-                        site_id,
-                        motif_id,
-                        person,
-                        terms,
-                        issued_by: agent.actor(),
-                        now,
-                    },
-                    Some(&audit),
-                )
-                .map_err(|e| ApiError::from_store(e, "motif"))?;
-            Ok(Convocation::new(view, tz, now))
+            convocations::issue(store, (&agent, now), (motif_id, person, token_hash), &body)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -162,61 +104,12 @@ pub async fn site_convocations(
     PathId(site_id): PathId<SiteId>,
     QueryParams(q): QueryParams<ConvocationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut c = Collector::default();
-    let pages = Pagination::resolve(q.page, q.per_page);
-    let motif = q
-        .motif_id
-        .as_deref()
-        .and_then(|m| c.take(parse_motif_id(Some(m))))
-        .map(|m| m.to_string());
-    let wanted =
-        q.state.as_deref().and_then(|s| {
-            c.take(ConvocationState::from_code(s.trim()).ok_or_else(|| {
-                FieldError::new("state", "must be issued, booked, expired or revoked")
-            }))
-        });
-    let finished = c.finish().map_err(ApiError::from);
-    let (page, per_page) = match (pages, finished) {
-        (Ok(p), Ok(())) => p,
-        (Err(ApiError::Validation(mut a)), Err(ApiError::Validation(b))) => {
-            a.extend(b);
-            return Err(ApiError::Validation(a));
-        }
-        (Err(e), _) | (_, Err(e)) => return Err(e),
-    };
+    let asked = q.check()?;
     let now = state.now();
-    let body = state
-        .blocking(move |store| {
-            let site = store
-                .get_site(&site_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "site"))?;
-            may_read(&agent, &site)?;
-            let tz = site_zone(&site)?;
-            let offset = i64::from(page - 1) * i64::from(per_page);
-            let found = store.site_convocations(
-                &site.id,
-                ConvocationFilter {
-                    motif_id: motif.as_deref(),
-                    state: wanted,
-                },
-                now,
-                (offset, i64::from(per_page)),
-            )?;
-            Ok(ConvocationPage {
-                items: found
-                    .items
-                    .into_iter()
-                    .map(|v| Convocation::new(v, tz, now))
-                    .collect(),
-                page: PageInfo {
-                    page,
-                    per_page,
-                    total: found.total,
-                },
-            })
-        })
+    let page = state
+        .blocking(move |store| convocations::of_site(store, &agent, site_id, &asked, now))
         .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// A convocation

@@ -1,7 +1,7 @@
 //! Guichets: `/admin/sites/{site_id}/guichets`, `/admin/guichets/{guichet_id}`.
 
-use crate::app::audit::audit;
 use crate::app::audit::deletion;
+use crate::app::guichets;
 use crate::http::error::ApiError;
 use crate::http::error::write_error;
 use crate::http::extract::JsonBody;
@@ -21,7 +21,6 @@ use crate::model::guichet::guichet_example;
 use crate::model::page::Pagination;
 use crate::model::page::page_info;
 use crate::model::page::paged;
-use crate::model::site::site_zone;
 use crate::security::agent::AuthenticatedAgent;
 use crate::security::scope::may_administer;
 use crate::security::scope::may_read;
@@ -30,8 +29,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use planipref_domain::ids::GuichetId;
 use planipref_domain::ids::SiteId;
-use planipref_store::AuditEntry;
-use planipref_store::models::GuichetRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Create a guichet
 ///
@@ -54,45 +51,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 #[post("/sites/{site_id}/guichets")]
 pub async fn create_guichet(
     state: web::Data<AppState>,
-    agent: AuthenticatedAgent,
+    AuthenticatedAgent(agent): AuthenticatedAgent,
     PathId(site_id): PathId<SiteId>,
     JsonBody(body): JsonBody<GuichetRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let settings = body.parse()?;
     let now = state.now();
-    let (name, motif_ids, (active_from, active_until), channel) = body.parse()?;
-    let active = body.active;
-    let agent = agent.0;
     let guichet = state
-        .blocking(move |store| {
-            let site = store
-                .get_site(&site_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "site"))?;
-            may_administer(&agent, &site)?;
-            let of_site = store.motif_ids_of_site(&site.id).map_err(ApiError::from)?;
-            if motif_ids.iter().any(|m| !of_site.contains(m)) {
-                return Err(ApiError::invalid(
-                    "motif_ids",
-                    "must be motifs of this site",
-                ));
-            }
-            let row = GuichetRow {
-                id: GuichetId::new_random().to_string(),
-                site_id: site.id.clone(),
-                name,
-                active,
-                created_at: planipref_store::to_db(now),
-                active_from,
-                active_until,
-                channel: channel.code().to_owned(),
-                revision: 1,
-            };
-            let guichet = Guichet::from_row(&row, motif_ids.clone());
-            let audit = audit(&agent, &site, "guichet", &row.id, &guichet, now);
-            store
-                .create_guichet(&row, &motif_ids, &audit)
-                .map_err(|e| write_error(e, "a guichet of that name exists at this site"))?;
-            Ok(guichet)
-        })
+        .blocking(move |store| guichets::create(store, (&agent, now), site_id, settings))
         .await?;
     Ok(guichet.created_at(&format!("/api/v1/admin/guichets/{}", guichet.id)))
 }
@@ -123,59 +89,18 @@ pub async fn create_guichet(
 #[put("/guichets/{guichet_id}")]
 pub async fn update_guichet(
     state: web::Data<AppState>,
-    agent: AuthenticatedAgent,
+    AuthenticatedAgent(agent): AuthenticatedAgent,
     PathId(guichet_id): PathId<GuichetId>,
     if_match: IfMatch,
     QueryParams(q): QueryParams<OnConflict>,
     JsonBody(body): JsonBody<GuichetRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.now();
     let flag = q.flag()?;
-    let (name, motif_ids, (active_from, active_until), channel) = body.parse()?;
-    let active = body.active;
-    let agent = agent.0;
+    let settings = body.parse()?;
+    let now = state.now();
     let change = state
         .blocking(move |store| {
-            let (before, site) = store
-                .get_guichet(&guichet_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "guichet"))?;
-            may_administer(&agent, &site)?;
-            let of_site = store.motif_ids_of_site(&site.id).map_err(ApiError::from)?;
-            if motif_ids.iter().any(|m| !of_site.contains(m)) {
-                return Err(ApiError::invalid(
-                    "motif_ids",
-                    "must be motifs of this site",
-                ));
-            }
-            let before_motifs = store
-                .guichet_motif_ids(&before.id)
-                .map_err(ApiError::from)?;
-            let row = GuichetRow {
-                name,
-                active,
-                active_from,
-                active_until,
-                channel: channel.code().to_owned(),
-                revision: if_match.0,
-                ..before.clone()
-            };
-            let after = Guichet {
-                version: if_match.next(),
-                ..Guichet::from_row(&row, motif_ids.clone())
-            };
-            let audit = AuditEntry {
-                action: "updated",
-                before: crate::app::audit::json(&Guichet::from_row(&before, before_motifs)),
-                ..audit(&agent, &site, "guichet", &row.id, &after, now)
-            };
-            let tz = site_zone(&site)?;
-            let flagged = store
-                .update_guichet(&row, &motif_ids, tz, flag, &audit)
-                .map_err(|e| write_error(e, "a guichet of that name exists at this site"))?;
-            Ok(GuichetChange {
-                guichet: after,
-                flagged_reservations: flagged,
-            })
+            guichets::update(store, (&agent, now), guichet_id, (settings, if_match), flag)
         })
         .await?;
     Ok(versioned(StatusCode::OK, &change, change.guichet.version))

@@ -1,7 +1,6 @@
 //! Appointments, for agents: a site's list, cancel or move with a reason, history.
 
 use crate::app::moves::move_to;
-use crate::app::reservations::MAX_LIST_DAYS;
 use crate::app::reservations::agent_view;
 use crate::app::reservations::readable_reservation;
 use crate::http::error::ApiError;
@@ -9,8 +8,6 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
 use crate::http::path::PathId;
 use crate::http::problem::Problem;
-use crate::model::page::PageInfo;
-use crate::model::page::Pagination;
 use crate::model::reservation::AgentReservation;
 use crate::model::reservation::AgentReservationPage;
 use crate::model::reservation::CancelAsAgent;
@@ -18,18 +15,13 @@ use crate::model::reservation::History;
 use crate::model::reservation::HistoryEntry;
 use crate::model::reservation::RescheduleAsAgent;
 use crate::model::reservation::SiteReservationsQuery;
-use crate::model::site::site_zone;
 use crate::security::agent::AuthenticatedAgent;
-use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::Days;
 use planipref_domain::access::check_reason;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::ReservationId;
 use planipref_domain::ids::SiteId;
-use planipref_domain::slots::check_range_within;
-use planipref_domain::slots::parse_search_date;
 use planipref_store::from_db;
 use planipref_store::models::status;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -59,67 +51,14 @@ pub async fn site_reservations(
     PathId(site_id): PathId<SiteId>,
     QueryParams(q): QueryParams<SiteReservationsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (page, per_page) = Pagination::resolve(q.page, q.per_page)?;
-    let only = match q.status.as_deref() {
-        None => None,
-        Some(s @ (status::BOOKED | status::CANCELLED)) => Some(s.to_owned()),
-        Some(_) => return Err(ApiError::invalid("status", "must be booked or cancelled")),
-    };
-    let from = q
-        .from
-        .as_deref()
-        .map(|d| parse_search_date("from", d))
-        .transpose();
-    let to =
-        q.to.as_deref()
-            .map(|d| parse_search_date("to", d))
-            .transpose();
-    let (from, to) = match (from, to) {
-        (Ok(f), Ok(t)) => (f, t),
-        (f, t) => {
-            let errors = [f.err(), t.err()].into_iter().flatten().collect();
-            return Err(ApiError::Validation(errors));
-        }
-    };
+    let asked = q.check()?;
     let now = state.now();
-    let body = state
+    let page = state
         .blocking(move |store| {
-            let site = store
-                .get_site(&site_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "site"))?;
-            may_read(&agent, &site)?;
-            let tz = site_zone(&site)?;
-            let from = from.unwrap_or_else(|| now.with_timezone(&tz).date_naive());
-            let to = to.unwrap_or(from);
-            check_range_within(from, to, MAX_LIST_DAYS)?;
-            let bounds = (
-                planipref_domain::time::local_midnight(tz, from),
-                planipref_domain::time::local_midnight(tz, to + Days::new(1)),
-            );
-            let offset = i64::from(page - 1) * i64::from(per_page);
-            let found = store
-                .site_reservations(
-                    &site.id,
-                    bounds,
-                    only.as_deref(),
-                    (offset, i64::from(per_page)),
-                )
-                .map_err(ApiError::from)?;
-            Ok(AgentReservationPage {
-                items: found
-                    .items
-                    .into_iter()
-                    .map(|(r, m)| AgentReservation::new(r, &m, tz))
-                    .collect(),
-                page: PageInfo {
-                    page,
-                    per_page,
-                    total: found.total,
-                },
-            })
+            crate::app::reservations::of_site(store, &agent, site_id, &asked, now)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Cancel an appointment (agent)

@@ -1,9 +1,16 @@
 //! Convocations: what a presented link allows, and checking an agent's new one.
+use crate::app::audit::json;
+use crate::app::audit::site_entry;
 use crate::app::slots::Access;
 use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
+use crate::model::convocation::Convocation;
+use crate::model::convocation::ConvocationPage;
+use crate::model::convocation::ConvocationsAsked;
 use crate::model::convocation::IssueConvocationRequest;
 use crate::model::fields::parse_motif_id;
+use crate::model::page::Page;
+use crate::model::page::page_bounds;
 use crate::model::site::site_zone;
 use crate::security::scope::may_read;
 use chrono::DateTime;
@@ -14,12 +21,18 @@ use planipref_domain::FieldError;
 use planipref_domain::access::Agent;
 use planipref_domain::convocation::ConvocationPerson;
 use planipref_domain::convocation::ConvocationPersonInput;
+use planipref_domain::convocation::ConvocationTerms;
 use planipref_domain::convocation::Refusal;
 use planipref_domain::error::Collector;
+use planipref_domain::ids::ConvocationId;
 use planipref_domain::ids::MotifId;
+use planipref_domain::ids::SiteId;
 use planipref_domain::reference::hash_token;
+use planipref_store::AuditEntry;
+use planipref_store::ConvocationFilter;
 use planipref_store::ConvocationUse;
 use planipref_store::ConvocationView;
+use planipref_store::NewConvocation;
 use planipref_store::Store;
 
 /// What a request may see and book of a motif, given the convocation it
@@ -99,4 +112,85 @@ pub fn readable_site(
     let site = store.get_site(site_id).map_err(ApiError::from)?;
     may_read(agent, &site)?;
     Ok((site_zone(&site)?, site))
+}
+
+/// A new convocation to `motif_id` for `person`, its token hashed so, by
+/// `agent` (who may read the motif's site) at `now`, on the terms `body`
+/// asks.
+pub fn issue(
+    store: &Store,
+    (agent, now): (&Agent, DateTime<Utc>),
+    (motif_id, person, token_hash): (MotifId, ConvocationPerson, String),
+    body: &IssueConvocationRequest,
+) -> Result<Convocation, ApiError> {
+    let (_, _, site) = store
+        .get_motif(&motif_id.to_string())
+        .map_err(|e| ApiError::from_store(e, "motif"))?;
+    may_read(agent, &site)?;
+    let site_id: SiteId = site.id.parse().map_err(|_| ApiError::Internal)?;
+    let tz = site_zone(&site)?;
+    let today = now.with_timezone(&tz).date_naive();
+    let terms = ConvocationTerms::parse(
+        body.valid_days,
+        body.earliest_day.as_deref(),
+        body.latest_day.as_deref(),
+        now,
+        today,
+    )?;
+    let id = ConvocationId::new_random();
+    // The trail names the convocation and its terms, never the person
+    // (agents read that in the convocation itself).
+    let audit = AuditEntry {
+        after: json(&serde_json::json!({
+            "motif_id": motif_id.to_string(),
+            "valid_until": terms.valid_until,
+            "earliest_day": terms.days.earliest,
+            "latest_day": terms.days.latest,
+        })),
+        ..site_entry(agent, &site, "convocation", &id.to_string(), "created", now)
+    };
+    let view = store
+        .create_convocation(
+            &NewConvocation {
+                id,
+                token_hash,
+                site_id,
+                motif_id,
+                person,
+                terms,
+                issued_by: agent.actor(),
+                now,
+            },
+            Some(&audit),
+        )
+        .map_err(|e| ApiError::from_store(e, "motif"))?;
+    Ok(Convocation::new(view, tz, now))
+}
+
+/// The convocations of `site_id` asked for, as they stand at `now`, for an
+/// agent who may read the site.
+pub fn of_site(
+    store: &Store,
+    agent: &Agent,
+    site_id: SiteId,
+    asked: &ConvocationsAsked,
+    now: DateTime<Utc>,
+) -> Result<ConvocationPage, ApiError> {
+    let site = store
+        .get_site(&site_id.to_string())
+        .map_err(|e| ApiError::from_store(e, "site"))?;
+    may_read(agent, &site)?;
+    let tz = site_zone(&site)?;
+    let found = store.site_convocations(
+        &site.id,
+        ConvocationFilter {
+            motif_id: asked.motif_id.as_deref(),
+            state: asked.state,
+        },
+        now,
+        page_bounds(asked.pages),
+    )?;
+    Ok(Page::of(found, asked.pages, |v| {
+        Convocation::new(v, tz, now)
+    }))
 }

@@ -10,6 +10,7 @@ pub mod convocations;
 pub mod demarches;
 pub mod fermetures;
 pub mod fresh;
+pub mod guichets;
 pub mod motifs;
 pub mod moves;
 pub mod orientation;

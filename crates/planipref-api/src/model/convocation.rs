@@ -1,15 +1,20 @@
 //! Convocations: nominative, single-use invitations to book.
 
+use crate::http::error::ApiError;
 use crate::model::examples::MOTIF_ID;
 use crate::model::examples::SITE_ID;
 use crate::model::examples::at;
 use crate::model::examples::day;
 use crate::model::fields::at_site;
+use crate::model::fields::parse_motif_id;
 use crate::model::site::Site;
 use chrono::DateTime;
 use chrono::FixedOffset;
 use chrono::NaiveDate;
 use chrono::Utc;
+use planipref_domain::FieldError;
+use planipref_domain::convocation::ConvocationState;
+use planipref_domain::error::Collector;
 use planipref_store::ConvocationView;
 use planipref_store::from_db;
 use serde::{Deserialize, Serialize};
@@ -336,5 +341,46 @@ pub fn example_convocation() -> crate::model::convocation::Convocation {
         revoked_at: None,
         revoked_by: None,
         revoke_reason: None,
+    }
+}
+
+/// A checked [`ConvocationQuery`].
+#[derive(Debug, Clone)]
+pub struct ConvocationsAsked {
+    /// Page number and size.
+    pub pages: (u32, u32),
+    /// Only this motif's.
+    pub motif_id: Option<String>,
+    /// Only those in this state.
+    pub state: Option<ConvocationState>,
+}
+
+impl ConvocationQuery {
+    /// The query checked, every invalid field named.
+    pub fn check(&self) -> Result<ConvocationsAsked, ApiError> {
+        let mut c = Collector::default();
+        let pages = crate::model::page::Pagination::resolve(self.page, self.per_page);
+        let motif_id = self
+            .motif_id
+            .as_deref()
+            .and_then(|m| c.take(parse_motif_id(Some(m))))
+            .map(|m| m.to_string());
+        let state = self.state.as_deref().and_then(|s| {
+            c.take(ConvocationState::from_code(s.trim()).ok_or_else(|| {
+                FieldError::new("state", "must be issued, booked, expired or revoked")
+            }))
+        });
+        match (pages, c.finish().map_err(ApiError::from)) {
+            (Ok(pages), Ok(())) => Ok(ConvocationsAsked {
+                pages,
+                motif_id,
+                state,
+            }),
+            (Err(ApiError::Validation(mut a)), Err(ApiError::Validation(b))) => {
+                a.extend(b);
+                Err(ApiError::Validation(a))
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
     }
 }

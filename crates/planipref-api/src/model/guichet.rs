@@ -3,13 +3,22 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// A guichet's checked settings: name, motifs, working period, channel.
-pub type GuichetSettings = (
-    String,
-    Vec<String>,
-    (Option<NaiveDate>, Option<NaiveDate>),
-    Channel,
-);
+/// A guichet's checked settings.
+#[derive(Debug, Clone)]
+pub struct GuichetSettings {
+    /// Its name.
+    pub name: String,
+    /// The motifs it serves (identifiers).
+    pub motif_ids: Vec<String>,
+    /// Whether it takes appointments.
+    pub active: bool,
+    /// First day it takes appointments.
+    pub active_from: Option<NaiveDate>,
+    /// Last day it takes appointments.
+    pub active_until: Option<NaiveDate>,
+    /// Whom its time is for.
+    pub channel: Channel,
+}
 use crate::http::error::ApiError;
 use crate::model::examples::SITE_ID;
 use crate::model::fields::parse_day;
@@ -78,9 +87,14 @@ impl GuichetRequest {
         };
         c.finish()?;
         match (name, motif_ids, channel) {
-            (Some(name), Some(motif_ids), Some(channel)) => {
-                Ok((name, motif_ids, (from, until), channel))
-            }
+            (Some(name), Some(motif_ids), Some(channel)) => Ok(GuichetSettings {
+                name,
+                motif_ids,
+                active: self.active,
+                active_from: from,
+                active_until: until,
+                channel,
+            }),
             _ => Err(ApiError::Internal),
         }
     }

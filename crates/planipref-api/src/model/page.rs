@@ -118,6 +118,20 @@ impl<T> Page<T> {
         }
     }
 
+    /// The page `pages` (number, size) of what the store `found`, each item
+    /// shown by `show`.
+    pub fn of<S>(
+        found: planipref_store::Page<S>,
+        pages: (u32, u32),
+        show: impl FnMut(S) -> T,
+    ) -> Self {
+        Self::new(
+            found.items.into_iter().map(show).collect(),
+            pages,
+            found.total,
+        )
+    }
+
     /// The same page with each item changed by `f`.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
@@ -164,6 +178,15 @@ impl<T: Listed> ToSchema for Page<T> {
         T::schemas(schemas);
         schemas.push((PageInfo::name().into_owned(), PageInfo::schema()));
     }
+}
+
+/// The (offset, limit) a store query reads for page `page` of `per_page`
+/// items (the page is checked: at least 1).
+pub fn page_bounds((page, per_page): (u32, u32)) -> (i64, i64) {
+    (
+        i64::from(page.saturating_sub(1)) * i64::from(per_page),
+        i64::from(per_page),
+    )
 }
 
 pub fn page_info(page: u32, per_page: u32, total: i64) -> PageInfo {

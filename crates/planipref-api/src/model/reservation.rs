@@ -464,3 +464,48 @@ pub fn example_agent_reservation() -> Value {
         "cancelled_at": null
     })
 }
+
+/// A checked [`SiteReservationsQuery`]: the page, the status, the days
+/// (`None`: the defaults, known at the site).
+#[derive(Debug, Clone)]
+pub struct SiteReservationsAsked {
+    /// Page number and size.
+    pub pages: (u32, u32),
+    /// `booked` or `cancelled`; `None`: both.
+    pub status: Option<String>,
+    /// First local day.
+    pub from: Option<NaiveDate>,
+    /// Last local day.
+    pub to: Option<NaiveDate>,
+}
+
+impl SiteReservationsQuery {
+    /// The query checked, every invalid field named.
+    pub fn check(&self) -> Result<SiteReservationsAsked, crate::http::error::ApiError> {
+        use planipref_domain::error::Collector;
+        use planipref_domain::slots::parse_search_date;
+        use planipref_store::models::status;
+        let pages = crate::model::page::Pagination::resolve(self.page, self.per_page)?;
+        let status = match self.status.as_deref() {
+            None => None,
+            Some(s @ (status::BOOKED | status::CANCELLED)) => Some(s.to_owned()),
+            Some(_) => {
+                return Err(crate::http::error::ApiError::invalid(
+                    "status",
+                    "must be booked or cancelled",
+                ));
+            }
+        };
+        let mut c = Collector::default();
+        let day = |field, raw: &Option<String>| raw.as_deref().map(|d| parse_search_date(field, d));
+        let from = day("from", &self.from).and_then(|d| c.take(d));
+        let to = day("to", &self.to).and_then(|d| c.take(d));
+        c.finish()?;
+        Ok(SiteReservationsAsked {
+            pages,
+            status,
+            from,
+            to,
+        })
+    }
+}
