@@ -1,6 +1,6 @@
 //! A préfecture's anti-capture settings: `/admin/prefectures/{code}/anti-capture`.
 
-use crate::app::audit::prefecture_audit;
+use crate::app::prefectures;
 use crate::http::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::problem::Problem;
@@ -15,12 +15,6 @@ use crate::security::scope::may_administer_prefecture;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, put, web};
-use planipref_domain::DomainError;
-use planipref_domain::channel::check_release_hours;
-use planipref_domain::quota::check_max_active_per_person as check_quota;
-use planipref_domain::release::ReleaseRules;
-use planipref_store::AuditEntry;
-use planipref_store::models::PrefectureRulesRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// A préfecture's anti-capture settings
 ///
@@ -78,69 +72,16 @@ pub async fn get_anti_capture(
 #[put("/prefectures/{code}/anti-capture")]
 pub async fn update_anti_capture(
     state: web::Data<AppState>,
-    agent: AuthenticatedAgent,
+    AuthenticatedAgent(agent): AuthenticatedAgent,
     path: web::Path<String>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<AntiCaptureUpdate>,
 ) -> Result<HttpResponse, ApiError> {
+    let code = may_administer_prefecture(&agent, &path)?;
     let now = state.now();
-    let code = may_administer_prefecture(&agent.0, &path)?;
-    let agent = agent.0;
     let after = state
         .blocking(move |store| {
-            let (rules, version) = store
-                .anti_capture(code.as_str())
-                .map_err(|e| ApiError::from_store(e, "préfecture"))?;
-            let before = AntiCapture::new(rules, version);
-            let after = AntiCapture {
-                version: if_match.next(),
-                release_delay_min_minutes: body
-                    .release_delay_min_minutes
-                    .unwrap_or(before.release_delay_min_minutes),
-                release_delay_max_minutes: body
-                    .release_delay_max_minutes
-                    .unwrap_or(before.release_delay_max_minutes),
-                opening_start_minute: body
-                    .opening_start_minute
-                    .unwrap_or(before.opening_start_minute),
-                opening_window_minutes: body
-                    .opening_window_minutes
-                    .unwrap_or(before.opening_window_minutes),
-                max_active_per_person: body
-                    .max_active_per_person
-                    .unwrap_or(before.max_active_per_person),
-                convocation_release_hours: body
-                    .convocation_release_hours
-                    .unwrap_or(before.convocation_release_hours),
-            };
-            let release = ReleaseRules {
-                delay_min_minutes: after.release_delay_min_minutes,
-                delay_max_minutes: after.release_delay_max_minutes,
-                opening_start_minute: after.opening_start_minute,
-                opening_window_minutes: after.opening_window_minutes,
-            }
-            .check();
-            let quota = check_quota(after.max_active_per_person);
-            let channels = check_release_hours(after.convocation_release_hours);
-            DomainError::both(DomainError::both(release, quota), channels)?;
-            let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-            let row = PrefectureRulesRow {
-                release_delay_min_minutes: n(after.release_delay_min_minutes),
-                release_delay_max_minutes: n(after.release_delay_max_minutes),
-                opening_start_minute: n(after.opening_start_minute),
-                opening_window_minutes: n(after.opening_window_minutes),
-                max_active_per_person: n(after.max_active_per_person),
-                convocation_release_hours: n(after.convocation_release_hours),
-            };
-            let audit = AuditEntry {
-                before: crate::app::audit::json(&before),
-                after: crate::app::audit::json(&after),
-                ..prefecture_audit(&agent, code.as_str(), "updated", now)
-            };
-            store
-                .update_prefecture_rules(code.as_str(), &row, if_match.0, &audit)
-                .map_err(|e| ApiError::from_store(e, "préfecture"))?;
-            Ok(after)
+            prefectures::change_anti_capture(store, (&agent, now), &code, &body, if_match)
         })
         .await?;
     Ok(after.answer(StatusCode::OK))

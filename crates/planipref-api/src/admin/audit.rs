@@ -3,20 +3,11 @@
 use crate::http::error::ApiError;
 use crate::http::extract::QueryParams;
 use crate::http::problem::Problem;
-use crate::model::audit::AuditEvent;
 use crate::model::audit::AuditPage;
 use crate::model::audit::AuditQuery;
-use crate::model::fields::date_range;
-use crate::model::page::PageInfo;
-use crate::model::page::Pagination;
 use crate::security::agent::AuthenticatedAgent;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
-use chrono::Days;
-use chrono::Utc;
-use planipref_domain::access::Scope;
-use planipref_store::AuditFilter;
-use planipref_store::from_db;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// List the audit trail
 ///
@@ -44,57 +35,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 #[get("/audit")]
 pub async fn list_audit(
     state: web::Data<AppState>,
-    agent: AuthenticatedAgent,
+    AuthenticatedAgent(agent): AuthenticatedAgent,
     QueryParams(q): QueryParams<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (page, per_page) = Pagination::resolve(q.page, q.per_page)?;
-    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
-    let mut filter = AuditFilter {
-        entity: q.entity,
-        from: from.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()),
-        to: to
-            .and_then(|d| d.checked_add_days(Days::new(1)))
-            .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()),
-        ..AuditFilter::default()
-    };
-    match agent.0.scope {
-        Scope::National => {}
-        Scope::Departements(ds) => {
-            filter.departements = Some(ds.iter().map(ToString::to_string).collect())
-        }
-        Scope::Sites(ss) => filter.sites = Some(ss.iter().map(ToString::to_string).collect()),
-    }
-    let offset = i64::from(page - 1) * i64::from(per_page);
-    let result = state
-        .blocking(move |store| {
-            store
-                .list_audit(&filter, offset, i64::from(per_page))
-                .map_err(ApiError::from)
-        })
+    let (filter, pages) = q.check()?;
+    let page = state
+        .blocking(move |store| crate::app::audit::list(store, &agent, filter, pages))
         .await?;
-    let items = result
-        .items
-        .into_iter()
-        .map(|r| AuditEvent {
-            occurred_at: from_db(r.occurred_at).with_timezone(&Utc).fixed_offset(),
-            actor: r.actor,
-            departement: r.departement,
-            site_id: r.site_id,
-            entity: r.entity,
-            entity_id: r.entity_id,
-            action: r.action,
-            before: r.before.and_then(|b| serde_json::from_str(&b).ok()),
-            after: r.after.and_then(|a| serde_json::from_str(&a).ok()),
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(AuditPage {
-        items,
-        page: PageInfo {
-            page,
-            per_page,
-            total: result.total,
-        },
-    }))
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Registers this resource's operations.

@@ -3,19 +3,11 @@
 use crate::http::error::ApiError;
 use crate::http::path::PathId;
 use crate::http::problem::Problem;
-use crate::model::guichet::Guichet;
-use crate::model::guichet::GuichetWithPlages;
-use crate::model::motif::Motif;
 use crate::model::organisation::Organisation;
-use crate::model::plage::PlageResponse;
-use crate::model::service::Service;
-use crate::model::service::ServiceWithMotifs;
 use crate::security::agent::AuthenticatedAgent;
-use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use planipref_domain::ids::SiteId;
-use planipref_domain::plage::weekday_name;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// A site's organisation
 ///
@@ -40,77 +32,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 #[get("/sites/{site_id}/organisation")]
 pub async fn site_organisation(
     state: web::Data<AppState>,
-    agent: AuthenticatedAgent,
+    AuthenticatedAgent(agent): AuthenticatedAgent,
     PathId(site_id): PathId<SiteId>,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = agent.0;
     let organisation = state
-        .blocking(move |store| {
-            let site = store
-                .get_site(&site_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "site"))?;
-            may_read(&agent, &site)?;
-            let o = store.site_organisation(&site.id).map_err(ApiError::from)?;
-            let services = o
-                .services
-                .into_iter()
-                .map(|s| {
-                    let motifs = o
-                        .motifs
-                        .iter()
-                        .filter(|m| m.service_id == s.id)
-                        .map(|m| Motif::from_rows(m.clone(), s.clone()))
-                        .collect();
-                    ServiceWithMotifs {
-                        service: Service::from_row(s),
-                        motifs,
-                    }
-                })
-                .collect();
-            let mut guichets = Vec::new();
-            for g in o.guichets {
-                let motif_ids = o
-                    .served
-                    .iter()
-                    .filter(|(gid, _)| *gid == g.id)
-                    .map(|(_, m)| m.clone())
-                    .collect();
-                let mut plages = Vec::new();
-                for p in o.plages.iter().filter(|p| p.guichet_id == g.id) {
-                    let weekdays = planipref_domain::plage::Weekdays::from_bits(p.weekdays)
-                        .ok_or(ApiError::Internal)?;
-                    plages.push(PlageResponse {
-                        version: p.revision,
-                        id: p.id.clone(),
-                        guichet_id: p.guichet_id.clone(),
-                        weekdays: weekdays
-                            .days()
-                            .into_iter()
-                            .map(|d| weekday_name(d).to_owned())
-                            .collect(),
-                        start: p.start_time.format("%H:%M").to_string(),
-                        end: p.end_time.format("%H:%M").to_string(),
-                        valid_from: p.valid_from,
-                        valid_until: p.valid_until,
-                        motif_ids: o
-                            .restrictions
-                            .iter()
-                            .filter(|(pid, _)| *pid == p.id)
-                            .map(|(_, m)| m.clone())
-                            .collect(),
-                    });
-                }
-                guichets.push(GuichetWithPlages {
-                    guichet: Guichet::from_row(&g, motif_ids),
-                    plages,
-                });
-            }
-            Ok(Organisation {
-                site_id: site.id,
-                services,
-                guichets,
-            })
-        })
+        .blocking(move |store| crate::app::sites::organisation(store, &agent, site_id))
         .await?;
     Ok(HttpResponse::Ok().json(organisation))
 }

@@ -1,22 +1,15 @@
 //! Openings on holidays: `/admin/sites/{site_id}/ouvertures`.
 
-use crate::app::audit::json;
-use crate::app::audit::site_entry;
 use crate::http::error::ApiError;
-use crate::http::error::write_error;
 use crate::http::extract::JsonBody;
 use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::model::fermeture::Ouverture;
 use crate::model::fermeture::OuvertureRequest;
-use crate::model::site::site_departement;
 use crate::security::agent::AuthenticatedAgent;
-use crate::security::scope::may_administer_departement;
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
 use planipref_domain::ids::SiteId;
-use planipref_domain::text::check_name;
-use planipref_store::AuditEntry;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Open a site on a holiday
 ///
@@ -40,60 +33,15 @@ use utoipa_actix_web::service_config::ServiceConfig;
 #[post("/sites/{site_id}/ouvertures")]
 pub async fn create_ouverture(
     state: web::Data<AppState>,
-    agent: AuthenticatedAgent,
+    AuthenticatedAgent(agent): AuthenticatedAgent,
     PathId(site_id): PathId<SiteId>,
     JsonBody(body): JsonBody<OuvertureRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let opening = body.check()?;
     let now = state.now();
-    let mut c = planipref_domain::error::Collector::default();
-    let date = c.take(planipref_domain::slots::parse_search_date(
-        "date", &body.date,
-    ));
-    let reason = c.take(check_name("reason", &body.reason, 200));
-    c.finish()?;
-    let (Some(date), Some(reason)) = (date, reason) else {
-        return Err(ApiError::Internal);
-    };
-    let agent = agent.0;
     let created = state
         .blocking(move |store| {
-            let site = store
-                .get_site(&site_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "site"))?;
-            let departement = site_departement(&site)?;
-            may_administer_departement(&agent, &departement)?;
-            let holidays: Vec<String> = planipref_domain::calendar::holidays_on(date, &departement)
-                .into_iter()
-                .map(|h| h.code().to_owned())
-                .collect();
-            if holidays.is_empty() {
-                return Err(ApiError::invalid(
-                    "date",
-                    "is not a public holiday of the site's département",
-                ));
-            }
-            let row = planipref_store::models::OuvertureRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                site_id: site.id.clone(),
-                day: date,
-                reason: reason.clone(),
-                created_at: planipref_store::to_db(now),
-            };
-            let ouverture = Ouverture {
-                id: row.id.clone(),
-                site_id: site.id.clone(),
-                date,
-                holidays,
-                reason,
-            };
-            let audit = AuditEntry {
-                after: json(&ouverture),
-                ..site_entry(&agent, &site, "ouverture", &row.id, "created", now)
-            };
-            store
-                .create_ouverture(&row, &audit)
-                .map_err(|e| write_error(e, "the site is already opened that day"))?;
-            Ok(ouverture)
+            crate::app::fermetures::open_on_holiday(store, (&agent, now), site_id, opening)
         })
         .await?;
     Ok(HttpResponse::Created().json(created))

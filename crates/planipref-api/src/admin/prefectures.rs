@@ -1,6 +1,7 @@
 //! Préfectures: `/admin/prefectures`, `/admin/prefectures/{code}`.
 
 use crate::app::audit::prefecture_audit;
+use crate::app::prefectures;
 use crate::http::error::ApiError;
 use crate::http::error::write_error;
 use crate::http::extract::JsonBody;
@@ -188,51 +189,18 @@ pub async fn get_prefecture(
 #[put("/prefectures/{code}")]
 pub async fn update_prefecture(
     state: web::Data<AppState>,
-    agent: AuthenticatedAgent,
+    AuthenticatedAgent(agent): AuthenticatedAgent,
     path: web::Path<String>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<PrefectureUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.now();
-    may_administer_nation(&agent.0)?;
+    may_administer_nation(&agent)?;
     let code = DepartementCode::parse(&path).ok_or(ApiError::NotFound("préfecture"))?;
-    let mut c = Collector::default();
-    let name = c.take(check_name("name", &body.name, 150));
-    let departement_name = c.take(check_name("departement_name", &body.departement_name, 100));
-    c.finish()?;
-    let (Some(name), Some(departement_name)) = (name, departement_name) else {
-        return Err(ApiError::Internal);
-    };
-    let agent = agent.0;
-    let after = state
-        .blocking(move |store| {
-            let before = store
-                .get_prefecture(code.as_str())
-                .map_err(|e| ApiError::from_store(e, "préfecture"))?;
-            let after = PrefectureRow {
-                name,
-                departement_name,
-                revision: if_match.0,
-                ..before.clone()
-            };
-            let audit = AuditEntry {
-                before: crate::app::audit::json(&Prefecture::from(before)),
-                after: crate::app::audit::json(&Prefecture {
-                    version: if_match.next(),
-                    ..Prefecture::from(after.clone())
-                }),
-                ..prefecture_audit(&agent, code.as_str(), "updated", now)
-            };
-            store
-                .update_prefecture(&after, &audit)
-                .map_err(|e| write_error(e, "conflicting préfecture"))?;
-            Ok(after)
-        })
+    let names = body.check()?;
+    let now = state.now();
+    let prefecture = state
+        .blocking(move |store| prefectures::rename(store, (&agent, now), &code, names, if_match))
         .await?;
-    let prefecture = Prefecture {
-        version: if_match.next(),
-        ..Prefecture::from(after)
-    };
     Ok(prefecture.answer(StatusCode::OK))
 }
 

@@ -1,7 +1,15 @@
 //! The audit entries every change writes with it (who, what, when, before and after).
+use crate::http::error::ApiError;
+use crate::model::audit::AuditEvent;
+use crate::model::audit::AuditPage;
+use crate::model::page::Page;
+use crate::model::page::page_bounds;
 use chrono::{DateTime, Utc};
 use planipref_domain::access::Agent;
+use planipref_domain::access::Scope;
 use planipref_store::AuditEntry;
+use planipref_store::AuditFilter;
+use planipref_store::Store;
 use planipref_store::models::SiteRow;
 use serde::Serialize;
 
@@ -96,4 +104,24 @@ pub fn deletion(
         before: crate::app::audit::json(before),
         ..crate::app::audit::site_entry(agent, site, entity, id, "deleted", now)
     }
+}
+
+/// The entries `filter` asks for within what `agent` may read: a national
+/// agent reads all, others their départements' or sites' only.
+pub fn list(
+    store: &Store,
+    agent: &Agent,
+    mut filter: AuditFilter,
+    pages: (u32, u32),
+) -> Result<AuditPage, ApiError> {
+    match &agent.scope {
+        Scope::National => {}
+        Scope::Departements(ds) => {
+            filter.departements = Some(ds.iter().map(ToString::to_string).collect());
+        }
+        Scope::Sites(ss) => filter.sites = Some(ss.iter().map(ToString::to_string).collect()),
+    }
+    let (offset, limit) = page_bounds(pages);
+    let found = store.list_audit(&filter, offset, limit)?;
+    Ok(Page::of(found, pages, AuditEvent::from))
 }

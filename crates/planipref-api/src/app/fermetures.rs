@@ -1,4 +1,6 @@
-//! Writing a closure: checked against the site, its guichets and the appointments it covers.
+//! Exceptions to a site's calendar: writing a closure (checked against the
+//! site, its guichets and the appointments it covers) and opening on a
+//! public holiday.
 use crate::app::audit::json;
 use crate::app::audit::site_entry;
 use crate::http::error::ApiError;
@@ -6,12 +8,17 @@ use crate::http::error::write_error;
 use crate::http::version::IfMatch;
 use crate::model::fermeture::Fermeture;
 use crate::model::fermeture::FermetureRequest;
+use crate::model::fermeture::Ouverture;
+use crate::model::site::site_departement;
 use crate::model::site::site_zone;
 use crate::security::scope::may_administer;
+use crate::security::scope::may_administer_departement;
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use planipref_domain::fermeture::FermetureInput;
 use planipref_domain::fermeture::fermeture_interval;
 use planipref_domain::ids::GuichetId;
+use planipref_domain::ids::SiteId;
 use planipref_store::AuditEntry;
 use planipref_store::models::FermetureRow;
 
@@ -79,4 +86,51 @@ pub fn write(
     };
     response.flagged_reservations = flagged.map_err(|e| write_error(e, "conflicting closure"))?;
     Ok(response)
+}
+
+/// Opens `site_id` on a public holiday of its département (`date`), for
+/// `reason`, by `agent` (an administrator of the département) at `now`.
+pub fn open_on_holiday(
+    store: &planipref_store::Store,
+    (agent, now): (&planipref_domain::access::Agent, DateTime<Utc>),
+    site_id: SiteId,
+    (date, reason): (NaiveDate, String),
+) -> Result<Ouverture, ApiError> {
+    let site = store
+        .get_site(&site_id.to_string())
+        .map_err(|e| ApiError::from_store(e, "site"))?;
+    let departement = site_departement(&site)?;
+    may_administer_departement(agent, &departement)?;
+    let holidays: Vec<String> = planipref_domain::calendar::holidays_on(date, &departement)
+        .into_iter()
+        .map(|h| h.code().to_owned())
+        .collect();
+    if holidays.is_empty() {
+        return Err(ApiError::invalid(
+            "date",
+            "is not a public holiday of the site's département",
+        ));
+    }
+    let row = planipref_store::models::OuvertureRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        site_id: site.id.clone(),
+        day: date,
+        reason: reason.clone(),
+        created_at: planipref_store::to_db(now),
+    };
+    let ouverture = Ouverture {
+        id: row.id.clone(),
+        site_id: site.id.clone(),
+        date,
+        holidays,
+        reason,
+    };
+    let audit = AuditEntry {
+        after: json(&ouverture),
+        ..site_entry(agent, &site, "ouverture", &row.id, "created", now)
+    };
+    store
+        .create_ouverture(&row, &audit)
+        .map_err(|e| write_error(e, "the site is already opened that day"))?;
+    Ok(ouverture)
 }

@@ -14,6 +14,7 @@ pub mod guichets;
 pub mod motifs;
 pub mod moves;
 pub mod orientation;
+pub mod prefectures;
 pub mod reservations;
 pub mod sites;
 pub mod slots;

@@ -1,12 +1,17 @@
 //! A site's settings read from a request, and the row they make.
 use crate::http::error::ApiError;
+use crate::model::organisation::Organisation;
 use crate::model::site::SiteRequest;
+use crate::security::scope::may_read;
 use chrono::Utc;
 use planipref_domain::DomainError;
+use planipref_domain::access::Agent;
 use planipref_domain::competence::Competence;
 use planipref_domain::ids::DepartementCode;
+use planipref_domain::ids::SiteId;
 use planipref_domain::site::SiteDraft;
 use planipref_domain::site::SiteInput;
+use planipref_store::Store;
 use planipref_store::StoreError;
 use planipref_store::models::SiteRow;
 
@@ -65,4 +70,19 @@ pub fn site_write_error(e: StoreError) -> ApiError {
         StoreError::Affected(refs) => ApiError::Affected(refs),
         other => ApiError::from_store(other, "site"),
     }
+}
+
+/// How site `site_id` is organised (services, motifs, guichets, plages),
+/// for an agent who may read the site.
+pub fn organisation(
+    store: &Store,
+    agent: &Agent,
+    site_id: SiteId,
+) -> Result<Organisation, ApiError> {
+    let site = store
+        .get_site(&site_id.to_string())
+        .map_err(|e| ApiError::from_store(e, "site"))?;
+    may_read(agent, &site)?;
+    let found = store.site_organisation(&site.id)?;
+    Organisation::new(site.id, found)
 }

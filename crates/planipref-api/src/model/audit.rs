@@ -1,7 +1,17 @@
 //! The audit trail as agents read it.
 
+use crate::http::error::ApiError;
+use crate::model::fields::date_range;
+use crate::model::page::Pagination;
 use chrono::DateTime;
+use chrono::Days;
 use chrono::FixedOffset;
+use chrono::NaiveDate;
+use chrono::NaiveTime;
+use chrono::Utc;
+use planipref_store::AuditFilter;
+use planipref_store::from_db;
+use planipref_store::models::AuditEventRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -67,3 +77,38 @@ crate::model::page::listed!(
     "A page of audit entries.",
     "Newest first."
 );
+
+impl AuditQuery {
+    /// The entries asked for (before the agent's scope narrows them) and
+    /// the page, checked.
+    pub fn check(&self) -> Result<(AuditFilter, (u32, u32)), ApiError> {
+        let pages = Pagination::resolve(self.page, self.per_page)?;
+        let (from, to) = date_range(self.from.as_deref(), self.to.as_deref())?;
+        let midnight = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
+        let filter = AuditFilter {
+            entity: self.entity.clone(),
+            from: from.map(midnight),
+            to: to
+                .and_then(|d| d.checked_add_days(Days::new(1)))
+                .map(midnight),
+            ..AuditFilter::default()
+        };
+        Ok((filter, pages))
+    }
+}
+
+impl From<AuditEventRow> for AuditEvent {
+    fn from(r: AuditEventRow) -> Self {
+        Self {
+            occurred_at: from_db(r.occurred_at).with_timezone(&Utc).fixed_offset(),
+            actor: r.actor,
+            departement: r.departement,
+            site_id: r.site_id,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            action: r.action,
+            before: r.before.and_then(|b| serde_json::from_str(&b).ok()),
+            after: r.after.and_then(|a| serde_json::from_str(&a).ok()),
+        }
+    }
+}

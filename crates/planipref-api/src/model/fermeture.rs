@@ -5,6 +5,7 @@ use crate::model::examples::SITE_ID;
 use crate::model::fields::at_site;
 use chrono::DateTime;
 use chrono::FixedOffset;
+use chrono::NaiveDate;
 use planipref_domain::ids::GuichetId;
 use planipref_domain::text::check_name;
 use serde::{Deserialize, Serialize};
@@ -156,4 +157,22 @@ crate::model::page::listed!(
 
 pub fn fermeture_example() -> serde_json::Value {
     serde_json::json!({"id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "site_id": SITE_ID, "guichet_id": null, "start": "2026-12-24T00:00:00+01:00", "end": "2026-12-25T00:00:00+01:00", "reason": "Inventaire annuel", "flagged_reservations": [], "version": 1})
+}
+
+impl OuvertureRequest {
+    /// The day and the reason, checked.
+    pub fn check(&self) -> Result<(NaiveDate, String), crate::http::error::ApiError> {
+        let mut c = planipref_domain::error::Collector::default();
+        let date = c.take(planipref_domain::slots::parse_search_date(
+            "date", &self.date,
+        ));
+        let reason = c.take(planipref_domain::text::check_name(
+            "reason",
+            &self.reason,
+            200,
+        ));
+        c.finish()?;
+        date.zip(reason)
+            .ok_or(crate::http::error::ApiError::Internal)
+    }
 }

@@ -11,6 +11,7 @@ use planipref_domain::plage::Plage;
 use planipref_domain::plage::parse_local_time;
 use planipref_domain::plage::parse_weekdays;
 use planipref_domain::plage::weekday_name;
+use planipref_store::models::PlageRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -165,4 +166,28 @@ crate::model::page::listed!(
 
 pub fn plage_example() -> serde_json::Value {
     serde_json::json!({"id": "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d", "guichet_id": "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", "weekdays": ["monday", "tuesday", "thursday"], "start": "09:00", "end": "12:00", "valid_from": "2027-01-04", "valid_until": null, "motif_ids": [], "version": 1})
+}
+
+impl PlageResponse {
+    /// A plage as stored, restricted to `motif_ids` (none: every motif of
+    /// its guichet).
+    pub fn from_row(p: &PlageRow, motif_ids: Vec<String>) -> Result<Self, ApiError> {
+        let weekdays =
+            planipref_domain::plage::Weekdays::from_bits(p.weekdays).ok_or(ApiError::Internal)?;
+        Ok(Self {
+            version: p.revision,
+            id: p.id.clone(),
+            guichet_id: p.guichet_id.clone(),
+            weekdays: weekdays
+                .days()
+                .into_iter()
+                .map(|d| weekday_name(d).to_owned())
+                .collect(),
+            start: p.start_time.format("%H:%M").to_string(),
+            end: p.end_time.format("%H:%M").to_string(),
+            valid_from: p.valid_from,
+            valid_until: p.valid_until,
+            motif_ids,
+        })
+    }
 }

@@ -185,3 +185,72 @@ pub struct AntiCaptureUpdate {
     #[schema(minimum = 0, maximum = 720)]
     pub convocation_release_hours: Option<u32>,
 }
+
+impl PrefectureUpdate {
+    /// The préfecture's and its département's names, checked.
+    pub fn check(&self) -> Result<(String, String), crate::http::error::ApiError> {
+        use planipref_domain::text::check_name;
+        let mut c = planipref_domain::error::Collector::default();
+        let name = c.take(check_name("name", &self.name, 150));
+        let departement_name = c.take(check_name("departement_name", &self.departement_name, 100));
+        c.finish()?;
+        name.zip(departement_name)
+            .ok_or(crate::http::error::ApiError::Internal)
+    }
+}
+
+impl AntiCaptureUpdate {
+    /// `before` with the settings this update gives, at `version`.
+    pub fn over(&self, before: AntiCapture, version: i32) -> AntiCapture {
+        AntiCapture {
+            version,
+            release_delay_min_minutes: self
+                .release_delay_min_minutes
+                .unwrap_or(before.release_delay_min_minutes),
+            release_delay_max_minutes: self
+                .release_delay_max_minutes
+                .unwrap_or(before.release_delay_max_minutes),
+            opening_start_minute: self
+                .opening_start_minute
+                .unwrap_or(before.opening_start_minute),
+            opening_window_minutes: self
+                .opening_window_minutes
+                .unwrap_or(before.opening_window_minutes),
+            max_active_per_person: self
+                .max_active_per_person
+                .unwrap_or(before.max_active_per_person),
+            convocation_release_hours: self
+                .convocation_release_hours
+                .unwrap_or(before.convocation_release_hours),
+        }
+    }
+}
+
+impl AntiCapture {
+    /// The settings as stored, once the domain accepts them together (the
+    /// least delay at most the greatest, a quota of at least one…).
+    pub fn to_row(&self) -> Result<PrefectureRulesRow, planipref_domain::DomainError> {
+        use planipref_domain::DomainError;
+        let release = planipref_domain::release::ReleaseRules {
+            delay_min_minutes: self.release_delay_min_minutes,
+            delay_max_minutes: self.release_delay_max_minutes,
+            opening_start_minute: self.opening_start_minute,
+            opening_window_minutes: self.opening_window_minutes,
+        }
+        .check();
+        let quota =
+            planipref_domain::quota::check_max_active_per_person(self.max_active_per_person);
+        let channels =
+            planipref_domain::channel::check_release_hours(self.convocation_release_hours);
+        DomainError::both(DomainError::both(release, quota), channels)?;
+        let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        Ok(PrefectureRulesRow {
+            release_delay_min_minutes: n(self.release_delay_min_minutes),
+            release_delay_max_minutes: n(self.release_delay_max_minutes),
+            opening_start_minute: n(self.opening_start_minute),
+            opening_window_minutes: n(self.opening_window_minutes),
+            max_active_per_person: n(self.max_active_per_person),
+            convocation_release_hours: n(self.convocation_release_hours),
+        })
+    }
+}
