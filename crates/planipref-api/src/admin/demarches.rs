@@ -1,7 +1,6 @@
 //! The national catalogue, for national administrators: `/admin/demarches`, `/admin/demarches/{code}`.
 
-use crate::app::audit::national_audit;
-use crate::app::demarches::apply;
+use crate::app::demarches;
 use crate::http::error::ApiError;
 use crate::http::error::write_error;
 use crate::http::extract::JsonBody;
@@ -20,10 +19,6 @@ use crate::security::scope::may_administer_nation;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, put, web};
-use planipref_domain::FieldError;
-use planipref_domain::motif::check_demarche_code;
-use planipref_store::AuditEntry;
-use planipref_store::models::DemarcheRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Add a démarche to the national catalogue
 ///
@@ -45,44 +40,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 #[post("/demarches")]
 pub async fn create_demarche(
     state: web::Data<AppState>,
-    agent: AuthenticatedAgent,
+    AuthenticatedAgent(agent): AuthenticatedAgent,
     JsonBody(body): JsonBody<DemarcheRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    may_administer_nation(&agent.0)?;
-    let code = match body.code.as_deref() {
-        Some(code) => check_demarche_code(code),
-        None => Err(FieldError::new("code", "is required")),
-    };
-    let now = state.now();
-    let stamp = planipref_store::to_db(now);
-    let blank = DemarcheRow {
-        code: body.code.clone().unwrap_or_default(),
-        label: String::new(),
-        description: String::new(),
-        default_duration_minutes: 0,
-        created_at: stamp,
-        updated_at: stamp,
-        documents: String::new(),
-        default_booking_window_days: 0,
-        default_min_notice_hours: 0,
-        default_cancellation_deadline_hours: 0,
-        revision: 1,
-    };
-    let row = match (code, apply(blank, &body)) {
-        (Ok(_), Ok(row)) => row,
-        (code, row) => {
-            let mut errors: Vec<FieldError> = code.err().into_iter().collect();
-            if let Err(ApiError::Validation(more)) = row {
-                errors.extend(more);
-            }
-            return Err(ApiError::Validation(errors));
-        }
-    };
+    may_administer_nation(&agent)?;
+    let (row, audit) = demarches::draft(&body, (&agent, state.now()))?;
     let created = demarche(row.clone(), vec![]);
-    let audit = AuditEntry {
-        after: crate::app::audit::json(&created),
-        ..national_audit(&agent.0, &row.code, "created", now)
-    };
     state
         .blocking(move |store| {
             store
@@ -120,54 +83,19 @@ pub async fn create_demarche(
 #[put("/demarches/{code}")]
 pub async fn update_demarche(
     state: web::Data<AppState>,
-    agent: AuthenticatedAgent,
+    AuthenticatedAgent(agent): AuthenticatedAgent,
     path: web::Path<String>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<DemarcheRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.now();
-    may_administer_nation(&agent.0)?;
+    may_administer_nation(&agent)?;
     let code = path.into_inner();
     if body.code.as_ref().is_some_and(|c| *c != code) {
         return Err(ApiError::invalid("code", "cannot be changed"));
     }
-    let agent = agent.0;
+    let now = state.now();
     let change = state
-        .blocking(move |store| {
-            let before = store
-                .get_demarche(&code)
-                .map_err(|e| ApiError::from_store(e, "démarche"))?;
-            let after = DemarcheRow {
-                updated_at: planipref_store::to_db(now),
-                revision: if_match.0,
-                ..apply(before.clone(), &body)?
-            };
-            let audit = AuditEntry {
-                before: crate::app::audit::json(&demarche(before.clone(), vec![])),
-                after: crate::app::audit::json(&Demarche {
-                    version: if_match.next(),
-                    ..demarche(after.clone(), vec![])
-                }),
-                ..national_audit(&agent, &before.code, "updated", now)
-            };
-            let updated = store
-                .update_demarche(&before, &after, &audit)
-                .map_err(|e| write_error(e, "conflicting démarche"))?;
-            let sites = store
-                .list_demarches()
-                .map_err(ApiError::from)?
-                .into_iter()
-                .find(|(d, _)| d.code == after.code)
-                .map(|(_, s)| s)
-                .unwrap_or_default();
-            Ok(DemarcheChange {
-                demarche: Demarche {
-                    version: if_match.next(),
-                    ..demarche(after, sites)
-                },
-                motif_fields_updated: updated,
-            })
-        })
+        .blocking(move |store| demarches::update(store, (&agent, now), &code, &body, if_match))
         .await?;
     Ok(versioned(StatusCode::OK, &change, change.demarche.version))
 }

@@ -26,9 +26,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use planipref_domain::ids::MotifId;
 use planipref_domain::ids::ServiceId;
-use planipref_store::AuditEntry;
 use planipref_store::StoreError;
-use planipref_store::models::MotifRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Create a motif
 ///
@@ -116,52 +114,15 @@ pub async fn create_motif(
 #[put("/motifs/{motif_id}")]
 pub async fn update_motif(
     state: web::Data<AppState>,
-    agent: AuthenticatedAgent,
+    AuthenticatedAgent(agent): AuthenticatedAgent,
     PathId(motif_id): PathId<MotifId>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<MotifRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let agent = agent.0;
     let motif = state
         .blocking(move |store| {
-            let (before, service, site) = store
-                .get_motif(&motif_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "motif"))?;
-            may_administer(&agent, &site)?;
-            if body
-                .demarche_code
-                .as_ref()
-                .is_some_and(|c| before.demarche_code.as_ref() != Some(c))
-            {
-                return Err(ApiError::invalid(
-                    "demarche_code",
-                    "is set when the motif is created; create another motif for another démarche",
-                ));
-            }
-            let demarche = before
-                .demarche_code
-                .as_deref()
-                .map(|code| store.get_demarche(code))
-                .transpose()
-                .map_err(ApiError::from)?;
-            let after = MotifRow {
-                revision: if_match.0,
-                ..resolved(before.clone(), &body, demarche.as_ref())?
-            };
-            let after_dto = Motif {
-                version: if_match.next(),
-                ..Motif::from_rows(after.clone(), service.clone())
-            };
-            let audit = AuditEntry {
-                action: "updated",
-                before: crate::app::audit::json(&Motif::from_rows(before, service)),
-                ..audit(&agent, &site, "motif", &after.id, &after_dto, now)
-            };
-            store
-                .update_motif(&after, demarche.as_ref().map(|d| d.revision), &audit)
-                .map_err(|e| write_error(e, "a motif with that label exists in this service"))?;
-            Ok(after_dto)
+            crate::app::motifs::update(store, (&agent, now), motif_id, &body, if_match)
         })
         .await?;
     Ok(motif.answer(StatusCode::OK))

@@ -1,11 +1,20 @@
 //! A motif's settings resolved from what the préfecture sends and its démarche's national defaults.
+use crate::app::audit::audit;
+use crate::app::audit::json;
 use crate::http::error::ApiError;
+use crate::http::error::write_error;
+use crate::http::version::IfMatch;
+use crate::model::motif::Motif;
 use crate::model::motif::MotifRequest;
+use crate::security::scope::may_administer;
 use chrono::{DateTime, Utc};
+use planipref_domain::access::Agent;
 use planipref_domain::ids::MotifId;
 use planipref_domain::motif::MotifSettings;
 use planipref_domain::motif::NationalDefaults;
 use planipref_domain::motif::resolve_motif;
+use planipref_store::AuditEntry;
+use planipref_store::Store;
 use planipref_store::models::DemarcheRow;
 use planipref_store::models::MotifRow;
 
@@ -73,4 +82,52 @@ pub fn blank(service_id: String, demarche_code: Option<String>, now: DateTime<Ut
     };
     row.set_settings(MotifSettings::default());
     row
+}
+
+/// Motif `motif_id` given the settings of `body` (what it leaves out
+/// follows its démarche's defaults), from the version `If-Match` names, by
+/// `agent` at `now`. A motif's démarche is chosen when it is created.
+pub fn update(
+    store: &Store,
+    (agent, now): (&Agent, DateTime<Utc>),
+    motif_id: MotifId,
+    body: &MotifRequest,
+    if_match: IfMatch,
+) -> Result<Motif, ApiError> {
+    let (before, service, site) = store
+        .get_motif(&motif_id.to_string())
+        .map_err(|e| ApiError::from_store(e, "motif"))?;
+    may_administer(agent, &site)?;
+    if body
+        .demarche_code
+        .as_ref()
+        .is_some_and(|c| before.demarche_code.as_ref() != Some(c))
+    {
+        return Err(ApiError::invalid(
+            "demarche_code",
+            "is set when the motif is created; create another motif for another démarche",
+        ));
+    }
+    let demarche = before
+        .demarche_code
+        .as_deref()
+        .map(|code| store.get_demarche(code))
+        .transpose()?;
+    let after = MotifRow {
+        revision: if_match.0,
+        ..resolved(before.clone(), body, demarche.as_ref())?
+    };
+    let motif = Motif {
+        version: if_match.next(),
+        ..Motif::from_rows(after.clone(), service.clone())
+    };
+    let audit = AuditEntry {
+        action: "updated",
+        before: json(&Motif::from_rows(before, service)),
+        ..audit(agent, &site, "motif", &after.id, &motif, now)
+    };
+    store
+        .update_motif(&after, demarche.as_ref().map(|d| d.revision), &audit)
+        .map_err(|e| write_error(e, "a motif with that label exists in this service"))?;
+    Ok(motif)
 }
