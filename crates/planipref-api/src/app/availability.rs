@@ -13,6 +13,9 @@ use crate::app::slots::newest_day_opens_at;
 use crate::app::slots::with_slot_request;
 use crate::http::error::ApiError;
 use crate::model::site::site_zone;
+use crate::model::slot::FirstSlotAsked;
+use crate::model::slot::FirstSlotResponse;
+use crate::model::slot::Wanted;
 use chrono::DateTime;
 use chrono::Days;
 use chrono::NaiveDate;
@@ -20,6 +23,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use planipref_domain::context::ContextRefusal;
 use planipref_domain::ids::MotifId;
+use planipref_domain::ids::SiteId;
 use planipref_domain::motif::BookingMode;
 use planipref_domain::slots::earliest_start;
 use planipref_domain::slots::first_free_slot;
@@ -28,6 +32,7 @@ use planipref_store::AvailabilityVersion;
 use planipref_store::Store;
 use planipref_store::models::MotifRow;
 use planipref_store::models::ServiceRow;
+use std::sync::Arc;
 
 /// Days searched first: most sites have a free slot within a week, so the
 /// first read is small. Each further read covers [`GROWTH`] times as many
@@ -204,4 +209,64 @@ pub fn earliest_of(
             (i, first)
         })),
     }
+}
+
+/// The earliest free slot at `site_id` of the motifs `asked` names: the
+/// site's availability version is read first, so that what is computed
+/// after it is at least as recent.
+pub async fn site_first_slot(
+    store: &Store,
+    cache: &Arc<AvailabilityCache>,
+    site_id: SiteId,
+    asked: FirstSlotAsked,
+    now: DateTime<Utc>,
+) -> Result<FirstSlotResponse, ApiError> {
+    let version = cache
+        .site_version(store, &site_id.to_string())
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound("site"),
+            other => other,
+        })?;
+    let cache = cache.clone();
+    crate::blocking::run(store, move |store| {
+        let site_id = site_id.to_string();
+        let FirstSlotAsked {
+            wanted,
+            persons,
+            only,
+        } = asked;
+        let routed = only.is_some();
+        let motifs: Vec<_> = store
+            .list_site_motifs(&site_id)
+            .map_err(|e| ApiError::from_store(e, "site"))?
+            .into_iter()
+            .filter(|(m, _)| match &wanted {
+                Wanted::Motif(id) => m.id == *id,
+                Wanted::Demarche(code) => m.demarche_code.as_deref() == Some(code.as_str()),
+            })
+            .filter(|(m, _)| {
+                only.as_deref()
+                    .is_none_or(|d| m.demarche_code.as_deref() == Some(d))
+            })
+            .collect();
+        let (i, found) = earliest_of(
+            store,
+            &cache,
+            &motifs,
+            now,
+            (persons, routed),
+            Some(version),
+        )?
+        .ok_or(ApiError::NotFound(match wanted {
+            Wanted::Motif(_) => "motif at this site",
+            Wanted::Demarche(_) => "démarche at this site",
+        }))?;
+        Ok(FirstSlotResponse::new(
+            site_id,
+            motifs[i].0.id.clone(),
+            &found,
+        ))
+    })
+    .await
 }

@@ -5,7 +5,6 @@ use crate::app::slots::ContextCheck;
 use crate::app::slots::day_start;
 use crate::app::slots::with_slot_request;
 use crate::http::error::ApiError;
-use crate::http::extract::ConvocationTokenHeader;
 use crate::model::fields::at_site;
 use crate::model::fields::parse_motif_id;
 use crate::model::fields::parse_start;
@@ -15,7 +14,6 @@ use crate::model::reservation::Reservation;
 use crate::model::reservation::ReservationMotif;
 use crate::model::site::Site;
 use crate::model::site::site_zone;
-use crate::security::router::ContextHeader;
 use chrono::DateTime;
 use chrono::Utc;
 use planipref_domain::DomainError;
@@ -193,7 +191,7 @@ pub fn demarche_key(motif: &MotifRow) -> String {
 /// presented, if any.
 pub fn book(
     store: &Store,
-    (target, convocation, context): (Target, &ConvocationTokenHeader, &ContextHeader),
+    (target, convocation, context): (Target, Option<&str>, Option<&RouterContext>),
     applicant: Applicant,
     token_hash: String,
     now: DateTime<Utc>,
@@ -205,7 +203,7 @@ pub fn book(
                 store,
                 motif_id,
                 start,
-                (persons, access, ContextCheck::Checked(context.0.as_ref())),
+                (persons, access, ContextCheck::Checked(context)),
                 now,
             )?;
             let motif = &placed.schedule.motif;
@@ -248,7 +246,7 @@ pub fn book(
             let motif_id: MotifId = hold.motif_id.parse().map_err(|_| ApiError::Internal)?;
             let (access, convocation) = access_for(store, convocation, motif_id, now)?;
             RouterContext::check_motif(
-                context.0.as_ref(),
+                context,
                 motif.demarche_code.as_deref(),
                 motif.requires_context,
             )

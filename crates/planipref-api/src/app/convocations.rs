@@ -2,8 +2,8 @@
 use crate::app::audit::json;
 use crate::app::audit::site_entry;
 use crate::app::slots::Access;
+use crate::app::slots::compute_slot_list;
 use crate::http::error::ApiError;
-use crate::http::extract::ConvocationTokenHeader;
 use crate::model::convocation::Convocation;
 use crate::model::convocation::ConvocationPage;
 use crate::model::convocation::ConvocationsAsked;
@@ -12,6 +12,8 @@ use crate::model::fields::parse_motif_id;
 use crate::model::page::Page;
 use crate::model::page::page_bounds;
 use crate::model::site::site_zone;
+use crate::model::slot::SlotList;
+use crate::model::slot::SlotsAsked;
 use crate::security::scope::may_read;
 use chrono::DateTime;
 use chrono::Duration;
@@ -19,6 +21,7 @@ use chrono::Utc;
 use planipref_domain::DomainError;
 use planipref_domain::FieldError;
 use planipref_domain::access::Agent;
+use planipref_domain::context::RouterContext;
 use planipref_domain::convocation::ConvocationPerson;
 use planipref_domain::convocation::ConvocationPersonInput;
 use planipref_domain::convocation::ConvocationTerms;
@@ -35,16 +38,16 @@ use planipref_store::ConvocationView;
 use planipref_store::NewConvocation;
 use planipref_store::Store;
 
-/// What a request may see and book of a motif, given the convocation it
-/// presents: `Public` without one (a convocation-only motif is refused),
+/// What a request may see and book of a motif, given the convocation token
+/// it presents: `Public` without one (a convocation-only motif is refused),
 /// else that convocation's days, checked usable for the motif now.
 pub fn access_for(
     store: &Store,
-    token: &ConvocationTokenHeader,
+    token: Option<&str>,
     motif_id: MotifId,
     now: DateTime<Utc>,
 ) -> Result<(Access, Option<ConvocationUse>), ApiError> {
-    let Some(token) = &token.0 else {
+    let Some(token) = token else {
         return Ok((Access::Public, None));
     };
     let view = presented(store, token)?;
@@ -193,4 +196,24 @@ pub fn of_site(
     Ok(Page::of(found, asked.pages, |v| {
         Convocation::new(v, tz, now)
     }))
+}
+
+/// The slots of `motif_id` the holder of the convocation presented may
+/// book (their own days), computed afresh.
+pub fn slots(
+    store: &Store,
+    convocation: Option<&str>,
+    motif_id: MotifId,
+    (asked, context): (SlotsAsked, Option<RouterContext>),
+    now: DateTime<Utc>,
+) -> Result<SlotList, ApiError> {
+    let (access, _) = access_for(store, convocation, motif_id, now)?;
+    let (list, ..) = compute_slot_list(
+        store,
+        motif_id,
+        asked.days,
+        (asked.persons, access, context.as_ref()),
+        now,
+    )?;
+    Ok(list)
 }

@@ -11,6 +11,7 @@ pub mod demarches;
 pub mod fermetures;
 pub mod fresh;
 pub mod guichets;
+pub mod holds;
 pub mod motifs;
 pub mod moves;
 pub mod orientation;

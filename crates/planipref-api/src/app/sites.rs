@@ -1,8 +1,14 @@
 //! A site's settings read from a request, and the row they make.
 use crate::http::error::ApiError;
+use crate::model::calendar::MAX_CALENDAR_DAYS;
+use crate::model::calendar::SiteCalendar;
 use crate::model::organisation::Organisation;
 use crate::model::site::SiteRequest;
+use crate::model::site::site_zone;
 use crate::security::scope::may_read;
+use chrono::DateTime;
+use chrono::Days;
+use chrono::NaiveDate;
 use chrono::Utc;
 use planipref_domain::DomainError;
 use planipref_domain::access::Agent;
@@ -11,6 +17,8 @@ use planipref_domain::ids::DepartementCode;
 use planipref_domain::ids::SiteId;
 use planipref_domain::site::SiteDraft;
 use planipref_domain::site::SiteInput;
+use planipref_domain::slots::check_range_within;
+use planipref_domain::time::local_midnight;
 use planipref_store::Store;
 use planipref_store::StoreError;
 use planipref_store::models::SiteRow;
@@ -85,4 +93,28 @@ pub fn organisation(
     may_read(agent, &site)?;
     let found = store.site_organisation(&site.id)?;
     Organisation::new(site.id, found)
+}
+
+/// The calendar of site `site_id` between two local days (default: from
+/// today at the site, for a year).
+pub fn calendar(
+    store: &Store,
+    site_id: SiteId,
+    (from, to): (Option<NaiveDate>, Option<NaiveDate>),
+    now: DateTime<Utc>,
+) -> Result<SiteCalendar, ApiError> {
+    let site = store
+        .get_site(&site_id.to_string())
+        .map_err(|e| ApiError::from_store(e, "site"))?;
+    let tz = site_zone(&site)?;
+    let from = from.unwrap_or_else(|| now.with_timezone(&tz).date_naive());
+    let to = to.unwrap_or_else(|| {
+        from.checked_add_days(Days::new(MAX_CALENDAR_DAYS.unsigned_abs() - 1))
+            .unwrap_or(from)
+    });
+    check_range_within(from, to, MAX_CALENDAR_DAYS)?;
+    let after = to.succ_opt().unwrap_or(to);
+    let instants = (local_midnight(tz, from), local_midnight(tz, after));
+    let exceptions = store.site_exceptions(&site.id, (from, to), instants)?;
+    SiteCalendar::new(site, (from, to), exceptions)
 }

@@ -1,10 +1,16 @@
 //! A motif's slots: the slot engine asked with the motif's organisation, what the asker may see, and the answer kept as JSON.
+use crate::app::answers::Answer;
+use crate::app::answers::Question;
+use crate::app::answers::SerializedSlots;
+use crate::app::answers::Stamp;
+use crate::app::cache::AvailabilityCache;
 use crate::http::error::ApiError;
 use crate::model::site::site_departement;
 use crate::model::site::site_zone;
 use crate::model::slot::DEFAULT_RANGE_DAYS;
 use crate::model::slot::SlotList;
 use crate::model::slot::SlotResponse;
+use crate::model::slot::SlotsAsked;
 use chrono::DateTime;
 use chrono::Days;
 use chrono::NaiveDate;
@@ -26,6 +32,7 @@ use planipref_domain::slots::compute_slots;
 use planipref_store::MotifSchedule;
 use planipref_store::Store;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// A computed slot list, the site's zone, the motif's minimum notice in
 /// hours, and when the first hold counted expires.
@@ -288,4 +295,50 @@ pub fn day_start(day: NaiveDate, offset_days: i64) -> DateTime<Utc> {
         .unwrap_or(day)
         .and_time(chrono::NaiveTime::MIN)
         .and_utc()
+}
+
+/// The public slots of `motif_id` as JSON: the answer kept by this process
+/// while the site's availability version is unchanged (found without a
+/// blocking call but the version's read, shared between requests), else
+/// computed and kept.
+pub async fn public_list(
+    store: &Store,
+    cache: &Arc<AvailabilityCache>,
+    motif_id: MotifId,
+    (asked, context): (SlotsAsked, Option<RouterContext>),
+    now: DateTime<Utc>,
+) -> Result<String, ApiError> {
+    // Answers with a context were checked against its démarche: kept apart.
+    let question = Question::Slots {
+        motif: motif_id,
+        from: asked.days.0,
+        to: asked.days.1,
+        persons: asked.persons,
+        context: context.as_ref().map(|c| c.demarche.clone()),
+    };
+    let site = cache.site_of_motif(store, motif_id).await?;
+    let stamp = Stamp::Site(cache.site_version(store, &site).await?);
+    if let Some(Answer::Slots(kept)) = cache.get(&question, &stamp, now) {
+        return Ok(kept.body(now));
+    }
+    let cache = cache.clone();
+    crate::blocking::run(store, move |store| {
+        let (list, time_zone, notice, lapses_at) = compute_slot_list(
+            store,
+            motif_id,
+            asked.days,
+            (asked.persons, Access::Public, context.as_ref()),
+            now,
+        )?;
+        let kept = Arc::new(SerializedSlots::new(&list, notice)?);
+        cache.put(
+            question,
+            stamp,
+            time_zone,
+            (now, lapses_at),
+            Answer::Slots(kept.clone()),
+        );
+        Ok(kept.body(now))
+    })
+    .await
 }

@@ -1,8 +1,16 @@
 //! A site's calendar: the days it is closed or opens.
 
+use crate::http::error::ApiError;
 use crate::model::examples::SITE_ID;
 use crate::model::examples::day;
+use crate::model::fields::at_site;
+use crate::model::site::site_departement;
+use crate::model::site::site_zone;
 use chrono::NaiveDate;
+use planipref_domain::calendar::holidays_between;
+use planipref_store::SiteExceptions;
+use planipref_store::from_db;
+use planipref_store::models::SiteRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -112,5 +120,53 @@ pub fn example_site_calendar() -> SiteCalendar {
         ],
         opened: vec![],
         closures: vec![],
+    }
+}
+
+impl SiteCalendar {
+    /// The calendar of `site` from `from` to `to`: its département's public
+    /// holidays (but those it opens on) and the `exceptions` it has.
+    pub fn new(
+        site: SiteRow,
+        (from, to): (NaiveDate, NaiveDate),
+        exceptions: SiteExceptions,
+    ) -> Result<Self, ApiError> {
+        let tz = site_zone(&site)?;
+        let departement = site_departement(&site)?;
+        let opened_days: Vec<NaiveDate> = exceptions.openings.iter().map(|(d, _)| *d).collect();
+        let closed = holidays_between(from, to, &departement)
+            .into_iter()
+            .filter(|(date, _)| !opened_days.contains(date))
+            .map(|(date, h)| ClosedDay {
+                date,
+                reason: "holiday".to_owned(),
+                holiday: h.code().to_owned(),
+                label: h.label().to_owned(),
+            })
+            .collect();
+        let opened = exceptions
+            .openings
+            .into_iter()
+            .map(|(date, reason)| OpenedDay { date, reason })
+            .collect();
+        let closures = exceptions
+            .closures
+            .into_iter()
+            .map(|f| Closure {
+                start: at_site(from_db(f.starts_at), tz),
+                end: at_site(from_db(f.ends_at), tz),
+                whole_site: f.guichet_id.is_none(),
+            })
+            .collect();
+        Ok(Self {
+            site_id: site.id,
+            departement: departement.to_string(),
+            time_zone: site.time_zone,
+            from,
+            to,
+            closed,
+            opened,
+            closures,
+        })
     }
 }

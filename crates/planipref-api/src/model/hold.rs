@@ -1,10 +1,16 @@
 //! Holds: a slot kept while the form is filled in.
 
+use crate::http::error::ApiError;
 use crate::model::examples::MOTIF_ID;
 use crate::model::fields::at_site;
+use crate::model::fields::parse_motif_id;
+use crate::model::fields::parse_start;
 use chrono::DateTime;
 use chrono::FixedOffset;
 use chrono::Utc;
+use planipref_domain::error::Collector;
+use planipref_domain::ids::MotifId;
+use planipref_domain::motif::check_persons;
 use planipref_store::from_db;
 use planipref_store::models::HoldRow;
 use serde::{Deserialize, Serialize};
@@ -82,4 +88,21 @@ pub fn example_hold() -> Value {
         "persons": 1,
         "expires_at": "2026-11-28T13:15:12Z"
     })
+}
+
+impl CreateHoldRequest {
+    /// The motif, the slot's start and the persons, every invalid field
+    /// named at once.
+    pub fn check(&self) -> Result<(MotifId, DateTime<Utc>, u32), ApiError> {
+        let mut c = Collector::default();
+        let motif_id = c.take(parse_motif_id(Some(&self.motif_id)));
+        let start = c.take(parse_start(Some(&self.start)));
+        let persons = self.persons.unwrap_or(1);
+        c.take(check_persons("persons", persons));
+        c.finish()?;
+        let (Some(motif_id), Some(start)) = (motif_id, start) else {
+            return Err(ApiError::Internal);
+        };
+        Ok((motif_id, start, persons))
+    }
 }

@@ -1,15 +1,20 @@
 //! Slots: when a motif can be booked, and a site's first free slot.
 
+use crate::http::error::ApiError;
 use crate::model::examples::MOTIF_ID;
 use crate::model::examples::SITE_ID;
 use crate::model::examples::at;
 use crate::model::examples::day;
 use crate::model::fields::at_site;
+use crate::model::fields::date_range;
 use chrono::DateTime;
 use chrono::FixedOffset;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
+use planipref_domain::context::ContextRefusal;
+use planipref_domain::context::RouterContext;
 use planipref_domain::slots::Slot;
+use planipref_domain::slots::check_range;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -173,5 +178,77 @@ pub fn example_first_slot() -> crate::model::slot::FirstSlotResponse {
             end: at("2026-12-03T10:00:00+01:00"),
             remaining: 1,
         }),
+    }
+}
+
+/// A checked [`SlotQuery`].
+#[derive(Debug, Clone, Copy)]
+pub struct SlotsAsked {
+    /// First and last day asked (`None`: the defaults, known at the site).
+    pub days: (Option<NaiveDate>, Option<NaiveDate>),
+    /// How many persons.
+    pub persons: u32,
+}
+
+impl SlotQuery {
+    /// The query checked; a range given whole is checked before the
+    /// database is touched.
+    pub fn check(&self) -> Result<SlotsAsked, ApiError> {
+        let (from, to) = date_range(self.from.as_deref(), self.to.as_deref())?;
+        if let (Some(from), Some(to)) = (from, to) {
+            check_range(from, to)?;
+        }
+        Ok(SlotsAsked {
+            days: (from, to),
+            persons: self.persons.unwrap_or(1),
+        })
+    }
+}
+
+/// Which of a site's motifs a first-slot question is about.
+#[derive(Debug, Clone)]
+pub enum Wanted {
+    /// This motif.
+    Motif(String),
+    /// The site's motifs of this démarche.
+    Demarche(String),
+}
+
+/// A checked [`FirstSlotQuery`], with what the router's context allows.
+#[derive(Debug, Clone)]
+pub struct FirstSlotAsked {
+    /// Which motifs.
+    pub wanted: Wanted,
+    /// How many persons.
+    pub persons: u32,
+    /// The démarche of the router's context: only its motifs are seen.
+    pub only: Option<String>,
+}
+
+impl FirstSlotQuery {
+    /// The query checked against the router's `context`, if any (its
+    /// démarche only).
+    pub fn check(&self, context: Option<&RouterContext>) -> Result<FirstSlotAsked, ApiError> {
+        let only = context.map(|c| c.demarche.clone());
+        if let (Some(only), Some(asked)) = (&only, &self.demarche)
+            && only != asked.trim()
+        {
+            return Err(ApiError::Context(ContextRefusal::OtherDemarche));
+        }
+        let wanted = match (&self.motif_id, &self.demarche) {
+            (Some(m), None) => Wanted::Motif(m.clone()),
+            (None, Some(d)) => Wanted::Demarche(d.clone()),
+            _ => {
+                return Err(ApiError::invalid(
+                    "motif_id",
+                    "give either motif_id or demarche, not both",
+                ));
+            }
+        };
+        Ok(FirstSlotAsked {
+            wanted,
+            persons: self.persons.unwrap_or(1),
+            only,
+        })
     }
 }

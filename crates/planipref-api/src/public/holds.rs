@@ -1,29 +1,20 @@
 //! Keeping a slot while the form is filled in: `POST /holds`, `GET`/`DELETE /holds/{hold_id}`.
 
-use crate::app::booking::place;
 use crate::app::booking::random_draw;
-use crate::app::convocations::access_for;
-use crate::app::slots::ContextCheck;
+use crate::app::holds;
+use crate::app::holds::HoldTerms;
 use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
 use crate::http::extract::JsonBody;
 use crate::http::path::PathId;
 use crate::http::problem::Problem;
-use crate::model::fields::parse_motif_id;
-use crate::model::fields::parse_start;
 use crate::model::hold::CreateHoldRequest;
 use crate::model::hold::Hold;
-use crate::model::hold::to_hold;
 use crate::security::router::ContextHeader;
 use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use chrono::Duration;
-use planipref_domain::error::Collector;
 use planipref_domain::ids::HoldId;
-use planipref_domain::motif::check_persons;
-use planipref_store::NewHold;
-use planipref_store::from_db;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Keep a slot
 ///
@@ -79,50 +70,22 @@ async fn hold_once(
         Option<std::net::IpAddr>,
     ),
 ) -> Result<HttpResponse, ApiError> {
-    let mut c = Collector::default();
-    let motif_id = c.take(parse_motif_id(Some(&body.motif_id)));
-    let start = c.take(parse_start(Some(&body.start)));
-    let persons = body.persons.unwrap_or(1);
-    c.take(check_persons("persons", persons));
-    c.finish().map_err(ApiError::from)?;
-    let (Some(motif_id), Some(start)) = (motif_id, start) else {
-        return Err(ApiError::Internal);
+    let slot = body.check()?;
+    let terms = HoldTerms {
+        minutes: state.booking.hold_minutes,
+        max_client_holds: state.limits.live_holds_per_client(),
+        client,
     };
     let now = state.now();
-    let minutes = state.booking.hold_minutes;
-    let max_client_holds = state.limits.live_holds_per_client();
     let hold = state
         .blocking(move |store| {
-            let (access, convocation) = access_for(store, &convocation, motif_id, now)?;
-            let placed = place(
+            holds::hold(
                 store,
-                motif_id,
-                start,
-                (persons, access, ContextCheck::Checked(context.0.as_ref())),
+                slot,
+                (convocation.0.as_deref(), context.0.as_ref()),
+                terms,
                 now,
-            )?;
-            let new = NewHold {
-                site_id: placed
-                    .schedule
-                    .site
-                    .id
-                    .parse()
-                    .map_err(|_| ApiError::Internal)?,
-                motif_id,
-                start,
-                end: placed.end,
-                persons,
-                now,
-                expires_at: now + Duration::minutes(i64::from(minutes)),
-                time_zone: placed.time_zone,
-                convocation_id: convocation.map(|c| c.id),
-                client_key: client.map(|a| store.client_key(a)).transpose()?,
-                max_client_holds,
-            };
-            let row = store
-                .create_hold(&new, &placed.candidates)
-                .map_err(|e| ApiError::from_store(e, "motif"))?;
-            Ok(to_hold(row, placed.time_zone))
+            )
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -151,18 +114,7 @@ pub async fn get_hold(
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
     let hold = state
-        .blocking(move |store| {
-            let row = store
-                .find_hold(id)
-                .map_err(|e| ApiError::from_store(e, "hold"))?;
-            if from_db(row.expires_at) <= now {
-                return Err(ApiError::HoldExpired);
-            }
-            let (_, _, site) = store
-                .get_motif(&row.motif_id)
-                .map_err(|e| ApiError::from_store(e, "hold"))?;
-            Ok(to_hold(row, crate::model::site::site_zone(&site)?))
-        })
+        .blocking(move |store| holds::live(store, id, now))
         .await?;
     Ok(HttpResponse::Ok().json(hold))
 }

@@ -97,7 +97,7 @@ async fn book_once(
         .blocking(move |store| {
             book(
                 store,
-                (target, &convocation, &context),
+                (target, convocation.0.as_deref(), context.0.as_ref()),
                 applicant,
                 token_hash,
                 now,

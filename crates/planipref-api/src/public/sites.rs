@@ -5,12 +5,7 @@ use crate::http::extract::QueryParams;
 use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::model::calendar::CalendarQuery;
-use crate::model::calendar::ClosedDay;
-use crate::model::calendar::Closure;
-use crate::model::calendar::MAX_CALENDAR_DAYS;
-use crate::model::calendar::OpenedDay;
 use crate::model::calendar::SiteCalendar;
-use crate::model::fields::at_site;
 use crate::model::fields::date_range;
 use crate::model::motif::Motif;
 use crate::model::motif::MotifPage;
@@ -19,17 +14,10 @@ use crate::model::page::Pagination;
 use crate::model::site::Site;
 use crate::model::site::SiteListQuery;
 use crate::model::site::SitePage;
-use crate::model::site::site_departement;
-use crate::model::site::site_zone;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
-use chrono::Days;
-use chrono::NaiveDate;
-use planipref_domain::calendar::holidays_between;
 use planipref_domain::ids::DepartementCode;
 use planipref_domain::ids::SiteId;
-use planipref_domain::slots::check_range_within;
-use planipref_domain::time::local_midnight;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// List sites
 ///
@@ -189,65 +177,12 @@ pub async fn site_calendar(
     PathId(site_id): PathId<SiteId>,
     QueryParams(q): QueryParams<CalendarQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let days = date_range(q.from.as_deref(), q.to.as_deref())?;
     let now = state.now();
-    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
-    let (site, from, to, exceptions) = state
-        .blocking(move |store| {
-            let site = store
-                .get_site(&site_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "site"))?;
-            let tz = site_zone(&site)?;
-            let from = from.unwrap_or_else(|| now.with_timezone(&tz).date_naive());
-            let to = to.unwrap_or_else(|| {
-                from.checked_add_days(Days::new(MAX_CALENDAR_DAYS as u64 - 1))
-                    .unwrap_or(from)
-            });
-            check_range_within(from, to, MAX_CALENDAR_DAYS)?;
-            let after = to.succ_opt().unwrap_or(to);
-            let instants = (local_midnight(tz, from), local_midnight(tz, after));
-            let exceptions = store
-                .site_exceptions(&site.id, (from, to), instants)
-                .map_err(ApiError::from)?;
-            Ok((site, from, to, exceptions))
-        })
+    let calendar = state
+        .blocking(move |store| crate::app::sites::calendar(store, site_id, days, now))
         .await?;
-    let tz = site_zone(&site)?;
-    let departement = site_departement(&site)?;
-    let opened_days: Vec<NaiveDate> = exceptions.openings.iter().map(|(d, _)| *d).collect();
-    let closed = holidays_between(from, to, &departement)
-        .into_iter()
-        .filter(|(date, _)| !opened_days.contains(date))
-        .map(|(date, h)| ClosedDay {
-            date,
-            reason: "holiday".to_owned(),
-            holiday: h.code().to_owned(),
-            label: h.label().to_owned(),
-        })
-        .collect();
-    let opened = exceptions
-        .openings
-        .into_iter()
-        .map(|(date, reason)| OpenedDay { date, reason })
-        .collect();
-    let closures = exceptions
-        .closures
-        .into_iter()
-        .map(|f| Closure {
-            start: at_site(planipref_store::from_db(f.starts_at), tz),
-            end: at_site(planipref_store::from_db(f.ends_at), tz),
-            whole_site: f.guichet_id.is_none(),
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(SiteCalendar {
-        site_id: site.id,
-        departement: departement.to_string(),
-        time_zone: site.time_zone,
-        from,
-        to,
-        closed,
-        opened,
-        closures,
-    }))
+    Ok(HttpResponse::Ok().json(calendar))
 }
 
 /// Registers this resource's operations.

@@ -1,19 +1,11 @@
 //! When a motif can be booked: `GET /motifs/{motif_id}/slots`, and a site's first free slot `GET /sites/{site_id}/first-slot`.
 
-use crate::app::answers::Answer;
-use crate::app::answers::Question;
-use crate::app::answers::SerializedSlots;
-use crate::app::answers::Stamp;
-use crate::app::availability::earliest_of;
-use crate::app::convocations::access_for;
-use crate::app::slots::Access;
-use crate::app::slots::compute_slot_list;
+use crate::app::slots;
 use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
 use crate::http::extract::QueryParams;
 use crate::http::path::PathId;
 use crate::http::problem::Problem;
-use crate::model::fields::date_range;
 use crate::model::slot::FirstSlotQuery;
 use crate::model::slot::FirstSlotResponse;
 use crate::model::slot::SlotList;
@@ -21,11 +13,8 @@ use crate::model::slot::SlotQuery;
 use crate::security::router::ContextHeader;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
-use planipref_domain::context::ContextRefusal;
 use planipref_domain::ids::MotifId;
 use planipref_domain::ids::SiteId;
-use planipref_domain::slots::check_range;
-use std::sync::Arc;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// List a motif's free slots
 ///
@@ -68,73 +57,37 @@ pub async fn list_slots(
     convocation: ConvocationTokenHeader,
     context: ContextHeader,
 ) -> Result<HttpResponse, ApiError> {
-    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
-    if let (Some(from), Some(to)) = (from, to) {
-        check_range(from, to)?; // before touching the database
-    }
+    let asked = q.check()?;
     let now = state.now();
-    let persons = q.persons.unwrap_or(1);
     if convocation.0.is_some() {
         // A convocation's holder: their own days, computed afresh (few
         // people, and the answer depends on their convocation).
         let list = state
             .blocking(move |store| {
-                let (access, _) = access_for(store, &convocation, motif_id, now)?;
-                let (list, ..) = compute_slot_list(
+                crate::app::convocations::slots(
                     store,
+                    convocation.0.as_deref(),
                     motif_id,
-                    (from, to),
-                    (persons, access, context.0.as_ref()),
+                    (asked, context.0),
                     now,
-                )?;
-                Ok(list)
+                )
             })
             .await?;
         return Ok(HttpResponse::Ok()
             .insert_header(crate::http::headers::NO_STORE)
             .json(list));
     }
-    let cache = state.cache.clone();
-    // Answers with a context were checked against its démarche: kept apart.
-    let question = Question::Slots {
-        motif: motif_id,
-        from,
-        to,
-        persons,
-        context: context.0.as_ref().map(|c| c.demarche.clone()),
-    };
-    // A kept answer is found without a blocking call (the version's read
-    // aside, shared between requests).
-    let site = cache.site_of_motif(&state.store, motif_id).await?;
-    let stamp = Stamp::Site(cache.site_version(&state.store, &site).await?);
-    if let Some(Answer::Slots(kept)) = cache.get(&question, &stamp, now) {
-        return Ok(HttpResponse::Ok()
-            .content_type(actix_web::http::header::ContentType::json())
-            .body(kept.body(now)));
-    }
-    let list = state
-        .blocking(move |store| {
-            let (list, time_zone, notice, lapses_at) = compute_slot_list(
-                store,
-                motif_id,
-                (from, to),
-                (persons, Access::Public, context.0.as_ref()),
-                now,
-            )?;
-            let kept = Arc::new(SerializedSlots::new(&list, notice)?);
-            cache.put(
-                question,
-                stamp,
-                time_zone,
-                (now, lapses_at),
-                Answer::Slots(kept.clone()),
-            );
-            Ok(kept.body(now))
-        })
-        .await?;
+    let body = slots::public_list(
+        &state.store,
+        &state.cache,
+        motif_id,
+        (asked, context.0),
+        now,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
-        .body(list))
+        .body(body))
 }
 
 /// Find a site's first free slot
@@ -172,76 +125,16 @@ pub async fn site_first_slot(
     QueryParams(q): QueryParams<FirstSlotQuery>,
     context: ContextHeader,
 ) -> Result<HttpResponse, ApiError> {
-    // With the router's context, only its démarche's motifs.
-    let routed = context.0.is_some();
-    let only = context.0.map(|c| c.demarche);
-    if let (Some(only), Some(asked)) = (&only, &q.demarche)
-        && only != asked.trim()
-    {
-        return Err(ApiError::Context(ContextRefusal::OtherDemarche));
-    }
-    let wanted = match (q.motif_id, q.demarche) {
-        (Some(m), None) => Wanted::Motif(m),
-        (None, Some(d)) => Wanted::Demarche(d),
-        _ => {
-            return Err(ApiError::invalid(
-                "motif_id",
-                "give either motif_id or demarche, not both",
-            ));
-        }
-    };
-    let persons = q.persons.unwrap_or(1);
-    let now = state.now();
-    let cache = state.cache.clone();
-    // The version first: what is computed after it is at least as recent.
-    let version = cache
-        .site_version(&state.store, &site_id.to_string())
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("site"),
-            other => other,
-        })?;
-    let answer = state
-        .blocking(move |store| {
-            let site_id = site_id.to_string();
-            let motifs: Vec<_> = store
-                .list_site_motifs(&site_id)
-                .map_err(|e| ApiError::from_store(e, "site"))?
-                .into_iter()
-                .filter(|(m, _)| match &wanted {
-                    Wanted::Motif(id) => m.id == *id,
-                    Wanted::Demarche(code) => m.demarche_code.as_deref() == Some(code.as_str()),
-                })
-                .filter(|(m, _)| {
-                    only.as_deref()
-                        .is_none_or(|d| m.demarche_code.as_deref() == Some(d))
-                })
-                .collect();
-            let (i, found) = earliest_of(
-                store,
-                &cache,
-                &motifs,
-                now,
-                (persons, routed),
-                Some(version),
-            )?
-            .ok_or(ApiError::NotFound(match wanted {
-                Wanted::Motif(_) => "motif at this site",
-                Wanted::Demarche(_) => "démarche at this site",
-            }))?;
-            Ok(FirstSlotResponse::new(
-                site_id,
-                motifs[i].0.id.clone(),
-                &found,
-            ))
-        })
-        .await?;
+    let asked = q.check(context.0.as_ref())?;
+    let answer = crate::app::availability::site_first_slot(
+        &state.store,
+        &state.cache,
+        site_id,
+        asked,
+        state.now(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(answer))
-}
-
-enum Wanted {
-    Motif(String),
-    Demarche(String),
 }
 
 /// Registers this resource's operations.
