@@ -5,8 +5,13 @@
 - no module imports from `public/` or `admin/` but `lib.rs` (and each
   folder's own `mod.rs`, which mounts its files): handlers never import
   each other, shared pieces live below them;
-- no handler body over 40 lines: a handler takes validated input, calls
-  one use case and answers; the rest belongs in app/;
+- layers: `model/` (request and response types) imports nothing from
+  `app/`, `state`, `security/` or the handlers; `app/` (use cases) imports
+  no actix and no extractor (`http::extract`, `http::path`, `state`,
+  `security::agent`, `security::router`): it runs without HTTP;
+- no function in `public/` or `admin/` (handlers and their helpers) over
+  40 lines: a handler takes validated input, calls one use case and
+  answers; the rest belongs in app/;
 - no file under any crate's src/ over 600 lines.
 
 Prints what breaks a rule and exits 1; exits 0 quietly otherwise.
@@ -15,7 +20,9 @@ import os
 import re
 import sys
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
+# PLANIPREF_SHAPE_ROOT: another checkout to check (the self-test's copy).
+ROOT = os.environ.get('PLANIPREF_SHAPE_ROOT') or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), '..')
 API = os.path.join(ROOT, 'crates', 'planipref-api', 'src')
 MAX_HANDLER_LINES = 40
 MAX_FILE_LINES = 600
@@ -77,6 +84,27 @@ for module, path in files.items():
                 problems.append(f'{os.path.relpath(path, ROOT)} imports {"/".join(target)}: '
                                 f'only lib.rs mounts public/ and admin/; move what it needs below them')
 
+# layers
+FORBIDDEN = {
+    'model': ('app', 'state', 'security', 'public', 'admin'),
+    'app': ('state', 'public', 'admin', 'http/extract', 'http/path', 'security/agent',
+            'security/router'),
+}
+for module, path in files.items():
+    if not module or module[0] not in FORBIDDEN:
+        continue
+    text = open(path).read()
+    # Unit tests below `#[cfg(test)]` may drive the runtime.
+    code = code_of(text.split('#[cfg(test)]')[0])
+    for target in sorted(edges[module]):
+        name = '/'.join(target)
+        if any(name == f or name.startswith(f + '/') for f in FORBIDDEN[module[0]]):
+            problems.append(f'{os.path.relpath(path, ROOT)} imports {name}: '
+                            f'{module[0]}/ stays below it')
+    if module[0] == 'app' and re.search(r'\bactix_web::', code):
+        problems.append(f'{os.path.relpath(path, ROOT)} uses actix_web: use cases run without HTTP '
+                        f'(store work goes through crate::blocking)')
+
 # circles (Tarjan's strongly connected components)
 index, low, stack, on, comps, counter = {}, {}, [], set(), [], [0]
 
@@ -114,18 +142,15 @@ for comp in comps:
     names = sorted('/'.join(c) or 'lib' for c in comp)
     problems.append('import circle among: ' + ', '.join(names))
 
-# handler bodies
+# handler (and helper) bodies
 for module, path in files.items():
     if not module or module[0] not in ('public', 'admin'):
         continue
     lines = open(path).read().split('\n')
-    for i, line in enumerate(lines):
-        if not re.match(r'#\[(get|post|put|delete)\(', line):
+    for j, line in enumerate(lines):
+        m = re.match(r'(?:pub )?(?:async )?fn ([a-z_0-9]+)', line)
+        if not m:
             continue
-        j = i
-        while j < len(lines) and not lines[j].startswith('pub async fn'):
-            j += 1
-        name = re.match(r'pub async fn ([a-z_0-9]+)', lines[j]).group(1)
         k = j
         while not lines[k].rstrip().endswith('{'):
             k += 1
@@ -134,7 +159,7 @@ for module, path in files.items():
             end += 1
         body = end - k - 1
         if body > MAX_HANDLER_LINES:
-            problems.append(f'{os.path.relpath(path, ROOT)}: handler {name} has a body of {body} '
+            problems.append(f'{os.path.relpath(path, ROOT)}: {m.group(1)} has a body of {body} '
                             f'lines (at most {MAX_HANDLER_LINES}): move its work to app/')
 
 # file sizes
@@ -154,4 +179,5 @@ if problems:
     sys.exit(1)
 modules = len(files)
 print(f'the API crate has {modules} modules, no import circle, no handler importing another, '
-      f'handlers of at most {MAX_HANDLER_LINES} lines; no source file over {MAX_FILE_LINES} lines')
+      f'model/ and app/ below the handlers, handlers of at most {MAX_HANDLER_LINES} lines; '
+      f'no source file over {MAX_FILE_LINES} lines')

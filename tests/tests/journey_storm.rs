@@ -9,7 +9,8 @@
 // Test helpers fail by panicking, like the tests that call them.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
 use chrono::{Days, Utc};
 use futures_util::future::join_all;
@@ -32,6 +33,37 @@ struct Told {
     unexpected: Vec<String>,
     /// Requests that got no answer (their server was killed).
     lost: usize,
+    /// The storm's answers, counted.
+    progress: Arc<Progress>,
+}
+
+/// Counts a storm's answers, and says once when `at` of them have come (the
+/// moment to kill a process in the middle of it, whatever the machine's
+/// speed).
+#[derive(Debug, Default)]
+struct Progress {
+    answered: AtomicUsize,
+    at: usize,
+    reached: Mutex<Option<mpsc::Sender<()>>>,
+}
+
+impl Progress {
+    /// A count that sends on `reached` when `at` answers have come.
+    fn telling_at(at: usize, reached: mpsc::Sender<()>) -> Arc<Self> {
+        Arc::new(Self {
+            at,
+            reached: Mutex::new(Some(reached)),
+            ..Self::default()
+        })
+    }
+
+    fn answered_one(&self) {
+        if self.answered.fetch_add(1, Ordering::SeqCst) + 1 == self.at
+            && let Some(reached) = self.reached.lock().unwrap().take()
+        {
+            let _ = reached.send(());
+        }
+    }
 }
 
 /// Sends a request and sorts its answer: `Some` when its status is one of
@@ -61,6 +93,7 @@ async fn send(
         told.lost += 1;
         return None;
     };
+    told.progress.answered_one();
     let status = res.status().as_u16();
     let body = res
         .json::<Value>()
@@ -84,9 +117,12 @@ async fn journey(
     base: String,
     motif: String,
     starts: Vec<String>,
-    n: usize,
+    (n, progress): (usize, Arc<Progress>),
 ) -> Told {
-    let mut told = Told::default();
+    let mut told = Told {
+        progress,
+        ..Told::default()
+    };
     let t = &mut told;
     let start = starts[n % starts.len()].clone();
     let applicant = booking(&motif, &start, n + 10_000)["applicant"].clone();
@@ -210,7 +246,7 @@ async fn contested_slots(client: &awc::Client, server: &Server) -> (String, Vec<
 }
 
 /// Runs the storm over `bases`; what the applicants were told, merged.
-async fn storm(bases: &[String], motif: &str, starts: &[String]) -> Told {
+async fn storm(bases: &[String], motif: &str, starts: &[String], progress: Arc<Progress>) -> Told {
     let client = client();
     let journeys = (0..APPLICANTS).map(|n| {
         journey(
@@ -218,7 +254,7 @@ async fn storm(bases: &[String], motif: &str, starts: &[String]) -> Told {
             bases[n % bases.len()].clone(),
             motif.to_owned(),
             starts.to_vec(),
-            n,
+            (n, progress.clone()),
         )
     });
     let mut all = Told::default();
@@ -324,7 +360,13 @@ async fn a_storm_of_holds_bookings_moves_and_cancellations_leaves_sqlite_whole()
     run(&db.url, &["seed", "--demo"]);
     let server = storm_server(&db.url);
     let (motif, starts) = contested_slots(&client(), &server).await;
-    let told = storm(std::slice::from_ref(&server.base), &motif, &starts).await;
+    let told = storm(
+        std::slice::from_ref(&server.base),
+        &motif,
+        &starts,
+        Arc::default(),
+    )
+    .await;
     assert_eq!(told.lost, 0);
     assert_whole(&db.url, &server, &motif, &told, "sqlite").await;
 }
@@ -336,7 +378,13 @@ async fn two_processes_on_postgresql_weather_the_storm() {
     let a = storm_server(&db.url);
     let b = storm_server(&db.url);
     let (motif, starts) = contested_slots(&client(), &a).await;
-    let told = storm(&[a.base.clone(), b.base.clone()], &motif, &starts).await;
+    let told = storm(
+        &[a.base.clone(), b.base.clone()],
+        &motif,
+        &starts,
+        Arc::default(),
+    )
+    .await;
     assert_eq!(told.lost, 0);
     assert_whole(&db.url, &b, &motif, &told, "postgresql, two processes").await;
 }
@@ -349,11 +397,13 @@ async fn a_process_killed_mid_storm_leaves_nothing_half_written_and_the_other_se
     let b = storm_server(&db.url);
     let (motif, starts) = contested_slots(&client(), &a).await;
     let bases = [a.base.clone(), b.base.clone()];
+    // Killed once a hundred answers have come (of some 600): mid-storm.
+    let (reached, killed_at) = mpsc::channel();
     let killer = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(150));
+        let _ = killed_at.recv();
         a.kill();
     });
-    let told = storm(&bases, &motif, &starts).await;
+    let told = storm(&bases, &motif, &starts, Progress::telling_at(100, reached)).await;
     killer.join().unwrap();
     assert!(told.lost > 0, "the kill cut some requests");
     assert_whole(&db.url, &b, &motif, &told, "postgresql, one process killed").await;

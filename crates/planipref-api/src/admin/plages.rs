@@ -22,7 +22,6 @@ use crate::model::plage::PlageResponse;
 use crate::model::plage::parse_plage;
 use crate::model::plage::plage_example;
 use crate::model::plage::plage_response;
-use crate::model::site::site_zone;
 use crate::security::agent::AuthenticatedAgent;
 use crate::security::scope::may_administer;
 use crate::security::scope::may_read;
@@ -32,7 +31,6 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use planipref_domain::access::Agent;
 use planipref_domain::ids::GuichetId;
 use planipref_domain::ids::PlageId;
-use planipref_store::AuditEntry;
 use planipref_store::models::PlageRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Create a plage
@@ -165,50 +163,7 @@ async fn change_plage(
     let now = state.now();
     let change = state
         .blocking(move |store| {
-            let (row, before, site) = store
-                .get_plage(&plage_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "plage"))?;
-            may_administer(&agent, &site)?;
-            let tz = site_zone(&site)?;
-            let before_ids = before.motifs.iter().map(ToString::to_string).collect();
-            let before_json = crate::app::audit::json(&plage_response(
-                &row.id,
-                row.revision,
-                &before,
-                before_ids,
-            ));
-            let if_match = body.as_ref().map(|(_, v)| *v);
-            let new = body
-                .as_ref()
-                .map(|(b, _)| parse_plage(b, before.guichet_id))
-                .transpose()?;
-            let new_row = new.as_ref().map(|(p, _)| PlageRow {
-                weekdays: p.weekdays.bits(),
-                start_time: p.start,
-                end_time: p.end,
-                valid_from: p.valid_from,
-                valid_until: p.valid_until,
-                revision: if_match.map_or(row.revision, |v| v.0),
-                ..row.clone()
-            });
-            let after = new
-                .as_ref()
-                .zip(if_match)
-                .map(|((p, ids), v)| plage_response(&row.id, v.next(), p, ids.clone()));
-            let audit = AuditEntry {
-                action: if new.is_some() { "updated" } else { "deleted" },
-                before: before_json,
-                after: after.as_ref().and_then(crate::app::audit::json),
-                ..audit(&agent, &site, "plage", &row.id, &(), now)
-            };
-            let replacement = new_row.as_ref().zip(new.as_ref().map(|(p, _)| p));
-            let flagged = store
-                .replace_plage(&row.id, &row.guichet_id, replacement, tz, flag, &audit)
-                .map_err(|e| write_error(e, "conflicting plage"))?;
-            Ok(PlageChange {
-                plage: after,
-                flagged_reservations: flagged,
-            })
+            crate::app::plages::change(store, (&agent, now), plage_id, body.as_ref(), flag)
         })
         .await?;
     Ok(match &change.plage {

@@ -15,6 +15,7 @@ pub mod holds;
 pub mod motifs;
 pub mod moves;
 pub mod orientation;
+pub mod plages;
 pub mod prefectures;
 pub mod reservations;
 pub mod sites;
