@@ -13,6 +13,7 @@
 //! sets as bit sets), because the router asks for the first free slot of
 //! every site of a département on each search.
 
+mod clock;
 mod scan;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};

@@ -1,0 +1,238 @@
+//! Configuration, read once from the environment (`PLANIPREF_*`). Every
+//! variable is documented in `.env.example`.
+//!
+//! Here: the settings ([`Config`]), the list of the variables read
+//! ([`VARIABLES`]), the database, server and booking settings, and the
+//! readers of numbers and booleans; the agents' and the router's token
+//! verification in `auth.rs`; the per-client limits in `limits.rs`; the
+//! tests, with those comparing [`VARIABLES`] with `.env.example` and the
+//! README, in `tests.rs`.
+
+use std::time::Duration;
+
+use planipref_api::http::limits::LimitSettings;
+use planipref_api::security::agent::{AuthSettings, DEVELOPMENT_SECRET};
+use planipref_store::{DatabaseUrl, PoolOptions};
+
+mod auth;
+mod limits;
+#[cfg(test)]
+mod tests;
+
+use auth::{auth_settings, router_settings};
+use limits::limit_settings;
+
+/// Where the database is when nothing says otherwise.
+pub const DEFAULT_DATABASE_URL: &str = "./data/planipref.db";
+/// Where the server listens when nothing says otherwise.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Development (the default) or production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// Development: a public default JWT secret, `planipref token` allowed.
+    Development,
+    /// Production: every secret configured, no development shortcut.
+    Production,
+}
+
+/// Every variable [`Config::from_lookup`] may read. `.env.example` and the
+/// README's table document each `PLANIPREF_*` one, and only those: a test
+/// compares them, and another checks that the configuration reads exactly
+/// these names.
+pub const VARIABLES: &[&str] = &[
+    "PLANIPREF_DATABASE_URL",
+    "DATABASE_URL",
+    "PLANIPREF_BIND",
+    "PLANIPREF_DB_POOL_SIZE",
+    "PLANIPREF_DB_TIMEOUT_SECONDS",
+    "PLANIPREF_AUTO_MIGRATE",
+    "PLANIPREF_WORKERS",
+    "PLANIPREF_HOLD_MINUTES",
+    "PLANIPREF_ENV",
+    "PLANIPREF_JWT_ALGORITHM",
+    "PLANIPREF_JWT_SECRET",
+    "PLANIPREF_JWT_PUBLIC_KEY_FILE",
+    "PLANIPREF_JWT_ISSUER",
+    "PLANIPREF_JWT_AUDIENCE",
+    "PLANIPREF_ROUTER_ISSUER",
+    "PLANIPREF_ROUTER_ALGORITHM",
+    "PLANIPREF_ROUTER_SECRET",
+    "PLANIPREF_ROUTER_PUBLIC_KEY_FILE",
+    "PLANIPREF_ROUTER_AUDIENCE",
+    "PLANIPREF_CLIENT_LIMITS",
+    "PLANIPREF_TRUSTED_PROXIES",
+    "PLANIPREF_SEARCHES_PER_MINUTE",
+    "PLANIPREF_HOLDS_PER_MINUTE",
+    "PLANIPREF_BOOKINGS_PER_MINUTE",
+    "PLANIPREF_LIVE_HOLDS_PER_CLIENT",
+];
+
+/// The server's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `PLANIPREF_ENV`: `development` or `production`.
+    pub environment: Environment,
+    /// `PLANIPREF_JWT_*`: how agents' tokens are verified.
+    pub auth: AuthSettings,
+    /// `PLANIPREF_DATABASE_URL` (or `DATABASE_URL`).
+    pub database_url: DatabaseUrl,
+    /// `PLANIPREF_BIND`.
+    pub bind: String,
+    /// `PLANIPREF_DB_POOL_SIZE` and `PLANIPREF_DB_TIMEOUT_SECONDS`.
+    pub pool: PoolOptions,
+    /// `PLANIPREF_AUTO_MIGRATE`.
+    pub auto_migrate: bool,
+    /// `PLANIPREF_WORKERS`; `None`: one per core.
+    pub workers: Option<usize>,
+    /// `PLANIPREF_HOLD_MINUTES`: how long a hold keeps its slot.
+    pub booking: planipref_api::state::BookingSettings,
+    /// `PLANIPREF_ROUTER_*`: how the router's contexts are verified;
+    /// `None`: none accepted.
+    pub router: Option<AuthSettings>,
+    /// `PLANIPREF_CLIENT_LIMITS`, `PLANIPREF_TRUSTED_PROXIES`,
+    /// `PLANIPREF_*_PER_MINUTE`, `PLANIPREF_LIVE_HOLDS_PER_CLIENT`.
+    pub limits: LimitSettings,
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {message}")]
+pub struct ConfigError {
+    name: &'static str,
+    message: String,
+}
+
+impl Config {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `get` (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            // A variable read but not listed would go undocumented.
+            debug_assert!(
+                VARIABLES.contains(&name),
+                "{name} is missing from VARIABLES"
+            );
+            get(name).filter(|v| !v.trim().is_empty())
+        };
+        let raw_url = get("PLANIPREF_DATABASE_URL")
+            .or_else(|| get("DATABASE_URL"))
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let database_url = DatabaseUrl::parse(&raw_url).map_err(|e| ConfigError {
+            name: "PLANIPREF_DATABASE_URL",
+            message: e.to_string(),
+        })?;
+        let defaults = PoolOptions::default();
+        let environment = match get("PLANIPREF_ENV").as_deref().map(str::trim) {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "PLANIPREF_ENV",
+                    message: format!("expected development or production, got {other:?}"),
+                });
+            }
+        };
+        let bind = get("PLANIPREF_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        let auth = auth_settings(&get, environment)?;
+        // The development secret is public: a server reachable from other
+        // machines must not accept tokens signed with it, whatever the mode.
+        if auth.key == DEVELOPMENT_SECRET.as_bytes() && !is_loopback(&bind) {
+            return Err(ConfigError {
+                name: "PLANIPREF_JWT_SECRET",
+                message: format!(
+                    "required when listening on {bind}: the development secret is public and is accepted on loopback only"
+                ),
+            });
+        }
+        let router = router_settings(&get, environment)?;
+        if router.as_ref().is_some_and(|r| {
+            r.key == planipref_api::security::router::DEVELOPMENT_ROUTER_SECRET.as_bytes()
+        }) && !is_loopback(&bind)
+        {
+            return Err(ConfigError {
+                name: "PLANIPREF_ROUTER_SECRET",
+                message: format!(
+                    "required when listening on {bind}: the development router secret is public and is accepted on loopback only"
+                ),
+            });
+        }
+        Ok(Self {
+            environment,
+            auth,
+            database_url,
+            bind,
+            pool: PoolOptions {
+                max_size: number(&get, "PLANIPREF_DB_POOL_SIZE", 1, 256)?
+                    .unwrap_or(defaults.max_size),
+                connection_timeout: number(&get, "PLANIPREF_DB_TIMEOUT_SECONDS", 1, 300)?
+                    .map_or(defaults.connection_timeout, |s| {
+                        Duration::from_secs(u64::from(s))
+                    }),
+                ..defaults
+            },
+            auto_migrate: boolean(&get, "PLANIPREF_AUTO_MIGRATE")?.unwrap_or(true),
+            workers: number(&get, "PLANIPREF_WORKERS", 1, 1024)?.map(|n| n as usize),
+            booking: planipref_api::state::BookingSettings {
+                hold_minutes: number(
+                    &get,
+                    "PLANIPREF_HOLD_MINUTES",
+                    1,
+                    planipref_api::state::BookingSettings::MAX_HOLD_MINUTES,
+                )?
+                .unwrap_or(planipref_api::state::BookingSettings::default().hold_minutes),
+            },
+            limits: limit_settings(&get)?,
+            router,
+        })
+    }
+}
+
+/// Whether a bind address only accepts connections from this machine.
+fn is_loopback(bind: &str) -> bool {
+    let host = bind.rsplit_once(':').map_or(bind, |(h, _)| h);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn number(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    min: u32,
+    max: u32,
+) -> Result<Option<u32>, ConfigError> {
+    let Some(raw) = get(name) else {
+        return Ok(None);
+    };
+    match raw.trim().parse::<u32>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(ConfigError {
+            name,
+            message: format!("expected a whole number from {min} to {max}, got {raw:?}"),
+        }),
+    }
+}
+
+fn boolean(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<bool>, ConfigError> {
+    let Some(raw) = get(name) else {
+        return Ok(None);
+    };
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(Some(true)),
+        "false" | "0" | "no" | "off" => Ok(Some(false)),
+        _ => Err(ConfigError {
+            name,
+            message: format!("expected true or false, got {raw:?}"),
+        }),
+    }
+}

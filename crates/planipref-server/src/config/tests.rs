@@ -1,0 +1,319 @@
+//! Unit tests of the configuration: defaults, production's refusals, token
+//! verification, bad values naming their variable; and the tests that
+//! [`VARIABLES`] lists exactly the variables read, and that `.env.example`
+//! and the README's table document exactly those.
+
+use super::*;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+
+fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect();
+    Config::from_lookup(|k| map.get(k).cloned())
+}
+
+#[test]
+fn defaults_are_sqlite_on_localhost() {
+    let c = config(&[]).expect("defaults");
+    assert_eq!(
+        c.database_url,
+        DatabaseUrl::Sqlite("./data/planipref.db".into())
+    );
+    assert_eq!(c.bind, "127.0.0.1:8080");
+    assert!(c.auto_migrate);
+    assert_eq!(c.pool.max_size, 8);
+}
+
+#[test]
+fn planipref_database_url_wins_over_database_url() {
+    let c = config(&[
+        ("DATABASE_URL", "postgres://a@h/x"),
+        ("PLANIPREF_DATABASE_URL", "sqlite://y.db"),
+    ])
+    .expect("ok");
+    assert_eq!(c.database_url, DatabaseUrl::Sqlite("y.db".into()));
+    let c = config(&[("DATABASE_URL", "postgres://a@h/x")]).expect("ok");
+    assert_eq!(c.database_url.backend(), "postgresql");
+}
+
+#[test]
+fn production_refuses_the_development_secret_and_missing_settings() {
+    let e = config(&[("PLANIPREF_ENV", "production")]).expect_err("no secret");
+    assert!(e.to_string().starts_with("PLANIPREF_JWT_SECRET"), "{e}");
+    let e = config(&[
+        ("PLANIPREF_ENV", "production"),
+        ("PLANIPREF_JWT_SECRET", DEVELOPMENT_SECRET),
+    ])
+    .expect_err("dev secret");
+    assert!(e.to_string().starts_with("PLANIPREF_JWT_SECRET"), "{e}");
+    let e = config(&[
+        ("PLANIPREF_ENV", "production"),
+        ("PLANIPREF_JWT_SECRET", "short"),
+    ])
+    .expect_err("short");
+    assert!(e.to_string().starts_with("PLANIPREF_JWT_SECRET"), "{e}");
+    let secret = "0123456789abcdef0123456789abcdef";
+    let e = config(&[
+        ("PLANIPREF_ENV", "production"),
+        ("PLANIPREF_JWT_SECRET", secret),
+    ])
+    .expect_err("no issuer");
+    assert!(e.to_string().starts_with("PLANIPREF_JWT_ISSUER"), "{e}");
+    let c = config(&[
+        ("PLANIPREF_ENV", "production"),
+        ("PLANIPREF_JWT_SECRET", secret),
+        ("PLANIPREF_JWT_ISSUER", "https://idp.example"),
+    ])
+    .expect("complete");
+    assert_eq!(c.environment, Environment::Production);
+    assert_eq!(c.auth.key, secret.as_bytes());
+}
+
+#[test]
+fn asymmetric_algorithms_need_a_readable_public_key() {
+    let e = config(&[("PLANIPREF_JWT_ALGORITHM", "RS256")]).expect_err("no key");
+    assert!(
+        e.to_string().starts_with("PLANIPREF_JWT_PUBLIC_KEY_FILE"),
+        "{e}"
+    );
+    let e = config(&[
+        ("PLANIPREF_JWT_ALGORITHM", "RS256"),
+        ("PLANIPREF_JWT_PUBLIC_KEY_FILE", "/nonexistent.pem"),
+    ])
+    .expect_err("missing file");
+    assert!(e.to_string().contains("/nonexistent.pem"), "{e}");
+    let e = config(&[("PLANIPREF_JWT_ALGORITHM", "none")]).expect_err("none");
+    assert!(e.to_string().starts_with("PLANIPREF_JWT_ALGORITHM"), "{e}");
+}
+
+#[test]
+fn the_public_development_secret_is_refused_beyond_loopback() {
+    for bind in [
+        "127.0.0.1:8080",
+        "localhost:8080",
+        "[::1]:8080",
+        "127.0.0.1:0",
+    ] {
+        assert!(config(&[("PLANIPREF_BIND", bind)]).is_ok(), "{bind}");
+    }
+    for bind in [
+        "0.0.0.0:8080",
+        "10.1.2.3:80",
+        "[::]:8080",
+        "planipref.example:8080",
+    ] {
+        let e = config(&[("PLANIPREF_BIND", bind)]).expect_err(bind);
+        assert!(e.to_string().starts_with("PLANIPREF_JWT_SECRET"), "{e}");
+    }
+    let own = "a-secret-of-my-own-that-is-long-enough";
+    // The router's development secret is public too.
+    let e = config(&[
+        ("PLANIPREF_BIND", "0.0.0.0:8080"),
+        ("PLANIPREF_JWT_SECRET", own),
+    ])
+    .expect_err("router secret");
+    assert!(e.to_string().starts_with("PLANIPREF_ROUTER_SECRET"), "{e}");
+    assert!(
+        config(&[
+            ("PLANIPREF_BIND", "0.0.0.0:8080"),
+            ("PLANIPREF_JWT_SECRET", own),
+            (
+                "PLANIPREF_ROUTER_SECRET",
+                "the-router-secret-shared-with-dila-long"
+            )
+        ])
+        .is_ok()
+    );
+}
+
+#[test]
+fn the_router_is_verified_apart_from_agents_and_only_when_configured() {
+    let dev = config(&[]).expect("development");
+    let router = dev.router.expect("a development router");
+    assert_eq!(router.issuer, "dila-router-dev");
+    assert_ne!(router.key, dev.auth.key, "never the agents' key");
+    let production = [
+        ("PLANIPREF_ENV", "production"),
+        (
+            "PLANIPREF_JWT_SECRET",
+            "a-secret-of-my-own-that-is-long-enough",
+        ),
+        ("PLANIPREF_JWT_ISSUER", "https://agents.example"),
+    ];
+    assert!(config(&production).expect("production").router.is_none());
+    let mut with_router = production.to_vec();
+    with_router.push(("PLANIPREF_ROUTER_ISSUER", "https://dila.example"));
+    let e = config(&with_router).expect_err("a secret is required");
+    assert!(e.to_string().starts_with("PLANIPREF_ROUTER_SECRET"), "{e}");
+    with_router.push((
+        "PLANIPREF_ROUTER_SECRET",
+        "the-router-secret-shared-with-dila-long",
+    ));
+    with_router.push(("PLANIPREF_ROUTER_AUDIENCE", "planipref-93"));
+    let r = config(&with_router)
+        .expect("production")
+        .router
+        .expect("router");
+    assert_eq!(
+        (r.issuer.as_str(), r.audience.as_str()),
+        ("https://dila.example", "planipref-93")
+    );
+}
+
+#[test]
+fn bad_values_name_the_variable() {
+    for (k, v) in [
+        ("PLANIPREF_DB_POOL_SIZE", "many"),
+        ("PLANIPREF_DB_POOL_SIZE", "0"),
+        ("PLANIPREF_AUTO_MIGRATE", "perhaps"),
+        ("PLANIPREF_DATABASE_URL", "mysql://x/y"),
+    ] {
+        let e = config(&[(k, v)]).expect_err("refused");
+        assert!(e.to_string().starts_with(k), "{e}");
+    }
+    let c = config(&[
+        ("PLANIPREF_AUTO_MIGRATE", "false"),
+        ("PLANIPREF_DB_TIMEOUT_SECONDS", "2"),
+    ])
+    .expect("ok");
+    assert!(!c.auto_migrate);
+    assert_eq!(c.pool.connection_timeout, Duration::from_secs(2));
+}
+
+#[test]
+fn a_holds_length_is_ten_minutes_unless_set_within_an_hour() {
+    assert_eq!(config(&[]).expect("defaults").booking.hold_minutes, 10);
+    let c = config(&[("PLANIPREF_HOLD_MINUTES", "3")]).expect("three");
+    assert_eq!(c.booking.hold_minutes, 3);
+    let c = config(&[("PLANIPREF_HOLD_MINUTES", "60")]).expect("an hour");
+    assert_eq!(c.booking.hold_minutes, 60);
+    // Empty, as an unset variable: the default.
+    let c = config(&[("PLANIPREF_HOLD_MINUTES", " ")]).expect("empty");
+    assert_eq!(c.booking.hold_minutes, 10);
+    for bad in ["0", "61", "ten", "-5", "2.5"] {
+        let e = config(&[("PLANIPREF_HOLD_MINUTES", bad)]).expect_err(bad);
+        assert!(e.to_string().starts_with("PLANIPREF_HOLD_MINUTES"), "{e}");
+    }
+}
+
+#[test]
+fn variables_lists_exactly_the_variables_read() {
+    // Any readable file stands for a PEM key here: the configuration
+    // only reads it (the verifiers parse it).
+    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let read = RefCell::new(BTreeSet::new());
+    // The defaults take every branch but the asymmetric keys' ones.
+    for vars in [
+        vec![],
+        vec![
+            ("PLANIPREF_JWT_ALGORITHM", "RS256"),
+            ("PLANIPREF_JWT_PUBLIC_KEY_FILE", key),
+            ("PLANIPREF_ROUTER_ALGORITHM", "ES256"),
+            ("PLANIPREF_ROUTER_PUBLIC_KEY_FILE", key),
+        ],
+    ] {
+        let map: HashMap<&str, &str> = vars.into_iter().collect();
+        let config = Config::from_lookup(|name| {
+            read.borrow_mut().insert(name.to_owned());
+            map.get(name).map(|v| (*v).to_owned())
+        });
+        assert!(config.is_ok(), "{config:?}");
+    }
+    let listed: BTreeSet<String> = VARIABLES.iter().map(|v| (*v).to_owned()).collect();
+    assert_eq!(read.into_inner(), listed);
+}
+
+/// Documented variables that the configuration does not read, and are
+/// read elsewhere.
+const READ_ELSEWHERE: &[&str] = &[
+    // By the tests' temporary databases and scripts/test.sh.
+    "PLANIPREF_TEST_POSTGRES_URL",
+];
+
+fn repository_file(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The `PLANIPREF_*` variables `.env.example` sets, or shows commented
+/// out (`# NAME=value`).
+fn set_in_env_example(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter_map(|line| line.trim_start_matches('#').trim().split_once('='))
+        .map(|(name, _)| name)
+        .filter(|name| {
+            name.starts_with("PLANIPREF_")
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The `PLANIPREF_*` variables named in the first column of the
+/// README's configuration table.
+fn in_readme_table(text: &str) -> BTreeSet<String> {
+    let section = text
+        .split_once("\n## Configuration\n")
+        .map(|(_, after)| after.split("\n## ").next().unwrap_or(after))
+        .expect("the README has a Configuration section");
+    section
+        .lines()
+        .filter_map(|line| line.strip_prefix('|')?.split('|').next())
+        .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+        .filter(|name| name.starts_with("PLANIPREF_"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn env_example_and_the_readme_document_exactly_the_variables_read() {
+    let read: BTreeSet<&str> = VARIABLES
+        .iter()
+        .copied()
+        .filter(|v| v.starts_with("PLANIPREF_"))
+        .collect();
+    for (file, documented) in [
+        (
+            ".env.example",
+            set_in_env_example(&repository_file(".env.example")),
+        ),
+        ("README.md", in_readme_table(&repository_file("README.md"))),
+    ] {
+        let missing: Vec<&str> = read
+            .iter()
+            .copied()
+            .filter(|v| !documented.contains(*v))
+            .collect();
+        assert!(missing.is_empty(), "{file} does not document {missing:?}");
+        let unknown: Vec<&String> = documented
+            .iter()
+            .filter(|v| !read.contains(v.as_str()) && !READ_ELSEWHERE.contains(&v.as_str()))
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "{file} documents {unknown:?}, which the configuration does not read"
+        );
+    }
+}
+
+#[test]
+fn the_documentation_readers_find_what_they_look_for() {
+    let env = set_in_env_example(
+        "# Comment naming PLANIPREF_X in passing.\nPLANIPREF_A=1\n# PLANIPREF_B=/x=y\nRUST_LOG=info\n",
+    );
+    assert_eq!(
+        env,
+        BTreeSet::from(["PLANIPREF_A".into(), "PLANIPREF_B".into()])
+    );
+    let readme = in_readme_table(
+        "# T\n## Configuration\n| variable | d |\n| --- | --- |\n| `PLANIPREF_A` (or `DATABASE_URL`) | `PLANIPREF_NOT` |\n| `RUST_LOG` | x |\n\n## Next\n| `PLANIPREF_C` | |\n",
+    );
+    assert_eq!(readme, BTreeSet::from(["PLANIPREF_A".into()]));
+}
