@@ -22,11 +22,13 @@ run: build ## Migrate, seed the demo and serve on 127.0.0.1:8080 (SQLite by defa
 test: ## Run every test: SQLite always, PostgreSQL when reachable (required when PLANIPREF_TEST_POSTGRES_URL is set)
 	@scripts/test.sh
 
-lint: ## rustfmt check, clippy with warnings denied, the domain crate's purity, no test helper in production crates, the OpenAPI document against the 3.1 specification
+lint: ## rustfmt check, clippy with warnings denied, the domain crate's purity, no test helper in production crates, the API's shape (layers, no circle, short handlers and files), the OpenAPI document against the 3.1 specification
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	@scripts/check-domain-purity.sh
 	@scripts/check-production-deps.sh
+	@python3 scripts/check-api-shape.py
+	@scripts/check-api-shape-selftest.sh
 	@scripts/validate-openapi.sh
 
 fmt: ## Format the code
