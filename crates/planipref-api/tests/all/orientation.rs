@@ -2,14 +2,9 @@
 //! competent for a commune (by arrondissement, by declared competence, in
 //! Paris, overseas, in Mayotte), and when is the first free slot.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-#[macro_use]
-mod common;
-
+use crate::common::{fields, id, post, put, state, token};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use common::{fields, id, post, put, state, token};
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 

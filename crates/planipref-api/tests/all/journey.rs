@@ -1,11 +1,6 @@
 //! The booking journey through the API, on SQLite and PostgreSQL: holds
 //! that keep a slot, their confirmation, release and expiry, and doublons.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-#[macro_use]
-mod common;
-
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use chrono::{DateTime, Days, Duration, Utc};
@@ -14,7 +9,8 @@ use planipref_store::{NewHold, Store};
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
-use common::{ShiftedClock, fields, prefecture_motif, someone, state, token};
+use crate::common::requests::{book, hold};
+use crate::common::{ShiftedClock, fields, prefecture_motif, someone, state, token};
 
 /// Bobigny's préfecture.
 fn bobigny(store: &Store) -> String {
@@ -43,24 +39,10 @@ fn slots_uri(motif: MotifId) -> String {
     )
 }
 
-fn hold(motif: MotifId, start: &str) -> TestRequest {
-    TestRequest::post()
-        .uri("/api/v1/holds")
-        .set_json(json!({"motif_id": motif.to_string(), "start": start}))
-}
-
 fn confirm(hold_id: &str, applicant: Value) -> TestRequest {
     TestRequest::post()
         .uri("/api/v1/reservations")
         .set_json(json!({"hold_id": hold_id, "applicant": applicant}))
-}
-
-fn book(motif: MotifId, start: &str, applicant: Value) -> TestRequest {
-    TestRequest::post()
-        .uri("/api/v1/reservations")
-        .set_json(json!({
-            "motif_id": motif.to_string(), "start": start, "applicant": applicant
-        }))
 }
 
 /// The remaining counters at `start`, or 0 when the slot is not listed.

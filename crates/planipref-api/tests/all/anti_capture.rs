@@ -3,11 +3,6 @@
 //! one identity cannot stock appointments, and the préfecture's settings
 //! are checked, scoped and audited.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-#[macro_use]
-mod common;
-
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use chrono::{Days, Utc};
@@ -15,36 +10,18 @@ use planipref_store::Store;
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
-use common::{get_as, put, someone, state, token};
+use crate::common::requests::{book, problem, slots_on};
+use crate::common::{get_as, put, someone, state, token};
 
 /// Bobigny's motifs by label prefix.
 fn bobigny_motif(store: &Store, label: &str) -> String {
-    common::bobigny_motif(store, label).0
-}
-
-fn slots_on(motif: &str, day: chrono::NaiveDate) -> TestRequest {
-    TestRequest::get().uri(&format!("/api/v1/motifs/{motif}/slots?from={day}&to={day}"))
-}
-
-fn book(motif: &str, start: &str, applicant: Value) -> TestRequest {
-    TestRequest::post()
-        .uri("/api/v1/reservations")
-        .set_json(json!({
-            "motif_id": motif, "start": start, "applicant": applicant
-        }))
+    crate::common::bobigny_motif(store, label).0
 }
 
 fn cancel(reference: &str, management: &str) -> TestRequest {
     TestRequest::post()
         .uri(&format!("/api/v1/reservations/{reference}/cancel"))
         .insert_header(("X-Management-Token", management.to_owned()))
-}
-
-fn problem(body: &Value) -> &str {
-    body["type"]
-        .as_str()
-        .unwrap_or("")
-        .trim_start_matches("urn:planipref:problem:")
 }
 
 const SETTINGS: &str = "/api/v1/admin/prefectures/93/anti-capture";
@@ -54,7 +31,7 @@ async fn a_cancelled_slot_cannot_be_handed_over_to_the_buyer_waiting_for_it() {
     for db in TestDb::each() {
         let app = test::init_service(planipref_api::app(state(&db))).await;
         let motif = bobigny_motif(db.store(), "Renouvellement");
-        let day = common::next_open_weekday();
+        let day = crate::common::next_open_weekday();
         let (_, _, open) = call!(app, slots_on(&motif, day));
         let start = open["slots"][0]["start"].as_str().unwrap().to_owned();
         let capacity = open["slots"][0]["remaining"].as_u64().unwrap();
@@ -136,7 +113,7 @@ async fn the_newest_day_opens_at_the_drawn_moment_not_at_midnight() {
         let paris_now = Utc::now().with_timezone(&chrono_tz::Europe::Paris);
         let today = paris_now.date_naive();
         // The newest day of the window: an open weekday.
-        let newest = common::next_open_weekday();
+        let newest = crate::common::next_open_weekday();
         let window = (newest - today).num_days();
         let (s, _, _) = call!(
             app,
@@ -193,7 +170,7 @@ where
         put(SETTINGS, &admin, json!({"max_active_per_person": 1}))
     );
     assert_eq!(s, StatusCode::OK);
-    let day = common::next_open_weekday();
+    let day = crate::common::next_open_weekday();
     let mut found = Vec::new();
     for label in ["Renouvellement", "Première"] {
         let motif = bobigny_motif(store, label);
@@ -289,7 +266,7 @@ async fn anti_capture_settings_are_checked_scoped_and_audited() {
         );
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         assert_eq!(
-            common::fields(&b),
+            crate::common::fields(&b),
             [
                 "opening_start_minute",
                 "release_delay_max_minutes",
@@ -342,7 +319,7 @@ async fn one_client_holding_fifty_slots_gets_only_a_few() {
     for db in TestDb::each() {
         let app = test::init_service(planipref_api::app(state(&db))).await;
         let motif = bobigny_motif(db.store(), "Renouvellement");
-        let from_day = common::next_open_weekday();
+        let from_day = crate::common::next_open_weekday();
         let (_, _, open) = call!(
             app,
             TestRequest::get().uri(&format!(
@@ -370,7 +347,7 @@ async fn one_client_holding_fifty_slots_gets_only_a_few() {
             match res.status() {
                 StatusCode::CREATED => kept += 1,
                 StatusCode::TOO_MANY_REQUESTS => {
-                    let wait = common::retry_after(res.headers());
+                    let wait = crate::common::retry_after(res.headers());
                     assert!((1..=601).contains(&wait), "until a hold lapses: {wait}");
                     refused += 1;
                 }
@@ -395,7 +372,7 @@ async fn searches_beyond_the_rate_wait_and_forwarded_addresses_count_only_from_t
     };
     let app = test::init_service(planipref_api::app(state(&db).with_limits(limits))).await;
     let motif = bobigny_motif(db.store(), "Renouvellement");
-    let day = common::next_open_weekday();
+    let day = crate::common::next_open_weekday();
     let search = || slots_on(&motif, day);
     for _ in 0..3 {
         let (s, _, _) = call!(app, from(search(), "203.0.113.20"));
@@ -439,7 +416,7 @@ async fn percent_encoded_paths_are_counted_like_the_routes_they_reach() {
     };
     let app = test::init_service(planipref_api::app(state(&db).with_limits(limits))).await;
     let motif = bobigny_motif(db.store(), "Renouvellement");
-    let day = common::next_open_weekday();
+    let day = crate::common::next_open_weekday();
     // Searches: the encoded form is served (it reaches the slots), and it
     // counts against the same rate as the plain one.
     let encoded = format!("/api/v1/motifs/{motif}/%73lots?from={day}&to={day}");
@@ -499,7 +476,7 @@ async fn the_client_is_the_right_most_address_not_added_by_a_trusted_proxy_on_an
     };
     let app = test::init_service(planipref_api::app(state(&db).with_limits(limits))).await;
     let motif = bobigny_motif(db.store(), "Renouvellement");
-    let day = common::next_open_weekday();
+    let day = crate::common::next_open_weekday();
     // The client forges a first line at each request; the trusted proxies
     // add their own lines after it. Only the address they vouch for counts.
     for n in 1..=3 {
@@ -557,7 +534,7 @@ async fn walk_in_counters_are_never_offered_and_convocation_counters_only_to_con
         let admin = token("admin_prefecture", &["93"]);
         let guichets = guichets_of(&app, &site, &motif, &admin).await;
         assert!(guichets.len() >= 3, "{guichets:?}");
-        let day = common::next_open_weekday();
+        let day = crate::common::next_open_weekday();
         let remaining = |list: &Value, start: &str| {
             list["slots"]
                 .as_array()
@@ -590,7 +567,7 @@ async fn walk_in_counters_are_never_offered_and_convocation_counters_only_to_con
         assert_eq!(s, StatusCode::OK, "{changed}");
         let (s, _, b) = call!(app, set_channel(&guichets[2], "everyone"));
         assert_eq!(
-            (s, common::fields(&b)),
+            (s, crate::common::fields(&b)),
             (StatusCode::UNPROCESSABLE_ENTITY, vec!["channel".to_owned()])
         );
 
@@ -608,7 +585,7 @@ async fn walk_in_counters_are_never_offered_and_convocation_counters_only_to_con
         // A convocation's holder books the convocation counter.
         let (_, _, issued) = call!(
             app,
-            common::post(
+            crate::common::post(
                 "/api/v1/admin/convocations",
                 &admin,
                 json!({"motif_id": motif, "person": {
@@ -693,7 +670,7 @@ async fn a_router_context_for_one_demarche_cannot_book_another_or_someone_else()
         let app = test::init_service(planipref_api::app(state(&db).with_router(verifier))).await;
         let renouvellement = bobigny_motif(db.store(), "Renouvellement");
         let premiere = bobigny_motif(db.store(), "Première");
-        let day = common::next_open_weekday();
+        let day = crate::common::next_open_weekday();
         let aissata = ("N'Diaye", "Aïssata", "1990-04-12");
         let signed = context_token(&router, "sejour-renouvellement", 600, Some(aissata));
 
@@ -888,7 +865,7 @@ async fn a_server_without_a_router_refuses_contexts() {
     let token = context_token(&router, "sejour-renouvellement", 600, None);
     let res = test::call_service(
         &app,
-        routed(slots_on(&motif, common::next_open_weekday()), &token).to_request(),
+        routed(slots_on(&motif, crate::common::next_open_weekday()), &token).to_request(),
     )
     .await;
     assert_context_refused(res, "a context, no router").await;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
+pub mod requests;
+
 use actix_web::test::TestRequest;
 use planipref_api::AppState;
 use planipref_api::security::agent::{AuthSettings, Claims, Minter, Verifier};

@@ -3,11 +3,6 @@
 //! and books a convocation-only motif's slots, once; every misuse is
 //! refused with its own problem.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-#[macro_use]
-mod common;
-
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use chrono::{Days, Duration, Utc};
@@ -18,7 +13,8 @@ use planipref_store::{NewConvocation, Store};
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
-use common::{get_as, post, put, someone, state, token};
+use crate::common::requests::{aissata, book, hold, problem};
+use crate::common::{get_as, post, put, someone, state, token};
 
 const HEADER: &str = "X-Convocation-Token";
 
@@ -40,18 +36,8 @@ macro_rules! issue_for_aissata {
 
 /// Bobigny's residence-permit renewal motif, and its site.
 fn renouvellement(store: &Store) -> (MotifId, String) {
-    let (motif, site) = common::bobigny_motif(store, "Renouvellement");
+    let (motif, site) = crate::common::bobigny_motif(store, "Renouvellement");
     (motif.parse().unwrap(), site)
-}
-
-/// The person convoked in these tests.
-fn aissata() -> Value {
-    json!({
-        "last_name": "N'Diaye",
-        "first_names": "Aïssata Marie",
-        "birth_date": "1990-04-12",
-        "email": "aissata.ndiaye@example.org"
-    })
 }
 
 /// The same person as an applicant types it (case, accents, hyphen).
@@ -76,27 +62,6 @@ fn with_token(req: TestRequest, token: &str) -> TestRequest {
     req.insert_header((HEADER, token.to_owned()))
 }
 
-fn hold(motif: MotifId, start: &str) -> TestRequest {
-    TestRequest::post()
-        .uri("/api/v1/holds")
-        .set_json(json!({"motif_id": motif.to_string(), "start": start}))
-}
-
-fn book(motif: MotifId, start: &str, applicant: Value) -> TestRequest {
-    TestRequest::post()
-        .uri("/api/v1/reservations")
-        .set_json(json!({
-            "motif_id": motif.to_string(), "start": start, "applicant": applicant
-        }))
-}
-
-fn problem(body: &Value) -> &str {
-    body["type"]
-        .as_str()
-        .unwrap_or("")
-        .trim_start_matches("urn:planipref:problem:")
-}
-
 #[actix_web::test]
 async fn only_the_named_person_books_a_convocation_only_motif_once_with_the_link() {
     for db in TestDb::each() {
@@ -112,7 +77,7 @@ async fn only_the_named_person_books_a_convocation_only_motif_once_with_the_link
             )
         );
         assert_eq!(s, StatusCode::OK);
-        let first = common::next_open_weekday();
+        let first = crate::common::next_open_weekday();
         let earliest = first + Days::new(1);
         let latest = first + Days::new(9);
         let (s, location, issued) = call!(
@@ -200,7 +165,7 @@ async fn only_the_named_person_books_a_convocation_only_motif_once_with_the_link
             (StatusCode::FORBIDDEN, "convocation-other-person"),
             "{b}"
         );
-        assert_eq!(common::fields(&b), ["applicant"]);
+        assert_eq!(crate::common::fields(&b), ["applicant"]);
         let (s, _, b) = call!(app, confirm(aissata_as_typed()));
         assert_eq!(
             (s, problem(&b)),
@@ -313,7 +278,7 @@ async fn unknown_expired_revoked_and_other_motifs_convocations_are_refused() {
         let store = db.store();
         let (motif, site) = renouvellement(store);
         let admin = token("admin_prefecture", &["93"]);
-        let first = common::next_open_weekday();
+        let first = crate::common::next_open_weekday();
         let (_, _, open) = call!(app, slots(motif, first, 5));
         let start = open["slots"][0]["start"].as_str().unwrap().to_owned();
 
@@ -323,7 +288,7 @@ async fn unknown_expired_revoked_and_other_motifs_convocations_are_refused() {
             (s, problem(&b)),
             (StatusCode::FORBIDDEN, "convocation-invalid")
         );
-        assert_eq!(common::fields(&b), [HEADER]);
+        assert_eq!(crate::common::fields(&b), [HEADER]);
         // A blank or malformed token is not "no convocation": it is one
         // that matches nothing, for slots as for bookings.
         for malformed in ["", "   ", "not-a-token"] {
@@ -380,7 +345,7 @@ async fn unknown_expired_revoked_and_other_motifs_convocations_are_refused() {
         let revoke = format!("/api/v1/admin/convocations/{id}/revoke");
         let (s, _, b) = call!(app, post(&revoke, &admin, json!({"reason": ""})));
         assert_eq!(
-            (s, common::fields(&b)),
+            (s, crate::common::fields(&b)),
             (StatusCode::UNPROCESSABLE_ENTITY, vec!["reason".to_owned()])
         );
         let (s, _, revoked) = call!(
@@ -458,7 +423,7 @@ async fn agents_issue_list_and_revoke_convocations_of_their_scope_only() {
         );
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         assert_eq!(
-            common::fields(&b),
+            crate::common::fields(&b),
             [
                 "motif_id",
                 "person.last_name",
@@ -501,7 +466,7 @@ async fn agents_issue_list_and_revoke_convocations_of_their_scope_only() {
         assert_eq!(revoked["items"][0]["id"], ids[0].as_str());
         let (s, _, b) = call!(app, list("?state=honoured", &admin));
         assert_eq!(
-            (s, common::fields(&b)),
+            (s, crate::common::fields(&b)),
             (StatusCode::UNPROCESSABLE_ENTITY, vec!["state".to_owned()])
         );
 
@@ -532,7 +497,7 @@ async fn one_link_used_by_simultaneous_bookings_books_once() {
         let (motif, _) = renouvellement(db.store());
         let admin = token("admin_prefecture", &["93"]);
         let link = issue_for_aissata!(app, &admin, motif);
-        let (_, _, open) = call!(app, slots(motif, common::next_open_weekday(), 5));
+        let (_, _, open) = call!(app, slots(motif, crate::common::next_open_weekday(), 5));
         let starts: Vec<String> = open["slots"]
             .as_array()
             .unwrap()
@@ -570,14 +535,14 @@ async fn a_slot_held_with_a_convocation_is_booked_with_it_only_and_one_at_a_time
         let (motif, _) = renouvellement(db.store());
         let admin = token("admin_prefecture", &["93"]);
         let link = issue_for_aissata!(app, &admin, motif);
-        let (_, _, open) = call!(app, slots(motif, common::next_open_weekday(), 5));
+        let (_, _, open) = call!(app, slots(motif, crate::common::next_open_weekday(), 5));
         let start = |i: usize| open["slots"][i]["start"].as_str().unwrap().to_owned();
         let (s, _, held) = call!(app, with_token(hold(motif, &start(0)), &link));
         assert_eq!(s, StatusCode::CREATED, "{held}");
         // One slot at a time per convocation.
         let res =
             test::call_service(&app, with_token(hold(motif, &start(1)), &link).to_request()).await;
-        let wait = common::retry_after(res.headers());
+        let wait = crate::common::retry_after(res.headers());
         assert!(
             (1..=601).contains(&wait),
             "until the first hold lapses: {wait}"
@@ -630,7 +595,7 @@ async fn an_idempotency_key_replayed_with_another_convocation_is_another_request
         for _ in 0..2 {
             links.push(issue_for_aissata!(app, &admin, motif));
         }
-        let (_, _, open) = call!(app, slots(motif, common::next_open_weekday(), 5));
+        let (_, _, open) = call!(app, slots(motif, crate::common::next_open_weekday(), 5));
         let start = open["slots"][0]["start"].as_str().unwrap().to_owned();
         let keyed = |link: &str| {
             with_token(book(motif, &start, aissata_as_typed()), link)

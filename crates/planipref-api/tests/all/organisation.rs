@@ -3,26 +3,15 @@
 //! deletion is audited, and refused (409, nothing written) for anything an
 //! appointment ever used or that still has dependants.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-#[macro_use]
-mod common;
-
+use crate::common::requests::audit_count;
+use crate::common::{id, next_open_monday, saint_paul, state, token};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use common::{id, next_open_monday, saint_paul, state, token};
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 fn with(req: TestRequest, auth: &str) -> TestRequest {
     req.insert_header(("Authorization", auth.to_owned()))
-}
-
-fn audit_count(db: &TestDb) -> i64 {
-    db.store()
-        .list_audit(&Default::default(), 0, 1)
-        .unwrap()
-        .total
 }
 
 #[actix_web::test]

@@ -1,8 +1,6 @@
 //! Agents' bearer tokens: every way a token can be wrong is a 401
 //! problem+json, and a good one (HS256, RS256 or ES256) names its agent.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use planipref_api::AppState;

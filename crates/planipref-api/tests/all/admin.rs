@@ -2,14 +2,9 @@
 //! backend: no token → 401, out of scope → 403, in scope → success, every
 //! write audited, every refusal writing nothing.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-#[macro_use]
-mod common;
-
+use crate::common::{next_open_monday, next_open_weekday, saint_paul, state, token};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use common::{next_open_monday, next_open_weekday, saint_paul, state, token};
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
@@ -1893,7 +1888,7 @@ async fn every_administration_operation_refuses_requests_without_a_valid_token()
             continue;
         }
         // Any identifier will do: authentication comes before everything else.
-        let uri = common::concrete(path, "00000000-0000-4000-8000-000000000000");
+        let uri = crate::common::concrete(path, "00000000-0000-4000-8000-000000000000");
         for method in item.as_object().unwrap().keys() {
             let method =
                 actix_web::http::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
@@ -1919,7 +1914,7 @@ async fn every_administration_operation_refuses_requests_without_a_valid_token()
     assert_eq!(site_count(&db), 5, "nothing was written");
 }
 
-use common::send;
+use crate::common::send;
 
 fn etag(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
     headers.get("etag").and_then(|v| v.to_str().ok())
@@ -1941,7 +1936,7 @@ where
         >,
     B: actix_web::body::MessageBody,
 {
-    let (motif, site) = common::bobigny_motif(db.store(), "Renouvellement");
+    let (motif, site) = crate::common::bobigny_motif(db.store(), "Renouvellement");
     let get = |uri: &str| {
         TestRequest::get()
             .uri(uri)
@@ -2166,7 +2161,7 @@ async fn every_put_of_the_document_refuses_a_change_without_its_version() {
                 "PUT {path} does not document {code}"
             );
         }
-        let uri = common::concrete(path, "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11");
+        let uri = crate::common::concrete(path, "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11");
         let (s, _, problem) = send(
             &app,
             TestRequest::put()
@@ -2246,7 +2241,7 @@ async fn a_motif_changed_while_its_demarche_changes_never_writes_the_old_default
     for db in TestDb::each() {
         let _ = state(&db);
         let store = db.store();
-        let (motif_id, _) = common::bobigny_motif(store, "Renouvellement");
+        let (motif_id, _) = crate::common::bobigny_motif(store, "Renouvellement");
         // The motif's change is prepared as the API does: the motif and its
         // démarche read, the démarche's defaults resolved into the row…
         let (motif, _, _) = store.get_motif(&motif_id).unwrap();

@@ -2,8 +2,7 @@
 //! kind of bad input, and the problem+json answers.
 
 // Test helpers fail by panicking, like the tests that call them.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
-
+use crate::common::{state, token};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
@@ -11,12 +10,9 @@ use actix_web::test::{self, TestRequest};
 use chrono::{DateTime, Datelike, Days, Utc};
 use planipref_api::AppState;
 use planipref_domain::ids::MotifId;
-use planipref_seed::seed_demo;
 use planipref_store::{DatabaseUrl, PoolOptions, Store};
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};
-
-mod common;
 
 async fn call(
     app: &impl Service<
@@ -39,17 +35,6 @@ async fn call(
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
     };
     (status, headers, body)
-}
-
-fn seeded(db: &TestDb) -> AppState {
-    seed_demo(db.store()).expect("seed");
-    AppState::new(
-        db.store().clone(),
-        planipref_api::security::agent::Verifier::new(
-            &planipref_api::security::agent::AuthSettings::development(),
-        )
-        .expect("verifier"),
-    )
 }
 
 /// Asserts a problem+json answer of `status` whose `errors` name `fields`.
@@ -138,7 +123,7 @@ fn booking(motif: &str, start: &str) -> Value {
     json!({
         "motif_id": motif,
         "start": start,
-        "applicant": common::someone(),
+        "applicant": crate::common::someone(),
     })
 }
 
@@ -167,7 +152,7 @@ fn count_reservations(db: &TestDb) -> i64 {
 #[actix_web::test]
 async fn sites_are_listed_filtered_and_paginated() {
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(seeded(&db))).await;
+        let app = test::init_service(planipref_api::app(state(&db))).await;
         let (status, _, body) = call(&app, TestRequest::get().uri("/api/v1/sites")).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["total"], 5, "{}", db.backend());
@@ -233,7 +218,7 @@ async fn sites_are_listed_filtered_and_paginated() {
 #[actix_web::test]
 async fn a_site_and_its_motifs_are_read_and_unknown_ones_are_404() {
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(seeded(&db))).await;
+        let app = test::init_service(planipref_api::app(state(&db))).await;
         let (site, motifs) = bobigny(&app).await;
         let (status, _, body) = call(
             &app,
@@ -275,7 +260,7 @@ async fn a_site_and_its_motifs_are_read_and_unknown_ones_are_404() {
 #[actix_web::test]
 async fn slots_are_given_with_the_site_offset_and_bad_ranges_are_422() {
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(seeded(&db))).await;
+        let app = test::init_service(planipref_api::app(state(&db))).await;
         let (_, motifs) = bobigny(&app).await;
         let renouvellement = motif_id(&motifs, "Renouvellement");
         let slot = first_slot(&app, &renouvellement).await;
@@ -360,7 +345,7 @@ async fn slots_are_given_with_the_site_offset_and_bad_ranges_are_422() {
 #[actix_web::test]
 async fn an_appointment_is_booked_read_and_cancelled_and_its_slot_offered_again() {
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(seeded(&db))).await;
+        let app = test::init_service(planipref_api::app(state(&db))).await;
         let (_, motifs) = bobigny(&app).await;
         let motif = motif_id(&motifs, "Renouvellement");
         let slot = first_slot(&app, &motif).await;
@@ -527,7 +512,7 @@ async fn an_appointment_is_booked_read_and_cancelled_and_its_slot_offered_again(
 #[actix_web::test]
 async fn a_full_slot_is_409_and_nothing_is_written() {
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(seeded(&db))).await;
+        let app = test::init_service(planipref_api::app(state(&db))).await;
         let (_, motifs) = bobigny(&app).await;
         let motif = motif_id(&motifs, "Renouvellement");
         let slot = first_slot(&app, &motif).await;
@@ -563,7 +548,7 @@ async fn a_full_slot_is_409_and_nothing_is_written() {
 #[actix_web::test]
 async fn invalid_bookings_name_every_field_and_change_nothing() {
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(seeded(&db))).await;
+        let app = test::init_service(planipref_api::app(state(&db))).await;
         let (_, motifs) = bobigny(&app).await;
         let motif = motif_id(&motifs, "Renouvellement");
         let slot = first_slot(&app, &motif).await;
@@ -650,7 +635,7 @@ async fn invalid_bookings_name_every_field_and_change_nothing() {
 #[actix_web::test]
 async fn unreadable_bodies_are_400_415_or_413() {
     let db = TestDb::sqlite();
-    let app = test::init_service(planipref_api::app(seeded(&db))).await;
+    let app = test::init_service(planipref_api::app(state(&db))).await;
     let raw = |body: &str, ct: &str| {
         TestRequest::post()
             .uri("/api/v1/reservations")
@@ -726,7 +711,7 @@ async fn unreadable_bodies_are_400_415_or_413() {
 #[actix_web::test]
 async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
     let db = TestDb::sqlite();
-    let app = test::init_service(planipref_api::app(seeded(&db))).await;
+    let app = test::init_service(planipref_api::app(state(&db))).await;
     let (s, h, b) = call(&app, TestRequest::get().uri("/api/v1/nothing-here")).await;
     assert_problem(s, &h, &b, StatusCode::NOT_FOUND, &[]);
     let (s, h, b) = call(
@@ -765,7 +750,7 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
     assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
     // A path identifier that is not one names nothing: 404, as an unknown
     // one, naming what was looked for (after the agent is known).
-    let auth = format!("Bearer {}", admin_token());
+    let auth = token("admin_national", &[]);
     for (uri, what) in [
         ("/api/v1/admin/guichets/not-an-id", "guichet"),
         (
@@ -799,12 +784,12 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
 #[actix_web::test]
 async fn an_appointment_that_has_started_cannot_be_cancelled() {
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(seeded(&db))).await;
+        let app = test::init_service(planipref_api::app(state(&db))).await;
         let (site, motifs) = bobigny(&app).await;
         let motif: MotifId = motif_id(&motifs, "Remise").parse().expect("id");
         // A counter open all day, every day, so that an appointment an hour
         // ago is one it really took (bookings are checked against plages).
-        let auth = format!("Bearer {}", admin_token());
+        let auth = token("admin_national", &[]);
         let (s, _, guichet) = call(
             &app,
             TestRequest::post()
@@ -947,7 +932,7 @@ async fn an_unreachable_database_is_503_with_retry_after() {
 #[actix_web::test]
 async fn readiness_names_the_backend() {
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(seeded(&db))).await;
+        let app = test::init_service(planipref_api::app(state(&db))).await;
         let (s, _, b) = call(&app, TestRequest::get().uri("/api/v1/ready")).await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(b["database"], db.backend());
@@ -957,7 +942,7 @@ async fn readiness_names_the_backend() {
 #[actix_web::test]
 async fn swagger_ui_and_the_spec_are_served_offline() {
     let db = TestDb::sqlite();
-    let app = test::init_service(planipref_api::app(seeded(&db))).await;
+    let app = test::init_service(planipref_api::app(state(&db))).await;
     let res = test::call_service(&app, TestRequest::get().uri("/swagger-ui/").to_request()).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = String::from_utf8(test::read_body(res).await.to_vec()).expect("utf-8");
@@ -1008,7 +993,7 @@ async fn site_of(
 #[actix_web::test]
 async fn a_site_calendar_lists_the_holidays_of_its_departement() {
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(seeded(&db))).await;
+        let app = test::init_service(planipref_api::app(state(&db))).await;
         let (bobigny, _) = site_of(&app, "93").await;
         let (reunion, _) = site_of(&app, "974").await;
         let (s, _, b) = call(
@@ -1083,7 +1068,7 @@ async fn a_site_calendar_lists_the_holidays_of_its_departement() {
 #[actix_web::test]
 async fn no_slot_is_offered_or_booked_on_a_holiday() {
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(seeded(&db))).await;
+        let app = test::init_service(planipref_api::app(state(&db))).await;
         let (_, bobigny_motifs) = site_of(&app, "93").await;
         let remise = motif_id(&bobigny_motifs, "Remise");
         // Open the motif's booking window to a year, so that a weekday
@@ -1092,7 +1077,7 @@ async fn no_slot_is_offered_or_booked_on_a_holiday() {
             &app,
             TestRequest::put()
                 .uri(&format!("/api/v1/admin/motifs/{remise}"))
-                .insert_header(("Authorization", format!("Bearer {}", admin_token())))
+                .insert_header(("Authorization", token("admin_national", &[])))
                 .insert_header(("If-Match", "\"1\""))
                 .set_json(json!({"booking_window_days": 366})),
         )
@@ -1163,25 +1148,4 @@ async fn slots_on(
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     b["slots"].as_array().map(Vec::len).unwrap_or(0)
-}
-
-/// A development token of a national administrator.
-fn admin_token() -> String {
-    let s = planipref_api::security::agent::AuthSettings::development();
-    let now = u64::try_from(Utc::now().timestamp()).expect("time");
-    let claims = planipref_api::security::agent::Claims {
-        sub: "test-admin".into(),
-        name: "Test".into(),
-        role: "admin_national".into(),
-        scope: vec![],
-        iss: s.issuer.clone(),
-        aud: s.audience.clone().into(),
-        exp: now + 600,
-        nbf: None,
-        iat: Some(now),
-    };
-    planipref_api::security::agent::Minter::new(&s)
-        .expect("minter")
-        .mint(&claims)
-        .expect("token")
 }

@@ -9,11 +9,6 @@
 //! and a POST added without one fails
 //! `every_post_of_the_document_has_a_fixture`, so none escapes.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-#[macro_use]
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::body::MessageBody;
@@ -26,7 +21,8 @@ use planipref_store::{ConvocationFilter, Page, Store, StoreError};
 use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
-use common::{bobigny_motif, fields, saint_paul, someone, state, token};
+use crate::common::requests::aissata;
+use crate::common::{bobigny_motif, fields, saint_paul, someone, state, token};
 
 const KEY: &str = "Idempotency-Key";
 
@@ -295,16 +291,6 @@ const BOOKED: usize = 5;
 /// How many free starts the fixtures take (see [`Demo::free`]).
 const FREE: usize = 7;
 
-/// Aïssata, whom the convocations name.
-fn aissata() -> Value {
-    json!({
-        "last_name": "N'Diaye",
-        "first_names": "Aïssata Marie",
-        "birth_date": "1990-04-12",
-        "email": "aissata.ndiaye@example.org"
-    })
-}
-
 /// Reads the seeded demo's ids, and books and issues (without keys) what
 /// the fixtures act on.
 async fn prepare<S, B>(app: &S, store: &Store) -> Demo
@@ -326,7 +312,7 @@ where
         .0
         .id;
 
-    let from = common::next_open_weekday();
+    let from = crate::common::next_open_weekday();
     let slots = send(
         app,
         TestRequest::get().uri(&format!(
@@ -1043,12 +1029,12 @@ async fn a_key_is_its_callers_own_whatever_token_carries_it() {
             }
             req
         };
-        let first = common::token_for("admin_prefecture", &["93"], 600);
+        let first = crate::common::token_for("admin_prefecture", &["93"], 600);
         let (s, _, created) = call!(app, close(Some(first), "2030-02-04"));
         assert_eq!(s, StatusCode::CREATED, "{created}");
         assert_eq!(closures(), 1);
         // The same agent retrying with a renewed token: the first answer.
-        let renewed = common::token_for("admin_prefecture", &["93"], 900);
+        let renewed = crate::common::token_for("admin_prefecture", &["93"], 900);
         let res = test::call_service(&app, close(Some(renewed), "2030-02-04").to_request()).await;
         assert_eq!(res.status(), StatusCode::CREATED);
         assert_eq!(res.headers().get("idempotent-replayed").unwrap(), "true");

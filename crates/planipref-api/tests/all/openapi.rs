@@ -3,8 +3,6 @@
 //! examples.
 
 // Test helpers fail by panicking, like the tests that call them.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
-
 use planipref_domain::applicant::{EMAIL_MAX_CHARS, NAME_MAX_CHARS};
 use serde_json::Value;
 

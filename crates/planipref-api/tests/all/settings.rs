@@ -3,23 +3,14 @@
 //! guichet's working period; a site's competence; new démarches of the
 //! national catalogue. Each refusal names its field and writes nothing.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-#[macro_use]
-mod common;
-
+use crate::common::requests::{audit_count, slots_on};
+use crate::common::{
+    fields, get_as as get, id, next_open_monday, post, put, saint_paul, state, token,
+};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use common::{fields, get_as as get, id, next_open_monday, post, put, saint_paul, state, token};
 use planipref_test_support::TestDb;
 use serde_json::json;
-
-fn audit_count(db: &TestDb) -> i64 {
-    db.store()
-        .list_audit(&Default::default(), 0, 1)
-        .unwrap()
-        .total
-}
 
 /// Creates Saint-Paul with one service, one motif (`$motif` body) and one
 /// guichet open on Mondays 08:00–10:00; evaluates to (site, motif, guichet).
@@ -69,15 +60,11 @@ macro_rules! saint_paul_counter {
     }};
 }
 
-fn slots_on(motif: &str, day: chrono::NaiveDate) -> TestRequest {
-    TestRequest::get().uri(&format!("/api/v1/motifs/{motif}/slots?from={day}&to={day}"))
-}
-
 fn booking(motif: &str, start: &str) -> TestRequest {
     TestRequest::post()
         .uri("/api/v1/reservations")
         .set_json(json!({
-            "motif_id": motif, "start": start, "applicant": common::someone()
+            "motif_id": motif, "start": start, "applicant": crate::common::someone()
         }))
 }
 
