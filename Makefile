@@ -6,7 +6,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug/planipref
 
-.PHONY: help run build test lint fmt openapi fuzz bench load ci clean
+.PHONY: help run build test test-quick lint fmt openapi fuzz bench load ci clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ run: build ## Migrate, seed the demo and serve on 127.0.0.1:8080 (SQLite by defa
 
 test: ## Run every test: SQLite always, PostgreSQL when reachable (required when PLANIPREF_TEST_POSTGRES_URL is set)
 	@scripts/test.sh
+
+test-quick: ## The edit loop's tests: domain and API (in-process) on SQLite only; make test is what CI runs
+	@scripts/test-quick.sh
 
 lint: ## rustfmt check, clippy with warnings denied, the domain crate's purity, no test helper in production crates, the API's shape (layers, no circle, short handlers and files), the OpenAPI document against the 3.1 specification
 	$(CARGO) fmt --all -- --check

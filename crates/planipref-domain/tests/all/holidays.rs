@@ -4,8 +4,6 @@
 //! Saint-Martin's fell on Whit Monday, 2100), compared with an independent
 //! computation stored in `tests/data/holidays.csv` (see its header).
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
@@ -15,7 +13,7 @@ use planipref_domain::ids::DepartementCode;
 type Expected = BTreeMap<(String, i32), BTreeSet<(NaiveDate, String)>>;
 
 fn expected() -> Expected {
-    let text = include_str!("data/holidays.csv");
+    let text = include_str!("../data/holidays.csv");
     let mut map: Expected = BTreeMap::new();
     for line in text.lines().filter(|l| !l.starts_with('#')).skip(1) {
         let mut parts = line.split(',');

@@ -6,9 +6,6 @@
 //! no reservation without its time or time without its reservation, every
 //! answered booking present in the state its applicant was told.
 
-// Test helpers fail by panicking, like the tests that call them.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 

@@ -3,8 +3,6 @@
 //! figures quoted from it can be trusted. SQLite only: on PostgreSQL the
 //! tool also runs pgbench for twenty seconds, which `make load` does.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
 use std::process::Command;
 
 /// The numbers in a report line, in order.

@@ -1,9 +1,6 @@
 //! Applicants' personal data never reaches the server's logs, even at the
 //! most verbose level.
 
-// Test helpers fail by panicking, like the tests that call them.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
-
 use planipref_test_support::TestDb;
 use planipref_tests::{Server, bobigny_slot, client, run};
 use serde_json::{Value, json};

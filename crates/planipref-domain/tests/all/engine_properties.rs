@@ -8,8 +8,6 @@
 //! day, all inside a plage, remaining ≤ capacity ≤ guichets), the engine is
 //! compared with a deliberately naive oracle written from the rules alone.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};

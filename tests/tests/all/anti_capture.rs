@@ -1,8 +1,6 @@
 //! Anti-capture limits that must hold across servers: two `planipref
 //! serve` processes on one PostgreSQL, one client, one person.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
 use futures_util::future::join_all;
 use planipref_test_support::{TestDb, limit_appointments_per_person};
 use planipref_tests::{Server, bobigny_slot, booking, client, run};

@@ -2,9 +2,6 @@
 //! than its capacity, whatever the concurrency, on SQLite and PostgreSQL,
 //! and across two server processes sharing one PostgreSQL database.
 
-// Test helpers fail by panicking, like the tests that call them.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
-
 use std::time::Instant;
 
 use futures_util::future::join_all;

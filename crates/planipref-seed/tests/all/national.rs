@@ -2,9 +2,6 @@
 //! PostgreSQL when `PLANIPREF_TEST_POSTGRES_URL` is set), restricted to
 //! Pas-de-Calais and La Réunion over one week that holds Christmas.
 
-// Test helpers fail by panicking, like the tests that call them.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc, Weekday};
@@ -22,7 +19,7 @@ use planipref_store::schema::*;
 use planipref_store::{AnyConnection, Store, from_db};
 use planipref_test_support::TestDb;
 
-const DEPARTEMENTS_CSV: &str = include_str!("../../../reference/departements.csv");
+const DEPARTEMENTS_CSV: &str = include_str!("../../../../reference/departements.csv");
 
 /// Sites of département `code` in the reference file: the préfecture and
 /// one per sous-préfecture (read independently of the seed's parser: the

@@ -1,9 +1,6 @@
 //! Store tests on every configured backend (SQLite always, PostgreSQL when
 //! `PLANIPREF_TEST_POSTGRES_URL` is set).
 
-// Test helpers fail by panicking, like the tests that call them.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
-
 use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier};
 

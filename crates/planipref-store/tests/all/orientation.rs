@@ -2,8 +2,6 @@
 //! is loaded once, reloaded only when it changes, never half-way; the sites
 //! offering a démarche come with their arrondissement and competence.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
 use planipref_seed::seed_demo;
 use planipref_store::StoreError;
 use planipref_store::orientation::{COMMUNES_CSV, CommunesSync};

@@ -1,9 +1,6 @@
 //! The demo seed on every configured backend (SQLite always, PostgreSQL
 //! when `PLANIPREF_TEST_POSTGRES_URL` is set).
 
-// Test helpers fail by panicking, like the tests that call them.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
 use planipref_seed::seed_demo;
 use planipref_test_support::TestDb;
 

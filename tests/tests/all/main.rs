@@ -1,0 +1,11 @@
+//! The black-box tests, in one binary: the real `planipref` binary over
+//! HTTP, on SQLite and PostgreSQL.
+
+// Tests fail by panicking.
+#![allow(clippy::expect_used, clippy::print_stdout, clippy::unwrap_used)]
+
+mod anti_capture;
+mod concurrency;
+mod journey_storm;
+mod privacy;
+mod rush_tool;
