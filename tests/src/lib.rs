@@ -38,8 +38,14 @@ pub fn binary() -> PathBuf {
 }
 
 /// Runs `planipref <args>` to completion on `database_url`; panics on failure.
-#[allow(clippy::expect_used)]
 pub fn run(database_url: &str, args: &[&str]) {
+    output(database_url, args);
+}
+
+/// Runs `planipref <args>` to completion on `database_url`; its standard
+/// output (a minted token, for instance). Panics on failure.
+#[allow(clippy::expect_used)]
+pub fn output(database_url: &str, args: &[&str]) -> String {
     let out = Command::new(binary())
         .args(args)
         .env("PLANIPREF_DATABASE_URL", database_url)
@@ -51,6 +57,7 @@ pub fn run(database_url: &str, args: &[&str]) {
         "planipref {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// A running `planipref serve`, killed when dropped.

@@ -19,6 +19,9 @@ pub enum Role {
     AdminPrefecture,
     /// National administrator.
     AdminNational,
+    /// An association or service accredited in some départements to book
+    /// appointments for the people it helps; sees nothing else.
+    Intermediary,
 }
 
 impl Role {
@@ -28,6 +31,7 @@ impl Role {
             Self::Agent => "agent",
             Self::AdminPrefecture => "admin_prefecture",
             Self::AdminNational => "admin_national",
+            Self::Intermediary => "intermediary",
         }
     }
 
@@ -37,6 +41,7 @@ impl Role {
             "agent" => Some(Self::Agent),
             "admin_prefecture" => Some(Self::AdminPrefecture),
             "admin_national" => Some(Self::AdminNational),
+            "intermediary" => Some(Self::Intermediary),
             _ => None,
         }
     }
@@ -53,7 +58,7 @@ impl fmt::Display for Role {
 pub enum Scope {
     /// Some sites (role `agent`).
     Sites(Vec<SiteId>),
-    /// Some départements (role `admin_prefecture`).
+    /// Some départements (roles `admin_prefecture` and `intermediary`).
     Departements(Vec<DepartementCode>),
     /// Everything (role `admin_national`).
     National,
@@ -70,6 +75,9 @@ pub struct Agent {
     pub role: Role,
     /// Scope, consistent with the role.
     pub scope: Scope,
+    /// The accredited organisation an intermediary books for (its
+    /// token's `organisation` claim); none for other roles.
+    pub organisation: Option<String>,
 }
 
 /// Why a claimed identity is not acceptable.
@@ -87,17 +95,21 @@ pub enum AccessError {
     /// The subject is empty.
     #[error("the subject must not be empty")]
     NoSubject,
+    /// An intermediary's token names no organisation.
+    #[error("an intermediary's token must name its organisation")]
+    NoOrganisation,
 }
 
 impl Agent {
     /// Builds an agent from a token's claims: `role`, and `scope` entries
     /// that are site ids for `agent`, département codes for
-    /// `admin_prefecture`, and ignored for `admin_national`.
+    /// `admin_prefecture` and `intermediary`, and ignored for
+    /// `admin_national`; an intermediary's `organisation` is required.
     pub fn from_claims(
         sub: &str,
         name: &str,
-        role: &str,
-        scope: &[String],
+        (role, scope): (&str, &[String]),
+        organisation: Option<&str>,
     ) -> Result<Self, AccessError> {
         if sub.trim().is_empty() {
             return Err(AccessError::NoSubject);
@@ -112,7 +124,7 @@ impl Agent {
                     .map(|s| s.parse().map_err(|_| AccessError::InvalidScope(s.clone())))
                     .collect::<Result<_, _>>()?,
             ),
-            Role::AdminPrefecture => Scope::Departements(
+            Role::AdminPrefecture | Role::Intermediary => Scope::Departements(
                 scope
                     .iter()
                     .map(|s| {
@@ -130,17 +142,30 @@ impl Agent {
         if empty {
             return Err(AccessError::EmptyScope(role));
         }
+        let organisation = match role {
+            Role::Intermediary => Some(
+                organisation
+                    .map(|o| o.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .filter(|o| !o.is_empty())
+                    .ok_or(AccessError::NoOrganisation)?,
+            ),
+            _ => None,
+        };
         Ok(Self {
             id: sub.to_owned(),
             name: name.to_owned(),
             role,
             scope,
+            organisation,
         })
     }
 
     /// Whether the agent may read what happens at a site (its reservations,
     /// its settings).
     pub fn can_read_site(&self, site: SiteId, departement: &DepartementCode) -> bool {
+        if self.role == Role::Intermediary {
+            return false;
+        }
         match &self.scope {
             Scope::National => true,
             Scope::Departements(ds) => ds.contains(departement),
@@ -156,6 +181,9 @@ impl Agent {
 
     /// Whether the agent may administer a préfecture (create its sites…).
     pub fn can_administer_prefecture(&self, departement: &DepartementCode) -> bool {
+        if self.role == Role::Intermediary {
+            return false;
+        }
         match &self.scope {
             Scope::National => true,
             Scope::Departements(ds) => ds.contains(departement),
@@ -167,6 +195,17 @@ impl Agent {
     /// themselves, the catalogue of démarches).
     pub fn can_administer_nation(&self) -> bool {
         self.role == Role::AdminNational
+    }
+
+    /// Whether the agent may book an appointment at a site for someone
+    /// else: agents of the site, administrators, and intermediaries
+    /// accredited in its département.
+    pub fn can_book_for_others(&self, site: SiteId, departement: &DepartementCode) -> bool {
+        match &self.scope {
+            Scope::National => true,
+            Scope::Departements(ds) => ds.contains(departement),
+            Scope::Sites(ss) => ss.contains(&site),
+        }
     }
 
     /// The actor recorded in histories and audit trails.
@@ -199,7 +238,7 @@ mod tests {
 
     #[test]
     fn a_prefecture_admin_of_93_administers_93_and_nothing_of_75() {
-        let a = Agent::from_claims("u1", "Admin 93", "admin_prefecture", &["93".into()])
+        let a = Agent::from_claims("u1", "Admin 93", ("admin_prefecture", &["93".into()]), None)
             .expect("agent");
         let site = SiteId::new_random();
         assert!(a.can_administer_prefecture(&dep("93")));
@@ -213,8 +252,8 @@ mod tests {
     fn a_site_agent_reads_only_its_sites_and_administers_nothing() {
         let mine = SiteId::new_random();
         let other = SiteId::new_random();
-        let a =
-            Agent::from_claims("u2", "Guichetier", "agent", &[mine.to_string()]).expect("agent");
+        let a = Agent::from_claims("u2", "Guichetier", ("agent", &[mine.to_string()]), None)
+            .expect("agent");
         assert!(a.can_read_site(mine, &dep("93")));
         assert!(!a.can_read_site(other, &dep("93")));
         assert!(!a.can_administer_site(&dep("93")));
@@ -223,7 +262,7 @@ mod tests {
 
     #[test]
     fn a_national_admin_does_everything() {
-        let a = Agent::from_claims("u3", "DGEF", "admin_national", &[]).expect("agent");
+        let a = Agent::from_claims("u3", "DGEF", ("admin_national", &[]), None).expect("agent");
         assert!(a.can_administer_nation());
         assert!(a.can_administer_prefecture(&dep("2A")));
         assert!(a.can_read_site(SiteId::new_random(), &dep("974")));
@@ -232,25 +271,50 @@ mod tests {
     #[test]
     fn bad_claims_are_refused() {
         assert_eq!(
-            Agent::from_claims("u", "n", "root", &[]),
+            Agent::from_claims("u", "n", ("root", &[]), None),
             Err(AccessError::UnknownRole("root".into()))
         );
         assert_eq!(
-            Agent::from_claims("u", "n", "agent", &[]),
+            Agent::from_claims("u", "n", ("agent", &[]), None),
             Err(AccessError::EmptyScope(Role::Agent))
         );
         assert_eq!(
-            Agent::from_claims("u", "n", "agent", &["93".into()]),
+            Agent::from_claims("u", "n", ("agent", &["93".into()]), None),
             Err(AccessError::InvalidScope("93".into()))
         );
         assert_eq!(
-            Agent::from_claims("u", "n", "admin_prefecture", &["99".into()]),
+            Agent::from_claims("u", "n", ("admin_prefecture", &["99".into()]), None),
             Err(AccessError::InvalidScope("99".into()))
         );
         assert_eq!(
-            Agent::from_claims(" ", "n", "admin_national", &[]),
+            Agent::from_claims(" ", "n", ("admin_national", &[]), None),
             Err(AccessError::NoSubject)
         );
+    }
+
+    #[test]
+    fn an_intermediary_books_in_its_departements_and_reads_nothing() {
+        let site = SiteId::new_random();
+        let a = Agent::from_claims(
+            "asso-1",
+            "Bénévole",
+            ("intermediary", &["93".into()]),
+            Some("  La Cimade   93 "),
+        )
+        .expect("intermediary");
+        assert_eq!(a.organisation.as_deref(), Some("La Cimade 93"));
+        assert!(a.can_book_for_others(site, &dep("93")));
+        assert!(!a.can_book_for_others(site, &dep("75")));
+        assert!(!a.can_read_site(site, &dep("93")));
+        assert!(!a.can_administer_prefecture(&dep("93")));
+        assert_eq!(
+            Agent::from_claims("asso-1", "B", ("intermediary", &["93".into()]), Some(" ")),
+            Err(AccessError::NoOrganisation)
+        );
+        let agent =
+            Agent::from_claims("u", "n", ("agent", &[site.to_string()]), Some("x")).expect("agent");
+        assert_eq!(agent.organisation, None);
+        assert!(agent.can_book_for_others(site, &dep("93")));
     }
 
     #[test]

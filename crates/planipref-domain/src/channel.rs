@@ -51,6 +51,66 @@ impl Channel {
     }
 }
 
+/// How an appointment was made: what no-show rates and statistics are
+/// broken down by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum BookingChannel {
+    /// Booked online by the applicant.
+    #[default]
+    Web,
+    /// Booked online with an agent's convocation.
+    Convocation,
+    /// Booked by an agent on the phone.
+    Phone,
+    /// Booked by an agent at the counter, for another day.
+    Counter,
+    /// Booked by an accredited intermediary (an association).
+    Intermediary,
+    /// Came without an appointment.
+    WalkIn,
+}
+
+impl BookingChannel {
+    /// Every channel.
+    pub const ALL: [Self; 6] = [
+        Self::Web,
+        Self::Convocation,
+        Self::Phone,
+        Self::Counter,
+        Self::Intermediary,
+        Self::WalkIn,
+    ];
+
+    /// Its code in the API and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Convocation => "convocation",
+            Self::Phone => "phone",
+            Self::Counter => "counter",
+            Self::Intermediary => "intermediary",
+            Self::WalkIn => "walk_in",
+        }
+    }
+
+    /// The channel named `code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    /// The channel an agent may name when booking for someone (`phone`,
+    /// `counter`, `intermediary`), read from `field`.
+    pub fn parse_on_behalf(field: &str, raw: &str) -> Result<Self, FieldError> {
+        match Self::from_code(raw.trim()) {
+            Some(c @ (Self::Phone | Self::Counter | Self::Intermediary)) => Ok(c),
+            _ => Err(FieldError::new(
+                field,
+                "must be phone, counter or intermediary",
+            )),
+        }
+    }
+}
+
 /// Checks a préfecture's release delay (0 to [`MAX_RELEASE_HOURS`]; 0:
 /// never released).
 pub fn check_release_hours(value: u32) -> Result<u32, DomainError> {

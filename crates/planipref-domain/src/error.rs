@@ -91,6 +91,17 @@ impl Collector {
         }
     }
 
+    /// Records every error of `result` (if any) and returns its value.
+    pub fn take_all<T>(&mut self, result: Result<T, Vec<FieldError>>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(errors) => {
+                self.errors.extend(errors);
+                None
+            }
+        }
+    }
+
     /// Records a free-standing error.
     pub fn push(&mut self, error: FieldError) {
         self.errors.push(error);

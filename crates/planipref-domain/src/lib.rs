@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod applicant;
+pub mod attendance;
 pub mod booking_rules;
 pub mod calendar;
 pub mod channel;
@@ -31,5 +32,6 @@ pub mod site;
 pub mod slots;
 pub mod text;
 pub mod time;
+pub mod walk_in;
 
 pub use error::{DomainError, FieldError};

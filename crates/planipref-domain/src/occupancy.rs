@@ -31,6 +31,19 @@ pub fn units(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<DateTime<Utc>> {
     out
 }
 
+/// The first unit boundary at or after `t`.
+pub fn unit_ceil(t: DateTime<Utc>) -> DateTime<Utc> {
+    let unit_seconds = i64::from(UNIT_MINUTES) * 60;
+    let seconds = t.timestamp();
+    let floor = seconds - seconds.rem_euclid(unit_seconds);
+    let ceil = if floor == seconds && t.timestamp_subsec_nanos() == 0 {
+        floor
+    } else {
+        floor + unit_seconds
+    };
+    DateTime::from_timestamp(ceil, 0).unwrap_or(t)
+}
+
 /// Whether an instant lies on a unit boundary (whole minutes, minute a
 /// multiple of [`UNIT_MINUTES`]).
 pub fn is_on_unit_boundary(t: DateTime<Utc>) -> bool {
@@ -43,6 +56,22 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().expect("instant")
+    }
+
+    #[test]
+    fn instants_round_up_to_the_next_boundary() {
+        assert_eq!(
+            unit_ceil(at("2026-12-01T08:00:00Z")),
+            at("2026-12-01T08:00:00Z")
+        );
+        assert_eq!(
+            unit_ceil(at("2026-12-01T08:00:01Z")),
+            at("2026-12-01T08:05:00Z")
+        );
+        assert_eq!(
+            unit_ceil(at("2026-12-01T08:04:59.5Z")),
+            at("2026-12-01T08:05:00Z")
+        );
     }
 
     #[test]

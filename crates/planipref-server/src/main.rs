@@ -61,10 +61,11 @@ enum Command {
     /// Mint a development token for an agent (refused in production, and
     /// with RS256/ES256, whose tokens come from the identity provider).
     Token {
-        /// `agent`, `admin_prefecture` or `admin_national`.
+        /// `agent`, `admin_prefecture`, `admin_national` or `intermediary`.
         #[arg(long)]
         role: String,
-        /// Site ids (agent) or département codes (admin_prefecture), comma-separated.
+        /// Site ids (agent) or département codes (admin_prefecture,
+        /// intermediary), comma-separated.
         #[arg(long, value_delimiter = ',')]
         scope: Vec<String>,
         /// Lifetime: seconds, or a number followed by m, h or d.
@@ -76,6 +77,9 @@ enum Command {
         /// The agent's display name.
         #[arg(long, default_value = "Agent de développement")]
         name: String,
+        /// The accredited organisation (role `intermediary`).
+        #[arg(long)]
+        organisation: Option<String>,
     },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
@@ -147,9 +151,15 @@ fn run(command: Command) -> Result<(), Failure> {
         ttl,
         sub,
         name,
+        organisation,
     } = &command
     {
-        let token = mint_token(&config, role, scope, ttl, sub, name)?;
+        let token = mint_token(
+            &config,
+            (role, scope, organisation.as_deref()),
+            ttl,
+            (sub, name),
+        )?;
         #[allow(clippy::print_stdout)]
         {
             println!("{token}");
@@ -202,13 +212,11 @@ fn run(command: Command) -> Result<(), Failure> {
 
 fn mint_token(
     config: &Config,
-    role: &str,
-    scope: &[String],
+    (role, scope, organisation): (&str, &[String], Option<&str>),
     ttl: &str,
-    sub: &str,
-    name: &str,
+    (sub, name): (&str, &str),
 ) -> Result<String, String> {
-    planipref_domain::access::Agent::from_claims(sub, name, role, scope)
+    planipref_domain::access::Agent::from_claims(sub, name, (role, scope), organisation)
         .map_err(|e| e.to_string())?;
     let seconds = parse_ttl(ttl).ok_or_else(|| {
         format!("--ttl {ttl:?}: expected seconds or a number followed by m, h or d")
@@ -219,6 +227,7 @@ fn mint_token(
         name: name.to_owned(),
         role: role.to_owned(),
         scope: scope.to_vec(),
+        organisation: organisation.map(str::to_owned),
         iss: config.auth.issuer.clone(),
         aud: config.auth.audience.clone().into(),
         exp: now + seconds,
@@ -346,13 +355,19 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
     let mut state = AppState::new(store.clone(), auth)
         .with_booking(config.booking)
         .with_limits(config.limits);
+    if let Some(start) = config.clock_start {
+        log::warn!("the clock starts at {start} (PLANIPREF_CLOCK_START), not at the system's time");
+        state = state.with_clock(std::sync::Arc::new(
+            planipref_api::app::clock::StartedClock::starting_at(start),
+        ));
+    }
     if let Some(router) = &config.router {
         state = state.with_router(planipref_api::security::router::ContextVerifier::new(
             router,
         )?);
     }
     actix_web::rt::System::new().block_on(async move {
-        actix_web::rt::spawn(clean_up(store, state.limits.clone()));
+        actix_web::rt::spawn(clean_up(store, state.limits.clone(), state.clock.clone()));
         let mut server = HttpServer::new(move || planipref_api::app(state.clone()))
             .bind(&config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
@@ -375,19 +390,37 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
     })
 }
 
-/// Every minute, the store's cleanup ([`planipref_store::Store::clean_up`]):
+/// Every minute, the no-show task ([`planipref_store::Store::sweep_no_shows`]:
+/// appointments still booked their préfecture's delay after their start;
+/// safe on any number of servers) and the store's cleanup
+/// ([`planipref_store::Store::clean_up`]):
 /// expired idempotency keys, and holds expired for over an hour (expired
 /// holds count for nothing from the moment they expire; this reclaims
 /// space). Runs off the async workers, as all database work.
-async fn clean_up(store: Store, limits: std::sync::Arc<ClientLimits>) {
+async fn clean_up(
+    store: Store,
+    limits: std::sync::Arc<ClientLimits>,
+    clock: std::sync::Arc<dyn planipref_api::app::clock::Clock>,
+) {
     let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
     loop {
         every_minute.tick().await;
         // Clients back at their full rate are forgotten: the limiters hold
         // only recent clients.
         limits.forget_idle();
+        let sweeper = store.clone();
+        let now = clock.now();
+        let swept = actix_web::web::block(move || sweeper.sweep_no_shows(now, 500)).await;
+        match swept {
+            Ok(Ok(references)) if !references.is_empty() => {
+                log::info!("recorded {} appointments as no-shows", references.len());
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => log::warn!("the no-show task failed: {e}"),
+            Err(e) => log::warn!("the no-show task did not run: {e}"),
+        }
         let store = store.clone();
-        let cleaned = actix_web::web::block(move || store.clean_up(chrono::Utc::now())).await;
+        let cleaned = actix_web::web::block(move || store.clean_up(now)).await;
         match cleaned {
             Ok(Ok(done)) => {
                 if done.idempotency_keys > 0 {

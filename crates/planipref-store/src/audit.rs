@@ -50,6 +50,12 @@ pub struct AuditFilter {
 }
 
 impl Store {
+    /// Records an entry alone: a read the trail must show (an agent
+    /// reading applicants' contact details).
+    pub fn write_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.with_conn(|conn| crate::db::write_transaction(conn, |c| record(c, entry)))
+    }
+
     /// Audit entries, newest first.
     pub fn list_audit(
         &self,

@@ -15,7 +15,8 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use crate::StoreError;
 pub use crate::connection::AnyConnection;
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+pub(crate) const SQLITE_MIGRATIONS: EmbeddedMigrations =
+    embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
 /// How long a SQLite connection waits for another writer before giving up.
@@ -336,6 +337,12 @@ where
             Err(e)
         }
     }
+}
+
+diesel::define_sql_function! {
+    /// SQL's `COALESCE` of a nullable instant and an instant (same on both
+    /// backends).
+    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, y: diesel::sql_types::Timestamp) -> diesel::sql_types::Timestamp;
 }
 
 /// Runs `$body` with `$c` bound to the backend's own connection, for the

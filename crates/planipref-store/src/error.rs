@@ -48,6 +48,15 @@ pub enum StoreError {
         /// The constraint (PostgreSQL) or SQLite's message.
         constraint: String,
     },
+    /// The appointment's status is not the one the step was taken from:
+    /// another agent (or the no-show task) changed it first. Its status
+    /// now. Nothing was written.
+    #[error("the appointment is {0}")]
+    WrongStatus(String),
+    /// The agent has booked as many appointments for others today as
+    /// their préfecture allows (the cap). Nothing was written.
+    #[error("the agent's daily bookings are used up")]
+    AgentCap(u32),
     /// A domain rule checked inside the transaction refused the write.
     #[error("refused: {0}")]
     Rejected(planipref_domain::DomainError),

@@ -27,21 +27,24 @@ pub struct Integrity {
 impl Store {
     /// Checks what the database guarantees about bookings (for tests and
     /// checks after a crash): no two booked reservations of one guichet
-    /// overlap, every booked reservation holds exactly its occupancy units,
-    /// and no unit belongs to a reservation that is not booked.
+    /// overlap, every booked reservation holds exactly its occupancy units
+    /// (those before the time given back, once the person has left or
+    /// never came), and no unit belongs to a cancelled reservation.
     pub fn booking_integrity(&self) -> Result<Integrity, StoreError> {
         use std::collections::HashMap;
         let mut pooled = self.conn()?;
         let conn: &mut AnyConnection = &mut pooled;
+        // Every appointment that keeps its guichet's time, up to when it
+        // was given back (the person left or never came).
         let booked: Vec<(String, String, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
             reservations::table
-                .filter(reservations::status.eq(status::BOOKED))
+                .filter(reservations::status.eq_any(status::KEEPING_TIME))
                 .order((reservations::guichet_id, reservations::starts_at))
                 .select((
                     reservations::id,
                     reservations::guichet_id,
                     reservations::starts_at,
-                    reservations::ends_at,
+                    crate::db::coalesce(reservations::freed_from, reservations::ends_at),
                 ))
                 .load(conn)?;
         let units_of: HashMap<Option<String>, i64> = guichet_occupancy::table

@@ -17,6 +17,7 @@
 //! the database and runs write transactions (its `write_transaction` says
 //! in which order writers take their locks).
 
+mod attendance;
 mod audit;
 mod connection;
 mod convocations;
@@ -28,10 +29,13 @@ mod guichets;
 mod holds;
 pub mod idempotency;
 mod integrity;
+#[cfg(test)]
+mod migration_tests;
 pub mod models;
 mod motifs;
 mod occupancy;
 pub mod orientation;
+mod origin;
 mod person_guards;
 mod person_keys;
 mod plages;
@@ -47,6 +51,7 @@ mod sites;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
 
+pub use attendance::{DayFacts, DayItem, NO_SHOW_LOOKBACK_HOURS, NO_SHOW_TASK, StepTaken, Undo};
 pub use audit::{AuditEntry, AuditFilter};
 pub use convocations::{ConvocationFilter, ConvocationUse, ConvocationView, NewConvocation};
 pub use db::{AnyConnection, DatabaseUrl, DbPool, PoolOptions};
@@ -54,6 +59,7 @@ pub use error::StoreError;
 pub use fermetures::SiteExceptions;
 pub use holds::{CleanUp, EXPIRED_HOLDS_KEPT_MINUTES, NewHold};
 pub use integrity::Integrity;
+pub use origin::Origin;
 pub use reservations::{Move, NewReservation, ReservationDetail};
 pub use schedule::MotifSchedule;
 pub use sites::{AvailabilityVersion, SiteOrganisation};

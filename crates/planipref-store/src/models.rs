@@ -274,6 +274,20 @@ pub mod status {
     pub const BOOKED: &str = "booked";
     /// The appointment was cancelled; its guichet time is free again.
     pub const CANCELLED: &str = "cancelled";
+    /// The person has arrived.
+    pub const CHECKED_IN: &str = "checked_in";
+    /// The person was called to a guichet.
+    pub const CALLED: &str = "called";
+    /// Served.
+    pub const DONE: &str = "done";
+    /// Never came.
+    pub const NO_SHOW: &str = "no_show";
+    /// Still expected or being served: coming appointments for doublons
+    /// and the per-person limit.
+    pub const PENDING: [&str; 3] = [BOOKED, CHECKED_IN, CALLED];
+    /// Keeping their guichet's time (up to `freed_from` once the person
+    /// has left or never came): all but cancelled.
+    pub const KEEPING_TIME: [&str; 5] = [BOOKED, CHECKED_IN, CALLED, DONE, NO_SHOW];
 }
 
 /// A slot kept for an applicant while they fill in the form.
@@ -370,6 +384,41 @@ impl PrefectureRulesRow {
             opening_window_minutes: minutes(self.opening_window_minutes),
         }
     }
+}
+
+/// What the counter's day recorded on a reservation, and who booked it.
+#[derive(Debug, Clone, Default, Queryable, Selectable)]
+#[diesel(table_name = reservation_counter, check_for_backend(MultiBackend))]
+pub struct CounterRow {
+    /// When the person arrived.
+    pub arrived_at: Option<NaiveDateTime>,
+    /// When they were last called.
+    pub called_at: Option<NaiveDateTime>,
+    /// The guichet they were called to.
+    pub called_to: Option<String>,
+    /// When they left the guichet.
+    pub finished_at: Option<NaiveDateTime>,
+    /// A walk-in's ticket number of the day.
+    pub ticket: Option<i32>,
+    /// Who booked it (`applicant`, `agent:<sub>`).
+    pub booked_by: String,
+    /// The intermediary's organisation, when one booked.
+    pub organisation: Option<String>,
+    /// How the person was reached, when an agent booked without contact
+    /// details ("contacted by phone").
+    pub contact_note: Option<String>,
+}
+
+/// A préfecture's counter settings.
+#[derive(Debug, Clone, Copy, Queryable, Selectable)]
+#[diesel(table_name = prefectures, check_for_backend(MultiBackend))]
+pub struct CounterSettingsRow {
+    /// An appointment still booked this long after its start is a no-show.
+    pub no_show_after_minutes: i32,
+    /// A walk-in may take public time starting within this many minutes.
+    pub walk_in_horizon_minutes: i32,
+    /// Most appointments one agent may book for others in a day.
+    pub agent_daily_bookings: i32,
 }
 
 /// One entry of a reservation's history.

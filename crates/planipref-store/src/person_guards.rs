@@ -54,21 +54,23 @@ pub(crate) fn guard_person(
     // The person's coming appointments under either key, for the démarche
     // and overall, in one query (without a file number, `file_key = NULL`
     // matches nothing).
-    let coming = reservations::table
-        .filter(
-            reservations::person_key
-                .eq(identity)
-                .or(reservations::file_key.eq(file)),
-        )
-        .filter(reservations::status.eq(status::BOOKED))
-        .filter(reservations::ends_at.gt(to_db(new.now)))
-        .filter(reservations::id.ne(&row.id));
+    let coming = || {
+        reservations::table
+            .filter(
+                reservations::person_key
+                    .eq(identity)
+                    .or(reservations::file_key.eq(file)),
+            )
+            .filter(reservations::status.eq_any(status::PENDING))
+            .filter(reservations::ends_at.gt(to_db(new.now)))
+            .filter(reservations::id.ne(&row.id))
+    };
     let (for_demarche, overall): (Option<i64>, Option<i64>) = diesel::select((
-        coming
+        coming()
             .filter(reservations::demarche_code.eq(demarche.unwrap_or_default()))
             .count()
             .single_value(),
-        coming.count().single_value(),
+        coming().count().single_value(),
     ))
     .get_result(c)?;
     if demarche.is_some() && for_demarche.unwrap_or(0) > 0 {

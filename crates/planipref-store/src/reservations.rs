@@ -15,6 +15,7 @@ use crate::occupancy::{
     GuichetSlot, Holder, count_booking, keep_until_release, lock_open_guichet, occupy,
     share_guichet,
 };
+use crate::origin::{Origin, record_origin};
 use crate::person_guards::guard_person;
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};
@@ -58,6 +59,8 @@ pub struct NewReservation {
     /// Most coming appointments the person may hold across démarches
     /// (the site's préfecture's limit).
     pub max_active_per_person: u32,
+    /// How it is made: online (the default), by an agent, a walk-in.
+    pub origin: Origin,
 }
 
 /// Where a reservation moves, and who moves it.
@@ -105,14 +108,33 @@ impl Store {
         &self,
         new: &NewReservation,
         candidates: &[GuichetId],
+        next_reference: impl FnMut() -> Reference,
+    ) -> Result<ReservationRow, StoreError> {
+        let at = |g: &GuichetId| (*g, new.start, new.end);
+        let candidates: Vec<_> = candidates.iter().map(at).collect();
+        self.create_at_first(new, &candidates, next_reference)
+    }
+
+    /// Books the first of `candidates` (a guichet and times each: a
+    /// walk-in's choices) still free when the row is written, as
+    /// [`Store::create_reservation`] does.
+    pub fn create_at_first(
+        &self,
+        new: &NewReservation,
+        candidates: &[(GuichetId, DateTime<Utc>, DateTime<Utc>)],
         mut next_reference: impl FnMut() -> Reference,
     ) -> Result<ReservationRow, StoreError> {
         let mut pooled = self.conn()?;
         let conn: &mut AnyConnection = &mut pooled;
-        for guichet in candidates {
+        for &(guichet, start, end) in candidates {
+            let new = &NewReservation {
+                start,
+                end,
+                ..new.clone()
+            };
             let mut reference_attempts = 0;
             loop {
-                let row = reservation_row(new, *guichet, &next_reference());
+                let row = reservation_row(new, guichet, &next_reference());
                 match write_transaction(conn, |c| insert_booking(c, &row, new)) {
                     Ok(()) => return Ok(row),
                     // A unit taken first (see `occupy`), or the guichet
@@ -415,13 +437,15 @@ fn insert_booking(
         start: new.start,
         end: new.end,
         time_zone: new.time_zone,
-        online: true,
+        // Walk-in counters take walk-ins only.
+        online: new.origin.walk_in_day.is_none(),
     };
     lock_open_guichet(c, &slot)?;
     diesel::insert_into(reservations::table)
         .values(row)
         .execute(c)?;
     record_event(c, &row.id, &new.actor, "created", None, new.now)?;
+    record_origin(c, row, new)?;
     occupy(c, &slot, Holder::Reservation(&row.id), new.now)?;
     count_booking(c, &row.guichet_id)
 }

@@ -78,7 +78,7 @@ impl Store {
         // reservations) in one query; a hold's row carries its expiry.
         let booked = reservations::table
             .filter(reservations::guichet_id.eq_any(guichet_ids))
-            .filter(reservations::status.eq(status::BOOKED))
+            .filter(reservations::status.eq_any(status::KEEPING_TIME))
             .filter(reservations::starts_at.lt(to_db(to)))
             .filter(reservations::ends_at.gt(to_db(from)))
             // No appointment lasts longer than a group's: this bound lets
@@ -87,7 +87,9 @@ impl Store {
             .select((
                 reservations::guichet_id,
                 reservations::starts_at,
-                reservations::ends_at,
+                // Once the person has left or never came, the rest of the
+                // time was given back.
+                crate::db::coalesce(reservations::freed_from, reservations::ends_at),
                 None::<chrono::NaiveDateTime>
                     .into_sql::<diesel::sql_types::Nullable<diesel::sql_types::Timestamp>>(),
             ));

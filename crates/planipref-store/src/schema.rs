@@ -13,6 +13,9 @@ diesel::table! {
         max_active_per_person -> Integer,
         convocation_release_hours -> Integer,
         revision -> Integer,
+        no_show_after_minutes -> Integer,
+        walk_in_horizon_minutes -> Integer,
+        agent_daily_bookings -> Integer,
     }
 }
 
@@ -170,6 +173,42 @@ diesel::table! {
         convocation_id -> Nullable<Text>,
         file_key -> Nullable<Text>,
         key_version -> Integer,
+        channel -> Text,
+        freed_from -> Nullable<Timestamp>,
+        no_show_swept_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// What the counter recorded on a reservation, and who booked it.
+    reservation_counter (reservation_id) {
+        reservation_id -> Text,
+        arrived_at -> Nullable<Timestamp>,
+        called_at -> Nullable<Timestamp>,
+        called_to -> Nullable<Text>,
+        finished_at -> Nullable<Timestamp>,
+        ticket -> Nullable<Integer>,
+        booked_by -> Text,
+        organisation -> Nullable<Text>,
+        contact_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// The last walk-in ticket given at a site on a local day.
+    walk_in_tickets (site_id, day) {
+        site_id -> Text,
+        day -> Date,
+        last_ticket -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Appointments an agent booked for others on a day (UTC).
+    agent_bookings (actor, day) {
+        actor -> Text,
+        day -> Date,
+        count -> Integer,
     }
 }
 
@@ -306,6 +345,7 @@ diesel::joinable!(holds -> motifs (motif_id));
 diesel::joinable!(plage_motifs -> plages (plage_id));
 diesel::joinable!(reservations -> motifs (motif_id));
 diesel::joinable!(reservation_events -> reservations (reservation_id));
+diesel::joinable!(reservation_counter -> reservations (reservation_id));
 diesel::joinable!(convocations -> motifs (motif_id));
 
 diesel::table! {
@@ -342,6 +382,9 @@ diesel::joinable!(guichet_bookings -> guichets (guichet_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     guichet_bookings,
+    walk_in_tickets,
+    agent_bookings,
+    reservation_counter,
     prefectures,
     communes,
     reference_data,

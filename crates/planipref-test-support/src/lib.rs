@@ -149,6 +149,27 @@ pub fn limit_appointments_per_person(store: &Store, prefecture: &str, max: i32) 
     });
 }
 
+/// Lets the motifs of a préfecture's sites be booked up to their start (no
+/// minimum notice), so that online bookings and walk-ins compete for the
+/// same hour.
+#[allow(clippy::expect_used)]
+pub fn book_without_notice(store: &Store, prefecture: &str) {
+    use diesel::prelude::*;
+    use planipref_store::schema::{motifs, services, sites};
+    set_rules(store, prefecture, |c| {
+        let of_prefecture = services::table
+            .inner_join(sites::table)
+            .filter(sites::prefecture_code.eq(prefecture))
+            .select(services::id);
+        diesel::update(motifs::table.filter(motifs::service_id.eq_any(of_prefecture)))
+            .set((
+                motifs::min_notice_hours.eq(0),
+                motifs::min_notice_overridden.eq(true),
+            ))
+            .execute(c)
+    });
+}
+
 /// Changes a préfecture's rules with `change`, and raises its sites'
 /// counters of audited changes as the API does, so that no process keeps
 /// the former rules.

@@ -1,8 +1,11 @@
 //! Operations for préfecture agents and administrators: bearer JWT required.
 
 pub mod anti_capture;
+pub mod attendance;
 pub mod audit;
 pub mod convocations;
+pub mod counter_settings;
+pub mod day;
 pub mod demarches;
 pub mod fermetures;
 pub mod guichets;
@@ -15,6 +18,7 @@ pub mod prefectures;
 pub mod reservations;
 pub mod services;
 pub mod sites;
+pub mod walk_ins;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -39,6 +43,10 @@ fn resources(cfg: &mut ServiceConfig) {
         .configure(organisation::configure)
         .configure(demarches::configure)
         .configure(reservations::configure)
+        .configure(attendance::configure)
+        .configure(day::configure)
+        .configure(walk_ins::configure)
+        .configure(counter_settings::configure)
         .configure(convocations::configure)
         .configure(audit::configure);
 }

@@ -200,9 +200,74 @@ pub async fn reservation_history(
     Ok(HttpResponse::Ok().json(entries))
 }
 
+/// Book for someone
+///
+/// An agent (or an intermediary accredited in the site's département, its
+/// organisation recorded) books an appointment for a named person: the
+/// public path's slot rules, doublons and per-person limits; contact
+/// details optional (a `contact_note` then says how the person is
+/// reached); the channel and the agent recorded. A convocation-only motif
+/// is booked with the person's convocation token (`X-Convocation-Token`,
+/// read from their letter), as on the public path. The management token is
+/// returned once, to give the person on paper. Per-client web limits do
+/// not apply; the préfecture's daily cap per agent does (429).
+#[utoipa::path(
+    tag = "counter",
+    security(("bearer" = [])),
+    params(crate::model::convocation::ConvocationTokenParam),
+    request_body(content = crate::model::counter::OnBehalfRequest),
+    responses(
+        crate::http::responses::AgentErrors,
+        crate::http::responses::BodyErrors,
+        crate::http::responses::Unavailable,
+        (status = 201, description = "Booked", body = crate::model::counter::OnBehalfCreated,
+         headers(("Cache-Control" = String, description = "`no-store`: the body holds a secret")),
+         example = json!(crate::model::counter::example_on_behalf_created())),
+        (status = 403, description = "The site is outside the caller's scope (`forbidden`); the motif is booked only with a convocation (`convocation-required`), or the convocation presented is unknown, for another motif or another person (`convocation-invalid`, `-other-motif`, `-other-person`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slot is full (`slot-taken`), the person already has an appointment for this démarche (`already-booked`) or as many as allowed (`too-many-appointments`), the convocation has booked already (`convocation-used`)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The convocation expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (every one at once)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The agent booked as many appointments for others today as the préfecture allows (`agent-daily-bookings`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/reservations")]
+pub async fn book_on_behalf(
+    state: web::Data<AppState>,
+    AuthenticatedAgent(agent): AuthenticatedAgent,
+    JsonBody(body): JsonBody<crate::model::counter::OnBehalfRequest>,
+    convocation: crate::http::extract::ConvocationTokenHeader,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
+    let token = planipref_domain::reference::ManagementToken::from_random_bytes(
+        &crate::app::booking::random_bytes()?,
+    );
+    let token_hash = token.hash();
+    let detail = state
+        .blocking(move |store| {
+            let convocation = convocation.0.as_deref();
+            crate::app::counter_bookings::on_behalf(
+                store,
+                (&agent, now),
+                (&body, convocation),
+                token_hash,
+            )
+        })
+        .await?;
+    let created = crate::model::counter::OnBehalfCreated {
+        reference: detail.reservation.reference.clone(),
+        management_token: token.expose().to_owned(),
+        reservation: agent_view(detail)?,
+    };
+    Ok(HttpResponse::Created()
+        .insert_header(crate::http::headers::NO_STORE)
+        .json(created))
+}
+
 /// Registers this resource's operations.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(site_reservations)
+    cfg.service(book_on_behalf)
+        .service(site_reservations)
         .service(cancel_as_agent)
         .service(reschedule_as_agent)
         .service(reservation_history);

@@ -20,6 +20,7 @@ use planipref_domain::DomainError;
 use planipref_domain::FieldError;
 use planipref_domain::applicant::Applicant;
 use planipref_domain::applicant::ApplicantInput;
+use planipref_domain::channel::BookingChannel;
 use planipref_domain::context::RouterContext;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::GuichetId;
@@ -34,6 +35,7 @@ use planipref_domain::reference::token_matches;
 use planipref_domain::slots::free_guichets_at;
 use planipref_store::MotifSchedule;
 use planipref_store::NewReservation;
+use planipref_store::Origin;
 use planipref_store::ReservationDetail;
 use planipref_store::Store;
 use planipref_store::from_db;
@@ -187,25 +189,49 @@ pub fn demarche_key(motif: &MotifRow) -> String {
     doublon_scope(motif.demarche_code.as_deref(), &motif.id)
 }
 
+/// Who books: the applicant online, or an agent for them.
+#[derive(Debug, Clone)]
+pub struct Booker {
+    /// `applicant` or `agent:<sub>`, for the history.
+    pub actor: String,
+    /// How (channel, organisation, the agent's daily cap…).
+    pub origin: Origin,
+}
+
+impl Booker {
+    /// The applicant, online.
+    pub fn applicant() -> Self {
+        Self {
+            actor: "applicant".to_owned(),
+            origin: Origin::default(),
+        }
+    }
+
+    /// Whether an agent books (the router's context is then not asked
+    /// for: agents book outside service-public.fr).
+    fn is_agent(&self) -> bool {
+        self.origin.channel != BookingChannel::Web
+    }
+}
+
 /// Books `target` for `applicant`, with the convocation and router context
 /// presented, if any.
 pub fn book(
     store: &Store,
     (target, convocation, context): (Target, Option<&str>, Option<&RouterContext>),
-    applicant: Applicant,
+    (applicant, booker): (Applicant, &Booker),
     token_hash: String,
     now: DateTime<Utc>,
 ) -> Result<ReservationDetail, ApiError> {
     match target {
         Target::Slot(motif_id, start, persons) => {
             let (access, convocation) = access_for(store, convocation, motif_id, now)?;
-            let placed = place(
-                store,
-                motif_id,
-                start,
-                (persons, access, ContextCheck::Checked(context)),
-                now,
-            )?;
+            let check = if booker.is_agent() {
+                ContextCheck::Skipped
+            } else {
+                ContextCheck::Checked(context)
+            };
+            let placed = place(store, motif_id, start, (persons, access, check), now)?;
             let motif = &placed.schedule.motif;
             let new = NewReservation {
                 site_id: placed
@@ -219,7 +245,7 @@ pub fn book(
                 end: placed.end,
                 applicant,
                 token_hash,
-                actor: "applicant".to_owned(),
+                actor: booker.actor.clone(),
                 now,
                 time_zone: placed.time_zone,
                 persons,
@@ -227,6 +253,7 @@ pub fn book(
                 refuse_doublons: motif.refuse_doublons,
                 convocation,
                 max_active_per_person: limit(placed.schedule.rules.max_active_per_person),
+                origin: booker.origin.clone(),
             };
             let row = store
                 .create_reservation(&new, &placed.candidates, new_reference)
@@ -263,7 +290,7 @@ pub fn book(
                 end: from_db(hold.ends_at),
                 applicant,
                 token_hash,
-                actor: "applicant".to_owned(),
+                actor: booker.actor.clone(),
                 now,
                 time_zone: site_zone(&site)?,
                 persons: u32::try_from(hold.persons).unwrap_or(1),
@@ -271,6 +298,7 @@ pub fn book(
                 refuse_doublons: motif.refuse_doublons,
                 convocation,
                 max_active_per_person: limit(rules.max_active_per_person),
+                origin: booker.origin.clone(),
             };
             let row = store
                 .confirm_hold(hold_id, &new, new_reference)

@@ -59,6 +59,10 @@ pub enum ApiError {
     /// The slot was taken, by someone else, first.
     #[error("slot taken")]
     SlotTaken,
+    /// No guichet serving the motif is free for a walk-in, now or within
+    /// the préfecture's horizon.
+    #[error("no walk-in time")]
+    NoWalkInTime,
     /// The write conflicts with the current state (a duplicate name, a
     /// concurrent change).
     #[error("conflict: {0}")]
@@ -79,6 +83,17 @@ pub enum ApiError {
     /// The appointment has started or passed and can no longer change.
     #[error("appointment past")]
     AppointmentPast,
+    /// A step of the counter's day that the appointment's status does not
+    /// allow (another agent, or the no-show task, went first); its status.
+    #[error("wrong status: {0}")]
+    WrongStatus(String),
+    /// Nothing to undo, or the last step is too old to be undone.
+    #[error("cannot undo: {0}")]
+    CannotUndo(&'static str),
+    /// The agent booked as many appointments for others today as their
+    /// préfecture allows.
+    #[error("daily bookings used up")]
+    AgentCap(u32),
     /// The applicant may no longer cancel (the motif's deadline has passed).
     #[error("cancellation deadline passed")]
     CancellationDeadlinePassed(u32),
@@ -167,10 +182,26 @@ impl ApiError {
                 "Method not allowed",
             ),
             Self::SlotTaken => (S::CONFLICT, "slot-taken", "The slot is no longer available"),
+            Self::NoWalkInTime => (
+                S::CONFLICT,
+                "no-walk-in-time",
+                "No guichet serving this motif is free now or soon",
+            ),
             Self::AppointmentPast => (
                 S::CONFLICT,
                 "appointment-past",
                 "The appointment has already started",
+            ),
+            Self::WrongStatus(_) => (
+                S::CONFLICT,
+                "wrong-status",
+                "The appointment's status does not allow this step",
+            ),
+            Self::CannotUndo(_) => (S::CONFLICT, "cannot-undo", "The last step cannot be undone"),
+            Self::AgentCap(_) => (
+                S::TOO_MANY_REQUESTS,
+                "agent-daily-bookings",
+                "You booked as many appointments for others today as allowed",
             ),
             Self::CancellationDeadlinePassed(_) => (
                 S::CONFLICT,
@@ -379,6 +410,8 @@ impl From<StoreError> for ApiError {
             StoreError::Rejected(d) => d.into(),
             StoreError::Affected(refs) => Self::Affected(refs),
             StoreError::Stale => Self::Conflict("it changed meanwhile; read it again"),
+            StoreError::WrongStatus(status) => Self::WrongStatus(status),
+            StoreError::AgentCap(cap) => Self::AgentCap(cap),
             StoreError::Outdated { current } => Self::Stale { current },
             StoreError::InUse(why) => Self::Conflict(why),
             StoreError::Unavailable(cause) => {

@@ -49,6 +49,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = 4)]
     pub current_version: Option<i32>,
+    /// For a step of the counter's day the appointment's status does not
+    /// allow (`wrong-status`): its status now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::model::codes::ReservationStatus>, example = "called")]
+    pub current_status: Option<String>,
 }
 
 /// One invalid field.
@@ -116,6 +121,10 @@ impl ApiError {
                 "every counter is booked for this time; choose another slot".to_owned(),
                 vec![],
             ),
+            Self::NoWalkInTime => (
+                "no guichet serving this motif is free now or within the préfecture's walk-in horizon; offer an appointment instead".to_owned(),
+                vec![],
+            ),
             Self::AppointmentPast => (
                 "the appointment has started or passed and can no longer be changed".to_owned(),
                 vec![],
@@ -176,6 +185,17 @@ impl ApiError {
                     _ => vec![],
                 },
             ),
+            Self::WrongStatus(status) => (
+                format!("the appointment is {status}: read it again before the next step"),
+                vec![],
+            ),
+            Self::CannotUndo(why) => ((*why).to_owned(), vec![]),
+            Self::AgentCap(cap) => (
+                format!(
+                    "one agent may book {cap} appointments a day for others at this préfecture; retry tomorrow or ask a colleague"
+                ),
+                vec![],
+            ),
             Self::QuotaReached => (
                 "one person may hold only a few coming appointments at once, across all démarches; cancel one you no longer need before booking another".to_owned(),
                 vec![],
@@ -214,6 +234,10 @@ impl ApiError {
             },
             current_version: match self {
                 Self::Stale { current } => Some(*current),
+                _ => None,
+            },
+            current_status: match self {
+                Self::WrongStatus(status) => Some(status.clone()),
                 _ => None,
             },
         }

@@ -85,6 +85,21 @@ pub enum VersionErrors {
     PreconditionRequired(Problem),
 }
 
+/// A step of the counter's day on an appointment, named by its reference.
+#[derive(Debug, IntoResponses)]
+pub enum CounterStepErrors {
+    /// The appointment's site is outside the agent's scope (`forbidden`).
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// No appointment has this reference (`not-found`).
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// Its status does not allow the step (`wrong-status`, with
+    /// `current_status`); nothing was written.
+    #[response(status = 409, content_type = "application/problem+json")]
+    WrongStatus(Problem),
+}
+
 /// Every operation that reads or writes the database.
 #[derive(Debug, IntoResponses)]
 pub enum Unavailable {

@@ -58,7 +58,8 @@ pub struct AuditEvent {
     /// Its id.
     #[schema(example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11")]
     pub entity_id: String,
-    /// `created`, `updated` or `deleted`.
+    /// `created`, `updated`, `deleted`, or `read` (personal data shown to
+    /// an agent, such as a day's contact details).
     #[schema(example = "updated")]
     pub action: String,
     /// The entity before the change.

@@ -54,9 +54,18 @@ codes! {
 }
 
 codes! {
-    /// Where an appointment stands: `booked` (to come or past) or
-    /// `cancelled` (by the applicant or an agent).
-    ReservationStatus { Booked = "booked", Cancelled = "cancelled" }
+    /// Where an appointment stands: `booked` (nobody has come yet),
+    /// `checked_in` (arrived, waiting), `called` (to a guichet), `done`
+    /// (served), `no_show` (never came), or `cancelled` (by the applicant
+    /// or an agent).
+    ReservationStatus {
+        Booked = "booked",
+        CheckedIn = "checked_in",
+        Called = "called",
+        Done = "done",
+        NoShow = "no_show",
+        Cancelled = "cancelled",
+    }
 }
 
 codes! {
@@ -74,8 +83,35 @@ codes! {
 
 codes! {
     /// An agent's role: `agent` (some sites), `admin_prefecture` (some
-    /// départements) or `admin_national`.
-    Role { Agent = "agent", AdminPrefecture = "admin_prefecture", AdminNational = "admin_national" }
+    /// départements), `admin_national`, or `intermediary` (an accredited
+    /// association booking for others in some départements).
+    Role {
+        Agent = "agent",
+        AdminPrefecture = "admin_prefecture",
+        AdminNational = "admin_national",
+        Intermediary = "intermediary",
+    }
+}
+
+codes! {
+    /// How an appointment was made: `web` (online), `convocation` (online
+    /// with a convocation), `phone` or `counter` (by an agent),
+    /// `intermediary` (by an accredited association), `walk_in` (came
+    /// without an appointment).
+    BookingChannel {
+        Web = "web",
+        Convocation = "convocation",
+        Phone = "phone",
+        Counter = "counter",
+        Intermediary = "intermediary",
+        WalkIn = "walk_in",
+    }
+}
+
+codes! {
+    /// A step of the counter's day, as recorded in an appointment's
+    /// history and undone.
+    AttendanceStep { CheckIn = "check-in", Call = "call", Done = "done", NoShow = "no-show" }
 }
 
 codes! {
@@ -132,6 +168,7 @@ impl From<DomainRole> for Role {
             DomainRole::Agent => Self::Agent,
             DomainRole::AdminPrefecture => Self::AdminPrefecture,
             DomainRole::AdminNational => Self::AdminNational,
+            DomainRole::Intermediary => Self::Intermediary,
         }
     }
 }
@@ -200,6 +237,7 @@ mod tests {
             DomainRole::Agent,
             DomainRole::AdminPrefecture,
             DomainRole::AdminNational,
+            DomainRole::Intermediary,
         ] {
             assert_eq!(Role::from(role).code(), role.code());
         }
@@ -210,14 +248,26 @@ mod tests {
             ConvocationState::ALL.len(),
             DomainConvocationState::ALL.len()
         );
-        let stored: Vec<&str> = ReservationStatus::ALL.iter().map(|s| s.code()).collect();
-        assert_eq!(
-            stored,
-            [
-                planipref_store::models::status::BOOKED,
-                planipref_store::models::status::CANCELLED
-            ]
-        );
+        let mut documented: Vec<&str> = ReservationStatus::ALL.iter().map(|s| s.code()).collect();
+        let mut domain: Vec<&str> = planipref_domain::attendance::Status::ALL
+            .iter()
+            .map(|s| s.code())
+            .collect();
+        documented.sort_unstable();
+        domain.sort_unstable();
+        assert_eq!(documented, domain);
+        let documented: Vec<&str> = BookingChannel::ALL.iter().map(|s| s.code()).collect();
+        let domain: Vec<&str> = planipref_domain::channel::BookingChannel::ALL
+            .iter()
+            .map(|s| s.code())
+            .collect();
+        assert_eq!(documented, domain);
+        let documented: Vec<&str> = AttendanceStep::ALL.iter().map(|s| s.code()).collect();
+        let domain: Vec<&str> = planipref_domain::attendance::Step::ALL
+            .iter()
+            .map(|s| s.code())
+            .collect();
+        assert_eq!(documented, domain);
         for day in [
             chrono::Weekday::Mon,
             chrono::Weekday::Tue,

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod calendar;
 pub mod codes;
 pub mod convocation;
+pub mod counter;
 pub mod demarche;
 pub mod examples;
 pub mod fermeture;

@@ -136,7 +136,8 @@ pub struct Reservation {
     /// The reference to quote at the counter.
     #[schema(example = "K7QX-M3PA")]
     pub reference: String,
-    /// `booked` or `cancelled`.
+    /// Where it stands: `booked`, then at the counter `checked_in`,
+    /// `called`, `done` or `no_show`; or `cancelled`.
     #[schema(value_type = crate::model::codes::ReservationStatus, example = "booked")]
     pub status: String,
     /// Start, with the site's offset.
@@ -198,7 +199,7 @@ pub struct SiteReservationsQuery {
     /// Last local day, at most 31 days after `from` (default: `from`).
     #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-01")]
     pub to: Option<String>,
-    /// `booked` or `cancelled` (default: both).
+    /// Only appointments with this status (default: all).
     #[param(value_type = Option<crate::model::codes::ReservationStatus>, example = "booked")]
     pub status: Option<String>,
     /// Page number, from 1 to 100000.
@@ -215,7 +216,8 @@ pub struct AgentReservation {
     /// Reference.
     #[schema(example = "K7QX-M3PA")]
     pub reference: String,
-    /// `booked` or `cancelled`.
+    /// Where it stands: `booked`, then at the counter `checked_in`,
+    /// `called`, `done` or `no_show`; or `cancelled`.
     #[schema(value_type = crate::model::codes::ReservationStatus, example = "booked")]
     pub status: String,
     /// Start, with the site's offset.
@@ -471,7 +473,7 @@ pub fn example_agent_reservation() -> Value {
 pub struct SiteReservationsAsked {
     /// Page number and size.
     pub pages: (u32, u32),
-    /// `booked` or `cancelled`; `None`: both.
+    /// One status; `None`: all.
     pub status: Option<String>,
     /// First local day.
     pub from: Option<NaiveDate>,
@@ -482,19 +484,21 @@ pub struct SiteReservationsAsked {
 impl SiteReservationsQuery {
     /// The query checked, every invalid field named.
     pub fn check(&self) -> Result<SiteReservationsAsked, crate::http::error::ApiError> {
+        use planipref_domain::attendance::Status;
         use planipref_domain::error::Collector;
         use planipref_domain::slots::parse_search_date;
-        use planipref_store::models::status;
         let pages = crate::model::page::Pagination::resolve(self.page, self.per_page)?;
         let status = match self.status.as_deref() {
             None => None,
-            Some(s @ (status::BOOKED | status::CANCELLED)) => Some(s.to_owned()),
-            Some(_) => {
-                return Err(crate::http::error::ApiError::invalid(
-                    "status",
-                    "must be booked or cancelled",
-                ));
-            }
+            Some(s) => match Status::from_code(s) {
+                Some(known) => Some(known.code().to_owned()),
+                None => {
+                    return Err(crate::http::error::ApiError::invalid(
+                        "status",
+                        "must be booked, checked_in, called, done, no_show or cancelled",
+                    ));
+                }
+            },
         };
         let mut c = Collector::default();
         let day = |field, raw: &Option<String>| raw.as_deref().map(|d| parse_search_date(field, d));

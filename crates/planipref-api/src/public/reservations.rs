@@ -98,7 +98,7 @@ async fn book_once(
             book(
                 store,
                 (target, convocation.0.as_deref(), context.0.as_ref()),
-                applicant,
+                (applicant, &crate::app::booking::Booker::applicant()),
                 token_hash,
                 now,
             )

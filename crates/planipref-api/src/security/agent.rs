@@ -4,8 +4,10 @@
 //! key of the ministry's identity provider).
 //!
 //! Claims: `sub` (agent id), `name`, `role` (`agent`, `admin_prefecture`,
-//! `admin_national`), `scope` (site ids for `agent`, département codes for
-//! `admin_prefecture`), and the usual `iss`, `aud`, `exp`, `nbf`, `iat`.
+//! `admin_national`, `intermediary`), `scope` (site ids for `agent`,
+//! département codes for `admin_prefecture` and `intermediary`),
+//! `organisation` (an intermediary's), and the usual `iss`, `aud`, `exp`,
+//! `nbf`, `iat`.
 
 use std::future::{Ready, ready};
 use std::sync::Arc;
@@ -75,6 +77,9 @@ pub struct Claims {
     /// Site ids or département codes, by role.
     #[serde(default)]
     pub scope: Vec<String>,
+    /// The accredited organisation (role `intermediary` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
     /// Issuer.
     pub iss: String,
     /// Audience: one, or several (RFC 7519 allows both).
@@ -133,7 +138,13 @@ impl Verifier {
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
             .map_err(|e| ApiError::Unauthorized(refusal(&e)))?;
         let c = data.claims;
-        Agent::from_claims(&c.sub, &c.name, &c.role, &c.scope).map_err(|e| {
+        Agent::from_claims(
+            &c.sub,
+            &c.name,
+            (&c.role, &c.scope),
+            c.organisation.as_deref(),
+        )
+        .map_err(|e| {
             log::info!("token refused: {e}");
             ApiError::Unauthorized("the token's role or scope is invalid")
         })

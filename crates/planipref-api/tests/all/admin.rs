@@ -2048,6 +2048,13 @@ where
             demarche_body("Renouvellement A"),
             demarche_body("Renouvellement B"),
         ),
+        (
+            "counter settings",
+            "/api/v1/admin/prefectures/93/counter".into(),
+            "/api/v1/admin/prefectures/93/counter".into(),
+            json!({"no_show_after_minutes": 45, "walk_in_horizon_minutes": 60, "agent_daily_bookings": 100}),
+            json!({"no_show_after_minutes": 20, "walk_in_horizon_minutes": 30, "agent_daily_bookings": 50}),
+        ),
     ]
 }
 
@@ -2176,7 +2183,7 @@ async fn every_put_of_the_document_refuses_a_change_without_its_version() {
             "PUT {path}: {problem}"
         );
     }
-    assert_eq!(puts, 9, "every administration PUT is walked");
+    assert_eq!(puts, 10, "every administration PUT is walked");
 }
 
 #[actix_web::test]

@@ -861,6 +861,7 @@ async fn an_appointment_that_has_started_cannot_be_cancelled() {
                     refuse_doublons: true,
                     convocation: None,
                     max_active_per_person: 3,
+                    origin: Default::default(),
                 },
                 &[guichet_id],
                 || planipref_domain::reference::Reference::parse("PAST-2345").expect("ref"),

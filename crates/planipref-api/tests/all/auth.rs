@@ -19,6 +19,7 @@ fn claims(role: &str, scope: &[&str]) -> Claims {
         name: "Anne Martin".into(),
         role: role.into(),
         scope: scope.iter().map(|s| (*s).to_owned()).collect(),
+        organisation: (role == "intermediary").then(|| "Association de test".to_owned()),
         iss: settings.issuer,
         aud: settings.audience.into(),
         exp: now() + 600,

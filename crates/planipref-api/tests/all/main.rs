@@ -13,6 +13,7 @@ mod anti_capture;
 mod api;
 mod auth;
 mod convocations;
+mod counter;
 mod journey;
 mod openapi;
 mod organisation;

@@ -245,9 +245,31 @@ fn closed_sets_of_codes_are_enumerations() {
     for (schema, field, codes) in [
         ("Site", "kind", "prefecture sous_prefecture antenne"),
         ("SiteRequest", "kind", "prefecture sous_prefecture antenne"),
-        ("Reservation", "status", "booked cancelled"),
-        ("AgentReservation", "status", "booked cancelled"),
-        ("Me", "role", "agent admin_prefecture admin_national"),
+        (
+            "Reservation",
+            "status",
+            "booked checked_in called done no_show cancelled",
+        ),
+        (
+            "AgentReservation",
+            "status",
+            "booked checked_in called done no_show cancelled",
+        ),
+        (
+            "CounterEntry",
+            "status",
+            "booked checked_in called done no_show cancelled",
+        ),
+        (
+            "CounterEntry",
+            "channel",
+            "web convocation phone counter intermediary walk_in",
+        ),
+        (
+            "Me",
+            "role",
+            "agent admin_prefecture admin_national intermediary",
+        ),
         ("Convocation", "state", "issued booked expired revoked"),
         (
             "ConvocationSummary",

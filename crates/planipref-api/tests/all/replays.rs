@@ -22,7 +22,9 @@ use planipref_test_support::TestDb;
 use serde_json::{Value, json};
 
 use crate::common::requests::aissata;
-use crate::common::{bobigny_motif, fields, saint_paul, someone, state, token};
+use crate::common::{
+    bobigny_motif, fields, next_open_weekday, paris_clock_at, saint_paul, someone, state, token,
+};
 
 const KEY: &str = "Idempotency-Key";
 
@@ -287,9 +289,21 @@ struct Demo {
 }
 
 /// How many appointments the fixtures act on (see [`Demo::booked`]).
-const BOOKED: usize = 5;
+const BOOKED: usize = 15;
 /// How many free starts the fixtures take (see [`Demo::free`]).
-const FREE: usize = 7;
+const FREE: usize = 9;
+
+/// The appointments prepared at the counter, by index in [`Demo::booked`]:
+/// checked in (to call, mark absent or undo), and also called (to end).
+const CHECKED_IN: std::ops::RangeInclusive<usize> = 7..=14;
+const CALLED: [usize; 2] = [9, 10];
+
+/// The app on `db`, its clock at 10:02 in Paris on the first open weekday
+/// a week ahead: walk-ins need a counter open "now", and the fixtures book
+/// from that day on.
+fn counter_app_state(db: &TestDb) -> planipref_api::state::AppState {
+    state(db).with_clock(paris_clock_at(next_open_weekday(), 10, 2))
+}
 
 /// Reads the seeded demo's ids, and books and issues (without keys) what
 /// the fixtures act on.
@@ -312,7 +326,7 @@ where
         .0
         .id;
 
-    let from = crate::common::next_open_weekday();
+    let from = next_open_weekday();
     let slots = send(
         app,
         TestRequest::get().uri(&format!(
@@ -350,6 +364,21 @@ where
     }
 
     let admin_93 = token("admin_prefecture", &["93"]);
+    let steps = CHECKED_IN
+        .map(|i| (i, "check-in"))
+        .chain(CALLED.map(|i| (i, "call")));
+    for (i, step) in steps {
+        let taken = send(
+            app,
+            Post::to(format!("/api/v1/admin/reservations/{}/{step}", booked[i].0))
+                .by_agent(&admin_93)
+                .json(json!({}))
+                .keyed(&[]),
+        )
+        .await;
+        assert_eq!(taken.status, StatusCode::OK, "{step}: {}", taken.body);
+    }
+
     let issued = send(
         app,
         Post::to("/api/v1/admin/convocations")
@@ -361,7 +390,8 @@ where
     assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
 
     let dep = planipref_domain::ids::DepartementCode::parse("93").unwrap();
-    let tomorrow = Utc::now().date_naive() + Days::new(1);
+    // The app's today is `from` (see `counter_app_state`).
+    let tomorrow = from + Days::new(1);
     let year = chrono::Datelike::year(&tomorrow);
     let holidays = (year..=year + 1)
         .flat_map(|y| planipref_domain::calendar::public_holidays(y, &dep))
@@ -437,6 +467,13 @@ const FIXTURES: &[(&str, Make)] = &[
     ("/api/v1/admin/sites/{site_id}/fermetures", fermeture),
     ("/api/v1/admin/sites/{site_id}/ouvertures", ouverture),
     ("/api/v1/admin/demarches", demarche),
+    ("/api/v1/admin/reservations", on_behalf),
+    ("/api/v1/admin/reservations/{reference}/check-in", check_in),
+    ("/api/v1/admin/reservations/{reference}/call", call),
+    ("/api/v1/admin/reservations/{reference}/done", done),
+    ("/api/v1/admin/reservations/{reference}/no-show", no_show),
+    ("/api/v1/admin/reservations/{reference}/undo", undo),
+    ("/api/v1/admin/sites/{site_id}/walk-ins", walk_in),
 ];
 
 // Public booking, without credentials.
@@ -522,6 +559,86 @@ fn agent_reschedules(d: &Demo) -> Fixture {
     Fixture {
         valid: to(&d.free[5]),
         other: to(&d.free[6]),
+    }
+}
+
+// The counter's day, by an administrator of Seine-Saint-Denis (in scope of
+// every site there): each step on appointments prepared for it; the other
+// request takes the same step on another one (another path), which would
+// write if it ran.
+
+/// `step` on `d.booked[i]`, with `body`.
+fn counter_step(d: &Demo, i: usize, step: &str, body: Value) -> Post {
+    Post::to(format!(
+        "/api/v1/admin/reservations/{}/{step}",
+        d.booked[i].0
+    ))
+    .by_agent(&d.admin_93)
+    .json(body)
+}
+
+fn check_in(d: &Demo) -> Fixture {
+    Fixture {
+        valid: counter_step(d, 5, "check-in", json!({})),
+        other: counter_step(d, 6, "check-in", json!({})),
+    }
+}
+
+fn call(d: &Demo) -> Fixture {
+    Fixture {
+        valid: counter_step(d, 7, "call", json!({"guichet_id": d.guichet})),
+        other: counter_step(d, 8, "call", json!({"guichet_id": d.guichet})),
+    }
+}
+
+fn done(d: &Demo) -> Fixture {
+    Fixture {
+        valid: counter_step(d, CALLED[0], "done", json!({})),
+        other: counter_step(d, CALLED[1], "done", json!({})),
+    }
+}
+
+/// Checked in, then gone before being called.
+fn no_show(d: &Demo) -> Fixture {
+    Fixture {
+        valid: counter_step(d, 11, "no-show", json!({})),
+        other: counter_step(d, 12, "no-show", json!({})),
+    }
+}
+
+fn undo(d: &Demo) -> Fixture {
+    Fixture {
+        valid: counter_step(d, 13, "undo", json!({"reason": "Mauvaise personne"})),
+        other: counter_step(d, 14, "undo", json!({"reason": "Mauvaise personne"})),
+    }
+}
+
+/// Someone without an appointment, then someone else.
+fn walk_in(d: &Demo) -> Fixture {
+    let coming = |applicant: Value| {
+        Post::to(format!("/api/v1/admin/sites/{}/walk-ins", d.bobigny))
+            .by_agent(&d.admin_93)
+            .json(json!({"motif_id": d.renouvellement, "applicant": applicant}))
+    };
+    Fixture {
+        valid: coming(someone()),
+        other: coming(someone()),
+    }
+}
+
+/// Booked by phone for someone, then for someone else at another time.
+fn on_behalf(d: &Demo) -> Fixture {
+    let booking = |start: &str| {
+        Post::to("/api/v1/admin/reservations")
+            .by_agent(&d.admin_93)
+            .json(json!({
+                "motif_id": d.renouvellement, "start": start, "channel": "phone",
+                "contact_note": "Joint par téléphone", "applicant": someone()
+            }))
+    };
+    Fixture {
+        valid: booking(&d.free[7]),
+        other: booking(&d.free[8]),
     }
 }
 
@@ -954,7 +1071,7 @@ fn every_post_of_the_document_has_a_fixture() {
 async fn every_post_retried_with_its_key_gets_the_first_answer_and_writes_nothing() {
     let mut report = Report::default();
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let app = test::init_service(planipref_api::app(counter_app_state(&db))).await;
         let demo = prepare(&app, db.store()).await;
         for path in documented_posts().into_keys() {
             let f = fixture(&path, &demo);
@@ -969,7 +1086,7 @@ async fn every_post_retried_with_its_key_gets_the_first_answer_and_writes_nothin
 async fn every_post_refuses_its_key_for_another_request_and_writes_nothing() {
     let mut report = Report::default();
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let app = test::init_service(planipref_api::app(counter_app_state(&db))).await;
         let demo = prepare(&app, db.store()).await;
         for path in documented_posts().into_keys() {
             let f = fixture(&path, &demo);
@@ -984,7 +1101,7 @@ async fn every_post_refuses_its_key_for_another_request_and_writes_nothing() {
 async fn every_post_refuses_two_keys_and_writes_nothing() {
     let mut report = Report::default();
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let app = test::init_service(planipref_api::app(counter_app_state(&db))).await;
         let demo = prepare(&app, db.store()).await;
         for path in documented_posts().into_keys() {
             let f = fixture(&path, &demo);
@@ -999,7 +1116,7 @@ async fn every_post_refuses_two_keys_and_writes_nothing() {
 async fn every_authenticated_post_answered_401_leaves_its_key_free() {
     let mut report = Report::default();
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let app = test::init_service(planipref_api::app(counter_app_state(&db))).await;
         let demo = prepare(&app, db.store()).await;
         for (path, operation) in documented_posts() {
             if needs_bearer(&operation) {
@@ -1016,7 +1133,7 @@ async fn every_authenticated_post_answered_401_leaves_its_key_free() {
 #[actix_web::test]
 async fn a_key_is_its_callers_own_whatever_token_carries_it() {
     for db in TestDb::each() {
-        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let app = test::init_service(planipref_api::app(counter_app_state(&db))).await;
         let (_, site) = bobigny_motif(db.store(), "Renouvellement");
         let closures = || db.store().list_fermetures(&site, 0, 100).unwrap().total;
         let close = |bearer: Option<String>, day: &str| {

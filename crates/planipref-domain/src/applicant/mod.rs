@@ -70,15 +70,43 @@ pub struct ApplicantInput<'a> {
     pub file_number: Option<&'a str>,
 }
 
+/// Whether an applicant must give a way to reach them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contact {
+    /// Online: an e-mail address and a phone number.
+    Required,
+    /// Booked by an agent for someone who may have neither: each given
+    /// is checked, an empty one is left empty.
+    Optional,
+}
+
 impl Applicant {
     /// Checks every field; `today` is the current date where the applicant books.
     pub fn parse(input: ApplicantInput<'_>, today: NaiveDate) -> Result<Self, DomainError> {
+        Self::parse_with(input, today, Contact::Required)
+    }
+
+    /// Checks every field, the contact as `contact` says.
+    pub fn parse_with(
+        input: ApplicantInput<'_>,
+        today: NaiveDate,
+        contact: Contact,
+    ) -> Result<Self, DomainError> {
         let mut c = Collector::default();
         let last_name = c.take(parse_name("last_name", input.last_name));
         let first_names = c.take(parse_name("first_names", input.first_names));
         let birth_date = c.take(parse_birth_date(input.birth_date, today));
-        let email = c.take(parse_email(input.email));
-        let phone = c.take(parse_phone(input.phone));
+        let optional = |raw: &str| contact == Contact::Optional && raw.trim().is_empty();
+        let email = if optional(input.email) {
+            Some(String::new())
+        } else {
+            c.take(parse_email(input.email))
+        };
+        let phone = if optional(input.phone) {
+            Some(String::new())
+        } else {
+            c.take(parse_phone(input.phone))
+        };
         let nationality = input.nationality.and_then(|n| c.take(parse_nationality(n)));
         let file_number = input.file_number.and_then(|n| c.take(parse_file_number(n)));
         c.finish()?;

@@ -138,3 +138,30 @@ fn debug_output_hides_personal_data() {
     let shown = format!("{a:?}");
     assert!(!shown.contains("Diaye") && !shown.contains("example"));
 }
+
+#[test]
+fn an_agent_may_book_without_contact_but_not_with_a_bad_one() {
+    let none = ApplicantInput {
+        email: " ",
+        phone: "",
+        ..input()
+    };
+    assert_eq!(fields(Applicant::parse(none, today())), ["email", "phone"]);
+    let a = Applicant::parse_with(none, today(), Contact::Optional).expect("no contact");
+    assert_eq!((a.email.as_str(), a.phone.as_str()), ("", ""));
+    let phone_only = ApplicantInput {
+        email: "",
+        ..input()
+    };
+    let a = Applicant::parse_with(phone_only, today(), Contact::Optional).expect("phone");
+    assert_eq!(a.phone, "+33612345678");
+    let bad = ApplicantInput {
+        email: "not-an-address",
+        phone: "12",
+        ..input()
+    };
+    assert_eq!(
+        fields(Applicant::parse_with(bad, today(), Contact::Optional)),
+        ["email", "phone"]
+    );
+}

@@ -66,6 +66,7 @@ pub const VARIABLES: &[&str] = &[
     "PLANIPREF_HOLDS_PER_MINUTE",
     "PLANIPREF_BOOKINGS_PER_MINUTE",
     "PLANIPREF_LIVE_HOLDS_PER_CLIENT",
+    "PLANIPREF_CLOCK_START",
 ];
 
 /// The server's settings.
@@ -93,6 +94,10 @@ pub struct Config {
     /// `PLANIPREF_CLIENT_LIMITS`, `PLANIPREF_TRUSTED_PROXIES`,
     /// `PLANIPREF_*_PER_MINUTE`, `PLANIPREF_LIVE_HOLDS_PER_CLIENT`.
     pub limits: LimitSettings,
+    /// `PLANIPREF_CLOCK_START`: the instant the server's clock reads when it
+    /// starts (a training or demonstration instance); `None`: the system's
+    /// time. Refused in production.
+    pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A setting that cannot be used.
@@ -188,8 +193,34 @@ impl Config {
             },
             limits: limit_settings(&get)?,
             router,
+            clock_start: clock_start(&get, environment)?,
         })
     }
+}
+
+/// `PLANIPREF_CLOCK_START`, an RFC 3339 instant with its offset.
+fn clock_start(
+    get: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ConfigError> {
+    let name = "PLANIPREF_CLOCK_START";
+    let Some(value) = get(name) else {
+        return Ok(None);
+    };
+    if environment == Environment::Production {
+        return Err(ConfigError {
+            name,
+            message: "a production server keeps the system's time".into(),
+        });
+    }
+    chrono::DateTime::parse_from_rfc3339(value.trim())
+        .map(|t| Some(t.with_timezone(&chrono::Utc)))
+        .map_err(|_| ConfigError {
+            name,
+            message: format!(
+                "expected an instant such as 2026-12-07T08:55:00+01:00, got {value:?}"
+            ),
+        })
 }
 
 /// Whether a bind address only accepts connections from this machine.

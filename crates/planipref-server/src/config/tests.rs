@@ -317,3 +317,25 @@ fn the_documentation_readers_find_what_they_look_for() {
     );
     assert_eq!(readme, BTreeSet::from(["PLANIPREF_A".into()]));
 }
+
+#[test]
+fn the_clock_start_is_an_instant_and_never_in_production() {
+    assert_eq!(config(&[]).expect("defaults").clock_start, None);
+    let c = config(&[("PLANIPREF_CLOCK_START", "2026-12-07T08:55:00+01:00")]).expect("ok");
+    assert_eq!(
+        c.clock_start.map(|t| t.to_rfc3339()),
+        Some("2026-12-07T07:55:00+00:00".to_owned())
+    );
+    for bad in ["2026-12-07", "lundi 8h55", "2026-12-07T08:55:00"] {
+        let e = config(&[("PLANIPREF_CLOCK_START", bad)]).expect_err(bad);
+        assert!(e.to_string().starts_with("PLANIPREF_CLOCK_START"), "{e}");
+    }
+    let e = config(&[
+        ("PLANIPREF_ENV", "production"),
+        ("PLANIPREF_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("PLANIPREF_JWT_ISSUER", "https://idp.example"),
+        ("PLANIPREF_CLOCK_START", "2026-12-07T08:55:00+01:00"),
+    ])
+    .expect_err("production");
+    assert!(e.to_string().starts_with("PLANIPREF_CLOCK_START"), "{e}");
+}

@@ -229,6 +229,7 @@ fn new_reservation(
         refuse_doublons: true,
         convocation: None,
         max_active_per_person: 3,
+        origin: Default::default(),
     }
 }
 

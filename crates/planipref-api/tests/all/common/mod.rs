@@ -132,6 +132,7 @@ pub fn token_for(role: &str, scope: &[&str], seconds: u64) -> String {
         name: "Test".into(),
         role: role.into(),
         scope: scope.iter().map(|s| (*s).to_owned()).collect(),
+        organisation: (role == "intermediary").then(|| "Association de test".to_owned()),
         iss: s.issuer.clone(),
         aud: s.audience.clone().into(),
         exp: now + seconds,
@@ -165,6 +166,24 @@ impl planipref_api::app::clock::Clock for ShiftedClock {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         chrono::Utc::now() + *self.0.lock().unwrap()
     }
+}
+
+/// A clock reading `hour:minute` in Paris (Seine-Saint-Denis' time) on
+/// `day`, then running on: the counter's day happens "now".
+pub fn paris_clock_at(
+    day: chrono::NaiveDate,
+    hour: u32,
+    minute: u32,
+) -> std::sync::Arc<ShiftedClock> {
+    let at = chrono::TimeZone::from_local_datetime(
+        &chrono_tz::Europe::Paris,
+        &day.and_hms_opt(hour, minute, 0).unwrap(),
+    )
+    .unwrap()
+    .with_timezone(&chrono::Utc);
+    let clock = std::sync::Arc::new(ShiftedClock::default());
+    clock.advance(at - chrono::Utc::now());
+    clock
 }
 
 pub fn saint_paul() -> Value {

@@ -1,0 +1,124 @@
+//! How a reservation was made, when not online by its applicant: the
+//! channel, who booked for whom, a walk-in's ticket, an agent's daily
+//! count. Written in the booking's own transaction (see
+//! [`crate::reservations`]).
+
+use diesel::prelude::*;
+
+use crate::db::{AnyConnection, on_backend};
+use crate::models::*;
+use crate::reservations::NewReservation;
+use crate::schema::*;
+use crate::{StoreError, to_db};
+
+/// How a reservation is made, when not online by the applicant.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The channel (`web` by default; `convocation` is recorded by itself
+    /// when a convocation is used online).
+    pub channel: planipref_domain::channel::BookingChannel,
+    /// The intermediary's organisation.
+    pub organisation: Option<String>,
+    /// How the person was reached, when booked without contact details.
+    pub contact_note: Option<String>,
+    /// A walk-in: present now, given the next ticket of this local day.
+    pub walk_in_day: Option<chrono::NaiveDate>,
+    /// An agent booking for someone: the most they may book in a UTC day.
+    pub agent_cap: Option<u32>,
+}
+
+/// Writes how the reservation was made; a walk-in's ticket and an agent's
+/// daily count are raised here, in the booking's transaction (the last
+/// rows it locks), so that they stay exact under any concurrency.
+pub(crate) fn record_origin(
+    c: &mut AnyConnection,
+    row: &ReservationRow,
+    new: &NewReservation,
+) -> Result<(), StoreError> {
+    use planipref_domain::attendance::Status;
+    use planipref_domain::channel::BookingChannel;
+    let origin = &new.origin;
+    let channel = match origin.channel {
+        BookingChannel::Web if new.convocation.is_some() => BookingChannel::Convocation,
+        other => other,
+    };
+    if let Some(cap) = origin.agent_cap {
+        count_agent_booking(c, &new.actor, new.now.date_naive(), cap)?;
+    }
+    let ticket = match origin.walk_in_day {
+        Some(day) => Some(next_ticket(c, &row.site_id, day)?),
+        None => None,
+    };
+    let now = to_db(new.now);
+    let (status, arrived) = match ticket {
+        Some(_) => (Status::CheckedIn, Some(now)),
+        None => (Status::Booked, None),
+    };
+    diesel::update(reservations::table.find(&row.id))
+        .set((
+            reservations::channel.eq(channel.code()),
+            reservations::status.eq(status.code()),
+        ))
+        .execute(c)?;
+    diesel::insert_into(reservation_counter::table)
+        .values((
+            reservation_counter::reservation_id.eq(&row.id),
+            reservation_counter::booked_by.eq(&new.actor),
+            reservation_counter::organisation.eq(&origin.organisation),
+            reservation_counter::contact_note.eq(&origin.contact_note),
+            reservation_counter::ticket.eq(ticket),
+            reservation_counter::arrived_at.eq(arrived),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// The next walk-in ticket of a site's local day.
+fn next_ticket(
+    c: &mut AnyConnection,
+    site_id: &str,
+    day: chrono::NaiveDate,
+) -> Result<i32, StoreError> {
+    on_backend!(c, |c| diesel::insert_into(walk_in_tickets::table)
+        .values((
+            walk_in_tickets::site_id.eq(site_id),
+            walk_in_tickets::day.eq(day),
+            walk_in_tickets::last_ticket.eq(1),
+        ))
+        .on_conflict((walk_in_tickets::site_id, walk_in_tickets::day))
+        .do_update()
+        .set(walk_in_tickets::last_ticket.eq(walk_in_tickets::last_ticket + 1))
+        .execute(c))?;
+    Ok(walk_in_tickets::table
+        .find((site_id, day))
+        .select(walk_in_tickets::last_ticket)
+        .first(c)?)
+}
+
+/// Counts one more booking by `actor` on `day`, refused (`AgentCap`) past
+/// `cap`: the count is rolled back with the booking.
+fn count_agent_booking(
+    c: &mut AnyConnection,
+    actor: &str,
+    day: chrono::NaiveDate,
+    cap: u32,
+) -> Result<(), StoreError> {
+    on_backend!(c, |c| diesel::insert_into(agent_bookings::table)
+        .values((
+            agent_bookings::actor.eq(actor),
+            agent_bookings::day.eq(day),
+            agent_bookings::count.eq(1),
+        ))
+        .on_conflict((agent_bookings::actor, agent_bookings::day))
+        .do_update()
+        .set(agent_bookings::count.eq(agent_bookings::count + 1))
+        .execute(c))?;
+    let count: i32 = agent_bookings::table
+        .find((actor, day))
+        .select(agent_bookings::count)
+        .first(c)?;
+    if u32::try_from(count).unwrap_or(u32::MAX) > cap {
+        return Err(StoreError::AgentCap(cap));
+    }
+    Ok(())
+}
