@@ -109,6 +109,12 @@ codes! {
 }
 
 codes! {
+    /// How a booking made for someone came: `phone`, `counter` (by an
+    /// agent) or `intermediary` (by an accredited association).
+    OnBehalfChannel { Phone = "phone", Counter = "counter", Intermediary = "intermediary" }
+}
+
+codes! {
     /// A step of the counter's day, as recorded in an appointment's
     /// history and undone.
     AttendanceStep { CheckIn = "check-in", Call = "call", Done = "done", NoShow = "no-show" }

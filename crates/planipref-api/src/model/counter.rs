@@ -92,7 +92,7 @@ pub struct OnBehalfRequest {
     pub persons: Option<u32>,
     /// How the request came: `phone`, `counter` or `intermediary`
     /// (intermediaries always book as `intermediary`).
-    #[schema(value_type = crate::model::codes::BookingChannel, example = "phone")]
+    #[schema(value_type = crate::model::codes::OnBehalfChannel, example = "phone")]
     pub channel: String,
     /// How the person was reached, kept with the appointment (e.g.
     /// "contacted by phone"): required when neither e-mail nor phone is
@@ -201,7 +201,7 @@ pub struct CounterEntry {
 #[into_params(parameter_in = Query)]
 pub struct DayQuery {
     /// The local day, `YYYY-MM-DD` (default: today at the site).
-    #[param(value_type = Option<String>, format = Date, example = "2026-12-07")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-07")]
     pub date: Option<String>,
     /// Only this guichet's appointments and timeline.
     #[param(value_type = Option<String>, format = Uuid)]

@@ -277,6 +277,7 @@ fn closed_sets_of_codes_are_enumerations() {
             "issued booked expired revoked",
         ),
         ("Guichet", "channel", "public convocation walk_in"),
+        ("OnBehalfRequest", "channel", "phone counter intermediary"),
         ("Motif", "booking_mode", "online convocation_only"),
     ] {
         let property = &schemas[schema]["properties"][field];
