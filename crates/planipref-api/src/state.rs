@@ -31,6 +31,8 @@ pub struct AppState {
     pub router: Option<ContextVerifier>,
     /// What time it is.
     pub clock: Arc<dyn Clock>,
+    /// Seals what the outbox keeps for sending (a confirmation's token).
+    pub outbox_key: planipref_domain::messages::seal::OutboxKey,
 }
 
 /// How the booking journey behaves (settings of the deployment).
@@ -63,6 +65,15 @@ impl AppState {
             limits: Arc::default(),
             router: None,
             clock: Arc::new(SystemClock),
+            outbox_key: planipref_domain::messages::seal::OutboxKey::development(),
+        }
+    }
+
+    /// The same state sealing the outbox's secrets with `key`.
+    pub fn with_outbox_key(self, key: planipref_domain::messages::seal::OutboxKey) -> Self {
+        Self {
+            outbox_key: key,
+            ..self
         }
     }
 

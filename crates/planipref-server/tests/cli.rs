@@ -161,11 +161,15 @@ fn token_mints_development_tokens_and_refuses_in_production() {
     assert!(out.stdout.is_empty(), "no token printed");
 }
 
-/// A complete production configuration (secret and issuer of its own).
-const PRODUCTION: [(&str, &str); 3] = [
+/// A complete production configuration (secret, issuer and outbox key of its own).
+const PRODUCTION: [(&str, &str); 4] = [
     ("PLANIPREF_ENV", "production"),
     ("PLANIPREF_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
     ("PLANIPREF_JWT_ISSUER", "idp"),
+    (
+        "PLANIPREF_OUTBOX_KEY",
+        "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
+    ),
 ];
 
 #[test]

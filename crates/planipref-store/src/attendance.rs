@@ -110,6 +110,9 @@ impl Store {
                 if taken.step.frees_rest() {
                     free_rest(c, &row, taken.now)?;
                 }
+                if taken.step == Step::NoShow {
+                    owe_no_show(c, &id, taken.now)?;
+                }
                 record_change(
                     c,
                     &id,
@@ -159,7 +162,9 @@ impl Store {
                     Step::Done => diesel::update(counter)
                         .set(reservation_counter::finished_at.eq(none))
                         .execute(c)?,
-                    Step::NoShow => 0,
+                    Step::NoShow => {
+                        crate::outbox::cancel_pending(c, &id, crate::outbox::kind::NO_SHOW)?
+                    }
                 };
                 record_change(
                     c,
@@ -353,7 +358,20 @@ fn sweep_one(
         ),
         now,
     )?;
+    owe_no_show(c, id, now)?;
     Ok(Some(row.reference))
+}
+
+/// Tells the applicant they were recorded absent (and how to book again),
+/// once the step can no longer be undone: an undo cancels the message.
+fn owe_no_show(c: &mut AnyConnection, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let absent = crate::outbox::Owed {
+        kind: crate::outbox::kind::NO_SHOW,
+        details: serde_json::json!({}),
+        sealed: None,
+        due_at: now + chrono::Duration::minutes(planipref_domain::attendance::UNDO_MINUTES),
+    };
+    crate::outbox::owe_applicant(c, id, &absent, now)
 }
 
 /// Gives back the guichet's time of `row` from the next unit after `now`

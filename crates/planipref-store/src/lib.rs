@@ -36,6 +36,7 @@ mod motifs;
 mod occupancy;
 pub mod orientation;
 mod origin;
+pub mod outbox;
 mod person_guards;
 mod person_keys;
 mod plages;

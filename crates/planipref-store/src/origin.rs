@@ -58,6 +58,7 @@ pub(crate) fn record_origin(
         .set((
             reservations::channel.eq(channel.code()),
             reservations::status.eq(status.code()),
+            reservations::language.eq(&new.language),
         ))
         .execute(c)?;
     diesel::insert_into(reservation_counter::table)

@@ -16,6 +16,7 @@ use crate::occupancy::{
     share_guichet,
 };
 use crate::origin::{Origin, record_origin};
+use crate::outbox::{Owed, cancel_pending, kind, owe_applicant, owe_reminders};
 use crate::person_guards::guard_person;
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};
@@ -61,6 +62,12 @@ pub struct NewReservation {
     pub max_active_per_person: u32,
     /// How it is made: online (the default), by an agent, a walk-in.
     pub origin: Origin,
+    /// The applicant's language for their messages (`fr`, `en`).
+    pub language: String,
+    /// The management token, sealed with the outbox key, for the
+    /// confirmation's link (the only place it is kept, erased once sent);
+    /// `None`: no confirmation carries it.
+    pub sealed_token: Option<String>,
 }
 
 /// Where a reservation moves, and who moves it.
@@ -213,6 +220,17 @@ impl Store {
                 .execute(c)?;
                 keep_until_release(c, &row, None, (now, release_at))?;
                 record_event(c, &id, actor, "cancelled", reason, now)?;
+                cancel_pending(c, &id, kind::REMINDER)?;
+                let cancelled = Owed {
+                    kind: kind::CANCELLED,
+                    details: serde_json::json!({
+                        "by_agent": actor.starts_with("agent:"),
+                        "reason": reason,
+                    }),
+                    sealed: None,
+                    due_at: now,
+                };
+                owe_applicant(c, &id, &cancelled, now)?;
                 // Cached availability of its site is stale.
                 count_booking(c, &row.guichet_id)?;
             }
@@ -310,6 +328,19 @@ impl Store {
                     ),
                     to.now,
                 )?;
+                cancel_pending(c, &id, kind::REMINDER)?;
+                let moved = Owed {
+                    kind: kind::MOVED,
+                    details: serde_json::json!({
+                        "previous_start": from_db(before.starts_at).to_rfc3339(),
+                        "by_agent": to.actor.starts_with("agent:"),
+                        "reason": to.reason,
+                    }),
+                    sealed: None,
+                    due_at: to.now,
+                };
+                owe_applicant(c, &id, &moved, to.now)?;
+                owe_reminders(c, &id, to.now)?;
                 let moved: ReservationRow = reservations::table
                     .find(&id)
                     .select(ReservationRow::as_select())
@@ -446,6 +477,17 @@ fn insert_booking(
         .execute(c)?;
     record_event(c, &row.id, &new.actor, "created", None, new.now)?;
     record_origin(c, row, new)?;
+    if new.origin.walk_in_day.is_none() {
+        // A walk-in is here: nothing to confirm or remind.
+        let booked = Owed {
+            kind: kind::BOOKED,
+            details: serde_json::json!({}),
+            sealed: new.sealed_token.clone(),
+            due_at: new.now,
+        };
+        owe_applicant(c, &row.id, &booked, new.now)?;
+        owe_reminders(c, &row.id, new.now)?;
+    }
     occupy(c, &slot, Holder::Reservation(&row.id), new.now)?;
     count_booking(c, &row.guichet_id)
 }
@@ -535,7 +577,17 @@ pub(crate) fn flag_for_rebooking(
             reservations::updated_at.eq(to_db(at)),
         ))
         .execute(c)?;
-    record_event(c, id, actor, "flagged", Some(why), at)
+    record_event(c, id, actor, "flagged", Some(why), at)?;
+    // It will not take place as booked: no reminder of it, and a message
+    // asking to book again.
+    cancel_pending(c, id, kind::REMINDER)?;
+    let flagged = Owed {
+        kind: kind::NEEDS_REBOOKING,
+        details: serde_json::json!({ "reason": why }),
+        sealed: None,
+        due_at: at,
+    };
+    owe_applicant(c, id, &flagged, at)
 }
 
 /// Whether a booking transaction that failed may simply run again: a

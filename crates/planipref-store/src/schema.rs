@@ -176,6 +176,7 @@ diesel::table! {
         channel -> Text,
         freed_from -> Nullable<Timestamp>,
         no_show_swept_at -> Nullable<Timestamp>,
+        language -> Text,
     }
 }
 
@@ -191,6 +192,29 @@ diesel::table! {
         booked_by -> Text,
         organisation -> Nullable<Text>,
         contact_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Messages owed (e-mail, SMS, webhook), written with the change that
+    /// owes them and sent by the delivery worker.
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        channel -> Text,
+        reservation_id -> Nullable<Text>,
+        convocation_id -> Nullable<Text>,
+        prefecture_code -> Text,
+        language -> Text,
+        payload -> Text,
+        sealed -> Nullable<Text>,
+        status -> Text,
+        due_at -> Timestamp,
+        attempts -> Integer,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -381,6 +405,7 @@ diesel::table! {
 diesel::joinable!(guichet_bookings -> guichets (guichet_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    outbox,
     guichet_bookings,
     walk_in_tickets,
     agent_bookings,

@@ -242,7 +242,8 @@ pub async fn book_on_behalf(
     let token = planipref_domain::reference::ManagementToken::from_random_bytes(
         &crate::app::booking::random_bytes()?,
     );
-    let token_hash = token.hash();
+    let key = state.outbox_key.clone();
+    let given = token.clone();
     let detail = state
         .blocking(move |store| {
             let convocation = convocation.0.as_deref();
@@ -250,7 +251,7 @@ pub async fn book_on_behalf(
                 store,
                 (&agent, now),
                 (&body, convocation),
-                token_hash,
+                (&given, &key),
             )
         })
         .await?;

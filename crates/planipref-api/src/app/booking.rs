@@ -26,6 +26,7 @@ use planipref_domain::error::Collector;
 use planipref_domain::ids::GuichetId;
 use planipref_domain::ids::HoldId;
 use planipref_domain::ids::MotifId;
+use planipref_domain::messages::Language;
 use planipref_domain::motif::BookingMode;
 use planipref_domain::motif::check_persons;
 use planipref_domain::motif::doublon_scope;
@@ -56,8 +57,9 @@ pub enum Target {
 pub fn validate(
     body: &CreateReservationRequest,
     now: DateTime<Utc>,
-) -> Result<(Target, Applicant), ApiError> {
+) -> Result<(Target, Applicant, Language), ApiError> {
     let mut c = Collector::default();
+    let language = c.take(Language::parse("language", body.language.as_deref()));
     let target = match (&body.hold_id, &body.motif_id, &body.start) {
         (Some(hold), None, None) => {
             if body.persons.is_some() {
@@ -112,8 +114,8 @@ pub fn validate(
         Err(e) => return Err(e.into()),
     };
     c.finish()?;
-    match (target, applicant) {
-        (Some(t), Some(a)) => Ok((t, a)),
+    match (target, applicant, language) {
+        (Some(t), Some(a), Some(l)) => Ok((t, a, l)),
         _ => Err(ApiError::Internal),
     }
 }
@@ -214,13 +216,47 @@ impl Booker {
     }
 }
 
+/// A new booking's management token as the booking keeps it: its hash
+/// (with the reservation) and, for the confirmation's link, the token
+/// sealed with the outbox key (erased once the confirmation is sent); and
+/// the language the applicant's messages are written in.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    /// SHA-256 of the token.
+    pub hash: String,
+    /// The token, sealed.
+    pub sealed: Option<String>,
+    /// The applicant's language.
+    pub language: planipref_domain::messages::Language,
+}
+
+impl NewToken {
+    /// `token`, sealed with `key`, for an applicant writing `language`.
+    pub fn sealed(
+        token: &planipref_domain::reference::ManagementToken,
+        key: &planipref_domain::messages::seal::OutboxKey,
+        language: planipref_domain::messages::Language,
+    ) -> Result<Self, ApiError> {
+        let mut nonce = [0u8; planipref_domain::messages::seal::NONCE_BYTES];
+        getrandom::fill(&mut nonce).map_err(|e| {
+            log::error!("no randomness available: {e}");
+            ApiError::Internal
+        })?;
+        Ok(Self {
+            hash: token.hash(),
+            sealed: Some(key.seal(token.expose(), nonce)),
+            language,
+        })
+    }
+}
+
 /// Books `target` for `applicant`, with the convocation and router context
 /// presented, if any.
 pub fn book(
     store: &Store,
     (target, convocation, context): (Target, Option<&str>, Option<&RouterContext>),
     (applicant, booker): (Applicant, &Booker),
-    token_hash: String,
+    token: NewToken,
     now: DateTime<Utc>,
 ) -> Result<ReservationDetail, ApiError> {
     match target {
@@ -244,7 +280,7 @@ pub fn book(
                 start,
                 end: placed.end,
                 applicant,
-                token_hash,
+                token_hash: token.hash.clone(),
                 actor: booker.actor.clone(),
                 now,
                 time_zone: placed.time_zone,
@@ -254,6 +290,8 @@ pub fn book(
                 convocation,
                 max_active_per_person: limit(placed.schedule.rules.max_active_per_person),
                 origin: booker.origin.clone(),
+                language: token.language.code().to_owned(),
+                sealed_token: token.sealed.clone(),
             };
             let row = store
                 .create_reservation(&new, &placed.candidates, new_reference)
@@ -289,7 +327,7 @@ pub fn book(
                 start: from_db(hold.starts_at),
                 end: from_db(hold.ends_at),
                 applicant,
-                token_hash,
+                token_hash: token.hash.clone(),
                 actor: booker.actor.clone(),
                 now,
                 time_zone: site_zone(&site)?,
@@ -299,6 +337,8 @@ pub fn book(
                 convocation,
                 max_active_per_person: limit(rules.max_active_per_person),
                 origin: booker.origin.clone(),
+                language: token.language.code().to_owned(),
+                sealed_token: token.sealed.clone(),
             };
             let row = store
                 .confirm_hold(hold_id, &new, new_reference)

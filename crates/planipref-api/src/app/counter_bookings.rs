@@ -8,7 +8,10 @@ use planipref_domain::applicant::{Applicant, ApplicantInput, Contact};
 use planipref_domain::channel::BookingChannel;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, SiteId};
+use planipref_domain::messages::Language;
+use planipref_domain::messages::seal::OutboxKey;
 use planipref_domain::motif::check_persons;
+use planipref_domain::reference::ManagementToken;
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::{NewReservation, Origin, ReservationDetail, Store};
 
@@ -110,6 +113,9 @@ pub fn walk_in(
             walk_in_day: Some(today),
             ..Origin::default()
         },
+        // A walk-in is sent nothing: they are at the counter.
+        language: Language::Fr.code().to_owned(),
+        sealed_token: None,
     };
     let row = store
         .create_at_first(&new, &times, new_reference)
@@ -137,9 +143,10 @@ pub fn on_behalf(
     store: &Store,
     (agent, now): (&Agent, DateTime<Utc>),
     (body, convocation): (&OnBehalfRequest, Option<&str>),
-    token_hash: String,
+    (token, key): (&ManagementToken, &OutboxKey),
 ) -> Result<ReservationDetail, ApiError> {
     let mut c = Collector::default();
+    let language = c.take(Language::parse("language", body.language.as_deref()));
     let motif_id = c.take(parse_motif_id(Some(&body.motif_id)));
     let start = c.take(parse_start(Some(&body.start)));
     let persons = body.persons.unwrap_or(1);
@@ -161,8 +168,8 @@ pub fn on_behalf(
         ));
     }
     c.finish()?;
-    let (Some(motif_id), Some(start), Some(channel), Some(applicant)) =
-        (motif_id, start, channel, applicant)
+    let (Some(motif_id), Some(start), Some(channel), Some(applicant), Some(language)) =
+        (motif_id, start, channel, applicant, language)
     else {
         return Err(ApiError::Internal);
     };
@@ -197,7 +204,7 @@ pub fn on_behalf(
         store,
         (Target::Slot(motif_id, start, persons), convocation, None),
         (applicant, &booker),
-        token_hash,
+        crate::app::booking::NewToken::sealed(token, key, language)?,
         now,
     )
 }

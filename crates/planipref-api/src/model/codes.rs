@@ -109,6 +109,11 @@ codes! {
 }
 
 codes! {
+    /// The language of an applicant's messages: `fr` or `en`.
+    Language { Fr = "fr", En = "en" }
+}
+
+codes! {
     /// How a booking made for someone came: `phone`, `counter` (by an
     /// agent) or `intermediary` (by an accredited association).
     OnBehalfChannel { Phone = "phone", Counter = "counter", Intermediary = "intermediary" }

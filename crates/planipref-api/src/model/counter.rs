@@ -101,6 +101,9 @@ pub struct OnBehalfRequest {
     pub contact_note: Option<String>,
     /// The person.
     pub applicant: PersonRequest,
+    /// The language of the person's messages: `fr` (default) or `en`.
+    #[schema(value_type = Option<crate::model::codes::Language>, example = "fr")]
+    pub language: Option<String>,
 }
 
 /// An appointment booked for someone, with its management token (to give

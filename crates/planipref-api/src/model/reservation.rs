@@ -82,6 +82,10 @@ pub struct CreateReservationRequest {
     pub persons: Option<u32>,
     /// Who comes.
     pub applicant: ApplicantRequest,
+    /// The language of the applicant's messages (confirmation, reminders,
+    /// changes): `fr` (default) or `en`.
+    #[schema(value_type = Option<crate::model::codes::Language>, example = "fr")]
+    pub language: Option<String>,
 }
 
 /// The motif of a reservation.

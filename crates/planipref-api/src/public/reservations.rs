@@ -87,19 +87,19 @@ async fn book_once(
     (convocation, context): (ConvocationTokenHeader, ContextHeader),
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let (target, applicant) = validate(&body, now)?;
+    let (target, applicant, language) = validate(&body, now)?;
     if let Some(c) = &context.0 {
         c.check_applicant(&applicant).map_err(ApiError::Context)?;
     }
     let token = ManagementToken::from_random_bytes(&random_bytes()?);
-    let token_hash = token.hash();
+    let sealed = crate::app::booking::NewToken::sealed(&token, &state.outbox_key, language)?;
     let detail = state
         .blocking(move |store| {
             book(
                 store,
                 (target, convocation.0.as_deref(), context.0.as_ref()),
                 (applicant, &crate::app::booking::Booker::applicant()),
-                token_hash,
+                sealed,
                 now,
             )
         })

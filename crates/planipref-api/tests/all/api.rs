@@ -862,6 +862,8 @@ async fn an_appointment_that_has_started_cannot_be_cancelled() {
                     convocation: None,
                     max_active_per_person: 3,
                     origin: Default::default(),
+                    language: "fr".into(),
+                    sealed_token: None,
                 },
                 &[guichet_id],
                 || planipref_domain::reference::Reference::parse("PAST-2345").expect("ref"),

@@ -67,6 +67,7 @@ pub const VARIABLES: &[&str] = &[
     "PLANIPREF_BOOKINGS_PER_MINUTE",
     "PLANIPREF_LIVE_HOLDS_PER_CLIENT",
     "PLANIPREF_CLOCK_START",
+    "PLANIPREF_OUTBOX_KEY",
 ];
 
 /// The server's settings.
@@ -98,6 +99,9 @@ pub struct Config {
     /// starts (a training or demonstration instance); `None`: the system's
     /// time. Refused in production.
     pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
+    /// `PLANIPREF_OUTBOX_KEY`: seals what the outbox keeps for sending
+    /// (the development key outside production when unset).
+    pub outbox_key: planipref_domain::messages::seal::OutboxKey,
 }
 
 /// A setting that cannot be used.
@@ -194,8 +198,36 @@ impl Config {
             limits: limit_settings(&get)?,
             router,
             clock_start: clock_start(&get, environment)?,
+            outbox_key: outbox_key(&get, environment)?,
         })
     }
+}
+
+/// `PLANIPREF_OUTBOX_KEY`: 64 hexadecimal digits; required in production,
+/// where the public development key is refused.
+fn outbox_key(
+    get: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+) -> Result<planipref_domain::messages::seal::OutboxKey, ConfigError> {
+    use planipref_domain::messages::seal::OutboxKey;
+    let name = "PLANIPREF_OUTBOX_KEY";
+    let key = match get(name) {
+        None if environment == Environment::Production => {
+            return Err(ConfigError {
+                name,
+                message: "required in production (64 hexadecimal digits, e.g. from `openssl rand -hex 32`)".into(),
+            });
+        }
+        None => return Ok(OutboxKey::development()),
+        Some(raw) => OutboxKey::from_hex(&raw).map_err(|message| ConfigError { name, message })?,
+    };
+    if key.is_development() && environment == Environment::Production {
+        return Err(ConfigError {
+            name,
+            message: "the development key is public: use a key of your own".into(),
+        });
+    }
+    Ok(key)
 }
 
 /// `PLANIPREF_CLOCK_START`, an RFC 3339 instant with its offset.

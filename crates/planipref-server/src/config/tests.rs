@@ -62,10 +62,18 @@ fn production_refuses_the_development_secret_and_missing_settings() {
     ])
     .expect_err("no issuer");
     assert!(e.to_string().starts_with("PLANIPREF_JWT_ISSUER"), "{e}");
+    let e = config(&[
+        ("PLANIPREF_ENV", "production"),
+        ("PLANIPREF_JWT_SECRET", secret),
+        ("PLANIPREF_JWT_ISSUER", "https://idp.example"),
+    ])
+    .expect_err("no outbox key");
+    assert!(e.to_string().starts_with("PLANIPREF_OUTBOX_KEY"), "{e}");
     let c = config(&[
         ("PLANIPREF_ENV", "production"),
         ("PLANIPREF_JWT_SECRET", secret),
         ("PLANIPREF_JWT_ISSUER", "https://idp.example"),
+        ("PLANIPREF_OUTBOX_KEY", &"5a".repeat(32)),
     ])
     .expect("complete");
     assert_eq!(c.environment, Environment::Production);
@@ -142,6 +150,10 @@ fn the_router_is_verified_apart_from_agents_and_only_when_configured() {
             "a-secret-of-my-own-that-is-long-enough",
         ),
         ("PLANIPREF_JWT_ISSUER", "https://agents.example"),
+        (
+            "PLANIPREF_OUTBOX_KEY",
+            "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
+        ),
     ];
     assert!(config(&production).expect("production").router.is_none());
     let mut with_router = production.to_vec();
@@ -338,4 +350,33 @@ fn the_clock_start_is_an_instant_and_never_in_production() {
     ])
     .expect_err("production");
     assert!(e.to_string().starts_with("PLANIPREF_CLOCK_START"), "{e}");
+}
+
+#[test]
+fn the_outbox_key_is_the_deployments_own_in_production() {
+    assert!(config(&[]).expect("defaults").outbox_key.is_development());
+    let own = "0f".repeat(32);
+    let c = config(&[("PLANIPREF_OUTBOX_KEY", own.as_str())]).expect("ok");
+    assert!(!c.outbox_key.is_development());
+    let e = config(&[("PLANIPREF_OUTBOX_KEY", "abc")]).expect_err("short");
+    assert!(e.to_string().starts_with("PLANIPREF_OUTBOX_KEY"), "{e}");
+    let production = |key: Option<&str>| {
+        let mut vars = vec![
+            ("PLANIPREF_ENV", "production"),
+            ("PLANIPREF_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("PLANIPREF_JWT_ISSUER", "https://idp.example"),
+        ];
+        if let Some(k) = key {
+            vars.push(("PLANIPREF_OUTBOX_KEY", k));
+        }
+        config(&vars)
+    };
+    for refused in [
+        None,
+        Some(planipref_domain::messages::seal::DEVELOPMENT_KEY_HEX),
+    ] {
+        let e = production(refused).expect_err("refused");
+        assert!(e.to_string().starts_with("PLANIPREF_OUTBOX_KEY"), "{e}");
+    }
+    assert!(production(Some(own.as_str())).is_ok());
 }

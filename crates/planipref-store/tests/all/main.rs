@@ -6,4 +6,5 @@
 #![allow(clippy::expect_used, clippy::print_stdout, clippy::unwrap_used)]
 
 mod orientation;
+mod outbox;
 mod store;

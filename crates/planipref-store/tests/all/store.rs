@@ -97,7 +97,7 @@ fn migrating_twice_applies_nothing_the_second_time() {
 
 /// The demo motif "Remise de titre de séjour" at Bobigny (15 minutes,
 /// served by three guichets).
-fn remise_at_bobigny(store: &Store) -> MotifId {
+pub(crate) fn remise_at_bobigny(store: &Store) -> MotifId {
     let sites = store.list_sites(Some("93"), 0, 10).expect("sites");
     let bobigny = sites
         .items
@@ -113,7 +113,7 @@ fn remise_at_bobigny(store: &Store) -> MotifId {
 }
 
 /// Applicant `n`: a different person for each `n` (doublons are refused).
-fn applicant(n: usize) -> Applicant {
+pub(crate) fn applicant(n: usize) -> Applicant {
     let mut last = String::from("Testeur");
     let mut rest = n;
     loop {
@@ -139,7 +139,7 @@ fn applicant(n: usize) -> Applicant {
 }
 
 /// A distinct reference per `n`: `n` written in base 31 over the alphabet.
-fn reference(n: u64) -> Reference {
+pub(crate) fn reference(n: u64) -> Reference {
     let alphabet = planipref_domain::reference::REFERENCE_ALPHABET;
     let digits: String = (0..8)
         .map(|i| char::from(alphabet[((n / 31u64.pow(i)) % 31) as usize]))
@@ -148,7 +148,10 @@ fn reference(n: u64) -> Reference {
 }
 
 /// The first slot of the motif next Monday or later, with its free guichets.
-fn first_slot(store: &Store, motif: MotifId) -> (DateTime<Utc>, DateTime<Utc>, Vec<GuichetId>) {
+pub(crate) fn first_slot(
+    store: &Store,
+    motif: MotifId,
+) -> (DateTime<Utc>, DateTime<Utc>, Vec<GuichetId>) {
     let today = Utc::now().date_naive();
     let from = today.checked_add_days(Days::new(7)).expect("date");
     let to = from.checked_add_days(Days::new(7)).expect("date");
@@ -200,7 +203,7 @@ fn hold_for(new: &NewReservation) -> planipref_store::NewHold {
     }
 }
 
-fn new_reservation(
+pub(crate) fn new_reservation(
     store: &Store,
     motif: MotifId,
     start: DateTime<Utc>,
@@ -230,6 +233,8 @@ fn new_reservation(
         convocation: None,
         max_active_per_person: 3,
         origin: Default::default(),
+        language: "fr".into(),
+        sealed_token: None,
     }
 }
 

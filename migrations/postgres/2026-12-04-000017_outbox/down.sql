@@ -1,0 +1,2 @@
+ALTER TABLE reservations DROP COLUMN language;
+DROP TABLE outbox;
