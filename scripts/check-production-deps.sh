@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 helpers='^(planipref-test-support|tempfile) '
 seeds='^planipref-seed '
-for crate in planipref-domain planipref-store planipref-api planipref-seed planipref-server; do
+for crate in planipref-domain planipref-store planipref-api planipref-delivery planipref-seed planipref-server; do
     deps=$(cargo tree -p "$crate" -e normal --prefix none --quiet)
     if bad=$(grep -E "$helpers" <<<"$deps"); then
         echo "$crate must not depend on test helpers, but depends on:" >&2

@@ -29,7 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export PLANIPREF_DATABASE_URL="$work/fuzz.db" PLANIPREF_BIND="127.0.0.1:$port"
+export PLANIPREF_DATABASE_URL="$work/fuzz.db" PLANIPREF_BIND="127.0.0.1:$port" PLANIPREF_OUTBOX_DIR="$work/outbox"
 # One address sends everything: per-client limits off, as for a load test.
 export PLANIPREF_CLIENT_LIMITS=off PLANIPREF_ENV=development RUST_LOG=warn
 "$bin" migrate >/dev/null

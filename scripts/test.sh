@@ -13,6 +13,11 @@ if [[ -z "${PLANIPREF_TEST_POSTGRES_URL:-}" ]]; then
     fi
 fi
 
+# The delivery tests start a real SMTP sink (aiosmtpd, pinned with the
+# other Python tools).
+PLANIPREF_TEST_PYTHON="$(scripts/tools-venv.sh)/bin/python"
+export PLANIPREF_TEST_PYTHON
+
 # The black-box tests start the real binary: build it first.
 cargo build --workspace --bins --quiet
 cargo test --workspace

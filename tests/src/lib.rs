@@ -91,6 +91,7 @@ impl Server {
             .arg("serve")
             .envs(env.iter().copied())
             .env("PLANIPREF_DATABASE_URL", database_url)
+            .env("PLANIPREF_OUTBOX_DIR", log_dir.path().join("outbox"))
             .env("PLANIPREF_BIND", "127.0.0.1:0")
             .env("PLANIPREF_DB_POOL_SIZE", "8")
             .env("PLANIPREF_WORKERS", "2")

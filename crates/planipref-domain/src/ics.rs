@@ -64,6 +64,73 @@ pub fn calendar(a: &Appointment<'_>) -> String {
     out
 }
 
+/// An appointment as people know it: what its calendar file says.
+#[derive(Debug, Clone)]
+pub struct AppointmentFacts<'a> {
+    /// The reservation's id (the entry's stable identifier).
+    pub id: &'a str,
+    /// Its reference.
+    pub reference: &'a str,
+    /// Persons expected.
+    pub persons: i64,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End.
+    pub end: DateTime<Utc>,
+    /// The site's time zone, in which the description gives the time.
+    pub time_zone: chrono_tz::Tz,
+    /// The motif's label.
+    pub motif: &'a str,
+    /// Documents to bring.
+    pub documents: &'a [String],
+    /// The motif's instructions.
+    pub instructions: &'a str,
+    /// The site's name.
+    pub site_name: &'a str,
+    /// The site's address: street, postal code, city.
+    pub address: (&'a str, &'a str, &'a str),
+    /// Whether it was cancelled.
+    pub cancelled: bool,
+}
+
+/// The calendar file of an appointment (made at `stamp`), its description
+/// in French: reference, persons, local time and zone, documents to bring,
+/// instructions.
+pub fn appointment_calendar(f: &AppointmentFacts<'_>, stamp: DateTime<Utc>) -> String {
+    let mut description = format!(
+        "Référence du rendez-vous : {}\nPersonnes : {}\nHeure locale : {} ({})",
+        f.reference,
+        f.persons,
+        f.start.with_timezone(&f.time_zone).format("%d/%m/%Y %H:%M"),
+        f.time_zone.name()
+    );
+    if !f.documents.is_empty() {
+        description.push_str("\n\nÀ apporter :");
+        for d in f.documents {
+            description.push_str("\n- ");
+            description.push_str(d);
+        }
+    }
+    if !f.instructions.trim().is_empty() {
+        description.push_str("\n\n");
+        description.push_str(f.instructions.trim());
+    }
+    let summary = format!("{} – {}", f.motif, f.site_name);
+    let (line, postal_code, city) = f.address;
+    let location = format!("{}, {line}, {postal_code} {city}", f.site_name);
+    let uid = format!("{}@planipref", f.id);
+    calendar(&Appointment {
+        uid: &uid,
+        stamp,
+        start: f.start,
+        end: f.end,
+        summary: &summary,
+        location: &location,
+        description: &description,
+        cancelled: f.cancelled,
+    })
+}
+
 fn utc(t: DateTime<Utc>) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
 }

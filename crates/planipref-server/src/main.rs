@@ -352,6 +352,7 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
         );
     }
     let auth = planipref_api::security::agent::Verifier::new(&config.auth)?;
+    let deliverer = std::sync::Arc::new(deliverer(&config)?);
     let mut state = AppState::new(store.clone(), auth)
         .with_booking(config.booking)
         .with_limits(config.limits)
@@ -368,6 +369,11 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
         )?);
     }
     actix_web::rt::System::new().block_on(async move {
+        actix_web::rt::spawn(deliver_messages(
+            store.clone(),
+            deliverer,
+            state.clock.clone(),
+        ));
         actix_web::rt::spawn(clean_up(store, state.limits.clone(), state.clock.clone()));
         let mut server = HttpServer::new(move || planipref_api::app(state.clone()))
             .bind(&config.bind)
@@ -389,6 +395,90 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
             .await
             .map_err(|e| format!("server failed: {e}"))
     })
+}
+
+/// The delivery worker of this process: messages sent over SMTP when
+/// `PLANIPREF_SMTP_URL` is set, else written to `PLANIPREF_OUTBOX_DIR`.
+fn deliverer(config: &Config) -> Result<planipref_delivery::worker::Deliverer, String> {
+    use planipref_delivery::transport::{Folder, Mailer, NoSmsProvider, SmsSender, SmtpMailer};
+    let settings = &config.delivery;
+    let folder = Folder::new(&settings.outbox_dir);
+    let (mailer, sms): (Box<dyn Mailer>, Box<dyn SmsSender>) = match &settings.smtp_url {
+        Some(url) => (
+            Box::new(SmtpMailer::from_url(url)?),
+            Box::new(NoSmsProvider),
+        ),
+        None => {
+            log::warn!(
+                "no PLANIPREF_SMTP_URL: messages are written to {}, not sent",
+                settings.outbox_dir.display()
+            );
+            (Box::new(folder.clone()), Box::new(folder))
+        }
+    };
+    Ok(planipref_delivery::worker::Deliverer {
+        templates: planipref_delivery::render::Templates::new().map_err(|e| e.to_string())?,
+        mailer,
+        sms,
+        from: settings
+            .from
+            .parse()
+            .map_err(|e| format!("PLANIPREF_MAIL_FROM: {e}"))?,
+        manage_url: settings.manage_url.clone(),
+        key: config.outbox_key.clone(),
+    })
+}
+
+/// Every few seconds, delivers what the outbox owes (see
+/// [`planipref_delivery::worker::Deliverer`]), off the async workers; a
+/// full batch is followed at once by the next.
+async fn deliver_messages(
+    store: Store,
+    deliverer: std::sync::Arc<planipref_delivery::worker::Deliverer>,
+    clock: std::sync::Arc<dyn planipref_api::app::clock::Clock>,
+) {
+    let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        every.tick().await;
+        loop {
+            let (store, deliverer, now) = (store.clone(), deliverer.clone(), clock.now());
+            let round =
+                actix_web::web::block(move || deliverer.deliver_due(&store, now, jitter)).await;
+            match round {
+                Ok(Ok(round)) if round.sent + round.retried + round.failed > 0 => {
+                    log::info!(
+                        "messages: {} sent, {} to retry, {} failed",
+                        round.sent,
+                        round.retried,
+                        round.failed
+                    );
+                    if round.sent + round.retried + round.failed
+                        < usize::try_from(planipref_delivery::worker::BATCH).unwrap_or(0)
+                    {
+                        break;
+                    }
+                }
+                Ok(Ok(_)) => break,
+                Ok(Err(e)) => {
+                    log::warn!("the delivery worker failed: {e}");
+                    break;
+                }
+                Err(e) => {
+                    log::warn!("the delivery worker did not run: {e}");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// A uniform number in [0, 1) for retry delays' jitter.
+fn jitter() -> f64 {
+    let mut bytes = [0u8; 4];
+    if getrandom::fill(&mut bytes).is_err() {
+        return 0.5;
+    }
+    f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
 }
 
 /// Every minute, the no-show task ([`planipref_store::Store::sweep_no_shows`]:

@@ -161,8 +161,8 @@ fn token_mints_development_tokens_and_refuses_in_production() {
     assert!(out.stdout.is_empty(), "no token printed");
 }
 
-/// A complete production configuration (secret, issuer and outbox key of its own).
-const PRODUCTION: [(&str, &str); 4] = [
+/// A complete production configuration (secret, issuer, outbox key and mail of its own).
+const PRODUCTION: [(&str, &str); 6] = [
     ("PLANIPREF_ENV", "production"),
     ("PLANIPREF_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
     ("PLANIPREF_JWT_ISSUER", "idp"),
@@ -170,6 +170,8 @@ const PRODUCTION: [(&str, &str); 4] = [
         "PLANIPREF_OUTBOX_KEY",
         "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
     ),
+    ("PLANIPREF_SMTP_URL", "smtp://relay.example:25"),
+    ("PLANIPREF_MAIL_FROM", "rdv@example.gouv.fr"),
 ];
 
 #[test]

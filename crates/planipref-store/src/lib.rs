@@ -19,6 +19,7 @@
 
 mod attendance;
 mod audit;
+mod calendar;
 mod connection;
 mod convocations;
 pub mod db;

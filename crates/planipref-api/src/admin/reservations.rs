@@ -171,7 +171,8 @@ pub async fn reschedule_as_agent(
         crate::http::responses::AgentErrors,
         crate::http::responses::Unavailable,
         (status = 200, description = "The history", body = History,
-         example = json!({"reference": "K7QX-M3PA", "entries": [{"at": "2026-11-28T13:05:12Z", "actor": "applicant", "action": "created", "reason": null, "previous": null, "current": null}]})),
+         example = json!({"reference": "K7QX-M3PA", "entries": [{"at": "2026-11-28T13:05:12Z", "actor": "applicant", "action": "created", "reason": null, "previous": null, "current": null}],
+             "messages": [{"id": "f715b8be-be7a-43bb-8186-913067dcc323", "kind": "booked", "channel": "email", "status": "sent", "due_at": "2026-11-28T13:05:12Z", "sent_at": "2026-11-28T13:05:14Z", "failed_attempts": 0, "last_error": null}]})),
         (status = 403, description = "The site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such reservation", body = Problem, content_type = "application/problem+json"),
     )
@@ -191,9 +192,11 @@ pub async fn reservation_history(
                 .parse()
                 .map_err(|_| ApiError::Internal)?;
             let events = store.reservation_events(id).map_err(ApiError::from)?;
+            let messages = store.reservation_messages(&detail.reservation.id)?;
             Ok(History {
                 reference: detail.reservation.reference,
                 entries: events.into_iter().map(HistoryEntry::from).collect(),
+                messages: messages.into_iter().map(Into::into).collect(),
             })
         })
         .await?;

@@ -3,11 +3,8 @@ use crate::app::booking::place;
 use crate::app::slots::Access;
 use crate::app::slots::ContextCheck;
 use crate::http::error::ApiError;
-use crate::model::site::site_zone;
 use chrono::DateTime;
 use chrono::Utc;
-use planipref_domain::ics::Appointment;
-use planipref_domain::ics::calendar;
 use planipref_domain::ids::ReservationId;
 use planipref_store::Move;
 use planipref_store::ReservationDetail;
@@ -82,43 +79,5 @@ pub fn move_to(
 
 /// The calendar file of a reservation.
 pub fn ics_of(detail: &ReservationDetail, now: DateTime<Utc>) -> Result<String, ApiError> {
-    let (r, motif, site) = (&detail.reservation, &detail.motif, &detail.site);
-    let tz = site_zone(site)?;
-    let mut description = format!(
-        "Référence du rendez-vous : {}\nPersonnes : {}\nHeure locale : {} ({})",
-        r.reference,
-        r.persons,
-        from_db(r.starts_at)
-            .with_timezone(&tz)
-            .format("%d/%m/%Y %H:%M"),
-        site.time_zone
-    );
-    let documents = motif.document_list();
-    if !documents.is_empty() {
-        description.push_str("\n\nÀ apporter :");
-        for d in documents {
-            description.push_str("\n- ");
-            description.push_str(&d);
-        }
-    }
-    if !motif.instructions.trim().is_empty() {
-        description.push_str("\n\n");
-        description.push_str(motif.instructions.trim());
-    }
-    let summary = format!("{} – {}", motif.label, site.name);
-    let location = format!(
-        "{}, {}, {} {}",
-        site.name, site.address_line, site.postal_code, site.city
-    );
-    let uid = format!("{}@planipref", r.id);
-    Ok(calendar(&Appointment {
-        uid: &uid,
-        stamp: now,
-        start: from_db(r.starts_at),
-        end: from_db(r.ends_at),
-        summary: &summary,
-        location: &location,
-        description: &description,
-        cancelled: r.status != status::BOOKED,
-    }))
+    detail.calendar(now).ok_or(ApiError::Internal)
 }

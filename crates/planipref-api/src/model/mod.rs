@@ -13,6 +13,7 @@ pub mod guichet;
 pub mod health;
 pub mod hold;
 pub mod me;
+pub mod message;
 pub mod motif;
 pub mod organisation;
 pub mod orientation;

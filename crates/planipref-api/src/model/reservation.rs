@@ -347,7 +347,9 @@ pub struct HistoryEntry {
     #[schema(example = "agent:marie.dupont")]
     pub actor: String,
     /// `created`, `confirmed` (booked from a hold), `rescheduled`,
-    /// `cancelled`, `flagged` (to move after a change of organisation).
+    /// `cancelled`, `flagged` (to move after a change of organisation);
+    /// at the counter `checked_in`, `called`, `done`, `no_show`, and
+    /// `undone` (the last step taken back, with the reason).
     #[schema(example = "rescheduled")]
     pub action: String,
     /// The reason given, or what happened.
@@ -383,6 +385,8 @@ pub struct History {
     pub reference: String,
     /// Its changes.
     pub entries: Vec<HistoryEntry>,
+    /// The messages sent about it (or owed, or failed), oldest first.
+    pub messages: Vec<crate::model::message::MessageEntry>,
 }
 
 /// A booking request.

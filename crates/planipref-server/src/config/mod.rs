@@ -15,11 +15,14 @@ use planipref_api::security::agent::{AuthSettings, DEVELOPMENT_SECRET};
 use planipref_store::{DatabaseUrl, PoolOptions};
 
 mod auth;
+mod delivery;
 mod limits;
 #[cfg(test)]
 mod tests;
 
 use auth::{auth_settings, router_settings};
+pub use delivery::DeliverySettings;
+use delivery::delivery_settings;
 use limits::limit_settings;
 
 /// Where the database is when nothing says otherwise.
@@ -68,6 +71,10 @@ pub const VARIABLES: &[&str] = &[
     "PLANIPREF_LIVE_HOLDS_PER_CLIENT",
     "PLANIPREF_CLOCK_START",
     "PLANIPREF_OUTBOX_KEY",
+    "PLANIPREF_SMTP_URL",
+    "PLANIPREF_MAIL_FROM",
+    "PLANIPREF_PUBLIC_MANAGE_URL",
+    "PLANIPREF_OUTBOX_DIR",
 ];
 
 /// The server's settings.
@@ -102,6 +109,9 @@ pub struct Config {
     /// `PLANIPREF_OUTBOX_KEY`: seals what the outbox keeps for sending
     /// (the development key outside production when unset).
     pub outbox_key: planipref_domain::messages::seal::OutboxKey,
+    /// `PLANIPREF_SMTP_URL`, `PLANIPREF_MAIL_FROM`,
+    /// `PLANIPREF_PUBLIC_MANAGE_URL`, `PLANIPREF_OUTBOX_DIR`.
+    pub delivery: DeliverySettings,
 }
 
 /// A setting that cannot be used.
@@ -199,6 +209,7 @@ impl Config {
             router,
             clock_start: clock_start(&get, environment)?,
             outbox_key: outbox_key(&get, environment)?,
+            delivery: delivery_settings(&get, environment)?,
         })
     }
 }

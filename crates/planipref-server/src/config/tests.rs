@@ -74,6 +74,11 @@ fn production_refuses_the_development_secret_and_missing_settings() {
         ("PLANIPREF_JWT_SECRET", secret),
         ("PLANIPREF_JWT_ISSUER", "https://idp.example"),
         ("PLANIPREF_OUTBOX_KEY", &"5a".repeat(32)),
+        (
+            "PLANIPREF_SMTP_URL",
+            "smtp://relay.example:587?tls=required",
+        ),
+        ("PLANIPREF_MAIL_FROM", "Préfecture <rdv@example.gouv.fr>"),
     ])
     .expect("complete");
     assert_eq!(c.environment, Environment::Production);
@@ -154,6 +159,11 @@ fn the_router_is_verified_apart_from_agents_and_only_when_configured() {
             "PLANIPREF_OUTBOX_KEY",
             "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
         ),
+        (
+            "PLANIPREF_SMTP_URL",
+            "smtp://relay.example:587?tls=required",
+        ),
+        ("PLANIPREF_MAIL_FROM", "Préfecture <rdv@example.gouv.fr>"),
     ];
     assert!(config(&production).expect("production").router.is_none());
     let mut with_router = production.to_vec();
@@ -365,6 +375,11 @@ fn the_outbox_key_is_the_deployments_own_in_production() {
             ("PLANIPREF_ENV", "production"),
             ("PLANIPREF_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
             ("PLANIPREF_JWT_ISSUER", "https://idp.example"),
+            (
+                "PLANIPREF_SMTP_URL",
+                "smtp://relay.example:587?tls=required",
+            ),
+            ("PLANIPREF_MAIL_FROM", "Préfecture <rdv@example.gouv.fr>"),
         ];
         if let Some(k) = key {
             vars.push(("PLANIPREF_OUTBOX_KEY", k));
@@ -379,4 +394,69 @@ fn the_outbox_key_is_the_deployments_own_in_production() {
         assert!(e.to_string().starts_with("PLANIPREF_OUTBOX_KEY"), "{e}");
     }
     assert!(production(Some(own.as_str())).is_ok());
+}
+
+#[test]
+fn messages_are_written_to_a_folder_in_development_and_sent_in_production() {
+    let dev = config(&[]).expect("development").delivery;
+    assert_eq!(dev.smtp_url, None);
+    assert_eq!(dev.outbox_dir, std::path::PathBuf::from("./data/outbox"));
+    let sent = config(&[
+        ("PLANIPREF_SMTP_URL", "smtps://user:pass@mail.example:465"),
+        (
+            "PLANIPREF_PUBLIC_MANAGE_URL",
+            "https://rdv.example.gouv.fr/rdv/{reference}?token={token}",
+        ),
+    ])
+    .expect("smtp")
+    .delivery;
+    assert_eq!(
+        sent.smtp_url.as_deref(),
+        Some("smtps://user:pass@mail.example:465")
+    );
+    for (name, bad) in [
+        ("PLANIPREF_SMTP_URL", "mail.example"),
+        ("PLANIPREF_MAIL_FROM", "not an address"),
+        (
+            "PLANIPREF_PUBLIC_MANAGE_URL",
+            "https://rdv.example/rdv/{reference}",
+        ),
+        (
+            "PLANIPREF_PUBLIC_MANAGE_URL",
+            "ftp://rdv.example/{reference}/{token}",
+        ),
+    ] {
+        let e = config(&[(name, bad)]).expect_err(bad);
+        assert!(e.to_string().starts_with(name), "{e}");
+    }
+    let production = |extra: &[(&'static str, &'static str)]| {
+        let mut vars = vec![
+            ("PLANIPREF_ENV", "production"),
+            ("PLANIPREF_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("PLANIPREF_JWT_ISSUER", "https://idp.example"),
+            (
+                "PLANIPREF_OUTBOX_KEY",
+                "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
+            ),
+        ];
+        vars.extend_from_slice(extra);
+        config(&vars)
+    };
+    let e = production(&[]).expect_err("no SMTP");
+    assert!(e.to_string().starts_with("PLANIPREF_SMTP_URL"), "{e}");
+    let e = production(&[("PLANIPREF_SMTP_URL", "smtp://relay:25")]).expect_err("no sender");
+    assert!(e.to_string().starts_with("PLANIPREF_MAIL_FROM"), "{e}");
+    let e = production(&[
+        ("PLANIPREF_SMTP_URL", "smtp://relay:25"),
+        ("PLANIPREF_MAIL_FROM", "rdv@example.gouv.fr"),
+        (
+            "PLANIPREF_PUBLIC_MANAGE_URL",
+            "http://rdv.example/{reference}/{token}",
+        ),
+    ])
+    .expect_err("http in production");
+    assert!(
+        e.to_string().starts_with("PLANIPREF_PUBLIC_MANAGE_URL"),
+        "{e}"
+    );
 }
