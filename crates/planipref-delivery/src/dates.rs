@@ -87,6 +87,25 @@ pub fn short(at: DateTime<Utc>, tz: chrono_tz::Tz, language: Language) -> String
     )
 }
 
+/// A convocation's days: "du 7/12/2026 au 18/12/2026", "à partir du
+/// 7/12/2026", "jusqu'au 18/12/2026" (and in English).
+pub fn day_range(
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    language: Language,
+) -> String {
+    let d = |day: chrono::NaiveDate| day.format("%d/%m/%Y").to_string();
+    match (language, from, to) {
+        (Language::Fr, Some(f), Some(t)) => format!("du {} au {}", d(f), d(t)),
+        (Language::Fr, Some(f), None) => format!("à partir du {}", d(f)),
+        (Language::Fr, None, Some(t)) => format!("jusqu'au {}", d(t)),
+        (Language::En, Some(f), Some(t)) => format!("from {} to {}", d(f), d(t)),
+        (Language::En, Some(f), None) => format!("from {}", d(f)),
+        (Language::En, None, Some(t)) => format!("until {}", d(t)),
+        (_, None, None) => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +143,11 @@ mod tests {
         // Summer time.
         let summer = at("2027-07-05T07:15:00Z");
         assert_eq!(short(summer, paris, Language::En), "05/07 at 09:15");
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 12, d);
+        assert_eq!(
+            day_range(day(7), day(18), Language::Fr),
+            "du 07/12/2026 au 18/12/2026"
+        );
+        assert_eq!(day_range(None, day(18), Language::En), "until 18/12/2026");
     }
 }

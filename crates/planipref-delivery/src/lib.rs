@@ -13,6 +13,7 @@
 pub mod dates;
 pub mod email;
 pub mod render;
+pub mod sms_http;
 pub mod transport;
 pub mod worker;
 

@@ -43,6 +43,9 @@ pub struct Facts {
     pub by_agent: bool,
     /// When it was, before a move.
     pub previous_when: Option<String>,
+    /// The days a convocation allows ("du 7 au 18 décembre 2026"), if
+    /// it limits them.
+    pub days: Option<String>,
 }
 
 /// Where the appointment takes place.
@@ -80,7 +83,7 @@ pub struct RenderError {
     source: minijinja::Error,
 }
 
-/// The kinds of message the templates cover.
+/// The kinds of message about an appointment the templates cover.
 pub const KINDS: [&str; 6] = [
     "booked",
     "moved",
@@ -89,6 +92,10 @@ pub const KINDS: [&str; 6] = [
     "reminder",
     "no_show",
 ];
+
+/// The kinds of message about a convocation (`when` is how long its link
+/// is valid, `manage_url` the link).
+pub const CONVOCATION_KINDS: [&str; 2] = ["convocation_issued", "convocation_revoked"];
 
 macro_rules! templates {
     ($($lang:literal => [$($file:literal),+ $(,)?]),+ $(,)?) => {
@@ -106,12 +113,16 @@ const FILES: &[(&str, &str)] = templates! {
         "booked.txt", "booked.html", "moved.txt", "moved.html",
         "cancelled.txt", "cancelled.html", "needs_rebooking.txt", "needs_rebooking.html",
         "reminder.txt", "reminder.html", "no_show.txt", "no_show.html",
+        "convocation_issued.txt", "convocation_issued.html",
+        "convocation_revoked.txt", "convocation_revoked.html",
     ],
     "en" => [
         "layout.html", "parts.txt",
         "booked.txt", "booked.html", "moved.txt", "moved.html",
         "cancelled.txt", "cancelled.html", "needs_rebooking.txt", "needs_rebooking.html",
         "reminder.txt", "reminder.html", "no_show.txt", "no_show.html",
+        "convocation_issued.txt", "convocation_issued.html",
+        "convocation_revoked.txt", "convocation_revoked.html",
     ],
 };
 

@@ -16,8 +16,9 @@ use crate::render::{Facts, SiteFacts, Templates};
 use crate::transport::{Mailer, Sms, SmsSender};
 
 /// How long a claimed message is left to its worker before another may
-/// send it (a worker that died mid-delivery).
-pub const LEASE_SECONDS: i64 = 120;
+/// send it (a worker that died mid-delivery), by default: longer than a
+/// batch takes to send (SMTP's timeout is 20 s).
+pub const DEFAULT_LEASE_SECONDS: u32 = 120;
 /// Messages claimed at once.
 pub const BATCH: i64 = 64;
 /// Messages sent at once, each on its own connection: an SMTP exchange
@@ -40,8 +41,13 @@ pub struct Deliverer {
     /// The management link's template (`{reference}`, `{token}`), if the
     /// deployment has a public page for it.
     pub manage_url: Option<String>,
+    /// The public page a convocation's link opens, with `{token}`; `None`:
+    /// convocations cannot be sent (their messages fail, saying so).
+    pub convocation_url: Option<String>,
     /// Opens what the outbox sealed.
     pub key: OutboxKey,
+    /// How long a claim lasts (see [`DEFAULT_LEASE_SECONDS`]).
+    pub lease: Duration,
 }
 
 /// What one round did.
@@ -73,7 +79,7 @@ impl Deliverer {
         mut jitter: impl FnMut() -> f64,
     ) -> Result<Round, StoreError> {
         let mut round = Round::default();
-        let claimed = store.claim_messages(now, Duration::seconds(LEASE_SECONDS), BATCH)?;
+        let claimed = store.claim_messages(now, self.lease, BATCH)?;
         let per_thread = claimed.len().div_ceil(PARALLEL).max(1);
         let outcomes: Vec<(&OutboxRow, Result<(), SendError>)> = std::thread::scope(|s| {
             let sending: Vec<_> = claimed
@@ -137,6 +143,9 @@ impl Deliverer {
     ) -> Result<(), SendError> {
         let payload: serde_json::Value = serde_json::from_str(&message.payload)
             .map_err(|_| SendError::Permanent("unreadable payload".into()))?;
+        if let Some(id) = &message.convocation_id {
+            return self.deliver_convocation(store, message, id, &payload);
+        }
         let reference = payload["reference"]
             .as_str()
             .and_then(Reference::parse)
@@ -155,30 +164,92 @@ impl Deliverer {
             .templates
             .render(&facts, language)
             .map_err(|e| SendError::Permanent(e.to_string()))?;
+        let calendar = matches!(message.kind.as_str(), kind::BOOKED | kind::MOVED)
+            .then(|| detail.calendar(now))
+            .flatten();
+        let r = &detail.reservation;
+        let email = Some(r.email.trim().to_owned()).filter(|e| !e.is_empty());
+        self.send(message, &rendered, (email, Some(r.phone.clone())), calendar)
+    }
+
+    /// A convocation's link, or its withdrawal, to its person.
+    fn deliver_convocation(
+        &self,
+        store: &Store,
+        message: &OutboxRow,
+        id: &str,
+        payload: &serde_json::Value,
+    ) -> Result<(), SendError> {
+        let gone = |e: StoreError| match e {
+            StoreError::NotFound => SendError::Permanent("the convocation is gone".into()),
+            e => SendError::Temporary(format!("database: {e}")),
+        };
+        let id = id
+            .parse()
+            .map_err(|_| SendError::Permanent("not a convocation id".into()))?;
+        let convocation = store.convocation(id).map_err(gone)?.row;
+        let (motif, _, site) = store.get_motif(&convocation.motif_id).map_err(gone)?;
+        let language = Language::parse("language", Some(&message.language)).unwrap_or_default();
+        let link = match message.kind.as_str() {
+            kind::CONVOCATION_ISSUED => {
+                let template = self.convocation_url.as_deref().ok_or_else(|| {
+                    SendError::Permanent("no public convocation page is configured".into())
+                })?;
+                let token = message
+                    .sealed
+                    .as_deref()
+                    .and_then(|s| self.key.open(s))
+                    .ok_or_else(|| {
+                        SendError::Permanent("the link's token cannot be read".into())
+                    })?;
+                Some(template.replace("{token}", &token))
+            }
+            _ => None,
+        };
+        let mut facts = convocation_facts(&convocation, (&motif, &site), payload, language, link)?;
+        facts.kind = message.kind.clone();
+        let rendered = self
+            .templates
+            .render(&facts, language)
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
+        let contact = |c: &Option<String>| {
+            c.as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+        };
+        let to = (contact(&convocation.email), contact(&convocation.phone));
+        self.send(message, &rendered, to, None)
+    }
+
+    /// Sends `rendered` by the message's channel to `(email, phone)`.
+    fn send(
+        &self,
+        message: &OutboxRow,
+        rendered: &crate::render::Rendered,
+        (email, phone): (Option<String>, Option<String>),
+        calendar: Option<String>,
+    ) -> Result<(), SendError> {
         match message.channel.as_str() {
             channel::EMAIL => {
-                let to = detail.reservation.email.trim();
-                if to.is_empty() {
-                    return Err(SendError::Permanent("no e-mail address".into()));
-                }
-                let calendar = matches!(message.kind.as_str(), kind::BOOKED | kind::MOVED)
-                    .then(|| detail.calendar(now))
-                    .flatten();
+                let to = email.ok_or_else(|| SendError::Permanent("no e-mail address".into()))?;
                 let email = Email {
                     message_id: &message.id,
-                    to,
-                    rendered: &rendered,
+                    to: &to,
+                    rendered,
                     calendar: calendar.as_deref(),
                 };
                 self.mailer.send(&message.id, &build(&self.from, &email)?)
             }
             channel::SMS => {
-                let to = phone::mobile_e164(&detail.reservation.phone)
+                let to = phone
+                    .as_deref()
+                    .and_then(phone::mobile_e164)
                     .ok_or_else(|| SendError::Permanent("not a mobile number".into()))?;
                 self.sms.send(&Sms {
                     id: message.id.clone(),
                     to,
-                    text: rendered.sms,
+                    text: rendered.sms.clone(),
                 })
             }
             other => Err(SendError::Permanent(format!(
@@ -238,5 +309,53 @@ fn facts(
         reason: text("reason").filter(|s| !s.trim().is_empty()),
         by_agent: payload["by_agent"].as_bool().unwrap_or(false),
         previous_when,
+        days: None,
+    })
+}
+
+/// What the templates say about a convocation.
+fn convocation_facts(
+    convocation: &planipref_store::models::ConvocationRow,
+    (motif, site): (
+        &planipref_store::models::MotifRow,
+        &planipref_store::models::SiteRow,
+    ),
+    payload: &serde_json::Value,
+    language: Language,
+    link: Option<String>,
+) -> Result<Facts, SendError> {
+    let tz: chrono_tz::Tz = site
+        .time_zone
+        .parse()
+        .map_err(|_| SendError::Permanent("the site's time zone is unknown".into()))?;
+    let until = from_db(convocation.valid_until);
+    let days = match (convocation.earliest_day, convocation.latest_day) {
+        (None, None) => None,
+        (from, to) => Some(dates::day_range(from, to, language)),
+    };
+    Ok(Facts {
+        kind: String::new(),
+        reference: String::new(),
+        motif: motif.label.clone(),
+        site: SiteFacts {
+            name: site.name.clone(),
+            address_line: site.address_line.clone(),
+            postal_code: site.postal_code.clone(),
+            city: site.city.clone(),
+        },
+        when: dates::long(until, tz, language),
+        when_short: dates::short(until, tz, language),
+        time_zone: site.time_zone.clone(),
+        persons: 1,
+        documents: motif.document_list(),
+        instructions: motif.instructions.trim().to_owned(),
+        manage_url: link,
+        reason: payload["reason"]
+            .as_str()
+            .map(str::to_owned)
+            .filter(|r| !r.trim().is_empty()),
+        by_agent: true,
+        previous_when: None,
+        days,
     })
 }

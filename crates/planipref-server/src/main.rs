@@ -403,18 +403,32 @@ fn deliverer(config: &Config) -> Result<planipref_delivery::worker::Deliverer, S
     use planipref_delivery::transport::{Folder, Mailer, NoSmsProvider, SmsSender, SmtpMailer};
     let settings = &config.delivery;
     let folder = Folder::new(&settings.outbox_dir);
-    let (mailer, sms): (Box<dyn Mailer>, Box<dyn SmsSender>) = match &settings.smtp_url {
-        Some(url) => (
-            Box::new(SmtpMailer::from_url(url)?),
-            Box::new(NoSmsProvider),
-        ),
+    let mailer: Box<dyn Mailer> = match &settings.smtp_url {
+        Some(url) => Box::new(SmtpMailer::from_url(url)?),
         None => {
             log::warn!(
-                "no PLANIPREF_SMTP_URL: messages are written to {}, not sent",
+                "no PLANIPREF_SMTP_URL: e-mails are written to {}, not sent",
                 settings.outbox_dir.display()
             );
-            (Box::new(folder.clone()), Box::new(folder))
+            Box::new(folder.clone())
         }
+    };
+    let sms: Box<dyn SmsSender> = match (&settings.sms, &settings.smtp_url) {
+        (
+            Some(config::SmsProvider::Brevo {
+                url,
+                api_key,
+                sender,
+            }),
+            _,
+        ) => Box::new(planipref_delivery::sms_http::Brevo::new(
+            url, api_key, sender,
+        )),
+        (Some(config::SmsProvider::Webhook { url, token }), _) => Box::new(
+            planipref_delivery::sms_http::JsonWebhook::new(url, token.as_deref()),
+        ),
+        (None, Some(_)) => Box::new(NoSmsProvider),
+        (None, None) => Box::new(folder),
     };
     Ok(planipref_delivery::worker::Deliverer {
         templates: planipref_delivery::render::Templates::new().map_err(|e| e.to_string())?,
@@ -425,7 +439,9 @@ fn deliverer(config: &Config) -> Result<planipref_delivery::worker::Deliverer, S
             .parse()
             .map_err(|e| format!("PLANIPREF_MAIL_FROM: {e}"))?,
         manage_url: settings.manage_url.clone(),
+        convocation_url: settings.convocation_url.clone(),
         key: config.outbox_key.clone(),
+        lease: chrono::Duration::seconds(i64::from(settings.lease_seconds)),
     })
 }
 

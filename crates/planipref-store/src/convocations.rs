@@ -41,6 +41,8 @@ pub struct NewConvocation {
     pub issued_by: String,
     /// The time of issue.
     pub now: DateTime<Utc>,
+    /// Messages sending its link (by e-mail, SMS), written with it.
+    pub messages: Vec<crate::outbox::NewMessage>,
 }
 
 /// A convocation with the appointment it booked, if one is booked.
@@ -125,6 +127,11 @@ impl Store {
             diesel::insert_into(convocations::table)
                 .values(&row)
                 .execute(c)?;
+            let about = crate::outbox::About {
+                reservation_id: None,
+                convocation_id: Some(&row.id),
+            };
+            crate::outbox::enqueue(c, &new.messages, about, new.now)?;
             audit.map_or(Ok(()), |a| record(c, a))
         })?;
         Ok(ConvocationView { row, booked: None })
@@ -241,6 +248,7 @@ impl Store {
             .execute(c)?;
             if revoked == 1 {
                 record(c, audit)?;
+                crate::outbox::owe_revocation(c, &id, reason, now)?;
             }
             let row = convocations::table
                 .find(&id)

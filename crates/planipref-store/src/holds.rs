@@ -18,6 +18,7 @@ use planipref_domain::reference::Reference;
 use crate::db::{AnyConnection, touch_guard, write_transaction};
 use crate::models::*;
 use crate::occupancy::{GuichetSlot, Holder, count_booking, lock_open_guichet, occupy};
+use crate::origin::record_booked;
 use crate::person_guards::guard_person;
 use crate::reservations::{
     NewReservation, REFERENCE_ATTEMPTS, record_event, reservation_row, use_presented_convocation,
@@ -370,6 +371,7 @@ impl Store {
                     .execute(c)?;
                 let detail = format!("held since {}", hold.created_at.and_utc().to_rfc3339());
                 record_event(c, &row.id, &new.actor, "confirmed", Some(&detail), new.now)?;
+                record_booked(c, &row, &held)?;
                 // The hold's units become the reservation's. Concurrent
                 // confirmations of one hold: the second finds no row left
                 // (PostgreSQL makes it wait for the first, then re-reads).

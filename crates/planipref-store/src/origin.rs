@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::{AnyConnection, on_backend};
 use crate::models::*;
+use crate::outbox::{Owed, kind, owe_applicant, owe_reminders};
 use crate::reservations::NewReservation;
 use crate::schema::*;
 use crate::{StoreError, to_db};
@@ -122,4 +123,27 @@ fn count_agent_booking(
         return Err(StoreError::AgentCap(cap));
     }
     Ok(())
+}
+
+/// What every new reservation writes beside its row, in its transaction
+/// (booked directly or from a hold): how it was made, and the messages it
+/// owes (a confirmation and reminders; nothing for a walk-in, who is
+/// there).
+pub(crate) fn record_booked(
+    c: &mut AnyConnection,
+    row: &ReservationRow,
+    new: &NewReservation,
+) -> Result<(), StoreError> {
+    record_origin(c, row, new)?;
+    if new.origin.walk_in_day.is_some() {
+        return Ok(());
+    }
+    let booked = Owed {
+        kind: kind::BOOKED,
+        details: serde_json::json!({}),
+        sealed: new.sealed_token.clone(),
+        due_at: new.now,
+    };
+    owe_applicant(c, &row.id, &booked, new.now)?;
+    owe_reminders(c, &row.id, new.now)
 }

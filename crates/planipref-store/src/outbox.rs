@@ -288,6 +288,17 @@ impl Store {
         })
     }
 
+    /// The messages about a convocation, oldest first.
+    pub fn convocation_messages(&self, convocation_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
+        self.with_conn(|conn| {
+            Ok(outbox::table
+                .filter(outbox::convocation_id.eq(convocation_id))
+                .order((outbox::created_at, outbox::due_at))
+                .select(OutboxRow::as_select())
+                .load(conn)?)
+        })
+    }
+
     /// The messages about a reservation, oldest first (agents see their
     /// states in its history, never their content).
     pub fn reservation_messages(&self, reservation_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
@@ -408,6 +419,62 @@ pub mod kind {
     pub const REMINDER: &str = "reminder";
     /// The person did not come.
     pub const NO_SHOW: &str = "no_show";
+    /// A convocation's link, sent to its person.
+    pub const CONVOCATION_ISSUED: &str = "convocation_issued";
+    /// The convocation sent was withdrawn.
+    pub const CONVOCATION_REVOKED: &str = "convocation_revoked";
+}
+
+/// A revoked convocation whose link was sent (or is about to be) owes its
+/// person a word by the same channels; a link not yet sent is not sent.
+pub(crate) fn owe_revocation(
+    c: &mut AnyConnection,
+    convocation_id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sent: Vec<OutboxRow> = outbox::table
+        .filter(outbox::convocation_id.eq(convocation_id))
+        .filter(outbox::kind.eq(kind::CONVOCATION_ISSUED))
+        .select(OutboxRow::as_select())
+        .load(c)?;
+    // Links not handed to a worker are not sent; one being sent now is
+    // let go, and followed by the revocation.
+    let at = to_db(now);
+    let in_flight =
+        |m: &OutboxRow| m.status == status::PENDING && m.lease_until.is_some_and(|l| l >= at);
+    diesel::update(
+        outbox::table
+            .filter(outbox::convocation_id.eq(convocation_id))
+            .filter(outbox::kind.eq(kind::CONVOCATION_ISSUED))
+            .filter(outbox::status.eq(status::PENDING))
+            .filter(outbox::lease_until.is_null().or(outbox::lease_until.lt(at))),
+    )
+    .set((
+        outbox::status.eq(status::CANCELLED),
+        outbox::sealed.eq(None::<String>),
+        outbox::lease_until.eq(None::<chrono::NaiveDateTime>),
+    ))
+    .execute(c)?;
+    let payload = serde_json::json!({ "convocation_id": convocation_id, "reason": reason });
+    let revoked: Vec<NewMessage> = sent
+        .iter()
+        .filter(|m| m.status == status::SENT || in_flight(m))
+        .map(|m| NewMessage {
+            kind: kind::CONVOCATION_REVOKED.to_owned(),
+            channel: m.channel.clone(),
+            prefecture_code: m.prefecture_code.clone(),
+            language: m.language.clone(),
+            payload: payload.to_string(),
+            sealed: None,
+            due_at: now,
+        })
+        .collect();
+    let about = About {
+        reservation_id: None,
+        convocation_id: Some(convocation_id),
+    };
+    enqueue(c, &revoked, about, now)
 }
 
 /// Writes what `owed` owes the applicant of `reservation_id`, in the

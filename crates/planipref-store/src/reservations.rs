@@ -15,7 +15,7 @@ use crate::occupancy::{
     GuichetSlot, Holder, count_booking, keep_until_release, lock_open_guichet, occupy,
     share_guichet,
 };
-use crate::origin::{Origin, record_origin};
+use crate::origin::{Origin, record_booked};
 use crate::outbox::{Owed, cancel_pending, kind, owe_applicant, owe_reminders};
 use crate::person_guards::guard_person;
 use crate::schema::*;
@@ -476,18 +476,7 @@ fn insert_booking(
         .values(row)
         .execute(c)?;
     record_event(c, &row.id, &new.actor, "created", None, new.now)?;
-    record_origin(c, row, new)?;
-    if new.origin.walk_in_day.is_none() {
-        // A walk-in is here: nothing to confirm or remind.
-        let booked = Owed {
-            kind: kind::BOOKED,
-            details: serde_json::json!({}),
-            sealed: new.sealed_token.clone(),
-            due_at: new.now,
-        };
-        owe_applicant(c, &row.id, &booked, new.now)?;
-        owe_reminders(c, &row.id, new.now)?;
-    }
+    record_booked(c, row, new)?;
     occupy(c, &slot, Holder::Reservation(&row.id), new.now)?;
     count_booking(c, &row.guichet_id)
 }

@@ -24,6 +24,9 @@
 //! Copies share their template's `opening` secret, which no test compares
 //! across databases.
 
+mod smtp_sink;
+pub use smtp_sink::SmtpSink;
+
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 

@@ -7,6 +7,7 @@
 mod anti_capture;
 mod concurrency;
 mod counter_day;
+mod delivery;
 mod journey_storm;
 mod privacy;
 mod rush_tool;

@@ -57,12 +57,18 @@ pub async fn issue_convocation(
     JsonBody(body): JsonBody<IssueConvocationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let (motif_id, person) = validate_issue(&body, now)?;
+    let (motif_id, person, sending) = validate_issue(&body, now)?;
     let token = ManagementToken::from_random_bytes(&random_bytes()?);
-    let token_hash = token.hash();
+    let (given, key) = (token.clone(), state.outbox_key.clone());
     let issued = state
         .blocking(move |store| {
-            convocations::issue(store, (&agent, now), (motif_id, person, token_hash), &body)
+            convocations::issue(
+                store,
+                (&agent, now),
+                (motif_id, person, &sending),
+                (&given, &key),
+                &body,
+            )
         })
         .await?;
     Ok(HttpResponse::Created()

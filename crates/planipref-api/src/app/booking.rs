@@ -1,5 +1,6 @@
 //! Booking an appointment: where it goes (a hold to confirm, or a motif and a start), the checks on the person and the convocation, and the reservation written with its secret token.
 use crate::app::convocations::access_for;
+use crate::app::sealing::NewToken;
 use crate::app::slots::Access;
 use crate::app::slots::ContextCheck;
 use crate::app::slots::day_start;
@@ -213,40 +214,6 @@ impl Booker {
     /// for: agents book outside service-public.fr).
     fn is_agent(&self) -> bool {
         self.origin.channel != BookingChannel::Web
-    }
-}
-
-/// A new booking's management token as the booking keeps it: its hash
-/// (with the reservation) and, for the confirmation's link, the token
-/// sealed with the outbox key (erased once the confirmation is sent); and
-/// the language the applicant's messages are written in.
-#[derive(Debug, Clone)]
-pub struct NewToken {
-    /// SHA-256 of the token.
-    pub hash: String,
-    /// The token, sealed.
-    pub sealed: Option<String>,
-    /// The applicant's language.
-    pub language: planipref_domain::messages::Language,
-}
-
-impl NewToken {
-    /// `token`, sealed with `key`, for an applicant writing `language`.
-    pub fn sealed(
-        token: &planipref_domain::reference::ManagementToken,
-        key: &planipref_domain::messages::seal::OutboxKey,
-        language: planipref_domain::messages::Language,
-    ) -> Result<Self, ApiError> {
-        let mut nonce = [0u8; planipref_domain::messages::seal::NONCE_BYTES];
-        getrandom::fill(&mut nonce).map_err(|e| {
-            log::error!("no randomness available: {e}");
-            ApiError::Internal
-        })?;
-        Ok(Self {
-            hash: token.hash(),
-            sealed: Some(key.seal(token.expose(), nonce)),
-            language,
-        })
     }
 }
 

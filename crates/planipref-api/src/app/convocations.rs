@@ -30,6 +30,9 @@ use planipref_domain::error::Collector;
 use planipref_domain::ids::ConvocationId;
 use planipref_domain::ids::MotifId;
 use planipref_domain::ids::SiteId;
+use planipref_domain::messages::seal::OutboxKey;
+use planipref_domain::messages::{Channel, Language, asked_channels};
+use planipref_domain::reference::ManagementToken;
 use planipref_domain::reference::hash_token;
 use planipref_store::AuditEntry;
 use planipref_store::ConvocationFilter;
@@ -37,6 +40,7 @@ use planipref_store::ConvocationUse;
 use planipref_store::ConvocationView;
 use planipref_store::NewConvocation;
 use planipref_store::Store;
+use planipref_store::outbox::NewMessage;
 
 /// What a request may see and book of a motif, given the convocation token
 /// it presents: `Public` without one (a convocation-only motif is refused),
@@ -77,9 +81,15 @@ pub fn presented(store: &Store, token: &str) -> Result<ConvocationView, ApiError
 pub fn validate_issue(
     body: &IssueConvocationRequest,
     now: DateTime<Utc>,
-) -> Result<(MotifId, ConvocationPerson), ApiError> {
+) -> Result<(MotifId, ConvocationPerson, Sending), ApiError> {
     let mut c = Collector::default();
     let motif_id = c.take(parse_motif_id(Some(&body.motif_id)));
+    let language = c.take(Language::parse("language", body.language.as_deref()));
+    let channels = c.take_all(asked_channels(
+        "send",
+        body.send.as_deref().unwrap_or_default(),
+        (body.person.email.as_deref(), body.person.phone.as_deref()),
+    ));
     let p = &body.person;
     let input = ConvocationPersonInput {
         last_name: &p.last_name,
@@ -102,7 +112,47 @@ pub fn validate_issue(
         Err(e) => return Err(e.into()),
     };
     c.finish()?;
-    motif_id.zip(person).ok_or(ApiError::Internal)
+    match (motif_id, person, channels, language) {
+        (Some(m), Some(p), Some(channels), Some(language)) => {
+            Ok((m, p, Sending { channels, language }))
+        }
+        _ => Err(ApiError::Internal),
+    }
+}
+
+/// How a new convocation's link is sent to its person.
+#[derive(Debug, Clone, Default)]
+pub struct Sending {
+    /// By these channels (none: the agent hands the link over).
+    pub channels: Vec<Channel>,
+    /// In this language.
+    pub language: Language,
+}
+
+impl Sending {
+    /// The messages sending the link `token`, sealed with `key`, for a
+    /// convocation of `prefecture_code`'s.
+    fn messages(
+        &self,
+        (token, key): (&ManagementToken, &OutboxKey),
+        prefecture_code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewMessage>, ApiError> {
+        let mut messages = Vec::new();
+        for channel in &self.channels {
+            let sealed = Some(crate::app::sealing::seal_token(token, key)?);
+            messages.push(NewMessage {
+                kind: planipref_store::outbox::kind::CONVOCATION_ISSUED.to_owned(),
+                channel: channel.code().to_owned(),
+                prefecture_code: prefecture_code.to_owned(),
+                language: self.language.code().to_owned(),
+                payload: serde_json::json!({}).to_string(),
+                sealed,
+                due_at: now,
+            });
+        }
+        Ok(messages)
+    }
 }
 
 /// The site `site_id` and its zone, when the agent's scope covers it (403
@@ -123,7 +173,8 @@ pub fn readable_site(
 pub fn issue(
     store: &Store,
     (agent, now): (&Agent, DateTime<Utc>),
-    (motif_id, person, token_hash): (MotifId, ConvocationPerson, String),
+    (motif_id, person, sending): (MotifId, ConvocationPerson, &Sending),
+    (token, key): (&ManagementToken, &OutboxKey),
     body: &IssueConvocationRequest,
 ) -> Result<Convocation, ApiError> {
     let (_, _, site) = store
@@ -156,13 +207,14 @@ pub fn issue(
         .create_convocation(
             &NewConvocation {
                 id,
-                token_hash,
+                token_hash: token.hash(),
                 site_id,
                 motif_id,
                 person,
                 terms,
                 issued_by: agent.actor(),
                 now,
+                messages: sending.messages((token, key), &site.prefecture_code, now)?,
             },
             Some(&audit),
         )

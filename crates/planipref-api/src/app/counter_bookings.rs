@@ -204,7 +204,7 @@ pub fn on_behalf(
         store,
         (Target::Slot(motif_id, start, persons), convocation, None),
         (applicant, &booker),
-        crate::app::booking::NewToken::sealed(token, key, language)?,
+        crate::app::sealing::NewToken::sealed(token, key, language)?,
         now,
     )
 }

@@ -21,5 +21,6 @@ pub mod orientation;
 pub mod plages;
 pub mod prefectures;
 pub mod reservations;
+pub mod sealing;
 pub mod sites;
 pub mod slots;

@@ -109,6 +109,11 @@ codes! {
 }
 
 codes! {
+    /// A way of sending a message to a person: `email` or `sms`.
+    SendChannel { Email = "email", Sms = "sms" }
+}
+
+codes! {
     /// The language of an applicant's messages: `fr` or `en`.
     Language { Fr = "fr", En = "en" }
 }

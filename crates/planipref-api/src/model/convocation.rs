@@ -95,6 +95,15 @@ pub struct IssueConvocationRequest {
     /// Last local day the appointment may fall on (optional).
     #[schema(format = Date, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "2026-12-31")]
     pub latest_day: Option<String>,
+    /// Send the link to the person: `email` (needs `person.email`), `sms`
+    /// (needs a French mobile in `person.phone`); by default nothing is
+    /// sent and the agent hands the link over. If the convocation is
+    /// revoked, the person is told by the same channels.
+    #[schema(value_type = Option<Vec<crate::model::codes::SendChannel>>, example = json!(["email", "sms"]))]
+    pub send: Option<Vec<String>>,
+    /// The language of what is sent: `fr` (default) or `en`.
+    #[schema(value_type = Option<crate::model::codes::Language>, example = "fr")]
+    pub language: Option<String>,
 }
 
 /// The person a convocation names.

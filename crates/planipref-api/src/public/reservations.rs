@@ -92,7 +92,7 @@ async fn book_once(
         c.check_applicant(&applicant).map_err(ApiError::Context)?;
     }
     let token = ManagementToken::from_random_bytes(&random_bytes()?);
-    let sealed = crate::app::booking::NewToken::sealed(&token, &state.outbox_key, language)?;
+    let sealed = crate::app::sealing::NewToken::sealed(&token, &state.outbox_key, language)?;
     let detail = state
         .blocking(move |store| {
             book(

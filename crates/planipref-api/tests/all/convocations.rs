@@ -260,6 +260,7 @@ fn issued_long_ago(store: &Store, motif: MotifId, site: &str, age: Duration) -> 
                     .unwrap(),
                 issued_by: "agent:test".into(),
                 now,
+                messages: vec![],
             },
             None,
         )

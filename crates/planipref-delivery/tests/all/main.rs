@@ -5,5 +5,6 @@
 #![allow(clippy::expect_used, clippy::print_stdout, clippy::unwrap_used)]
 
 mod render;
+mod sms;
 mod smtp;
 mod worker;

@@ -2,7 +2,7 @@
 //! in `tests/snapshots/` (`PLANIPREF_UPDATE_SNAPSHOTS=1` writes them
 //! again: review the diff before committing).
 
-use planipref_delivery::render::{Facts, KINDS, SiteFacts, Templates};
+use planipref_delivery::render::{CONVOCATION_KINDS, Facts, KINDS, SiteFacts, Templates};
 use planipref_domain::messages::Language;
 use planipref_domain::messages::sms::{SmsEncoding, measure};
 
@@ -34,7 +34,28 @@ fn facts(kind: &str, language: Language) -> Facts {
         by_agent: kind != "booked",
         previous_when: (kind == "moved")
             .then(|| long(at("2026-12-11T14:00:00+01:00"), paris, language)),
+        days: None,
     }
+}
+
+/// A convocation valid until 31 December, for 7 to 18 December.
+fn convocation(kind: &str, language: Language) -> Facts {
+    let mut f = facts(kind, language);
+    let until = chrono::DateTime::parse_from_rfc3339("2026-12-31T23:59:00+01:00")
+        .unwrap()
+        .to_utc();
+    f.reference = String::new();
+    f.when = planipref_delivery::dates::long(until, chrono_tz::Europe::Paris, language);
+    f.when_short = planipref_delivery::dates::short(until, chrono_tz::Europe::Paris, language);
+    f.manage_url = (kind == "convocation_issued")
+        .then(|| "https://rdv.example.gouv.fr/convocation?token=0123456789abcdef".into());
+    f.reason = (kind == "convocation_revoked").then(|| "Dossier complet".into());
+    f.days = Some(planipref_delivery::dates::day_range(
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 7),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 18),
+        language,
+    ));
+    f
 }
 
 fn snapshot(name: &str, actual: &str) -> Option<String> {
@@ -82,6 +103,30 @@ fn every_message_in_every_language_matches_its_snapshot() {
                 language.code(),
                 r.sms
             );
+        }
+    }
+    for language in Language::ALL {
+        for kind in CONVOCATION_KINDS {
+            let r = templates
+                .render(&convocation(kind, language), language)
+                .expect("rendered");
+            let all = format!(
+                "SUBJECT: {}\n\nSMS: {}\n\nTEXT:\n{}\n\nHTML:\n{}\n",
+                r.subject, r.sms, r.text, r.html
+            );
+            differ.extend(snapshot(&format!("{}-{kind}", language.code()), &all));
+            assert!(measure(&r.sms).segments <= 2, "{kind}: {}", r.sms);
+            if kind == "convocation_issued" {
+                assert!(
+                    r.text
+                        .contains("https://rdv.example.gouv.fr/convocation?token=")
+                );
+                assert!(
+                    r.sms
+                        .contains("https://rdv.example.gouv.fr/convocation?token=")
+                );
+                assert!(r.text.contains("2026"), "{}", r.text);
+            }
         }
     }
     assert!(differ.is_empty(), "{}", differ.join("\n\n"));

@@ -1,90 +1,24 @@
-//! E-mail through a real SMTP server: a local sink (Python's aiosmtpd,
-//! pinned in `scripts/requirements-tools.txt`, installed by `make test`)
-//! that keeps every message it receives in a maildir, started by the test
-//! on 127.0.0.1 and stopped with it.
+//! E-mail through a real SMTP server: a local sink
+//! ([`planipref_test_support::SmtpSink`]) started by the test on
+//! 127.0.0.1 and stopped with it.
 
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::Utc;
 use planipref_delivery::transport::SmtpMailer;
 use planipref_store::outbox::NewMessage;
-use planipref_test_support::TestDb;
+use planipref_test_support::{SmtpSink, TestDb};
 
 use crate::worker::{book, deliverer};
 
-/// A running SMTP sink, stopped when dropped.
-struct Sink {
-    child: Child,
-    port: u16,
-    maildir: tempfile::TempDir,
-}
-
-impl Sink {
-    fn start() -> Self {
-        let python = std::env::var("PLANIPREF_TEST_PYTHON").expect(
-            "PLANIPREF_TEST_PYTHON names a Python with aiosmtpd: run `make test`, which installs it",
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let maildir = tempfile::tempdir().expect("maildir");
-        let child = Command::new(python)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(maildir.path().join("mail"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the SMTP sink starts");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the SMTP sink did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Self {
-            child,
-            port,
-            maildir,
-        }
-    }
-
-    /// Every message received, as sent.
-    fn received(&self) -> Vec<String> {
-        let dir = self.maildir.path().join("mail/new");
-        let mut all: Vec<String> = std::fs::read_dir(&dir)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        all.sort();
-        all
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn confirmations_reach_an_smtp_server_with_their_parts_and_calendar() {
-    let sink = Sink::start();
+    let sink = SmtpSink::start();
     let db = TestDb::sqlite();
     let store = db.store();
     let row = book(store, "fr");
     let dir = tempfile::tempdir().expect("dir");
-    let mailer = SmtpMailer::from_url(&format!("smtp://127.0.0.1:{}", sink.port)).expect("url");
+    let mailer = SmtpMailer::from_url(&sink.url()).expect("url");
     let worker = deliverer(dir.path(), Some(Box::new(mailer)));
     let round = worker
         .deliver_due(store, Utc::now(), || 0.5)
@@ -124,7 +58,7 @@ fn confirmations_reach_an_smtp_server_with_their_parts_and_calendar() {
 #[test]
 fn throughput_through_the_local_sink() {
     const MESSAGES: usize = 200;
-    let sink = Sink::start();
+    let sink = SmtpSink::start();
     let db = TestDb::sqlite();
     let store = db.store();
     book(store, "fr");
@@ -142,7 +76,7 @@ fn throughput_through_the_local_sink() {
         .collect();
     store.enqueue_messages(&reminders, now).expect("enqueue");
     let dir = tempfile::tempdir().expect("dir");
-    let mailer = SmtpMailer::from_url(&format!("smtp://127.0.0.1:{}", sink.port)).expect("url");
+    let mailer = SmtpMailer::from_url(&sink.url()).expect("url");
     let worker = deliverer(dir.path(), Some(Box::new(mailer)));
     let started = Instant::now();
     let mut sent = 0;

@@ -22,6 +22,7 @@ use planipref_test_support::TestDb;
 
 pub const TOKEN: &str = "45e14c83a0b55923a443bedb3fab9833cf40b4b7046e52ca3029b0215ed4cda1";
 pub const MANAGE: &str = "https://rdv.example.gouv.fr/rdv/{reference}?token={token}";
+pub const CONVOCATION: &str = "https://rdv.example.gouv.fr/convocation?token={token}";
 
 /// Books the demo's first Bobigny renewal slot a week ahead for Aïssata
 /// (e-mail and mobile), the confirmation's token sealed with the
@@ -120,7 +121,9 @@ pub fn deliverer(dir: &std::path::Path, mailer: Option<Box<dyn Mailer>>) -> Deli
             .parse()
             .expect("from"),
         manage_url: Some(MANAGE.into()),
+        convocation_url: Some(CONVOCATION.into()),
         key: OutboxKey::development(),
+        lease: Duration::seconds(i64::from(planipref_delivery::worker::DEFAULT_LEASE_SECONDS)),
     }
 }
 
@@ -305,5 +308,108 @@ fn a_refused_message_fails_at_once() {
         assert_eq!((round.sent, round.failed), (1, 1), "{}", db.backend());
         assert!(states(store, &row).contains(&triple("booked", "email", "failed")));
         assert_eq!(store.outbox_depth().expect("depth").failed, 1);
+    }
+}
+
+#[test]
+fn a_convocation_link_is_sent_then_its_withdrawal() {
+    use planipref_domain::convocation::{
+        ConvocationPerson, ConvocationPersonInput, ConvocationTerms,
+    };
+    use planipref_domain::ids::ConvocationId;
+    use planipref_store::NewConvocation;
+    use planipref_store::outbox::NewMessage;
+    for db in TestDb::each() {
+        let store = db.store();
+        let row = book(store, "fr");
+        let now = Utc::now();
+        let person = ConvocationPerson::parse(
+            ConvocationPersonInput {
+                last_name: "Diallo",
+                first_names: "Moussa",
+                birth_date: "1985-01-01",
+                file_number: None,
+                email: Some("m.diallo@example.org"),
+                phone: None,
+            },
+            now.date_naive(),
+        )
+        .expect("person");
+        let id = ConvocationId::new_random();
+        let link_token = "c0nv0cation-t0ken-0123456789abcdef";
+        store
+            .create_convocation(
+                &NewConvocation {
+                    id,
+                    token_hash: "hash".into(),
+                    site_id: row.site_id.parse().expect("site"),
+                    motif_id: row.motif_id.parse().expect("motif"),
+                    person,
+                    terms: ConvocationTerms::parse(Some(30), None, None, now, now.date_naive())
+                        .expect("terms"),
+                    issued_by: "agent:test".into(),
+                    now,
+                    messages: vec![NewMessage {
+                        kind: "convocation_issued".into(),
+                        channel: "email".into(),
+                        prefecture_code: "93".into(),
+                        language: "fr".into(),
+                        payload: "{}".into(),
+                        sealed: Some(OutboxKey::development().seal(link_token, [9; NONCE_BYTES])),
+                        due_at: now,
+                    }],
+                },
+                None,
+            )
+            .expect("convocation");
+        let dir = tempfile::tempdir().expect("dir");
+        let worker = deliverer(dir.path(), None);
+        worker.deliver_due(store, now, || 0.5).expect("round");
+        let sent = store
+            .convocation_messages(&id.to_string())
+            .expect("messages");
+        assert_eq!(sent[0].status, "sent", "{}", db.backend());
+        let eml =
+            std::fs::read_to_string(dir.path().join(format!("{}.eml", sent[0].id))).expect("eml");
+        let decoded = eml.replace("=\r\n", "").replace("=3D", "=");
+        assert!(
+            decoded.contains(&CONVOCATION.replace("{token}", link_token)),
+            "{decoded}"
+        );
+        assert!(eml.contains("To: m.diallo@example.org"));
+
+        store
+            .revoke_convocation(
+                id,
+                ("agent:test", "Dossier complet"),
+                now,
+                &planipref_store::AuditEntry {
+                    actor: "agent:test".into(),
+                    departement: Some("93".into()),
+                    site_id: Some(row.site_id.clone()),
+                    entity: "convocation",
+                    entity_id: id.to_string(),
+                    action: "updated",
+                    before: None,
+                    after: None,
+                    at: now,
+                },
+            )
+            .expect("revoke");
+        let round = worker.deliver_due(store, now, || 0.5).expect("round");
+        assert_eq!(round.sent, 1);
+        let kinds: Vec<_> = store
+            .convocation_messages(&id.to_string())
+            .expect("messages")
+            .into_iter()
+            .map(|m| (m.kind, m.status))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("convocation_issued".to_owned(), "sent".to_owned()),
+                ("convocation_revoked".to_owned(), "sent".to_owned())
+            ]
+        );
     }
 }

@@ -48,9 +48,89 @@ impl Language {
     }
 }
 
+/// A way of reaching a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Channel {
+    /// E-mail.
+    Email,
+    /// SMS to a mobile.
+    Sms,
+}
+
+impl Channel {
+    /// Its code (the outbox's `channel`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+        }
+    }
+}
+
+/// The channels an agent asks a message to go by (`["email", "sms"]`),
+/// checked against what the person gave: an e-mail address for `email`, a
+/// French mobile for `sms`. Errors name `field`, or the missing contact.
+pub fn asked_channels(
+    field: &str,
+    asked: &[String],
+    (email, phone): (Option<&str>, Option<&str>),
+) -> Result<Vec<Channel>, Vec<FieldError>> {
+    let mut channels = Vec::new();
+    let mut errors = Vec::new();
+    for raw in asked {
+        match raw.trim() {
+            "email" if email.is_some_and(|e| !e.trim().is_empty()) => channels.push(Channel::Email),
+            "email" => errors.push(FieldError::new(
+                "person.email",
+                "is needed to send the convocation by e-mail",
+            )),
+            "sms" if phone.is_some_and(phone::is_mobile) => channels.push(Channel::Sms),
+            "sms" => errors.push(FieldError::new(
+                "person.phone",
+                "must be a French mobile number to send the convocation by SMS",
+            )),
+            _ => errors.push(FieldError::new(field, "lists email and sms only")),
+        }
+    }
+    channels.sort();
+    channels.dedup();
+    if errors.is_empty() {
+        Ok(channels)
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Language;
+    use super::{Channel, Language, asked_channels};
+
+    #[test]
+    fn a_convocation_goes_by_the_channels_the_person_can_be_reached_on() {
+        let asked = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let both = (Some("a@example.org"), Some("06 12 34 56 78"));
+        assert_eq!(
+            asked_channels("send", &asked(&["sms", "email", "email"]), both),
+            Ok(vec![Channel::Email, Channel::Sms])
+        );
+        assert_eq!(asked_channels("send", &[], both), Ok(vec![]));
+        let landline = (None, Some("01 41 60 60 60"));
+        let fields = |r: Result<Vec<Channel>, Vec<crate::FieldError>>| {
+            r.err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.field)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            fields(asked_channels(
+                "send",
+                &asked(&["email", "sms", "fax"]),
+                landline
+            )),
+            ["person.email", "person.phone", "send"]
+        );
+    }
 
     #[test]
     fn languages_are_french_by_default() {

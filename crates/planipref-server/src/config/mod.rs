@@ -21,8 +21,8 @@ mod limits;
 mod tests;
 
 use auth::{auth_settings, router_settings};
-pub use delivery::DeliverySettings;
 use delivery::delivery_settings;
+pub use delivery::{DeliverySettings, SmsProvider};
 use limits::limit_settings;
 
 /// Where the database is when nothing says otherwise.
@@ -74,7 +74,13 @@ pub const VARIABLES: &[&str] = &[
     "PLANIPREF_SMTP_URL",
     "PLANIPREF_MAIL_FROM",
     "PLANIPREF_PUBLIC_MANAGE_URL",
+    "PLANIPREF_PUBLIC_CONVOCATION_URL",
     "PLANIPREF_OUTBOX_DIR",
+    "PLANIPREF_DELIVERY_LEASE_SECONDS",
+    "PLANIPREF_SMS_PROVIDER",
+    "PLANIPREF_SMS_URL",
+    "PLANIPREF_SMS_API_KEY",
+    "PLANIPREF_SMS_SENDER",
 ];
 
 /// The server's settings.

@@ -460,3 +460,66 @@ fn messages_are_written_to_a_folder_in_development_and_sent_in_production() {
         "{e}"
     );
 }
+
+#[test]
+fn sms_go_through_brevo_or_a_json_gateway() {
+    assert_eq!(config(&[]).expect("default").delivery.sms, None);
+    let brevo = config(&[
+        ("PLANIPREF_SMS_PROVIDER", "brevo"),
+        ("PLANIPREF_SMS_API_KEY", "xkeysib-example"),
+    ])
+    .expect("brevo")
+    .delivery
+    .sms;
+    assert_eq!(
+        brevo,
+        Some(SmsProvider::Brevo {
+            url: planipref_delivery::sms_http::BREVO_URL.into(),
+            api_key: "xkeysib-example".into(),
+            sender: "PREFECTURE".into(),
+        })
+    );
+    let gateway = config(&[
+        ("PLANIPREF_SMS_PROVIDER", "webhook"),
+        ("PLANIPREF_SMS_URL", "https://sms.example/send"),
+    ])
+    .expect("webhook")
+    .delivery
+    .sms;
+    assert_eq!(
+        gateway,
+        Some(SmsProvider::Webhook {
+            url: "https://sms.example/send".into(),
+            token: None
+        })
+    );
+    for (vars, name) in [
+        (
+            vec![("PLANIPREF_SMS_PROVIDER", "brevo")],
+            "PLANIPREF_SMS_API_KEY",
+        ),
+        (
+            vec![("PLANIPREF_SMS_PROVIDER", "webhook")],
+            "PLANIPREF_SMS_URL",
+        ),
+        (
+            vec![("PLANIPREF_SMS_PROVIDER", "pigeon")],
+            "PLANIPREF_SMS_PROVIDER",
+        ),
+        (
+            vec![
+                ("PLANIPREF_SMS_PROVIDER", "brevo"),
+                ("PLANIPREF_SMS_API_KEY", "k"),
+                ("PLANIPREF_SMS_SENDER", "PRÉFECTURE 93"),
+            ],
+            "PLANIPREF_SMS_SENDER",
+        ),
+        (
+            vec![("PLANIPREF_SMS_URL", "ftp://sms.example")],
+            "PLANIPREF_SMS_URL",
+        ),
+    ] {
+        let e = config(&vars).expect_err(name);
+        assert!(e.to_string().starts_with(name), "{e}");
+    }
+}
