@@ -131,7 +131,9 @@ impl Store {
                 reservation_id: None,
                 convocation_id: Some(&row.id),
             };
-            crate::outbox::enqueue(c, &new.messages, about, new.now)?;
+            let messages =
+                crate::outbox::without_opted_out_sms(c, &new.messages, row.phone.as_deref())?;
+            crate::outbox::enqueue(c, &messages, about, new.now)?;
             audit.map_or(Ok(()), |a| record(c, a))
         })?;
         Ok(ConvocationView { row, booked: None })

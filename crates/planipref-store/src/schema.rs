@@ -219,6 +219,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Mobile numbers (their keys) whose owner asked for no more SMS.
+    sms_opt_outs (phone_key) {
+        phone_key -> Text,
+        opted_out_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// The last walk-in ticket given at a site on a local day.
     walk_in_tickets (site_id, day) {
         site_id -> Text,
@@ -405,6 +413,7 @@ diesel::table! {
 diesel::joinable!(guichet_bookings -> guichets (guichet_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    sms_opt_outs,
     outbox,
     guichet_bookings,
     walk_in_tickets,

@@ -24,3 +24,4 @@ pub mod reservations;
 pub mod sealing;
 pub mod sites;
 pub mod slots;
+pub mod sms;

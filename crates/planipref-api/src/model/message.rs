@@ -53,3 +53,22 @@ impl From<OutboxRow> for MessageEntry {
         }
     }
 }
+
+/// What stopping SMS did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SmsOptOut {
+    /// The appointment through which it was asked.
+    #[schema(example = "K7QX-M3PA")]
+    pub reference: String,
+    /// No SMS will be sent to the applicant's mobile any more.
+    #[schema(example = true)]
+    pub sms_stopped: bool,
+    /// SMS that were still to come and are cancelled.
+    #[schema(example = 2, minimum = 0)]
+    pub cancelled_messages: u32,
+}
+
+/// What stopping SMS answers.
+pub fn example_sms_opt_out() -> serde_json::Value {
+    serde_json::json!({"reference": "K7QX-M3PA", "sms_stopped": true, "cancelled_messages": 2})
+}

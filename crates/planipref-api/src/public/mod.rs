@@ -8,6 +8,7 @@ pub mod orientation;
 pub mod reservations;
 pub mod sites;
 pub mod slots;
+pub mod sms_opt_out;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(demarches::configure)
         .configure(holds::configure)
         .configure(reservations::configure)
+        .configure(sms_opt_out::configure)
         .configure(convocations::configure)
         .configure(health::configure);
 }

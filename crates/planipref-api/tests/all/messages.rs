@@ -374,3 +374,81 @@ async fn moves_closures_and_absences_owe_their_messages_and_take_back_the_remind
         assert_eq!(count(&counted(&h), "no_show", "cancelled"), 2, "{h}");
     }
 }
+
+#[actix_web::test]
+async fn an_applicant_stops_sms_and_no_appointment_sends_them_any_more() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let (motif, site) = bobigny_motif(db.store(), "Renouvellement");
+        let (_, _, slots) = call!(app, slots_on(&motif, next_open_weekday()));
+        let start = |i: usize| slots["slots"][i]["start"].as_str().unwrap().to_owned();
+        let mut person = someone();
+        person["phone"] = json!("07 12 34 56 78");
+        let (s, _, created) = call!(
+            app,
+            TestRequest::post()
+                .uri("/api/v1/reservations")
+                .set_json(json!({
+                    "motif_id": motif, "start": start(0), "applicant": person
+                }))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        let reference = created["reference"].as_str().unwrap().to_owned();
+        let stop = |token: &str| {
+            TestRequest::post()
+                .uri(&format!("/api/v1/reservations/{reference}/sms-opt-out"))
+                .insert_header(("X-Management-Token", token.to_owned()))
+        };
+        let (s, _, _) = call!(
+            app,
+            stop("0000000000000000000000000000000000000000000000000000000000000000")
+        );
+        assert_eq!(s, StatusCode::NOT_FOUND, "a wrong token reveals nothing");
+        let token_given = created["management_token"].as_str().unwrap().to_owned();
+        let (s, _, answer) = call!(app, stop(&token_given));
+        assert_eq!(s, StatusCode::OK, "{answer}");
+        // The confirmation and two reminders by SMS.
+        assert_eq!(
+            answer["cancelled_messages"],
+            3,
+            "{}: {answer}",
+            db.backend()
+        );
+        let (_, _, again) = call!(app, stop(&token_given));
+        assert_eq!(
+            again["cancelled_messages"], 0,
+            "asking again changes nothing"
+        );
+
+        let agent = token("agent", &[&site]);
+        let uri = format!("/api/v1/admin/reservations/{reference}/history");
+        let (_, _, history) = call!(app, get_as(&uri, &agent));
+        let c = counted(&history);
+        assert_eq!(count(&c, "booked", "pending"), 1, "the e-mail stays: {c:?}");
+        assert_eq!(count(&c, "booked", "cancelled"), 1, "{c:?}");
+
+        // Another appointment for the same number (written otherwise)
+        // sends no SMS.
+        let mut same = someone();
+        same["phone"] = json!("+33 7 12 34 56 78");
+        let (_, _, other) = call!(
+            app,
+            TestRequest::post()
+                .uri("/api/v1/reservations")
+                .set_json(json!({
+                    "motif_id": motif, "start": start(1), "applicant": same
+                }))
+        );
+        let uri = format!(
+            "/api/v1/admin/reservations/{}/history",
+            other["reference"].as_str().unwrap()
+        );
+        let (_, _, history) = call!(app, get_as(&uri, &agent));
+        assert!(
+            messages(&history)
+                .iter()
+                .all(|(_, channel, _)| channel == "email"),
+            "{history}"
+        );
+    }
+}

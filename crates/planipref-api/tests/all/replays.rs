@@ -289,7 +289,7 @@ struct Demo {
 }
 
 /// How many appointments the fixtures act on (see [`Demo::booked`]).
-const BOOKED: usize = 15;
+const BOOKED: usize = 17;
 /// How many free starts the fixtures take (see [`Demo::free`]).
 const FREE: usize = 9;
 
@@ -474,6 +474,7 @@ const FIXTURES: &[(&str, Make)] = &[
     ("/api/v1/admin/reservations/{reference}/no-show", no_show),
     ("/api/v1/admin/reservations/{reference}/undo", undo),
     ("/api/v1/admin/sites/{site_id}/walk-ins", walk_in),
+    ("/api/v1/reservations/{reference}/sms-opt-out", stop_sms),
 ];
 
 // Public booking, without credentials.
@@ -525,6 +526,15 @@ fn applicant_reschedules(d: &Demo) -> Fixture {
     Fixture {
         valid: to(&d.free[3]),
         other: to(&d.free[4]),
+    }
+}
+
+/// Stopping SMS has no body: the other request stops them through another
+/// appointment (another path, with that one's token).
+fn stop_sms(d: &Demo) -> Fixture {
+    Fixture {
+        valid: applicant(d, 15, "sms-opt-out"),
+        other: applicant(d, 16, "sms-opt-out"),
     }
 }
 

@@ -48,6 +48,18 @@ impl Language {
     }
 }
 
+/// The key under which an SMS opt-out is kept: a hash of the number's
+/// E.164 form (`+33612345678`), so that the table does not list numbers.
+pub fn opt_out_key(e164: &str) -> String {
+    use sha2::{Digest, Sha256};
+    crate::reference::hex(
+        &Sha256::new()
+            .chain_update(b"planipref-sms-opt-out\0")
+            .chain_update(e164.as_bytes())
+            .finalize(),
+    )
+}
+
 /// A way of reaching a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Channel {
@@ -104,6 +116,15 @@ pub fn asked_channels(
 #[cfg(test)]
 mod tests {
     use super::{Channel, Language, asked_channels};
+
+    #[test]
+    fn an_opt_out_key_is_the_numbers_alone_and_hides_it() {
+        let key = super::opt_out_key("+33612345678");
+        assert_eq!(key, super::opt_out_key("+33612345678"));
+        assert_ne!(key, super::opt_out_key("+33612345679"));
+        assert_eq!(key.len(), 64);
+        assert!(!key.contains("612345678"));
+    }
 
     #[test]
     fn a_convocation_goes_by_the_channels_the_person_can_be_reached_on() {

@@ -14,8 +14,11 @@ use diesel::prelude::*;
 
 use crate::connection::MultiBackend;
 use crate::db::{AnyConnection, write_transaction};
+
+mod owed;
 use crate::schema::outbox;
 use crate::{Store, StoreError, to_db};
+pub(crate) use owed::{Owed, owe_applicant, owe_reminders, owe_revocation, without_opted_out_sms};
 
 /// Where a message stands.
 pub mod status {
@@ -288,6 +291,65 @@ impl Store {
         })
     }
 
+    /// Records that the owner of the mobile `e164` wants no more SMS, and
+    /// cancels the SMS still to come to it (about appointments and
+    /// convocations); returns how many were cancelled. Asking again
+    /// changes nothing.
+    pub fn opt_out_sms(&self, e164: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        use crate::schema::{convocations, reservations, sms_opt_outs};
+        use planipref_domain::messages::phone::mobile_e164;
+        let key = planipref_domain::messages::opt_out_key(e164);
+        self.with_conn(|conn| {
+            write_transaction(conn, |c| {
+                crate::db::on_backend!(c, |c| diesel::insert_into(sms_opt_outs::table)
+                    .values((
+                        sms_opt_outs::phone_key.eq(&key),
+                        sms_opt_outs::opted_out_at.eq(to_db(now)),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(c))?;
+                let pending = || {
+                    outbox::table
+                        .filter(outbox::channel.eq(channel::SMS))
+                        .filter(outbox::status.eq(status::PENDING))
+                };
+                // Numbers are kept as given: compared in E.164.
+                let of_reservations: Vec<(String, String)> = pending()
+                    .inner_join(
+                        reservations::table
+                            .on(outbox::reservation_id.eq(reservations::id.nullable())),
+                    )
+                    .select((outbox::id, reservations::phone))
+                    .load(c)?;
+                let of_convocations: Vec<(String, Option<String>)> = pending()
+                    .inner_join(
+                        convocations::table
+                            .on(outbox::convocation_id.eq(convocations::id.nullable())),
+                    )
+                    .select((outbox::id, convocations::phone))
+                    .load(c)?;
+                let ids: Vec<String> = of_reservations
+                    .into_iter()
+                    .map(|(id, phone)| (id, Some(phone)))
+                    .chain(of_convocations)
+                    .filter(|(_, phone)| {
+                        phone.as_deref().and_then(mobile_e164).as_deref() == Some(e164)
+                    })
+                    .map(|(id, _)| id)
+                    .collect();
+                Ok(
+                    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                        .set((
+                            outbox::status.eq(status::CANCELLED),
+                            outbox::sealed.eq(None::<String>),
+                            outbox::last_error.eq(Some("the person asked for no more SMS")),
+                        ))
+                        .execute(c)?,
+                )
+            })
+        })
+    }
+
     /// The messages about a convocation, oldest first.
     pub fn convocation_messages(&self, convocation_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
         self.with_conn(|conn| {
@@ -328,73 +390,6 @@ impl Store {
     }
 }
 
-/// What a change to an appointment owes its applicant: one message per
-/// channel they can be reached on (e-mail when given, SMS when the phone
-/// is a mobile), written in the change's transaction.
-#[derive(Debug, Clone)]
-pub(crate) struct Owed<'a> {
-    /// What happened (`booked`, `moved`, `cancelled`…).
-    pub kind: &'a str,
-    /// What the message needs besides the reference (no personal data).
-    pub details: serde_json::Value,
-    /// A sealed secret only this message carries (the management token of
-    /// a confirmation).
-    pub sealed: Option<String>,
-    /// When it is due (now, or a reminder's time).
-    pub due_at: DateTime<Utc>,
-}
-
-/// The channels `reservation_id`'s applicant is reached on, their language,
-/// the préfecture and the site's time zone.
-struct Reach {
-    channels: Vec<&'static str>,
-    language: String,
-    prefecture_code: String,
-    time_zone: chrono_tz::Tz,
-    reference: String,
-    start: DateTime<Utc>,
-}
-
-fn reach(c: &mut AnyConnection, reservation_id: &str) -> Result<Reach, StoreError> {
-    use crate::schema::{reservations, sites};
-    let (email, phone, language, reference, starts_at, prefecture_code, zone): (
-        String,
-        String,
-        String,
-        String,
-        chrono::NaiveDateTime,
-        String,
-        String,
-    ) = reservations::table
-        .inner_join(sites::table.on(sites::id.eq(reservations::site_id)))
-        .filter(reservations::id.eq(reservation_id))
-        .select((
-            reservations::email,
-            reservations::phone,
-            reservations::language,
-            reservations::reference,
-            reservations::starts_at,
-            sites::prefecture_code,
-            sites::time_zone,
-        ))
-        .first(c)?;
-    let mut channels = Vec::new();
-    if !email.trim().is_empty() {
-        channels.push(channel::EMAIL);
-    }
-    if planipref_domain::messages::phone::is_mobile(&phone) {
-        channels.push(channel::SMS);
-    }
-    Ok(Reach {
-        channels,
-        language,
-        prefecture_code,
-        time_zone: zone.parse().unwrap_or(chrono_tz::Europe::Paris),
-        reference,
-        start: crate::from_db(starts_at),
-    })
-}
-
 /// The channels of the outbox.
 pub mod channel {
     /// An e-mail to the applicant.
@@ -423,134 +418,4 @@ pub mod kind {
     pub const CONVOCATION_ISSUED: &str = "convocation_issued";
     /// The convocation sent was withdrawn.
     pub const CONVOCATION_REVOKED: &str = "convocation_revoked";
-}
-
-/// A revoked convocation whose link was sent (or is about to be) owes its
-/// person a word by the same channels; a link not yet sent is not sent.
-pub(crate) fn owe_revocation(
-    c: &mut AnyConnection,
-    convocation_id: &str,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let sent: Vec<OutboxRow> = outbox::table
-        .filter(outbox::convocation_id.eq(convocation_id))
-        .filter(outbox::kind.eq(kind::CONVOCATION_ISSUED))
-        .select(OutboxRow::as_select())
-        .load(c)?;
-    // Links not handed to a worker are not sent; one being sent now is
-    // let go, and followed by the revocation.
-    let at = to_db(now);
-    let in_flight =
-        |m: &OutboxRow| m.status == status::PENDING && m.lease_until.is_some_and(|l| l >= at);
-    diesel::update(
-        outbox::table
-            .filter(outbox::convocation_id.eq(convocation_id))
-            .filter(outbox::kind.eq(kind::CONVOCATION_ISSUED))
-            .filter(outbox::status.eq(status::PENDING))
-            .filter(outbox::lease_until.is_null().or(outbox::lease_until.lt(at))),
-    )
-    .set((
-        outbox::status.eq(status::CANCELLED),
-        outbox::sealed.eq(None::<String>),
-        outbox::lease_until.eq(None::<chrono::NaiveDateTime>),
-    ))
-    .execute(c)?;
-    let payload = serde_json::json!({ "convocation_id": convocation_id, "reason": reason });
-    let revoked: Vec<NewMessage> = sent
-        .iter()
-        .filter(|m| m.status == status::SENT || in_flight(m))
-        .map(|m| NewMessage {
-            kind: kind::CONVOCATION_REVOKED.to_owned(),
-            channel: m.channel.clone(),
-            prefecture_code: m.prefecture_code.clone(),
-            language: m.language.clone(),
-            payload: payload.to_string(),
-            sealed: None,
-            due_at: now,
-        })
-        .collect();
-    let about = About {
-        reservation_id: None,
-        convocation_id: Some(convocation_id),
-    };
-    enqueue(c, &revoked, about, now)
-}
-
-/// Writes what `owed` owes the applicant of `reservation_id`, in the
-/// caller's transaction.
-pub(crate) fn owe_applicant(
-    c: &mut AnyConnection,
-    reservation_id: &str,
-    owed: &Owed<'_>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let reach = reach(c, reservation_id)?;
-    let messages = messages_for(&reach, owed);
-    enqueue(
-        c,
-        &messages,
-        About {
-            reservation_id: Some(reservation_id),
-            convocation_id: None,
-        },
-        now,
-    )
-}
-
-/// Writes the reminders of `reservation_id` (before its start, in its
-/// site's time zone, never at night; see the domain's
-/// `messages::reminders`), in the caller's transaction.
-pub(crate) fn owe_reminders(
-    c: &mut AnyConnection,
-    reservation_id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    use planipref_domain::messages::reminders::{DEFAULT_HOURS_BEFORE, reminder_times};
-    let reach = reach(c, reservation_id)?;
-    let times = reminder_times(reach.start, reach.time_zone, &DEFAULT_HOURS_BEFORE, now);
-    let messages: Vec<NewMessage> = times
-        .into_iter()
-        .flat_map(|due_at| {
-            let owed = Owed {
-                kind: kind::REMINDER,
-                details: serde_json::json!({}),
-                sealed: None,
-                due_at,
-            };
-            messages_for(&reach, &owed)
-        })
-        .collect();
-    enqueue(
-        c,
-        &messages,
-        About {
-            reservation_id: Some(reservation_id),
-            convocation_id: None,
-        },
-        now,
-    )
-}
-
-fn messages_for(reach: &Reach, owed: &Owed<'_>) -> Vec<NewMessage> {
-    let mut payload = serde_json::json!({
-        "reference": reach.reference,
-        "start": reach.start.to_rfc3339(),
-    });
-    if let (Some(map), Some(details)) = (payload.as_object_mut(), owed.details.as_object()) {
-        map.extend(details.clone());
-    }
-    reach
-        .channels
-        .iter()
-        .map(|channel| NewMessage {
-            kind: owed.kind.to_owned(),
-            channel: (*channel).to_owned(),
-            prefecture_code: reach.prefecture_code.clone(),
-            language: reach.language.clone(),
-            payload: payload.to_string(),
-            sealed: owed.sealed.clone(),
-            due_at: owed.due_at,
-        })
-        .collect()
 }
