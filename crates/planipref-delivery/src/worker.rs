@@ -280,10 +280,7 @@ fn facts(
     manage_url: Option<String>,
 ) -> Result<Facts, SendError> {
     let (r, motif, site) = (&detail.reservation, &detail.motif, &detail.site);
-    let tz: chrono_tz::Tz = site
-        .time_zone
-        .parse()
-        .map_err(|_| SendError::Permanent("the site's time zone is unknown".into()))?;
+    let tz = zone(site)?;
     let start = from_db(r.starts_at);
     let text = |key: &str| payload[key].as_str().map(str::to_owned);
     let previous_when = text("previous_start")
@@ -324,10 +321,7 @@ fn convocation_facts(
     language: Language,
     link: Option<String>,
 ) -> Result<Facts, SendError> {
-    let tz: chrono_tz::Tz = site
-        .time_zone
-        .parse()
-        .map_err(|_| SendError::Permanent("the site's time zone is unknown".into()))?;
+    let tz = zone(site)?;
     let until = from_db(convocation.valid_until);
     let days = match (convocation.earliest_day, convocation.latest_day) {
         (None, None) => None,
@@ -358,4 +352,11 @@ fn convocation_facts(
         previous_when: None,
         days,
     })
+}
+
+/// The site's time zone.
+fn zone(site: &planipref_store::models::SiteRow) -> Result<chrono_tz::Tz, SendError> {
+    site.time_zone
+        .parse()
+        .map_err(|_| SendError::Permanent("the site's time zone is unknown".into()))
 }

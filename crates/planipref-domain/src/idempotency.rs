@@ -15,7 +15,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::error::FieldError;
-use crate::reference::hex;
+use crate::reference::{hex, unhex};
 
 /// The header's name, as reported in problems.
 pub const HEADER: &str = "Idempotency-Key";
@@ -109,16 +109,6 @@ pub fn request_hash(parts: &[&[u8]]) -> String {
         hasher.update(part);
     }
     hex(&hasher.finalize())
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 
-use crate::reference::hex;
+use crate::reference::{hex, unhex};
 
 /// Bytes of a key.
 pub const KEY_BYTES: usize = 32;
@@ -82,16 +82,6 @@ impl OutboxKey {
         let text = cipher.decrypt(Nonce::from_slice(nonce), data).ok()?;
         String::from_utf8(text).ok()
     }
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]
