@@ -108,6 +108,8 @@ pub struct MotifRow {
     /// Raised by each change an administrator makes (the API's
     /// `version`); 1 when created.
     pub revision: i32,
+    /// Its reminders, hours before the start (JSON array).
+    pub reminder_hours: String,
 }
 
 impl MotifRow {
@@ -137,7 +139,15 @@ impl MotifRow {
             step_minutes: self.step_minutes.and_then(|s| u32::try_from(s).ok()),
             refuse_doublons: self.refuse_doublons,
             requires_context: self.requires_context,
+            reminder_hours: self.reminder_list(),
         }
+    }
+
+    /// Its reminders, hours before the start.
+    pub fn reminder_list(&self) -> Vec<u32> {
+        serde_json::from_str(&self.reminder_hours).unwrap_or_else(|_| {
+            planipref_domain::messages::reminders::DEFAULT_HOURS_BEFORE.to_vec()
+        })
     }
 
     /// Sets its own settings (checked by the caller).
@@ -149,6 +159,7 @@ impl MotifRow {
         self.step_minutes = s.step_minutes.and_then(|s| i32::try_from(s).ok());
         self.refuse_doublons = s.refuse_doublons;
         self.requires_context = s.requires_context;
+        self.reminder_hours = serde_json::to_string(&s.reminder_hours).unwrap_or_default();
     }
 
     /// Sets its label, description, documents, duration and booking rules,

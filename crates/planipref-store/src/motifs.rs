@@ -154,6 +154,7 @@ impl Store {
                         motifs::step_minutes.eq(row.step_minutes),
                         motifs::refuse_doublons.eq(row.refuse_doublons),
                         motifs::requires_context.eq(row.requires_context),
+                        motifs::reminder_hours.eq(&row.reminder_hours),
                     ))
                     .execute(c)?;
                 record(c, audit)

@@ -75,6 +75,7 @@ diesel::table! {
         refuse_doublons -> Bool,
         requires_context -> Bool,
         revision -> Integer,
+        reminder_hours -> Text,
     }
 }
 

@@ -79,6 +79,7 @@ pub fn blank(service_id: String, demarche_code: Option<String>, now: DateTime<Ut
         step_minutes: None,
         refuse_doublons: true,
         requires_context: false,
+        reminder_hours: String::new(),
     };
     row.set_settings(MotifSettings::default());
     row

@@ -71,6 +71,11 @@ pub struct Motif {
     /// convocation (its slots are not offered to the public).
     #[schema(value_type = crate::model::codes::BookingMode, example = "online")]
     pub booking_mode: String,
+    /// When its appointments are reminded by e-mail and SMS: hours before
+    /// the start, largest first (a reminder falling between 21:00 and 08:00
+    /// at the site comes at 20:00 the evening before).
+    #[schema(example = json!([48, 24]))]
+    pub reminders: Vec<u32>,
     /// Minutes between two start times of a plage (the duration unless the
     /// préfecture set another step).
     #[schema(example = 30)]
@@ -99,6 +104,7 @@ impl Motif {
     pub fn from_rows(m: MotifRow, s: ServiceRow) -> Self {
         let demarche_code = m.demarche_code.clone();
         let documents = m.document_list();
+        let reminders = m.reminder_list();
         Self {
             version: m.revision,
             id: m.id,
@@ -137,6 +143,7 @@ impl Motif {
             } else {
                 vec![]
             },
+            reminders,
             instructions: m.instructions,
             booking_mode: m.booking_mode,
             step_minutes: m.step_minutes.unwrap_or(m.duration_minutes),
@@ -236,6 +243,12 @@ pub struct MotifRequest {
     #[serde(default)]
     #[schema(example = false)]
     pub requires_context: Option<bool>,
+    /// When appointments are reminded: up to 3 different numbers of hours
+    /// before the start, each 1 to 336 (`[]`: no reminder). Default
+    /// `[48, 24]`; left out, it keeps its value.
+    #[serde(default)]
+    #[schema(max_items = 3, example = json!([72, 24]))]
+    pub reminders: Option<Vec<u32>>,
 }
 
 impl MotifRequest {
@@ -260,6 +273,7 @@ impl MotifRequest {
             step_minutes: self.step_minutes,
             refuse_doublons: self.refuse_doublons,
             requires_context: self.requires_context,
+            reminder_hours: self.reminders.as_deref(),
         }
     }
 }
@@ -311,6 +325,7 @@ pub fn example_motif() -> Motif {
         duration_per_person: false,
         instructions: "Présentez-vous 10 minutes avant l'heure, porte B.".into(),
         booking_mode: "online".into(),
+        reminders: vec![48, 24],
         step_minutes: 30,
         refuse_doublons: true,
         requires_context: false,

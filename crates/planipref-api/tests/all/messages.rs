@@ -452,3 +452,57 @@ async fn an_applicant_stops_sms_and_no_appointment_sends_them_any_more() {
         );
     }
 }
+
+#[actix_web::test]
+async fn each_motif_says_when_its_appointments_are_reminded() {
+    for db in TestDb::each() {
+        let app = test::init_service(planipref_api::app(state(&db))).await;
+        let (motif, site) = bobigny_motif(db.store(), "Renouvellement");
+        let admin = token("admin_prefecture", &["93"]);
+        let agent = token("agent", &[&site]);
+        let motif_uri = format!("/api/v1/admin/motifs/{motif}");
+        let (s, _, p) = call!(
+            app,
+            crate::common::put(&motif_uri, &admin, json!({"reminders": [0, 400]}))
+        );
+        assert_eq!(
+            (s, fields(&p)),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec!["reminders".to_owned()]
+            )
+        );
+        let (_, _, slots) = call!(app, slots_on(&motif, next_open_weekday()));
+        for (i, hours, reminders) in [(0, json!([24, 72]), 2), (1, json!([]), 0)] {
+            let (s, _, changed) = call!(
+                app,
+                crate::common::put(&motif_uri, &admin, json!({"reminders": hours}))
+            );
+            assert_eq!(s, StatusCode::OK, "{changed}");
+            let start = slots["slots"][i]["start"].as_str().unwrap().to_owned();
+            let (s, _, created) = call!(
+                app,
+                TestRequest::post()
+                    .uri("/api/v1/reservations")
+                    .set_json(json!({
+                        "motif_id": motif, "start": start, "applicant": someone()
+                    }))
+            );
+            assert_eq!(s, StatusCode::CREATED, "{created}");
+            let uri = format!(
+                "/api/v1/admin/reservations/{}/history",
+                created["reference"].as_str().unwrap()
+            );
+            let (_, _, history) = call!(app, get_as(&uri, &agent));
+            let c = counted(&history);
+            // Each reminder by e-mail and SMS.
+            assert_eq!(
+                count(&c, "reminder", "pending"),
+                reminders * 2,
+                "{hours}: {c:?}"
+            );
+        }
+        let (_, _, read) = call!(app, get_as(&motif_uri, &admin));
+        assert_eq!(read["reminders"], json!([]));
+    }
+}

@@ -169,7 +169,15 @@ pub struct MotifSettings {
     /// Whether it is searched, held and booked only with the router's
     /// signed context (see [`crate::context`]).
     pub requires_context: bool,
+    /// When its appointments are reminded, hours before their start (at
+    /// most [`MAX_REMINDERS`]; empty: never).
+    pub reminder_hours: Vec<u32>,
 }
+
+/// Most reminders per appointment.
+pub const MAX_REMINDERS: usize = 3;
+/// The earliest a reminder may come, hours before the start (two weeks).
+pub const MAX_REMINDER_HOURS: u32 = 336;
 
 impl Default for MotifSettings {
     fn default() -> Self {
@@ -181,6 +189,7 @@ impl Default for MotifSettings {
             step_minutes: None,
             refuse_doublons: true,
             requires_context: false,
+            reminder_hours: crate::messages::reminders::DEFAULT_HOURS_BEFORE.to_vec(),
         }
     }
 }
@@ -198,6 +207,8 @@ pub struct MotifSettingsInput<'a> {
     pub booking_mode: Option<&'a str>,
     /// The step: `Some(None)` returns to the duration.
     pub step_minutes: Option<Option<u32>>,
+    /// Reminders, hours before the start.
+    pub reminder_hours: Option<&'a [u32]>,
     /// Whether doublons are refused.
     pub refuse_doublons: Option<bool>,
     /// Whether the router's context is required.
@@ -260,8 +271,27 @@ impl MotifSettings {
                 ),
             ));
         }
+        let mut reminder_hours = input
+            .reminder_hours
+            .map_or_else(|| self.reminder_hours.clone(), <[u32]>::to_vec);
+        reminder_hours.sort_unstable_by(|a, b| b.cmp(a));
+        let distinct = reminder_hours.windows(2).all(|w| w[0] != w[1]);
+        if reminder_hours.len() > MAX_REMINDERS
+            || !distinct
+            || reminder_hours
+                .iter()
+                .any(|h| !(1..=MAX_REMINDER_HOURS).contains(h))
+        {
+            c.push(FieldError::new(
+                "reminders",
+                format!(
+                    "at most {MAX_REMINDERS} different numbers of hours before the appointment, each from 1 to {MAX_REMINDER_HOURS}"
+                ),
+            ));
+        }
         c.finish()?;
         Ok(Self {
+            reminder_hours,
             max_persons,
             duration_per_person,
             instructions: instructions.unwrap_or_default(),
@@ -335,6 +365,7 @@ mod tests {
             step_minutes: Some(15),
             refuse_doublons: false,
             requires_context: false,
+            reminder_hours: vec![48, 24],
         };
         assert_eq!(
             before.updated(MotifSettingsInput::default(), 30),
@@ -345,6 +376,7 @@ mod tests {
             booking_mode: Some("guichet"),
             instructions: Some("a\u{0}b"),
             step_minutes: Some(Some(7)),
+            reminder_hours: Some(&[24, 24]),
             ..MotifSettingsInput::default()
         };
         let Err(DomainError::Invalid(errors)) = before.updated(bad, 30) else {
@@ -357,9 +389,27 @@ mod tests {
                 "max_persons",
                 "instructions",
                 "booking_mode",
-                "step_minutes"
+                "step_minutes",
+                "reminders"
             ]
         );
+        // Reminders: sorted, at most three, 1 to 336 hours; none is allowed.
+        let reminded = |hours: &[u32]| {
+            before
+                .updated(
+                    MotifSettingsInput {
+                        reminder_hours: Some(hours),
+                        ..Default::default()
+                    },
+                    30,
+                )
+                .map(|s| s.reminder_hours)
+        };
+        assert_eq!(reminded(&[2, 72]), Ok(vec![72, 2]));
+        assert_eq!(reminded(&[]), Ok(vec![]));
+        for bad in [&[0][..], &[337], &[1, 2, 3, 4]] {
+            assert!(reminded(bad).is_err(), "{bad:?}");
+        }
         assert!(
             before
                 .updated(

@@ -184,9 +184,18 @@ pub(crate) fn owe_reminders(
     reservation_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    use crate::schema::{motifs, reservations};
     use planipref_domain::messages::reminders::{DEFAULT_HOURS_BEFORE, reminder_times};
     let reach = reach(c, reservation_id)?;
-    let times = reminder_times(reach.start, reach.time_zone, &DEFAULT_HOURS_BEFORE, now);
+    // The motif's reminders (see `MotifRow::reminder_list`).
+    let hours: String = reservations::table
+        .inner_join(motifs::table.on(motifs::id.eq(reservations::motif_id)))
+        .filter(reservations::id.eq(reservation_id))
+        .select(motifs::reminder_hours)
+        .first(c)?;
+    let hours: Vec<u32> =
+        serde_json::from_str(&hours).unwrap_or_else(|_| DEFAULT_HOURS_BEFORE.to_vec());
+    let times = reminder_times(reach.start, reach.time_zone, &hours, now);
     let messages: Vec<NewMessage> = times
         .into_iter()
         .flat_map(|due_at| {

@@ -1,0 +1,1 @@
+ALTER TABLE motifs DROP COLUMN reminder_hours;
