@@ -50,6 +50,16 @@ pub struct Deliverer {
     pub lease: Duration,
 }
 
+/// What became of one claimed message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settled {
+    Sent,
+    Retried,
+    Failed,
+    /// Cancelled since it was claimed (or not readable): not sent.
+    Skipped,
+}
+
 /// What one round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Round {
@@ -78,17 +88,21 @@ impl Deliverer {
         now: DateTime<Utc>,
         mut jitter: impl FnMut() -> f64,
     ) -> Result<Round, StoreError> {
-        let mut round = Round::default();
         let claimed = store.claim_messages(now, self.lease, BATCH)?;
-        let per_thread = claimed.len().div_ceil(PARALLEL).max(1);
-        let outcomes: Vec<(&OutboxRow, Result<(), SendError>)> = std::thread::scope(|s| {
-            let sending: Vec<_> = claimed
+        let jitters: Vec<f64> = claimed.iter().map(|_| jitter()).collect();
+        let work: Vec<(&OutboxRow, f64)> = claimed.iter().zip(jitters).collect();
+        let per_thread = work.len().div_ceil(PARALLEL).max(1);
+        // Each message is settled as soon as it is sent, so that a slow
+        // batch never leaves sent messages looking unsent when its lease
+        // runs out.
+        let settled: Vec<Settled> = std::thread::scope(|s| {
+            let sending: Vec<_> = work
                 .chunks(per_thread)
                 .map(|chunk| {
                     s.spawn(move || {
                         chunk
                             .iter()
-                            .map(|m| (m, self.deliver(store, m, now)))
+                            .map(|(m, jitter)| self.deliver_and_settle(store, m, now, *jitter))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -105,34 +119,62 @@ impl Deliverer {
                 })
                 .collect()
         });
-        for (message, outcome) in outcomes {
+        let mut round = Round::default();
+        for outcome in settled {
             match outcome {
-                Ok(()) => {
-                    store.message_sent(&message.id, now)?;
-                    round.sent += 1;
-                }
-                Err(SendError::Temporary(why)) => {
-                    let failed = u32::try_from(message.attempts).unwrap_or(0) + 1;
-                    match backoff::retry_delay(failed, jitter()) {
-                        Some(delay) => {
-                            store.message_retry(&message.id, &why, now + delay)?;
-                            round.retried += 1;
-                        }
-                        None => {
-                            log::warn!("message {} failed for good: {why}", message.id);
-                            store.message_failed(&message.id, &why)?;
-                            round.failed += 1;
-                        }
-                    }
-                }
-                Err(SendError::Permanent(why)) => {
-                    log::warn!("message {} failed for good: {why}", message.id);
-                    store.message_failed(&message.id, &why)?;
-                    round.failed += 1;
-                }
+                Settled::Sent => round.sent += 1,
+                Settled::Retried => round.retried += 1,
+                Settled::Failed => round.failed += 1,
+                Settled::Skipped => {}
             }
         }
         Ok(round)
+    }
+
+    /// Sends `message` unless it was cancelled since it was claimed, then
+    /// records the outcome. A failure to record is logged: the message
+    /// then waits for its lease and is sent again, with the same id.
+    fn deliver_and_settle(
+        &self,
+        store: &Store,
+        message: &OutboxRow,
+        now: DateTime<Utc>,
+        jitter: f64,
+    ) -> Settled {
+        match store.find_message(&message.id) {
+            Ok(current) if current.status != planipref_store::outbox::status::PENDING => {
+                return Settled::Skipped;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                log::warn!("message {} not read again: {e}", message.id);
+                return Settled::Skipped;
+            }
+        }
+        let (settled, recorded) = match self.deliver(store, message, now) {
+            Ok(()) => (Settled::Sent, store.message_sent(&message.id, now)),
+            Err(SendError::Temporary(why)) => {
+                let failed = u32::try_from(message.attempts).unwrap_or(0) + 1;
+                match backoff::retry_delay(failed, jitter) {
+                    Some(delay) => (
+                        Settled::Retried,
+                        store.message_retry(&message.id, &why, now + delay),
+                    ),
+                    None => {
+                        log::warn!("message {} failed for good: {why}", message.id);
+                        (Settled::Failed, store.message_failed(&message.id, &why))
+                    }
+                }
+            }
+            Err(SendError::Permanent(why)) => {
+                log::warn!("message {} failed for good: {why}", message.id);
+                (Settled::Failed, store.message_failed(&message.id, &why))
+            }
+        };
+        if let Err(e) = recorded {
+            log::warn!("message {}: its outcome was not recorded: {e}", message.id);
+        }
+        settled
     }
 
     fn deliver(
@@ -188,6 +230,9 @@ impl Deliverer {
             .parse()
             .map_err(|_| SendError::Permanent("not a convocation id".into()))?;
         let convocation = store.convocation(id).map_err(gone)?.row;
+        if message.kind == kind::CONVOCATION_ISSUED && convocation.revoked_at.is_some() {
+            return Err(SendError::Permanent("the convocation was withdrawn".into()));
+        }
         let (motif, _, site) = store.get_motif(&convocation.motif_id).map_err(gone)?;
         let language = Language::parse("language", Some(&message.language)).unwrap_or_default();
         let link = match message.kind.as_str() {

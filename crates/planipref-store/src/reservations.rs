@@ -220,7 +220,11 @@ impl Store {
                 .execute(c)?;
                 keep_until_release(c, &row, None, (now, release_at))?;
                 record_event(c, &id, actor, "cancelled", reason, now)?;
-                cancel_pending(c, &id, kind::REMINDER)?;
+                // Nothing owed about it goes out any more (a confirmation
+                // still waiting for a retry included), but the cancellation.
+                for owed in [kind::REMINDER, kind::BOOKED, kind::MOVED] {
+                    cancel_pending(c, &id, owed)?;
+                }
                 let cancelled = Owed {
                     kind: kind::CANCELLED,
                     details: serde_json::json!({
@@ -569,7 +573,9 @@ pub(crate) fn flag_for_rebooking(
     record_event(c, id, actor, "flagged", Some(why), at)?;
     // It will not take place as booked: no reminder of it, and a message
     // asking to book again.
-    cancel_pending(c, id, kind::REMINDER)?;
+    for owed in [kind::REMINDER, kind::BOOKED, kind::MOVED] {
+        cancel_pending(c, id, owed)?;
+    }
     let flagged = Owed {
         kind: kind::NEEDS_REBOOKING,
         details: serde_json::json!({ "reason": why }),

@@ -104,8 +104,8 @@ async fn agents_see_what_an_appointment_owes_its_applicant_never_the_content() {
         assert_eq!(
             messages(&history),
             owned(&[
-                ("booked", "email", "pending"),
-                ("booked", "sms", "pending"),
+                ("booked", "email", "cancelled"),
+                ("booked", "sms", "cancelled"),
                 ("cancelled", "email", "pending"),
                 ("cancelled", "sms", "pending"),
                 ("reminder", "email", "cancelled"),

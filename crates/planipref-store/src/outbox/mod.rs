@@ -223,14 +223,19 @@ impl Store {
     /// The message was handed over: sent, its sealed part erased.
     pub fn message_sent(&self, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.with_conn(|conn| {
-            diesel::update(outbox::table.filter(outbox::id.eq(id)))
-                .set((
-                    outbox::status.eq(status::SENT),
-                    outbox::sent_at.eq(Some(to_db(now))),
-                    outbox::sealed.eq(None::<String>),
-                    outbox::lease_until.eq(None::<chrono::NaiveDateTime>),
-                ))
-                .execute(conn)?;
+            // Only a message still owed: one cancelled meanwhile stays so.
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(id))
+                    .filter(outbox::status.eq(status::PENDING)),
+            )
+            .set((
+                outbox::status.eq(status::SENT),
+                outbox::sent_at.eq(Some(to_db(now))),
+                outbox::sealed.eq(None::<String>),
+                outbox::lease_until.eq(None::<chrono::NaiveDateTime>),
+            ))
+            .execute(conn)?;
             Ok(())
         })
     }

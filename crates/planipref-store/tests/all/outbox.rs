@@ -87,8 +87,8 @@ fn a_booking_owes_its_confirmation_and_reminders_and_a_cancellation_takes_the_re
         assert_eq!(
             summary(&messages),
             owned(&[
-                ("booked", "email", "pending"),
-                ("booked", "sms", "pending"),
+                ("booked", "email", "cancelled"),
+                ("booked", "sms", "cancelled"),
                 ("cancelled", "email", "pending"),
                 ("cancelled", "sms", "pending"),
                 ("reminder", "email", "cancelled"),
