@@ -72,9 +72,14 @@ pub struct Round {
 }
 
 impl Round {
-    /// Whether it claimed nothing.
+    /// Messages it settled.
+    pub fn settled(&self) -> usize {
+        self.sent + self.retried + self.failed
+    }
+
+    /// Whether it settled nothing.
     pub fn is_empty(&self) -> bool {
-        self.sent + self.retried + self.failed == 0
+        self.settled() == 0
     }
 }
 

@@ -142,11 +142,37 @@ impl Step {
         }
     }
 
+    /// The status after this step, taken at `now` on an appointment in
+    /// `current` starting at `start`. A person expected may be marked
+    /// absent once their time has come; one who arrived (even early) and
+    /// left, at any time.
+    pub fn take(
+        self,
+        current: Status,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Status, StepRefusal> {
+        let next = self.apply(current).map_err(StepRefusal::WrongStatus)?;
+        if self == Self::NoShow && current == Status::Booked && start > now {
+            return Err(StepRefusal::NotStarted);
+        }
+        Ok(next)
+    }
+
     /// Whether taking this step frees the guichet's time still to come
     /// (the person has left, or never came): what had passed stays taken.
     pub fn frees_rest(self) -> bool {
         matches!(self, Self::Done | Self::NoShow)
     }
+}
+
+/// Why a step cannot be taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepRefusal {
+    /// Not from this status (named).
+    WrongStatus(Status),
+    /// Absent before the appointment has started.
+    NotStarted,
 }
 
 /// How long after a step it can still be undone, minutes.
@@ -257,6 +283,34 @@ pub mod settings {
                 format!("must be between {} and {}", bounds.start(), bounds.end()),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod take_tests {
+    use super::*;
+
+    #[test]
+    fn a_person_expected_is_absent_only_once_their_time_has_come() {
+        let start = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::days(20_000);
+        let before = start - chrono::Duration::minutes(1);
+        assert_eq!(
+            Step::NoShow.take(Status::Booked, start, before),
+            Err(StepRefusal::NotStarted)
+        );
+        assert_eq!(
+            Step::NoShow.take(Status::Booked, start, start),
+            Ok(Status::NoShow)
+        );
+        // Arrived early, then left.
+        assert_eq!(
+            Step::NoShow.take(Status::CheckedIn, start, before),
+            Ok(Status::NoShow)
+        );
+        assert_eq!(
+            Step::Done.take(Status::Booked, start, start),
+            Err(StepRefusal::WrongStatus(Status::Booked))
+        );
     }
 }
 

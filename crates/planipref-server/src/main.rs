@@ -461,14 +461,15 @@ async fn deliver_messages(
             let round =
                 actix_web::web::block(move || deliverer.deliver_due(&store, now, jitter)).await;
             match round {
-                Ok(Ok(round)) if round.sent + round.retried + round.failed > 0 => {
+                Ok(Ok(round)) if !round.is_empty() => {
                     log::info!(
                         "messages: {} sent, {} to retry, {} failed",
                         round.sent,
                         round.retried,
                         round.failed
                     );
-                    if round.sent + round.retried + round.failed
+                    // A full batch: more may be due at once.
+                    if round.settled()
                         < usize::try_from(planipref_delivery::worker::BATCH).unwrap_or(0)
                     {
                         break;

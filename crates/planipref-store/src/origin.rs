@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::{AnyConnection, on_backend};
 use crate::models::*;
-use crate::outbox::{Owed, kind, owe_applicant, owe_reminders};
+use crate::outbox::{Owed, kind, owe_with_reminders};
 use crate::reservations::NewReservation;
 use crate::schema::*;
 use crate::{StoreError, to_db};
@@ -144,6 +144,5 @@ pub(crate) fn record_booked(
         sealed: new.sealed_token.clone(),
         due_at: new.now,
     };
-    owe_applicant(c, &row.id, &booked, new.now)?;
-    owe_reminders(c, &row.id, new.now)
+    owe_with_reminders(c, &row.id, &booked, new.now)
 }

@@ -16,7 +16,7 @@ use crate::occupancy::{
     share_guichet,
 };
 use crate::origin::{Origin, record_booked};
-use crate::outbox::{Owed, cancel_pending, kind, owe_applicant, owe_reminders};
+use crate::outbox::{Owed, cancel_pending, kind, owe_applicant, owe_with_reminders};
 use crate::person_guards::guard_person;
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};
@@ -343,8 +343,7 @@ impl Store {
                     sealed: None,
                     due_at: to.now,
                 };
-                owe_applicant(c, &id, &moved, to.now)?;
-                owe_reminders(c, &id, to.now)?;
+                owe_with_reminders(c, &id, &moved, to.now)?;
                 let moved: ReservationRow = reservations::table
                     .find(&id)
                     .select(ReservationRow::as_select())

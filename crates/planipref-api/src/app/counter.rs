@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use planipref_domain::FieldError;
 use planipref_domain::access::{Agent, check_reason};
-use planipref_domain::attendance::{self, Status, Step, UndoRefusal};
+use planipref_domain::attendance::{self, Status, Step, StepRefusal, UndoRefusal};
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{GuichetId, ReservationId, SiteId};
 use planipref_domain::plage::Weekdays;
@@ -34,13 +34,11 @@ pub fn take_step(
     let detail = readable_reservation(store, agent, raw)?;
     let r = &detail.reservation;
     let current = status_of(r)?;
-    step.apply(current)
-        .map_err(|s| ApiError::WrongStatus(s.code().to_owned()))?;
-    // Someone expected may be marked absent once their time has come;
-    // someone who arrived (even early) and left may be at any time.
-    if step == Step::NoShow && current == Status::Booked && from_db(r.starts_at) > now {
-        return Err(ApiError::Conflict("the appointment has not started yet"));
-    }
+    step.take(current, from_db(r.starts_at), now)
+        .map_err(|refusal| match refusal {
+            StepRefusal::WrongStatus(s) => ApiError::WrongStatus(s.code().to_owned()),
+            StepRefusal::NotStarted => ApiError::Conflict("the appointment has not started yet"),
+        })?;
     let called_to = match call.and_then(|c| c.guichet_id.as_deref()) {
         Some(raw) => Some(guichet_of_site(store, &detail.site, raw)?),
         None if step == Step::Call => Some(r.guichet_id.clone()),

@@ -35,11 +35,14 @@ struct Reach {
     time_zone: chrono_tz::Tz,
     reference: String,
     start: DateTime<Utc>,
+    /// The motif's reminders, hours before the start.
+    reminder_hours: Vec<u32>,
 }
 
 fn reach(c: &mut AnyConnection, reservation_id: &str) -> Result<Reach, StoreError> {
-    use crate::schema::{reservations, sites};
-    let (email, phone, language, reference, starts_at, prefecture_code, zone): (
+    use crate::schema::{motifs, reservations, sites};
+    use planipref_domain::messages::reminders::DEFAULT_HOURS_BEFORE;
+    let (email, phone, language, reference, starts_at, prefecture_code, zone, hours): (
         String,
         String,
         String,
@@ -47,8 +50,10 @@ fn reach(c: &mut AnyConnection, reservation_id: &str) -> Result<Reach, StoreErro
         chrono::NaiveDateTime,
         String,
         String,
+        String,
     ) = reservations::table
         .inner_join(sites::table.on(sites::id.eq(reservations::site_id)))
+        .inner_join(motifs::table.on(motifs::id.eq(reservations::motif_id)))
         .filter(reservations::id.eq(reservation_id))
         .select((
             reservations::email,
@@ -58,6 +63,7 @@ fn reach(c: &mut AnyConnection, reservation_id: &str) -> Result<Reach, StoreErro
             reservations::starts_at,
             sites::prefecture_code,
             sites::time_zone,
+            motifs::reminder_hours,
         ))
         .first(c)?;
     let mut channels = Vec::new();
@@ -76,6 +82,9 @@ fn reach(c: &mut AnyConnection, reservation_id: &str) -> Result<Reach, StoreErro
         time_zone: zone.parse().unwrap_or(chrono_tz::Europe::Paris),
         reference,
         start: crate::from_db(starts_at),
+        // See `MotifRow::reminder_list`.
+        reminder_hours: serde_json::from_str(&hours)
+            .unwrap_or_else(|_| DEFAULT_HOURS_BEFORE.to_vec()),
     })
 }
 
@@ -163,60 +172,47 @@ pub(crate) fn owe_applicant(
     owed: &Owed<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let reach = reach(c, reservation_id)?;
-    let messages = messages_for(&reach, owed);
-    enqueue(
-        c,
-        &messages,
-        About {
-            reservation_id: Some(reservation_id),
-            convocation_id: None,
-        },
-        now,
-    )
+    owe(c, reservation_id, owed, false, now)
 }
 
-/// Writes the reminders of `reservation_id` (before its start, in its
-/// site's time zone, never at night; see the domain's
-/// `messages::reminders`), in the caller's transaction.
-pub(crate) fn owe_reminders(
+/// [`owe_applicant`], and the appointment's reminders (before its start,
+/// in its site's time zone, never at night; see the domain's
+/// `messages::reminders`): a booking, a move.
+pub(crate) fn owe_with_reminders(
     c: &mut AnyConnection,
     reservation_id: &str,
+    owed: &Owed<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    use crate::schema::{motifs, reservations};
-    use planipref_domain::messages::reminders::{DEFAULT_HOURS_BEFORE, reminder_times};
+    owe(c, reservation_id, owed, true, now)
+}
+
+fn owe(
+    c: &mut AnyConnection,
+    reservation_id: &str,
+    owed: &Owed<'_>,
+    with_reminders: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use planipref_domain::messages::reminders::reminder_times;
     let reach = reach(c, reservation_id)?;
-    // The motif's reminders (see `MotifRow::reminder_list`).
-    let hours: String = reservations::table
-        .inner_join(motifs::table.on(motifs::id.eq(reservations::motif_id)))
-        .filter(reservations::id.eq(reservation_id))
-        .select(motifs::reminder_hours)
-        .first(c)?;
-    let hours: Vec<u32> =
-        serde_json::from_str(&hours).unwrap_or_else(|_| DEFAULT_HOURS_BEFORE.to_vec());
-    let times = reminder_times(reach.start, reach.time_zone, &hours, now);
-    let messages: Vec<NewMessage> = times
-        .into_iter()
-        .flat_map(|due_at| {
-            let owed = Owed {
+    let mut messages = messages_for(&reach, owed);
+    if with_reminders {
+        for due_at in reminder_times(reach.start, reach.time_zone, &reach.reminder_hours, now) {
+            let reminder = Owed {
                 kind: kind::REMINDER,
                 details: serde_json::json!({}),
                 sealed: None,
                 due_at,
             };
-            messages_for(&reach, &owed)
-        })
-        .collect();
-    enqueue(
-        c,
-        &messages,
-        About {
-            reservation_id: Some(reservation_id),
-            convocation_id: None,
-        },
-        now,
-    )
+            messages.extend(messages_for(&reach, &reminder));
+        }
+    }
+    let about = About {
+        reservation_id: Some(reservation_id),
+        convocation_id: None,
+    };
+    enqueue(c, &messages, about, now)
 }
 
 fn messages_for(reach: &Reach, owed: &Owed<'_>) -> Vec<NewMessage> {
