@@ -73,6 +73,7 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
         (name = "convocations", description = "Nominative, single-use invitations to book: agents issue, list and revoke them; the person named books with the link's token (`X-Convocation-Token`)"),
         (name = "operations", description = "Liveness and readiness"),
         (name = "admin", description = "For préfecture agents and administrators: bearer JWT required"),
+        (name = "webhooks", description = "A préfecture's systems hear of its appointments and convocations: subscriptions, signed deliveries (Standard Webhooks), their states and redelivery (bearer JWT required)"),
         (name = "counter", description = "The counter's day, for agents: arrivals, calls, no-shows, walk-ins, the day view and bookings made for someone (bearer JWT required)"),
     ),
     components(schemas(http::problem::Problem, http::problem::ProblemField)),

@@ -1,7 +1,8 @@
 //! Planipref's messages to applicants: what the outbox owes (see
 //! `planipref_store::outbox`), rendered from the templates in
 //! `templates/messages/` (French and English), and delivered by e-mail
-//! over SMTP, by SMS or, with nothing configured, into a local folder.
+//! over SMTP, by SMS or, with nothing configured, into a local folder;
+//! and webhooks to préfecture systems, signed (Standard Webhooks).
 //!
 //! The worker ([`worker::Deliverer`]) runs in every server process: it
 //! claims due messages under a lease, renders each from the appointment as
@@ -15,6 +16,7 @@ pub mod email;
 pub mod render;
 pub mod sms_http;
 pub mod transport;
+pub mod webhook;
 pub mod worker;
 
 /// Why a message could not be sent. Reasons never carry personal data

@@ -52,7 +52,7 @@ fn outcome(result: Result<u16, ureq::Error>, provider: &str) -> Result<(), SendE
 }
 
 /// An HTTP error's kind, without the URL (it may hold a key).
-fn kind(e: &ureq::Error) -> &'static str {
+pub(crate) fn kind(e: &ureq::Error) -> &'static str {
     match e {
         ureq::Error::Timeout(_) => "timeout",
         ureq::Error::Io(_) => "connection",

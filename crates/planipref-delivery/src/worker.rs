@@ -188,6 +188,9 @@ impl Deliverer {
         message: &OutboxRow,
         now: DateTime<Utc>,
     ) -> Result<(), SendError> {
+        if message.channel == channel::WEBHOOK {
+            return crate::webhook::deliver(store, &self.key, message, now);
+        }
         let payload: serde_json::Value = serde_json::from_str(&message.payload)
             .map_err(|_| SendError::Permanent("unreadable payload".into()))?;
         if let Some(id) = &message.convocation_id {

@@ -75,6 +75,16 @@ id_type!(
     ConvocationId
 );
 
+id_type!(
+    /// A préfecture's webhook subscription.
+    WebhookId
+);
+
+id_type!(
+    /// A message of the outbox (a webhook delivery's `webhook-id`).
+    MessageId
+);
+
 /// A préfecture is keyed by its département's INSEE code: `01`…`95` (with
 /// `2A`/`2B` for Corsica), `971`…`976`, and the overseas collectivities that
 /// have a préfecture (`975`, `977`, `978`).

@@ -134,6 +134,14 @@ impl Store {
             let messages =
                 crate::outbox::without_opted_out_sms(c, &new.messages, row.phone.as_deref())?;
             crate::outbox::enqueue(c, &messages, about, new.now)?;
+            let issued = planipref_domain::messages::webhook::Event::ConvocationIssued;
+            crate::webhooks::owe_convocation_webhooks(
+                c,
+                &row.id,
+                issued,
+                serde_json::json!({}),
+                new.now,
+            )?;
             audit.map_or(Ok(()), |a| record(c, a))
         })?;
         Ok(ConvocationView { row, booked: None })

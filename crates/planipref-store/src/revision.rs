@@ -35,6 +35,8 @@ pub enum Edited {
     Fermeture,
     /// A démarche of the national catalogue.
     Demarche,
+    /// A préfecture's webhook subscription.
+    Webhook,
 }
 
 impl Edited {
@@ -49,6 +51,7 @@ impl Edited {
             Self::Plage => ("plages", "id"),
             Self::Fermeture => ("fermetures", "id"),
             Self::Demarche => ("demarches", "code"),
+            Self::Webhook => ("webhook_subscriptions", "id"),
         }
     }
 }

@@ -216,6 +216,24 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        subscription_id -> Nullable<Text>,
+        response_status -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    /// A préfecture's webhook subscriptions.
+    webhook_subscriptions (id) {
+        id -> Text,
+        prefecture_code -> Text,
+        url -> Text,
+        events -> Text,
+        description -> Text,
+        active -> Bool,
+        secret_sealed -> Text,
+        revision -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
     }
 }
 
@@ -367,6 +385,7 @@ diesel::table! {
 }
 
 diesel::joinable!(sites -> prefectures (prefecture_code));
+diesel::joinable!(webhook_subscriptions -> prefectures (prefecture_code));
 diesel::joinable!(services -> sites (site_id));
 diesel::joinable!(motifs -> services (service_id));
 diesel::joinable!(guichets -> sites (site_id));
@@ -416,6 +435,7 @@ diesel::joinable!(guichet_bookings -> guichets (guichet_id));
 diesel::allow_tables_to_appear_in_same_query!(
     sms_opt_outs,
     outbox,
+    webhook_subscriptions,
     guichet_bookings,
     walk_in_tickets,
     agent_bookings,

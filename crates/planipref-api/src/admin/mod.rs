@@ -19,6 +19,7 @@ pub mod reservations;
 pub mod services;
 pub mod sites;
 pub mod walk_ins;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -48,5 +49,6 @@ fn resources(cfg: &mut ServiceConfig) {
         .configure(walk_ins::configure)
         .configure(counter_settings::configure)
         .configure(convocations::configure)
+        .configure(webhooks::configure)
         .configure(audit::configure);
 }

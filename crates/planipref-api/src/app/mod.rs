@@ -25,3 +25,4 @@ pub mod sealing;
 pub mod sites;
 pub mod slots;
 pub mod sms;
+pub mod webhooks;

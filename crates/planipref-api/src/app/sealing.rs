@@ -9,12 +9,18 @@ use crate::http::error::ApiError;
 
 /// `token` sealed with `key`, under a fresh random nonce.
 pub fn seal_token(token: &ManagementToken, key: &OutboxKey) -> Result<String, ApiError> {
+    seal_text(token.expose(), key)
+}
+
+/// `secret` (a token, a webhook's secret) sealed with `key`, under a fresh
+/// random nonce.
+pub fn seal_text(secret: &str, key: &OutboxKey) -> Result<String, ApiError> {
     let mut nonce = [0u8; NONCE_BYTES];
     getrandom::fill(&mut nonce).map_err(|e| {
         log::error!("no randomness available: {e}");
         ApiError::Internal
     })?;
-    Ok(key.seal(token.expose(), nonce))
+    Ok(key.seal(secret, nonce))
 }
 
 /// A new booking's management token as the booking keeps it: its hash

@@ -9,7 +9,8 @@ use std::str::FromStr;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use planipref_domain::ids::{
-    ConvocationId, FermetureId, GuichetId, HoldId, MotifId, PlageId, ServiceId, SiteId,
+    ConvocationId, FermetureId, GuichetId, HoldId, MessageId, MotifId, PlageId, ServiceId, SiteId,
+    WebhookId,
 };
 
 use crate::http::error::ApiError;
@@ -40,6 +41,8 @@ in_path! {
     FermetureId => "fermeture_id", "closure";
     HoldId => "hold_id", "hold";
     ConvocationId => "convocation_id", "convocation";
+    WebhookId => "webhook_id", "webhook subscription";
+    MessageId => "delivery_id", "delivery";
 }
 
 /// The identifier of the route's `{T::SEGMENT}` segment.
@@ -60,6 +63,26 @@ impl<T: InPath> FromRequest for PathId<T> {
                 // A handler asking for a segment its route does not have:
                 // a programming error, caught by any test of the route.
                 log::error!("route {:?} has no {{{}}}", req.match_pattern(), T::SEGMENT);
+                Err(ApiError::Internal)
+            }
+        })
+    }
+}
+
+/// The route's `{code}` segment: a département's code as sent (checked
+/// with the caller's scope, see `security::scope::may_administer_prefecture`).
+#[derive(Debug, Clone)]
+pub struct CodeInPath(pub String);
+
+impl FromRequest for CodeInPath {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match req.match_info().get("code") {
+            Some(raw) => Ok(Self(raw.to_owned())),
+            None => {
+                log::error!("route {:?} has no {{code}}", req.match_pattern());
                 Err(ApiError::Internal)
             }
         })

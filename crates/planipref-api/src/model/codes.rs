@@ -137,6 +137,12 @@ codes! {
 }
 
 codes! {
+    /// Where a webhook delivery stands: `pending` (due, or waiting for its
+    /// next attempt), `sent`, `failed` (given up) or `cancelled`.
+    DeliveryStatus { Pending = "pending", Sent = "sent", Failed = "failed", Cancelled = "cancelled" }
+}
+
+codes! {
     /// A day of the week.
     Weekday {
         Monday = "monday",
@@ -322,6 +328,7 @@ mod tests {
         round_trips(Role::ALL, Role::code);
         round_trips(ConvocationState::ALL, ConvocationState::code);
         round_trips(Weekday::ALL, Weekday::code);
+        round_trips(DeliveryStatus::ALL, DeliveryStatus::code);
         assert!(serde_json::from_str::<Channel>("\"guichet\"").is_err());
         assert!(serde_json::from_str::<Weekday>("\"Monday\"").is_err());
     }

@@ -25,3 +25,4 @@ pub mod reservation;
 pub mod service;
 pub mod site;
 pub mod slot;
+pub mod webhook;

@@ -2,89 +2,12 @@
 //! request and answers as told: success, refusals (4xx) and failures
 //! worth another attempt (429, 5xx, no server).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
-
 use planipref_delivery::SendError;
 use planipref_delivery::sms_http::{Brevo, JsonWebhook};
 use planipref_delivery::transport::{Sms, SmsSender};
-use serde_json::Value;
+use std::net::TcpListener;
 
-/// A request as the local server read it.
-#[derive(Debug, Clone)]
-struct Request {
-    line: String,
-    headers: Vec<(String, String)>,
-    body: Value,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A local HTTP server answering each request with the next of
-/// `statuses` (the last one repeated).
-struct Gateway {
-    url: String,
-    requests: Arc<Mutex<Vec<Request>>>,
-}
-
-impl Gateway {
-    fn start(path: &str, statuses: &[u16]) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}{path}", listener.local_addr().expect("addr"));
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let (seen, statuses) = (requests.clone(), statuses.to_vec());
-        std::thread::spawn(move || {
-            for (n, stream) in listener.incoming().enumerate() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                let mut line = String::new();
-                reader.read_line(&mut line).expect("request line");
-                let mut headers = vec![];
-                loop {
-                    let mut h = String::new();
-                    reader.read_line(&mut h).expect("header");
-                    let h = h.trim_end();
-                    if h.is_empty() {
-                        break;
-                    }
-                    if let Some((name, value)) = h.split_once(':') {
-                        headers.push((name.trim().to_owned(), value.trim().to_owned()));
-                    }
-                }
-                let length: usize = headers
-                    .iter()
-                    .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-                    .and_then(|(_, v)| v.parse().ok())
-                    .unwrap_or(0);
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).expect("body");
-                seen.lock().unwrap().push(Request {
-                    line: line.trim_end().to_owned(),
-                    headers,
-                    body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-                });
-                let status = statuses[n.min(statuses.len() - 1)];
-                let answer = format!(
-                    "HTTP/1.1 {status} Answer\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
-                );
-                let _ = stream.write_all(answer.as_bytes());
-            }
-        });
-        Self { url, requests }
-    }
-
-    fn requests(&self) -> Vec<Request> {
-        self.requests.lock().unwrap().clone()
-    }
-}
+use crate::gateway::Gateway;
 
 fn sms(text: &str) -> Sms {
     Sms {

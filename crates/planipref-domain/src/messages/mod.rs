@@ -9,6 +9,7 @@ pub mod phone;
 pub mod reminders;
 pub mod seal;
 pub mod sms;
+pub mod webhook;
 
 use crate::error::FieldError;
 

@@ -91,6 +91,11 @@ pub struct OutboxRow {
     pub created_at: chrono::NaiveDateTime,
     /// When it was sent.
     pub sent_at: Option<chrono::NaiveDateTime>,
+    /// The webhook subscription it is for (channel `webhook`).
+    pub subscription_id: Option<String>,
+    /// The HTTP status its receiver answered the last attempt with
+    /// (webhooks; `None`: no answer, or not a webhook).
+    pub response_status: Option<i32>,
 }
 
 /// What a message is about.
@@ -140,6 +145,8 @@ pub(crate) fn enqueue(
             last_error: None,
             created_at: to_db(now),
             sent_at: None,
+            subscription_id: None,
+            response_status: None,
         })
         .collect();
     crate::db::insert_batch!(c, outbox::table, &rows)?;
@@ -357,23 +364,27 @@ impl Store {
         })
     }
 
-    /// The messages about a convocation, oldest first.
+    /// The messages to the person of a convocation, oldest first
+    /// (webhooks are listed with their subscription).
     pub fn convocation_messages(&self, convocation_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
         self.with_conn(|conn| {
             Ok(outbox::table
                 .filter(outbox::convocation_id.eq(convocation_id))
+                .filter(outbox::channel.ne(channel::WEBHOOK))
                 .order((outbox::created_at, outbox::due_at))
                 .select(OutboxRow::as_select())
                 .load(conn)?)
         })
     }
 
-    /// The messages about a reservation, oldest first (agents see their
-    /// states in its history, never their content).
+    /// The messages to a reservation's applicant, oldest first (agents see
+    /// their states in its history, never their content; webhooks are
+    /// listed with their subscription).
     pub fn reservation_messages(&self, reservation_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
         self.with_conn(|conn| {
             Ok(outbox::table
                 .filter(outbox::reservation_id.eq(reservation_id))
+                .filter(outbox::channel.ne(channel::WEBHOOK))
                 .order((outbox::created_at, outbox::due_at))
                 .select(OutboxRow::as_select())
                 .load(conn)?)

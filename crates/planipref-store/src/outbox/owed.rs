@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use super::{About, NewMessage, OutboxRow, channel, enqueue, kind, status};
 use crate::db::AnyConnection;
 use crate::schema::outbox;
+use crate::webhooks::owe_webhooks;
 use crate::{StoreError, to_db};
+use planipref_domain::messages::webhook::Event;
 
 /// What a change to an appointment owes its applicant: one message per
 /// channel they can be reached on (e-mail when given, SMS when the phone
@@ -35,6 +37,9 @@ struct Reach {
     time_zone: chrono_tz::Tz,
     reference: String,
     start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    site_id: String,
+    motif_id: String,
     /// The motif's reminders, hours before the start.
     reminder_hours: Vec<u32>,
 }
@@ -42,28 +47,34 @@ struct Reach {
 fn reach(c: &mut AnyConnection, reservation_id: &str) -> Result<Reach, StoreError> {
     use crate::schema::{motifs, reservations, sites};
     use planipref_domain::messages::reminders::DEFAULT_HOURS_BEFORE;
-    let (email, phone, language, reference, starts_at, prefecture_code, zone, hours): (
-        String,
-        String,
-        String,
-        String,
-        chrono::NaiveDateTime,
-        String,
-        String,
-        String,
-    ) = reservations::table
+    type Row = (
+        (String, String, String, String),
+        (chrono::NaiveDateTime, chrono::NaiveDateTime),
+        (String, String, String, String, String),
+    );
+    let (
+        (email, phone, language, reference),
+        (starts_at, ends_at),
+        (site_id, motif_id, prefecture_code, zone, hours),
+    ): Row = reservations::table
         .inner_join(sites::table.on(sites::id.eq(reservations::site_id)))
         .inner_join(motifs::table.on(motifs::id.eq(reservations::motif_id)))
         .filter(reservations::id.eq(reservation_id))
         .select((
-            reservations::email,
-            reservations::phone,
-            reservations::language,
-            reservations::reference,
-            reservations::starts_at,
-            sites::prefecture_code,
-            sites::time_zone,
-            motifs::reminder_hours,
+            (
+                reservations::email,
+                reservations::phone,
+                reservations::language,
+                reservations::reference,
+            ),
+            (reservations::starts_at, reservations::ends_at),
+            (
+                reservations::site_id,
+                reservations::motif_id,
+                sites::prefecture_code,
+                sites::time_zone,
+                motifs::reminder_hours,
+            ),
         ))
         .first(c)?;
     let mut channels = Vec::new();
@@ -82,6 +93,9 @@ fn reach(c: &mut AnyConnection, reservation_id: &str) -> Result<Reach, StoreErro
         time_zone: zone.parse().unwrap_or(chrono_tz::Europe::Paris),
         reference,
         start: crate::from_db(starts_at),
+        end: crate::from_db(ends_at),
+        site_id,
+        motif_id,
         // See `MotifRow::reminder_list`.
         reminder_hours: serde_json::from_str(&hours)
             .unwrap_or_else(|_| DEFAULT_HOURS_BEFORE.to_vec()),
@@ -161,7 +175,15 @@ pub(crate) fn owe_revocation(
         reservation_id: None,
         convocation_id: Some(convocation_id),
     };
-    enqueue(c, &revoked, about, now)
+    enqueue(c, &revoked, about, now)?;
+    let reason = serde_json::json!({ "reason": reason });
+    crate::webhooks::owe_convocation_webhooks(
+        c,
+        convocation_id,
+        Event::ConvocationRevoked,
+        reason,
+        now,
+    )
 }
 
 /// Writes what `owed` owes the applicant of `reservation_id`, in the
@@ -212,7 +234,35 @@ fn owe(
         reservation_id: Some(reservation_id),
         convocation_id: None,
     };
-    enqueue(c, &messages, about, now)
+    enqueue(c, &messages, about, now)?;
+    match Event::of_kind(owed.kind) {
+        Some(event) => owe_webhooks(
+            c,
+            &reach.prefecture_code,
+            event,
+            event_data(&reach, owed),
+            about,
+            now,
+        ),
+        None => Ok(()),
+    }
+}
+
+/// What a préfecture's systems hear of a change to an appointment: its
+/// reference, times, site and motif, and what the change adds (a reason,
+/// the previous start); never the applicant's name or contact details.
+fn event_data(reach: &Reach, owed: &Owed<'_>) -> serde_json::Value {
+    let mut data = serde_json::json!({
+        "reference": reach.reference,
+        "start": reach.start.to_rfc3339(),
+        "end": reach.end.to_rfc3339(),
+        "site_id": reach.site_id,
+        "motif_id": reach.motif_id,
+    });
+    if let (Some(map), Some(details)) = (data.as_object_mut(), owed.details.as_object()) {
+        map.extend(details.clone());
+    }
+    data
 }
 
 fn messages_for(reach: &Reach, owed: &Owed<'_>) -> Vec<NewMessage> {
