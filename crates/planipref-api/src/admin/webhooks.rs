@@ -112,6 +112,8 @@ pub async fn list_webhooks(
 }
 
 /// A webhook subscription
+///
+/// Its URL, events and state, without its secret.
 #[utoipa::path(
     tag = "webhooks", security(("bearer" = [])),
     params(("code" = String, Path, description = "Département code", example = "93"),

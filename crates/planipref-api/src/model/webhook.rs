@@ -277,12 +277,13 @@ pub fn example_delivery() -> Value {
     json!({"id": "f715b8be-be7a-43bb-8186-913067dcc323", "event": "reservation.booked", "status": "sent", "reference": "K7QX-M3PA", "convocation_id": null, "response_status": 200, "failed_attempts": 0, "last_error": null, "created_at": "2026-12-04T09:00:00Z", "next_attempt_at": null, "sent_at": "2026-12-04T09:00:01Z", "body": {"type": "reservation.booked", "timestamp": "2026-12-04T09:00:00Z", "data": {"reference": "K7QX-M3PA", "start": "2026-12-10T08:30:00+00:00", "end": "2026-12-10T08:50:00+00:00", "site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "motif_id": "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00"}}})
 }
 
+/// A page asked for: (page, per page, offset, limit).
+pub type Window = (u32, u32, i64, i64);
+
 impl DeliveryQuery {
-    /// The state asked for and the page as (page, per page, offset,
-    /// limit), every invalid parameter named at once.
-    pub fn check(
-        &self,
-    ) -> Result<(Option<&'static str>, (u32, u32, i64, i64)), crate::http::error::ApiError> {
+    /// The state asked for and the page, every invalid parameter named at
+    /// once.
+    pub fn check(&self) -> Result<(Option<&'static str>, Window), crate::http::error::ApiError> {
         use crate::model::codes::DeliveryStatus;
         let status = match self.status.as_deref().map(str::trim) {
             None => Ok(None),

@@ -21,3 +21,4 @@ mod organisation;
 mod orientation;
 mod replays;
 mod settings;
+mod webhooks;

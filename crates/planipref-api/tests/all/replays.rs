@@ -177,6 +177,18 @@ fn snapshot(store: &Store) -> Facts {
         "prefectures".into(),
         total(store.list_prefectures(None, 0, 1)),
     );
+    let webhooks = store.list_webhooks("93", 0, 100).unwrap();
+    note("webhooks of 93".into(), webhooks.total.to_string());
+    for w in &webhooks.items {
+        let all = planipref_store::webhooks::DeliveryFilter::default();
+        let deliveries = store.webhook_deliveries(&w.id, all, (0, 100)).unwrap();
+        for m in &deliveries.items {
+            note(
+                format!("delivery {}", m.id),
+                format!("{} after {} attempts", m.status, m.attempts),
+            );
+        }
+    }
     let demarches = store.list_demarches().unwrap().len();
     note("demarches".into(), demarches.to_string());
     let sites = store.list_sites(None, 0, 1000).unwrap();
@@ -286,6 +298,10 @@ struct Demo {
     /// A weekday nine weeks after next week's bookings: no appointment
     /// falls on it (to close).
     quiet_day: NaiveDate,
+    /// Two webhook subscriptions of Seine-Saint-Denis (to test).
+    webhooks: Vec<String>,
+    /// A test delivery of each, sent and failed (to send again).
+    deliveries: Vec<String>,
 }
 
 /// How many appointments the fixtures act on (see [`Demo::booked`]).
@@ -389,6 +405,41 @@ where
     .await;
     assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
 
+    // Two subscriptions, each with a test delivery, sent for one, given
+    // up for the other (to redeliver).
+    let mut webhooks = vec![];
+    let mut deliveries = vec![];
+    for (n, settle) in [(1, true), (2, false)] {
+        let created = send(
+            app,
+            Post::to("/api/v1/admin/prefectures/93/webhooks")
+                .by_agent(&admin_93)
+                .json(json!({"url": format!("https://sias.example.gouv.fr/hooks/{n}"), "events": ["reservation.booked"]}))
+                .keyed(&[]),
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let id = created.body["id"].as_str().unwrap().to_owned();
+        let ping = send(
+            app,
+            Post::to(format!("/api/v1/admin/prefectures/93/webhooks/{id}/ping"))
+                .by_agent(&admin_93)
+                .keyed(&[]),
+        )
+        .await;
+        assert_eq!(ping.status, StatusCode::ACCEPTED, "{}", ping.body);
+        let delivery = ping.body["id"].as_str().unwrap().to_owned();
+        if settle {
+            store.message_sent(&delivery, Utc::now()).unwrap();
+        } else {
+            store
+                .message_failed(&delivery, "the receiver answered 500")
+                .unwrap();
+        }
+        webhooks.push(id);
+        deliveries.push(delivery);
+    }
+
     let dep = planipref_domain::ids::DepartementCode::parse("93").unwrap();
     // The app's today is `from` (see `counter_app_state`).
     let tomorrow = from + Days::new(1);
@@ -415,6 +466,8 @@ where
             .to_owned(),
         holidays,
         quiet_day: from + Days::new(63),
+        webhooks,
+        deliveries,
     }
 }
 
@@ -475,6 +528,15 @@ const FIXTURES: &[(&str, Make)] = &[
     ("/api/v1/admin/reservations/{reference}/undo", undo),
     ("/api/v1/admin/sites/{site_id}/walk-ins", walk_in),
     ("/api/v1/reservations/{reference}/sms-opt-out", stop_sms),
+    ("/api/v1/admin/prefectures/{code}/webhooks", webhook),
+    (
+        "/api/v1/admin/prefectures/{code}/webhooks/{webhook_id}/ping",
+        ping,
+    ),
+    (
+        "/api/v1/admin/prefectures/{code}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+        redeliver,
+    ),
 ];
 
 // Public booking, without credentials.
@@ -767,6 +829,43 @@ fn ouverture(d: &Demo) -> Fixture {
         json!({"date": d.holidays[0], "reason": "Journée de solidarité"}),
         json!({"date": d.holidays[1], "reason": "Journée de solidarité"}),
     )
+}
+
+// A préfecture's webhooks, by its administrator.
+
+fn webhook(d: &Demo) -> Fixture {
+    organisation(
+        d,
+        "/api/v1/admin/prefectures/93/webhooks".to_owned(),
+        json!({"url": "https://sias.example.gouv.fr/hooks/a", "events": ["reservation.cancelled"]}),
+        json!({"url": "https://sias.example.gouv.fr/hooks/b", "events": ["reservation.cancelled"]}),
+    )
+}
+
+/// The other request tests the other subscription.
+fn ping(d: &Demo) -> Fixture {
+    let pinging = |id: &str| {
+        Post::to(format!("/api/v1/admin/prefectures/93/webhooks/{id}/ping")).by_agent(&d.admin_93)
+    };
+    Fixture {
+        valid: pinging(&d.webhooks[0]),
+        other: pinging(&d.webhooks[1]),
+    }
+}
+
+/// The other request sends the other subscription's delivery again.
+fn redeliver(d: &Demo) -> Fixture {
+    let again = |i: usize| {
+        Post::to(format!(
+            "/api/v1/admin/prefectures/93/webhooks/{}/deliveries/{}/redeliver",
+            d.webhooks[i], d.deliveries[i]
+        ))
+        .by_agent(&d.admin_93)
+    };
+    Fixture {
+        valid: again(0),
+        other: again(1),
+    }
 }
 
 // The national catalogue and the préfectures, by a national administrator.
