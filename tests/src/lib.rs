@@ -60,6 +60,16 @@ pub fn output(database_url: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// `Bearer <token>` for an agent `sub` of `role` on `scope`, minted by
+/// `planipref token` (the development key the servers verify with).
+pub fn bearer(database_url: &str, role: &str, scope: &str, sub: &str) -> String {
+    let token = output(
+        database_url,
+        &["token", "--role", role, "--scope", scope, "--sub", sub],
+    );
+    format!("Bearer {token}")
+}
+
 /// A running `planipref serve`, killed when dropped.
 #[derive(Debug)]
 pub struct Server {

@@ -24,7 +24,9 @@
 //! Copies share their template's `opening` secret, which no test compares
 //! across databases.
 
+mod http_sink;
 mod smtp_sink;
+pub use http_sink::{HttpRequest, HttpSink};
 pub use smtp_sink::SmtpSink;
 
 use diesel::Connection;

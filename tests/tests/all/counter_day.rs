@@ -10,9 +10,7 @@ use futures_util::future::join_all;
 use planipref_domain::reference::Reference;
 use planipref_store::{DatabaseUrl, PoolOptions, Store};
 use planipref_test_support::{TestDb, book_without_notice};
-use planipref_tests::{
-    Server, bobigny, bobigny_slot, book_each, booking, client, get_json, output, run,
-};
+use planipref_tests::{Server, bobigny, bobigny_slot, book_each, booking, client, get_json, run};
 use serde_json::{Value, json};
 
 /// The first Monday-to-Friday at least a week ahead that is not a public
@@ -53,13 +51,8 @@ fn two_servers(db: &TestDb, clock_start: Option<DateTime<Utc>>) -> (Server, Serv
     (a.join().unwrap(), b.join().unwrap())
 }
 
-/// `Bearer <token>` for `role` on `scope`, minted by `planipref token`.
 fn bearer(db: &TestDb, role: &str, scope: &str, sub: &str) -> String {
-    let token = output(
-        &db.url,
-        &["token", "--role", role, "--scope", scope, "--sub", sub],
-    );
-    format!("Bearer {token}")
+    planipref_tests::bearer(&db.url, role, scope, sub)
 }
 
 fn store(db: &TestDb) -> Store {

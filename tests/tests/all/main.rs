@@ -11,3 +11,4 @@ mod delivery;
 mod journey_storm;
 mod privacy;
 mod rush_tool;
+mod webhooks;

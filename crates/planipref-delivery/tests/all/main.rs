@@ -4,7 +4,6 @@
 // Tests fail by panicking.
 #![allow(clippy::expect_used, clippy::print_stdout, clippy::unwrap_used)]
 
-mod gateway;
 mod render;
 mod sms;
 mod smtp;

@@ -7,7 +7,7 @@ use planipref_delivery::sms_http::{Brevo, JsonWebhook};
 use planipref_delivery::transport::{Sms, SmsSender};
 use std::net::TcpListener;
 
-use crate::gateway::Gateway;
+use planipref_test_support::HttpSink as Gateway;
 
 fn sms(text: &str) -> Sms {
     Sms {

@@ -12,10 +12,9 @@ use planipref_domain::messages::seal::{NONCE_BYTES, OutboxKey};
 use planipref_domain::messages::webhook::Event;
 use planipref_store::webhooks::{DeliveryFilter, WebhookRow, events_column};
 use planipref_store::{AuditEntry, Store, to_db};
-use planipref_test_support::TestDb;
+use planipref_test_support::{HttpRequest as Request, HttpSink as Gateway, TestDb};
 use sha2::Sha256;
 
-use crate::gateway::{Gateway, Request};
 use crate::worker::{book, deliverer};
 
 /// The key a test subscription signs with.

@@ -1,6 +1,10 @@
 //! A local HTTP server for the tests of what Planipref posts (SMS
 //! gateways, webhooks' receivers): it records each request and answers
-//! with the statuses it is told, in turn.
+//! with the statuses it is told, in turn. Bound to 127.0.0.1; it lives
+//! as long as the test process.
+
+// A test helper: a broken local socket fails the test at once.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -10,15 +14,19 @@ use serde_json::Value;
 
 /// A request as the local server read it.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub struct HttpRequest {
+    /// The request line (`POST /in HTTP/1.1`).
     pub line: String,
+    /// The headers, in order, names as sent.
     pub headers: Vec<(String, String)>,
     /// The body as sent.
     pub raw: String,
+    /// The body read as JSON (`null` when it is not).
     pub body: Value,
 }
 
-impl Request {
+impl HttpRequest {
+    /// The value of header `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -29,12 +37,16 @@ impl Request {
 
 /// A local HTTP server answering each request with the next of
 /// `statuses` (the last one repeated).
-pub struct Gateway {
+#[derive(Debug)]
+pub struct HttpSink {
+    /// Where it listens, with the path given (`http://127.0.0.1:<port>/in`).
     pub url: String,
-    requests: Arc<Mutex<Vec<Request>>>,
+    requests: Arc<Mutex<Vec<HttpRequest>>>,
 }
 
-impl Gateway {
+impl HttpSink {
+    /// Starts it, answering each request with the next of `statuses`
+    /// (the last one repeated).
     pub fn start(path: &str, statuses: &[u16]) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}{path}", listener.local_addr().expect("addr"));
@@ -65,7 +77,7 @@ impl Gateway {
                     .unwrap_or(0);
                 let mut body = vec![0; length];
                 reader.read_exact(&mut body).expect("body");
-                seen.lock().unwrap().push(Request {
+                seen.lock().unwrap().push(HttpRequest {
                     line: line.trim_end().to_owned(),
                     headers,
                     raw: String::from_utf8_lossy(&body).into_owned(),
@@ -81,7 +93,8 @@ impl Gateway {
         Self { url, requests }
     }
 
-    pub fn requests(&self) -> Vec<Request> {
+    /// The requests received so far.
+    pub fn requests(&self) -> Vec<HttpRequest> {
         self.requests.lock().unwrap().clone()
     }
 }
