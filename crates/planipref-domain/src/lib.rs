@@ -31,6 +31,7 @@ pub mod reference;
 pub mod release;
 pub mod site;
 pub mod slots;
+pub mod stats;
 pub mod text;
 pub mod time;
 pub mod walk_in;

@@ -504,7 +504,8 @@ fn jitter() -> f64 {
 /// ([`planipref_store::Store::clean_up`]):
 /// expired idempotency keys, and holds expired for over an hour (expired
 /// holds count for nothing from the moment they expire; this reclaims
-/// space). Runs off the async workers, as all database work.
+/// space); and the morning's délai samples (see [`sample_delays`]). Runs
+/// off the async workers, as all database work.
 async fn clean_up(
     store: Store,
     limits: std::sync::Arc<ClientLimits>,
@@ -527,6 +528,7 @@ async fn clean_up(
             Ok(Err(e)) => log::warn!("the no-show task failed: {e}"),
             Err(e) => log::warn!("the no-show task did not run: {e}"),
         }
+        sample_delays(&store, now).await;
         let store = store.clone();
         let cleaned = actix_web::web::block(move || store.clean_up(now)).await;
         match cleaned {
@@ -541,6 +543,26 @@ async fn clean_up(
             Ok(Err(e)) => log::warn!("the cleanup of expired holds and keys failed: {e}"),
             Err(e) => log::warn!("the cleanup of expired holds and keys did not run: {e}"),
         }
+    }
+}
+
+/// Motifs whose délai one round samples at most (a national deployment
+/// has thousands: the morning's samples spread over its first minutes).
+const DELAYS_PER_ROUND: usize = 200;
+
+/// Samples the délai of the motifs due (see
+/// [`planipref_api::app::delays::sample_due`]), off the async workers.
+async fn sample_delays(store: &Store, now: chrono::DateTime<chrono::Utc>) {
+    let store = store.clone();
+    let sampled = actix_web::web::block(move || {
+        planipref_api::app::delays::sample_due(&store, now, DELAYS_PER_ROUND)
+    })
+    .await;
+    match sampled {
+        Ok(Ok(n)) if n > 0 => log::info!("sampled the délai of {n} motifs"),
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => log::warn!("the délai sampling failed: {e}"),
+        Err(e) => log::warn!("the délai sampling did not run: {e}"),
     }
 }
 

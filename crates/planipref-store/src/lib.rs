@@ -49,6 +49,7 @@ mod schedule_cache;
 pub mod schema;
 mod services;
 mod sites;
+pub mod stats;
 pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

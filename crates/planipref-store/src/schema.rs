@@ -222,6 +222,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Each motif's délai, sampled once a day.
+    delay_samples (motif_id, day) {
+        motif_id -> Text,
+        day -> Date,
+        site_id -> Text,
+        demarche_code -> Nullable<Text>,
+        sampled_at -> Timestamp,
+        days -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
     /// A préfecture's webhook subscriptions.
     webhook_subscriptions (id) {
         id -> Text,
@@ -436,6 +448,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sms_opt_outs,
     outbox,
     webhook_subscriptions,
+    delay_samples,
     guichet_bookings,
     walk_in_tickets,
     agent_bookings,

@@ -11,11 +11,13 @@
 //! - `health`: `GET /api/v1/health`, the server's own ceiling;
 //! - `orientation`: the communes of the largest département in turn;
 //! - `first-slot`: every site of that département in turn;
-//! - `slots`: one week of the préfecture's motif.
+//! - `slots`: one week of the préfecture's motif;
+//! - `stats`: an administrator's statistics of the whole département over
+//!   a year, by motif (at most 4 connections: an office's few agents).
 //!
 //! It prints requests, throughput, p50/p99/max latency and errors for each,
 //! the slots/health throughput ratio, and whether the goals are met
-//! (orientation p99 ≤ 50 ms; slots ≥ 30 % of health).
+//! (orientation p99 ≤ 50 ms; slots ≥ 30 % of health; stats p99 ≤ 200 ms).
 
 #![allow(clippy::print_stdout, clippy::expect_used)]
 
@@ -24,7 +26,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use chrono::{Days, Utc};
-use planipref_tests::{Server, client, get_json};
+use planipref_tests::{Server, bearer, client, get_json};
 
 /// The département with the most sites (1 préfecture, 6 sous-préfectures).
 const DEPARTEMENT: &str = "62";
@@ -119,6 +121,11 @@ async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<(
     let from = Utc::now().date_naive() + Days::new(1);
     let to = from + Days::new(6);
 
+    let year = (
+        Utc::now().date_naive(),
+        Utc::now().date_naive() + Days::new(365),
+    );
+    let admin = bearer(&url, "admin_prefecture", DEPARTEMENT, "load");
     let scenarios: Vec<(&'static str, Vec<String>)> = vec![
         ("health", vec![server.url("/api/v1/health")]),
         (
@@ -147,6 +154,13 @@ async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<(
             "slots",
             vec![server.url(&format!("/api/v1/motifs/{motif}/slots?from={from}&to={to}"))],
         ),
+        (
+            "stats",
+            vec![server.url(&format!(
+                "/api/v1/admin/stats?prefecture={DEPARTEMENT}&from={}&to={}&by=motif",
+                year.0, year.1
+            ))],
+        ),
     ];
     println!(
         "{:<12} {:>9} {:>10} {:>9} {:>9} {:>9} {:>7}",
@@ -154,7 +168,11 @@ async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<(
     );
     let mut all = Vec::new();
     for (name, urls) in scenarios {
-        let figures = measure(&http, name, Rc::new(urls), seconds, connections).await;
+        let (auth, connections) = match name {
+            "stats" => (Some(admin.as_str()), connections.min(4)),
+            _ => (None, connections),
+        };
+        let figures = measure(&http, (name, auth), Rc::new(urls), seconds, connections).await;
         println!(
             "{:<12} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
             figures.name,
@@ -180,7 +198,7 @@ async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<(
     let ratio = rate("slots") / rate("health").max(1.0);
     let errors: u64 = all.iter().map(|f| f.errors).sum();
     println!(
-        "goals ({backend}): orientation p99 {:.1} ms (≤ 50: {}); slots/health throughput {:.2} (≥ 0.30: {}); errors {errors}",
+        "goals ({backend}): orientation p99 {:.1} ms (≤ 50: {}); slots/health throughput {:.2} (≥ 0.30: {}); stats p99 {:.1} ms (≤ 200: {}); errors {errors}",
         p99("orientation"),
         if p99("orientation") <= 50.0 {
             "met"
@@ -189,6 +207,12 @@ async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<(
         },
         ratio,
         if ratio >= 0.30 { "met" } else { "NOT met" },
+        p99("stats"),
+        if p99("stats") <= 200.0 {
+            "met"
+        } else {
+            "NOT met"
+        },
     );
     drop(server);
     Ok(())
@@ -197,7 +221,7 @@ async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<(
 /// Runs `connections` loops over `urls` for `seconds`.
 async fn measure(
     http: &awc::Client,
-    name: &'static str,
+    (name, auth): (&'static str, Option<&str>),
     urls: Rc<Vec<String>>,
     seconds: u64,
     connections: usize,
@@ -205,15 +229,21 @@ async fn measure(
     let tally = Rc::new(RefCell::new(Tally::default()));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
+    let auth: Option<Rc<str>> = auth.map(Rc::from);
     let loops = (0..connections).map(|c| {
         let (http, urls, tally) = (http.clone(), urls.clone(), tally.clone());
+        let auth = auth.clone();
         async move {
             let mut i = c * 7919;
             while Instant::now() < deadline {
                 let url = &urls[i % urls.len()];
                 i += 1;
                 let sent = Instant::now();
-                let outcome = match http.get(url).send().await {
+                let mut request = http.get(url);
+                if let Some(auth) = &auth {
+                    request = request.insert_header(("Authorization", auth.as_ref()));
+                }
+                let outcome = match request.send().await {
                     Ok(mut res) => {
                         let body = res.body().limit(8 << 20).await;
                         match (res.status().is_success(), body) {

@@ -18,6 +18,7 @@ pub mod prefectures;
 pub mod reservations;
 pub mod services;
 pub mod sites;
+pub mod stats;
 pub mod walk_ins;
 pub mod webhooks;
 
@@ -50,5 +51,6 @@ fn resources(cfg: &mut ServiceConfig) {
         .configure(counter_settings::configure)
         .configure(convocations::configure)
         .configure(webhooks::configure)
+        .configure(stats::configure)
         .configure(audit::configure);
 }

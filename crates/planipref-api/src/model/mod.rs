@@ -25,4 +25,5 @@ pub mod reservation;
 pub mod service;
 pub mod site;
 pub mod slot;
+pub mod stats;
 pub mod webhook;

@@ -1,6 +1,7 @@
 //! Operations for applicants and service-public.fr: no login.
 
 pub mod convocations;
+pub mod delays;
 pub mod demarches;
 pub mod health;
 pub mod holds;
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(slots::configure)
         .configure(orientation::configure)
         .configure(demarches::configure)
+        .configure(delays::configure)
         .configure(holds::configure)
         .configure(reservations::configure)
         .configure(sms_opt_out::configure)

@@ -21,4 +21,5 @@ mod organisation;
 mod orientation;
 mod replays;
 mod settings;
+mod stats;
 mod webhooks;

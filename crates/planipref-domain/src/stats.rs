@@ -1,0 +1,415 @@
+//! Figures for agents: appointments counted by period and by motif,
+//! guichet or channel, the time guichets were open, the rates and medians
+//! drawn from them, and the *délai* (days from a day to the first free
+//! slot). Pure arithmetic over what the store reads; statistics count
+//! appointments, never people, so they survive the erasure of identities.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::error::FieldError;
+use crate::plage::Plage;
+
+/// Longest period figures are asked for, in days.
+pub const MAX_DAYS: i64 = 366;
+
+/// How appointments are grouped in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Period {
+    /// Each local day.
+    Day,
+    /// Each week, from Monday.
+    Week,
+    /// Each calendar month.
+    #[default]
+    Month,
+}
+
+impl Period {
+    /// Every period, as the API lists them.
+    pub const ALL: [Self; 3] = [Self::Day, Self::Week, Self::Month];
+
+    /// Its code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Week => "week",
+            Self::Month => "month",
+        }
+    }
+
+    /// The first day of the period holding `day`.
+    pub fn start_of(self, day: NaiveDate) -> NaiveDate {
+        match self {
+            Self::Day => day,
+            Self::Week => day - Days::new(u64::from(day.weekday().num_days_from_monday())),
+            Self::Month => day.with_day(1).unwrap_or(day),
+        }
+    }
+}
+
+/// What appointments are split by, beside the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dimension {
+    /// Nothing: one line per period.
+    #[default]
+    None,
+    /// Their motif.
+    Motif,
+    /// Their guichet.
+    Guichet,
+    /// How they were made (web, convocation, phone, counter,
+    /// intermediary, walk-in).
+    Channel,
+}
+
+impl Dimension {
+    /// Every dimension but none, as the API lists them.
+    pub const ALL: [Self; 3] = [Self::Motif, Self::Guichet, Self::Channel];
+
+    /// Its code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Motif => "motif",
+            Self::Guichet => "guichet",
+            Self::Channel => "channel",
+        }
+    }
+}
+
+/// Parses `group_by` (default `month`) and `by` (default none), naming
+/// the field refused.
+pub fn parse_grouping(
+    group_by: Option<&str>,
+    by: Option<&str>,
+) -> (Result<Period, FieldError>, Result<Dimension, FieldError>) {
+    let period = match group_by.map(str::trim) {
+        None => Ok(Period::default()),
+        Some(code) => Period::ALL
+            .into_iter()
+            .find(|p| p.code() == code)
+            .ok_or_else(|| FieldError::new("group_by", "must be day, week or month")),
+    };
+    let dimension = match by.map(str::trim) {
+        None => Ok(Dimension::None),
+        Some(code) => Dimension::ALL
+            .into_iter()
+            .find(|d| d.code() == code)
+            .ok_or_else(|| FieldError::new("by", "must be motif, guichet or channel")),
+    };
+    (period, dimension)
+}
+
+/// Checks a period of figures: `to` not before `from`, at most a year.
+pub fn check_period(from: NaiveDate, to: NaiveDate) -> Result<(), FieldError> {
+    if to < from {
+        return Err(FieldError::new("to", "must not be before from"));
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(FieldError::new("to", "must be within 366 days of from"));
+    }
+    Ok(())
+}
+
+/// Who cancelled an appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelledBy {
+    /// Its applicant (or whoever held its management link).
+    Applicant,
+    /// An agent.
+    Agent,
+}
+
+/// One appointment as figures see it: no person in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    /// Its local day.
+    pub day: NaiveDate,
+    /// Its motif, guichet and channel (the keys of [`Dimension`]).
+    pub motif_id: String,
+    /// Its guichet.
+    pub guichet_id: String,
+    /// How it was made.
+    pub channel: String,
+    /// Its status (`booked`, `checked_in`, `called`, `done`, `no_show`,
+    /// `cancelled`).
+    pub status: String,
+    /// Guichet minutes it takes.
+    pub minutes: i64,
+    /// Who cancelled it, if it was.
+    pub cancelled_by: Option<CancelledBy>,
+    /// Whether it was moved at least once.
+    pub moved: bool,
+    /// Minutes between arrival and call.
+    pub wait_minutes: Option<i64>,
+    /// Minutes between call and end.
+    pub service_minutes: Option<i64>,
+}
+
+/// The figures of one group of appointments.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    /// Guichet minutes open (`None` where it is not the group's: a motif
+    /// or a channel shares its guichets with others).
+    pub capacity_minutes: Option<i64>,
+    /// Appointments made for the period (walk-ins included), cancelled
+    /// ones included.
+    pub appointments: u64,
+    /// Those not cancelled.
+    pub booked: u64,
+    /// Cancelled, all.
+    pub cancelled: u64,
+    /// Cancelled by their applicant.
+    pub cancelled_by_applicant: u64,
+    /// Cancelled by an agent.
+    pub cancelled_by_agent: u64,
+    /// Moved at least once.
+    pub moved: u64,
+    /// The person came (checked in, called or served).
+    pub honoured: u64,
+    /// The person did not come.
+    pub no_show: u64,
+    /// People who came without an appointment.
+    pub walk_ins: u64,
+    /// Minutes booked (not cancelled) over minutes open.
+    pub fill_rate: Option<f64>,
+    /// No-shows over appointments whose outcome is known (came or not).
+    pub no_show_rate: Option<f64>,
+    /// Median minutes between arrival and call.
+    pub median_wait_minutes: Option<f64>,
+    /// Median minutes between call and end.
+    pub median_service_minutes: Option<f64>,
+    /// Median délai, in days, of the days sampled (motifs only).
+    pub median_delay_days: Option<f64>,
+}
+
+/// What [`Figures`] are made from, gathered one appointment at a time.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    figures: Figures,
+    booked_minutes: i64,
+    waits: Vec<i64>,
+    services: Vec<i64>,
+}
+
+impl Tally {
+    /// Counts `a`.
+    pub fn add(&mut self, a: &Counted) {
+        let f = &mut self.figures;
+        f.appointments += 1;
+        match a.cancelled_by {
+            Some(by) => {
+                f.cancelled += 1;
+                match by {
+                    CancelledBy::Applicant => f.cancelled_by_applicant += 1,
+                    CancelledBy::Agent => f.cancelled_by_agent += 1,
+                }
+            }
+            None if a.status == "cancelled" => f.cancelled += 1,
+            None => {}
+        }
+        if a.status != "cancelled" {
+            f.booked += 1;
+            self.booked_minutes += a.minutes;
+        }
+        f.moved += u64::from(a.moved);
+        match a.status.as_str() {
+            "checked_in" | "called" | "done" => f.honoured += 1,
+            "no_show" => f.no_show += 1,
+            _ => {}
+        }
+        f.walk_ins += u64::from(a.channel == "walk_in");
+        self.waits.extend(a.wait_minutes);
+        self.services.extend(a.service_minutes);
+    }
+
+    /// The figures, with `capacity` minutes open and the délai samples.
+    pub fn finish(mut self, capacity: Option<i64>, delays: &[i64]) -> Figures {
+        let f = &mut self.figures;
+        f.capacity_minutes = capacity;
+        f.fill_rate = capacity
+            .filter(|c| *c > 0)
+            .map(|c| round(self.booked_minutes as f64 / c as f64));
+        let known = f.honoured + f.no_show;
+        f.no_show_rate = (known > 0).then(|| round(f.no_show as f64 / known as f64));
+        f.median_wait_minutes = median(&mut self.waits);
+        f.median_service_minutes = median(&mut self.services);
+        f.median_delay_days = median(&mut delays.to_vec());
+        self.figures
+    }
+}
+
+/// Rates to four decimals.
+fn round(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// The median of `values` (the mean of the middle two when even).
+pub fn median(values: &mut [i64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let mid = values.len() / 2;
+    Some(if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) as f64 / 2.0
+    } else {
+        values[mid] as f64
+    })
+}
+
+/// Minutes a guichet is open on `day` (local, in `tz`): its plages that
+/// apply that day, less what `closures` (UTC intervals: the site's and the
+/// guichet's closures) take of them. A day the site is closed (a public
+/// holiday without an opening) is the caller's to leave out.
+pub fn open_minutes(
+    day: NaiveDate,
+    tz: Tz,
+    plages: &[&Plage],
+    closures: &[(DateTime<Utc>, DateTime<Utc>)],
+) -> i64 {
+    let local = |t: NaiveDateTime| {
+        tz.from_local_datetime(&t)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    plages
+        .iter()
+        .filter(|p| p.applies_on(day))
+        .filter_map(|p| Some((local(day.and_time(p.start))?, local(day.and_time(p.end))?)))
+        .map(|(start, end)| {
+            let closed: i64 = closures
+                .iter()
+                .map(|(c_start, c_end)| {
+                    let (s, e) = ((*c_start).max(start), (*c_end).min(end));
+                    (e - s).num_minutes().max(0)
+                })
+                .sum();
+            ((end - start).num_minutes() - closed).max(0)
+        })
+        .sum()
+}
+
+/// Figures keyed by (period start, key), sorted.
+pub type Grouped = BTreeMap<(NaiveDate, String), Tally>;
+
+/// The key of `a` in `dimension`.
+pub fn key_of(a: &Counted, dimension: Dimension) -> String {
+    match dimension {
+        Dimension::None => String::new(),
+        Dimension::Motif => a.motif_id.clone(),
+        Dimension::Guichet => a.guichet_id.clone(),
+        Dimension::Channel => a.channel.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::GuichetId;
+    use crate::plage::Weekdays;
+    use chrono::{NaiveTime, Weekday};
+
+    fn counted(status: &str, channel: &str) -> Counted {
+        Counted {
+            day: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            motif_id: "m".into(),
+            guichet_id: "g".into(),
+            channel: channel.into(),
+            status: status.into(),
+            minutes: 20,
+            cancelled_by: None,
+            moved: false,
+            wait_minutes: None,
+            service_minutes: None,
+        }
+    }
+
+    #[test]
+    fn a_tally_counts_outcomes_rates_and_medians() {
+        let mut t = Tally::default();
+        let mut done = counted("done", "web");
+        done.wait_minutes = Some(10);
+        done.service_minutes = Some(15);
+        t.add(&done);
+        let mut served = counted("done", "phone");
+        served.wait_minutes = Some(30);
+        served.service_minutes = Some(25);
+        served.moved = true;
+        t.add(&served);
+        t.add(&counted("no_show", "web"));
+        let mut cancelled = counted("cancelled", "web");
+        cancelled.cancelled_by = Some(CancelledBy::Agent);
+        t.add(&cancelled);
+        t.add(&counted("checked_in", "walk_in"));
+        let f = t.finish(Some(200), &[3, 9, 4]);
+        assert_eq!(
+            (f.appointments, f.booked, f.cancelled, f.cancelled_by_agent),
+            (5, 4, 1, 1)
+        );
+        assert_eq!((f.honoured, f.no_show, f.walk_ins, f.moved), (3, 1, 1, 1));
+        assert_eq!(f.fill_rate, Some(0.4), "80 minutes of 200");
+        assert_eq!(f.no_show_rate, Some(0.25));
+        assert_eq!(f.median_wait_minutes, Some(20.0));
+        assert_eq!(f.median_service_minutes, Some(20.0));
+        assert_eq!(f.median_delay_days, Some(4.0));
+        assert_eq!(Tally::default().finish(None, &[]).fill_rate, None);
+    }
+
+    #[test]
+    fn periods_start_on_mondays_and_firsts() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 10).unwrap();
+        assert_eq!(Period::Week.start_of(day).to_string(), "2026-12-07");
+        assert_eq!(Period::Month.start_of(day).to_string(), "2026-12-01");
+        assert_eq!(Period::Day.start_of(day), day);
+        let (p, d) = parse_grouping(Some("year"), Some("site"));
+        assert_eq!(p.unwrap_err().field, "group_by");
+        assert_eq!(d.unwrap_err().field, "by");
+        let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        assert!(check_period(from, from + Days::new(365)).is_ok());
+        assert_eq!(
+            check_period(from, from + Days::new(366)).unwrap_err().field,
+            "to"
+        );
+        assert_eq!(
+            check_period(from, from - Days::new(1)).unwrap_err().field,
+            "to"
+        );
+    }
+
+    #[test]
+    fn open_minutes_are_plages_less_closures_in_local_time() {
+        let g = GuichetId::new_random();
+        let plage = |start: u32, end: u32| Plage {
+            guichet_id: g,
+            weekdays: Weekdays::of(&[Weekday::Mon]),
+            start: NaiveTime::from_hms_opt(start, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(end, 0, 0).unwrap(),
+            valid_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            valid_until: None,
+            motifs: vec![],
+        };
+        let (morning, afternoon) = (plage(9, 12), plage(14, 17));
+        let monday = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let paris = chrono_tz::Europe::Paris;
+        assert_eq!(
+            open_minutes(monday, paris, &[&morning, &afternoon], &[]),
+            360
+        );
+        assert_eq!(
+            open_minutes(monday + Days::new(1), paris, &[&morning], &[]),
+            0
+        );
+        // Closed 11:00–15:00 Paris (10:00–14:00 UTC in winter).
+        let at = |h: u32| Utc.with_ymd_and_hms(2026, 12, 7, h, 0, 0).unwrap();
+        let closed = [(at(10), at(14))];
+        assert_eq!(
+            open_minutes(monday, paris, &[&morning, &afternoon], &closed),
+            240,
+            "an hour of each"
+        );
+    }
+}
