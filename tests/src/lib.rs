@@ -44,10 +44,16 @@ pub fn run(database_url: &str, args: &[&str]) {
 
 /// Runs `planipref <args>` to completion on `database_url`; its standard
 /// output (a minted token, for instance). Panics on failure.
-#[allow(clippy::expect_used)]
 pub fn output(database_url: &str, args: &[&str]) -> String {
+    output_with(database_url, args, &[])
+}
+
+/// [`output`] with these environment variables set.
+#[allow(clippy::expect_used)]
+pub fn output_with(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> String {
     let out = Command::new(binary())
         .args(args)
+        .envs(env.iter().copied())
         .env("PLANIPREF_DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .output()

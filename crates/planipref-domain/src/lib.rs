@@ -29,6 +29,7 @@ pub mod plage;
 pub mod quota;
 pub mod reference;
 pub mod release;
+pub mod retention;
 pub mod site;
 pub mod slots;
 pub mod stats;

@@ -3,6 +3,7 @@
 //! `.env.example`); logs go to stderr, filtered by `RUST_LOG`.
 
 mod config;
+mod tasks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +11,6 @@ use std::process::ExitCode;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use planipref_api::AppState;
-use planipref_api::http::limits::ClientLimits;
 use planipref_seed::national;
 use planipref_store::Store;
 
@@ -81,6 +81,14 @@ enum Command {
         #[arg(long)]
         organisation: Option<String>,
     },
+    /// Erase what is past its retention (applicants' identities, messages,
+    /// the audit trail: see docs/retention.md), as the hourly task does,
+    /// and print the counts.
+    Purge {
+        /// Count what would be erased (the first round), erase nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
@@ -129,7 +137,9 @@ fn refused_in_production(command: &Command) -> Option<String> {
         Command::Seed { national: true, .. } => "seed --national",
         Command::Seed { demo: true, .. } => "seed --demo",
         Command::Seed { .. } => "seed",
-        Command::Serve | Command::Migrate | Command::Openapi { .. } => return None,
+        Command::Serve | Command::Migrate | Command::Purge { .. } | Command::Openapi { .. } => {
+            return None;
+        }
     };
     Some(format!("refusing to {what}: PLANIPREF_ENV is production"))
 }
@@ -204,6 +214,25 @@ fn run(command: Command) -> Result<(), Failure> {
                 report.created,
                 report.skipped
             );
+            Ok(())
+        }
+        Command::Purge { dry_run } => {
+            // The server's clock (PLANIPREF_CLOCK_START, for rehearsals).
+            let now = config.clock_start.unwrap_or_else(chrono::Utc::now);
+            let purged =
+                tasks::purge_all(&store, now, dry_run).map_err(|e| format!("purge failed: {e}"))?;
+            #[allow(clippy::print_stdout)]
+            {
+                let verb = if dry_run { "would erase" } else { "erased" };
+                println!(
+                    "{verb}: {} identities, {} convocations, {} messages, {} audit entries pseudonymised, {} audit entries deleted",
+                    purged.identities,
+                    purged.convocations,
+                    purged.messages,
+                    purged.audit_pseudonymised,
+                    purged.audit_deleted
+                );
+            }
             Ok(())
         }
         Command::Openapi { .. } | Command::Token { .. } => Ok(()),
@@ -352,7 +381,7 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
         );
     }
     let auth = planipref_api::security::agent::Verifier::new(&config.auth)?;
-    let deliverer = std::sync::Arc::new(deliverer(&config)?);
+    let deliverer = std::sync::Arc::new(tasks::deliverer(&config)?);
     let mut state = AppState::new(store.clone(), auth)
         .with_booking(config.booking)
         .with_limits(config.limits)
@@ -369,12 +398,16 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
         )?);
     }
     actix_web::rt::System::new().block_on(async move {
-        actix_web::rt::spawn(deliver_messages(
+        actix_web::rt::spawn(tasks::deliver_messages(
             store.clone(),
             deliverer,
             state.clock.clone(),
         ));
-        actix_web::rt::spawn(clean_up(store, state.limits.clone(), state.clock.clone()));
+        actix_web::rt::spawn(tasks::clean_up(
+            store,
+            state.limits.clone(),
+            state.clock.clone(),
+        ));
         let mut server = HttpServer::new(move || planipref_api::app(state.clone()))
             .bind(&config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
@@ -395,175 +428,6 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
             .await
             .map_err(|e| format!("server failed: {e}"))
     })
-}
-
-/// The delivery worker of this process: messages sent over SMTP when
-/// `PLANIPREF_SMTP_URL` is set, else written to `PLANIPREF_OUTBOX_DIR`.
-fn deliverer(config: &Config) -> Result<planipref_delivery::worker::Deliverer, String> {
-    use planipref_delivery::transport::{Folder, Mailer, NoSmsProvider, SmsSender, SmtpMailer};
-    let settings = &config.delivery;
-    let folder = Folder::new(&settings.outbox_dir);
-    let mailer: Box<dyn Mailer> = match &settings.smtp_url {
-        Some(url) => Box::new(SmtpMailer::from_url(url)?),
-        None => {
-            log::warn!(
-                "no PLANIPREF_SMTP_URL: e-mails are written to {}, not sent",
-                settings.outbox_dir.display()
-            );
-            Box::new(folder.clone())
-        }
-    };
-    let sms: Box<dyn SmsSender> = match (&settings.sms, &settings.smtp_url) {
-        (
-            Some(config::SmsProvider::Brevo {
-                url,
-                api_key,
-                sender,
-            }),
-            _,
-        ) => Box::new(planipref_delivery::sms_http::Brevo::new(
-            url, api_key, sender,
-        )),
-        (Some(config::SmsProvider::Webhook { url, token }), _) => Box::new(
-            planipref_delivery::sms_http::JsonWebhook::new(url, token.as_deref()),
-        ),
-        (None, Some(_)) => Box::new(NoSmsProvider),
-        (None, None) => Box::new(folder),
-    };
-    Ok(planipref_delivery::worker::Deliverer {
-        templates: planipref_delivery::render::Templates::new().map_err(|e| e.to_string())?,
-        mailer,
-        sms,
-        from: settings
-            .from
-            .parse()
-            .map_err(|e| format!("PLANIPREF_MAIL_FROM: {e}"))?,
-        manage_url: settings.manage_url.clone(),
-        convocation_url: settings.convocation_url.clone(),
-        key: config.outbox_key.clone(),
-        lease: chrono::Duration::seconds(i64::from(settings.lease_seconds)),
-    })
-}
-
-/// Every few seconds, delivers what the outbox owes (see
-/// [`planipref_delivery::worker::Deliverer`]), off the async workers; a
-/// full batch is followed at once by the next.
-async fn deliver_messages(
-    store: Store,
-    deliverer: std::sync::Arc<planipref_delivery::worker::Deliverer>,
-    clock: std::sync::Arc<dyn planipref_api::app::clock::Clock>,
-) {
-    let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(5));
-    loop {
-        every.tick().await;
-        loop {
-            let (store, deliverer, now) = (store.clone(), deliverer.clone(), clock.now());
-            let round =
-                actix_web::web::block(move || deliverer.deliver_due(&store, now, jitter)).await;
-            match round {
-                Ok(Ok(round)) if !round.is_empty() => {
-                    log::info!(
-                        "messages: {} sent, {} to retry, {} failed",
-                        round.sent,
-                        round.retried,
-                        round.failed
-                    );
-                    // A full batch: more may be due at once.
-                    if round.settled()
-                        < usize::try_from(planipref_delivery::worker::BATCH).unwrap_or(0)
-                    {
-                        break;
-                    }
-                }
-                Ok(Ok(_)) => break,
-                Ok(Err(e)) => {
-                    log::warn!("the delivery worker failed: {e}");
-                    break;
-                }
-                Err(e) => {
-                    log::warn!("the delivery worker did not run: {e}");
-                    break;
-                }
-            }
-        }
-    }
-}
-
-/// A uniform number in [0, 1) for retry delays' jitter.
-fn jitter() -> f64 {
-    let mut bytes = [0u8; 4];
-    if getrandom::fill(&mut bytes).is_err() {
-        return 0.5;
-    }
-    f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
-}
-
-/// Every minute, the no-show task ([`planipref_store::Store::sweep_no_shows`]:
-/// appointments still booked their préfecture's delay after their start;
-/// safe on any number of servers) and the store's cleanup
-/// ([`planipref_store::Store::clean_up`]):
-/// expired idempotency keys, and holds expired for over an hour (expired
-/// holds count for nothing from the moment they expire; this reclaims
-/// space); and the morning's délai samples (see [`sample_delays`]). Runs
-/// off the async workers, as all database work.
-async fn clean_up(
-    store: Store,
-    limits: std::sync::Arc<ClientLimits>,
-    clock: std::sync::Arc<dyn planipref_api::app::clock::Clock>,
-) {
-    let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
-    loop {
-        every_minute.tick().await;
-        // Clients back at their full rate are forgotten: the limiters hold
-        // only recent clients.
-        limits.forget_idle();
-        let sweeper = store.clone();
-        let now = clock.now();
-        let swept = actix_web::web::block(move || sweeper.sweep_no_shows(now, 500)).await;
-        match swept {
-            Ok(Ok(references)) if !references.is_empty() => {
-                log::info!("recorded {} appointments as no-shows", references.len());
-            }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => log::warn!("the no-show task failed: {e}"),
-            Err(e) => log::warn!("the no-show task did not run: {e}"),
-        }
-        sample_delays(&store, now).await;
-        let store = store.clone();
-        let cleaned = actix_web::web::block(move || store.clean_up(now)).await;
-        match cleaned {
-            Ok(Ok(done)) => {
-                if done.idempotency_keys > 0 {
-                    log::info!("deleted {} expired idempotency keys", done.idempotency_keys);
-                }
-                if done.holds > 0 {
-                    log::info!("deleted {} expired holds", done.holds);
-                }
-            }
-            Ok(Err(e)) => log::warn!("the cleanup of expired holds and keys failed: {e}"),
-            Err(e) => log::warn!("the cleanup of expired holds and keys did not run: {e}"),
-        }
-    }
-}
-
-/// Motifs whose délai one round samples at most (a national deployment
-/// has thousands: the morning's samples spread over its first minutes).
-const DELAYS_PER_ROUND: usize = 200;
-
-/// Samples the délai of the motifs due (see
-/// [`planipref_api::app::delays::sample_due`]), off the async workers.
-async fn sample_delays(store: &Store, now: chrono::DateTime<chrono::Utc>) {
-    let store = store.clone();
-    let sampled = actix_web::web::block(move || {
-        planipref_api::app::delays::sample_due(&store, now, DELAYS_PER_ROUND)
-    })
-    .await;
-    match sampled {
-        Ok(Ok(n)) if n > 0 => log::info!("sampled the délai of {n} motifs"),
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => log::warn!("the délai sampling failed: {e}"),
-        Err(e) => log::warn!("the délai sampling did not run: {e}"),
-    }
 }
 
 fn write_openapi(output: Option<PathBuf>) -> Result<(), String> {

@@ -156,7 +156,8 @@ impl ManageConnection for ConnectionManager {
 
 /// Settings every SQLite connection needs: without a busy timeout, writers
 /// fail at once instead of queueing; WAL lets readers run beside a writer;
-/// foreign keys are off by default in SQLite.
+/// foreign keys are off by default in SQLite; erased personal data must be
+/// overwritten, not left in the file's free space (`secure_delete`).
 #[derive(Debug)]
 struct SqliteSettings;
 
@@ -169,7 +170,8 @@ impl CustomizeConnection<PooledConn, diesel::r2d2::Error> for SqliteSettings {
                 "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
                  PRAGMA journal_mode = WAL; \
                  PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON;"
+                 PRAGMA foreign_keys = ON; \
+                 PRAGMA secure_delete = ON;"
             ))
             .map_err(diesel::r2d2::Error::QueryError)?;
         }

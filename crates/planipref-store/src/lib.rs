@@ -43,6 +43,7 @@ mod person_keys;
 mod plages;
 mod prefectures;
 mod reservations;
+pub mod retention;
 pub mod revision;
 mod schedule;
 mod schedule_cache;

@@ -16,6 +16,9 @@ diesel::table! {
         no_show_after_minutes -> Integer,
         walk_in_horizon_minutes -> Integer,
         agent_daily_bookings -> Integer,
+        retention_identity_months -> Integer,
+        retention_message_months -> Integer,
+        retention_audit_months -> Integer,
     }
 }
 
@@ -178,6 +181,7 @@ diesel::table! {
         freed_from -> Nullable<Timestamp>,
         no_show_swept_at -> Nullable<Timestamp>,
         language -> Text,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -218,6 +222,18 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         subscription_id -> Nullable<Text>,
         response_status -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    /// What each purge erased, counted.
+    purge_runs (id) {
+        id -> Text,
+        ran_at -> Timestamp,
+        prefecture_code -> Text,
+        category -> Text,
+        cause -> Text,
+        erased -> Integer,
     }
 }
 
@@ -346,6 +362,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         revoked_by -> Nullable<Text>,
         revoke_reason -> Nullable<Text>,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -449,6 +466,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     webhook_subscriptions,
     delay_samples,
+    purge_runs,
     guichet_bookings,
     walk_in_tickets,
     agent_bookings,

@@ -124,6 +124,51 @@ impl TestDb {
     pub fn backend(&self) -> &'static str {
         self.store.backend()
     }
+
+    /// Everything the database holds, as a thief of it would read it: on
+    /// SQLite the file's bytes and its write-ahead log's (lossy UTF-8); on
+    /// PostgreSQL every row of every table, as text.
+    #[allow(clippy::expect_used)]
+    pub fn everything_stored(&self) -> String {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Text {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            t: String,
+        }
+        let mut text = String::new();
+        if let Some(path) = self.url.strip_prefix("sqlite://") {
+            for file in [path.to_owned(), format!("{path}-wal")] {
+                if let Ok(bytes) = std::fs::read(&file) {
+                    text.push_str(&String::from_utf8_lossy(&bytes));
+                }
+            }
+            return text;
+        }
+        let tables: Vec<Text> = self
+            .store
+            .with_conn(|c| {
+                Ok(diesel::sql_query(
+                    "SELECT table_name AS t FROM information_schema.tables \
+                     WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+                )
+                .load(c)?)
+            })
+            .expect("tables");
+        for table in tables {
+            let rows: Vec<Text> = self
+                .store
+                .with_conn(|c| {
+                    Ok(
+                        diesel::sql_query(format!("SELECT x::text AS t FROM \"{}\" x", table.t))
+                            .load(c)?,
+                    )
+                })
+                .expect("rows");
+            rows.into_iter().for_each(|r| text.push_str(&r.t));
+        }
+        text
+    }
 }
 
 /// Makes a préfecture's cancelled slots free at once (no release delay),

@@ -10,5 +10,6 @@ mod counter_day;
 mod delivery;
 mod journey_storm;
 mod privacy;
+mod retention;
 mod rush_tool;
 mod webhooks;

@@ -13,9 +13,11 @@ pub mod me;
 pub mod motifs;
 pub mod organisation;
 pub mod ouvertures;
+pub mod persons;
 pub mod plages;
 pub mod prefectures;
 pub mod reservations;
+pub mod retention;
 pub mod services;
 pub mod sites;
 pub mod stats;
@@ -52,5 +54,7 @@ fn resources(cfg: &mut ServiceConfig) {
         .configure(convocations::configure)
         .configure(webhooks::configure)
         .configure(stats::configure)
+        .configure(persons::configure)
+        .configure(retention::configure)
         .configure(audit::configure);
 }

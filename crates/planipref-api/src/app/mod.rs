@@ -19,6 +19,7 @@ pub mod holds;
 pub mod motifs;
 pub mod moves;
 pub mod orientation;
+pub mod persons;
 pub mod plages;
 pub mod prefectures;
 pub mod reservations;

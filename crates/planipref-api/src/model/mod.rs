@@ -19,6 +19,7 @@ pub mod organisation;
 pub mod orientation;
 pub mod page;
 pub mod patterns;
+pub mod person;
 pub mod plage;
 pub mod prefecture;
 pub mod reservation;

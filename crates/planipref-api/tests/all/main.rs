@@ -20,6 +20,7 @@ mod openapi;
 mod organisation;
 mod orientation;
 mod replays;
+mod retention;
 mod settings;
 mod stats;
 mod webhooks;

@@ -232,11 +232,12 @@ fn snapshot(store: &Store) -> Facts {
             note(
                 format!("reservation {}", r.reference),
                 format!(
-                    "{} at {} (updated {}, to rebook {}), {} history entries",
+                    "{} at {} (updated {}, to rebook {}, erased {}), {} history entries",
                     r.status,
                     r.starts_at,
                     r.updated_at,
                     r.needs_rebooking,
+                    r.last_name.is_empty(),
                     history.len()
                 ),
             );
@@ -305,7 +306,7 @@ struct Demo {
 }
 
 /// How many appointments the fixtures act on (see [`Demo::booked`]).
-const BOOKED: usize = 17;
+const BOOKED: usize = 19;
 /// How many free starts the fixtures take (see [`Demo::free`]).
 const FREE: usize = 9;
 
@@ -529,6 +530,7 @@ const FIXTURES: &[(&str, Make)] = &[
     ("/api/v1/admin/sites/{site_id}/walk-ins", walk_in),
     ("/api/v1/reservations/{reference}/sms-opt-out", stop_sms),
     ("/api/v1/admin/prefectures/{code}/webhooks", webhook),
+    ("/api/v1/admin/persons/erase", erase_person),
     (
         "/api/v1/admin/prefectures/{code}/webhooks/{webhook_id}/ping",
         ping,
@@ -829,6 +831,20 @@ fn ouverture(d: &Demo) -> Fixture {
         json!({"date": d.holidays[0], "reason": "Journée de solidarité"}),
         json!({"date": d.holidays[1], "reason": "Journée de solidarité"}),
     )
+}
+
+/// A legal request to erase the person of an appointment; the other
+/// request erases another's.
+fn erase_person(d: &Demo) -> Fixture {
+    let erasing = |i: usize| {
+        Post::to("/api/v1/admin/persons/erase")
+            .by_agent(&d.admin_93)
+            .json(json!({"reference": d.booked[i].0, "reason": "Demande d'effacement (art. 17 RGPD)"}))
+    };
+    Fixture {
+        valid: erasing(17),
+        other: erasing(18),
+    }
 }
 
 // A préfecture's webhooks, by its administrator.
