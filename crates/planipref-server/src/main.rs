@@ -403,6 +403,7 @@ fn serve(config: Config, store: Store) -> Result<(), String> {
             deliverer,
             state.clock.clone(),
         ));
+        actix_web::rt::spawn(tasks::slow_tasks(store.clone(), state.clock.clone()));
         actix_web::rt::spawn(tasks::clean_up(
             store,
             state.limits.clone(),

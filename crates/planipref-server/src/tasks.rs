@@ -115,8 +115,7 @@ fn jitter() -> f64 {
 /// ([`planipref_store::Store::clean_up`]):
 /// expired idempotency keys, and holds expired for over an hour (expired
 /// holds count for nothing from the moment they expire; this reclaims
-/// space); the morning's délai samples (see [`sample_delays`]); and every
-/// hour the retention purge (see [`purge`]). Runs
+/// space). Runs
 /// off the async workers, as all database work.
 pub async fn clean_up(
     store: Store,
@@ -124,7 +123,6 @@ pub async fn clean_up(
     clock: std::sync::Arc<dyn planipref_api::app::clock::Clock>,
 ) {
     let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
-    let mut minutes: u32 = 0;
     loop {
         every_minute.tick().await;
         // Clients back at their full rate are forgotten: the limiters hold
@@ -141,13 +139,6 @@ pub async fn clean_up(
             Ok(Err(e)) => log::warn!("the no-show task failed: {e}"),
             Err(e) => log::warn!("the no-show task did not run: {e}"),
         }
-        sample_delays(&store, now).await;
-        // The retention purge once an hour (and at start), in batches
-        // until nothing is due.
-        if minutes.is_multiple_of(60) {
-            purge(&store, now).await;
-        }
-        minutes = minutes.wrapping_add(1);
         let store = store.clone();
         let cleaned = actix_web::web::block(move || store.clean_up(now)).await;
         match cleaned {
@@ -162,6 +153,24 @@ pub async fn clean_up(
             Ok(Err(e)) => log::warn!("the cleanup of expired holds and keys failed: {e}"),
             Err(e) => log::warn!("the cleanup of expired holds and keys did not run: {e}"),
         }
+    }
+}
+
+/// Every minute, the morning's délai samples (see [`sample_delays`]) and,
+/// every hour, the retention purge (see [`purge`]): apart from the
+/// no-show task, which must never wait behind them.
+pub async fn slow_tasks(store: Store, clock: std::sync::Arc<dyn planipref_api::app::clock::Clock>) {
+    let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
+    let mut minutes: u32 = 0;
+    loop {
+        every_minute.tick().await;
+        let now = clock.now();
+        sample_delays(&store, now).await;
+        // Once an hour (and at start), in batches until nothing is due.
+        if minutes.is_multiple_of(60) {
+            purge(&store, now).await;
+        }
+        minutes = minutes.wrapping_add(1);
     }
 }
 
@@ -199,16 +208,20 @@ pub fn purge_all(
     }
 }
 
-/// Motifs whose délai one round samples at most (a national deployment
-/// has thousands: the morning's samples spread over its first minutes).
+/// Motifs whose délai one round samples at most, and the time it may take
+/// (a national deployment has about a thousand motifs, each a first-slot
+/// search: the morning's samples spread over its first minutes, one
+/// thread at a time, beside the requests).
 const DELAYS_PER_ROUND: usize = 200;
+const DELAYS_SECONDS_PER_ROUND: u64 = 15;
 
 /// Samples the délai of the motifs due (see
 /// [`planipref_api::app::delays::sample_due`]), off the async workers.
 async fn sample_delays(store: &Store, now: chrono::DateTime<chrono::Utc>) {
     let store = store.clone();
     let sampled = actix_web::web::block(move || {
-        planipref_api::app::delays::sample_due(&store, now, DELAYS_PER_ROUND)
+        let budget = std::time::Duration::from_secs(DELAYS_SECONDS_PER_ROUND);
+        planipref_api::app::delays::sample_due(&store, now, (DELAYS_PER_ROUND, budget))
     })
     .await;
     match sampled {

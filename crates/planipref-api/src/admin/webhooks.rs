@@ -20,6 +20,7 @@ use crate::model::webhook::WebhookCreated;
 use crate::model::webhook::WebhookDelivery;
 use crate::model::webhook::WebhookDeliveryPage;
 use crate::model::webhook::WebhookPage;
+use crate::model::webhook::WebhookPath;
 use crate::model::webhook::WebhookRequest;
 use crate::model::webhook::example_created;
 use crate::model::webhook::example_delivery;
@@ -116,8 +117,7 @@ pub async fn list_webhooks(
 /// Its URL, events and state, without its secret.
 #[utoipa::path(
     tag = "webhooks", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Département code", example = "93"),
-           ("webhook_id" = String, Path, format = Uuid, description = "Subscription", example = "7b1e4c2a-6d3f-4a8e-9b0c-1d2e3f4a5b6c")),
+    params(WebhookPath),
     responses(
         crate::http::responses::AgentErrors,
         crate::http::responses::Unavailable,
@@ -146,8 +146,7 @@ pub async fn get_webhook(
 /// Audited.
 #[utoipa::path(
     tag = "webhooks", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Département code", example = "93"),
-           ("webhook_id" = String, Path, format = Uuid, description = "Subscription", example = "7b1e4c2a-6d3f-4a8e-9b0c-1d2e3f4a5b6c"),
+    params(WebhookPath,
            IfMatchParam),
     request_body(content = WebhookRequest),
     responses(
@@ -186,8 +185,7 @@ pub async fn update_webhook(
 /// With its deliveries (pending ones are not sent). Audited.
 #[utoipa::path(
     tag = "webhooks", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Département code", example = "93"),
-           ("webhook_id" = String, Path, format = Uuid, description = "Subscription", example = "7b1e4c2a-6d3f-4a8e-9b0c-1d2e3f4a5b6c")),
+    params(WebhookPath),
     responses(
         crate::http::responses::AgentErrors,
         crate::http::responses::Unavailable,
@@ -216,8 +214,7 @@ pub async fn delete_webhook(
 /// why it failed, and the body posted; filtered by state.
 #[utoipa::path(
     tag = "webhooks", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Département code", example = "93"),
-           ("webhook_id" = String, Path, format = Uuid, description = "Subscription", example = "7b1e4c2a-6d3f-4a8e-9b0c-1d2e3f4a5b6c"),
+    params(WebhookPath,
            DeliveryQuery),
     responses(
         crate::http::responses::AgentErrors,
@@ -252,8 +249,7 @@ pub async fn webhook_deliveries(
 /// attempts counted afresh. Audited.
 #[utoipa::path(
     tag = "webhooks", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Département code", example = "93"),
-           ("webhook_id" = String, Path, format = Uuid, description = "Subscription", example = "7b1e4c2a-6d3f-4a8e-9b0c-1d2e3f4a5b6c"),
+    params(WebhookPath,
            ("delivery_id" = String, Path, format = Uuid, description = "Delivery", example = "f715b8be-be7a-43bb-8186-913067dcc323")),
     responses(
         crate::http::responses::AgentErrors,
@@ -286,8 +282,7 @@ pub async fn redeliver(
 /// deliveries. Audited.
 #[utoipa::path(
     tag = "webhooks", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Département code", example = "93"),
-           ("webhook_id" = String, Path, format = Uuid, description = "Subscription", example = "7b1e4c2a-6d3f-4a8e-9b0c-1d2e3f4a5b6c")),
+    params(WebhookPath),
     responses(
         crate::http::responses::AgentErrors,
         crate::http::responses::Unavailable,

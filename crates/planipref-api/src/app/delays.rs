@@ -21,12 +21,21 @@ pub const SAMPLE_HOUR: u32 = 6;
 pub const MEDIAN_DAYS: u64 = 30;
 
 /// Samples the délai of up to `limit` motifs not sampled yet today (their
-/// site's today, past [`SAMPLE_HOUR`]); returns how many were sampled.
-/// A motif whose search fails is logged and left for the next round.
-pub fn sample_due(store: &Store, now: DateTime<Utc>, limit: usize) -> Result<usize, ApiError> {
+/// site's today, past [`SAMPLE_HOUR`]), stopping once `budget` is spent;
+/// returns how many were sampled. A motif whose search fails is logged
+/// and left for the next round.
+pub fn sample_due(
+    store: &Store,
+    now: DateTime<Utc>,
+    (limit, budget): (usize, std::time::Duration),
+) -> Result<usize, ApiError> {
     let due = store.delays_to_sample(now, SAMPLE_HOUR, limit)?;
+    let started = std::time::Instant::now();
     let mut sampled = 0;
     for d in due {
+        if started.elapsed() > budget {
+            break;
+        }
         let (motif_id, site_id, demarche_code, tz, day) =
             (d.motif_id, d.site_id, d.demarche_code, d.time_zone, d.day);
         let Ok(motif) = motif_id.parse::<MotifId>() else {

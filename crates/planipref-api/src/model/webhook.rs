@@ -243,6 +243,18 @@ crate::model::page::listed!(
     "Newest first."
 );
 
+/// A subscription's place in paths.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct WebhookPath {
+    /// Département code.
+    #[param(example = "93")]
+    pub code: String,
+    /// Subscription.
+    #[param(format = Uuid, example = "7b1e4c2a-6d3f-4a8e-9b0c-1d2e3f4a5b6c")]
+    pub webhook_id: String,
+}
+
 /// Which deliveries of a subscription.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

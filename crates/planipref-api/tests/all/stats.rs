@@ -281,7 +281,12 @@ async fn the_delai_is_sampled_once_a_day_and_shown_per_site_to_the_public() {
 
         // Before the sampling hour in Paris (La Réunion's motifs, three
         // hours ahead, are sampled): nothing sampled in Seine-Saint-Denis.
-        planipref_api::app::delays::sample_due(store, app_state.now(), 10_000).unwrap();
+        planipref_api::app::delays::sample_due(
+            store,
+            app_state.now(),
+            (10_000, std::time::Duration::from_secs(600)),
+        )
+        .unwrap();
         let res = test::call_service(&app, TestRequest::get().uri(uri).to_request()).await;
         assert_eq!(
             res.headers().get("cache-control").unwrap(),
@@ -297,11 +302,20 @@ async fn the_delai_is_sampled_once_a_day_and_shown_per_site_to_the_public() {
         );
 
         clock.advance(Duration::hours(2));
-        let sampled =
-            planipref_api::app::delays::sample_due(store, app_state.now(), 10_000).unwrap();
+        let sampled = planipref_api::app::delays::sample_due(
+            store,
+            app_state.now(),
+            (10_000, std::time::Duration::from_secs(600)),
+        )
+        .unwrap();
         assert!(sampled > 0);
         assert_eq!(
-            planipref_api::app::delays::sample_due(store, app_state.now(), 10_000).unwrap(),
+            planipref_api::app::delays::sample_due(
+                store,
+                app_state.now(),
+                (10_000, std::time::Duration::from_secs(600))
+            )
+            .unwrap(),
             0,
             "once a day"
         );

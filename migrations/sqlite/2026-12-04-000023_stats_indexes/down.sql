@@ -1,0 +1,1 @@
+DROP INDEX reservation_events_changes_idx;
