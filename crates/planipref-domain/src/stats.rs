@@ -265,12 +265,23 @@ pub fn median(values: &mut [i64]) -> Option<f64> {
 /// apply that day, less what `closures` (UTC intervals: the site's and the
 /// guichet's closures) take of them. A day the site is closed (a public
 /// holiday without an opening) is the caller's to leave out.
+///
+/// Without closures, a plage's minutes are its local length: opening
+/// hours never span a change of clocks (at night), and a year of a
+/// département's guichets is counted without converting a time.
 pub fn open_minutes(
     day: NaiveDate,
     tz: Tz,
     plages: &[&Plage],
     closures: &[(DateTime<Utc>, DateTime<Utc>)],
 ) -> i64 {
+    if closures.is_empty() {
+        return plages
+            .iter()
+            .filter(|p| p.applies_on(day))
+            .map(|p| (p.end - p.start).num_minutes().max(0))
+            .sum();
+    }
     let local = |t: NaiveDateTime| {
         tz.from_local_datetime(&t)
             .earliest()

@@ -4,11 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::Datelike as _;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use planipref_domain::FieldError;
 use planipref_domain::access::Agent;
-use planipref_domain::calendar::holidays_on;
+use planipref_domain::calendar::public_holidays;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::{DepartementCode, SiteId};
 use planipref_domain::plage::Plage;
@@ -163,10 +164,18 @@ fn capacity(
         let departement = DepartementCode::parse(&site.prefecture_code);
         let guichets = inputs.guichet_sites.iter().filter(|(_, s)| **s == site.id);
         let guichets: Vec<&str> = guichets.map(|(g, _)| g.as_str()).collect();
+        // The département's holidays over the period, computed once.
+        let holidays: std::collections::HashSet<NaiveDate> = departement
+            .as_ref()
+            .map(|d| {
+                (from.year()..=to.year())
+                    .flat_map(|y| public_holidays(y, d))
+                    .map(|(day, _)| day)
+                    .collect()
+            })
+            .unwrap_or_default();
         for day in days(from, to) {
-            let holiday = departement
-                .as_ref()
-                .is_some_and(|d| !holidays_on(day, d).is_empty());
+            let holiday = holidays.contains(&day);
             if holiday && !inputs.openings.contains(&(site.id.clone(), day)) {
                 continue;
             }
