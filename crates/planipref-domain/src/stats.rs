@@ -103,8 +103,20 @@ pub fn parse_grouping(
     (period, dimension)
 }
 
-/// Checks a period of figures: `to` not before `from`, at most a year.
+/// Years figures may be asked for: far beyond, dates overflow.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// Checks a period of figures: years 2000 to 2100, `to` not before
+/// `from`, at most a year.
 pub fn check_period(from: NaiveDate, to: NaiveDate) -> Result<(), FieldError> {
+    for (field, day) in [("from", from), ("to", to)] {
+        if !YEARS.contains(&day.year()) {
+            return Err(FieldError::new(
+                field,
+                "must be a date between 2000 and 2100",
+            ));
+        }
+    }
     if to < from {
         return Err(FieldError::new("to", "must not be before from"));
     }
@@ -292,13 +304,23 @@ pub fn open_minutes(
         .filter(|p| p.applies_on(day))
         .filter_map(|p| Some((local(day.and_time(p.start))?, local(day.and_time(p.end))?)))
         .map(|(start, end)| {
-            let closed: i64 = closures
+            // The closures' parts within the plage, merged: a site's
+            // closure and a guichet's may overlap.
+            let mut within: Vec<(DateTime<Utc>, DateTime<Utc>)> = closures
                 .iter()
-                .map(|(c_start, c_end)| {
-                    let (s, e) = ((*c_start).max(start), (*c_end).min(end));
-                    (e - s).num_minutes().max(0)
-                })
-                .sum();
+                .map(|(s, e)| ((*s).max(start), (*e).min(end)))
+                .filter(|(s, e)| s < e)
+                .collect();
+            within.sort_unstable();
+            let mut closed = 0;
+            let mut reached = start;
+            for (s, e) in within {
+                let from = s.max(reached);
+                if e > from {
+                    closed += (e - from).num_minutes();
+                    reached = e;
+                }
+            }
             ((end - start).num_minutes() - closed).max(0)
         })
         .sum()
@@ -389,6 +411,8 @@ mod tests {
             check_period(from, from - Days::new(1)).unwrap_err().field,
             "to"
         );
+        let far = NaiveDate::from_ymd_opt(262_142, 12, 30).unwrap();
+        assert_eq!(check_period(far, far).unwrap_err().field, "from");
     }
 
     #[test]
@@ -422,5 +446,10 @@ mod tests {
             240,
             "an hour of each"
         );
+        // A site's closure 09:00–10:30 and the guichet's 10:00–11:00
+        // overlap: two hours closed, not two and a half.
+        let at_min = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 12, 7, h, m, 0).unwrap();
+        let overlapping = [(at_min(8, 0), at_min(9, 30)), (at_min(9, 0), at_min(10, 0))];
+        assert_eq!(open_minutes(monday, paris, &[&morning], &overlapping), 60);
     }
 }

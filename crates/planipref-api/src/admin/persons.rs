@@ -34,7 +34,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 200, description = "What is held", body = PersonExport,
          headers(("Cache-Control" = String, description = "`no-store`: personal data")), example = json!(example_export())),
         (status = 404, description = "Nothing held on that person", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both of `reference` and `file_number`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither or both of `reference` and `file_number`, or a file number that is not 10 digits", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/persons")]
@@ -44,7 +44,8 @@ pub async fn export_person(
     QueryParams(q): QueryParams<PersonQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let person = persons::person(q.reference.as_deref(), q.file_number.as_deref())?;
+    let person = persons::person(q.reference.as_deref(), q.file_number.as_deref())
+        .map_err(|e| ApiError::Validation(vec![e]))?;
     let export = state
         .blocking(move |store| persons::export(store, (&agent, now), &person))
         .await?;

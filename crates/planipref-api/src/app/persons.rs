@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use planipref_domain::FieldError;
 use planipref_domain::access::{Agent, check_reason};
+use planipref_domain::applicant::parse_file_number;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::DepartementCode;
 use planipref_domain::retention::Retention;
@@ -21,8 +22,9 @@ use crate::model::person::{
 };
 use crate::security::scope::may_read;
 
-/// The person named by one of `reference` and `file_number`.
-pub fn person(reference: Option<&str>, file_number: Option<&str>) -> Result<Person, ApiError> {
+/// The person named by one of `reference` and `file_number` (written as
+/// bookings record it: 10 digits, spaces removed).
+pub fn person(reference: Option<&str>, file_number: Option<&str>) -> Result<Person, FieldError> {
     let given = |v: Option<&str>| {
         v.map(str::trim)
             .filter(|v| !v.is_empty())
@@ -30,11 +32,11 @@ pub fn person(reference: Option<&str>, file_number: Option<&str>) -> Result<Pers
     };
     match (given(reference), given(file_number)) {
         (Some(r), None) => Ok(Person::Reference(r.to_uppercase())),
-        (None, Some(f)) => Ok(Person::FileNumber(f)),
-        _ => Err(ApiError::Validation(vec![FieldError::new(
+        (None, Some(f)) => parse_file_number(&f).map(Person::FileNumber),
+        _ => Err(FieldError::new(
             "reference",
             "give either reference or file_number",
-        )])),
+        )),
     }
 }
 
@@ -126,17 +128,10 @@ pub fn erase(
 ) -> Result<Erased, ApiError> {
     let mut c = Collector::default();
     let reason = c.take(check_reason(&body.reason));
-    let whom = person(body.reference.as_deref(), body.file_number.as_deref());
-    let whom = match whom {
-        Ok(p) => Some(p),
-        Err(ApiError::Validation(fields)) => {
-            fields.into_iter().for_each(|f| {
-                c.take::<()>(Err(f));
-            });
-            None
-        }
-        Err(e) => return Err(e),
-    };
+    let whom = c.take(person(
+        body.reference.as_deref(),
+        body.file_number.as_deref(),
+    ));
     c.finish()?;
     let (Some(reason), Some(whom)) = (reason, whom) else {
         return Err(ApiError::Internal);

@@ -26,7 +26,7 @@ const TRACES: [&str; 5] = [
 
 fn applicant() -> Value {
     json!({"last_name": "Zyxwvutsky", "first_names": "Quentinella", "birth_date": "1979-07-14",
-           "email": "quentinella.zyx@example.org", "phone": "06 98 76 54 32"})
+           "email": "quentinella.zyx@example.org", "phone": "06 98 76 54 32", "file_number": "7501234567"})
 }
 
 /// Every trace of the people left in the database (see
@@ -55,6 +55,7 @@ async fn past_retention_nothing_of_the_person_is_left_and_statistics_stay() {
         let mut other = applicant();
         other["last_name"] = json!("Zyxwvutsky-Kwabenaxe");
         other["birth_date"] = json!("1981-02-03");
+        other["file_number"] = json!("7509876543");
         let (s, _, cancelled) = call!(app, book(&motif, &start(1), other));
         assert_eq!(s, StatusCode::CREATED, "{cancelled}");
         let agent = token("agent", &[&site]);
@@ -201,6 +202,22 @@ async fn a_person_is_exported_then_erased_on_request_in_scope_and_audited() {
             get_as("/api/v1/admin/persons?file_number=7500000000", &agent)
         );
         assert_eq!(s, StatusCode::NOT_FOUND);
+        // Written with spaces, as agents copy it: read as recorded.
+        let spaced = "/api/v1/admin/persons?file_number=75%2001%2023%2045%2067";
+        let (s, _, by_file) = call!(app, get_as(spaced, &agent));
+        assert_eq!(s, StatusCode::OK, "{by_file}");
+        assert_eq!(by_file["reservations"][0]["reference"], reference.as_str());
+        let (s, _, p) = call!(
+            app,
+            get_as("/api/v1/admin/persons?file_number=75-00", &agent)
+        );
+        assert_eq!(
+            (s, fields(&p)),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec!["file_number".to_owned()]
+            )
+        );
         let (s, _, p) = call!(app, get_as("/api/v1/admin/persons", &agent));
         assert_eq!(
             (s, fields(&p)),

@@ -150,7 +150,8 @@ fn parse_nationality(raw: &str) -> Result<String, FieldError> {
     }
 }
 
-pub(crate) fn parse_file_number(raw: &str) -> Result<String, FieldError> {
+/// A foreigner's file number as recorded: its 10 digits, spaces removed.
+pub fn parse_file_number(raw: &str) -> Result<String, FieldError> {
     let number: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
     if number.len() == 10 && number.bytes().all(|b| b.is_ascii_digit()) {
         Ok(number)
