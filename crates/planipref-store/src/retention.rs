@@ -128,10 +128,23 @@ fn erase_reservations(
     )
     .set(reservation_events::detail.eq(None::<String>))
     .execute(c)?;
+    let messages: Vec<String> = outbox::table
+        .filter(outbox::reservation_id.eq_any(ids))
+        .select(outbox::id)
+        .load(c)?;
+    forget_messages(c, &messages)?;
+    Ok(erased as u64)
+}
+
+/// The messages `ids` once their person is erased: those still owed to
+/// the person are cancelled (a préfecture's webhooks still go: they name
+/// no one), and the agents' reasons they carry are removed.
+fn forget_messages(c: &mut AnyConnection, ids: &[String]) -> Result<(), StoreError> {
     diesel::update(
         outbox::table
-            .filter(outbox::reservation_id.eq_any(ids))
-            .filter(outbox::status.eq(crate::outbox::status::PENDING)),
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::status.eq(crate::outbox::status::PENDING))
+            .filter(outbox::channel.ne(crate::outbox::channel::WEBHOOK)),
     )
     .set((
         outbox::status.eq(crate::outbox::status::CANCELLED),
@@ -139,7 +152,27 @@ fn erase_reservations(
         outbox::last_error.eq(Some("the person's data was erased")),
     ))
     .execute(c)?;
-    Ok(erased as u64)
+    let payloads: Vec<(String, String)> = outbox::table
+        .filter(outbox::id.eq_any(ids))
+        .filter(outbox::payload.like("%\"reason\"%"))
+        .select((outbox::id, outbox::payload))
+        .load(c)?;
+    for (id, payload) in payloads {
+        let Ok(mut body) = serde_json::from_str::<serde_json::Value>(&payload) else {
+            continue;
+        };
+        // A message's own facts, or a webhook's `data`.
+        if let Some(map) = body.as_object_mut() {
+            map.remove("reason");
+            if let Some(data) = map.get_mut("data").and_then(|d| d.as_object_mut()) {
+                data.remove("reason");
+            }
+        }
+        diesel::update(outbox::table.find(&id))
+            .set(outbox::payload.eq(body.to_string()))
+            .execute(c)?;
+    }
+    Ok(())
 }
 
 /// Blanks the person of the convocations `ids` not erased yet.
@@ -148,7 +181,7 @@ fn erase_convocations(
     ids: &[String],
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    Ok(diesel::update(
+    let erased = diesel::update(
         convocations::table
             .filter(convocations::id.eq_any(ids))
             .filter(convocations::erased_at.is_null()),
@@ -163,7 +196,13 @@ fn erase_convocations(
         convocations::revoke_reason.eq(None::<String>),
         convocations::erased_at.eq(Some(to_db(now))),
     ))
-    .execute(c)? as u64)
+    .execute(c)? as u64;
+    let messages: Vec<String> = outbox::table
+        .filter(outbox::convocation_id.eq_any(ids))
+        .select(outbox::id)
+        .load(c)?;
+    forget_messages(c, &messages)?;
+    Ok(erased)
 }
 
 /// Counts what was erased, per category, for préfecture `code`.

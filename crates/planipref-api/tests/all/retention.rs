@@ -227,6 +227,30 @@ async fn a_person_is_exported_then_erased_on_request_in_scope_and_audited() {
             )
         );
 
+        // A préfecture system hears of the cancellation, with the agent's
+        // reason, which names the person.
+        let admin = token("admin_prefecture", &["93"]);
+        let subscription =
+            json!({"url": "https://sias.example.gouv.fr/in", "events": ["reservation.cancelled"]});
+        let (_, _, hook) = call!(
+            app,
+            post(
+                "/api/v1/admin/prefectures/93/webhooks",
+                &admin,
+                subscription
+            )
+        );
+        let hook = hook["id"].as_str().unwrap().to_owned();
+        let why = json!({"reason": "Demande de Mme Zyxwvutsky par téléphone"});
+        let (s, _, _) = call!(
+            app,
+            post(
+                &format!("/api/v1/admin/reservations/{reference}/cancel"),
+                &agent,
+                why
+            )
+        );
+        assert_eq!(s, StatusCode::OK);
         let erase = |body: Value| post("/api/v1/admin/persons/erase", &agent, body);
         let (s, _, p) = call!(app, erase(json!({"reference": reference, "reason": ""})));
         assert_eq!(
@@ -266,6 +290,28 @@ async fn a_person_is_exported_then_erased_on_request_in_scope_and_audited() {
             erase(json!({"reference": reference, "reason": grounds}))
         );
         assert_eq!(again, json!({"reservations": 0, "convocations": 0}));
+        // Nothing of the person is left, the webhook's copy of the
+        // agent's reason included; the préfecture still hears of the
+        // cancellation.
+        assert!(
+            !db.everything_stored().contains("Zyxwvutsky"),
+            "{}",
+            db.backend()
+        );
+        let (_, _, page) = call!(
+            app,
+            get_as(
+                &format!("/api/v1/admin/prefectures/93/webhooks/{hook}/deliveries"),
+                &admin
+            )
+        );
+        let delivery = &page["items"][0];
+        assert_eq!(
+            (delivery["event"].as_str(), delivery["status"].as_str()),
+            (Some("reservation.cancelled"), Some("pending")),
+            "{page}"
+        );
+        assert!(delivery["body"]["data"].get("reason").is_none(), "{page}");
         let trail = db
             .store()
             .list_audit(&planipref_store::AuditFilter::default(), 0, 500)
