@@ -348,7 +348,7 @@ pub fn csv(report: &StatsReport) -> Result<Vec<u8>, ApiError> {
         out.write_record([
             r.period.clone(),
             opt(r.key.clone()),
-            opt(r.label.clone()),
+            opt(r.label.as_deref().map(spreadsheet_text)),
             opt(f.capacity_minutes.map(|v| v.to_string())),
             f.appointments.to_string(),
             f.booked.to_string(),
@@ -371,4 +371,26 @@ pub fn csv(report: &StatsReport) -> Result<Vec<u8>, ApiError> {
         log::error!("cannot write statistics as CSV: {e}");
         ApiError::Internal
     })
+}
+
+/// `text` as a spreadsheet shows it and never runs it: a label starting
+/// like a formula (`=`, `+`, `-`, `@`) is kept as text with a leading `'`.
+fn spreadsheet_text(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_text;
+
+    #[test]
+    fn labels_that_look_like_formulas_stay_text() {
+        assert_eq!(spreadsheet_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_text("Renouvellement"), "Renouvellement");
+    }
 }
