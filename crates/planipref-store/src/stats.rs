@@ -175,12 +175,11 @@ impl Store {
 
     /// The motifs bookable online whose délai of the local day is not
     /// sampled yet, at sites where it is past `hour` local time: (motif,
-    /// site, démarche, the site's zone, its local day). At most `limit`.
+    /// site, démarche, the site's zone, its local day).
     pub fn delays_to_sample(
         &self,
         now: DateTime<Utc>,
         hour: u32,
-        limit: usize,
     ) -> Result<Vec<DueSample>, StoreError> {
         self.with_conn(|c| {
             let candidates: Vec<(String, String, Option<String>, String)> = motifs::table
@@ -225,7 +224,6 @@ impl Store {
                         day,
                     })
                 })
-                .take(limit)
                 .collect())
         })
     }

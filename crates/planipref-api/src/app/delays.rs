@@ -29,7 +29,15 @@ pub fn sample_due(
     now: DateTime<Utc>,
     (limit, budget): (usize, std::time::Duration),
 ) -> Result<usize, ApiError> {
-    let due = store.delays_to_sample(now, SAMPLE_HOUR, limit)?;
+    let mut due = store.delays_to_sample(now, SAMPLE_HOUR)?;
+    // Each server starts at a random place: several servers share the
+    // morning's work instead of all searching the same motifs first.
+    let mut start = [0u8; 4];
+    if getrandom::fill(&mut start).is_ok() && !due.is_empty() {
+        let start = u32::from_le_bytes(start) as usize % due.len();
+        due.rotate_left(start);
+    }
+    due.truncate(limit);
     let started = std::time::Instant::now();
     let mut sampled = 0;
     for d in due {
