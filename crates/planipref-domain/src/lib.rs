@@ -25,6 +25,7 @@ pub mod messages;
 pub mod motif;
 pub mod occupancy;
 pub mod orientation;
+pub mod overbooking;
 pub mod plage;
 pub mod quota;
 pub mod reference;

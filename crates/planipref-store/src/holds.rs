@@ -19,6 +19,7 @@ use crate::db::{AnyConnection, touch_guard, write_transaction};
 use crate::models::*;
 use crate::occupancy::{GuichetSlot, Holder, count_booking, lock_open_guichet, occupy};
 use crate::origin::record_booked;
+use crate::overbooking::take_extra_place;
 use crate::person_guards::guard_person;
 use crate::reservations::{
     NewReservation, REFERENCE_ATTEMPTS, record_event, reservation_row, use_presented_convocation,
@@ -67,6 +68,9 @@ pub struct NewHold {
     /// Most live holds one client may have at once, on all servers
     /// together (0: no limit).
     pub max_client_holds: u32,
+    /// An over-booked place of the motif's day (see
+    /// [`NewReservation::extra`]).
+    pub extra: Option<crate::ExtraPlace>,
 }
 
 /// Refuses a hold beyond the client's limit of live ones
@@ -172,6 +176,7 @@ impl Store {
                 convocation_id: new.convocation_id.clone(),
                 client_key: new.client_key.clone(),
                 purpose: hold_purpose::APPLICANT.to_owned(),
+                overbooked: new.extra.is_some(),
             };
             let slot = GuichetSlot {
                 site_id: &row.site_id,
@@ -181,6 +186,7 @@ impl Store {
                 end: new.end,
                 time_zone: new.time_zone,
                 online: true,
+                lane: i16::from(row.overbooked),
             };
             let written = write_transaction(conn, |c| {
                 // The guards first, then the guichet (see
@@ -194,6 +200,9 @@ impl Store {
                     guard_convocation(c, convocation, new.now)?;
                 }
                 lock_open_guichet(c, &slot)?;
+                if let Some(extra) = &new.extra {
+                    take_extra_place(c, &row.motif_id, extra, new.now)?;
+                }
                 diesel::insert_into(holds::table).values(&row).execute(c)?;
                 occupy(c, &slot, Holder::Hold(&row.id, row.expires_at), new.now)?;
                 count_booking(c, &row.guichet_id)
@@ -359,8 +368,10 @@ impl Store {
                     end: held.end,
                     time_zone: new.time_zone,
                     online: true,
+                    lane: i16::from(hold.overbooked),
                 };
-                let row = reservation_row(&held, guichet, &reference);
+                let mut row = reservation_row(&held, guichet, &reference);
+                row.overbooked = hold.overbooked;
                 guard_person(c, &row, &held)?;
                 use_presented_convocation(c, &held)?;
                 // Its units are the hold's already: availability does not

@@ -267,6 +267,8 @@ pub struct ReservationRow {
     /// How the keys were computed
     /// (`planipref_domain::applicant::PERSON_KEYS_VERSION`).
     pub key_version: i32,
+    /// Booked on an over-booked place (its units in lane 1).
+    pub overbooked: bool,
 }
 
 impl std::fmt::Debug for ReservationRow {
@@ -321,6 +323,8 @@ pub struct HoldRow {
     /// `applicant`, or `release` (a cancelled slot waiting for its
     /// random release).
     pub purpose: String,
+    /// Taken on an over-booked place (its units in lane 1).
+    pub overbooked: bool,
 }
 
 /// Why a hold exists.
@@ -466,6 +470,8 @@ pub struct OccupancyRow {
     pub hold_id: Option<String>,
     /// A hold's expiry (`None` for a reservation).
     pub expires_at: Option<NaiveDateTime>,
+    /// 0: the guichet's own time; 1: an over-booked place's extra unit.
+    pub lane: i16,
 }
 
 /// One administrative write, as recorded.

@@ -37,6 +37,9 @@ pub(crate) struct GuichetSlot<'a> {
     /// Taken online (by an applicant), where walk-in counters never are;
     /// `false` for an agent's move.
     pub online: bool,
+    /// 0: the guichet's own time; 1: an over-booked place's extra units
+    /// (see [`crate::overbooking`]).
+    pub lane: i16,
 }
 
 /// Shares the lock of the guichet's row, which every administrative change
@@ -133,6 +136,7 @@ pub(crate) fn occupy(
             reservation_id: reservation_id.clone(),
             hold_id: hold_id.clone(),
             expires_at,
+            lane: slot.lane,
         })
         .collect();
     if rows.is_empty() {
@@ -146,7 +150,11 @@ pub(crate) fn occupy(
         AnyConnection::Postgresql(c) => diesel::query_dsl::methods::FilterDsl::filter(
             diesel::insert_into(guichet_occupancy::table)
                 .values(&rows)
-                .on_conflict((guichet_occupancy::guichet_id, guichet_occupancy::unit_start))
+                .on_conflict((
+                    guichet_occupancy::guichet_id,
+                    guichet_occupancy::unit_start,
+                    guichet_occupancy::lane,
+                ))
                 .do_update()
                 .set((
                     guichet_occupancy::reservation_id
@@ -165,6 +173,7 @@ pub(crate) fn occupy(
             diesel::delete(
                 guichet_occupancy::table
                     .filter(guichet_occupancy::guichet_id.eq(slot.guichet_id))
+                    .filter(guichet_occupancy::lane.eq(slot.lane))
                     .filter(guichet_occupancy::unit_start.eq_any(&unit_starts))
                     .filter(guichet_occupancy::expires_at.le(to_db(now))),
             )
@@ -250,10 +259,13 @@ pub(crate) fn keep_until_release(
         convocation_id: None,
         client_key: None,
         purpose: hold_purpose::RELEASE.to_owned(),
+        // An extra place waits for its release as an extra place.
+        overbooked: former.overbooked,
     };
+    let lane = i16::from(former.overbooked);
     diesel::insert_into(holds::table).values(&hold).execute(c)?;
     let taken_again: Vec<chrono::NaiveDateTime> = match now_at {
-        Some(slot) if slot.guichet_id == former.guichet_id => {
+        Some(slot) if slot.guichet_id == former.guichet_id && slot.lane == lane => {
             units(slot.start, slot.end).into_iter().map(to_db).collect()
         }
         _ => vec![],
@@ -268,6 +280,7 @@ pub(crate) fn keep_until_release(
             reservation_id: None,
             hold_id: Some(hold.id.clone()),
             expires_at: Some(hold.expires_at),
+            lane,
         })
         .collect();
     insert_units(c, &kept)

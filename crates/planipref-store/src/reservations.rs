@@ -16,6 +16,7 @@ use crate::occupancy::{
     share_guichet,
 };
 use crate::origin::{Origin, record_booked};
+use crate::overbooking::take_extra_place;
 use crate::outbox::{Owed, cancel_pending, kind, owe_applicant, owe_with_reminders};
 use crate::person_guards::guard_person;
 use crate::schema::*;
@@ -68,6 +69,9 @@ pub struct NewReservation {
     /// confirmation's link (the only place it is kept, erased once sent);
     /// `None`: no confirmation carries it.
     pub sealed_token: Option<String>,
+    /// An over-booked place of the motif's day (the guichet's time is
+    /// full): its units go in lane 1, counted against the day's bound.
+    pub extra: Option<crate::ExtraPlace>,
 }
 
 /// Where a reservation moves, and who moves it.
@@ -286,6 +290,9 @@ impl Store {
                     end: to.end,
                     time_zone: to.time_zone,
                     online: !to.actor.starts_with("agent:"),
+                    // A move takes the guichet's own time, an extra place
+                    // moved included.
+                    lane: 0,
                 };
                 // Both guichets by id: an administrative change of either
                 // (a closure flagging its appointments) waits for the move.
@@ -313,6 +320,7 @@ impl Store {
                         reservations::ends_at.eq(to_db(to.end)),
                         reservations::updated_at.eq(to_db(to.now)),
                         reservations::needs_rebooking.eq(false),
+                        reservations::overbooked.eq(false),
                     ))
                     .execute(c)?;
                 let times = |start: chrono::NaiveDateTime, end: chrono::NaiveDateTime| {
@@ -450,6 +458,7 @@ pub(crate) fn reservation_row(
         convocation_id: new.convocation.as_ref().map(|c| c.id.clone()),
         file_key: keys.file,
         key_version: PERSON_KEYS_VERSION,
+        overbooked: new.extra.is_some(),
     }
 }
 
@@ -473,8 +482,12 @@ fn insert_booking(
         time_zone: new.time_zone,
         // Walk-in counters take walk-ins only.
         online: new.origin.walk_in_day.is_none(),
+        lane: i16::from(new.extra.is_some()),
     };
     lock_open_guichet(c, &slot)?;
+    if let Some(extra) = &new.extra {
+        take_extra_place(c, &row.motif_id, extra, new.now)?;
+    }
     diesel::insert_into(reservations::table)
         .values(row)
         .execute(c)?;

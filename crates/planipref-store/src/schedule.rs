@@ -33,8 +33,15 @@ pub struct MotifSchedule {
     /// Their plages.
     pub plages: Vec<Plage>,
     /// Their booked and held times within the period (any motif), and
-    /// closures.
+    /// closures: the guichets' own time (lane 0).
     pub busy: Vec<Busy>,
+    /// Their over-booked places' times (lane 1, any motif), and closures.
+    pub extra_busy: Vec<Busy>,
+    /// The starts of the motif's over-booked appointments and live holds
+    /// within the period: the extra places its days have taken.
+    pub extra_taken: Vec<DateTime<Utc>>,
+    /// Its préfecture's over-booking policy.
+    pub overbooking: planipref_domain::overbooking::Overbooking,
     /// When the first of the live holds among `busy` expires: what was
     /// computed from this schedule is stale from then on, without any
     /// write to say so.
@@ -92,6 +99,8 @@ impl Store {
                 crate::db::coalesce(reservations::freed_from, reservations::ends_at),
                 None::<chrono::NaiveDateTime>
                     .into_sql::<diesel::sql_types::Nullable<diesel::sql_types::Timestamp>>(),
+                reservations::overbooked,
+                reservations::motif_id,
             ));
         let held = holds::table
             .filter(holds::guichet_id.eq_any(guichet_ids))
@@ -103,31 +112,46 @@ impl Store {
                 holds::starts_at,
                 holds::ends_at,
                 holds::expires_at.nullable(),
+                holds::overbooked,
+                holds::motif_id,
             ));
         type BusyRow = (
             String,
             chrono::NaiveDateTime,
             chrono::NaiveDateTime,
             Option<chrono::NaiveDateTime>,
+            bool,
+            String,
         );
         // Diesel's multi-backend connection builds no UNION: each backend
         // runs its own.
         let rows: Vec<BusyRow> = on_backend!(conn, |c| booked.union_all(held).load(c))?;
         let mut busy = Vec::with_capacity(rows.len() + org.closures.len());
+        let (mut extra_busy, mut extra_taken) = (Vec::new(), Vec::new());
         let mut holds_expire: Option<DateTime<Utc>> = None;
-        for (g, start, end, expires) in rows {
+        for (g, start, end, expires, overbooked, motif) in rows {
             if let Some(expires) = expires.map(from_db) {
                 holds_expire = Some(holds_expire.map_or(expires, |e| e.min(expires)));
             }
-            busy.push(Busy {
+            let taken = Busy {
                 guichet_id: parse_id(&g)?,
                 start: from_db(start),
                 end: from_db(end),
-            });
+            };
+            if !overbooked {
+                busy.push(taken);
+                continue;
+            }
+            if motif == motif_id {
+                extra_taken.push(taken.start);
+            }
+            extra_busy.push(taken);
         }
         // By guichet, as the engine reads them fastest.
         busy.sort_unstable_by_key(|b| (b.guichet_id, b.start));
         busy.extend_from_slice(&org.closures);
+        extra_busy.sort_unstable_by_key(|b| (b.guichet_id, b.start));
+        extra_busy.extend_from_slice(&org.closures);
         Ok(MotifSchedule {
             motif: org.motif.clone(),
             service: org.service.clone(),
@@ -135,6 +159,9 @@ impl Store {
             guichets: org.guichets.clone(),
             plages: org.plages.clone(),
             busy,
+            extra_busy,
+            extra_taken,
+            overbooking: org.overbooking,
             holds_expire,
             openings: org.openings.clone(),
             rules: org.rules,
@@ -179,7 +206,7 @@ fn read_organisation(
     motif_id: &str,
     (from, to): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<(i32, Organisation), StoreError> {
-    let (motif, service, site, rules, site_version) = motifs::table
+    let (motif, service, site, rules, overbooking, site_version) = motifs::table
         .inner_join(services::table.inner_join(sites::table.inner_join(prefectures::table)))
         .filter(motifs::id.eq(motif_id))
         .select((
@@ -187,9 +214,11 @@ fn read_organisation(
             ServiceRow::as_select(),
             SiteRow::as_select(),
             PrefectureRulesRow::as_select(),
+            crate::overbooking::policy_columns(),
             sites::availability_version,
         ))
         .first(conn)?;
+    let overbooking = crate::overbooking::policy(overbooking);
 
     let with_channels: Vec<(
         String,
@@ -264,6 +293,7 @@ fn read_organisation(
             service,
             site,
             rules,
+            overbooking,
             guichet_ids,
             guichets,
             plages,

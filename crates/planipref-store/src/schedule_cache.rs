@@ -36,6 +36,7 @@ pub(crate) struct Organisation {
     pub service: ServiceRow,
     pub site: SiteRow,
     pub rules: PrefectureRulesRow,
+    pub overbooking: planipref_domain::overbooking::Overbooking,
     /// The active guichets serving the motif, as stored and parsed.
     pub guichet_ids: Vec<String>,
     pub guichets: Vec<GuichetId>,

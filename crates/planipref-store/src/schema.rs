@@ -19,6 +19,9 @@ diesel::table! {
         retention_identity_months -> Integer,
         retention_message_months -> Integer,
         retention_audit_months -> Integer,
+        overbooking_ceiling_percent -> Integer,
+        overbooking_weeks -> Integer,
+        overbooking_min_sample -> Integer,
     }
 }
 
@@ -182,6 +185,7 @@ diesel::table! {
         no_show_swept_at -> Nullable<Timestamp>,
         language -> Text,
         erased_at -> Nullable<Timestamp>,
+        overbooked -> Bool,
     }
 }
 
@@ -315,12 +319,13 @@ diesel::table! {
 }
 
 diesel::table! {
-    guichet_occupancy (guichet_id, unit_start) {
+    guichet_occupancy (guichet_id, unit_start, lane) {
         guichet_id -> Text,
         unit_start -> Timestamp,
         reservation_id -> Nullable<Text>,
         hold_id -> Nullable<Text>,
         expires_at -> Nullable<Timestamp>,
+        lane -> SmallInt,
     }
 }
 
@@ -338,6 +343,7 @@ diesel::table! {
         convocation_id -> Nullable<Text>,
         client_key -> Nullable<Text>,
         purpose -> Text,
+        overbooked -> Bool,
     }
 }
 
@@ -461,7 +467,16 @@ diesel::table! {
 
 diesel::joinable!(guichet_bookings -> guichets (guichet_id));
 
+diesel::table! {
+    overbooking_guards (motif_id, day) {
+        motif_id -> Text,
+        day -> Date,
+        touched_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    overbooking_guards,
     sms_opt_outs,
     outbox,
     webhook_subscriptions,

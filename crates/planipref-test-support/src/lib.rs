@@ -426,3 +426,39 @@ mod tests {
         );
     }
 }
+
+/// Sets the status of the reservations named by `references`, as a
+/// counter's day would have left them: for histories of attendance.
+#[allow(clippy::expect_used)]
+pub fn set_statuses(store: &Store, references: &[String], status: &str) {
+    use diesel::prelude::*;
+    use planipref_store::schema::reservations;
+    let changed = store
+        .with_conn(|c| {
+            Ok(diesel::update(
+                reservations::table.filter(reservations::reference.eq_any(references)),
+            )
+            .set(reservations::status.eq(status))
+            .execute(c)?)
+        })
+        .expect("statuses set");
+    assert_eq!(changed, references.len(), "every reference is known");
+}
+
+/// How many of motif `motif`'s appointments that still stand are
+/// over-booked.
+#[allow(clippy::expect_used)]
+pub fn overbooked_count(store: &Store, motif: &str) -> i64 {
+    use diesel::prelude::*;
+    use planipref_store::schema::reservations;
+    store
+        .with_conn(|c| {
+            Ok(reservations::table
+                .filter(reservations::motif_id.eq(motif))
+                .filter(reservations::overbooked.eq(true))
+                .filter(reservations::status.ne("cancelled"))
+                .count()
+                .get_result(c)?)
+        })
+        .expect("over-booked appointments counted")
+}

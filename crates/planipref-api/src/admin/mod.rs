@@ -17,6 +17,7 @@ pub mod persons;
 pub mod plages;
 pub mod prefectures;
 pub mod reservations;
+pub mod overbooking;
 pub mod retention;
 pub mod services;
 pub mod sites;
@@ -56,5 +57,6 @@ fn resources(cfg: &mut ServiceConfig) {
         .configure(stats::configure)
         .configure(persons::configure)
         .configure(retention::configure)
+        .configure(overbooking::configure)
         .configure(audit::configure);
 }

@@ -1,5 +1,7 @@
 //! Booking an appointment: where it goes (a hold to confirm, or a motif and a start), the checks on the person and the convocation, and the reservation written with its secret token.
 use crate::app::convocations::access_for;
+use crate::app::overbooking::booking_channel;
+use crate::app::overbooking::place_or_overbook;
 use crate::app::sealing::NewToken;
 use crate::app::slots::Access;
 use crate::app::slots::ContextCheck;
@@ -35,6 +37,7 @@ use planipref_domain::reference::Reference;
 use planipref_domain::reference::TOKEN_BYTES;
 use planipref_domain::reference::token_matches;
 use planipref_domain::slots::free_guichets_at;
+use planipref_store::ExtraPlace;
 use planipref_store::MotifSchedule;
 use planipref_store::NewReservation;
 use planipref_store::Origin;
@@ -134,6 +137,9 @@ pub struct Placement {
     pub end: DateTime<Utc>,
     /// Guichets free for the whole appointment, in the engine's order.
     pub candidates: Vec<GuichetId>,
+    /// An over-booked place (the guichets' own time is full), when it is
+    /// one.
+    pub extra: Option<ExtraPlace>,
 }
 
 /// Loads the motif's day and asks the engine which counters are free at
@@ -146,17 +152,7 @@ pub fn place(
     (persons, access, context): (u32, Access, ContextCheck<'_>),
     now: DateTime<Utc>,
 ) -> Result<Placement, ApiError> {
-    let day = start.date_naive();
-    let schedule = store
-        .motif_schedule(
-            &motif_id.to_string(),
-            day_start(day, -1),
-            day_start(day, 2),
-            now,
-        )
-        .map_err(|e| ApiError::from_store(e, "motif"))?;
-    let tz = site_zone(&schedule.site)?;
-    let local_day = start.with_timezone(&tz).date_naive();
+    let (schedule, tz, local_day) = day_of(store, motif_id, start, now)?;
     let candidates = with_slot_request(
         &schedule,
         motif_id,
@@ -179,7 +175,30 @@ pub fn place(
         time_zone: tz,
         end,
         candidates,
+        extra: None,
     })
+}
+
+/// The motif's schedule around `start`, its site's zone, and the local day
+/// `start` falls on there.
+pub fn day_of(
+    store: &Store,
+    motif_id: MotifId,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(MotifSchedule, chrono_tz::Tz, chrono::NaiveDate), ApiError> {
+    let day = start.date_naive();
+    let schedule = store
+        .motif_schedule(
+            &motif_id.to_string(),
+            day_start(day, -1),
+            day_start(day, 2),
+            now,
+        )
+        .map_err(|e| ApiError::from_store(e, "motif"))?;
+    let tz = site_zone(&schedule.site)?;
+    let local_day = start.with_timezone(&tz).date_naive();
+    Ok((schedule, tz, local_day))
 }
 
 /// A préfecture's limit of appointments per person, as stored.
@@ -234,7 +253,14 @@ pub fn book(
             } else {
                 ContextCheck::Checked(context)
             };
-            let placed = place(store, motif_id, start, (persons, access, check), now)?;
+            let channel = booking_channel(booker.origin.channel, convocation.is_some());
+            let placed = place_or_overbook(
+                store,
+                (motif_id, start, persons),
+                (access, check),
+                channel,
+                now,
+            )?;
             let motif = &placed.schedule.motif;
             let new = NewReservation {
                 site_id: placed
@@ -259,6 +285,7 @@ pub fn book(
                 origin: booker.origin.clone(),
                 language: token.language.code().to_owned(),
                 sealed_token: token.sealed.clone(),
+                extra: placed.extra,
             };
             let row = store
                 .create_reservation(&new, &placed.candidates, new_reference)
@@ -306,6 +333,8 @@ pub fn book(
                 origin: booker.origin.clone(),
                 language: token.language.code().to_owned(),
                 sealed_token: token.sealed.clone(),
+                // The hold says whether it is an extra place.
+                extra: None,
             };
             let row = store
                 .confirm_hold(hold_id, &new, new_reference)

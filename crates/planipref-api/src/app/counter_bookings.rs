@@ -116,6 +116,8 @@ pub fn walk_in(
         // A walk-in is sent nothing: they are at the counter.
         language: Language::Fr.code().to_owned(),
         sealed_token: None,
+        // Agents see the day: they never over-book by the engine.
+        extra: None,
     };
     let row = store
         .create_at_first(&new, &times, new_reference)

@@ -7,7 +7,7 @@ use planipref_domain::context::RouterContext;
 use planipref_domain::ids::{HoldId, MotifId};
 use planipref_store::{NewHold, Store, from_db};
 
-use crate::app::booking::place;
+use crate::app::overbooking::{place_or_overbook, searching_channel};
 use crate::app::convocations::access_for;
 use crate::app::slots::ContextCheck;
 use crate::http::error::ApiError;
@@ -35,11 +35,11 @@ pub fn hold(
     now: DateTime<Utc>,
 ) -> Result<Hold, ApiError> {
     let (access, convocation) = access_for(store, convocation, motif_id, now)?;
-    let placed = place(
+    let placed = place_or_overbook(
         store,
-        motif_id,
-        start,
-        (persons, access, ContextCheck::Checked(context)),
+        (motif_id, start, persons),
+        (access, ContextCheck::Checked(context)),
+        searching_channel(access),
         now,
     )?;
     let new = NewHold {
@@ -59,6 +59,7 @@ pub fn hold(
         convocation_id: convocation.map(|c| c.id),
         client_key: terms.client.map(|a| store.client_key(a)).transpose()?,
         max_client_holds: terms.max_client_holds,
+        extra: placed.extra,
     };
     let row = store
         .create_hold(&new, &placed.candidates)

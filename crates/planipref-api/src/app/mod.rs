@@ -19,6 +19,8 @@ pub mod holds;
 pub mod motifs;
 pub mod moves;
 pub mod orientation;
+pub mod overbooking;
+pub mod overbooking_policy;
 pub mod persons;
 pub mod plages;
 pub mod prefectures;

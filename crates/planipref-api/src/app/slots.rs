@@ -26,6 +26,7 @@ use planipref_domain::ids::MotifId;
 use planipref_domain::motif::BookingMode;
 use planipref_domain::slots::Busy;
 use planipref_domain::slots::MAX_RANGE_DAYS;
+use planipref_domain::slots::Slot;
 use planipref_domain::slots::SlotRequest;
 use planipref_domain::slots::check_range;
 use planipref_domain::slots::compute_slots;
@@ -88,18 +89,29 @@ pub fn compute_slot_list(
         (persons, access, ContextCheck::Checked(context)),
         compute_slots,
     )?;
+    let extra = crate::app::overbooking::extra_slots_of(
+        store,
+        &schedule,
+        (motif_id, tz, (from, to)),
+        now,
+        (persons, access),
+        &found.slots,
+    )?;
+    let mut offered: Vec<Slot> = found
+        .slots
+        .iter()
+        .filter(|s| s.remaining > 0)
+        .chain(&extra)
+        .copied()
+        .collect();
+    offered.sort_by_key(|s| s.start);
     let list = SlotList {
         motif_id: motif_id.to_string(),
         site_id: schedule.site.id.clone(),
         time_zone: schedule.site.time_zone.clone(),
         from,
         to,
-        slots: found
-            .slots
-            .iter()
-            .filter(|s| s.remaining > 0)
-            .map(|s| SlotResponse::at(s, tz))
-            .collect(),
+        slots: offered.iter().map(|s| SlotResponse::at(s, tz)).collect(),
     };
     let notice = schedule.motif.booking_rules().min_notice_hours;
     Ok((list, tz, notice, lapses_at(&schedule, motif_id, tz, now)))

@@ -17,6 +17,7 @@ pub mod message;
 pub mod motif;
 pub mod organisation;
 pub mod orientation;
+pub mod overbooking;
 pub mod page;
 pub mod patterns;
 pub mod person;

@@ -864,6 +864,7 @@ async fn an_appointment_that_has_started_cannot_be_cancelled() {
                     origin: Default::default(),
                     language: "fr".into(),
                     sealed_token: None,
+                    extra: None,
                 },
                 &[guichet_id],
                 || planipref_domain::reference::Reference::parse("PAST-2345").expect("ref"),

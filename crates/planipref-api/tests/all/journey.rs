@@ -253,6 +253,7 @@ async fn an_expired_hold_stops_counting_at_once_and_cannot_be_confirmed() {
             convocation_id: None,
             client_key: None,
             max_client_holds: 0,
+            extra: None,
         };
         let mut held = Vec::new();
         for guichet in &schedule.guichets {

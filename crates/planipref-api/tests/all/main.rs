@@ -19,6 +19,7 @@ mod messages;
 mod openapi;
 mod organisation;
 mod orientation;
+mod overbooking;
 mod replays;
 mod retention;
 mod settings;

@@ -103,6 +103,7 @@ pub fn book(store: &Store, language: &str) -> ReservationRow {
         origin: Default::default(),
         language: language.into(),
         sealed_token: Some(OutboxKey::development().seal(TOKEN, [3; NONCE_BYTES])),
+        extra: None,
     };
     store
         .create_reservation(&new, &free.free_guichets, || {

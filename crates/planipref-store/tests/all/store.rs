@@ -200,6 +200,7 @@ fn hold_for(new: &NewReservation) -> planipref_store::NewHold {
         convocation_id: None,
         client_key: None,
         max_client_holds: 0,
+        extra: None,
     }
 }
 
@@ -235,6 +236,7 @@ pub(crate) fn new_reservation(
         origin: Default::default(),
         language: "fr".into(),
         sealed_token: None,
+        extra: None,
     }
 }
 

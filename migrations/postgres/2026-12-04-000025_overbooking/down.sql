@@ -1,0 +1,11 @@
+DROP TABLE overbooking_guards;
+DELETE FROM guichet_occupancy WHERE lane <> 0;
+ALTER TABLE guichet_occupancy DROP CONSTRAINT guichet_occupancy_pkey;
+ALTER TABLE guichet_occupancy ADD CONSTRAINT guichet_occupancy_pkey PRIMARY KEY (guichet_id, unit_start);
+ALTER TABLE guichet_occupancy DROP CONSTRAINT guichet_occupancy_lane;
+ALTER TABLE guichet_occupancy DROP COLUMN lane;
+ALTER TABLE holds DROP COLUMN overbooked;
+ALTER TABLE reservations DROP COLUMN overbooked;
+ALTER TABLE prefectures DROP COLUMN overbooking_min_sample;
+ALTER TABLE prefectures DROP COLUMN overbooking_weeks;
+ALTER TABLE prefectures DROP COLUMN overbooking_ceiling_percent;
