@@ -98,7 +98,8 @@ impl Overbooking {
         if !self.is_on() || due < u64::from(self.min_sample) {
             return 0;
         }
-        let shrunk = seen.no_shows.saturating_mul(BASIS) / due.saturating_add(u64::from(self.min_sample));
+        let shrunk =
+            seen.no_shows.saturating_mul(BASIS) / due.saturating_add(u64::from(self.min_sample));
         shrunk.min(u64::from(self.ceiling_percent) * BASIS / 100)
     }
 }

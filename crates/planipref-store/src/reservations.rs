@@ -16,8 +16,8 @@ use crate::occupancy::{
     share_guichet,
 };
 use crate::origin::{Origin, record_booked};
-use crate::overbooking::take_extra_place;
 use crate::outbox::{Owed, cancel_pending, kind, owe_applicant, owe_with_reminders};
+use crate::overbooking::take_extra_place;
 use crate::person_guards::guard_person;
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};

@@ -406,27 +406,6 @@ fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::replace_database;
-
-    #[test]
-    fn test_database_urls_keep_server_and_options() {
-        assert_eq!(
-            replace_database("postgres://postgres@127.0.0.1:5432/test", "t1"),
-            "postgres://postgres@127.0.0.1:5432/t1"
-        );
-        assert_eq!(
-            replace_database("postgresql://u:p@h/db?sslmode=disable", "t2"),
-            "postgresql://u:p@h/t2?sslmode=disable"
-        );
-        assert_eq!(
-            replace_database("postgres://h:5432", "t3"),
-            "postgres://h:5432/t3"
-        );
-    }
-}
-
 /// Sets the status of the reservations named by `references`, as a
 /// counter's day would have left them: for histories of attendance.
 #[allow(clippy::expect_used)]
@@ -461,4 +440,25 @@ pub fn overbooked_count(store: &Store, motif: &str) -> i64 {
                 .get_result(c)?)
         })
         .expect("over-booked appointments counted")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_database;
+
+    #[test]
+    fn test_database_urls_keep_server_and_options() {
+        assert_eq!(
+            replace_database("postgres://postgres@127.0.0.1:5432/test", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            replace_database("postgresql://u:p@h/db?sslmode=disable", "t2"),
+            "postgresql://u:p@h/t2?sslmode=disable"
+        );
+        assert_eq!(
+            replace_database("postgres://h:5432", "t3"),
+            "postgres://h:5432/t3"
+        );
+    }
 }

@@ -1,3 +1,5 @@
+PRAGMA foreign_keys = OFF;
+BEGIN IMMEDIATE;
 DROP TABLE overbooking_guards;
 CREATE TABLE guichet_occupancy_old (
     guichet_id     TEXT NOT NULL REFERENCES guichets (id),
@@ -22,3 +24,5 @@ ALTER TABLE reservations DROP COLUMN overbooked;
 ALTER TABLE prefectures DROP COLUMN overbooking_min_sample;
 ALTER TABLE prefectures DROP COLUMN overbooking_weeks;
 ALTER TABLE prefectures DROP COLUMN overbooking_ceiling_percent;
+COMMIT;
+PRAGMA foreign_keys = ON;

@@ -1,6 +1,10 @@
 -- SQLite dialect of the PostgreSQL migration of the same name: SQLite
 -- cannot change a primary key in place, so the occupancy table is rebuilt
--- with its rows.
+-- with its rows (the SQLite manual's "other kinds of table schema
+-- changes"), foreign keys off as for the counter's day: the rows are
+-- copied as they are, not checked again one by one.
+PRAGMA foreign_keys = OFF;
+BEGIN IMMEDIATE;
 ALTER TABLE prefectures ADD COLUMN overbooking_ceiling_percent INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE prefectures ADD COLUMN overbooking_weeks INTEGER NOT NULL DEFAULT 12;
 ALTER TABLE prefectures ADD COLUMN overbooking_min_sample INTEGER NOT NULL DEFAULT 100;
@@ -31,3 +35,5 @@ CREATE TABLE overbooking_guards (
     touched_at TIMESTAMP NOT NULL,
     PRIMARY KEY (motif_id, day)
 );
+COMMIT;
+PRAGMA foreign_keys = ON;

@@ -156,6 +156,7 @@ pub fn counter_entry(
         },
         organisation: c.organisation,
         needs_rebooking: r.needs_rebooking,
+        overbooked: r.overbooked,
     }
 }
 

@@ -141,5 +141,7 @@ fn site_delay(
         full_today: matches!(today_sample, Some(None)),
         median_30_days: median(&mut known),
         sampled_days: u32::try_from(per_day.len()).unwrap_or(u32::MAX),
+        full_days: u32::try_from(per_day.values().filter(|d| d.is_none()).count())
+            .unwrap_or(u32::MAX),
     }
 }

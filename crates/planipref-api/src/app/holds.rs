@@ -7,8 +7,8 @@ use planipref_domain::context::RouterContext;
 use planipref_domain::ids::{HoldId, MotifId};
 use planipref_store::{NewHold, Store, from_db};
 
-use crate::app::overbooking::{place_or_overbook, searching_channel};
 use crate::app::convocations::access_for;
+use crate::app::overbooking::{place_or_overbook, searching_channel};
 use crate::app::slots::ContextCheck;
 use crate::http::error::ApiError;
 use crate::model::hold::{Hold, to_hold};

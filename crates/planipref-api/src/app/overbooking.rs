@@ -12,9 +12,7 @@ use chrono_tz::Tz;
 use planipref_domain::channel::BookingChannel;
 use planipref_domain::ids::MotifId;
 use planipref_domain::overbooking::{extra_places, extra_slots, places_by_day, places_left};
-use planipref_domain::slots::{
-    MAX_RANGE_DAYS, Slot, SlotRequest, compute_slots, free_guichets_at,
-};
+use planipref_domain::slots::{MAX_RANGE_DAYS, Slot, SlotRequest, compute_slots, free_guichets_at};
 use planipref_domain::time::local_midnight;
 use planipref_store::{ExtraPlace, MotifSchedule, Store};
 
@@ -34,10 +32,7 @@ pub fn searching_channel(access: Access) -> Option<BookingChannel> {
 
 /// The channel a booking over-books with: the applicant's, a convocation
 /// holder's or an intermediary's; none when an agent books.
-pub fn booking_channel(
-    booked_by: BookingChannel,
-    convocation: bool,
-) -> Option<BookingChannel> {
+pub fn booking_channel(booked_by: BookingChannel, convocation: bool) -> Option<BookingChannel> {
     match booked_by {
         BookingChannel::Web if convocation => Some(BookingChannel::Convocation),
         BookingChannel::Web | BookingChannel::Intermediary => Some(booked_by),

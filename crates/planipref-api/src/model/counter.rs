@@ -196,6 +196,10 @@ pub struct CounterEntry {
     /// A change of the organisation left it without its counter.
     #[schema(example = false)]
     pub needs_rebooking: bool,
+    /// Booked on an over-booked place: its guichet's time was already
+    /// taken (the préfecture's over-booking counts on a no-show).
+    #[schema(example = false)]
+    pub overbooked: bool,
 }
 
 /// What the day view asks.
@@ -343,7 +347,8 @@ pub fn example_counter_entry() -> Value {
         "arrived_at": "2026-12-07T09:52:00+01:00", "called_at": null, "called_to": null,
         "finished_at": null, "waiting_minutes": null, "service_minutes": null,
         "last_name": "N'Diaye", "first_names": "Aïssata Marie", "email": null, "phone": null,
-        "contact_note": null, "booked_by": "applicant", "organisation": null, "needs_rebooking": false
+        "contact_note": null, "booked_by": "applicant", "organisation": null, "needs_rebooking": false,
+        "overbooked": false
     })
 }
 

@@ -263,6 +263,10 @@ pub struct AgentReservation {
     /// A change of the organisation left it without its counter: to move.
     #[schema(example = false)]
     pub needs_rebooking: bool,
+    /// Booked on an over-booked place: its guichet's time was already
+    /// taken (the préfecture's over-booking counts on a no-show).
+    #[schema(example = false)]
+    pub overbooked: bool,
     /// Booked at.
     #[schema(value_type = String, format = DateTime, example = "2026-11-28T14:05:12+01:00")]
     pub created_at: DateTime<FixedOffset>,
@@ -289,6 +293,7 @@ impl AgentReservation {
             email: r.email,
             phone: r.phone,
             needs_rebooking: r.needs_rebooking,
+            overbooked: r.overbooked,
             created_at: at_site(from_db(r.created_at), tz),
             cancelled_at: r.cancelled_at.map(|t| at_site(from_db(t), tz)),
         }
@@ -470,6 +475,7 @@ pub fn example_agent_reservation() -> Value {
         "email": "aissata.ndiaye@example.org",
         "phone": "+33612345678",
         "needs_rebooking": false,
+        "overbooked": false,
         "created_at": "2026-11-28T14:05:12+01:00",
         "cancelled_at": null
     })

@@ -240,13 +240,20 @@ pub struct SiteDelay {
     /// Whether today's sample found nothing free within the window.
     #[schema(example = false)]
     pub full_today: bool,
-    /// The median of the last 30 days' samples (days with nothing free
-    /// left out), null without samples.
+    /// The median of the last 30 days' samples that found a free slot,
+    /// null without any. Days with nothing free within the booking window
+    /// have no number of days: they are left out of the median and
+    /// counted in `full_days`, so that a median over few open days is not
+    /// read as a short délai.
     #[schema(example = 15.5)]
     pub median_30_days: Option<f64>,
     /// Days sampled among the last 30.
     #[schema(example = 30, minimum = 0, maximum = 30)]
     pub sampled_days: u32,
+    /// Of those, the days whose sample found nothing free within the
+    /// booking window.
+    #[schema(example = 0, minimum = 0, maximum = 30)]
+    pub full_days: u32,
 }
 
 /// A démarche's délai in a département, per site.
@@ -267,5 +274,5 @@ pub struct DemarcheDelays {
 }
 
 pub fn example_delays() -> Value {
-    json!({"demarche": "sejour-renouvellement", "departement": "93", "today": "2026-12-04", "sites": [{"site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "site_name": "Préfecture de la Seine-Saint-Denis", "today_days": 12, "full_today": false, "median_30_days": 15.5, "sampled_days": 30}]})
+    json!({"demarche": "sejour-renouvellement", "departement": "93", "today": "2026-12-04", "sites": [{"site_id": "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11", "site_name": "Préfecture de la Seine-Saint-Denis", "today_days": 12, "full_today": false, "median_30_days": 15.5, "sampled_days": 30, "full_days": 0}]})
 }

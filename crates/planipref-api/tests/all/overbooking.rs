@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::test;
-use chrono::{Duration, NaiveDate};
 use actix_web::test::TestRequest;
+use chrono::{Duration, NaiveDate};
 use planipref_test_support::{TestDb, overbooked_count, set_statuses};
 use serde_json::{Value, json};
 
@@ -138,7 +138,12 @@ async fn a_full_slot_is_over_booked_only_when_opted_in_and_as_measured() {
         fill(&app, &motif, &before[..1]).await;
 
         // Off (the default): the full slot is neither offered nor booked.
-        assert!(!listed(&app, &motif, day).await.iter().any(|(s, _)| *s == start));
+        assert!(
+            !listed(&app, &motif, day)
+                .await
+                .iter()
+                .any(|(s, _)| *s == start)
+        );
         let (status, _, body) = call!(app, book(&motif, &start, someone()));
         assert_eq!(
             (status, problem(&body)),
@@ -192,7 +197,10 @@ async fn a_full_slot_is_over_booked_only_when_opted_in_and_as_measured() {
                     "/api/v1/reservations/{}/cancel",
                     last["reference"].as_str().unwrap()
                 ))
-                .insert_header(("X-Management-Token", last["management_token"].as_str().unwrap()))
+                .insert_header((
+                    "X-Management-Token",
+                    last["management_token"].as_str().unwrap()
+                ))
         );
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(
@@ -232,9 +240,7 @@ async fn the_days_extra_places_hold_under_a_rush() {
         assert_eq!(status, StatusCode::OK, "{body}");
 
         let rush = before[..full].iter().flat_map(|(start, remaining)| {
-            (0..*remaining).map(|_| {
-                crate::common::send(&app, book(&motif, start, someone()))
-            })
+            (0..*remaining).map(|_| crate::common::send(&app, book(&motif, start, someone())))
         });
         let answers = futures_util::future::join_all(rush).await;
         let won = answers
@@ -242,7 +248,11 @@ async fn the_days_extra_places_hold_under_a_rush() {
             .filter(|(s, _, _)| *s == StatusCode::CREATED)
             .count();
         for (s, _, b) in answers.iter().filter(|(s, _, _)| *s != StatusCode::CREATED) {
-            assert_eq!((*s, problem(b)), (StatusCode::CONFLICT, "slot-taken"), "{b}");
+            assert_eq!(
+                (*s, problem(b)),
+                (StatusCode::CONFLICT, "slot-taken"),
+                "{b}"
+            );
         }
         assert_eq!(won as u64, extra, "{}: {answers:?}", db.backend());
         assert_eq!(
@@ -272,13 +282,20 @@ async fn the_policy_is_checked_versioned_and_scoped() {
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(
             (&body["ceiling_percent"], &body["version"]),
-            (&json!(10), &Value::from(unchanged["version"].as_i64().unwrap() + 1))
+            (
+                &json!(10),
+                &Value::from(unchanged["version"].as_i64().unwrap() + 1)
+            )
         );
         let other = token("admin_prefecture", &["974"]);
         let (status, _, _) = call!(app, get_as(POLICY, &other));
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (_, site) = bobigny_motif(db.store(), "Renouvellement");
         let (status, _, _) = call!(app, get_as(POLICY, &token("agent", &[site.as_str()])));
-        assert_eq!(status, StatusCode::FORBIDDEN, "an agent of a site reads it not");
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "an agent of a site reads it not"
+        );
     }
 }

@@ -347,6 +347,7 @@ async fn the_delai_is_sampled_once_a_day_and_shown_per_site_to_the_public() {
             "{after}"
         );
         assert_eq!(bobigny["sampled_days"], 1);
+        assert_eq!(bobigny["full_days"], 0, "a free slot was found");
         assert_eq!(
             bobigny["median_30_days"].as_f64(),
             bobigny["today_days"].as_f64()
