@@ -82,6 +82,9 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:<port>`.
     pub base: String,
+    /// `http://127.0.0.1:<port>/metrics` when started with
+    /// `PLANIPREF_METRICS_BIND`.
+    pub metrics: Option<String>,
     log: PathBuf,
     _log_dir: tempfile::TempDir,
 }
@@ -132,14 +135,28 @@ impl Server {
                     std::fs::read_to_string(&log).unwrap_or_default()
                 )
             });
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .expect("the listening address")
-            .to_owned();
+        let address = |line: &str| {
+            line.split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .expect("the listening address")
+                .to_owned()
+        };
+        // The API's address comes first; the metrics', when served, next.
+        let base = address(&line);
+        let metrics = env
+            .iter()
+            .any(|(name, _)| *name == "PLANIPREF_METRICS_BIND")
+            .then(|| {
+                let line = rx
+                    .recv_timeout(Duration::from_secs(10))
+                    .expect("the metrics' address");
+                assert!(line.starts_with("Planipref metrics on "), "{line}");
+                address(&line)
+            });
         Self {
             child,
             base,
+            metrics,
             log,
             _log_dir: log_dir,
         }
@@ -160,6 +177,33 @@ impl Server {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM: the server stops cleanly (see
+    /// [`Server::exit_within`]).
+    #[allow(clippy::expect_used)]
+    pub fn sigterm(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -TERM failed");
+    }
+
+    /// Waits at most `within` for the process to exit: its exit status, or
+    /// `None` if it is still running (blocks the thread).
+    #[allow(clippy::expect_used)]
+    pub fn exit_within(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Everything the server logged so far.

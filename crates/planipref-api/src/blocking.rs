@@ -7,7 +7,9 @@ use planipref_store::Store;
 
 use crate::http::error::ApiError;
 
-/// Runs `f` with the store on the blocking pool and returns its result; a
+/// Runs `f` with the store on the blocking pool and returns its result
+/// (the wait for a thread is measured: see
+/// [`crate::telemetry::BLOCKING_WAIT`]); a
 /// task that could not run (the pool shut down, `f` panicked) is logged
 /// and answered as an internal error.
 pub async fn run<T, F>(store: &Store, f: F) -> Result<T, ApiError>
@@ -16,7 +18,13 @@ where
     F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
 {
     let store = store.clone();
-    web::block(move || f(&store)).await.map_err(|e| {
+    let queued = std::time::Instant::now();
+    web::block(move || {
+        crate::telemetry::blocking_waited(queued.elapsed());
+        f(&store)
+    })
+    .await
+    .map_err(|e| {
         log::error!("blocking task failed: {e}");
         ApiError::Internal
     })?

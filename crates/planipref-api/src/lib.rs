@@ -12,6 +12,7 @@ pub mod model;
 pub mod public;
 pub mod security;
 pub mod state;
+pub mod telemetry;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -209,25 +210,9 @@ fn build(
                 }
             }
         })
-        // One log line per request: method, route pattern (never the raw
-        // path, which may hold a reservation reference), status, duration.
-        // No query string, header or body is logged: they hold personal data.
-        .wrap_fn(|req, srv| {
-            let started = std::time::Instant::now();
-            let method = req.method().clone();
-            let response = srv.call(req);
-            async move {
-                let response = response.await?;
-                let pattern = response.request().match_pattern();
-                log::info!(
-                    "{method} {} {} {}ms",
-                    pattern.as_deref().unwrap_or("-"),
-                    response.status().as_u16(),
-                    started.elapsed().as_millis()
-                );
-                Ok(response)
-            }
-        });
+        // Outermost: one log line and the metrics per request, labelled by
+        // route pattern (never the raw path, which may hold a reference).
+        .wrap(actix_web::middleware::from_fn(http::telemetry::observe));
     (app, spec)
 }
 

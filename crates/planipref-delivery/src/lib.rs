@@ -15,6 +15,7 @@ pub mod dates;
 pub mod email;
 pub mod render;
 pub mod sms_http;
+pub mod telemetry;
 pub mod transport;
 pub mod webhook;
 pub mod worker;

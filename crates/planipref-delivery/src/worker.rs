@@ -1,6 +1,8 @@
 //! The delivery worker: claims what the outbox owes, renders each message
 //! from the appointment as it stands now, sends it and settles it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 use planipref_domain::messages::seal::OutboxKey;
@@ -58,6 +60,8 @@ enum Settled {
     Failed,
     /// Cancelled since it was claimed (or not readable): not sent.
     Skipped,
+    /// Not attempted: the worker is stopping; its lease was lifted.
+    Released,
 }
 
 /// What one round did.
@@ -69,6 +73,9 @@ pub struct Round {
     pub retried: usize,
     /// Messages given up.
     pub failed: usize,
+    /// Messages claimed but given back unsent, their lease lifted: the
+    /// worker was stopping.
+    pub released: usize,
 }
 
 impl Round {
@@ -77,9 +84,9 @@ impl Round {
         self.sent + self.retried + self.failed
     }
 
-    /// Whether it settled nothing.
+    /// Whether it settled nothing (and released nothing).
     pub fn is_empty(&self) -> bool {
-        self.settled() == 0
+        self.settled() == 0 && self.released == 0
     }
 }
 
@@ -91,8 +98,27 @@ impl Deliverer {
         &self,
         store: &Store,
         now: DateTime<Utc>,
-        mut jitter: impl FnMut() -> f64,
+        jitter: impl FnMut() -> f64,
     ) -> Result<Round, StoreError> {
+        self.deliver_due_until(store, now, jitter, &AtomicBool::new(false))
+    }
+
+    /// [`Deliverer::deliver_due`], stopping early once `stopping` is set
+    /// (the server is shutting down): a message already being sent is
+    /// settled; those not yet attempted are released (their lease lifted,
+    /// see [`Store::release_messages`]), so that no claim outlives the
+    /// process and another worker sends them at once. Nothing is claimed
+    /// when `stopping` is already set.
+    pub fn deliver_due_until(
+        &self,
+        store: &Store,
+        now: DateTime<Utc>,
+        mut jitter: impl FnMut() -> f64,
+        stopping: &AtomicBool,
+    ) -> Result<Round, StoreError> {
+        if stopping.load(Ordering::SeqCst) {
+            return Ok(Round::default());
+        }
         let claimed = store.claim_messages(now, self.lease, BATCH)?;
         let jitters: Vec<f64> = claimed.iter().map(|_| jitter()).collect();
         let work: Vec<(&OutboxRow, f64)> = claimed.iter().zip(jitters).collect();
@@ -107,7 +133,13 @@ impl Deliverer {
                     s.spawn(move || {
                         chunk
                             .iter()
-                            .map(|(m, jitter)| self.deliver_and_settle(store, m, now, *jitter))
+                            .map(|(m, jitter)| {
+                                if stopping.load(Ordering::SeqCst) {
+                                    release(store, m)
+                                } else {
+                                    self.deliver_and_settle(store, m, now, *jitter)
+                                }
+                            })
                             .collect::<Vec<_>>()
                     })
                 })
@@ -130,6 +162,7 @@ impl Deliverer {
                 Settled::Sent => round.sent += 1,
                 Settled::Retried => round.retried += 1,
                 Settled::Failed => round.failed += 1,
+                Settled::Released => round.released += 1,
                 Settled::Skipped => {}
             }
         }
@@ -179,6 +212,7 @@ impl Deliverer {
         if let Err(e) = recorded {
             log::warn!("message {}: its outcome was not recorded: {e}", message.id);
         }
+        crate::telemetry::settled(&message.channel, settled_outcome(settled));
         settled
     }
 
@@ -321,6 +355,29 @@ impl Deliverer {
                 .replace("{reference}", reference.as_str())
                 .replace("{token}", &token),
         )
+    }
+}
+
+/// Gives `message` back unsent (see [`Deliverer::deliver_due_until`]); a
+/// failure to do so leaves it to its lease.
+fn release(store: &Store, message: &OutboxRow) -> Settled {
+    if let Err(e) = store.release_messages(std::slice::from_ref(&message.id)) {
+        log::warn!(
+            "message {} not released: it waits for its lease: {e}",
+            message.id
+        );
+    }
+    Settled::Released
+}
+
+/// The outcome's name in metrics (see [`crate::telemetry`]).
+fn settled_outcome(settled: Settled) -> &'static str {
+    match settled {
+        Settled::Sent => "sent",
+        Settled::Retried => "retry",
+        Settled::Failed => "failed",
+        Settled::Skipped => "skipped",
+        Settled::Released => "released",
     }
 }
 

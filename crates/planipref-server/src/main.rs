@@ -3,14 +3,15 @@
 //! `.env.example`); logs go to stderr, filtered by `RUST_LOG`.
 
 mod config;
+mod serve;
+mod shutdown;
 mod tasks;
+mod telemetry;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
-use planipref_api::AppState;
 use planipref_seed::national;
 use planipref_store::Store;
 
@@ -178,7 +179,7 @@ fn run(command: Command) -> Result<(), Failure> {
     }
     let store = Store::open(&config.database_url, &config.pool).map_err(|e| e.to_string())?;
     match command {
-        Command::Serve => Ok(serve(config, store)?),
+        Command::Serve => Ok(serve::serve(config, store)?),
         Command::Migrate => Ok(migrate(&store)?),
         Command::Seed {
             demo,
@@ -368,67 +369,6 @@ fn migrate(store: &Store) -> Result<(), String> {
         Err(e) => return Err(format!("loading the communes failed: {e}")),
     }
     Ok(())
-}
-
-fn serve(config: Config, store: Store) -> Result<(), String> {
-    if config.auto_migrate {
-        migrate(&store)?;
-    }
-    log::info!("database: {}", store.describe());
-    if config.environment == config::Environment::Development {
-        log::warn!(
-            "development mode: agents' tokens may be signed with the public development secret"
-        );
-    }
-    let auth = planipref_api::security::agent::Verifier::new(&config.auth)?;
-    let deliverer = std::sync::Arc::new(tasks::deliverer(&config)?);
-    let mut state = AppState::new(store.clone(), auth)
-        .with_booking(config.booking)
-        .with_limits(config.limits)
-        .with_outbox_key(config.outbox_key.clone());
-    if let Some(start) = config.clock_start {
-        log::warn!("the clock starts at {start} (PLANIPREF_CLOCK_START), not at the system's time");
-        state = state.with_clock(std::sync::Arc::new(
-            planipref_api::app::clock::StartedClock::starting_at(start),
-        ));
-    }
-    if let Some(router) = &config.router {
-        state = state.with_router(planipref_api::security::router::ContextVerifier::new(
-            router,
-        )?);
-    }
-    actix_web::rt::System::new().block_on(async move {
-        actix_web::rt::spawn(tasks::deliver_messages(
-            store.clone(),
-            deliverer,
-            state.clock.clone(),
-        ));
-        actix_web::rt::spawn(tasks::slow_tasks(store.clone(), state.clock.clone()));
-        actix_web::rt::spawn(tasks::clean_up(
-            store,
-            state.limits.clone(),
-            state.clock.clone(),
-        ));
-        let mut server = HttpServer::new(move || planipref_api::app(state.clone()))
-            .bind(&config.bind)
-            .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
-        if let Some(workers) = config.workers {
-            server = server.workers(workers);
-        }
-        for addr in server.addrs() {
-            // On stdout, for people and for tests that bind port 0.
-            #[allow(clippy::print_stdout)]
-            {
-                println!(
-                    "Planipref listening on http://{addr} — Swagger UI: http://{addr}/swagger-ui/"
-                );
-            }
-        }
-        server
-            .run()
-            .await
-            .map_err(|e| format!("server failed: {e}"))
-    })
 }
 
 fn write_openapi(output: Option<PathBuf>) -> Result<(), String> {

@@ -1,12 +1,17 @@
 //! The server's background tasks: the delivery worker's loop, and every
 //! minute the no-show task, the cleanup, the morning's délai samples and
 //! the retention purge. Each runs its database work off the async workers
-//! and is safe on any number of servers.
+//! and is safe on any number of servers. Each stops, once the server is
+//! stopping ([`Stop`]), between two pieces of work: every piece is one
+//! transaction, or a delivery round that releases what it has not sent.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use planipref_api::http::limits::ClientLimits;
 use planipref_store::Store;
 
 use crate::config::{self, Config};
+use crate::shutdown::Stop;
 
 /// The delivery worker of this process: messages sent over SMTP when
 /// `PLANIPREF_SMTP_URL` is set, else written to `PLANIPREF_OUTBOX_DIR`.
@@ -58,26 +63,32 @@ pub fn deliverer(config: &Config) -> Result<planipref_delivery::worker::Delivere
 
 /// Every few seconds, delivers what the outbox owes (see
 /// [`planipref_delivery::worker::Deliverer`]), off the async workers; a
-/// full batch is followed at once by the next.
+/// full batch is followed at once by the next. Once the server is
+/// stopping, the round under way sends no more: what it claimed and has
+/// not sent is released for another server (or the next start).
 pub async fn deliver_messages(
     store: Store,
     deliverer: std::sync::Arc<planipref_delivery::worker::Deliverer>,
     clock: std::sync::Arc<dyn planipref_api::app::clock::Clock>,
+    stop: Stop,
 ) {
     let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(5));
-    loop {
-        every.tick().await;
-        loop {
+    while stop.tick(&mut every).await {
+        while !stop.is_set() {
             let (store, deliverer, now) = (store.clone(), deliverer.clone(), clock.now());
-            let round =
-                actix_web::web::block(move || deliverer.deliver_due(&store, now, jitter)).await;
+            let stopping = stop.flag();
+            let round = actix_web::web::block(move || {
+                deliverer.deliver_due_until(&store, now, jitter, &stopping)
+            })
+            .await;
             match round {
                 Ok(Ok(round)) if !round.is_empty() => {
                     log::info!(
-                        "messages: {} sent, {} to retry, {} failed",
+                        "messages: {} sent, {} to retry, {} failed, {} released unsent",
                         round.sent,
                         round.retried,
-                        round.failed
+                        round.failed,
+                        round.released
                     );
                     // A full batch: more may be due at once.
                     if round.settled()
@@ -98,6 +109,7 @@ pub async fn deliver_messages(
             }
         }
     }
+    log::info!("the delivery worker stopped");
 }
 
 /// A uniform number in [0, 1) for retry delays' jitter.
@@ -121,10 +133,10 @@ pub async fn clean_up(
     store: Store,
     limits: std::sync::Arc<ClientLimits>,
     clock: std::sync::Arc<dyn planipref_api::app::clock::Clock>,
+    stop: Stop,
 ) {
     let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
-    loop {
-        every_minute.tick().await;
+    while stop.tick(&mut every_minute).await {
         // Clients back at their full rate are forgotten: the limiters hold
         // only recent clients.
         limits.forget_idle();
@@ -159,16 +171,19 @@ pub async fn clean_up(
 /// Every minute, the morning's délai samples (see [`sample_delays`]) and,
 /// every hour, the retention purge (see [`purge`]): apart from the
 /// no-show task, which must never wait behind them.
-pub async fn slow_tasks(store: Store, clock: std::sync::Arc<dyn planipref_api::app::clock::Clock>) {
+pub async fn slow_tasks(
+    store: Store,
+    clock: std::sync::Arc<dyn planipref_api::app::clock::Clock>,
+    stop: Stop,
+) {
     let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
     let mut minutes: u32 = 0;
-    loop {
-        every_minute.tick().await;
+    while stop.tick(&mut every_minute).await {
         let now = clock.now();
         sample_delays(&store, now).await;
         // Once an hour (and at start), in batches until nothing is due.
-        if minutes.is_multiple_of(60) {
-            purge(&store, now).await;
+        if minutes.is_multiple_of(60) && !stop.is_set() {
+            purge(&store, now, &stop).await;
         }
         minutes = minutes.wrapping_add(1);
     }
@@ -180,9 +195,9 @@ pub const PURGE_BATCH: i64 = 500;
 /// Erases what is past its retention (see
 /// [`planipref_store::Store::purge`]), round after round while a round
 /// erases anything; logs the counts.
-async fn purge(store: &Store, now: chrono::DateTime<chrono::Utc>) {
-    let store = store.clone();
-    let purged = actix_web::web::block(move || purge_all(&store, now, false)).await;
+async fn purge(store: &Store, now: chrono::DateTime<chrono::Utc>, stop: &Stop) {
+    let (store, stopping) = (store.clone(), stop.flag());
+    let purged = actix_web::web::block(move || purge_rounds(&store, now, false, &stopping)).await;
     match purged {
         Ok(Ok(total)) if !total.is_empty() => log::info!("retention purge: erased {total:?}"),
         Ok(Ok(_)) => {}
@@ -198,11 +213,22 @@ pub fn purge_all(
     now: chrono::DateTime<chrono::Utc>,
     dry_run: bool,
 ) -> Result<planipref_store::retention::Purged, planipref_store::StoreError> {
+    purge_rounds(store, now, dry_run, &AtomicBool::new(false))
+}
+
+/// [`purge_all`], ending after the round under way once `stopping` is set
+/// (each round is its own transaction: the next purge goes on from there).
+fn purge_rounds(
+    store: &Store,
+    now: chrono::DateTime<chrono::Utc>,
+    dry_run: bool,
+    stopping: &AtomicBool,
+) -> Result<planipref_store::retention::Purged, planipref_store::StoreError> {
     let mut total = planipref_store::retention::Purged::default();
     loop {
         let round = store.purge(now, PURGE_BATCH, dry_run)?;
         total = total.plus(round);
-        if dry_run || round.is_empty() {
+        if dry_run || round.is_empty() || stopping.load(Ordering::SeqCst) {
             return Ok(total);
         }
     }

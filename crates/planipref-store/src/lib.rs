@@ -52,6 +52,7 @@ pub mod schema;
 mod services;
 mod sites;
 pub mod stats;
+pub mod telemetry;
 pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -78,6 +79,17 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Items across all pages.
     pub total: i64,
+}
+
+/// The connection pool's state (operators' figures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    /// Connections open, busy or idle.
+    pub connections: u32,
+    /// Open connections waiting in the pool.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max_size: u32,
 }
 
 /// The database: a pool of connections to one SQLite file or one
@@ -121,11 +133,23 @@ impl Store {
         self.url.backend()
     }
 
-    /// Borrows a connection, waiting at most the pool's timeout.
+    /// Borrows a connection, waiting at most the pool's timeout (the wait
+    /// is measured: see [`telemetry::POOL_WAIT`]).
     pub fn conn(&self) -> Result<db::DbConn, StoreError> {
-        self.pool
-            .get()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        let started = std::time::Instant::now();
+        let conn = self.pool.get();
+        telemetry::checked_out(started.elapsed(), conn.is_ok());
+        conn.map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// The pool now: connections open, idle among them, and at most.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max_size: self.pool.max_size(),
+        }
     }
 
     /// Runs `f` on a pooled connection.

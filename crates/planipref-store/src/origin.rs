@@ -28,6 +28,18 @@ pub struct Origin {
     pub agent_cap: Option<u32>,
 }
 
+impl NewReservation {
+    /// The channel the reservation is recorded under: the origin's, or
+    /// `convocation` when a convocation is used online.
+    pub fn channel(&self) -> planipref_domain::channel::BookingChannel {
+        use planipref_domain::channel::BookingChannel;
+        match self.origin.channel {
+            BookingChannel::Web if self.convocation.is_some() => BookingChannel::Convocation,
+            other => other,
+        }
+    }
+}
+
 /// Writes how the reservation was made; a walk-in's ticket and an agent's
 /// daily count are raised here, in the booking's transaction (the last
 /// rows it locks), so that they stay exact under any concurrency.
@@ -37,12 +49,8 @@ pub(crate) fn record_origin(
     new: &NewReservation,
 ) -> Result<(), StoreError> {
     use planipref_domain::attendance::Status;
-    use planipref_domain::channel::BookingChannel;
     let origin = &new.origin;
-    let channel = match origin.channel {
-        BookingChannel::Web if new.convocation.is_some() => BookingChannel::Convocation,
-        other => other,
-    };
+    let channel = new.channel();
     if let Some(cap) = origin.agent_cap {
         count_agent_booking(c, &new.actor, new.now.date_naive(), cap)?;
     }

@@ -187,9 +187,11 @@ impl Store {
                 .select(sites::availability_version)
                 .first(conn)?;
             if version == kept.site_version {
+                crate::telemetry::cache_lookup("schedule", true);
                 return Ok(kept.organisation);
             }
         }
+        crate::telemetry::cache_lookup("schedule", false);
         let (site_version, organisation) = read_organisation(conn, motif_id, period)?;
         let organisation = Arc::new(organisation);
         self.schedules.keep(key, site_version, organisation.clone());

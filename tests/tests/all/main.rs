@@ -9,6 +9,7 @@ mod concurrency;
 mod counter_day;
 mod delivery;
 mod journey_storm;
+mod operations;
 mod privacy;
 mod retention;
 mod rush_tool;

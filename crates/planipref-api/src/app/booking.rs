@@ -290,6 +290,7 @@ pub fn book(
             let row = store
                 .create_reservation(&new, &placed.candidates, new_reference)
                 .map_err(|e| ApiError::from_store(e, "motif"))?;
+            crate::telemetry::booked(new.channel());
             Ok(ReservationDetail {
                 reservation: row,
                 motif: placed.schedule.motif,
@@ -339,6 +340,7 @@ pub fn book(
             let row = store
                 .confirm_hold(hold_id, &new, new_reference)
                 .map_err(|e| ApiError::from_store(e, "hold"))?;
+            crate::telemetry::booked(new.channel());
             Ok(ReservationDetail {
                 reservation: row,
                 motif,

@@ -102,8 +102,10 @@ impl AvailabilityCache {
     /// then from memory without a blocking call.
     pub async fn site_of_motif(&self, store: &Store, motif: MotifId) -> Result<String, ApiError> {
         if let Some(site) = lock(&self.sites).get(&motif) {
+            crate::telemetry::cache_lookup("motif_site", true);
             return Ok(site.clone());
         }
+        crate::telemetry::cache_lookup("motif_site", false);
         let site = crate::blocking::run(store, move |store| {
             store
                 .motif_site(&motif.to_string())
@@ -119,8 +121,10 @@ impl AvailabilityCache {
     /// reads each commune once, then from memory without a blocking call.
     pub async fn commune_of(&self, store: &Store, insee: &str) -> Result<CommuneRow, ApiError> {
         if let Some(c) = lock(&self.communes).get(insee) {
+            crate::telemetry::cache_lookup("commune", true);
             return Ok(c.clone());
         }
+        crate::telemetry::cache_lookup("commune", false);
         let code = insee.to_owned();
         let commune = crate::blocking::run(store, move |store| {
             store
@@ -139,6 +143,12 @@ impl AvailabilityCache {
     /// The kept answer to `question`, if it was computed at `version` on
     /// the site's current day.
     pub fn get(&self, question: &Question, version: &Stamp, now: DateTime<Utc>) -> Option<Answer> {
+        let kept = self.kept(question, version, now);
+        crate::telemetry::cache_lookup("availability", kept.is_some());
+        kept
+    }
+
+    fn kept(&self, question: &Question, version: &Stamp, now: DateTime<Utc>) -> Option<Answer> {
         let entries = lock(&self.entries);
         let entry = entries.get(question)?;
         let same_day = now.with_timezone(&entry.time_zone).date_naive() == entry.today;

@@ -126,6 +126,7 @@ pub fn walk_in(
             planipref_store::StoreError::SlotTaken => ApiError::NoWalkInTime,
             e => ApiError::from_store(e, "motif"),
         })?;
+    crate::telemetry::booked(new.channel());
     entry_of(
         store,
         ReservationDetail {

@@ -64,6 +64,7 @@ pub fn hold(
     let row = store
         .create_hold(&new, &placed.candidates)
         .map_err(|e| ApiError::from_store(e, "motif"))?;
+    crate::telemetry::held();
     Ok(to_hold(row, placed.time_zone))
 }
 

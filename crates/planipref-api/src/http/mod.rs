@@ -1,4 +1,4 @@
-//! HTTP plumbing shared by every handler: problem+json errors, extractors (typed path identifiers among them), versions (ETag/If-Match), the route table, per-client limits and idempotency.
+//! HTTP plumbing shared by every handler: problem+json errors, extractors (typed path identifiers among them), versions (ETag/If-Match), the route table, per-client limits, idempotency, and the log line and metrics of each request.
 
 pub mod error;
 pub mod extract;
@@ -9,4 +9,5 @@ pub mod path;
 pub mod problem;
 pub mod responses;
 pub mod routes;
+pub mod telemetry;
 pub mod version;

@@ -7,5 +7,6 @@
 mod render;
 mod sms;
 mod smtp;
+mod stopping;
 mod webhook;
 mod worker;

@@ -157,7 +157,8 @@ fn a_booking_is_confirmed_by_email_and_sms_then_reminded() {
             Round {
                 sent: 2,
                 retried: 0,
-                failed: 0
+                failed: 0,
+                released: 0
             },
             "{}",
             db.backend()

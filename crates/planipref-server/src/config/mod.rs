@@ -5,6 +5,7 @@
 //! ([`VARIABLES`]), the database, server and booking settings, and the
 //! readers of numbers and booleans; the agents' and the router's token
 //! verification in `auth.rs`; the per-client limits in `limits.rs`; the
+//! metrics' address and the shutdown's timeout in `operations.rs`; the
 //! tests, with those comparing [`VARIABLES`] with `.env.example` and the
 //! README, in `tests.rs`.
 
@@ -17,6 +18,7 @@ use planipref_store::{DatabaseUrl, PoolOptions};
 mod auth;
 mod delivery;
 mod limits;
+mod operations;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +26,7 @@ use auth::{auth_settings, router_settings};
 use delivery::delivery_settings;
 pub use delivery::{DeliverySettings, SmsProvider};
 use limits::limit_settings;
+use operations::{metrics_bind, shutdown_timeout};
 
 /// Where the database is when nothing says otherwise.
 pub const DEFAULT_DATABASE_URL: &str = "./data/planipref.db";
@@ -81,6 +84,8 @@ pub const VARIABLES: &[&str] = &[
     "PLANIPREF_SMS_URL",
     "PLANIPREF_SMS_API_KEY",
     "PLANIPREF_SMS_SENDER",
+    "PLANIPREF_METRICS_BIND",
+    "PLANIPREF_SHUTDOWN_TIMEOUT_SECONDS",
 ];
 
 /// The server's settings.
@@ -118,6 +123,12 @@ pub struct Config {
     /// `PLANIPREF_SMTP_URL`, `PLANIPREF_MAIL_FROM`,
     /// `PLANIPREF_PUBLIC_MANAGE_URL`, `PLANIPREF_OUTBOX_DIR`.
     pub delivery: DeliverySettings,
+    /// `PLANIPREF_METRICS_BIND`: where `GET /metrics` is served, apart
+    /// from the API; `None`: metrics are not served.
+    pub metrics_bind: Option<String>,
+    /// `PLANIPREF_SHUTDOWN_TIMEOUT_SECONDS`: how long a stopping server
+    /// lets requests in flight and background tasks finish.
+    pub shutdown_timeout: Duration,
 }
 
 /// A setting that cannot be used.
@@ -186,6 +197,7 @@ impl Config {
                 ),
             });
         }
+        let metrics_bind = metrics_bind(&get, &bind)?;
         Ok(Self {
             environment,
             auth,
@@ -216,6 +228,8 @@ impl Config {
             clock_start: clock_start(&get, environment)?,
             outbox_key: outbox_key(&get, environment)?,
             delivery: delivery_settings(&get, environment)?,
+            metrics_bind,
+            shutdown_timeout: shutdown_timeout(&get)?,
         })
     }
 }

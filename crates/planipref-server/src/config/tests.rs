@@ -523,3 +523,36 @@ fn sms_go_through_brevo_or_a_json_gateway() {
         assert!(e.to_string().starts_with(name), "{e}");
     }
 }
+
+#[test]
+fn metrics_are_served_apart_from_the_api_and_stopping_waits_thirty_seconds() {
+    let c = config(&[]).expect("defaults");
+    assert_eq!(c.metrics_bind, None);
+    assert_eq!(c.shutdown_timeout, Duration::from_secs(30));
+    let c = config(&[
+        ("PLANIPREF_METRICS_BIND", " 127.0.0.1:9464 "),
+        ("PLANIPREF_SHUTDOWN_TIMEOUT_SECONDS", "5"),
+    ])
+    .expect("set");
+    assert_eq!(c.metrics_bind.as_deref(), Some("127.0.0.1:9464"));
+    assert_eq!(c.shutdown_timeout, Duration::from_secs(5));
+    // Both on port 0: two different free ports.
+    let c = config(&[
+        ("PLANIPREF_BIND", "127.0.0.1:0"),
+        ("PLANIPREF_METRICS_BIND", "127.0.0.1:0"),
+    ])
+    .expect("port 0");
+    assert_eq!(c.metrics_bind.as_deref(), Some("127.0.0.1:0"));
+    for (name, bad) in [
+        ("PLANIPREF_METRICS_BIND", "9464"),
+        ("PLANIPREF_METRICS_BIND", ":9464"),
+        ("PLANIPREF_METRICS_BIND", "127.0.0.1:http"),
+        ("PLANIPREF_METRICS_BIND", "127.0.0.1:8080"),
+        ("PLANIPREF_SHUTDOWN_TIMEOUT_SECONDS", "0"),
+        ("PLANIPREF_SHUTDOWN_TIMEOUT_SECONDS", "3601"),
+        ("PLANIPREF_SHUTDOWN_TIMEOUT_SECONDS", "soon"),
+    ] {
+        let e = config(&[(name, bad)]).expect_err(bad);
+        assert!(e.to_string().starts_with(name), "{e}");
+    }
+}

@@ -116,6 +116,18 @@ pub struct OutboxDepth {
     pub failed: i64,
 }
 
+/// How many messages of one channel stand pending and failed (operators'
+/// figures, see [`Store::outbox_depth_by_channel`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChannelDepth {
+    /// Pending, due now or later (reminders wait here for days).
+    pub pending: i64,
+    /// Pending and due now: the backlog the workers have yet to send.
+    pub due: i64,
+    /// Failed for good.
+    pub failed: i64,
+}
+
 /// Writes `messages` about `about` in the caller's transaction.
 pub(crate) fn enqueue(
     c: &mut AnyConnection,
@@ -408,8 +420,72 @@ impl Store {
     }
 }
 
+impl Store {
+    /// By channel ([`channel::ALL`], each present even when empty): the
+    /// messages pending, due at `now`, and failed. Two grouped counts on
+    /// the `(status, due_at)` index.
+    pub fn outbox_depth_by_channel(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(&'static str, ChannelDepth)>, StoreError> {
+        use diesel::dsl::count_star;
+        self.with_conn(|conn| {
+            let by_status: Vec<(String, String, i64)> = outbox::table
+                .filter(outbox::status.eq_any([status::PENDING, status::FAILED]))
+                .group_by((outbox::channel, outbox::status))
+                .select((outbox::channel, outbox::status, count_star()))
+                .load(conn)?;
+            let due: Vec<(String, i64)> = outbox::table
+                .filter(outbox::status.eq(status::PENDING))
+                .filter(outbox::due_at.le(to_db(now)))
+                .group_by(outbox::channel)
+                .select((outbox::channel, count_star()))
+                .load(conn)?;
+            Ok(channel::ALL
+                .iter()
+                .map(|&name| {
+                    let count = |s: &str| {
+                        by_status
+                            .iter()
+                            .find(|(c, st, _)| c == name && st == s)
+                            .map_or(0, |(_, _, n)| *n)
+                    };
+                    let depth = ChannelDepth {
+                        pending: count(status::PENDING),
+                        due: due.iter().find(|(c, _)| c == name).map_or(0, |(_, n)| *n),
+                        failed: count(status::FAILED),
+                    };
+                    (name, depth)
+                })
+                .collect())
+        })
+    }
+
+    /// Gives claimed messages back unsent (their worker is stopping): the
+    /// lease is lifted, so that any worker may claim them at once; their
+    /// attempts, due time and content are untouched. Returns how many
+    /// were released.
+    pub fn release_messages(&self, ids: &[String]) -> Result<usize, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.with_conn(|conn| {
+            Ok(diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq_any(ids))
+                    .filter(outbox::status.eq(status::PENDING)),
+            )
+            .set(outbox::lease_until.eq(None::<chrono::NaiveDateTime>))
+            .execute(conn)?)
+        })
+    }
+}
+
 /// The channels of the outbox.
 pub mod channel {
+    /// Every channel.
+    pub const ALL: [&str; 3] = [EMAIL, SMS, WEBHOOK];
+
     /// An e-mail to the applicant.
     pub const EMAIL: &str = "email";
     /// An SMS to the applicant.

@@ -190,6 +190,20 @@ fn a_claimed_message_is_leased_until_settled_or_its_lease_runs_out() {
 
         let depth = store.outbox_depth().expect("depth");
         assert_eq!((depth.pending, depth.failed), (1, 1), "{}", db.backend());
+        // By channel, every channel named: the one pending is due in an hour.
+        for (at, due) in [(now, 0), (now + Duration::hours(2), 1)] {
+            let by_channel = store.outbox_depth_by_channel(at).expect("by channel");
+            let figures: Vec<_> = by_channel
+                .iter()
+                .map(|(c, d)| (*c, d.pending, d.due, d.failed))
+                .collect();
+            assert_eq!(
+                figures,
+                [("email", 1, due, 1), ("sms", 0, 0, 0), ("webhook", 0, 0, 0)],
+                "{}",
+                db.backend()
+            );
+        }
         // Settled messages keep no secret; the one not yet due keeps its.
         for (id, state) in [(&sent.id, "sent"), (&retried.id, "failed")] {
             let m = store.find_message(id).expect("message");
