@@ -200,9 +200,7 @@ impl Store {
                     guard_convocation(c, convocation, new.now)?;
                 }
                 lock_open_guichet(c, &slot)?;
-                if let Some(extra) = &new.extra {
-                    take_extra_place(c, &row.motif_id, extra, new.now)?;
-                }
+                take_extra_place(c, &row.motif_id, new.extra.as_ref(), new.now)?;
                 diesel::insert_into(holds::table).values(&row).execute(c)?;
                 occupy(c, &slot, Holder::Hold(&row.id, row.expires_at), new.now)?;
                 count_booking(c, &row.guichet_id)

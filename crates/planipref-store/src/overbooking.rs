@@ -61,17 +61,21 @@ pub(crate) fn policy_columns() -> (
     )
 }
 
-/// Takes one of the motif's extra places of `extra.day`, in the caller's
-/// transaction, after the guichet's lock: locks the day's guard row, then
+/// Takes one of the motif's extra places of `extra.day` (nothing without
+/// `extra`: the guichet's own time), in the caller's transaction, after
+/// the guichet's lock: locks the day's guard row, then
 /// counts the day's over-booked appointments (cancelled ones excepted)
 /// and live holds of the motif (a cancelled extra place waiting for its
 /// release among them). `SlotTaken` when `extra.places` are all taken.
 pub(crate) fn take_extra_place(
     c: &mut AnyConnection,
     motif_id: &str,
-    extra: &ExtraPlace,
+    extra: Option<&ExtraPlace>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let Some(extra) = extra else {
+        return Ok(());
+    };
     touch_guard!(
         c,
         overbooking_guards::table,

@@ -69,8 +69,7 @@ pub struct NewReservation {
     /// confirmation's link (the only place it is kept, erased once sent);
     /// `None`: no confirmation carries it.
     pub sealed_token: Option<String>,
-    /// An over-booked place of the motif's day (the guichet's time is
-    /// full): its units go in lane 1, counted against the day's bound.
+    /// An over-booked place of the motif's day: units in lane 1, bounded.
     pub extra: Option<crate::ExtraPlace>,
 }
 
@@ -290,9 +289,7 @@ impl Store {
                     end: to.end,
                     time_zone: to.time_zone,
                     online: !to.actor.starts_with("agent:"),
-                    // A move takes the guichet's own time, an extra place
-                    // moved included.
-                    lane: 0,
+                    lane: 0, // a move takes the guichet's own time
                 };
                 // Both guichets by id: an administrative change of either
                 // (a closure flagging its appointments) waits for the move.
@@ -485,9 +482,7 @@ fn insert_booking(
         lane: i16::from(new.extra.is_some()),
     };
     lock_open_guichet(c, &slot)?;
-    if let Some(extra) = &new.extra {
-        take_extra_place(c, &row.motif_id, extra, new.now)?;
-    }
+    take_extra_place(c, &row.motif_id, new.extra.as_ref(), new.now)?;
     diesel::insert_into(reservations::table)
         .values(row)
         .execute(c)?;

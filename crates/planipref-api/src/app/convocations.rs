@@ -1,8 +1,8 @@
 //! Convocations: what a presented link allows, and checking an agent's new one.
 use crate::app::audit::json;
 use crate::app::audit::site_entry;
+use crate::app::slot_list::compute_slot_list;
 use crate::app::slots::Access;
-use crate::app::slots::compute_slot_list;
 use crate::http::error::ApiError;
 use crate::model::convocation::Convocation;
 use crate::model::convocation::ConvocationPage;

@@ -1,5 +1,5 @@
 //! Moving an appointment to another slot, and its calendar file.
-use crate::app::booking::place;
+use crate::app::placement::place;
 use crate::app::slots::Access;
 use crate::app::slots::ContextCheck;
 use crate::http::error::ApiError;

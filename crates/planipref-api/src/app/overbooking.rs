@@ -16,7 +16,7 @@ use planipref_domain::slots::{MAX_RANGE_DAYS, Slot, SlotRequest, compute_slots, 
 use planipref_domain::time::local_midnight;
 use planipref_store::{ExtraPlace, MotifSchedule, Store};
 
-use crate::app::booking::{Placement, day_of};
+use crate::app::placement::{Placement, day_of};
 use crate::app::slots::{Access, ContextCheck, day_start, with_slot_request};
 use crate::http::error::ApiError;
 
@@ -201,7 +201,7 @@ pub fn place_or_overbook(
     channel: Option<BookingChannel>,
     now: DateTime<Utc>,
 ) -> Result<Placement, ApiError> {
-    match crate::app::booking::place(store, motif_id, start, (persons, access, context), now) {
+    match crate::app::placement::place(store, motif_id, start, (persons, access, context), now) {
         Err(ApiError::SlotTaken) if channel.is_some() => {
             let channel = channel.ok_or(ApiError::SlotTaken)?;
             overbook(store, (motif_id, start, persons), access, channel, now)

@@ -1,6 +1,6 @@
 //! When a motif can be booked: `GET /motifs/{motif_id}/slots`, and a site's first free slot `GET /sites/{site_id}/first-slot`.
 
-use crate::app::slots;
+use crate::app::slot_list;
 use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
 use crate::http::extract::QueryParams;
@@ -77,7 +77,7 @@ pub async fn list_slots(
             .insert_header(crate::http::headers::NO_STORE)
             .json(list));
     }
-    let body = slots::public_list(
+    let body = slot_list::public_list(
         &state.store,
         &state.cache,
         motif_id,
