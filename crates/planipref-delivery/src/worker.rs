@@ -50,6 +50,8 @@ pub struct Deliverer {
     pub key: OutboxKey,
     /// How long a claim lasts (see [`DEFAULT_LEASE_SECONDS`]).
     pub lease: Duration,
+    /// What posts webhooks (and where it may connect).
+    pub webhooks: crate::webhook::WebhookClient,
 }
 
 /// What became of one claimed message.
@@ -123,6 +125,7 @@ impl Deliverer {
         let jitters: Vec<f64> = claimed.iter().map(|_| jitter()).collect();
         let work: Vec<(&OutboxRow, f64)> = claimed.iter().zip(jitters).collect();
         let per_thread = work.len().div_ceil(PARALLEL).max(1);
+        let started = std::time::Instant::now();
         // Each message is settled as soon as it is sent, so that a slow
         // batch never leaves sent messages looking unsent when its lease
         // runs out.
@@ -137,7 +140,7 @@ impl Deliverer {
                                 if stopping.load(Ordering::SeqCst) {
                                     release(store, m)
                                 } else {
-                                    self.deliver_and_settle(store, m, now, *jitter)
+                                    self.deliver_and_settle(store, m, (now, started), *jitter)
                                 }
                             })
                             .collect::<Vec<_>>()
@@ -176,7 +179,7 @@ impl Deliverer {
         &self,
         store: &Store,
         message: &OutboxRow,
-        now: DateTime<Utc>,
+        (now, started): (DateTime<Utc>, std::time::Instant),
         jitter: f64,
     ) -> Settled {
         match store.find_message(&message.id) {
@@ -189,7 +192,10 @@ impl Deliverer {
                 return Settled::Skipped;
             }
         }
-        let (settled, recorded) = match self.deliver(store, message, now) {
+        // A webhook is signed at the moment it goes, however long the
+        // round's earlier messages took (receivers check the timestamp).
+        let sent_at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        let (settled, recorded) = match self.deliver(store, message, (now, sent_at)) {
             Ok(()) => (Settled::Sent, store.message_sent(&message.id, now)),
             Err(SendError::Temporary(why)) => {
                 let failed = u32::try_from(message.attempts).unwrap_or(0) + 1;
@@ -220,10 +226,10 @@ impl Deliverer {
         &self,
         store: &Store,
         message: &OutboxRow,
-        now: DateTime<Utc>,
+        (now, sent_at): (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<(), SendError> {
         if message.channel == channel::WEBHOOK {
-            return crate::webhook::deliver(store, &self.key, message, now);
+            return crate::webhook::deliver(store, (&self.key, &self.webhooks), message, sent_at);
         }
         let payload: serde_json::Value = serde_json::from_str(&message.payload)
             .map_err(|_| SendError::Permanent("unreadable payload".into()))?;

@@ -58,6 +58,9 @@ pub fn deliverer(config: &Config) -> Result<planipref_delivery::worker::Delivere
         convocation_url: settings.convocation_url.clone(),
         key: config.outbox_key.clone(),
         lease: chrono::Duration::seconds(i64::from(settings.lease_seconds)),
+        webhooks: planipref_delivery::webhook::WebhookClient::new(
+            settings.webhook_networks.clone(),
+        ),
     })
 }
 

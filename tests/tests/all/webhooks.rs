@@ -14,7 +14,12 @@ use serde_json::{Value, json};
 async fn a_booking_reaches_the_subscribed_system_signed_with_its_secret() {
     for db in TestDb::each() {
         run(&db.url, &["seed", "--demo"]);
-        let server = Server::start(&db.url, "info");
+        // The receiver listens on this machine: allowed by the deployment.
+        let server = Server::start_with(
+            &db.url,
+            "info",
+            &[("PLANIPREF_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32")],
+        );
         let client = client();
         let admin = bearer(&db.url, "admin_prefecture", "93", "admin-93");
         let receiver = HttpSink::start("/hooks/planipref", &[200]);

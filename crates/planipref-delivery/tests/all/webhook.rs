@@ -15,6 +15,9 @@ use planipref_store::{AuditEntry, Store, to_db};
 use planipref_test_support::{HttpRequest as Request, HttpSink as Gateway, TestDb};
 use sha2::Sha256;
 
+use planipref_delivery::webhook::WebhookClient;
+use planipref_domain::messages::network::Networks;
+
 use crate::worker::{book, deliverer};
 
 /// The key a test subscription signs with.
@@ -209,5 +212,87 @@ fn a_paused_subscription_gets_no_event_but_its_test_and_a_gone_receiver_is_retri
             "{:?}",
             tried.last_error
         );
+    }
+}
+
+#[test]
+fn a_receiver_inside_the_servers_network_is_never_contacted_unless_allowed() {
+    for db in TestDb::each() {
+        let store = db.store();
+        let booked = book(store, "fr");
+        let receiver = Gateway::start("/hooks/planipref", &[204]);
+        // Its port on this machine is open: only the rule keeps it out.
+        let inside = subscribe(store, &receiver.url, &[Event::ReservationCancelled], true);
+        let by_name = receiver.url.replace("127.0.0.1", "localhost");
+        let named = subscribe(store, &by_name, &[Event::ReservationCancelled], true);
+        let now = Utc::now();
+        store
+            .cancel_reservation(
+                booked.id.parse().expect("id"),
+                ("applicant", None),
+                now,
+                now,
+            )
+            .expect("cancelled");
+        let mut worker = deliverer(tempfile::tempdir().expect("dir").path(), None);
+        worker.webhooks = WebhookClient::new(Networks::default());
+
+        let round = worker.deliver_due(store, now, || 0.5).expect("round");
+        assert_eq!(round.failed, 2, "{}: {round:?}", db.backend());
+        for subscription in [&inside, &named] {
+            let listed = store
+                .webhook_deliveries(&subscription.id, DeliveryFilter::default(), (0, 10))
+                .expect("deliveries");
+            let delivery = &listed.items[0];
+            assert_eq!(
+                (delivery.status.as_str(), delivery.response_status),
+                ("failed", None),
+                "failed for good, never answered"
+            );
+            assert!(
+                delivery
+                    .last_error
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("PLANIPREF_WEBHOOK_ALLOWED_NETWORKS"),
+                "{:?}",
+                delivery.last_error
+            );
+        }
+        assert!(
+            receiver.requests().is_empty(),
+            "nothing reached the receiver"
+        );
+
+        // Allowed by the deployment (this machine's address), the same
+        // delivery sent again reaches it.
+        let delivery = store
+            .webhook_deliveries(&inside.id, DeliveryFilter::default(), (0, 10))
+            .expect("deliveries")
+            .items[0]
+            .id
+            .clone();
+        let audit = AuditEntry {
+            actor: "agent:admin-93".into(),
+            departement: Some("93".into()),
+            site_id: None,
+            entity: "webhook",
+            entity_id: inside.id.clone(),
+            action: "updated",
+            before: None,
+            after: None,
+            at: now,
+        };
+        store
+            .redeliver(&inside.id, &delivery, now, &audit)
+            .expect("sent again");
+        worker.webhooks = WebhookClient::new(Networks::parse("127.0.0.1/32").expect("network"));
+        worker.deliver_due(store, now, || 0.5).expect("round");
+        let sent = store.find_message(&delivery).expect("delivery");
+        assert_eq!(
+            (sent.status.as_str(), sent.response_status),
+            ("sent", Some(204))
+        );
+        assert_eq!(receiver.requests().len(), 1);
     }
 }

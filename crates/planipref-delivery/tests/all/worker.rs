@@ -1,6 +1,8 @@
 //! The worker on both databases: what a booking's messages become, when
 //! reminders go, and what happens when sending fails.
 
+use planipref_delivery::webhook::WebhookClient;
+use planipref_domain::messages::network::Networks;
 use std::sync::Mutex;
 
 use chrono::{Duration, Utc};
@@ -125,6 +127,8 @@ pub fn deliverer(dir: &std::path::Path, mailer: Option<Box<dyn Mailer>>) -> Deli
         convocation_url: Some(CONVOCATION.into()),
         key: OutboxKey::development(),
         lease: Duration::seconds(i64::from(planipref_delivery::worker::DEFAULT_LEASE_SECONDS)),
+        // The tests' receivers listen on this machine.
+        webhooks: WebhookClient::new(Networks::parse("127.0.0.1").expect("network")),
     }
 }
 

@@ -5,6 +5,7 @@
 //! server's worker sends.
 
 pub mod backoff;
+pub mod network;
 pub mod phone;
 pub mod reminders;
 pub mod seal;

@@ -1,8 +1,11 @@
 //! Where messages go: `PLANIPREF_SMTP_URL`, `PLANIPREF_MAIL_FROM`,
 //! `PLANIPREF_PUBLIC_MANAGE_URL`, `PLANIPREF_OUTBOX_DIR`,
-//! `PLANIPREF_DELIVERY_LEASE_SECONDS` and `PLANIPREF_SMS_*`.
+//! `PLANIPREF_DELIVERY_LEASE_SECONDS`, `PLANIPREF_SMS_*` and
+//! `PLANIPREF_WEBHOOK_ALLOWED_NETWORKS`.
 
 use std::path::PathBuf;
+
+use planipref_domain::messages::network::Networks;
 
 use super::{ConfigError, Environment};
 
@@ -28,6 +31,10 @@ pub struct DeliverySettings {
     /// The SMS provider; `None`: SMS are written to `outbox_dir` without
     /// an SMTP server, failed ("no SMS provider") with one.
     pub sms: Option<SmsProvider>,
+    /// Networks webhooks may reach beyond public addresses (none by
+    /// default: a préfecture's subscription cannot reach the server's own
+    /// network).
+    pub webhook_networks: Networks,
 }
 
 /// An SMS provider (`PLANIPREF_SMS_*`).
@@ -118,6 +125,13 @@ pub(super) fn delivery_settings(
         lease_seconds: super::number(get, "PLANIPREF_DELIVERY_LEASE_SECONDS", 5, 3600)?
             .unwrap_or(planipref_delivery::worker::DEFAULT_LEASE_SECONDS),
         sms: sms_provider(get, production)?,
+        webhook_networks: Networks::parse(
+            &get("PLANIPREF_WEBHOOK_ALLOWED_NETWORKS").unwrap_or_default(),
+        )
+        .map_err(|message| ConfigError {
+            name: "PLANIPREF_WEBHOOK_ALLOWED_NETWORKS",
+            message,
+        })?,
     })
 }
 

@@ -518,6 +518,10 @@ fn sms_go_through_brevo_or_a_json_gateway() {
             vec![("PLANIPREF_SMS_URL", "ftp://sms.example")],
             "PLANIPREF_SMS_URL",
         ),
+        (
+            vec![("PLANIPREF_WEBHOOK_ALLOWED_NETWORKS", "10.0.0.0/33")],
+            "PLANIPREF_WEBHOOK_ALLOWED_NETWORKS",
+        ),
     ] {
         let e = config(&vars).expect_err(name);
         assert!(e.to_string().starts_with(name), "{e}");
