@@ -446,8 +446,12 @@ fn purge_prefecture(
         .select(audit_events::id)
         .limit(batch)
         .load(c)?;
+    // Each entry is looked at once (`pseudonymised_at`), whether it held
+    // a personal key or only looked like it: no batch of look-alikes can
+    // hold back the entries behind it.
     let named: Vec<(String, Option<String>, Option<String>)> = audit_of
         .filter(audit_events::occurred_at.lt(identity))
+        .filter(audit_events::pseudonymised_at.is_null())
         .filter(
             audit_events::before
                 .like(PERSONAL_PATTERNS[0])
@@ -472,6 +476,10 @@ fn purge_prefecture(
         });
     }
     let mut pseudonymised = 0;
+    let looked_at: Vec<&str> = named.iter().map(|(id, ..)| id.as_str()).collect();
+    diesel::update(audit_events::table.filter(audit_events::id.eq_any(&looked_at)))
+        .set(audit_events::pseudonymised_at.eq(Some(to_db(now))))
+        .execute(c)?;
     for (id, before, after) in named {
         let mut changed = false;
         let mut clean = |text: Option<String>| {

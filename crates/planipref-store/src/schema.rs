@@ -524,5 +524,6 @@ diesel::table! {
         action -> Text,
         before -> Nullable<Text>,
         after -> Nullable<Text>,
+        pseudonymised_at -> Nullable<Timestamp>,
     }
 }

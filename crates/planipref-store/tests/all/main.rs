@@ -7,4 +7,5 @@
 
 mod orientation;
 mod outbox;
+mod retention;
 mod store;
