@@ -442,6 +442,38 @@ pub fn overbooked_count(store: &Store, motif: &str) -> i64 {
         .expect("over-booked appointments counted")
 }
 
+/// The keys SMS opt-outs are kept under.
+#[allow(clippy::expect_used)]
+pub fn opt_out_keys(store: &Store) -> Vec<String> {
+    use diesel::prelude::*;
+    use planipref_store::schema::sms_opt_outs;
+    store
+        .with_conn(|c| {
+            Ok(sms_opt_outs::table
+                .select(sms_opt_outs::phone_key)
+                .load(c)?)
+        })
+        .expect("opt-outs read")
+}
+
+/// Writes an opt-out under `key`, as an earlier version kept it.
+#[allow(clippy::expect_used)]
+pub fn write_opt_out_key(store: &Store, key: &str) {
+    use diesel::prelude::*;
+    use planipref_store::schema::sms_opt_outs;
+    store
+        .with_conn(|c| {
+            Ok(diesel::insert_into(sms_opt_outs::table)
+                .values((
+                    sms_opt_outs::phone_key.eq(key),
+                    sms_opt_outs::opted_out_at
+                        .eq(planipref_store::to_db(std::time::SystemTime::now().into())),
+                ))
+                .execute(c)?)
+        })
+        .expect("opt-out written");
+}
+
 #[cfg(test)]
 mod tests {
     use super::replace_database;

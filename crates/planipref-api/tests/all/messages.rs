@@ -419,6 +419,12 @@ async fn an_applicant_stops_sms_and_no_appointment_sends_them_any_more() {
             again["cancelled_messages"], 0,
             "asking again changes nothing"
         );
+        // Kept under a keyed hash: not the plain one anybody can compute.
+        let keys = planipref_test_support::opt_out_keys(db.store());
+        assert_eq!(keys.len(), 1);
+        let plain = planipref_domain::messages::legacy_opt_out_key("+33712345678");
+        assert_ne!(keys[0], plain);
+        assert!(!keys[0].contains("712345678"));
 
         let agent = token("agent", &[&site]);
         let uri = format!("/api/v1/admin/reservations/{reference}/history");
@@ -448,6 +454,35 @@ async fn an_applicant_stops_sms_and_no_appointment_sends_them_any_more() {
             messages(&history)
                 .iter()
                 .all(|(_, channel, _)| channel == "email"),
+            "{history}"
+        );
+
+        // An opt-out kept under the plain hash of earlier versions is
+        // still honoured.
+        planipref_test_support::write_opt_out_key(
+            db.store(),
+            &planipref_domain::messages::legacy_opt_out_key("+33698765432"),
+        );
+        let mut earlier = someone();
+        earlier["phone"] = json!("06 98 76 54 32");
+        let (s, _, booked) = call!(
+            app,
+            TestRequest::post()
+                .uri("/api/v1/reservations")
+                .set_json(json!({
+                    "motif_id": motif, "start": start(2), "applicant": earlier
+                }))
+        );
+        assert_eq!(s, StatusCode::CREATED, "{booked}");
+        let uri = format!(
+            "/api/v1/admin/reservations/{}/history",
+            booked["reference"].as_str().unwrap()
+        );
+        let (_, _, history) = call!(app, get_as(&uri, &agent));
+        let sent = messages(&history);
+        assert!(!sent.is_empty(), "{history}");
+        assert!(
+            sent.iter().all(|(_, channel, _)| channel == "email"),
             "{history}"
         );
     }

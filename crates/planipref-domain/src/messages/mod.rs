@@ -50,9 +50,24 @@ impl Language {
     }
 }
 
-/// The key under which an SMS opt-out is kept: a hash of the number's
-/// E.164 form (`+33612345678`), so that the table does not list numbers.
-pub fn opt_out_key(e164: &str) -> String {
+/// The key under which an SMS opt-out is kept: an HMAC-SHA256 of the
+/// number's E.164 form (`+33612345678`) with the deployment's secret, so
+/// that the table lists no numbers and cannot be searched by hashing every
+/// French mobile (some 10⁸ of them) without the secret.
+pub fn opt_out_key(secret: &[u8], e164: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret) else {
+        // HMAC takes keys of any length: unreachable.
+        return legacy_opt_out_key(e164);
+    };
+    mac.update(b"planipref-sms-opt-out\0");
+    mac.update(e164.as_bytes());
+    crate::reference::hex(&mac.finalize().into_bytes())
+}
+
+/// The key opt-outs were kept under before they were keyed: a plain
+/// SHA-256, still honoured for the opt-outs written then.
+pub fn legacy_opt_out_key(e164: &str) -> String {
     use sha2::{Digest, Sha256};
     crate::reference::hex(
         &Sha256::new()
@@ -120,10 +135,12 @@ mod tests {
     use super::{Channel, Language, asked_channels};
 
     #[test]
-    fn an_opt_out_key_is_the_numbers_alone_and_hides_it() {
-        let key = super::opt_out_key("+33612345678");
-        assert_eq!(key, super::opt_out_key("+33612345678"));
-        assert_ne!(key, super::opt_out_key("+33612345679"));
+    fn an_opt_out_key_is_the_numbers_with_the_secret_and_hides_it() {
+        let key = super::opt_out_key(b"secret", "+33612345678");
+        assert_eq!(key, super::opt_out_key(b"secret", "+33612345678"));
+        assert_ne!(key, super::opt_out_key(b"secret", "+33612345679"));
+        assert_ne!(key, super::opt_out_key(b"another", "+33612345678"));
+        assert_ne!(key, super::legacy_opt_out_key("+33612345678"));
         assert_eq!(key.len(), 64);
         assert!(!key.contains("612345678"));
     }

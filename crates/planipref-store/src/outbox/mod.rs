@@ -324,9 +324,10 @@ impl Store {
     pub fn opt_out_sms(&self, e164: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
         use crate::schema::{convocations, reservations, sms_opt_outs};
         use planipref_domain::messages::phone::mobile_e164;
-        let key = planipref_domain::messages::opt_out_key(e164);
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
+                let secret = owed::opt_out_secret(c)?;
+                let key = planipref_domain::messages::opt_out_key(secret.as_bytes(), e164);
                 crate::db::on_backend!(c, |c| diesel::insert_into(sms_opt_outs::table)
                     .values((
                         sms_opt_outs::phone_key.eq(&key),

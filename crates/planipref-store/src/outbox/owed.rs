@@ -102,11 +102,28 @@ fn reach(c: &mut AnyConnection, reservation_id: &str) -> Result<Reach, StoreErro
     })
 }
 
-/// Whether the owner of the mobile `e164` asked for no more SMS.
+/// Whether the owner of the mobile `e164` asked for no more SMS (under
+/// the keyed hash, or the plain one of opt-outs written before).
 fn opted_out(c: &mut AnyConnection, e164: &str) -> Result<bool, StoreError> {
     use crate::schema::sms_opt_outs;
-    let key = planipref_domain::messages::opt_out_key(e164);
-    Ok(sms_opt_outs::table.find(key).count().get_result::<i64>(c)? > 0)
+    use planipref_domain::messages::{legacy_opt_out_key, opt_out_key};
+    let keys = [
+        opt_out_key(opt_out_secret(c)?.as_bytes(), e164),
+        legacy_opt_out_key(e164),
+    ];
+    Ok(sms_opt_outs::table
+        .filter(sms_opt_outs::phone_key.eq_any(&keys))
+        .count()
+        .get_result::<i64>(c)?
+        > 0)
+}
+
+/// The deployment's secret for opt-out keys (written by a migration).
+pub(crate) fn opt_out_secret(c: &mut AnyConnection) -> Result<String, StoreError> {
+    Ok(crate::schema::secrets::table
+        .find("sms_opt_out")
+        .select(crate::schema::secrets::value)
+        .first(c)?)
 }
 
 /// `messages` without their SMS when `phone`'s owner asked for none.

@@ -1,0 +1,1 @@
+DELETE FROM secrets WHERE name = 'sms_opt_out';
