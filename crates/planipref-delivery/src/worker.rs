@@ -126,6 +126,10 @@ impl Deliverer {
         let work: Vec<(&OutboxRow, f64)> = claimed.iter().zip(jitters).collect();
         let per_thread = work.len().div_ceil(PARALLEL).max(1);
         let started = std::time::Instant::now();
+        // What is not sent by half the lease goes back to the outbox for
+        // the next round: slow receivers cannot keep a batch past its
+        // lease, when another worker would claim it and send it twice.
+        let within = self.lease.to_std().unwrap_or_default() / 2;
         // Each message is settled as soon as it is sent, so that a slow
         // batch never leaves sent messages looking unsent when its lease
         // runs out.
@@ -137,7 +141,7 @@ impl Deliverer {
                         chunk
                             .iter()
                             .map(|(m, jitter)| {
-                                if stopping.load(Ordering::SeqCst) {
+                                if stopping.load(Ordering::SeqCst) || started.elapsed() > within {
                                     release(store, m)
                                 } else {
                                     self.deliver_and_settle(store, m, (now, started), *jitter)

@@ -48,6 +48,12 @@ impl HttpSink {
     /// Starts it, answering each request with the next of `statuses`
     /// (the last one repeated).
     pub fn start(path: &str, statuses: &[u16]) -> Self {
+        Self::start_slow(path, statuses, std::time::Duration::ZERO)
+    }
+
+    /// Starts it, answering each request `delay` after reading it (one at
+    /// a time, like a slow receiver), with the next of `statuses`.
+    pub fn start_slow(path: &str, statuses: &[u16], delay: std::time::Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}{path}", listener.local_addr().expect("addr"));
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -83,6 +89,7 @@ impl HttpSink {
                     raw: String::from_utf8_lossy(&body).into_owned(),
                     body: serde_json::from_slice(&body).unwrap_or(Value::Null),
                 });
+                std::thread::sleep(delay);
                 let status = statuses[n.min(statuses.len() - 1)];
                 let answer = format!(
                     "HTTP/1.1 {status} Answer\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"

@@ -296,3 +296,65 @@ fn a_receiver_inside_the_servers_network_is_never_contacted_unless_allowed() {
         assert_eq!(receiver.requests().len(), 1);
     }
 }
+
+#[test]
+fn a_slow_receiver_cannot_keep_a_batch_past_its_lease() {
+    for db in TestDb::each() {
+        let store = db.store();
+        book(store, "fr");
+        // One request at a time, 400 ms each: 16 take over 6 s.
+        let receiver = Gateway::start_slow(
+            "/hooks/planipref",
+            &[204],
+            std::time::Duration::from_millis(400),
+        );
+        let webhook = subscribe(store, &receiver.url, &[Event::ReservationBooked], true);
+        let now = Utc::now();
+        let audit = AuditEntry {
+            actor: "agent:admin-93".into(),
+            departement: Some("93".into()),
+            site_id: None,
+            entity: "webhook",
+            entity_id: webhook.id.clone(),
+            action: "updated",
+            before: None,
+            after: None,
+            at: now,
+        };
+        for _ in 0..16 {
+            store.ping_webhook(&webhook, now, &audit).expect("ping");
+        }
+        let mut worker = deliverer(tempfile::tempdir().expect("dir").path(), None);
+        worker.lease = Duration::seconds(2);
+
+        let first = worker.deliver_due(store, now, || 0.5).expect("round");
+        assert!(first.released > 0, "{}: {first:?}", db.backend());
+        assert_eq!(first.retried + first.failed, 0, "{first:?}");
+        // Released, not leased: the next round sends them at once.
+        let sent = |store: &Store| {
+            let only = DeliveryFilter {
+                status: Some("sent"),
+            };
+            store
+                .webhook_deliveries(&webhook.id, only, (0, 100))
+                .expect("deliveries")
+                .total
+        };
+        let mut rounds = 1;
+        while sent(store) < 16 {
+            rounds += 1;
+            assert!(rounds <= 16, "{}: {} sent", db.backend(), sent(store));
+            worker.deliver_due(store, now, || 0.5).expect("round");
+        }
+        let ids: std::collections::BTreeSet<String> = receiver
+            .requests()
+            .iter()
+            .map(|r| r.header("webhook-id").expect("id").to_owned())
+            .collect();
+        assert_eq!(
+            (ids.len(), receiver.requests().len()),
+            (16, 16),
+            "each sent once"
+        );
+    }
+}
