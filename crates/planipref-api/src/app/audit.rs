@@ -82,6 +82,21 @@ pub fn prefecture_audit(
     }
 }
 
+/// The audit entry of a change of préfecture `code`'s settings from
+/// `before` to `after`.
+pub fn prefecture_change(
+    agent: &Agent,
+    code: &str,
+    (before, after): (&impl Serialize, &impl Serialize),
+    now: DateTime<Utc>,
+) -> AuditEntry {
+    AuditEntry {
+        before: json(before),
+        after: json(after),
+        ..prefecture_audit(agent, code, "updated", now)
+    }
+}
+
 pub fn national_audit(
     agent: &Agent,
     code: &str,

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use planipref_domain::access::Agent;
 use planipref_domain::error::Collector;
+use planipref_store::Store;
 use planipref_store::models::CounterSettingsRow;
-use planipref_store::{AuditEntry, Store};
 
 use crate::http::error::ApiError;
 use crate::http::version::IfMatch;
@@ -59,11 +59,7 @@ pub fn change_settings(
         agent_daily_bookings: n(update.agent_daily_bookings),
     };
     let after = settings_view(row, if_match.next());
-    let audit = AuditEntry {
-        before: crate::app::audit::json(&before),
-        after: crate::app::audit::json(&after),
-        ..crate::app::audit::prefecture_audit(agent, code, "updated", now)
-    };
+    let audit = crate::app::audit::prefecture_change(agent, code, (&before, &after), now);
     store
         .update_counter_settings(code, &row, if_match.0, &audit)
         .map_err(|e| ApiError::from_store(e, "préfecture"))?;

@@ -5,9 +5,8 @@ use chrono::{DateTime, Utc};
 use planipref_domain::access::Agent;
 use planipref_domain::ids::DepartementCode;
 use planipref_domain::overbooking::Overbooking;
-use planipref_store::{AuditEntry, Store};
+use planipref_store::Store;
 
-use crate::app::audit::{json, prefecture_audit};
 use crate::http::error::ApiError;
 use crate::http::version::IfMatch;
 use crate::model::overbooking::{OverbookingSettings, OverbookingUpdate};
@@ -49,11 +48,7 @@ pub fn change_policy(
     }
     let before = policy(store, code)?;
     let after = settings(wanted, if_match.next());
-    let audit = AuditEntry {
-        before: json(&before),
-        after: json(&after),
-        ..prefecture_audit(agent, code.as_str(), "updated", now)
-    };
+    let audit = crate::app::audit::prefecture_change(agent, code.as_str(), (&before, &after), now);
     store
         .set_overbooking(code.as_str(), &wanted, if_match.0, &audit)
         .map_err(|e| ApiError::from_store(e, "préfecture"))?;

@@ -13,7 +13,7 @@ use planipref_domain::retention::Retention;
 use planipref_store::retention::{Person, PersonRecords};
 use planipref_store::{AuditEntry, Store};
 
-use crate::app::audit::{entry, json, prefecture_audit};
+use crate::app::audit::{entry, json};
 use crate::http::error::ApiError;
 use crate::http::version::IfMatch;
 use crate::model::person::{
@@ -188,11 +188,7 @@ pub fn change_retention(
     }
     let before = retention(store, code)?;
     let after = settings(wanted, if_match.next());
-    let audit = AuditEntry {
-        before: json(&before),
-        after: json(&after),
-        ..prefecture_audit(agent, code.as_str(), "updated", now)
-    };
+    let audit = crate::app::audit::prefecture_change(agent, code.as_str(), (&before, &after), now);
     store
         .set_retention(code.as_str(), &wanted, if_match.0, &audit)
         .map_err(|e| ApiError::from_store(e, "préfecture"))?;

@@ -5,10 +5,9 @@
 use chrono::{DateTime, Utc};
 use planipref_domain::access::Agent;
 use planipref_domain::ids::DepartementCode;
+use planipref_store::Store;
 use planipref_store::models::PrefectureRow;
-use planipref_store::{AuditEntry, Store};
 
-use crate::app::audit::{json, prefecture_audit};
 use crate::http::error::{ApiError, write_error};
 use crate::http::version::IfMatch;
 use crate::model::prefecture::{AntiCapture, AntiCaptureUpdate, Prefecture};
@@ -34,11 +33,12 @@ pub fn rename(
         version: if_match.next(),
         ..Prefecture::from(row.clone())
     };
-    let audit = AuditEntry {
-        before: json(&Prefecture::from(before)),
-        after: json(&after),
-        ..prefecture_audit(agent, code.as_str(), "updated", now)
-    };
+    let audit = crate::app::audit::prefecture_change(
+        agent,
+        code.as_str(),
+        (&Prefecture::from(before), &after),
+        now,
+    );
     store
         .update_prefecture(&row, &audit)
         .map_err(|e| write_error(e, "conflicting préfecture"))?;
@@ -60,11 +60,7 @@ pub fn change_anti_capture(
     let before = AntiCapture::new(rules, version);
     let after = update.over(before, if_match.next());
     let row = after.to_row()?;
-    let audit = AuditEntry {
-        before: json(&before),
-        after: json(&after),
-        ..prefecture_audit(agent, code.as_str(), "updated", now)
-    };
+    let audit = crate::app::audit::prefecture_change(agent, code.as_str(), (&before, &after), now);
     store
         .update_prefecture_rules(code.as_str(), &row, if_match.0, &audit)
         .map_err(|e| ApiError::from_store(e, "préfecture"))?;

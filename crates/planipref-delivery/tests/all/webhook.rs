@@ -39,19 +39,24 @@ fn subscribe(store: &Store, url: &str, events: &[Event], active: bool) -> Webhoo
         created_at: to_db(Utc::now()),
         created_by: "agent:admin-93".into(),
     };
-    let audit = AuditEntry {
+    let audit = audit_of(&row.id, "created", Utc::now());
+    store.create_webhook(&row, &audit).expect("subscribed");
+    row
+}
+
+/// The audit entry of an administrator's `action` on subscription `id`.
+fn audit_of(id: &str, action: &'static str, at: chrono::DateTime<Utc>) -> AuditEntry {
+    AuditEntry {
         actor: "agent:admin-93".into(),
         departement: Some("93".into()),
         site_id: None,
         entity: "webhook",
-        entity_id: row.id.clone(),
-        action: "created",
+        entity_id: id.to_owned(),
+        action,
         before: None,
         after: None,
-        at: Utc::now(),
-    };
-    store.create_webhook(&row, &audit).expect("subscribed");
-    row
+        at,
+    }
 }
 
 /// Whether `request` carries a valid signature of its body, checked the
@@ -171,17 +176,7 @@ fn a_paused_subscription_gets_no_event_but_its_test_and_a_gone_receiver_is_retri
             db.backend()
         );
 
-        let audit = AuditEntry {
-            actor: "agent:admin-93".into(),
-            departement: Some("93".into()),
-            site_id: None,
-            entity: "webhook",
-            entity_id: paused.id.clone(),
-            action: "updated",
-            before: None,
-            after: None,
-            at: now,
-        };
+        let audit = audit_of(&paused.id, "updated", now);
         let ping = store.ping_webhook(&paused, now, &audit).expect("ping");
         let worker = deliverer(tempfile::tempdir().expect("dir").path(), None);
         worker.deliver_due(store, now, || 0.5).expect("round");
@@ -272,17 +267,7 @@ fn a_receiver_inside_the_servers_network_is_never_contacted_unless_allowed() {
             .items[0]
             .id
             .clone();
-        let audit = AuditEntry {
-            actor: "agent:admin-93".into(),
-            departement: Some("93".into()),
-            site_id: None,
-            entity: "webhook",
-            entity_id: inside.id.clone(),
-            action: "updated",
-            before: None,
-            after: None,
-            at: now,
-        };
+        let audit = audit_of(&inside.id, "updated", now);
         store
             .redeliver(&inside.id, &delivery, now, &audit)
             .expect("sent again");
@@ -310,17 +295,7 @@ fn a_slow_receiver_cannot_keep_a_batch_past_its_lease() {
         );
         let webhook = subscribe(store, &receiver.url, &[Event::ReservationBooked], true);
         let now = Utc::now();
-        let audit = AuditEntry {
-            actor: "agent:admin-93".into(),
-            departement: Some("93".into()),
-            site_id: None,
-            entity: "webhook",
-            entity_id: webhook.id.clone(),
-            action: "updated",
-            before: None,
-            after: None,
-            at: now,
-        };
+        let audit = audit_of(&webhook.id, "updated", now);
         for _ in 0..16 {
             store.ping_webhook(&webhook, now, &audit).expect("ping");
         }
