@@ -51,6 +51,7 @@ pub mod schema;
 mod services;
 mod sites;
 pub mod stats;
+mod stats_counts;
 pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

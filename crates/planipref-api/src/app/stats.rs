@@ -14,7 +14,7 @@ use planipref_domain::error::Collector;
 use planipref_domain::ids::{DepartementCode, SiteId};
 use planipref_domain::plage::Plage;
 use planipref_domain::stats::{
-    Dimension, Period, Tally, check_period, key_of, open_minutes, parse_grouping,
+    Dimension, Period, Tally, check_period, open_minutes, parse_grouping,
 };
 use planipref_store::Store;
 use planipref_store::models::SiteRow;
@@ -131,7 +131,11 @@ pub fn report(store: &Store, agent: &Agent, asked: &StatsAsked) -> Result<StatsR
             )
         })
         .collect();
-    let inputs = store.stats_inputs(&zones, (asked.from, asked.to))?;
+    let inputs = store.stats_inputs(
+        &zones,
+        (asked.from, asked.to),
+        (asked.period, asked.dimension),
+    )?;
     let labels = labels(store, &sites, asked.dimension)?;
     let capacity = capacity(&sites, &inputs, (asked.from, asked.to));
     Ok(assemble(asked, &sites, &inputs, &capacity, &labels))
@@ -240,10 +244,15 @@ fn assemble(
     let mut totals = Tally::default();
     let mut channels: BTreeMap<String, Tally> = BTreeMap::new();
     for a in &inputs.appointments {
-        let key = (period.start_of(a.day), key_of(a, dimension));
+        let key = (period.start_of(a.period), a.key.clone());
         groups.entry(key).or_default().add(a);
         totals.add(a);
         channels.entry(a.channel.clone()).or_default().add(a);
+    }
+    for t in &inputs.durations {
+        let key = (period.start_of(t.period), t.key.clone());
+        groups.entry(key).or_default().add_timed(t);
+        totals.add_timed(t);
     }
     // Every period shows, and every guichet open in it.
     let mut open: BTreeMap<(NaiveDate, String), i64> = BTreeMap::new();

@@ -7,4 +7,5 @@
 
 mod orientation;
 mod outbox;
+mod stats;
 mod store;
