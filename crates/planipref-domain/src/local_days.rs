@@ -1,7 +1,7 @@
 //! Local days as stretches of UTC time, for a database that knows no time
 //! zone: which instants fall on the local days `from..=to` of a zone, and
-//! the zone's offset from UTC over them, so that an instant's local day is
-//! the UTC date of the instant plus its offset (see [`LocalDays`]).
+//! at which instant each of those days begins, so that an instant's local
+//! day is found by comparing it with a few instants (see [`LocalDays`]).
 //!
 //! Offsets are read from chrono-tz, as everywhere else: the database's
 //! own zone data (PostgreSQL has some, SQLite none) never decides.
@@ -12,12 +12,14 @@ use chrono_tz::Tz;
 /// The instants of the local days `from..=to` of a zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalDays {
-    /// The zone's offset (seconds east of UTC) over [`Self::ranges`]: the
-    /// first applies from their start, each next one from its instant on.
-    pub offsets: Vec<(DateTime<Utc>, i32)>,
     /// The stretches `[start, end)` of UTC time whose local day is within
     /// the days: one, unless clocks go back over midnight.
     pub ranges: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Where the days begin within [`Self::ranges`], in order: the
+    /// instant, and the local day from then on (until the next). A day
+    /// begins twice when clocks go back over its midnight; the first
+    /// instant of the ranges is always one.
+    pub starts: Vec<(DateTime<Utc>, NaiveDate)>,
 }
 
 impl LocalDays {
@@ -26,13 +28,15 @@ impl LocalDays {
         let first = from.and_time(chrono::NaiveTime::MIN).and_utc();
         let after = to.and_time(chrono::NaiveTime::MIN).and_utc() + Duration::days(1);
         // No zone is more than a day from UTC.
-        let changes = offsets(tz, first - Duration::days(1), after + Duration::days(1));
+        let (window_start, window_end) = (first - Duration::days(1), after + Duration::days(1));
+        let changes = offsets(tz, window_start, window_end);
         let mut ranges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        let mut starts: Vec<(DateTime<Utc>, NaiveDate)> = Vec::new();
         for (i, (start, offset)) in changes.iter().enumerate() {
-            let end = changes
-                .get(i + 1)
-                .map_or(after + Duration::days(1), |(next, _)| *next);
+            let end = changes.get(i + 1).map_or(window_end, |(next, _)| *next);
             let shift = Duration::seconds(i64::from(*offset));
+            // Within a stretch of one offset, local time goes straight on:
+            // the days in it are [from, to] shifted back by the offset.
             let (lo, hi) = ((*start).max(first - shift), end.min(after - shift));
             if lo >= hi {
                 continue;
@@ -41,25 +45,20 @@ impl LocalDays {
                 Some(last) if last.1 >= lo => last.1 = last.1.max(hi),
                 _ => ranges.push((lo, hi)),
             }
-        }
-        let (lo, hi) = match (ranges.first(), ranges.last()) {
-            (Some(f), Some(l)) => (f.0, l.1),
-            _ => (first, first),
-        };
-        // The offsets over the ranges only: the one at their start, then
-        // the changes within them.
-        let mut over: Vec<(DateTime<Utc>, i32)> = Vec::new();
-        for (at, offset) in changes {
-            if at <= lo {
-                over = vec![(lo, offset)];
-            } else if at < hi {
-                over.push((at, offset));
+            let mut at = lo;
+            while at < hi {
+                let day = (at + shift).date_naive();
+                if starts.last().is_none_or(|(_, d)| *d != day) {
+                    starts.push((at, day));
+                }
+                // The next local midnight, back in UTC.
+                at = (day + Duration::days(1))
+                    .and_time(chrono::NaiveTime::MIN)
+                    .and_utc()
+                    - shift;
             }
         }
-        Self {
-            offsets: over,
-            ranges,
-        }
+        Self { ranges, starts }
     }
 
     /// Whether `t` is on one of the days.
@@ -67,17 +66,10 @@ impl LocalDays {
         self.ranges.iter().any(|(s, e)| *s <= t && t < *e)
     }
 
-    /// The local day of `t`, an instant within [`Self::ranges`]: its UTC
-    /// date once shifted by the offset then.
-    pub fn day_of(&self, t: DateTime<Utc>) -> NaiveDate {
-        let offset = self
-            .offsets
-            .iter()
-            .take_while(|(at, _)| *at <= t)
-            .last()
-            .or(self.offsets.first())
-            .map_or(0, |(_, o)| *o);
-        (t + Duration::seconds(i64::from(offset))).date_naive()
+    /// The local day of `t`, an instant within [`Self::ranges`].
+    pub fn day_of(&self, t: DateTime<Utc>) -> Option<NaiveDate> {
+        let begun = self.starts.partition_point(|(at, _)| *at <= t);
+        self.starts.get(begun.checked_sub(1)?).map(|(_, day)| *day)
     }
 }
 
@@ -131,28 +123,52 @@ mod tests {
     }
 
     #[test]
-    fn a_paris_year_is_one_stretch_with_its_two_clock_changes() {
+    fn a_paris_year_is_one_stretch_with_days_beginning_an_hour_or_two_early() {
         let days = LocalDays::of(chrono_tz::Europe::Paris, day(2026, 1, 1), day(2026, 12, 31));
         assert_eq!(
             days.ranges,
             vec![(at(2025, 12, 31, 23, 0), at(2026, 12, 31, 23, 0))]
         );
-        assert_eq!(
-            days.offsets,
-            vec![
-                (at(2025, 12, 31, 23, 0), 3600),
-                (at(2026, 3, 29, 1, 0), 7200),
-                (at(2026, 10, 25, 1, 0), 3600),
-            ]
-        );
-        // 23:30 UTC on 28 March is 00:30 on the 29th in Paris; 22:30 UTC
-        // on 29 March is 00:30 on the 30th (summer time).
-        assert_eq!(days.day_of(at(2026, 3, 28, 23, 30)), day(2026, 3, 29));
-        assert_eq!(days.day_of(at(2026, 3, 29, 22, 30)), day(2026, 3, 30));
-        assert_eq!(days.day_of(at(2026, 3, 29, 0, 59)), day(2026, 3, 29));
+        assert_eq!(days.starts.len(), 365);
+        assert_eq!(days.starts[0], (at(2025, 12, 31, 23, 0), day(2026, 1, 1)));
+        // Summer time from 29 March: the 30th begins at 22:00 UTC.
+        assert_eq!(days.starts[87], (at(2026, 3, 28, 23, 0), day(2026, 3, 29)));
+        assert_eq!(days.starts[88], (at(2026, 3, 29, 22, 0), day(2026, 3, 30)));
+        assert_eq!(days.day_of(at(2026, 3, 29, 21, 59)), Some(day(2026, 3, 29)));
+        assert_eq!(days.day_of(at(2026, 3, 29, 22, 0)), Some(day(2026, 3, 30)));
         assert!(!days.contains(at(2025, 12, 31, 22, 59)));
         assert!(days.contains(at(2026, 12, 31, 22, 59)));
         assert!(!days.contains(at(2026, 12, 31, 23, 0)));
+    }
+
+    #[test]
+    fn a_day_whose_last_hour_repeats_lasts_25_hours() {
+        // Santiago: on 5 April 2026 clocks go back from 00:00 to 23:00 on
+        // the 4th (at 03:00 UTC); the 5th begins at 04:00 UTC.
+        let santiago = chrono_tz::America::Santiago;
+        let days = LocalDays::of(santiago, day(2026, 4, 4), day(2026, 4, 5));
+        assert_eq!(
+            days.starts,
+            vec![
+                (at(2026, 4, 4, 3, 0), day(2026, 4, 4)),
+                (at(2026, 4, 5, 4, 0), day(2026, 4, 5)),
+            ]
+        );
+        assert_eq!(
+            days.ranges,
+            vec![(at(2026, 4, 4, 3, 0), at(2026, 4, 6, 4, 0))]
+        );
+        let fifth = LocalDays::of(santiago, day(2026, 4, 5), day(2026, 4, 5));
+        assert!(!fifth.contains(at(2026, 4, 5, 3, 30)), "23:30 on the 4th");
+        assert_eq!(fifth.day_of(at(2026, 4, 5, 4, 0)), Some(day(2026, 4, 5)));
+        // On 6 September clocks skip from 00:00 to 01:00: the 6th begins
+        // at 04:00 UTC, 01:00 local.
+        let spring = LocalDays::of(santiago, day(2026, 9, 6), day(2026, 9, 6));
+        assert_eq!(spring.starts, vec![(at(2026, 9, 6, 4, 0), day(2026, 9, 6))]);
+        assert_eq!(
+            spring.ranges,
+            vec![(at(2026, 9, 6, 4, 0), at(2026, 9, 7, 3, 0))]
+        );
     }
 
     #[test]
@@ -166,8 +182,8 @@ mod tests {
             days.ranges,
             vec![(at(2026, 6, 1, 3, 0), at(2026, 6, 2, 3, 0))]
         );
-        assert_eq!(days.offsets, vec![(at(2026, 6, 1, 3, 0), -3 * 3600)]);
-        assert_eq!(days.day_of(at(2026, 6, 2, 2, 59)), day(2026, 6, 1));
+        assert_eq!(days.starts, vec![(at(2026, 6, 1, 3, 0), day(2026, 6, 1))]);
+        assert_eq!(days.day_of(at(2026, 6, 2, 2, 59)), Some(day(2026, 6, 1)));
     }
 
     const ZONES: [Tz; 6] = [
@@ -200,7 +216,7 @@ mod tests {
             let local = t.with_timezone(&tz).date_naive();
             prop_assert_eq!(days.contains(t), from <= local && local <= to);
             if days.contains(t) {
-                prop_assert_eq!(days.day_of(t), local);
+                prop_assert_eq!(days.day_of(t), Some(local));
             }
         }
     }

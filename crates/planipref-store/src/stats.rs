@@ -114,12 +114,7 @@ impl Store {
             let mut durations = Vec::new();
             for (tz, of_zone) in &zones {
                 let days = LocalDays::of(*tz, from, to);
-                let scope = Scope {
-                    sites: of_zone,
-                    days: &days,
-                    period,
-                    dimension,
-                };
+                let scope = Scope::new(of_zone, &days, (period, dimension));
                 appointments.extend(stats_counts::counted(c, &scope)?);
                 durations.extend(stats_counts::timed(c, &scope)?);
             }

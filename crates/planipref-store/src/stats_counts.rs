@@ -5,22 +5,25 @@
 //! time.
 //!
 //! An appointment's period is that of its local day in its site's zone.
-//! Neither database is asked about zones (SQLite knows none): the local
-//! days' stretches of UTC time and the zone's offsets over them come from
-//! chrono-tz ([`LocalDays`]), the query keeps the appointments of those
-//! stretches and adds the offset of the time to each start (a `CASE` over
-//! the few clock changes) before truncating it to its day, week (Monday)
-//! or month. Minutes are whole minutes truncated toward zero, computed
-//! exactly from microseconds on both databases, as `chrono`'s
-//! `num_minutes` does.
+//! Neither database is asked about zones (SQLite knows none): where each
+//! local day begins, in UTC, comes from chrono-tz ([`LocalDays`]), and so
+//! where each period begins; the query keeps the appointments of the
+//! days' stretches of UTC time and finds each one's period by comparing
+//! its start with those instants (a balanced `CASE`: nine comparisons for
+//! a year of days, four for its months), which costs less than any date
+//! function and is the same SQL on both databases. Minutes are whole
+//! minutes truncated toward zero, computed exactly from microseconds on
+//! both, as `chrono`'s `num_minutes` does.
 //!
-//! The SQL differs between the backends only in its date and time
-//! functions; everything else is shared and bound by position (`$1`,
-//! `$2`, … in the order they appear, which both accept).
+//! The SQL differs between the backends only in how minutes between two
+//! timestamps are computed; everything else is shared and bound by
+//! position (`$1`, `$2`, … in the order they appear, which both accept).
 
-use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Integer, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 use planipref_domain::local_days::LocalDays;
 use planipref_domain::stats::{CancelledBy, Counted, Dimension, Measure, Period, Timed};
 
@@ -65,23 +68,62 @@ impl Sql {
 }
 
 /// What is counted: some sites of one zone, over their local days.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Scope<'a> {
     /// The sites.
-    pub sites: &'a [&'a str],
-    /// Their local days.
-    pub days: &'a LocalDays,
-    /// The periods lines are counted by.
-    pub period: Period,
+    sites: &'a [&'a str],
+    /// Their local days' stretches of UTC time.
+    ranges: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Where each period begins within them, and its first day.
+    periods: Vec<(DateTime<Utc>, NaiveDate)>,
     /// The key lines are counted by.
-    pub dimension: Dimension,
+    dimension: Dimension,
 }
 
-/// A line of counts.
+impl<'a> Scope<'a> {
+    /// `sites`' appointments of `days`, by `period` and `dimension`.
+    pub(crate) fn new(
+        sites: &'a [&'a str],
+        days: &LocalDays,
+        (period, dimension): (Period, Dimension),
+    ) -> Self {
+        let mut periods: Vec<(DateTime<Utc>, NaiveDate)> = Vec::new();
+        for (at, day) in &days.starts {
+            let first = period.start_of(*day);
+            if periods.last().is_none_or(|(_, p)| *p != first) {
+                periods.push((*at, first));
+            }
+        }
+        Self {
+            sites,
+            ranges: days.ranges.clone(),
+            periods,
+            dimension,
+        }
+    }
+
+    /// Whether nothing can be counted.
+    fn is_empty(&self) -> bool {
+        self.sites.is_empty() || self.ranges.is_empty() || self.periods.is_empty()
+    }
+
+    /// The first day of the period of index `i`.
+    fn period(&self, i: i32) -> NaiveDate {
+        let i = usize::try_from(i).unwrap_or_default();
+        self.periods
+            .get(i)
+            .or(self.periods.last())
+            .map_or(NaiveDate::MIN, |(_, d)| *d)
+    }
+}
+
+/// A line of counts: appointments alike, with their minutes; who
+/// cancelled them and whether they were moved for the lines of changed
+/// appointments only.
 #[derive(Debug, QueryableByName)]
 struct CountRow {
-    #[diesel(sql_type = Date)]
-    period: NaiveDate,
+    #[diesel(sql_type = Integer)]
+    period: i32,
     #[diesel(sql_type = Text)]
     key: String,
     #[diesel(sql_type = Text)]
@@ -101,8 +143,8 @@ struct CountRow {
 /// A line of durations.
 #[derive(Debug, QueryableByName)]
 struct TimedRow {
-    #[diesel(sql_type = Date)]
-    period: NaiveDate,
+    #[diesel(sql_type = Integer)]
+    period: i32,
     #[diesel(sql_type = Text)]
     key: String,
     #[diesel(sql_type = Integer)]
@@ -113,13 +155,12 @@ struct TimedRow {
     n: i64,
 }
 
-/// The appointments of `scope`, counted.
-pub(crate) fn counted(c: &mut AnyConnection, scope: &Scope) -> Result<Vec<Counted>, StoreError> {
-    if scope.sites.is_empty() || scope.days.ranges.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = counts_sql(dialect(c), scope);
-    let rows: Vec<CountRow> = on_backend!(c, |c| {
+/// Runs `sql` and reads its lines.
+fn load<Row>(c: &mut AnyConnection, sql: &Sql) -> Result<Vec<Row>, StoreError>
+where
+    Row: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
+{
+    Ok(on_backend!(c, |c| {
         let mut q = diesel::sql_query(sql.text.as_str()).into_boxed();
         for b in &sql.binds {
             q = match b {
@@ -128,11 +169,39 @@ pub(crate) fn counted(c: &mut AnyConnection, scope: &Scope) -> Result<Vec<Counte
             };
         }
         q.load(c)
-    })?;
-    Ok(rows
-        .into_iter()
+    })?)
+}
+
+/// The appointments of `scope`, counted. Two queries without a join
+/// between them, whatever the planner thinks of the tables: all the
+/// appointments, then those cancelled or moved (few: found through the
+/// history's partial index) with who cancelled and whether moved, taken
+/// from their lines.
+pub(crate) fn counted(c: &mut AnyConnection, scope: &Scope) -> Result<Vec<Counted>, StoreError> {
+    if scope.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dialect = dialect(c);
+    let all: Vec<CountRow> = load(c, &counts_sql(dialect, scope))?;
+    let changed: Vec<CountRow> = load(c, &changes_sql(dialect, scope))?;
+    let line = |r: &CountRow| (r.period, r.key.clone(), r.channel.clone(), r.status.clone());
+    let mut taken: HashMap<(i32, String, String, String), (i64, i64)> = HashMap::new();
+    for r in &changed {
+        let t = taken.entry(line(r)).or_default();
+        t.0 += r.n;
+        t.1 += r.minutes;
+    }
+    let unchanged = all.into_iter().filter_map(|mut r| {
+        if let Some((n, minutes)) = taken.get(&line(&r)) {
+            r.n -= n;
+            r.minutes -= minutes;
+        }
+        (r.n > 0).then_some(r)
+    });
+    Ok(unchanged
+        .chain(changed)
         .map(|r| Counted {
-            period: r.period,
+            period: scope.period(r.period),
             key: r.key,
             channel: r.channel,
             status: r.status,
@@ -151,24 +220,14 @@ pub(crate) fn counted(c: &mut AnyConnection, scope: &Scope) -> Result<Vec<Counte
 /// The waits and services measured at the counter of `scope`'s
 /// appointments, counted by minutes.
 pub(crate) fn timed(c: &mut AnyConnection, scope: &Scope) -> Result<Vec<Timed>, StoreError> {
-    if scope.sites.is_empty() || scope.days.ranges.is_empty() {
+    if scope.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = timed_sql(dialect(c), scope);
-    let rows: Vec<TimedRow> = on_backend!(c, |c| {
-        let mut q = diesel::sql_query(sql.text.as_str()).into_boxed();
-        for b in &sql.binds {
-            q = match b {
-                Bound::Text(t) => q.bind::<Text, _>(t.as_str()),
-                Bound::Time(t) => q.bind::<Timestamp, _>(*t),
-            };
-        }
-        q.load(c)
-    })?;
+    let rows: Vec<TimedRow> = load(c, &timed_sql(dialect(c), scope))?;
     Ok(rows
         .into_iter()
         .map(|r| Timed {
-            period: r.period,
+            period: scope.period(r.period),
             key: r.key,
             measure: if r.measure == 0 {
                 Measure::Wait
@@ -188,35 +247,57 @@ fn dialect(c: &AnyConnection) -> Dialect {
     }
 }
 
-/// The counts' query.
+/// The lines' grouping: period, key (unless none), channel, status.
+fn lines_of(dimension: Dimension) -> &'static str {
+    match dimension {
+        Dimension::None => "1, 3, 4",
+        _ => "1, 2, 3, 4",
+    }
+}
+
+/// All the appointments, by line.
 fn counts_sql(dialect: Dialect, scope: &Scope) -> Sql {
     let mut sql = Sql::default();
     sql.push("SELECT ");
-    period_of(&mut sql, dialect, scope);
+    period_of(&mut sql, scope);
     sql.push(" AS period, ")
         .push(key_of(scope.dimension))
         .push(
-            " AS key, r.channel AS channel, r.status AS status, \
-             COALESCE(ch.cancelled_by, 0) AS cancelled_by, COALESCE(ch.moved, 0) AS moved, \
+            " AS key, r.channel AS channel, r.status AS status, 0 AS cancelled_by, 0 AS moved, \
              COUNT(*) AS n, CAST(SUM(",
         )
         .push(&booked_minutes(dialect))
+        .push(") AS BIGINT) AS minutes FROM reservations r WHERE ");
+    within(&mut sql, "r", scope);
+    sql.push(" GROUP BY ").push(lines_of(scope.dimension));
+    sql
+}
+
+/// The appointments cancelled or moved, by line, canceller and move: each
+/// one's history read (cancelled by an agent when an agent's cancellation
+/// is there), then counted.
+fn changes_sql(dialect: Dialect, scope: &Scope) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT period, key, channel, status, cancelled_by, moved, COUNT(*) AS n, \
+         CAST(SUM(minutes) AS BIGINT) AS minutes FROM (SELECT ",
+    );
+    period_of(&mut sql, scope);
+    sql.push(" AS period, ")
+        .push(key_of(scope.dimension))
+        .push(" AS key, r.channel AS channel, r.status AS status, ")
+        .push(&booked_minutes(dialect))
         .push(
-            ") AS BIGINT) AS minutes FROM reservations r \
-             LEFT JOIN (SELECT e.reservation_id AS id, \
+            " AS minutes, \
              MAX(CASE WHEN e.action = 'cancelled' AND substr(e.actor, 1, 6) = 'agent:' THEN 2 \
              WHEN e.action = 'cancelled' THEN 1 ELSE 0 END) AS cancelled_by, \
              MAX(CASE WHEN e.action = 'rescheduled' THEN 1 ELSE 0 END) AS moved \
-             FROM reservation_events e JOIN reservations s ON s.id = e.reservation_id \
+             FROM reservations r JOIN reservation_events e ON e.reservation_id = r.id \
              WHERE e.action IN ('cancelled', 'rescheduled') AND ",
         );
-    within(&mut sql, "s", scope);
-    sql.push(" GROUP BY e.reservation_id) ch ON ch.id = r.id WHERE ");
     within(&mut sql, "r", scope);
-    sql.push(match scope.dimension {
-        Dimension::None => " GROUP BY 1, 3, 4, 5, 6",
-        _ => " GROUP BY 1, 2, 3, 4, 5, 6",
-    });
+    // The key is a column of the derived table: grouped, even when empty.
+    sql.push(" GROUP BY r.id) changed GROUP BY 1, 2, 3, 4, 5, 6");
     sql
 }
 
@@ -231,7 +312,7 @@ fn timed_sql(dialect: Dialect, scope: &Scope) -> Sql {
             sql.push(" UNION ALL ");
         }
         sql.push("SELECT ");
-        period_of(&mut sql, dialect, scope);
+        period_of(&mut sql, scope);
         sql.push(" AS period, ")
             .push(key_of(scope.dimension))
             .push(&format!(" AS key, {measure} AS measure, "))
@@ -277,7 +358,7 @@ fn within(sql: &mut Sql, alias: &str, scope: &Scope) {
         sql.bind(Bound::Text((*site).to_owned()));
     }
     sql.push(") AND (");
-    for (i, (start, end)) in scope.days.ranges.iter().enumerate() {
+    for (i, (start, end)) in scope.ranges.iter().enumerate() {
         if i > 0 {
             sql.push(" OR ");
         }
@@ -290,50 +371,28 @@ fn within(sql: &mut Sql, alias: &str, scope: &Scope) {
     sql.push(")");
 }
 
-/// The first day of the period of `r.starts_at`'s local day.
-fn period_of(sql: &mut Sql, dialect: Dialect, scope: &Scope) {
-    let (before, after) = match (dialect, scope.period) {
-        (Dialect::Sqlite, Period::Day) => ("date(r.starts_at, (", ") || ' seconds')"),
-        (Dialect::Sqlite, Period::Week) => (
-            "date(r.starts_at, (",
-            ") || ' seconds', '-6 days', 'weekday 1')",
-        ),
-        (Dialect::Sqlite, Period::Month) => {
-            ("date(r.starts_at, (", ") || ' seconds', 'start of month')")
+/// The index of the period of `r.starts_at`'s local day: a balanced
+/// `CASE` over the instants periods begin.
+fn period_of(sql: &mut Sql, scope: &Scope) {
+    fn between(sql: &mut Sql, periods: &[(DateTime<Utc>, NaiveDate)], (lo, hi): (usize, usize)) {
+        if lo >= hi {
+            sql.push(&lo.to_string());
+            return;
         }
-        (Dialect::Postgres, Period::Day) => {
-            ("CAST(r.starts_at + (", ") * INTERVAL '1 second' AS DATE)")
-        }
-        (Dialect::Postgres, Period::Week) => (
-            "CAST(date_trunc('week', r.starts_at + (",
-            ") * INTERVAL '1 second') AS DATE)",
-        ),
-        (Dialect::Postgres, Period::Month) => (
-            "CAST(date_trunc('month', r.starts_at + (",
-            ") * INTERVAL '1 second') AS DATE)",
-        ),
-    };
-    sql.push(before);
-    offset_of(sql, &scope.days.offsets);
-    sql.push(after);
-}
-
-/// The zone's offset at `r.starts_at`, in seconds: the one offset, or a
-/// `CASE` over the clock changes.
-fn offset_of(sql: &mut Sql, offsets: &[(chrono::DateTime<chrono::Utc>, i32)]) {
-    if let [(_, only)] = offsets {
-        sql.push(&only.to_string());
-        return;
+        let mid = (lo + hi).div_ceil(2);
+        sql.push("CASE WHEN r.starts_at < ")
+            .bind(Bound::Time(to_db(periods[mid].0)))
+            .push(" THEN ");
+        between(sql, periods, (lo, mid - 1));
+        sql.push(" ELSE ");
+        between(sql, periods, (mid, hi));
+        sql.push(" END");
     }
-    sql.push("CASE");
-    for pair in offsets.windows(2) {
-        let ((_, before), (change, _)) = (pair[0], pair[1]);
-        sql.push(" WHEN r.starts_at < ")
-            .bind(Bound::Time(to_db(change)))
-            .push(&format!(" THEN {before}"));
-    }
-    let last = offsets.last().map_or(0, |(_, o)| *o);
-    sql.push(&format!(" ELSE {last} END"));
+    between(
+        sql,
+        &scope.periods,
+        (0, scope.periods.len().saturating_sub(1)),
+    );
 }
 
 /// Guichet minutes of `r`: from its start to its end, or to when its
@@ -354,9 +413,20 @@ fn booked_minutes(dialect: Dialect) -> String {
 /// microseconds.
 fn minutes_between(dialect: Dialect, a: &str, b: &str) -> String {
     match dialect {
-        Dialect::Sqlite => format!("(({}) - ({})) / 60000000", micros(b), micros(a)),
+        // Whole seconds (most) are read as they are; SQLite reads a
+        // fraction to the millisecond only, so microseconds are added
+        // apart.
+        Dialect::Sqlite => format!(
+            "CASE WHEN length({a}) = 19 AND length({b}) = 19 \
+             THEN (unixepoch({b}) - unixepoch({a})) / 60 \
+             ELSE (({}) - ({})) / 60000000 END",
+            micros(b),
+            micros(a)
+        ),
+        // The epoch of an interval as a double holds its microseconds
+        // exactly once rounded (for spans of up to a century).
         Dialect::Postgres => {
-            format!("CAST(EXTRACT(EPOCH FROM ({b} - {a})) * 1000000 AS BIGINT) / 60000000")
+            format!("CAST(round(date_part('epoch', {b} - {a}) * 1000000) AS BIGINT) / 60000000")
         }
     }
 }
@@ -366,6 +436,6 @@ fn minutes_between(dialect: Dialect, a: &str, b: &str) -> String {
 fn micros(t: &str) -> String {
     format!(
         "unixepoch(substr({t}, 1, 19)) * 1000000 \
-         + CAST(substr(substr({t}, 21) || '000000', 1, 6) AS INTEGER)"
+         + CAST(substr({t} || '00000', 21, 6) AS INTEGER)"
     )
 }
