@@ -137,28 +137,23 @@ pub fn report(store: &Store, agent: &Agent, asked: &StatsAsked) -> Result<StatsR
         (asked.period, asked.dimension),
     )?;
     let labels = labels(store, &sites, asked.dimension)?;
-    let capacity = capacity(&sites, &inputs, (asked.from, asked.to));
+    let capacity = capacity(&sites, &inputs, asked);
     Ok(assemble(asked, &sites, &inputs, &capacity, &labels))
 }
 
-/// Open minutes per (day, guichet).
-type Capacity = HashMap<(NaiveDate, String), i64>;
+/// Open minutes per (period start, key): the guichet when figures are by
+/// guichet, else empty. Only periods (and guichets) open at all show.
+type Capacity = BTreeMap<(NaiveDate, String), i64>;
 
-/// Each active guichet's open minutes on each day of the period: none on
-/// a public holiday of the site's département without an opening.
-fn capacity(
-    sites: &[SiteRow],
-    inputs: &StatsInputs,
-    (from, to): (NaiveDate, NaiveDate),
-) -> Capacity {
-    let mut by_guichet: HashMap<&str, Vec<&Plage>> = HashMap::new();
-    let ids: HashMap<String, &str> = inputs
-        .guichet_sites
-        .keys()
-        .map(|g| (g.clone(), g.as_str()))
-        .collect();
+/// Each active guichet's open minutes over the period, added up by period
+/// (and guichet when figures are by guichet): none on a public holiday of
+/// the site's département without an opening.
+fn capacity(sites: &[SiteRow], inputs: &StatsInputs, asked: &StatsAsked) -> Capacity {
+    let (from, to) = (asked.from, asked.to);
+    let mut by_guichet: HashMap<String, Vec<&Plage>> = HashMap::new();
     for p in &inputs.plages {
-        if let Some(g) = ids.get(&p.guichet_id.to_string()) {
+        let g = p.guichet_id.to_string();
+        if inputs.guichet_sites.contains_key(&g) {
             by_guichet.entry(g).or_default().push(p);
         }
     }
@@ -166,8 +161,6 @@ fn capacity(
     for site in sites {
         let tz: Tz = site.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris);
         let departement = DepartementCode::parse(&site.prefecture_code);
-        let guichets = inputs.guichet_sites.iter().filter(|(_, s)| **s == site.id);
-        let guichets: Vec<&str> = guichets.map(|(g, _)| g.as_str()).collect();
         // The département's holidays over the period, computed once.
         let holidays: std::collections::HashSet<NaiveDate> = departement
             .as_ref()
@@ -178,25 +171,39 @@ fn capacity(
                     .collect()
             })
             .unwrap_or_default();
-        for day in days(from, to) {
-            let holiday = holidays.contains(&day);
-            if holiday && !inputs.openings.contains(&(site.id.clone(), day)) {
-                continue;
-            }
-            for g in &guichets {
-                let closures: Vec<_> = inputs
-                    .closures
-                    .iter()
-                    .filter(|c| {
-                        c.site_id == site.id && c.guichet_id.as_deref().is_none_or(|o| o == *g)
-                    })
-                    .map(|c| (c.start, c.end))
-                    .collect();
-                let plages = by_guichet.get(g).map(Vec::as_slice).unwrap_or_default();
-                let minutes = open_minutes(day, tz, plages, &closures);
-                if minutes > 0 {
-                    open.insert((day, (*g).to_owned()), minutes);
+        let open_days: Vec<NaiveDate> = days(from, to)
+            .filter(|day| {
+                !holidays.contains(day) || inputs.openings.contains(&(site.id.clone(), *day))
+            })
+            .collect();
+        let guichets = inputs.guichet_sites.iter().filter(|(_, s)| **s == site.id);
+        for (g, _) in guichets {
+            let closures: Vec<_> = inputs
+                .closures
+                .iter()
+                .filter(|c| c.site_id == site.id && c.guichet_id.as_ref().is_none_or(|o| o == g))
+                .map(|c| (c.start, c.end))
+                .collect();
+            let plages = by_guichet.get(g).map(Vec::as_slice).unwrap_or_default();
+            let key = match asked.dimension {
+                Dimension::Guichet => g.clone(),
+                _ => String::new(),
+            };
+            // Added up a period at a time.
+            let mut period: Option<(NaiveDate, i64)> = None;
+            for day in &open_days {
+                let start = asked.period.start_of(*day);
+                if let Some((p, minutes)) = period.filter(|(p, _)| *p != start) {
+                    if minutes > 0 {
+                        *open.entry((p, key.clone())).or_default() += minutes;
+                    }
+                    period = None;
                 }
+                let minutes = open_minutes(*day, tz, plages, &closures);
+                period.get_or_insert((start, 0)).1 += minutes.max(0);
+            }
+            if let Some((p, minutes)) = period.filter(|(_, m)| *m > 0) {
+                *open.entry((p, key)).or_default() += minutes;
             }
         }
     }
@@ -236,7 +243,7 @@ fn assemble(
     asked: &StatsAsked,
     sites: &[SiteRow],
     inputs: &StatsInputs,
-    capacity: &Capacity,
+    open: &Capacity,
     labels: &HashMap<String, String>,
 ) -> StatsReport {
     let (period, dimension) = (asked.period, asked.dimension);
@@ -255,14 +262,6 @@ fn assemble(
         totals.add_timed(t);
     }
     // Every period shows, and every guichet open in it.
-    let mut open: BTreeMap<(NaiveDate, String), i64> = BTreeMap::new();
-    for ((day, guichet), minutes) in capacity {
-        let key = match dimension {
-            Dimension::Guichet => guichet.clone(),
-            _ => String::new(),
-        };
-        *open.entry((period.start_of(*day), key)).or_default() += minutes;
-    }
     let periods: BTreeSet<NaiveDate> = days(asked.from, asked.to)
         .map(|d| period.start_of(d))
         .collect();
@@ -317,7 +316,7 @@ fn assemble(
             }
         })
         .collect();
-    let total_capacity: i64 = capacity.values().sum();
+    let total_capacity: i64 = open.values().sum();
     StatsReport {
         site_ids: sites.iter().map(|s| s.id.clone()).collect(),
         from: asked.from.to_string(),
