@@ -404,7 +404,14 @@ fn booked_minutes(dialect: Dialect) -> String {
     };
     let minutes = minutes_between(dialect, "r.starts_at", end);
     match dialect {
-        Dialect::Sqlite => format!("MAX(0, {minutes})"),
+        // Most appointments were never freed early and start and end on
+        // whole seconds: their minutes are read without the rest.
+        Dialect::Sqlite => format!(
+            "CASE WHEN r.freed_from IS NULL AND length(r.starts_at) = 19 \
+             AND length(r.ends_at) = 19 \
+             THEN MAX(0, (unixepoch(r.ends_at) - unixepoch(r.starts_at)) / 60) \
+             ELSE MAX(0, {minutes}) END"
+        ),
         Dialect::Postgres => format!("GREATEST(0, {minutes})"),
     }
 }
