@@ -23,7 +23,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 use planipref_domain::local_days::LocalDays;
 use planipref_domain::stats::{CancelledBy, Counted, Dimension, Measure, Period, Timed};
 
@@ -140,17 +140,18 @@ struct CountRow {
     minutes: i64,
 }
 
-/// A line of durations.
+/// A line of durations: how many appointments waited and were served
+/// those minutes (`None`: not measured).
 #[derive(Debug, QueryableByName)]
 struct TimedRow {
     #[diesel(sql_type = Integer)]
     period: i32,
     #[diesel(sql_type = Text)]
     key: String,
-    #[diesel(sql_type = Integer)]
-    measure: i32,
-    #[diesel(sql_type = BigInt)]
-    minutes: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    wait: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    service: Option<i64>,
     #[diesel(sql_type = BigInt)]
     n: i64,
 }
@@ -224,20 +225,21 @@ pub(crate) fn timed(c: &mut AnyConnection, scope: &Scope) -> Result<Vec<Timed>, 
         return Ok(Vec::new());
     }
     let rows: Vec<TimedRow> = load(c, &timed_sql(dialect(c), scope))?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Timed {
-            period: scope.period(r.period),
-            key: r.key,
-            measure: if r.measure == 0 {
-                Measure::Wait
-            } else {
-                Measure::Service
-            },
-            minutes: r.minutes,
-            count: u64::try_from(r.n).unwrap_or_default(),
-        })
-        .collect())
+    let mut timed = Vec::new();
+    for r in rows {
+        for (measure, minutes) in [(Measure::Wait, r.wait), (Measure::Service, r.service)] {
+            if let Some(minutes) = minutes {
+                timed.push(Timed {
+                    period: scope.period(r.period),
+                    key: r.key.clone(),
+                    measure,
+                    minutes,
+                    count: u64::try_from(r.n).unwrap_or_default(),
+                });
+            }
+        }
+    }
+    Ok(timed)
 }
 
 fn dialect(c: &AnyConnection) -> Dialect {
@@ -301,39 +303,28 @@ fn changes_sql(dialect: Dialect, scope: &Scope) -> Sql {
     sql
 }
 
-/// The durations' query: waits (measure 0), then services (1).
+/// The durations' query: the appointments called, by their minutes of
+/// wait and of service, in one pass.
 fn timed_sql(dialect: Dialect, scope: &Scope) -> Sql {
     let mut sql = Sql::default();
-    for (measure, (from, to)) in [
-        (0, ("arrived_at", "called_at")),
-        (1, ("called_at", "finished_at")),
-    ] {
-        if measure > 0 {
-            sql.push(" UNION ALL ");
-        }
-        sql.push("SELECT ");
-        period_of(&mut sql, scope);
-        sql.push(" AS period, ")
-            .push(key_of(scope.dimension))
-            .push(&format!(" AS key, {measure} AS measure, "))
-            .push(&minutes_between(
-                dialect,
-                &format!("rc.{from}"),
-                &format!("rc.{to}"),
-            ))
-            .push(
-                " AS minutes, COUNT(*) AS n FROM reservations r \
-                 JOIN reservation_counter rc ON rc.reservation_id = r.id WHERE ",
-            );
-        within(&mut sql, "r", scope);
-        sql.push(&format!(
-            " AND rc.{from} IS NOT NULL AND rc.{to} IS NOT NULL GROUP BY 1, "
-        ))
+    sql.push("SELECT ");
+    period_of(&mut sql, scope);
+    sql.push(" AS period, ")
+        .push(key_of(scope.dimension))
+        .push(" AS key, CASE WHEN rc.arrived_at IS NOT NULL THEN ")
+        .push(&minutes_between(dialect, "rc.arrived_at", "rc.called_at"))
+        .push(" END AS wait, CASE WHEN rc.finished_at IS NOT NULL THEN ")
+        .push(&minutes_between(dialect, "rc.called_at", "rc.finished_at"))
+        .push(
+            " END AS service, COUNT(*) AS n FROM reservations r \
+             JOIN reservation_counter rc ON rc.reservation_id = r.id WHERE ",
+        );
+    within(&mut sql, "r", scope);
+    sql.push(" AND rc.called_at IS NOT NULL GROUP BY ")
         .push(match scope.dimension {
-            Dimension::None => "4",
-            _ => "2, 4",
+            Dimension::None => "1, 3, 4",
+            _ => "1, 2, 3, 4",
         });
-    }
     sql
 }
 
