@@ -11,6 +11,11 @@
 # (default 5000) applicants, RUSH_CLIENTS (default 64) connections, for the
 # places of RUSH_DAYS days (default 14: 300 places), 60 s at most, with
 # pgbench's raw insert rate on PostgreSQL for comparison.
+#
+# LOAD_SCENARIOS (comma-separated: health, orientation, first-slot, slots,
+# stats) makes planipref-load run only those scenarios, e.g.
+# `LOAD_SCENARIOS=stats`; unset, it runs them all. It does not skip the rush:
+# to measure one scenario alone, run `planipref-load` by hand (see its header).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

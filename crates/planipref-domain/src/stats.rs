@@ -4,8 +4,6 @@
 //! slot). Pure arithmetic over what the store reads; statistics count
 //! appointments, never people, so they survive the erasure of identities.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -135,30 +133,54 @@ pub enum CancelledBy {
     Agent,
 }
 
-/// One appointment as figures see it: no person in it.
+/// Appointments alike, counted together (by the database): the same
+/// period and key, channel, status, canceller and move. No person in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counted {
-    /// Its local day.
-    pub day: NaiveDate,
-    /// Its motif, guichet and channel (the keys of [`Dimension`]).
-    pub motif_id: String,
-    /// Its guichet.
-    pub guichet_id: String,
-    /// How it was made.
+    /// The first day of their period (see [`Period::start_of`]).
+    pub period: NaiveDate,
+    /// Their key in the [`Dimension`] asked (their motif's id, guichet's
+    /// id or channel), empty for none.
+    pub key: String,
+    /// How they were made.
     pub channel: String,
-    /// Its status (`booked`, `checked_in`, `called`, `done`, `no_show`,
+    /// Their status (`booked`, `checked_in`, `called`, `done`, `no_show`,
     /// `cancelled`).
     pub status: String,
-    /// Guichet minutes it takes.
-    pub minutes: i64,
-    /// Who cancelled it, if it was.
+    /// Who cancelled them, if they were.
     pub cancelled_by: Option<CancelledBy>,
-    /// Whether it was moved at least once.
+    /// Whether they were moved at least once.
     pub moved: bool,
+    /// How many.
+    pub count: u64,
+    /// Guichet minutes they take, together.
+    pub minutes: i64,
+}
+
+/// What the counter measured of appointments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
     /// Minutes between arrival and call.
-    pub wait_minutes: Option<i64>,
+    Wait,
     /// Minutes between call and end.
-    pub service_minutes: Option<i64>,
+    Service,
+}
+
+/// How many appointments of a period and key took the same minutes to be
+/// called (or served). A negative duration (a clock put right between two
+/// steps) is not one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timed {
+    /// The first day of their period.
+    pub period: NaiveDate,
+    /// Their key in the [`Dimension`] asked, empty for none.
+    pub key: String,
+    /// What was measured.
+    pub measure: Measure,
+    /// The minutes.
+    pub minutes: i64,
+    /// How many took them.
+    pub count: u64,
 }
 
 /// The figures of one group of appointments.
@@ -198,7 +220,8 @@ pub struct Figures {
     pub median_delay_days: Option<f64>,
 }
 
-/// What [`Figures`] are made from, gathered one appointment at a time.
+/// What [`Figures`] are made from, gathered a group of appointments at a
+/// time.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
     figures: Figures,
@@ -208,34 +231,49 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Counts `a`.
+    /// Counts the appointments `a`.
     pub fn add(&mut self, a: &Counted) {
-        let f = &mut self.figures;
-        f.appointments += 1;
+        let (f, n) = (&mut self.figures, a.count);
+        f.appointments += n;
         match a.cancelled_by {
             Some(by) => {
-                f.cancelled += 1;
+                f.cancelled += n;
                 match by {
-                    CancelledBy::Applicant => f.cancelled_by_applicant += 1,
-                    CancelledBy::Agent => f.cancelled_by_agent += 1,
+                    CancelledBy::Applicant => f.cancelled_by_applicant += n,
+                    CancelledBy::Agent => f.cancelled_by_agent += n,
                 }
             }
-            None if a.status == "cancelled" => f.cancelled += 1,
+            None if a.status == "cancelled" => f.cancelled += n,
             None => {}
         }
         if a.status != "cancelled" {
-            f.booked += 1;
+            f.booked += n;
             self.booked_minutes += a.minutes;
         }
-        f.moved += u64::from(a.moved);
+        if a.moved {
+            f.moved += n;
+        }
         match a.status.as_str() {
-            "checked_in" | "called" | "done" => f.honoured += 1,
-            "no_show" => f.no_show += 1,
+            "checked_in" | "called" | "done" => f.honoured += n,
+            "no_show" => f.no_show += n,
             _ => {}
         }
-        f.walk_ins += u64::from(a.channel == "walk_in");
-        self.waits.extend(a.wait_minutes);
-        self.services.extend(a.service_minutes);
+        if a.channel == "walk_in" {
+            f.walk_ins += n;
+        }
+    }
+
+    /// Counts the durations `t` (none when negative).
+    pub fn add_timed(&mut self, t: &Timed) {
+        if t.minutes < 0 {
+            return;
+        }
+        let values = match t.measure {
+            Measure::Wait => &mut self.waits,
+            Measure::Service => &mut self.services,
+        };
+        let n = usize::try_from(t.count).unwrap_or(usize::MAX);
+        values.extend(std::iter::repeat_n(t.minutes, n));
     }
 
     /// The figures, with `capacity` minutes open and the délai samples.
@@ -326,19 +364,6 @@ pub fn open_minutes(
         .sum()
 }
 
-/// Figures keyed by (period start, key), sorted.
-pub type Grouped = BTreeMap<(NaiveDate, String), Tally>;
-
-/// The key of `a` in `dimension`.
-pub fn key_of(a: &Counted, dimension: Dimension) -> String {
-    match dimension {
-        Dimension::None => String::new(),
-        Dimension::Motif => a.motif_id.clone(),
-        Dimension::Guichet => a.guichet_id.clone(),
-        Dimension::Channel => a.channel.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,31 +373,39 @@ mod tests {
 
     fn counted(status: &str, channel: &str) -> Counted {
         Counted {
-            day: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
-            motif_id: "m".into(),
-            guichet_id: "g".into(),
+            period: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            key: String::new(),
             channel: channel.into(),
             status: status.into(),
-            minutes: 20,
             cancelled_by: None,
             moved: false,
-            wait_minutes: None,
-            service_minutes: None,
+            count: 1,
+            minutes: 20,
+        }
+    }
+
+    fn timed(measure: Measure, minutes: i64, count: u64) -> Timed {
+        Timed {
+            period: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            key: String::new(),
+            measure,
+            minutes,
+            count,
         }
     }
 
     #[test]
     fn a_tally_counts_outcomes_rates_and_medians() {
         let mut t = Tally::default();
-        let mut done = counted("done", "web");
-        done.wait_minutes = Some(10);
-        done.service_minutes = Some(15);
-        t.add(&done);
+        t.add(&counted("done", "web"));
+        t.add_timed(&timed(Measure::Wait, 10, 1));
+        t.add_timed(&timed(Measure::Service, 15, 1));
         let mut served = counted("done", "phone");
-        served.wait_minutes = Some(30);
-        served.service_minutes = Some(25);
         served.moved = true;
         t.add(&served);
+        t.add_timed(&timed(Measure::Wait, 30, 1));
+        t.add_timed(&timed(Measure::Service, 25, 1));
+        t.add_timed(&timed(Measure::Service, -1, 3));
         t.add(&counted("no_show", "web"));
         let mut cancelled = counted("cancelled", "web");
         cancelled.cancelled_by = Some(CancelledBy::Agent);
@@ -387,9 +420,34 @@ mod tests {
         assert_eq!(f.fill_rate, Some(0.4), "80 minutes of 200");
         assert_eq!(f.no_show_rate, Some(0.25));
         assert_eq!(f.median_wait_minutes, Some(20.0));
-        assert_eq!(f.median_service_minutes, Some(20.0));
+        assert_eq!(f.median_service_minutes, Some(20.0), "negatives left out");
         assert_eq!(f.median_delay_days, Some(4.0));
         assert_eq!(Tally::default().finish(None, &[]).fill_rate, None);
+    }
+
+    #[test]
+    fn groups_count_as_many_appointments() {
+        let mut one_by_one = Tally::default();
+        let mut grouped = Tally::default();
+        let mut moved = counted("booked", "walk_in");
+        moved.moved = true;
+        moved.cancelled_by = Some(CancelledBy::Applicant);
+        for _ in 0..3 {
+            one_by_one.add(&moved);
+            one_by_one.add_timed(&timed(Measure::Wait, 7, 1));
+        }
+        one_by_one.add_timed(&timed(Measure::Wait, 2, 1));
+        grouped.add(&Counted {
+            count: 3,
+            minutes: 60,
+            ..moved
+        });
+        grouped.add_timed(&timed(Measure::Wait, 2, 1));
+        grouped.add_timed(&timed(Measure::Wait, 7, 3));
+        assert_eq!(
+            one_by_one.finish(Some(100), &[]),
+            grouped.finish(Some(100), &[])
+        );
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub mod schema;
 mod services;
 mod sites;
 pub mod stats;
+mod stats_counts;
 pub mod telemetry;
 pub mod webhooks;
 

@@ -1,5 +1,6 @@
 //! What statistics are computed from: the appointments of some sites over
-//! a period (without their people), the guichets' plages, closures and
+//! a period, counted by the database (see `stats_counts`; no person, no
+//! appointment read one by one), the guichets' plages, closures and
 //! openings, and the délai sampled each day; and the daily sampling of
 //! the délai itself. Reads only what figures need, through the
 //! (site, start) index.
@@ -9,22 +10,25 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
+use planipref_domain::local_days::LocalDays;
 use planipref_domain::plage::Plage;
-use planipref_domain::stats::{CancelledBy, Counted};
+use planipref_domain::stats::{Counted, Dimension, Period, Timed};
 
 use crate::db::{AnyConnection, on_backend};
 use crate::plages::working_plages_of;
-use crate::schema::{
-    delay_samples, fermetures, guichets, motifs, ouvertures, reservation_counter,
-    reservation_events, reservations, services, sites,
-};
+use crate::schema::{delay_samples, fermetures, guichets, motifs, ouvertures, services, sites};
+use crate::stats_counts::{self, Scope};
 use crate::{Store, StoreError, from_db, to_db};
 
 /// Everything figures over some sites and days are made of.
 #[derive(Debug, Clone, Default)]
 pub struct StatsInputs {
-    /// The appointments whose local day is within the period.
+    /// The appointments whose local day is within the period, counted
+    /// by period and key (as asked), channel, status, canceller and move.
     pub appointments: Vec<Counted>,
+    /// Their waits and services at the counter, counted by period, key
+    /// and minutes.
+    pub durations: Vec<Timed>,
     /// The plages of the sites' active guichets (their periods applied).
     pub plages: Vec<Plage>,
     /// Each active guichet's site.
@@ -68,21 +72,6 @@ pub struct DueSample {
 /// A délai sample's row.
 type SampleRow = (String, String, Option<String>, NaiveDate, Option<i32>);
 
-/// One appointment's row as figures read it.
-type AppointmentRow = (
-    (String, String, String, String, String, String),
-    (
-        chrono::NaiveDateTime,
-        chrono::NaiveDateTime,
-        Option<chrono::NaiveDateTime>,
-    ),
-    (
-        Option<chrono::NaiveDateTime>,
-        Option<chrono::NaiveDateTime>,
-        Option<chrono::NaiveDateTime>,
-    ),
-);
-
 /// A daily délai sample.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DelaySample {
@@ -100,49 +89,35 @@ pub struct DelaySample {
 
 impl Store {
     /// What figures over `sites` (with their time zones) for the local
-    /// days `from..=to` are made of.
+    /// days `from..=to` are made of, appointments counted by `period` and
+    /// `dimension`.
     pub fn stats_inputs(
         &self,
         sites: &[(String, Tz)],
         (from, to): (NaiveDate, NaiveDate),
+        (period, dimension): (Period, Dimension),
     ) -> Result<StatsInputs, StoreError> {
         let ids: Vec<&str> = sites.iter().map(|(id, _)| id.as_str()).collect();
-        let zones: HashMap<&str, Tz> = sites.iter().map(|(id, tz)| (id.as_str(), *tz)).collect();
-        // Wide enough for any zone; each appointment's local day decides.
+        // The sites of each zone are counted together, over its local days.
+        let mut zones: Vec<(Tz, Vec<&str>)> = Vec::new();
+        for (id, tz) in sites {
+            match zones.iter_mut().find(|(z, _)| z == tz) {
+                Some((_, of_zone)) => of_zone.push(id.as_str()),
+                None => zones.push((*tz, vec![id.as_str()])),
+            }
+        }
+        // Wide enough for any zone, for closures.
         let start = to_db(day_utc(from) - chrono::Duration::days(1));
         let end = to_db(day_utc(to) + chrono::Duration::days(2));
         self.with_conn(|c| {
-            let rows: Vec<AppointmentRow> = reservations::table
-                .left_join(reservation_counter::table)
-                .filter(reservations::site_id.eq_any(&ids))
-                .filter(reservations::starts_at.ge(start))
-                .filter(reservations::starts_at.lt(end))
-                .select((
-                    (
-                        reservations::id,
-                        reservations::site_id,
-                        reservations::motif_id,
-                        reservations::guichet_id,
-                        reservations::channel,
-                        reservations::status,
-                    ),
-                    (
-                        reservations::starts_at,
-                        reservations::ends_at,
-                        reservations::freed_from,
-                    ),
-                    (
-                        reservation_counter::arrived_at.nullable(),
-                        reservation_counter::called_at.nullable(),
-                        reservation_counter::finished_at.nullable(),
-                    ),
-                ))
-                .load(c)?;
-            let changes = changes_of(c, &ids, (start, end))?;
-            let appointments = rows
-                .into_iter()
-                .filter_map(|row| counted(row, &zones, &changes, (from, to)))
-                .collect();
+            let mut appointments = Vec::new();
+            let mut durations = Vec::new();
+            for (tz, of_zone) in &zones {
+                let days = LocalDays::of(*tz, from, to);
+                let scope = Scope::new(of_zone, &days, (period, dimension));
+                appointments.extend(stats_counts::counted(c, &scope)?);
+                durations.extend(stats_counts::timed(c, &scope)?);
+            }
             let (plages, guichet_sites, closures) = organisation_of(c, &ids, (start, end))?;
             let openings = ouvertures::table
                 .filter(ouvertures::site_id.eq_any(&ids))
@@ -164,6 +139,7 @@ impl Store {
                 .load(c)?;
             Ok(StatsInputs {
                 appointments,
+                durations,
                 plages,
                 guichet_sites,
                 closures,
@@ -289,77 +265,6 @@ impl Store {
 /// Midnight UTC of `day`.
 fn day_utc(day: NaiveDate) -> DateTime<Utc> {
     day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
-}
-
-/// Who cancelled and which were moved, per reservation of the sites.
-fn changes_of(
-    c: &mut AnyConnection,
-    ids: &[&str],
-    (start, end): (chrono::NaiveDateTime, chrono::NaiveDateTime),
-) -> Result<HashMap<String, (Option<CancelledBy>, bool)>, StoreError> {
-    let events: Vec<(String, String, String)> = reservation_events::table
-        .inner_join(reservations::table)
-        .filter(reservations::site_id.eq_any(ids))
-        .filter(reservations::starts_at.ge(start))
-        .filter(reservations::starts_at.lt(end))
-        .filter(reservation_events::action.eq_any(["cancelled", "rescheduled"]))
-        .select((
-            reservation_events::reservation_id,
-            reservation_events::action,
-            reservation_events::actor,
-        ))
-        .load(c)?;
-    let mut changes: HashMap<String, (Option<CancelledBy>, bool)> = HashMap::new();
-    for (id, action, actor) in events {
-        let entry = changes.entry(id).or_default();
-        if action == "cancelled" {
-            entry.0 = Some(if actor.starts_with("agent:") {
-                CancelledBy::Agent
-            } else {
-                CancelledBy::Applicant
-            });
-        } else {
-            entry.1 = true;
-        }
-    }
-    Ok(changes)
-}
-
-/// An appointment's row as figures count it, when its local day is within
-/// the period.
-fn counted(
-    (
-        (id, site, motif, guichet, channel, status),
-        (starts, ends, freed),
-        (arrived, called, finished),
-    ): AppointmentRow,
-    zones: &HashMap<&str, Tz>,
-    changes: &HashMap<String, (Option<CancelledBy>, bool)>,
-    (from, to): (NaiveDate, NaiveDate),
-) -> Option<Counted> {
-    let tz = zones.get(site.as_str())?;
-    let day = from_db(starts).with_timezone(tz).date_naive();
-    if day < from || day > to {
-        return None;
-    }
-    let minutes = |a: Option<chrono::NaiveDateTime>, b: Option<chrono::NaiveDateTime>| {
-        Some((b? - a?).num_minutes()).filter(|m| *m >= 0)
-    };
-    let (cancelled_by, moved) = changes.get(&id).copied().unwrap_or_default();
-    Some(Counted {
-        day,
-        motif_id: motif,
-        guichet_id: guichet,
-        channel,
-        status,
-        minutes: (freed.unwrap_or(ends).min(ends) - starts)
-            .num_minutes()
-            .max(0),
-        cancelled_by,
-        moved,
-        wait_minutes: minutes(arrived, called),
-        service_minutes: minutes(called, finished),
-    })
 }
 
 /// The sites' active guichets' plages, each guichet's site, and the

@@ -14,7 +14,7 @@ use planipref_domain::error::Collector;
 use planipref_domain::ids::{DepartementCode, SiteId};
 use planipref_domain::plage::Plage;
 use planipref_domain::stats::{
-    Dimension, Period, Tally, check_period, key_of, open_minutes, parse_grouping,
+    Dimension, Period, Tally, check_period, open_minutes, parse_grouping,
 };
 use planipref_store::Store;
 use planipref_store::models::SiteRow;
@@ -131,30 +131,29 @@ pub fn report(store: &Store, agent: &Agent, asked: &StatsAsked) -> Result<StatsR
             )
         })
         .collect();
-    let inputs = store.stats_inputs(&zones, (asked.from, asked.to))?;
+    let inputs = store.stats_inputs(
+        &zones,
+        (asked.from, asked.to),
+        (asked.period, asked.dimension),
+    )?;
     let labels = labels(store, &sites, asked.dimension)?;
-    let capacity = capacity(&sites, &inputs, (asked.from, asked.to));
+    let capacity = capacity(&sites, &inputs, asked);
     Ok(assemble(asked, &sites, &inputs, &capacity, &labels))
 }
 
-/// Open minutes per (day, guichet).
-type Capacity = HashMap<(NaiveDate, String), i64>;
+/// Open minutes per (period start, key): the guichet when figures are by
+/// guichet, else empty. Only periods (and guichets) open at all show.
+type Capacity = BTreeMap<(NaiveDate, String), i64>;
 
-/// Each active guichet's open minutes on each day of the period: none on
-/// a public holiday of the site's département without an opening.
-fn capacity(
-    sites: &[SiteRow],
-    inputs: &StatsInputs,
-    (from, to): (NaiveDate, NaiveDate),
-) -> Capacity {
-    let mut by_guichet: HashMap<&str, Vec<&Plage>> = HashMap::new();
-    let ids: HashMap<String, &str> = inputs
-        .guichet_sites
-        .keys()
-        .map(|g| (g.clone(), g.as_str()))
-        .collect();
+/// Each active guichet's open minutes over the period, added up by period
+/// (and guichet when figures are by guichet): none on a public holiday of
+/// the site's département without an opening.
+fn capacity(sites: &[SiteRow], inputs: &StatsInputs, asked: &StatsAsked) -> Capacity {
+    let (from, to) = (asked.from, asked.to);
+    let mut by_guichet: HashMap<String, Vec<&Plage>> = HashMap::new();
     for p in &inputs.plages {
-        if let Some(g) = ids.get(&p.guichet_id.to_string()) {
+        let g = p.guichet_id.to_string();
+        if inputs.guichet_sites.contains_key(&g) {
             by_guichet.entry(g).or_default().push(p);
         }
     }
@@ -162,8 +161,6 @@ fn capacity(
     for site in sites {
         let tz: Tz = site.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris);
         let departement = DepartementCode::parse(&site.prefecture_code);
-        let guichets = inputs.guichet_sites.iter().filter(|(_, s)| **s == site.id);
-        let guichets: Vec<&str> = guichets.map(|(g, _)| g.as_str()).collect();
         // The département's holidays over the period, computed once.
         let holidays: std::collections::HashSet<NaiveDate> = departement
             .as_ref()
@@ -174,25 +171,39 @@ fn capacity(
                     .collect()
             })
             .unwrap_or_default();
-        for day in days(from, to) {
-            let holiday = holidays.contains(&day);
-            if holiday && !inputs.openings.contains(&(site.id.clone(), day)) {
-                continue;
-            }
-            for g in &guichets {
-                let closures: Vec<_> = inputs
-                    .closures
-                    .iter()
-                    .filter(|c| {
-                        c.site_id == site.id && c.guichet_id.as_deref().is_none_or(|o| o == *g)
-                    })
-                    .map(|c| (c.start, c.end))
-                    .collect();
-                let plages = by_guichet.get(g).map(Vec::as_slice).unwrap_or_default();
-                let minutes = open_minutes(day, tz, plages, &closures);
-                if minutes > 0 {
-                    open.insert((day, (*g).to_owned()), minutes);
+        let open_days: Vec<NaiveDate> = days(from, to)
+            .filter(|day| {
+                !holidays.contains(day) || inputs.openings.contains(&(site.id.clone(), *day))
+            })
+            .collect();
+        let guichets = inputs.guichet_sites.iter().filter(|(_, s)| **s == site.id);
+        for (g, _) in guichets {
+            let closures: Vec<_> = inputs
+                .closures
+                .iter()
+                .filter(|c| c.site_id == site.id && c.guichet_id.as_ref().is_none_or(|o| o == g))
+                .map(|c| (c.start, c.end))
+                .collect();
+            let plages = by_guichet.get(g).map(Vec::as_slice).unwrap_or_default();
+            let key = match asked.dimension {
+                Dimension::Guichet => g.clone(),
+                _ => String::new(),
+            };
+            // Added up a period at a time.
+            let mut period: Option<(NaiveDate, i64)> = None;
+            for day in &open_days {
+                let start = asked.period.start_of(*day);
+                if let Some((p, minutes)) = period.filter(|(p, _)| *p != start) {
+                    if minutes > 0 {
+                        *open.entry((p, key.clone())).or_default() += minutes;
+                    }
+                    period = None;
                 }
+                let minutes = open_minutes(*day, tz, plages, &closures);
+                period.get_or_insert((start, 0)).1 += minutes.max(0);
+            }
+            if let Some((p, minutes)) = period.filter(|(_, m)| *m > 0) {
+                *open.entry((p, key)).or_default() += minutes;
             }
         }
     }
@@ -232,7 +243,7 @@ fn assemble(
     asked: &StatsAsked,
     sites: &[SiteRow],
     inputs: &StatsInputs,
-    capacity: &Capacity,
+    open: &Capacity,
     labels: &HashMap<String, String>,
 ) -> StatsReport {
     let (period, dimension) = (asked.period, asked.dimension);
@@ -240,20 +251,17 @@ fn assemble(
     let mut totals = Tally::default();
     let mut channels: BTreeMap<String, Tally> = BTreeMap::new();
     for a in &inputs.appointments {
-        let key = (period.start_of(a.day), key_of(a, dimension));
+        let key = (period.start_of(a.period), a.key.clone());
         groups.entry(key).or_default().add(a);
         totals.add(a);
         channels.entry(a.channel.clone()).or_default().add(a);
     }
-    // Every period shows, and every guichet open in it.
-    let mut open: BTreeMap<(NaiveDate, String), i64> = BTreeMap::new();
-    for ((day, guichet), minutes) in capacity {
-        let key = match dimension {
-            Dimension::Guichet => guichet.clone(),
-            _ => String::new(),
-        };
-        *open.entry((period.start_of(*day), key)).or_default() += minutes;
+    for t in &inputs.durations {
+        let key = (period.start_of(t.period), t.key.clone());
+        groups.entry(key).or_default().add_timed(t);
+        totals.add_timed(t);
     }
+    // Every period shows, and every guichet open in it.
     let periods: BTreeSet<NaiveDate> = days(asked.from, asked.to)
         .map(|d| period.start_of(d))
         .collect();
@@ -308,7 +316,7 @@ fn assemble(
             }
         })
         .collect();
-    let total_capacity: i64 = capacity.values().sum();
+    let total_capacity: i64 = open.values().sum();
     StatsReport {
         site_ids: sites.iter().map(|s| s.id.clone()).collect(),
         from: asked.from.to_string(),

@@ -8,4 +8,5 @@
 mod orientation;
 mod outbox;
 mod retention;
+mod stats;
 mod store;
