@@ -141,7 +141,7 @@ fn edges() -> Vec<DateTime<Utc>> {
 /// Writes appointments at `edges` and at random through the spring and
 /// autumn, with their counter times and history.
 fn write_appointments(store: &Store, places: &[Place]) {
-    let mut rng = Rng(0x5eed_0f_57a7);
+    let mut rng = Rng(0x005e_ed0f_57a7);
     let mut starts = edges();
     let base = Utc.with_ymd_and_hms(2026, 2, 20, 0, 0, 0).unwrap();
     for _ in 0..300 {
