@@ -115,8 +115,9 @@ impl Store {
             for (tz, of_zone) in &zones {
                 let days = LocalDays::of(*tz, from, to);
                 let scope = Scope::new(of_zone, &days, (period, dimension));
-                appointments.extend(stats_counts::counted(c, &scope)?);
-                durations.extend(stats_counts::timed(c, &scope)?);
+                let (counted, timed) = stats_counts::counted(c, &scope)?;
+                appointments.extend(counted);
+                durations.extend(timed);
             }
             let (plages, guichet_sites, closures) = organisation_of(c, &ids, (start, end))?;
             let openings = ouvertures::table

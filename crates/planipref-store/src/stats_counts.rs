@@ -2,7 +2,11 @@
 //! period, key, channel, status, canceller and move, with how many and
 //! their guichet minutes; and, for the medians, how many waited (or were
 //! served) each number of minutes. Nothing is read one appointment at a
-//! time.
+//! time. Two passes over the sites' (site, start) index range, which
+//! carries every column read (migration 000024): every appointment with
+//! its counter times, then the ones cancelled or moved with their
+//! history. Neither is a join the planner could turn into a loop over a
+//! loop: both stay linear whatever the tables' statistics say.
 //!
 //! An appointment's period is that of its local day in its site's zone.
 //! Neither database is asked about zones (SQLite knows none): where each
@@ -140,21 +144,30 @@ struct CountRow {
     minutes: i64,
 }
 
-/// A line of durations: how many appointments waited and were served
-/// those minutes (`None`: not measured).
+/// A line of the appointments: alike, and alike at the counter (their
+/// minutes of wait and of service, `None` when not measured).
 #[derive(Debug, QueryableByName)]
-struct TimedRow {
+struct LineRow {
     #[diesel(sql_type = Integer)]
     period: i32,
     #[diesel(sql_type = Text)]
     key: String,
+    #[diesel(sql_type = Text)]
+    channel: String,
+    #[diesel(sql_type = Text)]
+    status: String,
     #[diesel(sql_type = Nullable<BigInt>)]
     wait: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
     service: Option<i64>,
     #[diesel(sql_type = BigInt)]
     n: i64,
+    #[diesel(sql_type = BigInt)]
+    minutes: i64,
 }
+
+/// Appointments counted, and their durations at the counter.
+pub(crate) type Counts = (Vec<Counted>, Vec<Timed>);
 
 /// Runs `sql` and reads its lines.
 fn load<Row>(c: &mut AnyConnection, sql: &Sql) -> Result<Vec<Row>, StoreError>
@@ -173,33 +186,61 @@ where
     })?)
 }
 
-/// The appointments of `scope`, counted. Two queries without a join
-/// between them, whatever the planner thinks of the tables: all the
-/// appointments, then those cancelled or moved (few: found through the
-/// history's partial index) with who cancelled and whether moved, taken
-/// from their lines.
-pub(crate) fn counted(c: &mut AnyConnection, scope: &Scope) -> Result<Vec<Counted>, StoreError> {
+/// The appointments of `scope`, counted, with their durations at the
+/// counter. Two queries without a join between them, whatever the
+/// planner thinks of the tables: all the appointments (with their counter
+/// times, at most one row each), then those cancelled or moved (found
+/// through the history's partial index) with who cancelled and whether
+/// moved, taken from their lines.
+pub(crate) fn counted(c: &mut AnyConnection, scope: &Scope) -> Result<Counts, StoreError> {
     if scope.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let dialect = dialect(c);
-    let all: Vec<CountRow> = load(c, &counts_sql(dialect, scope))?;
+    let lines: Vec<LineRow> = load(c, &lines_sql(dialect, scope))?;
     let changed: Vec<CountRow> = load(c, &changes_sql(dialect, scope))?;
-    let line = |r: &CountRow| (r.period, r.key.clone(), r.channel.clone(), r.status.clone());
-    let mut taken: HashMap<(i32, String, String, String), (i64, i64)> = HashMap::new();
-    for r in &changed {
-        let t = taken.entry(line(r)).or_default();
-        t.0 += r.n;
-        t.1 += r.minutes;
-    }
-    let unchanged = all.into_iter().filter_map(|mut r| {
-        if let Some((n, minutes)) = taken.get(&line(&r)) {
-            r.n -= n;
-            r.minutes -= minutes;
+    type Line = (i32, String, String, String);
+    let mut all: HashMap<Line, (i64, i64)> = HashMap::new();
+    let mut durations = Vec::new();
+    for r in lines {
+        let count = u64::try_from(r.n).unwrap_or_default();
+        for (measure, minutes) in [(Measure::Wait, r.wait), (Measure::Service, r.service)] {
+            if let Some(minutes) = minutes {
+                durations.push(Timed {
+                    period: scope.period(r.period),
+                    key: r.key.clone(),
+                    measure,
+                    minutes,
+                    count,
+                });
+            }
         }
-        (r.n > 0).then_some(r)
-    });
-    Ok(unchanged
+        let line = all
+            .entry((r.period, r.key, r.channel, r.status))
+            .or_default();
+        line.0 += r.n;
+        line.1 += r.minutes;
+    }
+    for r in &changed {
+        let line = (r.period, r.key.clone(), r.channel.clone(), r.status.clone());
+        if let Some(total) = all.get_mut(&line) {
+            total.0 -= r.n;
+            total.1 -= r.minutes;
+        }
+    }
+    let unchanged = all.into_iter().filter(|(_, (n, _))| *n > 0).map(
+        |((period, key, channel, status), (n, minutes))| CountRow {
+            period,
+            key,
+            channel,
+            status,
+            cancelled_by: 0,
+            moved: 0,
+            n,
+            minutes,
+        },
+    );
+    let appointments = unchanged
         .chain(changed)
         .map(|r| Counted {
             period: scope.period(r.period),
@@ -215,31 +256,8 @@ pub(crate) fn counted(c: &mut AnyConnection, scope: &Scope) -> Result<Vec<Counte
             count: u64::try_from(r.n).unwrap_or_default(),
             minutes: r.minutes,
         })
-        .collect())
-}
-
-/// The waits and services measured at the counter of `scope`'s
-/// appointments, counted by minutes.
-pub(crate) fn timed(c: &mut AnyConnection, scope: &Scope) -> Result<Vec<Timed>, StoreError> {
-    if scope.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows: Vec<TimedRow> = load(c, &timed_sql(dialect(c), scope))?;
-    let mut timed = Vec::new();
-    for r in rows {
-        for (measure, minutes) in [(Measure::Wait, r.wait), (Measure::Service, r.service)] {
-            if let Some(minutes) = minutes {
-                timed.push(Timed {
-                    period: scope.period(r.period),
-                    key: r.key.clone(),
-                    measure,
-                    minutes,
-                    count: u64::try_from(r.n).unwrap_or_default(),
-                });
-            }
-        }
-    }
-    Ok(timed)
+        .collect();
+    Ok((appointments, durations))
 }
 
 fn dialect(c: &AnyConnection) -> Dialect {
@@ -249,29 +267,33 @@ fn dialect(c: &AnyConnection) -> Dialect {
     }
 }
 
-/// The lines' grouping: period, key (unless none), channel, status.
-fn lines_of(dimension: Dimension) -> &'static str {
-    match dimension {
-        Dimension::None => "1, 3, 4",
-        _ => "1, 2, 3, 4",
-    }
-}
-
-/// All the appointments, by line.
-fn counts_sql(dialect: Dialect, scope: &Scope) -> Sql {
+/// All the appointments, by line and minutes at the counter.
+fn lines_sql(dialect: Dialect, scope: &Scope) -> Sql {
     let mut sql = Sql::default();
     sql.push("SELECT ");
     period_of(&mut sql, scope);
     sql.push(" AS period, ")
         .push(key_of(scope.dimension))
         .push(
-            " AS key, r.channel AS channel, r.status AS status, 0 AS cancelled_by, 0 AS moved, \
-             COUNT(*) AS n, CAST(SUM(",
+            " AS key, r.channel AS channel, r.status AS status, \
+             CASE WHEN rc.called_at IS NOT NULL AND rc.arrived_at IS NOT NULL THEN ",
         )
+        .push(&minutes_between(dialect, "rc.arrived_at", "rc.called_at"))
+        .push(
+            " END AS wait, CASE WHEN rc.called_at IS NOT NULL AND rc.finished_at IS NOT NULL THEN ",
+        )
+        .push(&minutes_between(dialect, "rc.called_at", "rc.finished_at"))
+        .push(" END AS service, COUNT(*) AS n, CAST(SUM(")
         .push(&booked_minutes(dialect))
-        .push(") AS BIGINT) AS minutes FROM reservations r WHERE ");
+        .push(
+            ") AS BIGINT) AS minutes FROM reservations r \
+             LEFT JOIN reservation_counter rc ON rc.reservation_id = r.id WHERE ",
+        );
     within(&mut sql, "r", scope);
-    sql.push(" GROUP BY ").push(lines_of(scope.dimension));
+    sql.push(match scope.dimension {
+        Dimension::None => " GROUP BY 1, 3, 4, 5, 6",
+        _ => " GROUP BY 1, 2, 3, 4, 5, 6",
+    });
     sql
 }
 
@@ -300,31 +322,6 @@ fn changes_sql(dialect: Dialect, scope: &Scope) -> Sql {
     within(&mut sql, "r", scope);
     // The key is a column of the derived table: grouped, even when empty.
     sql.push(" GROUP BY r.id) changed GROUP BY 1, 2, 3, 4, 5, 6");
-    sql
-}
-
-/// The durations' query: the appointments called, by their minutes of
-/// wait and of service, in one pass.
-fn timed_sql(dialect: Dialect, scope: &Scope) -> Sql {
-    let mut sql = Sql::default();
-    sql.push("SELECT ");
-    period_of(&mut sql, scope);
-    sql.push(" AS period, ")
-        .push(key_of(scope.dimension))
-        .push(" AS key, CASE WHEN rc.arrived_at IS NOT NULL THEN ")
-        .push(&minutes_between(dialect, "rc.arrived_at", "rc.called_at"))
-        .push(" END AS wait, CASE WHEN rc.finished_at IS NOT NULL THEN ")
-        .push(&minutes_between(dialect, "rc.called_at", "rc.finished_at"))
-        .push(
-            " END AS service, COUNT(*) AS n FROM reservations r \
-             JOIN reservation_counter rc ON rc.reservation_id = r.id WHERE ",
-        );
-    within(&mut sql, "r", scope);
-    sql.push(" AND rc.called_at IS NOT NULL GROUP BY ")
-        .push(match scope.dimension {
-            Dimension::None => "1, 3, 4",
-            _ => "1, 2, 3, 4",
-        });
     sql
 }
 
