@@ -183,6 +183,8 @@ fn build(
         .route("/swagger-ui", web::get().to(to_swagger_ui))
         .route("/", web::get().to(to_swagger_ui))
         .default_service(web::to(unrouted))
+        // Problems in the client's language, before they are compressed.
+        .wrap(actix_web::middleware::from_fn(http::language::problems))
         .wrap(actix_web::middleware::Compress::default())
         // PostgreSQL text cannot hold NUL: a path or query carrying one is
         // refused before any handler sees it.

@@ -21,6 +21,7 @@ pub mod fermeture;
 pub mod ics;
 pub mod idempotency;
 pub mod ids;
+pub mod language;
 pub mod local_days;
 pub mod messages;
 pub mod motif;

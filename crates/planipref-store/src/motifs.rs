@@ -188,6 +188,10 @@ impl Store {
                 }
                 diesel::delete(guichet_motifs::table.filter(guichet_motifs::motif_id.eq(id)))
                     .execute(c)?;
+                diesel::delete(
+                    motif_translations::table.filter(motif_translations::motif_id.eq(id)),
+                )
+                .execute(c)?;
                 gone(diesel::delete(motifs::table.find(id)).execute(c)?)?;
                 record(c, audit)
             })

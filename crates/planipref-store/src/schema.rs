@@ -475,7 +475,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    motif_translations (motif_id, language) {
+        motif_id -> Text,
+        language -> Text,
+        label -> Text,
+        description -> Text,
+        instructions -> Text,
+        documents -> Text,
+        source_digest -> Text,
+    }
+}
+
+diesel::joinable!(motif_translations -> motifs (motif_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    motif_translations,
     overbooking_guards,
     sms_opt_outs,
     outbox,

@@ -22,6 +22,7 @@ pub mod retention;
 pub mod services;
 pub mod sites;
 pub mod stats;
+pub mod translations;
 pub mod walk_ins;
 pub mod webhooks;
 
@@ -41,6 +42,7 @@ fn resources(cfg: &mut ServiceConfig) {
         .configure(sites::configure)
         .configure(services::configure)
         .configure(motifs::configure)
+        .configure(translations::configure)
         .configure(guichets::configure)
         .configure(plages::configure)
         .configure(fermetures::configure)

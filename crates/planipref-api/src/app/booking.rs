@@ -314,6 +314,7 @@ pub fn to_reservation(
             id: m.id,
             label: m.label,
             description: m.description,
+            language: planipref_domain::language::SOURCE_LANGUAGE.to_owned(),
             duration_minutes: m.duration_minutes,
         },
         site: Site::from(site),

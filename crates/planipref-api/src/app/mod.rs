@@ -32,4 +32,5 @@ pub mod slot_list;
 pub mod slots;
 pub mod sms;
 pub mod stats;
+pub mod translations;
 pub mod webhooks;

@@ -38,7 +38,7 @@ pub fn orient_and_keep(
     versions: &HashMap<String, AvailabilityVersion>,
     asked: (u32, bool),
     now: DateTime<Utc>,
-) -> Result<Arc<str>, ApiError> {
+) -> Result<Kept, ApiError> {
     let (fresh, lapses_at) = orient(store, cache, demarche, commune, versions, asked, now)?;
     let fresh = Arc::new(fresh);
     let zone = fresh
@@ -58,10 +58,13 @@ pub fn orient_and_keep(
         stamp,
         zone,
         (now, lapses_at),
-        Answer::Orientation(fresh, json.clone()),
+        Answer::Orientation(fresh.clone(), json.clone()),
     );
-    Ok(json)
+    Ok((fresh, json))
 }
+
+/// An orientation and its JSON, as kept.
+pub type Kept = (Arc<Orientation>, Arc<str>);
 
 /// An answer, and when the first hold it counted expires.
 pub type Lapsing<T> = (T, Option<DateTime<Utc>>);

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::http::error::ApiError;
 use crate::http::error::RETRY_AFTER_SECONDS;
+use crate::http::{messages_fr, problem_fr};
 
 /// An RFC 9457 problem.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -69,7 +70,25 @@ pub struct ProblemField {
 }
 
 impl ApiError {
-    /// The problem body.
+    /// The problem body, in French when `french` (else in English): its
+    /// title, detail and fields' messages (see [`crate::http::problem_fr`]).
+    pub fn problem_in(&self, french: bool) -> Problem {
+        let mut problem = self.problem();
+        if french {
+            let code = self.describe().1;
+            problem.title = problem_fr::title(code).to_owned();
+            problem.detail = problem_fr::detail(self, &problem.detail);
+            for field in &mut problem.errors {
+                field.message = match self {
+                    Self::Convocation(r) => problem_fr::convocation(*r).to_owned(),
+                    _ => messages_fr::translate(&field.message),
+                };
+            }
+        }
+        problem
+    }
+
+    /// The problem body, in English.
     pub fn problem(&self) -> Problem {
         let (_, code, title) = self.describe();
         let (detail, errors) = match self {

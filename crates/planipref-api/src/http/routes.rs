@@ -6,7 +6,7 @@
 
 use crate::http::error::ApiError;
 use actix_web::dev::ResourceDef;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse};
 use utoipa::openapi::OpenApi;
 
 /// Every documented path and the methods it accepts.
@@ -52,9 +52,11 @@ impl RouteTable {
 
     /// The answer to an unrouted request.
     pub fn unrouted(&self, req: &HttpRequest) -> HttpResponse {
-        match self.methods_for(req.path()) {
-            Some(methods) => ApiError::MethodNotAllowed(methods.to_vec()).error_response(),
-            None => ApiError::NotFound("route").error_response(),
-        }
+        // With the error attached, so that it is written in the client's
+        // language like any other problem.
+        HttpResponse::from_error(match self.methods_for(req.path()) {
+            Some(methods) => ApiError::MethodNotAllowed(methods.to_vec()),
+            None => ApiError::NotFound("route"),
+        })
     }
 }

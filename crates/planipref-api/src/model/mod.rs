@@ -28,4 +28,5 @@ pub mod service;
 pub mod site;
 pub mod slot;
 pub mod stats;
+pub mod translation;
 pub mod webhook;

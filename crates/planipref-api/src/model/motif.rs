@@ -35,6 +35,11 @@ pub struct Motif {
     /// Label shown to applicants.
     #[schema(example = "Renouvellement de titre de séjour")]
     pub label: String,
+    /// The language of its texts (label, description, instructions,
+    /// documents): `fr`, or, in public reads, the translation that best
+    /// fits the request's `Accept-Language`.
+    #[schema(example = "fr")]
+    pub language: String,
     /// What to know and bring.
     #[schema(
         example = "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos."
@@ -114,6 +119,7 @@ impl Motif {
                 name: s.name,
             },
             label: m.label,
+            language: planipref_domain::language::SOURCE_LANGUAGE.to_owned(),
             description: m.description,
             duration_minutes: m.duration_minutes,
             demarche_code: demarche_code.clone(),
@@ -309,6 +315,7 @@ pub fn example_motif() -> Motif {
             name: "Bureau du séjour des étrangers".into(),
         },
         label: "Renouvellement de titre de séjour".into(),
+        language: "fr".into(),
         description: "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos."
             .into(),
         duration_minutes: 30,

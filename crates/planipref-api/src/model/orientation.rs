@@ -29,7 +29,7 @@ pub struct OrientationQuery {
 }
 
 /// The commune, as the reference data knows it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CommuneInfo {
     /// INSEE code.
     #[schema(example = "93066")]
@@ -46,7 +46,7 @@ pub struct CommuneInfo {
 }
 
 /// A site offering the démarche, with its motif and first free slot.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SiteOffer {
     /// The site, with its address.
     pub site: Site,
@@ -64,7 +64,7 @@ pub struct SiteOffer {
 }
 
 /// Where to go, and when.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Orientation {
     /// The démarche asked about.
     #[schema(example = "sejour-renouvellement")]

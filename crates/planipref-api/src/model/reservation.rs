@@ -83,7 +83,8 @@ pub struct CreateReservationRequest {
     /// Who comes.
     pub applicant: ApplicantRequest,
     /// The language of the applicant's messages (confirmation, reminders,
-    /// changes): `fr` (default) or `en`.
+    /// changes): `fr` or `en`; when absent, the one the request's
+    /// `Accept-Language` prefers of the two, else `fr`.
     #[schema(value_type = Option<crate::model::codes::Language>, example = "fr")]
     pub language: Option<String>,
 }
@@ -102,6 +103,11 @@ pub struct ReservationMotif {
         example = "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos."
     )]
     pub description: String,
+    /// The language of its label and description: `fr`, or, when the
+    /// applicant reads their appointment, the translation that best fits
+    /// the request's `Accept-Language`.
+    #[schema(example = "fr")]
+    pub language: String,
     /// Length, in minutes.
     #[schema(example = 30)]
     pub duration_minutes: i32,
@@ -438,6 +444,7 @@ pub fn example_reservation() -> Reservation {
         motif: ReservationMotif {
             id: MOTIF_ID.into(),
             label: "Renouvellement de titre de séjour".into(),
+            language: "fr".into(),
             description:
                 "Apportez le titre actuel, passeport, justificatif de domicile et 3 photos.".into(),
             duration_minutes: 30,

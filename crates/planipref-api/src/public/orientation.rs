@@ -3,9 +3,11 @@
 use crate::app::answers::Answer;
 use crate::app::answers::Question;
 use crate::app::answers::Stamp;
-use crate::app::orientation::orient_and_keep;
+use crate::app::orientation::{Kept, orient_and_keep};
+use crate::app::translations::localize_orientation;
 use crate::http::error::ApiError;
 use crate::http::extract::QueryParams;
+use crate::http::language::{AcceptLanguage, AcceptLanguageParam, in_languages};
 use crate::http::problem::Problem;
 use crate::model::orientation::Orientation;
 use crate::model::orientation::OrientationQuery;
@@ -15,9 +17,9 @@ use actix_web::{HttpResponse, get, web};
 use chrono::DateTime;
 use chrono::Utc;
 use planipref_domain::context::ContextRefusal;
+use planipref_domain::language::SOURCE_LANGUAGE;
 use planipref_domain::motif::check_persons;
 use planipref_domain::orientation::is_insee_code;
-use std::sync::Arc;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Orient an applicant
 ///
@@ -31,7 +33,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Public; no personal data.
 #[utoipa::path(
     tag = "orientation",
-    params(OrientationQuery, crate::security::router::ContextParam),
+    params(OrientationQuery, crate::security::router::ContextParam, AcceptLanguageParam),
     responses(
         crate::http::responses::ContextErrors,
         crate::http::responses::Unavailable,
@@ -51,6 +53,7 @@ pub async fn orientation(
     state: web::Data<AppState>,
     QueryParams(q): QueryParams<OrientationQuery>,
     context: ContextHeader,
+    wanted: AcceptLanguage,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(c) = &context.0
         && c.demarche != q.demarche.trim()
@@ -68,10 +71,18 @@ pub async fn orientation(
     check_persons("persons", persons)?;
     let now = state.now();
     let routed = context.0.is_some();
-    let answer = kept_or_oriented(&state, q.demarche, commune, (persons, routed), now).await?;
-    Ok(HttpResponse::Ok()
+    let (oriented, json) =
+        kept_or_oriented(&state, q.demarche, commune, (persons, routed), now).await?;
+    let (body, languages) = if wanted.wants_source_only() {
+        (json.to_string(), vec![SOURCE_LANGUAGE.to_owned()])
+    } else {
+        let localized = move |store: &_| localize_orientation(store, &oriented, &wanted);
+        state.blocking(localized).await?
+    };
+    let answer = HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
-        .body(answer.to_string()))
+        .body(body);
+    Ok(in_languages(answer, &languages))
 }
 
 /// The answer this process keeps for the question while the availability
@@ -87,7 +98,7 @@ async fn kept_or_oriented(
     insee: String,
     (persons, routed): (u32, bool),
     now: DateTime<Utc>,
-) -> Result<Arc<str>, ApiError> {
+) -> Result<Kept, ApiError> {
     let cache = state.cache.clone();
     let commune = cache.commune_of(&state.store, &insee).await?;
     // Versions first: every answer computed after this read is at least as
@@ -105,7 +116,7 @@ async fn kept_or_oriented(
     if let Some(Answer::Orientation(kept, json)) = cache.get(&question, &stamp, now)
         && kept.still_open(now)
     {
-        return Ok(json);
+        return Ok((kept, json));
     }
     state
         .blocking(move |store| {

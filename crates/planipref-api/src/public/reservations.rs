@@ -8,11 +8,13 @@ use crate::app::booking::reservation_response;
 use crate::app::booking::validate;
 use crate::app::moves::ics_of;
 use crate::app::moves::move_to;
+use crate::app::translations::localize_row;
 use crate::http::error::ApiError;
 use crate::http::extract::ConvocationTokenHeader;
 use crate::http::extract::JsonBody;
 use crate::http::extract::ManagementTokenHeader;
 use crate::http::headers::NO_STORE;
+use crate::http::language::{AcceptLanguage, AcceptLanguageParam, in_languages};
 use crate::http::problem::Problem;
 use crate::model::fields::parse_start;
 use crate::model::reservation::CreateReservationRequest;
@@ -50,7 +52,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
     request_body(content = CreateReservationRequest, example = json!(crate::model::reservation::example_create_reservation_request())),
     params(
         crate::model::convocation::ConvocationTokenParam,
-        crate::security::router::ContextParam
+        crate::security::router::ContextParam,
+        AcceptLanguageParam
     ),
     responses(
         crate::http::responses::ContextErrors,
@@ -73,10 +76,16 @@ use utoipa_actix_web::service_config::ServiceConfig;
 )]
 pub async fn create_reservation(
     state: web::Data<AppState>,
-    JsonBody(body): JsonBody<CreateReservationRequest>,
+    JsonBody(mut body): JsonBody<CreateReservationRequest>,
     convocation: ConvocationTokenHeader,
     context: ContextHeader,
+    wanted: AcceptLanguage,
 ) -> Result<HttpResponse, ApiError> {
+    // Messages in the language the applicant reads the site in, unless
+    // they chose one.
+    if body.language.is_none() {
+        body.language = Some(wanted.pick(&["fr", "en"]).to_owned());
+    }
     book_once(&state, body, (convocation, context)).await
 }
 
@@ -126,6 +135,7 @@ async fn book_once(
     params(
         ("reference" = String, Path, description = "Reservation reference (case and hyphen do not matter)", example = "K7QX-M3PA"),
         ManagementTokenParam,
+        AcceptLanguageParam,
     ),
     responses(
         crate::http::responses::Unavailable,
@@ -139,13 +149,19 @@ pub async fn get_reservation(
     state: web::Data<AppState>,
     path: web::Path<String>,
     token: ManagementTokenHeader,
+    wanted: AcceptLanguage,
 ) -> Result<HttpResponse, ApiError> {
-    let detail = state
-        .blocking(move |store| authorised(store, &path, &token.0))
+    let (detail, language) = state
+        .blocking(move |store| {
+            let mut detail = authorised(store, &path, &token.0)?;
+            let language = localize_row(store, &mut detail.motif, &wanted)?;
+            Ok((detail, language))
+        })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(NO_STORE)
-        .json(reservation_response(detail)?))
+    let mut reservation = reservation_response(detail)?;
+    reservation.motif.language.clone_from(&language);
+    let answer = HttpResponse::Ok().insert_header(NO_STORE).json(reservation);
+    Ok(in_languages(answer, &[language]))
 }
 
 /// Cancel a reservation

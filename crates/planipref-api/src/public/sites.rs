@@ -1,7 +1,9 @@
 //! Sites and what they book, and their calendars: `GET /sites`, `/sites/{site_id}`, `/sites/{site_id}/motifs`, `/sites/{site_id}/calendar`.
 
+use crate::app::translations::localize;
 use crate::http::error::ApiError;
 use crate::http::extract::QueryParams;
+use crate::http::language::{AcceptLanguage, AcceptLanguageParam, in_languages};
 use crate::http::path::PathId;
 use crate::http::problem::Problem;
 use crate::model::calendar::CalendarQuery;
@@ -102,12 +104,15 @@ pub async fn get_site(
 /// List a site's motifs
 ///
 /// What can be booked at a site, with each appointment's length and what
-/// to bring. Use a motif's `id` to ask for its slots.
+/// to bring, in the applicant's language when the préfecture translated
+/// it (`Accept-Language`; each motif's `language` says which). Use a
+/// motif's `id` to ask for its slots.
 #[utoipa::path(
     tag = "sites",
     params(
         ("site_id" = String, Path, format = Uuid, description = "Site identifier", example = "4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"),
         Pagination,
+        AcceptLanguageParam,
     ),
     responses(
         crate::http::responses::QueryErrors,
@@ -122,32 +127,34 @@ pub async fn list_site_motifs(
     state: web::Data<AppState>,
     PathId(id): PathId<SiteId>,
     QueryParams(q): QueryParams<Pagination>,
+    wanted: AcceptLanguage,
 ) -> Result<HttpResponse, ApiError> {
     let (page, per_page) = Pagination::resolve(q.page, q.per_page)?;
     let id = id.to_string();
-    let rows = state
+    let skip = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
+    let (items, total, languages) = state
         .blocking(move |store| {
-            store
+            let rows = store
                 .list_site_motifs(&id)
-                .map_err(|e| ApiError::from_store(e, "site"))
+                .map_err(|e| ApiError::from_store(e, "site"))?;
+            let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+            let mut items: Vec<Motif> = rows
+                .into_iter()
+                .skip(skip)
+                .take(per_page as usize)
+                .map(|(m, s)| Motif::from_rows(m, s))
+                .collect();
+            let languages = localize(store, &mut items, &wanted)?;
+            Ok((items, total, languages))
         })
         .await?;
-    let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-    let skip = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
-    let items = rows
-        .into_iter()
-        .skip(skip)
-        .take(per_page as usize)
-        .map(|(m, s)| Motif::from_rows(m, s))
-        .collect();
-    Ok(HttpResponse::Ok().json(MotifPage {
-        items,
-        page: PageInfo {
-            page,
-            per_page,
-            total,
-        },
-    }))
+    let page = PageInfo {
+        page,
+        per_page,
+        total,
+    };
+    let answer = HttpResponse::Ok().json(MotifPage { items, page });
+    Ok(in_languages(answer, &languages))
 }
 
 /// A site's calendar

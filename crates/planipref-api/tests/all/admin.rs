@@ -2183,7 +2183,7 @@ async fn every_put_of_the_document_refuses_a_change_without_its_version() {
             "PUT {path}: {problem}"
         );
     }
-    assert_eq!(puts, 13, "every administration PUT is walked");
+    assert_eq!(puts, 14, "every administration PUT is walked");
 }
 
 #[actix_web::test]

@@ -15,6 +15,7 @@ mod auth;
 mod convocations;
 mod counter;
 mod journey;
+mod languages;
 mod messages;
 mod openapi;
 mod organisation;

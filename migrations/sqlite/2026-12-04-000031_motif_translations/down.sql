@@ -1,0 +1,1 @@
+DROP TABLE motif_translations;
