@@ -96,7 +96,7 @@ pub fn preferences(header: &str) -> Vec<String> {
             (weight > 0).then_some((weight, range))
         })
         .collect();
-    ranges.sort_by(|a, b| b.0.cmp(&a.0));
+    ranges.sort_by_key(|r| std::cmp::Reverse(r.0));
     ranges.into_iter().map(|(_, range)| range).collect()
 }
 
@@ -373,7 +373,7 @@ mod tests {
             instructions: "",
             documents: &documents,
         };
-        let checked = check_translations(&french(), &[good.clone()]).unwrap();
+        let checked = check_translations(&french(), std::slice::from_ref(&good)).unwrap();
         assert_eq!(checked[0].language, "en");
         assert_eq!(checked[0].texts.label, "Residence permit renewal");
 

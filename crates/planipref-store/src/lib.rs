@@ -54,7 +54,7 @@ mod sites;
 pub mod stats;
 mod stats_counts;
 pub mod telemetry;
-mod translations;
+pub mod translations;
 pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -56,23 +56,6 @@ pub struct ServiceRow {
     pub revision: i32,
 }
 
-/// A translation of a motif's texts into another language than French,
-/// made from the French whose digest it keeps.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = motif_translations, check_for_backend(MultiBackend))]
-pub struct MotifTranslationRow {
-    pub motif_id: String,
-    pub language: String,
-    pub label: String,
-    pub description: String,
-    pub instructions: String,
-    /// A JSON array, as [`MotifRow::documents`].
-    pub documents: String,
-    /// The digest of the French texts it was made from
-    /// (`planipref_domain::language::MotifTexts::digest`).
-    pub source_digest: String,
-}
-
 /// A motif.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = motifs, check_for_backend(MultiBackend))]

@@ -4,11 +4,28 @@
 use diesel::prelude::*;
 
 use crate::audit::{AuditEntry, record};
+use crate::connection::MultiBackend;
 use crate::db::write_transaction;
-use crate::models::MotifTranslationRow;
 use crate::revision::{Edited, advance};
 use crate::schema::motif_translations;
 use crate::{Store, StoreError};
+
+/// A translation of a motif's texts into another language than French,
+/// made from the French whose digest it keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = motif_translations, check_for_backend(MultiBackend))]
+pub struct MotifTranslationRow {
+    pub motif_id: String,
+    pub language: String,
+    pub label: String,
+    pub description: String,
+    pub instructions: String,
+    /// A JSON array, as [`crate::models::MotifRow::documents`].
+    pub documents: String,
+    /// The digest of the French texts it was made from
+    /// (`planipref_domain::language::MotifTexts::digest`).
+    pub source_digest: String,
+}
 
 impl Store {
     /// The translations of motifs `motif_ids` (up to date or not: the

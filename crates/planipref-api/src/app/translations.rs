@@ -9,9 +9,8 @@ use planipref_domain::language::{
     MotifTexts, SOURCE_LANGUAGE, TranslationInput, check_translations, negotiate,
 };
 use planipref_store::Store;
-use planipref_store::models::{
-    MotifRow, MotifTranslationRow, documents_from_json, documents_to_json,
-};
+use planipref_store::models::{MotifRow, documents_from_json, documents_to_json};
+use planipref_store::translations::MotifTranslationRow;
 
 use crate::app::audit::{audit, json};
 use crate::http::error::ApiError;
