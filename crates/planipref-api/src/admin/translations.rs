@@ -28,7 +28,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
     responses(
         crate::http::responses::AgentErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "Its translations", body = MotifTranslations),
+        (status = 200, description = "Its translations", body = MotifTranslations, example = json!(crate::model::translation::example_translations())),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -61,7 +61,7 @@ pub async fn get_translations(
         crate::http::responses::BodyErrors,
         crate::http::responses::VersionErrors,
         crate::http::responses::Unavailable,
-        (status = 200, description = "Set", body = MotifTranslations),
+        (status = 200, description = "Set", body = MotifTranslations, example = json!(crate::model::translation::example_translations())),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The motif changed since the version sent (`stale`, with `current_version`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid translations, each field named (`translations[0].label`)", body = Problem, content_type = "application/problem+json"),

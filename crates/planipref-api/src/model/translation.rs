@@ -77,3 +77,20 @@ pub struct MotifTranslationsUpdate {
     /// At most 20 languages, each once; an empty list removes them all.
     pub translations: Vec<MotifTranslationInput>,
 }
+
+/// An example of a motif's translations, for the document.
+pub fn example_translations() -> MotifTranslations {
+    MotifTranslations {
+        motif_id: "9d1e7c3a-2f4b-4c8d-a1e2-5b6c7d8e9f00".into(),
+        translations: vec![MotifTranslation {
+            language: "en".into(),
+            label: "Residence permit renewal".into(),
+            description: "Bring your current permit, passport, proof of address and 3 photos."
+                .into(),
+            instructions: "Please arrive 10 minutes early, door B.".into(),
+            documents: vec!["Current residence permit".into(), "Valid passport".into()],
+            up_to_date: true,
+        }],
+        version: 4,
+    }
+}
