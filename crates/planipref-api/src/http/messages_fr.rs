@@ -7,50 +7,27 @@
 //! standing for any text (a number, a list, a name): the French takes the
 //! same pieces in the same order. A sentence the table does not know is
 //! left in English rather than guessed.
+//!
+//! The table is in two files, fields' messages (`fields.rs`) and refusals'
+//! reasons (`refusals.rs`), read in that order: the first entry that
+//! matches wins, so a specific sentence comes before a template that
+//! would also match it. A test (`coverage.rs`) fails when the code writes
+//! a sentence the table does not translate, or when an entry is no
+//! longer reached.
 
-/// English sentence (or template) → French.
-const CATALOGUE: &[(&str, &str)] = &[
-    ("must not be empty", "ne doit pas être vide"),
-    (
-        "must be at most {} characters",
-        "doit compter au plus {} caractères",
-    ),
-    (
-        "must not contain control characters",
-        "ne doit pas contenir de caractères de contrôle",
-    ),
-    ("is required", "est obligatoire"),
-    ("is listed twice", "figure deux fois"),
-    (
-        "is the motif's own language: change the motif itself",
-        "est la langue du motif lui-même : modifiez le motif",
-    ),
-    (
-        "must be translated: the motif has one in French",
-        "doit être traduit : le motif en a un en français",
-    ),
-    (
-        "must list as many documents as the motif does in French ({})",
-        "doit lister autant de pièces que le motif en français ({})",
-    ),
-    (
-        "must list at most {} languages",
-        "doit lister au plus {} langues",
-    ),
-    (
-        "must be a language tag such as en, ar or pt-BR (ISO 639 language, optional region)",
-        "doit être une étiquette de langue comme en, ar ou pt-BR (langue ISO 639, région facultative)",
-    ),
-    (
-        "must be the person signed in",
-        "doit être la personne connectée",
-    ),
-];
+#[cfg(test)]
+mod coverage;
+mod fields;
+mod refusals;
+
+/// Every entry, in the order they are tried.
+fn catalogue() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    fields::FIELDS.iter().chain(refusals::REFUSALS)
+}
 
 /// `english` in French, when the catalogue knows it; else `english`.
 pub fn translate(english: &str) -> String {
-    CATALOGUE
-        .iter()
+    catalogue()
         .find_map(|(en, fr)| fill(fr, &matches(en, english)?))
         .unwrap_or_else(|| english.to_owned())
 }
@@ -122,7 +99,7 @@ mod tests {
 
     #[test]
     fn every_template_has_as_many_placeholders_in_both_languages() {
-        for (en, fr) in CATALOGUE {
+        for (en, fr) in catalogue() {
             assert_eq!(en.matches("{}").count(), fr.matches("{}").count(), "{en}");
             assert!(!en.contains("{}{}"), "{en}: adjacent placeholders");
         }

@@ -37,7 +37,7 @@ impl FromRequest for IfMatch {
         let mut values = req.headers().get_all(IF_MATCH);
         let result = match (values.next(), values.next()) {
             (None, _) => Err(ApiError::PreconditionRequired),
-            (Some(_), Some(_)) => Err(malformed("must be sent once")),
+            (Some(_), Some(_)) => Err(malformed("If-Match must be sent once")),
             (Some(value), None) => value
                 .to_str()
                 .ok()
@@ -45,7 +45,7 @@ impl FromRequest for IfMatch {
                 .map(Self)
                 .ok_or_else(|| {
                     malformed(
-                        "must be the resource's ETag as read, a version number in quotes such as \"3\"",
+                        "If-Match must be the resource's ETag as read, a version number in quotes such as \"3\"",
                     )
                 }),
         };
@@ -68,9 +68,11 @@ fn parse(value: &str) -> Option<i32> {
     number.parse().ok().filter(|v: &i32| *v >= 1)
 }
 
-fn malformed(message: &str) -> ApiError {
+/// A refused `If-Match`: `detail` is the whole sentence (so that the
+/// French catalogue knows it).
+fn malformed(detail: &str) -> ApiError {
     ApiError::Malformed {
-        detail: format!("If-Match {message}"),
+        detail: detail.to_owned(),
         field: Some("If-Match".to_owned()),
     }
 }
