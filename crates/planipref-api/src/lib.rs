@@ -183,9 +183,6 @@ fn build(
         .route("/swagger-ui", web::get().to(to_swagger_ui))
         .route("/", web::get().to(to_swagger_ui))
         .default_service(web::to(unrouted))
-        // Problems in the client's language, before they are compressed.
-        .wrap(actix_web::middleware::from_fn(http::language::problems))
-        .wrap(actix_web::middleware::Compress::default())
         // PostgreSQL text cannot hold NUL: a path or query carrying one is
         // refused before any handler sees it.
         .wrap_fn(|req, srv| {
@@ -212,6 +209,10 @@ fn build(
                 }
             }
         })
+        // Problems in the client's language (the NUL refusal's too), before
+        // they are compressed.
+        .wrap(actix_web::middleware::from_fn(http::language::problems))
+        .wrap(actix_web::middleware::Compress::default())
         // Outermost: one log line and the metrics per request, labelled by
         // route pattern (never the raw path, which may hold a reference).
         .wrap(actix_web::middleware::from_fn(http::telemetry::observe));

@@ -22,7 +22,7 @@ use actix_web::http::header::{
 };
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use planipref_domain::idempotency::{HEADER, IdempotencyKey, LIFETIME_HOURS, request_hash};
 use planipref_store::idempotency::Claim;
@@ -215,7 +215,10 @@ pub async fn once_per_key(
                     field: None,
                 }
             };
-            return Ok(ServiceResponse::new(http, problem.error_response()));
+            return Ok(ServiceResponse::new(
+                http,
+                HttpResponse::from_error(problem),
+            ));
         }
     };
     let key_hash = key.lookup_hash(&caller(&keys, &http));
@@ -237,7 +240,9 @@ pub async fn once_per_key(
         Err(e) => Some(Err(e)),
     };
     if let Some(answer) = refused {
-        let response = answer.unwrap_or_else(|e| e.error_response());
+        // The error stays attached: the problem is then written in the
+        // client's language (`http::language::problems`).
+        let response = answer.unwrap_or_else(HttpResponse::from_error);
         return Ok(ServiceResponse::new(http, response));
     }
     let response = next

@@ -404,3 +404,178 @@ async fn problems_are_written_in_french_or_english() {
         "{body}"
     );
 }
+
+/// `make()` sent in English, then in French (same state, the same
+/// refusal): both bodies, and the French answer's headers.
+async fn in_both<S, B>(
+    app: &S,
+    make: impl Fn() -> TestRequest,
+) -> (Value, Value, actix_web::http::header::HeaderMap)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let (_, _, english) = send(app, with_language(make(), "en")).await;
+    let (_, headers, french) = send(app, with_language(make(), "fr-FR, fr;q=0.9, en;q=0.5")).await;
+    assert_eq!(headers.get("content-language").unwrap(), "fr");
+    (english, french, headers)
+}
+
+/// `french` is `english` wholly translated: same kind and fields, and
+/// not one sentence left in English (title, detail, each field's
+/// message).
+fn wholly_french(english: &Value, french: &Value) {
+    assert_eq!(french["type"], english["type"], "{french}");
+    assert_eq!(french["status"], english["status"]);
+    assert_ne!(french["title"], english["title"], "{french}");
+    assert_ne!(french["detail"], english["detail"], "{french}");
+    assert_eq!(fields(french), fields(english));
+    let messages = |p: &Value| {
+        p["errors"]
+            .as_array()
+            .map(|a| a.iter().map(|e| e["message"].clone()).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    for (fr, en) in messages(french).iter().zip(messages(english)) {
+        assert_ne!(*fr, en, "left in English in {french}");
+    }
+}
+
+/// The French message of `field` in `problem`.
+fn message_of<'p>(problem: &'p Value, field: &str) -> &'p str {
+    problem["errors"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["field"] == field))
+        .and_then(|e| e["message"].as_str())
+        .unwrap_or_else(|| panic!("no {field} in {problem}"))
+}
+
+#[actix_web::test]
+async fn real_refusals_come_wholly_in_french() {
+    for db in TestDb::each() {
+        let limits = planipref_api::http::limits::LimitSettings {
+            searches_per_minute: 1,
+            ..Default::default()
+        };
+        let app = test::init_service(planipref_api::app(state(&db).with_limits(limits))).await;
+        let (motif, _) = bobigny_motif(db.store(), "Renouvellement");
+
+        // A booking with several invalid fields: each message in French.
+        let bad_booking = || {
+            let applicant = json!({"last_name": "", "first_names": "Camille",
+                "birth_date": "2999-01-01", "email": "camille@", "phone": "06 12 34 56 78"});
+            book(&motif, "demain matin", applicant)
+        };
+        let (english, french, _) = in_both(&app, bad_booking).await;
+        assert_eq!(problem(&french), "validation", "{french}");
+        wholly_french(&english, &french);
+        assert_eq!(french["title"], "La requête contient des champs invalides");
+        for (field, message) in [
+            (
+                "start",
+                "doit être un instant avec son décalage horaire, tel que le donne la liste des créneaux",
+            ),
+            ("applicant.last_name", "ne doit pas être vide"),
+            ("applicant.birth_date", "ne doit pas être dans le futur"),
+            (
+                "applicant.email",
+                "doit être une adresse électronique valide",
+            ),
+        ] {
+            assert_eq!(message_of(&french, field), message, "{french}");
+        }
+        let n = fields(&french).len();
+        assert_eq!(french["detail"], format!("{n} champs sont invalides"));
+
+        // A change made from an old version, and an unreadable If-Match.
+        let admin = token("admin_prefecture", &["93"]);
+        let change = |version: &str| {
+            put(
+                &translations_of(&motif),
+                &admin,
+                json!({"translations": []}),
+            )
+            .insert_header(("If-Match", version.to_owned()))
+        };
+        let (english, french, headers) = in_both(&app, || change("\"999\"")).await;
+        assert_eq!(problem(&french), "stale", "{french}");
+        wholly_french(&english, &french);
+        assert_eq!(
+            french["title"],
+            "La ressource a changé depuis votre lecture"
+        );
+        let etag = headers.get("etag").unwrap().to_str().unwrap();
+        assert!(
+            french["detail"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("envoyez-la avec If-Match: {etag}")),
+            "{french}"
+        );
+        let (english, french, _) = in_both(&app, || change("W/\"1\"")).await;
+        assert_eq!(problem(&french), "malformed-request", "{french}");
+        wholly_french(&english, &french);
+        assert_eq!(
+            message_of(&french, "If-Match"),
+            "If-Match doit être l'ETag de la ressource tel que lu, un numéro de version entre guillemets comme \"3\""
+        );
+
+        // A refusal's reason: a préfecture that still has sites.
+        let national = token("admin_national", &[]);
+        let delete = || {
+            TestRequest::delete()
+                .uri("/api/v1/admin/prefectures/93")
+                .insert_header(("Authorization", national.clone()))
+        };
+        let (english, french, _) = in_both(&app, delete).await;
+        assert_eq!(problem(&french), "conflict", "{french}");
+        wholly_french(&english, &french);
+        assert_eq!(french["detail"], "la préfecture a encore des sites");
+
+        // No token, a key used for another request, a NUL in the path.
+        let (english, french, _) =
+            in_both(&app, || TestRequest::get().uri(&translations_of(&motif))).await;
+        wholly_french(&english, &french);
+        assert_eq!(french["detail"], "un jeton d'accès (Bearer) est requis");
+        let keyed = |body: Value| {
+            TestRequest::post()
+                .uri("/api/v1/holds")
+                .set_json(body)
+                .insert_header(("Idempotency-Key", "cle-de-test-0001"))
+        };
+        let (first, _, _) = send(&app, keyed(json!({"motif_id": motif}))).await;
+        assert!(first.is_client_error(), "{first}");
+        let (english, french, _) = in_both(&app, || keyed(json!({"motif_id": "autre"}))).await;
+        wholly_french(&english, &french);
+        assert_eq!(
+            message_of(&french, "Idempotency-Key"),
+            "a déjà servi pour une autre requête ; utilisez une nouvelle clé pour chaque nouvelle requête"
+        );
+        let (english, french, _) =
+            in_both(&app, || TestRequest::get().uri("/api/v1/sites%00")).await;
+        wholly_french(&english, &french);
+        assert_eq!(
+            french["detail"],
+            "les caractères NUL (%00) ne sont acceptés ni dans les chemins ni dans les paramètres"
+        );
+
+        // Too many searches: wait as long as Retry-After says, in French.
+        let day = next_open_weekday();
+        let search = || slots_on(&motif, day).peer_addr("203.0.113.40:40000".parse().unwrap());
+        let (status, _, _) = send(&app, search()).await;
+        assert_eq!(status, StatusCode::OK);
+        let (english, french, headers) = in_both(&app, search).await;
+        assert_eq!(problem(&french), "too-many-requests", "{french}");
+        wholly_french(&english, &french);
+        let wait = crate::common::retry_after(&headers);
+        assert_eq!(french["title"], "Trop de requêtes");
+        assert_eq!(
+            french["detail"],
+            format!("ralentissez : réessayez dans {wait} secondes")
+        );
+    }
+}
