@@ -3,6 +3,7 @@
 //! `.env.example`); logs go to stderr, filtered by `RUST_LOG`.
 
 mod config;
+mod import;
 mod serve;
 mod shutdown;
 mod tasks;
@@ -90,11 +91,46 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Bring plannings or coming appointments from the module Planipref
+    /// replaces, from its CSV exports (columns in docs/imports.md). The
+    /// file is checked whole first: every bad line is reported and nothing
+    /// is written. Running it again creates nothing twice.
+    Import {
+        /// What the file holds.
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+    },
+}
+
+/// What `planipref import` reads.
+#[derive(Debug, Subcommand)]
+enum ImportWhat {
+    /// Guichets and plages at Planipref's sites, one plage per line.
+    Plannings {
+        /// The CSV file.
+        file: PathBuf,
+        /// Check and report what would be created; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Coming appointments, one per line.
+    Reservations {
+        /// The CSV file.
+        file: PathBuf,
+        /// Check and report what would be created; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where each imported appointment's new management token is
+        /// written, once, for mailing (a new file, readable by its owner
+        /// only). Required unless --dry-run.
+        #[arg(long, required_unless_present = "dry_run")]
+        tokens_out: Option<PathBuf>,
     },
 }
 
@@ -138,11 +174,43 @@ fn refused_in_production(command: &Command) -> Option<String> {
         Command::Seed { national: true, .. } => "seed --national",
         Command::Seed { demo: true, .. } => "seed --demo",
         Command::Seed { .. } => "seed",
-        Command::Serve | Command::Migrate | Command::Purge { .. } | Command::Openapi { .. } => {
+        Command::Serve
+        | Command::Migrate
+        | Command::Purge { .. }
+        | Command::Import { .. }
+        | Command::Openapi { .. } => {
             return None;
         }
     };
     Some(format!("refusing to {what}: PLANIPREF_ENV is production"))
+}
+
+/// Runs an import and prints its report; fails when a line was refused.
+fn run_import(store: &Store, config: &Config, what: &ImportWhat) -> Result<(), Failure> {
+    migrate(store)?;
+    let now = config.clock_start.unwrap_or_else(chrono::Utc::now);
+    let report = match what {
+        ImportWhat::Plannings { file, dry_run } => {
+            import::import_plannings(store, file, *dry_run, now)?
+        }
+        ImportWhat::Reservations {
+            file,
+            dry_run,
+            tokens_out,
+        } => import::import_reservations(store, file, (*dry_run, tokens_out.as_deref()), now)?,
+    };
+    #[allow(clippy::print_stdout)]
+    {
+        print!("{}", report.render());
+    }
+    if report.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed(format!(
+            "{} line(s) refused",
+            report.errors.len()
+        )))
+    }
 }
 
 fn run(command: Command) -> Result<(), Failure> {
@@ -236,6 +304,7 @@ fn run(command: Command) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Import { what } => run_import(&store, &config, &what),
         Command::Openapi { .. } | Command::Token { .. } => Ok(()),
     }
 }

@@ -29,6 +29,7 @@ mod fermetures;
 mod guichets;
 mod holds;
 pub mod idempotency;
+pub mod imports;
 mod integrity;
 #[cfg(test)]
 mod migration_tests;

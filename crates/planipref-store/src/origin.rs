@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::{AnyConnection, on_backend};
 use crate::models::*;
-use crate::outbox::{Owed, kind, owe_with_reminders};
+use crate::outbox::{Owed, kind, owe_reminders, owe_with_reminders};
 use crate::reservations::NewReservation;
 use crate::schema::*;
 use crate::{StoreError, to_db};
@@ -26,6 +26,9 @@ pub struct Origin {
     pub walk_in_day: Option<chrono::NaiveDate>,
     /// An agent booking for someone: the most they may book in a UTC day.
     pub agent_cap: Option<u32>,
+    /// Brought from the module Planipref replaces: its applicant was
+    /// confirmed there, so no confirmation is owed (reminders are).
+    pub imported: bool,
 }
 
 impl NewReservation {
@@ -152,5 +155,8 @@ pub(crate) fn record_booked(
         sealed: new.sealed_token.clone(),
         due_at: new.now,
     };
+    if new.origin.imported {
+        return owe_reminders(c, &row.id, new.now);
+    }
     owe_with_reminders(c, &row.id, &booked, new.now)
 }

@@ -489,7 +489,18 @@ diesel::table! {
 
 diesel::joinable!(motif_translations -> motifs (motif_id));
 
+diesel::table! {
+    import_mappings (kind, external_id) {
+        kind -> Text,
+        external_id -> Text,
+        object_id -> Text,
+        digest -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    import_mappings,
     motif_translations,
     overbooking_guards,
     sms_opt_outs,

@@ -1,8 +1,7 @@
 //! Plages: `/admin/guichets/{guichet_id}/plages`, `/admin/plages/{plage_id}`.
 
-use crate::app::audit::audit;
+use crate::app::plages;
 use crate::http::error::ApiError;
-use crate::http::error::write_error;
 use crate::http::extract::JsonBody;
 use crate::http::extract::QueryParams;
 use crate::http::path::PathId;
@@ -19,11 +18,9 @@ use crate::model::plage::PlageChange;
 use crate::model::plage::PlagePage;
 use crate::model::plage::PlageRequest;
 use crate::model::plage::PlageResponse;
-use crate::model::plage::parse_plage;
 use crate::model::plage::plage_example;
 use crate::model::plage::plage_response;
 use crate::security::agent::AuthenticatedAgent;
-use crate::security::scope::may_administer;
 use crate::security::scope::may_read;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -31,7 +28,6 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use planipref_domain::access::Agent;
 use planipref_domain::ids::GuichetId;
 use planipref_domain::ids::PlageId;
-use planipref_store::models::PlageRow;
 use utoipa_actix_web::service_config::ServiceConfig;
 /// Create a plage
 ///
@@ -59,32 +55,9 @@ pub async fn create_plage(
     JsonBody(body): JsonBody<PlageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let (plage, motif_ids) = parse_plage(&body, guichet_id)?;
     let agent = agent.0;
     let response = state
-        .blocking(move |store| {
-            let (guichet, site) = store
-                .get_guichet(&guichet_id.to_string())
-                .map_err(|e| ApiError::from_store(e, "guichet"))?;
-            may_administer(&agent, &site)?;
-            let row = PlageRow {
-                id: PlageId::new_random().to_string(),
-                guichet_id: guichet.id.clone(),
-                weekdays: plage.weekdays.bits(),
-                start_time: plage.start,
-                end_time: plage.end,
-                valid_from: plage.valid_from,
-                valid_until: plage.valid_until,
-                created_at: planipref_store::to_db(now),
-                revision: 1,
-            };
-            let response = plage_response(&row.id, row.revision, &plage, motif_ids);
-            let audit = audit(&agent, &site, "plage", &row.id, &response, now);
-            store
-                .create_plage(&row, &plage, &audit)
-                .map_err(|e| write_error(e, "conflicting plage"))?;
-            Ok(response)
-        })
+        .blocking(move |store| plages::create(store, (&agent, now), guichet_id, &body))
         .await?;
     Ok(response.created_at(&format!("/api/v1/admin/plages/{}", response.id)))
 }

@@ -16,6 +16,7 @@ pub mod fermetures;
 pub mod fresh;
 pub mod guichets;
 pub mod holds;
+pub mod imports;
 pub mod motifs;
 pub mod moves;
 pub mod orientation;

@@ -26,7 +26,7 @@ pub fn searching_channel(access: Access) -> Option<BookingChannel> {
     match access {
         Access::Public => Some(BookingChannel::Web),
         Access::Convoked(_) => Some(BookingChannel::Convocation),
-        Access::Agent => None,
+        Access::Agent | Access::Import => None,
     }
 }
 

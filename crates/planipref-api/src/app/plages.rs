@@ -3,16 +3,49 @@
 
 use chrono::{DateTime, Utc};
 use planipref_domain::access::Agent;
-use planipref_domain::ids::PlageId;
+use planipref_domain::ids::{GuichetId, PlageId};
 use planipref_store::models::PlageRow;
 use planipref_store::{AuditEntry, Store};
 
 use crate::app::audit::{audit, json};
 use crate::http::error::{ApiError, write_error};
 use crate::http::version::IfMatch;
-use crate::model::plage::{PlageChange, PlageRequest, parse_plage, plage_response};
+use crate::model::plage::{PlageChange, PlageRequest, PlageResponse, parse_plage, plage_response};
 use crate::model::site::site_zone;
 use crate::security::scope::may_administer;
+
+/// A new plage of guichet `guichet_id`, as `body` describes it, created by
+/// `agent` at `now` (audited; refused when it overlaps another plage of
+/// the guichet, or names motifs the guichet does not serve).
+pub fn create(
+    store: &Store,
+    (agent, now): (&Agent, DateTime<Utc>),
+    guichet_id: GuichetId,
+    body: &PlageRequest,
+) -> Result<PlageResponse, ApiError> {
+    let (plage, motif_ids) = parse_plage(body, guichet_id)?;
+    let (guichet, site) = store
+        .get_guichet(&guichet_id.to_string())
+        .map_err(|e| ApiError::from_store(e, "guichet"))?;
+    may_administer(agent, &site)?;
+    let row = PlageRow {
+        id: PlageId::new_random().to_string(),
+        guichet_id: guichet.id.clone(),
+        weekdays: plage.weekdays.bits(),
+        start_time: plage.start,
+        end_time: plage.end,
+        valid_from: plage.valid_from,
+        valid_until: plage.valid_until,
+        created_at: planipref_store::to_db(now),
+        revision: 1,
+    };
+    let response = plage_response(&row.id, row.revision, &plage, motif_ids);
+    let audit = audit(agent, &site, "plage", &row.id, &response, now);
+    store
+        .create_plage(&row, &plage, &audit)
+        .map_err(|e| write_error(e, "conflicting plage"))?;
+    Ok(response)
+}
 
 /// Plage `plage_id` replaced by `body` from the version `If-Match` names,
 /// or removed (`None`), by `agent` at `now`.

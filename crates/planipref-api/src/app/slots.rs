@@ -41,6 +41,10 @@ pub enum Access {
     Convoked(DayWindow),
     /// An agent moving an appointment: no restriction.
     Agent,
+    /// An appointment brought from the module Planipref replaces: it was
+    /// booked there, so neither the booking window nor the notice applies;
+    /// it still needs a guichet serving the motif, free then.
+    Import,
 }
 
 /// Asks `engine` about a motif's schedule between two local days: builds
@@ -70,7 +74,7 @@ pub fn with_slot_request<T>(
         {
             return Err(ApiError::ConvocationRequired);
         }
-        Access::Public | Access::Agent => (from, to),
+        Access::Public | Access::Agent | Access::Import => (from, to),
         // Possibly an empty range: the engine then offers nothing.
         Access::Convoked(days) => days.narrow(from, to),
     };
@@ -91,7 +95,13 @@ pub fn with_slot_request<T>(
         &site_departement(&schedule.site)?,
         &schedule.openings,
     );
-    let rules = schedule.motif.booking_rules();
+    let mut rules = schedule.motif.booking_rules();
+    let imported = access == Access::Import;
+    if imported {
+        rules.min_notice_hours = 0;
+        // As far as a former module may have booked: ten years.
+        rules.booking_window_days = 3650;
+    }
     let (guichets, busy) = channel_view(schedule, access, time_zone, (now, to));
     Ok(engine(&SlotRequest {
         motif_id,
@@ -106,7 +116,8 @@ pub fn with_slot_request<T>(
         busy: &busy,
         closed_days: &closed,
         booking_window_days: rules.booking_window_days,
-        newest_day_opens_at: Some(newest_day_opens_at(schedule, motif_id, time_zone, now)),
+        newest_day_opens_at: (!imported)
+            .then(|| newest_day_opens_at(schedule, motif_id, time_zone, now)),
         min_notice_hours: rules.min_notice_hours,
     }))
 }
@@ -123,7 +134,9 @@ pub fn channel_view(
     (now, to): (DateTime<Utc>, NaiveDate),
 ) -> (Cow<'_, [GuichetId]>, Cow<'_, [Busy]>) {
     let (walk_in, convocation) = (&schedule.walk_in_guichets, &schedule.convocation_guichets);
-    if access == Access::Agent || (walk_in.is_empty() && convocation.is_empty()) {
+    if matches!(access, Access::Agent | Access::Import)
+        || (walk_in.is_empty() && convocation.is_empty())
+    {
         return (
             Cow::Borrowed(&schedule.guichets),
             Cow::Borrowed(&schedule.busy),

@@ -19,7 +19,7 @@ mod owed;
 use crate::schema::outbox;
 use crate::{Store, StoreError, to_db};
 pub(crate) use owed::{
-    Owed, owe_applicant, owe_revocation, owe_with_reminders, without_opted_out_sms,
+    Owed, owe_applicant, owe_reminders, owe_revocation, owe_with_reminders, without_opted_out_sms,
 };
 
 /// Where a message stands.

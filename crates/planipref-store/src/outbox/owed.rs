@@ -226,6 +226,38 @@ pub(crate) fn owe_with_reminders(
     owe(c, reservation_id, owed, true, now)
 }
 
+/// Only the reminders of reservation `reservation_id`: one brought from
+/// the module Planipref replaces, whose applicant was confirmed there.
+pub(crate) fn owe_reminders(
+    c: &mut AnyConnection,
+    reservation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let reach = reach(c, reservation_id)?;
+    let about = About {
+        reservation_id: Some(reservation_id),
+        convocation_id: None,
+    };
+    enqueue(c, &reminders(&reach, now), about, now)
+}
+
+/// The reminders owed to `reach`'s applicant from `now`.
+fn reminders(reach: &Reach, now: DateTime<Utc>) -> Vec<NewMessage> {
+    use planipref_domain::messages::reminders::reminder_times;
+    reminder_times(reach.start, reach.time_zone, &reach.reminder_hours, now)
+        .into_iter()
+        .flat_map(|due_at| {
+            let reminder = Owed {
+                kind: kind::REMINDER,
+                details: serde_json::json!({}),
+                sealed: None,
+                due_at,
+            };
+            messages_for(reach, &reminder)
+        })
+        .collect()
+}
+
 fn owe(
     c: &mut AnyConnection,
     reservation_id: &str,
@@ -233,19 +265,10 @@ fn owe(
     with_reminders: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    use planipref_domain::messages::reminders::reminder_times;
     let reach = reach(c, reservation_id)?;
     let mut messages = messages_for(&reach, owed);
     if with_reminders {
-        for due_at in reminder_times(reach.start, reach.time_zone, &reach.reminder_hours, now) {
-            let reminder = Owed {
-                kind: kind::REMINDER,
-                details: serde_json::json!({}),
-                sealed: None,
-                due_at,
-            };
-            messages.extend(messages_for(&reach, &reminder));
-        }
+        messages.extend(reminders(&reach, now));
     }
     let about = About {
         reservation_id: Some(reservation_id),
