@@ -160,14 +160,26 @@ pub fn parse_origin(raw: &str) -> Result<String, String> {
         "http" => "80",
         _ => return Err(format!("{raw:?}: the scheme must be https or http")),
     };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => (h, Some(p)),
-        _ => (authority, None),
+    // An IPv6 host is bracketed: its colons are not the port's.
+    let after_host = authority.find(']').map_or(0, |end| end + 1);
+    let (host, port) = match authority[after_host..].rfind(':') {
+        Some(at) => (
+            &authority[..after_host + at],
+            Some(&authority[after_host + at + 1..]),
+        ),
+        None => (authority, None),
     };
-    let host_ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-.[]:".contains(c));
+    let host_ok = match host.strip_prefix('[') {
+        Some(v6) => v6
+            .strip_suffix(']')
+            .is_some_and(|a| a.chars().all(|c| c.is_ascii_hexdigit() || ":.".contains(c))),
+        None => {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.".contains(c))
+        }
+    };
     if !host_ok {
         return Err(format!(
             "{raw:?}: an origin has a host and nothing after it (no path, not even `/`; no `*`)"

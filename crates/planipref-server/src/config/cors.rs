@@ -61,8 +61,15 @@ mod tests {
             ]
         );
         assert_eq!(c.admin_origins, ["https://agents.example.gouv.fr"]);
-        let c = read(&[("PLANIPREF_CORS_ORIGINS", "http://[::1]:8081")]).expect("IPv6");
-        assert_eq!(c.public_origins, ["http://[::1]:8081"]);
+        let c = read(&[(
+            "PLANIPREF_CORS_ORIGINS",
+            "http://[::1]:8081,https://[2001:db8::1]",
+        )])
+        .expect("IPv6");
+        assert_eq!(
+            c.public_origins,
+            ["http://[::1]:8081", "https://[2001:db8::1]"]
+        );
     }
 
     #[test]
@@ -80,6 +87,8 @@ mod tests {
             "https://example.org:99999",
             "https://user@example.org",
             "https://",
+            "https://[::1]:443",
+            "https://[::1]x",
         ] {
             for name in ["PLANIPREF_CORS_ORIGINS", "PLANIPREF_CORS_ADMIN_ORIGINS"] {
                 let e = read(&[(name, bad)]).expect_err(bad);
