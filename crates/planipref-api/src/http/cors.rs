@@ -70,10 +70,12 @@ pub const PUBLIC_REQUEST_HEADERS: &[&str] = &[
 pub const ADMIN_REQUEST_HEADERS: &[&str] = &["Authorization", "If-Match"];
 
 /// Response headers a page may read: versions, where a creation is, how
-/// long to wait, the answer's language, the calendar file's name, replays.
+/// long to wait, the answer's language, the calendar file's name, replays,
+/// and the server's time (a hold's countdown corrects the device's clock).
 pub const EXPOSED_HEADERS: &[&str] = &[
     "Content-Disposition",
     "Content-Language",
+    "Date",
     "ETag",
     "Idempotent-Replayed",
     "Location",
