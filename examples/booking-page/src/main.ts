@@ -468,7 +468,8 @@ async function main(): Promise<void> {
   onClick("again-button", backToSlots);
   onClick("cancel-button", cancel);
   onClick("change-search", async () => view.show("step-search"));
-  await loadDemarches();
+  // The API out of reach (or not allowing this page's origin) is said.
+  await busy(view.element<HTMLButtonElement>("search-button"), loadDemarches);
   document.body.dataset["ready"] = "true";
 }
 
