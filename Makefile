@@ -6,7 +6,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug/planipref
 
-.PHONY: help run build test test-quick lint fmt openapi fuzz bench load ci clean
+.PHONY: help run build test test-quick lint fmt openapi fuzz browser bench load ci clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ fmt: ## Format the code
 fuzz: ## Schema-driven fuzzing of the running API against its document (schemathesis, pinned; 127.0.0.1, bounded, ~1 min)
 	@scripts/fuzz.sh
 
+browser: ## The example booking page (examples/booking-page): its client generated from the contract, tsc --strict, then a booking end to end in headless Chromium against the real server on another origin (CORS); screenshot in target/
+	@scripts/browser-test.sh
+
 openapi: build ## Write openapi/planipref.json from the code
 	$(BIN) openapi --output openapi/planipref.json
 	@echo "openapi/planipref.json written"
@@ -50,7 +53,7 @@ bench: ## Benchmark the slot engine (criterion); prints ns per emitted slot
 load: ## Load-test orientation, first-slot, slots (national data) and the booking rush (SQLite, PostgreSQL; 127.0.0.1, bounded)
 	@scripts/load.sh
 
-ci: lint test fuzz ## What CI runs: lint, test, then fuzz
+ci: lint test fuzz browser ## What CI runs: lint, test, fuzz, then the browser test
 
 clean: ## Remove build output and the local demo database
 	$(CARGO) clean

@@ -32,6 +32,8 @@ trap cleanup EXIT
 export PLANIPREF_DATABASE_URL="$work/fuzz.db" PLANIPREF_BIND="127.0.0.1:$port" PLANIPREF_OUTBOX_DIR="$work/outbox"
 # One address sends everything: per-client limits off, as for a load test.
 export PLANIPREF_CLIENT_LIMITS=off PLANIPREF_ENV=development RUST_LOG=warn
+# CORS on, as a préfecture deploys it: every answer crosses its middleware.
+export PLANIPREF_CORS_ORIGINS=https://rdv.example.gouv.fr PLANIPREF_CORS_ADMIN_ORIGINS=https://agents.example.gouv.fr
 "$bin" migrate >/dev/null
 "$bin" seed --demo >/dev/null
 "$bin" serve >"$work/server.log" 2>&1 &

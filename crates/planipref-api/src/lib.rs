@@ -147,6 +147,7 @@ fn build(
     >,
     OpenApi,
 ) {
+    let cors = state.as_ref().map(|s| s.cors.clone()).unwrap_or_default();
     let mut app = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -177,12 +178,16 @@ fn build(
         .split_for_parts();
     let spec = http::idempotency::document(spec);
     let routes = web::Data::new(http::routes::RouteTable::from_spec(&spec));
+    let cors = http::cors::CrossOrigin::new(cors, &spec);
     let app = app
         .app_data(routes)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(SPEC_PATH, spec.clone()))
         .route("/swagger-ui", web::get().to(to_swagger_ui))
         .route("/", web::get().to(to_swagger_ui))
         .default_service(web::to(unrouted))
+        // Browsers' cross-origin requests, by the operation they are
+        // routed to (preflights never reach a route, nor the limits).
+        .wrap(cors)
         // PostgreSQL text cannot hold NUL: a path or query carrying one is
         // refused before any handler sees it.
         .wrap_fn(|req, srv| {

@@ -33,6 +33,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Seals what the outbox keeps for sending (a confirmation's token).
     pub outbox_key: planipref_domain::messages::seal::OutboxKey,
+    /// The origins whose pages may call the API from a browser.
+    pub cors: crate::http::cors::CorsSettings,
 }
 
 /// How the booking journey behaves (settings of the deployment).
@@ -66,6 +68,7 @@ impl AppState {
             router: None,
             clock: Arc::new(SystemClock),
             outbox_key: planipref_domain::messages::seal::OutboxKey::development(),
+            cors: crate::http::cors::CorsSettings::default(),
         }
     }
 
@@ -101,6 +104,11 @@ impl AppState {
             limits: Arc::new(ClientLimits::new(limits)),
             ..self
         }
+    }
+
+    /// The same state letting pages of these origins call it.
+    pub fn with_cors(self, cors: crate::http::cors::CorsSettings) -> Self {
+        Self { cors, ..self }
     }
 
     /// The same state with other booking settings.

@@ -35,7 +35,8 @@ pub fn serve(config: Config, store: Store) -> Result<(), String> {
     let mut state = AppState::new(store.clone(), auth)
         .with_booking(config.booking)
         .with_limits(config.limits)
-        .with_outbox_key(config.outbox_key.clone());
+        .with_outbox_key(config.outbox_key.clone())
+        .with_cors(config.cors.clone());
     if let Some(start) = config.clock_start {
         log::warn!("the clock starts at {start} (PLANIPREF_CLOCK_START), not at the system's time");
         state = state.with_clock(std::sync::Arc::new(

@@ -1,5 +1,6 @@
-//! HTTP plumbing shared by every handler: problem+json errors, extractors (typed path identifiers among them), versions (ETag/If-Match), the route table, per-client limits, idempotency, and the log line and metrics of each request.
+//! HTTP plumbing shared by every handler: problem+json errors, extractors (typed path identifiers among them), versions (ETag/If-Match), the route table, per-client limits, idempotency, CORS, and the log line and metrics of each request.
 
+pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod headers;

@@ -8,6 +8,7 @@ use crate::http::error::ApiError;
 use actix_web::dev::ResourceDef;
 use actix_web::{HttpRequest, HttpResponse};
 use utoipa::openapi::OpenApi;
+use utoipa::openapi::path::{Operation, PathItem};
 
 /// Every documented path and the methods it accepts.
 #[derive(Debug, Default)]
@@ -23,19 +24,10 @@ impl RouteTable {
             .paths
             .iter()
             .map(|(path, item)| {
-                let methods: Vec<String> = [
-                    ("DELETE", item.delete.is_some()),
-                    ("GET", item.get.is_some()),
-                    ("HEAD", item.head.is_some()),
-                    ("OPTIONS", item.options.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                ]
-                .into_iter()
-                .filter(|(_, present)| *present)
-                .map(|(m, _)| m.to_owned())
-                .collect();
+                let methods = operations(item)
+                    .into_iter()
+                    .map(|(m, _)| m.to_owned())
+                    .collect();
                 (ResourceDef::new(path.as_str()), methods)
             })
             .collect();
@@ -50,13 +42,30 @@ impl RouteTable {
             .map(|(_, m)| m.as_slice())
     }
 
-    /// The answer to an unrouted request.
+    /// The answer to an unrouted request. The path is matched as actix
+    /// routes it (percent-decoded): `/api/v1/%73ites` is `/api/v1/sites`.
     pub fn unrouted(&self, req: &HttpRequest) -> HttpResponse {
         // With the error attached, so that it is written in the client's
         // language like any other problem.
-        HttpResponse::from_error(match self.methods_for(req.path()) {
+        HttpResponse::from_error(match self.methods_for(req.match_info().as_str()) {
             Some(methods) => ApiError::MethodNotAllowed(methods.to_vec()),
             None => ApiError::NotFound("route"),
         })
     }
+}
+
+/// The operations of a documented path, by method (in alphabetical order).
+pub fn operations(item: &PathItem) -> Vec<(&'static str, &Operation)> {
+    [
+        ("DELETE", &item.delete),
+        ("GET", &item.get),
+        ("HEAD", &item.head),
+        ("OPTIONS", &item.options),
+        ("PATCH", &item.patch),
+        ("POST", &item.post),
+        ("PUT", &item.put),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.as_ref().map(|op| (m, op)))
+    .collect()
 }

@@ -13,6 +13,7 @@ mod anti_capture;
 mod api;
 mod auth;
 mod convocations;
+mod cors;
 mod counter;
 mod journey;
 mod languages;

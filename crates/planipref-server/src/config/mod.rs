@@ -16,6 +16,7 @@ use planipref_api::security::agent::{AuthSettings, DEVELOPMENT_SECRET};
 use planipref_store::{DatabaseUrl, PoolOptions};
 
 mod auth;
+mod cors;
 mod delivery;
 mod limits;
 mod operations;
@@ -23,6 +24,7 @@ mod operations;
 mod tests;
 
 use auth::{auth_settings, router_settings};
+use cors::cors_settings;
 use delivery::delivery_settings;
 pub use delivery::{DeliverySettings, SmsProvider};
 use limits::limit_settings;
@@ -87,6 +89,8 @@ pub const VARIABLES: &[&str] = &[
     "PLANIPREF_WEBHOOK_ALLOWED_NETWORKS",
     "PLANIPREF_METRICS_BIND",
     "PLANIPREF_SHUTDOWN_TIMEOUT_SECONDS",
+    "PLANIPREF_CORS_ORIGINS",
+    "PLANIPREF_CORS_ADMIN_ORIGINS",
 ];
 
 /// The server's settings.
@@ -130,6 +134,9 @@ pub struct Config {
     /// `PLANIPREF_SHUTDOWN_TIMEOUT_SECONDS`: how long a stopping server
     /// lets requests in flight and background tasks finish.
     pub shutdown_timeout: Duration,
+    /// `PLANIPREF_CORS_ORIGINS` and `PLANIPREF_CORS_ADMIN_ORIGINS`: the
+    /// origins whose pages may call the API from a browser.
+    pub cors: planipref_api::http::cors::CorsSettings,
 }
 
 /// A setting that cannot be used.
@@ -231,6 +238,7 @@ impl Config {
             delivery: delivery_settings(&get, environment)?,
             metrics_bind,
             shutdown_timeout: shutdown_timeout(&get)?,
+            cors: cors_settings(&get)?,
         })
     }
 }
