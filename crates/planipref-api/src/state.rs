@@ -33,6 +33,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Seals what the outbox keeps for sending (a confirmation's token).
     pub outbox_key: planipref_domain::messages::seal::OutboxKey,
+    /// Asks the State's systems where applicants' files stand, for the
+    /// démarches that check them (none configured by default).
+    pub file_status: Arc<dyn planipref_domain::file_check::FileStatusConnector>,
 }
 
 /// How the booking journey behaves (settings of the deployment).
@@ -66,6 +69,18 @@ impl AppState {
             router: None,
             clock: Arc::new(SystemClock),
             outbox_key: planipref_domain::messages::seal::OutboxKey::development(),
+            file_status: Arc::new(planipref_domain::file_check::NoConnector),
+        }
+    }
+
+    /// The same state asking files' statuses through `connector`.
+    pub fn with_file_status(
+        self,
+        connector: Arc<dyn planipref_domain::file_check::FileStatusConnector>,
+    ) -> Self {
+        Self {
+            file_status: connector,
+            ..self
         }
     }
 

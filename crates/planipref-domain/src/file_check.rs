@@ -264,6 +264,15 @@ impl Checked {
     }
 }
 
+/// What a booking records of its démarche's file check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckedFile {
+    /// The system asked.
+    pub system: FileSystem,
+    /// What it found.
+    pub checked: Checked,
+}
+
 /// Why a hold or booking is refused after its check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileRefusal {

@@ -105,7 +105,7 @@ pub async fn cancel_as_agent(
                     .cancel_reservation(id, (&agent.actor(), Some(&reason)), now, release_at)
                     .map_err(|e| ApiError::from_store(e, "reservation"))?;
             }
-            agent_view(detail)
+            agent_view(store, detail)
         })
         .await?;
     Ok(HttpResponse::Ok().json(detail))
@@ -152,7 +152,7 @@ pub async fn reschedule_as_agent(
             let detail = readable_reservation(store, &agent, &path)?;
             let actor = agent.actor();
             let moved = move_to(store, detail, start, (&actor, Some(&reason)), now)?;
-            agent_view(moved)
+            agent_view(store, moved)
         })
         .await?;
     Ok(HttpResponse::Ok().json(detail))
@@ -247,21 +247,24 @@ pub async fn book_on_behalf(
     );
     let key = state.outbox_key.clone();
     let given = token.clone();
-    let detail = state
+    let files = state.file_status.clone();
+    let reservation = state
         .blocking(move |store| {
             let convocation = convocation.0.as_deref();
-            crate::app::counter_bookings::on_behalf(
+            let detail = crate::app::counter_bookings::on_behalf(
                 store,
                 (&agent, now),
                 (&body, convocation),
                 (&given, &key),
-            )
+                files.as_ref(),
+            )?;
+            agent_view(store, detail)
         })
         .await?;
     let created = crate::model::counter::OnBehalfCreated {
-        reference: detail.reservation.reference.clone(),
+        reference: reservation.reference.clone(),
         management_token: token.expose().to_owned(),
-        reservation: agent_view(detail)?,
+        reservation,
     };
     Ok(HttpResponse::Created()
         .insert_header(crate::http::headers::NO_STORE)

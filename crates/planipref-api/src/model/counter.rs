@@ -200,6 +200,14 @@ pub struct CounterEntry {
     /// taken (the préfecture's over-booking counts on a no-show).
     #[schema(example = false)]
     pub overbooked: bool,
+    /// What the démarche's file check found at booking (`null`: none).
+    /// `unverified`: the system could not say; check the file here.
+    #[schema(example = json!({"status": "unverified", "system": "anef"}))]
+    pub file_check: Option<crate::model::file_check::FileCheckFlag>,
+    /// The démarches-simplifiées dossier of the convocation it was booked
+    /// with, when the agent gave one.
+    #[schema(example = json!(null))]
+    pub ds_dossier_number: Option<i64>,
 }
 
 /// What the day view asks.
@@ -348,7 +356,8 @@ pub fn example_counter_entry() -> Value {
         "finished_at": null, "waiting_minutes": null, "service_minutes": null,
         "last_name": "N'Diaye", "first_names": "Aïssata Marie", "email": null, "phone": null,
         "contact_note": null, "booked_by": "applicant", "organisation": null, "needs_rebooking": false,
-        "overbooked": false
+        "overbooked": false, "file_check": {"status": "unverified", "system": "anef"},
+        "ds_dossier_number": null
     })
 }
 

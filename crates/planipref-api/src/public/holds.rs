@@ -70,20 +70,21 @@ async fn hold_once(
         Option<std::net::IpAddr>,
     ),
 ) -> Result<HttpResponse, ApiError> {
-    let slot = body.check()?;
+    let asked = body.check()?;
     let terms = HoldTerms {
         minutes: state.booking.hold_minutes,
         max_client_holds: state.limits.live_holds_per_client(),
         client,
     };
     let now = state.now();
+    let files = state.file_status.clone();
     let hold = state
         .blocking(move |store| {
             holds::hold(
                 store,
-                slot,
+                &asked,
                 (convocation.0.as_deref(), context.0.as_ref()),
-                terms,
+                (terms, files.as_ref()),
                 now,
             )
         })

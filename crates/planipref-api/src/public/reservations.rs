@@ -93,6 +93,7 @@ async fn book_once(
     }
     let token = ManagementToken::from_random_bytes(&random_bytes()?);
     let sealed = crate::app::sealing::NewToken::sealed(&token, &state.outbox_key, language)?;
+    let files = state.file_status.clone();
     let detail = state
         .blocking(move |store| {
             book(
@@ -100,7 +101,7 @@ async fn book_once(
                 (target, convocation.0.as_deref(), context.0.as_ref()),
                 (applicant, &crate::app::booking::Booker::applicant()),
                 sealed,
-                now,
+                (now, files.as_ref()),
             )
         })
         .await?;

@@ -14,6 +14,7 @@ mod api;
 mod auth;
 mod convocations;
 mod counter;
+mod file_checks;
 mod journey;
 mod messages;
 mod openapi;

@@ -17,6 +17,7 @@ use planipref_store::{DatabaseUrl, PoolOptions};
 
 mod auth;
 mod delivery;
+mod file_check;
 mod limits;
 mod operations;
 #[cfg(test)]
@@ -25,6 +26,7 @@ mod tests;
 use auth::{auth_settings, router_settings};
 use delivery::delivery_settings;
 pub use delivery::{DeliverySettings, SmsProvider};
+use file_check::file_status_settings;
 use limits::limit_settings;
 use operations::{metrics_bind, shutdown_timeout};
 
@@ -87,6 +89,11 @@ pub const VARIABLES: &[&str] = &[
     "PLANIPREF_WEBHOOK_ALLOWED_NETWORKS",
     "PLANIPREF_METRICS_BIND",
     "PLANIPREF_SHUTDOWN_TIMEOUT_SECONDS",
+    "PLANIPREF_FILE_CHECK_ANEF_URL",
+    "PLANIPREF_FILE_CHECK_ANEF_TOKEN",
+    "PLANIPREF_FILE_CHECK_SNPC_URL",
+    "PLANIPREF_FILE_CHECK_SNPC_TOKEN",
+    "PLANIPREF_FILE_CHECK_TIMEOUT_MS",
 ];
 
 /// The server's settings.
@@ -130,6 +137,8 @@ pub struct Config {
     /// `PLANIPREF_SHUTDOWN_TIMEOUT_SECONDS`: how long a stopping server
     /// lets requests in flight and background tasks finish.
     pub shutdown_timeout: Duration,
+    /// `PLANIPREF_FILE_CHECK_*`: the file-status connectors.
+    pub file_status: planipref_api::file_status::FileStatusSettings,
 }
 
 /// A setting that cannot be used.
@@ -231,6 +240,7 @@ impl Config {
             delivery: delivery_settings(&get, environment)?,
             metrics_bind,
             shutdown_timeout: shutdown_timeout(&get)?,
+            file_status: file_status_settings(&get, environment)?,
         })
     }
 }
