@@ -70,8 +70,11 @@ pub struct PersonRequest {
     /// Nationality, ISO 3166-1 alpha-3.
     #[schema(min_length = 3, max_length = 3, example = "VNM")]
     pub nationality: Option<String>,
-    /// Foreigner file number, 10 digits.
-    #[schema(pattern = "^[0-9]{10}$", example = json!(null))]
+    /// File number: the foreigner's number (10 digits), an ANEF or ANTS
+    /// request number, or a NEPH (spaces, hyphens and case do not
+    /// matter). Required, in that system's formats, when booking for a
+    /// démarche that has files checked (see `POST /reservations`).
+    #[schema(min_length = 10, max_length = 40, pattern = "^[0-9A-Za-z -]{10,40}$", example = json!(null))]
     pub file_number: Option<String>,
 }
 
