@@ -230,7 +230,8 @@ pub async fn reservation_history(
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slot is full (`slot-taken`), the person already has an appointment for this démarche (`already-booked`) or as many as allowed (`too-many-appointments`), the convocation has booked already (`convocation-used`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The convocation expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (every one at once)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (every one at once); the démarche's file check refused the file (`file-consumed`, `file-unknown`, `file-expired`, naming `applicant.file_number`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer (`unavailable`), or the system holding the applicant's file could not say and the démarche refuses then (`file-check-unavailable`, retry after a minute: not the applicant's fault)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
         (status = 429, description = "The agent booked as many appointments for others today as the préfecture allows (`agent-daily-bookings`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
