@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod app;
 pub mod blocking;
+pub mod file_status;
 pub mod http;
 pub mod model;
 pub mod public;

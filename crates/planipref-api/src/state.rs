@@ -35,6 +35,9 @@ pub struct AppState {
     pub outbox_key: planipref_domain::messages::seal::OutboxKey,
     /// The origins whose pages may call the API from a browser.
     pub cors: crate::http::cors::CorsSettings,
+    /// Asks the State's systems where applicants' files stand, for the
+    /// démarches that check them (none configured by default).
+    pub file_status: Arc<dyn planipref_domain::file_check::FileStatusConnector>,
 }
 
 /// How the booking journey behaves (settings of the deployment).
@@ -69,6 +72,18 @@ impl AppState {
             clock: Arc::new(SystemClock),
             outbox_key: planipref_domain::messages::seal::OutboxKey::development(),
             cors: crate::http::cors::CorsSettings::default(),
+            file_status: Arc::new(planipref_domain::file_check::NoConnector),
+        }
+    }
+
+    /// The same state asking files' statuses through `connector`.
+    pub fn with_file_status(
+        self,
+        connector: Arc<dyn planipref_domain::file_check::FileStatusConnector>,
+    ) -> Self {
+        Self {
+            file_status: connector,
+            ..self
         }
     }
 

@@ -26,6 +26,11 @@ pub const HOLDS: &str = "planipref_holds_total";
 /// Counter: business refusals (4xx), by `kind`: the problem's type
 /// (`slot-taken`, `already-booked`, `too-many-requests`…).
 pub const REFUSALS: &str = "planipref_refusals_total";
+/// Counter: file-status checks asked of a State system, by `system`
+/// (`anef`, `snpc`) and `outcome` (the status answered: `validated`,
+/// `consumed`, `unknown`, `expired`; or why none: `timeout`, `failed`,
+/// `not_configured`).
+pub const FILE_CHECKS: &str = "planipref_file_checks_total";
 /// Histogram: seconds a store call waited for a thread of the blocking
 /// pool before it ran.
 pub const BLOCKING_WAIT: &str = "planipref_blocking_wait_seconds";
@@ -51,6 +56,10 @@ pub fn describe() {
         "Time to answer HTTP requests, by method and route pattern"
     );
     describe_counter!(BOOKINGS, "Appointments booked, by channel");
+    describe_counter!(
+        FILE_CHECKS,
+        "File-status checks asked of a State system, by system and outcome"
+    );
     describe_counter!(HOLDS, "Slots held while an applicant fills in the form");
     describe_counter!(
         REFUSALS,
@@ -71,6 +80,21 @@ pub fn booked(channel: BookingChannel) {
 /// One slot held.
 pub fn held() {
     metrics::counter!(HOLDS).increment(1);
+}
+
+/// One file-status check asked of `system`, and what came of it.
+pub fn file_checked(
+    system: planipref_domain::file_check::FileSystem,
+    answer: Result<
+        planipref_domain::file_check::FileStatus,
+        planipref_domain::file_check::ConnectorFailure,
+    >,
+) {
+    let outcome = match answer {
+        Ok(status) => status.code(),
+        Err(failure) => failure.code(),
+    };
+    metrics::counter!(FILE_CHECKS, "system" => system.code(), "outcome" => outcome).increment(1);
 }
 
 /// One business refusal of `kind` (a problem type).

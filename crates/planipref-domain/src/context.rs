@@ -62,8 +62,7 @@ impl RouterContext {
                         last_name: last.trim().to_owned(),
                         first_names: first.trim().to_owned(),
                         birth_date,
-                        file_number: file_number
-                            .map(|n| n.chars().filter(|c| !c.is_whitespace()).collect()),
+                        file_number: file_number.map(crate::applicant::normalise_file_number),
                         email: None,
                         phone: None,
                     })

@@ -177,6 +177,25 @@ impl ConvocationTerms {
     }
 }
 
+/// The largest démarches-simplifiées dossier number accepted: the
+/// largest integer a JSON reader in JavaScript holds exactly (2⁵³ − 1),
+/// far beyond the service's ids.
+pub const DS_DOSSIER_NUMBER_MAX: i64 = 9_007_199_254_740_991;
+
+/// A démarches-simplifiées (Démarche numérique) dossier number an agent
+/// gives a convocation: the dossier's integer id, from 1 to
+/// [`DS_DOSSIER_NUMBER_MAX`]; refused on `field` otherwise.
+pub fn check_ds_dossier_number(field: &str, number: i64) -> Result<i64, FieldError> {
+    if (1..=DS_DOSSIER_NUMBER_MAX).contains(&number) {
+        Ok(number)
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("must be a dossier number from 1 to {DS_DOSSIER_NUMBER_MAX}"),
+        ))
+    }
+}
+
 /// Where a convocation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConvocationState {
@@ -305,6 +324,19 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_ds_dossier_number_is_a_positive_integer_a_browser_holds_exactly() {
+        assert_eq!(
+            check_ds_dossier_number("ds_dossier_number", 12_345_678),
+            Ok(12_345_678)
+        );
+        assert!(check_ds_dossier_number("f", DS_DOSSIER_NUMBER_MAX).is_ok());
+        for bad in [0, -4, DS_DOSSIER_NUMBER_MAX + 1] {
+            let e = check_ds_dossier_number("ds_dossier_number", bad).expect_err("refused");
+            assert_eq!(e.field, "ds_dossier_number");
+        }
     }
 
     fn person(file_number: Option<&str>) -> ConvocationPerson {

@@ -18,6 +18,7 @@ pub mod convocation;
 pub mod departements;
 pub mod error;
 pub mod fermeture;
+pub mod file_check;
 pub mod ics;
 pub mod idempotency;
 pub mod ids;

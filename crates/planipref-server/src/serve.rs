@@ -32,11 +32,14 @@ pub fn serve(config: Config, store: Store) -> Result<(), String> {
     }
     let auth = planipref_api::security::agent::Verifier::new(&config.auth)?;
     let deliverer = std::sync::Arc::new(tasks::deliverer(&config)?);
+    let files = planipref_api::file_status::HttpFileStatus::new(config.file_status.clone());
+    warn_of_unchecked_files(&store, &files);
     let mut state = AppState::new(store.clone(), auth)
         .with_booking(config.booking)
         .with_limits(config.limits)
         .with_outbox_key(config.outbox_key.clone())
-        .with_cors(config.cors.clone());
+        .with_cors(config.cors.clone())
+        .with_file_status(std::sync::Arc::new(files));
     if let Some(start) = config.clock_start {
         log::warn!("the clock starts at {start} (PLANIPREF_CLOCK_START), not at the system's time");
         state = state.with_clock(std::sync::Arc::new(
@@ -127,6 +130,40 @@ pub fn serve(config: Config, store: Store) -> Result<(), String> {
         log::info!("stopped");
         Ok(())
     })
+}
+
+/// Says, at start, which démarches ask for a file check that no connector
+/// is configured for: each of their holds and bookings is then checked as
+/// a failure, under the démarche's policy.
+fn warn_of_unchecked_files(
+    store: &Store,
+    files: &dyn planipref_domain::file_check::FileStatusConnector,
+) {
+    let demarches = match store.list_demarches() {
+        Ok(d) => d,
+        Err(e) => {
+            log::warn!("could not read the démarches' file checks: {e}");
+            return;
+        }
+    };
+    for (demarche, _) in demarches {
+        if let Some(check) = demarche.file_check()
+            && !files.configured(check.system)
+        {
+            log::warn!(
+                "démarche {} has files checked with {}, but no connector is configured                  (PLANIPREF_FILE_CHECK_{}_URL): its holds and bookings are {}",
+                demarche.code,
+                check.system.code(),
+                check.system.code().to_ascii_uppercase(),
+                match check.on_failure {
+                    planipref_domain::file_check::OnFailure::Refuse => "refused",
+                    planipref_domain::file_check::OnFailure::AcceptAndFlag => {
+                        "accepted and flagged unverified"
+                    }
+                }
+            );
+        }
+    }
 }
 
 /// The API's server on `PLANIPREF_BIND`, listening; prints its address on

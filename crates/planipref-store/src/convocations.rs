@@ -43,6 +43,8 @@ pub struct NewConvocation {
     pub now: DateTime<Utc>,
     /// Messages sending its link (by e-mail, SMS), written with it.
     pub messages: Vec<crate::outbox::NewMessage>,
+    /// The démarches-simplifiées dossier it follows, if the agent gave it.
+    pub ds_dossier_number: Option<i64>,
 }
 
 /// A convocation with the appointment it booked, if one is booked.
@@ -82,6 +84,8 @@ impl ConvocationView {
 pub struct ConvocationUse {
     /// Its id.
     pub id: String,
+    /// Its démarches-simplifiées dossier, copied to the appointment.
+    pub ds_dossier_number: Option<i64>,
 }
 
 /// Which convocations of a site.
@@ -121,6 +125,7 @@ impl Store {
             revoked_at: None,
             revoked_by: None,
             revoke_reason: None,
+            ds_dossier_number: new.ds_dossier_number,
         };
         let mut pooled = self.conn()?;
         write_transaction(&mut pooled, |c| {

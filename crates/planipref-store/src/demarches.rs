@@ -35,6 +35,26 @@ impl Store {
         })
     }
 
+    /// The démarche motif `motif_id` books and its file check, when it
+    /// books one that asks for a check (`None` otherwise, and for an
+    /// unknown motif: what is looked for next says so).
+    pub fn motif_file_check(
+        &self,
+        motif_id: &str,
+    ) -> Result<Option<(String, planipref_domain::file_check::FileCheck)>, StoreError> {
+        self.with_conn(|c| {
+            let found: Option<DemarcheRow> = motifs::table
+                .inner_join(
+                    demarches::table.on(motifs::demarche_code.eq(demarches::code.nullable())),
+                )
+                .filter(motifs::id.eq(motif_id))
+                .select(DemarcheRow::as_select())
+                .first(c)
+                .optional()?;
+            Ok(found.and_then(|d| d.file_check().map(|check| (d.code, check))))
+        })
+    }
+
     /// The catalogue, by code, each démarche with the sites that book it.
     pub fn list_demarches(&self) -> Result<Vec<(DemarcheRow, Vec<String>)>, StoreError> {
         self.with_conn(|c| {
@@ -89,6 +109,8 @@ impl Store {
                         demarches::default_min_notice_hours.eq(after.default_min_notice_hours),
                         demarches::default_cancellation_deadline_hours
                             .eq(after.default_cancellation_deadline_hours),
+                        demarches::file_check.eq(&after.file_check),
+                        demarches::file_check_on_failure.eq(&after.file_check_on_failure),
                     ))
                     .execute(c)?;
                 // Each site whose motifs follow the démarche gets an entry in

@@ -71,6 +71,9 @@ pub struct NewHold {
     /// An over-booked place of the motif's day (see
     /// [`NewReservation::extra`]).
     pub extra: Option<crate::ExtraPlace>,
+    /// What its démarche's file check found, and for which file number
+    /// (its file key), when it asks for one.
+    pub file_check: Option<(String, planipref_domain::file_check::Checked)>,
 }
 
 /// Refuses a hold beyond the client's limit of live ones
@@ -177,6 +180,8 @@ impl Store {
                 client_key: new.client_key.clone(),
                 purpose: hold_purpose::APPLICANT.to_owned(),
                 overbooked: new.extra.is_some(),
+                file_key: new.file_check.as_ref().map(|(key, _)| key.clone()),
+                file_check_status: new.file_check.as_ref().map(|(_, c)| c.code().to_owned()),
             };
             let slot = GuichetSlot {
                 site_id: &row.site_id,
@@ -298,6 +303,8 @@ impl Store {
                 convocation_id: None,
                 client_key: None,
                 purpose: hold_purpose::RELEASE.to_owned(),
+                file_key: None,
+                file_check_status: None,
                 ..hold
             };
             diesel::insert_into(holds::table).values(&kept).execute(c)?;

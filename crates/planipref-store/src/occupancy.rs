@@ -261,6 +261,8 @@ pub(crate) fn keep_until_release(
         purpose: hold_purpose::RELEASE.to_owned(),
         // An extra place waits for its release as an extra place.
         overbooked: former.overbooked,
+        file_key: None,
+        file_check_status: None,
     };
     let lane = i16::from(former.overbooked);
     diesel::insert_into(holds::table).values(&hold).execute(c)?;

@@ -81,6 +81,10 @@ pub(crate) fn record_origin(
             reservation_counter::contact_note.eq(&origin.contact_note),
             reservation_counter::ticket.eq(ticket),
             reservation_counter::arrived_at.eq(arrived),
+            reservation_counter::file_check_system.eq(new.file_check.map(|f| f.system.code())),
+            reservation_counter::file_check_status.eq(new.file_check.map(|f| f.checked.code())),
+            reservation_counter::ds_dossier_number
+                .eq(new.convocation.as_ref().and_then(|c| c.ds_dossier_number)),
         ))
         .execute(c)?;
     Ok(())

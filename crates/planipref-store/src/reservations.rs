@@ -71,6 +71,8 @@ pub struct NewReservation {
     pub sealed_token: Option<String>,
     /// An over-booked place of the motif's day: units in lane 1, bounded.
     pub extra: Option<crate::ExtraPlace>,
+    /// What its démarche's file check found, when it asks for one.
+    pub file_check: Option<planipref_domain::file_check::CheckedFile>,
 }
 
 /// Where a reservation moves, and who moves it.
@@ -374,19 +376,21 @@ impl Store {
     }
 
     /// A site's reservations starting within `[from, to)`, earliest first,
-    /// with their motif; only those of `status` when given.
+    /// with their motif and how they were made; only those of `status`
+    /// when given.
     pub fn site_reservations(
         &self,
         site_id: &str,
         (from, to): (DateTime<Utc>, DateTime<Utc>),
         only: Option<&str>,
         (offset, limit): (i64, i64),
-    ) -> Result<crate::Page<(ReservationRow, MotifRow)>, StoreError> {
+    ) -> Result<crate::Page<(ReservationRow, MotifRow, Option<CounterRow>)>, StoreError> {
         let mut pooled = self.conn()?;
         let conn: &mut AnyConnection = &mut pooled;
         let filtered = || {
             let mut q = reservations::table
                 .inner_join(motifs::table)
+                .left_join(reservation_counter::table)
                 .filter(reservations::site_id.eq(site_id.to_owned()))
                 .filter(reservations::starts_at.ge(to_db(from)))
                 .filter(reservations::starts_at.lt(to_db(to)))
@@ -401,7 +405,11 @@ impl Store {
             .order((reservations::starts_at, reservations::reference))
             .offset(offset)
             .limit(limit)
-            .select((ReservationRow::as_select(), MotifRow::as_select()))
+            .select((
+                ReservationRow::as_select(),
+                MotifRow::as_select(),
+                Option::<CounterRow>::as_select(),
+            ))
             .load(conn)?;
         Ok(crate::Page { items, total })
     }

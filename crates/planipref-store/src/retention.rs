@@ -120,7 +120,10 @@ fn erase_reservations(
     diesel::update(
         reservation_counter::table.filter(reservation_counter::reservation_id.eq_any(ids)),
     )
-    .set(reservation_counter::contact_note.eq(None::<String>))
+    .set((
+        reservation_counter::contact_note.eq(None::<String>),
+        reservation_counter::ds_dossier_number.eq(None::<i64>),
+    ))
     .execute(c)?;
     // Agents' reasons are free text: they may name the person.
     diesel::update(
@@ -194,6 +197,7 @@ fn erase_convocations(
         convocations::email.eq(None::<String>),
         convocations::phone.eq(None::<String>),
         convocations::revoke_reason.eq(None::<String>),
+        convocations::ds_dossier_number.eq(None::<i64>),
         convocations::erased_at.eq(Some(to_db(now))),
     ))
     .execute(c)? as u64;

@@ -98,6 +98,8 @@ diesel::table! {
         default_min_notice_hours -> Integer,
         default_cancellation_deadline_hours -> Integer,
         revision -> Integer,
+        file_check -> Nullable<Text>,
+        file_check_on_failure -> Text,
     }
 }
 
@@ -201,6 +203,9 @@ diesel::table! {
         booked_by -> Text,
         organisation -> Nullable<Text>,
         contact_note -> Nullable<Text>,
+        file_check_system -> Nullable<Text>,
+        file_check_status -> Nullable<Text>,
+        ds_dossier_number -> Nullable<BigInt>,
     }
 }
 
@@ -344,6 +349,8 @@ diesel::table! {
         client_key -> Nullable<Text>,
         purpose -> Text,
         overbooked -> Bool,
+        file_key -> Nullable<Text>,
+        file_check_status -> Nullable<Text>,
     }
 }
 
@@ -369,6 +376,7 @@ diesel::table! {
         revoked_by -> Nullable<Text>,
         revoke_reason -> Nullable<Text>,
         erased_at -> Nullable<Timestamp>,
+        ds_dossier_number -> Nullable<BigInt>,
     }
 }
 

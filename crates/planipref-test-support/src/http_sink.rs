@@ -61,34 +61,7 @@ impl HttpSink {
         std::thread::spawn(move || {
             for (n, stream) in listener.incoming().enumerate() {
                 let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                let mut line = String::new();
-                reader.read_line(&mut line).expect("request line");
-                let mut headers = vec![];
-                loop {
-                    let mut h = String::new();
-                    reader.read_line(&mut h).expect("header");
-                    let h = h.trim_end();
-                    if h.is_empty() {
-                        break;
-                    }
-                    if let Some((name, value)) = h.split_once(':') {
-                        headers.push((name.trim().to_owned(), value.trim().to_owned()));
-                    }
-                }
-                let length: usize = headers
-                    .iter()
-                    .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-                    .and_then(|(_, v)| v.parse().ok())
-                    .unwrap_or(0);
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).expect("body");
-                seen.lock().unwrap().push(HttpRequest {
-                    line: line.trim_end().to_owned(),
-                    headers,
-                    raw: String::from_utf8_lossy(&body).into_owned(),
-                    body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-                });
+                seen.lock().unwrap().push(read_request(&stream));
                 std::thread::sleep(delay);
                 let status = statuses[n.min(statuses.len() - 1)];
                 let answer = format!(
@@ -103,5 +76,37 @@ impl HttpSink {
     /// The requests received so far.
     pub fn requests(&self) -> Vec<HttpRequest> {
         self.requests.lock().unwrap().clone()
+    }
+}
+
+/// Reads one request (its line, headers and body) from `stream`.
+pub(crate) fn read_request(stream: &std::net::TcpStream) -> HttpRequest {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("request line");
+    let mut headers = vec![];
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).expect("header");
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = h.split_once(':') {
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        }
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).expect("body");
+    HttpRequest {
+        line: line.trim_end().to_owned(),
+        headers,
+        raw: String::from_utf8_lossy(&body).into_owned(),
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
     }
 }

@@ -24,8 +24,10 @@
 //! Copies share their template's `opening` secret, which no test compares
 //! across databases.
 
+mod file_status_server;
 mod http_sink;
 mod smtp_sink;
+pub use file_status_server::{FileAnswer, FileStatusServer};
 pub use http_sink::{HttpRequest, HttpSink};
 pub use smtp_sink::SmtpSink;
 

@@ -194,7 +194,7 @@ fn booked_references(store: &Store, site: &str) -> BTreeSet<String> {
         .expect("reservations")
         .items
         .into_iter()
-        .map(|(r, _)| r.reference)
+        .map(|(r, ..)| r.reference)
         .collect()
 }
 

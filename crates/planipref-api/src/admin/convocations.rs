@@ -47,7 +47,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
          example = json!(crate::model::convocation::example_convocation_issued())),
         (status = 403, description = "The motif's site is outside the agent's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (`motif_id`, `person.*`, `valid_days`, `earliest_day`, `latest_day`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (`motif_id`, `person.*`, `valid_days`, `earliest_day`, `latest_day`, `ds_dossier_number`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/convocations")]

@@ -34,7 +34,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 200, description = "What is held", body = PersonExport,
          headers(("Cache-Control" = String, description = "`no-store`: personal data")), example = json!(example_export())),
         (status = 404, description = "Nothing held on that person", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both of `reference` and `file_number`, or a file number that is not 10 digits", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither or both of `reference` and `file_number`, or a file number in no system's format (10 to 20 letters and digits)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/persons")]

@@ -105,7 +105,7 @@ pub async fn cancel_as_agent(
                     .cancel_reservation(id, (&agent.actor(), Some(&reason)), now, release_at)
                     .map_err(|e| ApiError::from_store(e, "reservation"))?;
             }
-            agent_view(detail)
+            agent_view(store, detail)
         })
         .await?;
     Ok(HttpResponse::Ok().json(detail))
@@ -152,7 +152,7 @@ pub async fn reschedule_as_agent(
             let detail = readable_reservation(store, &agent, &path)?;
             let actor = agent.actor();
             let moved = move_to(store, detail, start, (&actor, Some(&reason)), now)?;
-            agent_view(moved)
+            agent_view(store, moved)
         })
         .await?;
     Ok(HttpResponse::Ok().json(detail))
@@ -230,7 +230,8 @@ pub async fn reservation_history(
         (status = 404, description = "No such motif", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slot is full (`slot-taken`), the person already has an appointment for this démarche (`already-booked`) or as many as allowed (`too-many-appointments`), the convocation has booked already (`convocation-used`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The convocation expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (every one at once)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (every one at once); the démarche's file check refused the file (`file-consumed`, `file-unknown`, `file-expired`, naming `applicant.file_number`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer (`unavailable`), or the system holding the applicant's file could not say and the démarche refuses then (`file-check-unavailable`, retry after a minute: not the applicant's fault)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
         (status = 429, description = "The agent booked as many appointments for others today as the préfecture allows (`agent-daily-bookings`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -247,21 +248,24 @@ pub async fn book_on_behalf(
     );
     let key = state.outbox_key.clone();
     let given = token.clone();
-    let detail = state
+    let files = state.file_status.clone();
+    let reservation = state
         .blocking(move |store| {
             let convocation = convocation.0.as_deref();
-            crate::app::counter_bookings::on_behalf(
+            let detail = crate::app::counter_bookings::on_behalf(
                 store,
                 (&agent, now),
                 (&body, convocation),
                 (&given, &key),
-            )
+                files.as_ref(),
+            )?;
+            agent_view(store, detail)
         })
         .await?;
     let created = crate::model::counter::OnBehalfCreated {
-        reference: detail.reservation.reference.clone(),
+        reference: reservation.reference.clone(),
         management_token: token.expose().to_owned(),
-        reservation: agent_view(detail)?,
+        reservation,
     };
     Ok(HttpResponse::Created()
         .insert_header(crate::http::headers::NO_STORE)

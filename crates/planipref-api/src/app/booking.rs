@@ -1,5 +1,6 @@
 //! Booking an appointment: where it goes (a hold to confirm, or a motif and a start, placed by `placement`), the checks on the person and the convocation, and the reservation written with its secret token.
 use crate::app::convocations::access_for;
+use crate::app::file_checks::pending_check;
 use crate::app::overbooking::booking_channel;
 use crate::app::overbooking::place_or_overbook;
 use crate::app::sealing::NewToken;
@@ -24,6 +25,7 @@ use planipref_domain::applicant::ApplicantInput;
 use planipref_domain::channel::BookingChannel;
 use planipref_domain::context::RouterContext;
 use planipref_domain::error::Collector;
+use planipref_domain::file_check::FileStatusConnector;
 use planipref_domain::ids::HoldId;
 use planipref_domain::ids::MotifId;
 use planipref_domain::messages::Language;
@@ -118,6 +120,9 @@ pub fn validate(
     }
 }
 
+/// Where a booking's file number is sent, as problems name it.
+pub const FILE_NUMBER_FIELD: &str = "applicant.file_number";
+
 /// A préfecture's limit of appointments per person, as stored.
 pub fn limit(stored: i32) -> u32 {
     u32::try_from(stored).unwrap_or(planipref_domain::quota::DEFAULT_ACTIVE_PER_PERSON)
@@ -154,17 +159,24 @@ impl Booker {
 }
 
 /// Books `target` for `applicant`, with the convocation and router context
-/// presented, if any.
+/// presented, if any, once the applicant's file number passes the
+/// démarche's file check (asked through `files`), when it has one.
 pub fn book(
     store: &Store,
     (target, convocation, context): (Target, Option<&str>, Option<&RouterContext>),
     (applicant, booker): (Applicant, &Booker),
     token: NewToken,
-    now: DateTime<Utc>,
+    (now, files): (DateTime<Utc>, &dyn FileStatusConnector),
 ) -> Result<ReservationDetail, ApiError> {
+    let number = (applicant.file_number.clone(), FILE_NUMBER_FIELD);
     match target {
         Target::Slot(motif_id, start, persons) => {
             let (access, convocation) = access_for(store, convocation, motif_id, now)?;
+            let pending = pending_check(
+                store,
+                &motif_id.to_string(),
+                (number.0.as_deref(), number.1),
+            )?;
             let check = if booker.is_agent() {
                 ContextCheck::Skipped
             } else {
@@ -178,6 +190,8 @@ pub fn book(
                 channel,
                 now,
             )?;
+            // The system is asked once the slot is known to be free.
+            let file_check = pending.map(|p| p.run(files, None)).transpose()?;
             let motif = &placed.schedule.motif;
             let new = NewReservation {
                 site_id: placed
@@ -203,6 +217,7 @@ pub fn book(
                 language: token.language.code().to_owned(),
                 sealed_token: token.sealed.clone(),
                 extra: placed.extra,
+                file_check: file_check.map(|c| c.file),
             };
             let row = store
                 .create_reservation(&new, &placed.candidates, new_reference)
@@ -233,6 +248,9 @@ pub fn book(
             {
                 return Err(ApiError::ConvocationRequired);
             }
+            let file_check = pending_check(store, &motif.id, (number.0.as_deref(), number.1))?
+                .map(|p| p.run(files, Some(&hold)))
+                .transpose()?;
             let new = NewReservation {
                 site_id: site.id.parse().map_err(|_| ApiError::Internal)?,
                 motif_id,
@@ -253,6 +271,7 @@ pub fn book(
                 sealed_token: token.sealed.clone(),
                 // The hold says whether it is an extra place.
                 extra: None,
+                file_check: file_check.map(|c| c.file),
             };
             let row = store
                 .confirm_hold(hold_id, &new, new_reference)

@@ -26,6 +26,7 @@ use planipref_domain::convocation::ConvocationPerson;
 use planipref_domain::convocation::ConvocationPersonInput;
 use planipref_domain::convocation::ConvocationTerms;
 use planipref_domain::convocation::Refusal;
+use planipref_domain::convocation::check_ds_dossier_number;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::ConvocationId;
 use planipref_domain::ids::MotifId;
@@ -62,6 +63,7 @@ pub fn access_for(
         Access::Convoked(view.days()),
         Some(ConvocationUse {
             id: view.row.id.clone(),
+            ds_dossier_number: view.row.ds_dossier_number,
         }),
     ))
 }
@@ -101,6 +103,9 @@ pub fn validate_issue(
     };
     // The latest calendar date anywhere (UTC+14), as for applicants.
     let latest_today = (now + Duration::hours(14)).date_naive();
+    if let Some(n) = body.ds_dossier_number {
+        c.take(check_ds_dossier_number("ds_dossier_number", n));
+    }
     let person = match ConvocationPerson::parse(input, latest_today) {
         Ok(person) => Some(person),
         Err(DomainError::Invalid(errors)) => {
@@ -215,6 +220,7 @@ pub fn issue(
                 issued_by: agent.actor(),
                 now,
                 messages: sending.messages((token, key), &site.prefecture_code, now)?,
+                ds_dossier_number: body.ds_dossier_number,
             },
             Some(&audit),
         )

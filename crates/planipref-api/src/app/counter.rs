@@ -119,6 +119,7 @@ pub fn counter_entry(
     tz: chrono_tz::Tz,
     with_contact: bool,
 ) -> CounterEntry {
+    let file_check = crate::model::file_check::flag(counter.as_ref());
     let c = counter.unwrap_or_default();
     let local = |t: Option<chrono::NaiveDateTime>| t.map(|t| at_site(from_db(t), tz));
     let start = from_db(r.starts_at);
@@ -157,6 +158,8 @@ pub fn counter_entry(
         organisation: c.organisation,
         needs_rebooking: r.needs_rebooking,
         overbooked: r.overbooked,
+        file_check,
+        ds_dossier_number: c.ds_dossier_number,
     }
 }
 

@@ -7,6 +7,7 @@ use planipref_domain::access::{Agent, Role, check_reason};
 use planipref_domain::applicant::{Applicant, ApplicantInput, Contact};
 use planipref_domain::channel::BookingChannel;
 use planipref_domain::error::Collector;
+use planipref_domain::file_check::FileStatusConnector;
 use planipref_domain::ids::{GuichetId, SiteId};
 use planipref_domain::messages::Language;
 use planipref_domain::messages::seal::OutboxKey;
@@ -118,6 +119,9 @@ pub fn walk_in(
         sealed_token: None,
         // Agents see the day: they never over-book by the engine.
         extra: None,
+        // The person is here with their papers: agents check the file at
+        // the counter, no system is asked.
+        file_check: None,
     };
     let row = store
         .create_at_first(&new, &times, new_reference)
@@ -147,6 +151,7 @@ pub fn on_behalf(
     (agent, now): (&Agent, DateTime<Utc>),
     (body, convocation): (&OnBehalfRequest, Option<&str>),
     (token, key): (&ManagementToken, &OutboxKey),
+    files: &dyn FileStatusConnector,
 ) -> Result<ReservationDetail, ApiError> {
     let mut c = Collector::default();
     let language = c.take(Language::parse("language", body.language.as_deref()));
@@ -209,7 +214,7 @@ pub fn on_behalf(
         (Target::Slot(motif_id, start, persons), convocation, None),
         (applicant, &booker),
         crate::app::sealing::NewToken::sealed(token, key, language)?,
-        now,
+        (now, files),
     )
 }
 

@@ -16,6 +16,7 @@ use planipref_domain::FieldError;
 use planipref_domain::access::Agent;
 use planipref_domain::booking_rules::BookingRules;
 use planipref_domain::error::Collector;
+use planipref_domain::file_check::{FileCheck, FileSystem, OnFailure};
 use planipref_domain::motif::check_demarche_code;
 use planipref_domain::motif::check_documents;
 use planipref_domain::motif::check_duration;
@@ -36,6 +37,7 @@ pub fn apply(mut row: DemarcheRow, body: &DemarcheRequest) -> Result<DemarcheRow
         "default_duration_minutes",
         body.default_duration_minutes,
     ));
+    let file_check = c.take_all(file_check(body));
     let rules = BookingRules::default()
         .overridden_by(
             body.default_booking_window_days,
@@ -54,8 +56,14 @@ pub fn apply(mut row: DemarcheRow, body: &DemarcheRequest) -> Result<DemarcheRow
         Err(other) => return Err(other.into()),
     };
     c.finish()?;
-    let (Some(label), Some(description), Some(documents), Some(duration), Some(rules)) =
-        (label, description, documents, duration, rules)
+    let (
+        Some(label),
+        Some(description),
+        Some(documents),
+        Some(duration),
+        Some(rules),
+        Some(file_check),
+    ) = (label, description, documents, duration, rules, file_check)
     else {
         return Err(ApiError::Internal);
     };
@@ -64,7 +72,38 @@ pub fn apply(mut row: DemarcheRow, body: &DemarcheRequest) -> Result<DemarcheRow
     row.documents = documents_to_json(&documents);
     row.default_duration_minutes = i32::try_from(duration).map_err(|_| ApiError::Internal)?;
     row.set_default_rules(rules);
+    row.set_file_check(file_check);
     Ok(row)
+}
+
+/// The file check `body` asks for (`None`: none), every invalid field
+/// named.
+fn file_check(body: &DemarcheRequest) -> Result<Option<FileCheck>, Vec<FieldError>> {
+    let system = body
+        .file_check
+        .as_deref()
+        .map(|raw| FileSystem::parse("file_check", raw));
+    let on_failure = body
+        .file_check_on_failure
+        .as_deref()
+        .map(|raw| OnFailure::parse("file_check_on_failure", raw));
+    match (system, on_failure) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(vec![FieldError::new(
+            "file_check_on_failure",
+            "is given only with file_check",
+        )]),
+        (Some(Ok(system)), on_failure) => match on_failure.transpose() {
+            Ok(on_failure) => Ok(Some(FileCheck {
+                system,
+                on_failure: on_failure.unwrap_or_default(),
+            })),
+            Err(e) => Err(vec![e]),
+        },
+        (Some(Err(e)), on_failure) => Err(std::iter::once(e)
+            .chain(on_failure.and_then(Result::err))
+            .collect()),
+    }
 }
 
 /// A new démarche of the national catalogue from `body`, by `agent` at
@@ -90,6 +129,8 @@ pub fn draft(
         default_min_notice_hours: 0,
         default_cancellation_deadline_hours: 0,
         revision: 1,
+        file_check: None,
+        file_check_on_failure: OnFailure::default().code().to_owned(),
     };
     let row = match (code, apply(blank, body)) {
         (Ok(_), Ok(row)) => row,

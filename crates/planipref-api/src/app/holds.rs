@@ -4,14 +4,16 @@
 
 use chrono::{DateTime, Duration, Utc};
 use planipref_domain::context::RouterContext;
-use planipref_domain::ids::{HoldId, MotifId};
+use planipref_domain::file_check::FileStatusConnector;
+use planipref_domain::ids::HoldId;
 use planipref_store::{NewHold, Store, from_db};
 
 use crate::app::convocations::access_for;
+use crate::app::file_checks::pending_check;
 use crate::app::overbooking::{place_or_overbook, searching_channel};
 use crate::app::slots::ContextCheck;
 use crate::http::error::ApiError;
-use crate::model::hold::{Hold, to_hold};
+use crate::model::hold::{Hold, HoldAsked, to_hold};
 use crate::model::site::site_zone;
 
 /// How the deployment keeps holds, and who asks.
@@ -25,16 +27,23 @@ pub struct HoldTerms {
     pub client: Option<std::net::IpAddr>,
 }
 
-/// Keeps the slot `(motif_id, start, persons)` for the holder of the
-/// convocation and router context presented, if any.
+/// Keeps the slot asked for the holder of the convocation and router
+/// context presented, if any, once the file number presented passes the
+/// démarche's file check (asked through `files`), when it has one.
 pub fn hold(
     store: &Store,
-    (motif_id, start, persons): (MotifId, DateTime<Utc>, u32),
+    asked: &HoldAsked,
     (convocation, context): (Option<&str>, Option<&RouterContext>),
-    terms: HoldTerms,
+    (terms, files): (HoldTerms, &dyn FileStatusConnector),
     now: DateTime<Utc>,
 ) -> Result<Hold, ApiError> {
+    let (motif_id, start, persons) = asked.slot;
     let (access, convocation) = access_for(store, convocation, motif_id, now)?;
+    let pending = pending_check(
+        store,
+        &motif_id.to_string(),
+        (asked.file_number.as_deref(), "file_number"),
+    )?;
     let placed = place_or_overbook(
         store,
         (motif_id, start, persons),
@@ -42,6 +51,8 @@ pub fn hold(
         searching_channel(access),
         now,
     )?;
+    // The system is asked once the slot is known to be free.
+    let checked = pending.map(|p| p.run(files, None)).transpose()?;
     let new = NewHold {
         site_id: placed
             .schedule
@@ -60,6 +71,7 @@ pub fn hold(
         client_key: terms.client.map(|a| store.client_key(a)).transpose()?,
         max_client_holds: terms.max_client_holds,
         extra: placed.extra,
+        file_check: checked.map(|c| (c.key, c.file.checked)),
     };
     let row = store
         .create_hold(&new, &placed.candidates)

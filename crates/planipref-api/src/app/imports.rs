@@ -93,6 +93,8 @@ pub fn import_appointment(
         language: appointment.language.code().to_owned(),
         sealed_token: None,
         extra: None,
+        // Checked in the former module, when it booked.
+        file_check: None,
     };
     let mut original = appointment.reference.clone();
     store

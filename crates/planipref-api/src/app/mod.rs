@@ -13,6 +13,7 @@ pub mod counter_settings;
 pub mod delays;
 pub mod demarches;
 pub mod fermetures;
+pub mod file_checks;
 pub mod fresh;
 pub mod guichets;
 pub mod holds;

@@ -23,7 +23,7 @@ use crate::model::person::{
 use crate::security::scope::may_read;
 
 /// The person named by one of `reference` and `file_number` (written as
-/// bookings record it: 10 digits, spaces removed).
+/// bookings record it: spaces and hyphens removed, in capitals).
 pub fn person(reference: Option<&str>, file_number: Option<&str>) -> Result<Person, FieldError> {
     let given = |v: Option<&str>| {
         v.map(str::trim)

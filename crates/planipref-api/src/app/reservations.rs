@@ -35,9 +35,17 @@ pub fn readable_reservation(
     Ok(detail)
 }
 
-pub fn agent_view(detail: ReservationDetail) -> Result<AgentReservation, ApiError> {
+/// An appointment as agents see it, with how it was made (its file
+/// check, its convocation's dossier).
+pub fn agent_view(store: &Store, detail: ReservationDetail) -> Result<AgentReservation, ApiError> {
     let tz = site_zone(&detail.site)?;
-    Ok(AgentReservation::new(detail.reservation, &detail.motif, tz))
+    let id = detail
+        .reservation
+        .id
+        .parse()
+        .map_err(|_| ApiError::Internal)?;
+    let (_, made) = store.counter_facts(id)?;
+    Ok(AgentReservation::new(detail.reservation, &detail.motif, tz).made(made.as_ref()))
 }
 
 /// The appointments of `site_id` between the days asked (default: today at
@@ -69,7 +77,7 @@ pub fn of_site(
         asked.status.as_deref(),
         page_bounds(asked.pages),
     )?;
-    Ok(Page::of(found, asked.pages, |(r, m)| {
-        AgentReservation::new(r, &m, tz)
+    Ok(Page::of(found, asked.pages, |(r, m, made)| {
+        AgentReservation::new(r, &m, tz).made(made.as_ref())
     }))
 }

@@ -11,11 +11,15 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use planipref_domain::context::ContextRefusal;
 use planipref_domain::convocation::Refusal;
+use planipref_domain::file_check::FileRefusal;
 use planipref_domain::{DomainError, FieldError};
 use planipref_store::StoreError;
 
 /// Seconds a client should wait before retrying when the database is out of reach.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
+/// Seconds a client should wait before retrying when a file's system did
+/// not answer (an outage of another service lasts longer than a busy pool).
+pub const FILE_CHECK_RETRY_AFTER_SECONDS: u32 = 60;
 
 /// Why a request failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -124,6 +128,11 @@ pub enum ApiError {
     /// after this many seconds.
     #[error("too many requests")]
     TooManyRequests(u64),
+    /// The démarche's file check refused the file given in this field
+    /// (consumed, unknown, expired), or could not be made and the démarche
+    /// refuses then (`Unavailable`: not the applicant's fault, retry later).
+    #[error("file check refused: {0:?}")]
+    File(FileRefusal, &'static str),
     /// The database cannot be reached; retry later.
     #[error("service unavailable")]
     Unavailable,
@@ -313,6 +322,28 @@ impl ApiError {
                 "too-many-appointments",
                 "You hold as many appointments as allowed",
             ),
+            Self::File(r, _) => match r {
+                FileRefusal::Consumed => (
+                    S::UNPROCESSABLE_ENTITY,
+                    "file-consumed",
+                    "The file was already used for an appointment",
+                ),
+                FileRefusal::Unknown => (
+                    S::UNPROCESSABLE_ENTITY,
+                    "file-unknown",
+                    "No file has this number",
+                ),
+                FileRefusal::Expired => (
+                    S::UNPROCESSABLE_ENTITY,
+                    "file-expired",
+                    "The file is no longer valid",
+                ),
+                FileRefusal::Unavailable => (
+                    S::SERVICE_UNAVAILABLE,
+                    "file-check-unavailable",
+                    "The file could not be checked now",
+                ),
+            },
             Self::Unavailable => (
                 S::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -338,6 +369,12 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+            }
+            Self::File(FileRefusal::Unavailable, _) => {
+                response.insert_header((
+                    header::RETRY_AFTER,
+                    FILE_CHECK_RETRY_AFTER_SECONDS.to_string(),
+                ));
             }
             Self::TooManyRequests(after) | Self::ConvocationHolding(after) => {
                 response.insert_header((header::RETRY_AFTER, after.to_string()));

@@ -7,8 +7,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::http::error::ApiError;
+use crate::http::error::FILE_CHECK_RETRY_AFTER_SECONDS;
 use crate::http::error::RETRY_AFTER_SECONDS;
 use crate::http::{messages_fr, problem_fr};
+use planipref_domain::file_check::FileRefusal;
 
 /// An RFC 9457 problem.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -232,6 +234,7 @@ impl ApiError {
                     message: "already keeps a slot".to_owned(),
                 }],
             ),
+            Self::File(r, field) => file_detail(*r, field),
             Self::Unavailable => (
                 format!("please retry in {RETRY_AFTER_SECONDS} seconds"),
                 vec![],
@@ -261,6 +264,41 @@ impl ApiError {
             },
         }
     }
+}
+
+/// What an applicant is told when the démarche's file check refuses the
+/// number in `field`: what to do, naming the field (never the number);
+/// nothing about a field when the system did not answer (not their fault).
+fn file_detail(r: FileRefusal, field: &str) -> (String, Vec<ProblemField>) {
+    let (detail, message) = match r {
+        FileRefusal::Consumed => (
+            "this file number was already used for an appointment; if that appointment was not yours, contact the préfecture",
+            "was already used for an appointment",
+        ),
+        FileRefusal::Unknown => (
+            "no file has this number in the system this démarche is checked with; check the number on your documents",
+            "is not known",
+        ),
+        FileRefusal::Expired => (
+            "this file is no longer valid; start a new request before booking",
+            "is no longer valid",
+        ),
+        FileRefusal::Unavailable => {
+            return (
+                format!(
+                    "the system holding the file did not answer; nothing was kept or booked: retry in {FILE_CHECK_RETRY_AFTER_SECONDS} seconds"
+                ),
+                vec![],
+            );
+        }
+    };
+    (
+        detail.to_owned(),
+        vec![ProblemField {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        }],
+    )
 }
 
 /// What an applicant is told when their convocation is refused: what

@@ -7,8 +7,9 @@
 
 use planipref_domain::context::ContextRefusal;
 use planipref_domain::convocation::Refusal;
+use planipref_domain::file_check::FileRefusal;
 
-use crate::http::error::{ApiError, RETRY_AFTER_SECONDS};
+use crate::http::error::{ApiError, FILE_CHECK_RETRY_AFTER_SECONDS, RETRY_AFTER_SECONDS};
 use crate::http::messages_fr;
 
 /// The French title of the problem kind `code` (the end of its `type`).
@@ -55,6 +56,10 @@ pub fn title(code: &str) -> &'static str {
         "context-other-demarche" => "Le contexte concerne une autre démarche",
         "context-other-person" => "Le contexte désigne une autre personne",
         "too-many-appointments" => "Vous avez autant de rendez-vous que permis",
+        "file-consumed" => "Le dossier a déjà servi pour un rendez-vous",
+        "file-unknown" => "Aucun dossier ne porte ce numéro",
+        "file-expired" => "Le dossier n'est plus valable",
+        "file-check-unavailable" => "Le dossier ne peut pas être vérifié maintenant",
         "unavailable" => "Le service est momentanément indisponible",
         "internal" => "Erreur interne du serveur",
         _ => "Erreur",
@@ -149,6 +154,14 @@ pub fn detail(error: &ApiError, english: &str) -> String {
         E::ConvocationHolding(after) => format!(
             "une convocation retient un seul créneau à la fois : réservez le créneau retenu, libérez-le (DELETE /holds/{{hold_id}}) ou réessayez dans {after} secondes, quand il expire"
         ),
+        E::File(r, _) => match r {
+            FileRefusal::Consumed => "ce numéro de dossier a déjà servi pour un rendez-vous ; si ce rendez-vous n'était pas le vôtre, contactez la préfecture".to_owned(),
+            FileRefusal::Unknown => "aucun dossier ne porte ce numéro dans le système avec lequel cette démarche est vérifiée ; vérifiez le numéro sur vos documents".to_owned(),
+            FileRefusal::Expired => "ce dossier n'est plus valable ; faites une nouvelle demande avant de prendre rendez-vous".to_owned(),
+            FileRefusal::Unavailable => format!(
+                "le système qui détient le dossier n'a pas répondu ; rien n'a été retenu ni réservé : réessayez dans {FILE_CHECK_RETRY_AFTER_SECONDS} secondes"
+            ),
+        },
         E::Unavailable => format!("réessayez dans {RETRY_AFTER_SECONDS} secondes"),
         E::Internal => "une erreur inattendue s'est produite ; elle a été journalisée".to_owned(),
     }

@@ -104,6 +104,12 @@ pub fn refusal_kind(e: &ApiError) -> Option<&'static str> {
         | E::Context(_)
         | E::CancellationDeadlinePassed(_)
         | E::AppointmentPast => Some(e.describe().1),
+        // The file's system refused it; its outage is no refusal (counted
+        // apart, by `planipref_file_checks_total`).
+        E::File(r, _) if *r != planipref_domain::file_check::FileRefusal::Unavailable => {
+            Some(e.describe().1)
+        }
+        E::File(..) => None,
         E::Malformed { .. }
         | E::UnsupportedMediaType
         | E::PayloadTooLarge

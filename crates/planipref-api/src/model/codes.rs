@@ -155,6 +155,29 @@ codes! {
     }
 }
 
+codes! {
+    /// A State system holding applicants' files, which a démarche may have
+    /// checked before a hold or a booking: `anef` (foreigners' residence
+    /// files, ANEF/AGDREF) or `snpc` (driving licences, with ANTS's
+    /// requests).
+    FileSystem { Anef = "anef", Snpc = "snpc" }
+}
+
+codes! {
+    /// What a démarche's file check does when the system cannot say (no
+    /// answer in time, an unusable answer, no connector configured):
+    /// `refuse` (503 `file-check-unavailable`, retry later) or
+    /// `accept_and_flag` (booked, flagged `unverified` for agents).
+    FileCheckOnFailure { Refuse = "refuse", AcceptAndFlag = "accept_and_flag" }
+}
+
+codes! {
+    /// What a booking's file check found: `validated` (the system said
+    /// so) or `unverified` (it could not say, and the démarche accepts and
+    /// flags: agents check the file at the counter).
+    FileCheckStatus { Validated = "validated", Unverified = "unverified" }
+}
+
 impl From<DomainSiteKind> for SiteKind {
     fn from(kind: DomainSiteKind) -> Self {
         match kind {

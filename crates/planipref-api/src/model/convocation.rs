@@ -64,9 +64,15 @@ pub struct ConvocationPersonRequest {
     /// Date of birth, `YYYY-MM-DD`.
     #[schema(format = Date, example = "1990-04-12")]
     pub birth_date: String,
-    /// Foreigner file number (10 digits), when known: then it alone
-    /// identifies the person when the applicant gives theirs.
-    #[schema(pattern = "^[0-9]{10}$", example = "7501234567")]
+    /// File number, when known (the foreigner's number, 10 digits; an
+    /// ANEF or ANTS request number; a NEPH): then it alone identifies the
+    /// person when the applicant gives theirs.
+    #[schema(
+        min_length = 10,
+        max_length = 40,
+        pattern = "^[0-9A-Za-z -]{10,40}$",
+        example = "7501234567"
+    )]
     pub file_number: Option<String>,
     /// E-mail the link is sent to (optional; Planipref does not send it).
     #[schema(format = Email, max_length = 254, example = "aissata.ndiaye@example.org")]
@@ -104,6 +110,12 @@ pub struct IssueConvocationRequest {
     /// The language of what is sent: `fr` (default) or `en`.
     #[schema(value_type = Option<crate::model::codes::Language>, example = "fr")]
     pub language: Option<String>,
+    /// The démarches-simplifiées (Démarche numérique) dossier the
+    /// convocation follows: its integer id, 1 to 2⁵³ − 1. Shown to agents
+    /// on the convocation and on the appointment it books; never to the
+    /// person or the public.
+    #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64, example = 12345678)]
+    pub ds_dossier_number: Option<i64>,
 }
 
 /// The person a convocation names.
@@ -175,6 +187,10 @@ pub struct Convocation {
     /// Why.
     #[schema(example = json!(null))]
     pub revoke_reason: Option<String>,
+    /// The démarches-simplifiées dossier it follows, when the agent gave
+    /// it (for agents only).
+    #[schema(example = 12345678)]
+    pub ds_dossier_number: Option<i64>,
 }
 
 impl Convocation {
@@ -203,6 +219,7 @@ impl Convocation {
             revoked_at: r.revoked_at.map(|t| at_site(from_db(t), tz)),
             revoked_by: r.revoked_by,
             revoke_reason: r.revoke_reason,
+            ds_dossier_number: r.ds_dossier_number,
         }
     }
 }
@@ -301,7 +318,8 @@ pub fn example_issue_convocation_request() -> Value {
         },
         "valid_days": 30,
         "earliest_day": "2026-12-07",
-        "latest_day": "2026-12-31"
+        "latest_day": "2026-12-31",
+        "ds_dossier_number": 12345678
     })
 }
 
@@ -350,6 +368,7 @@ pub fn example_convocation() -> crate::model::convocation::Convocation {
         revoked_at: None,
         revoked_by: None,
         revoke_reason: None,
+        ds_dossier_number: Some(12_345_678),
     }
 }
 

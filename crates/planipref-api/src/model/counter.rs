@@ -70,8 +70,11 @@ pub struct PersonRequest {
     /// Nationality, ISO 3166-1 alpha-3.
     #[schema(min_length = 3, max_length = 3, example = "VNM")]
     pub nationality: Option<String>,
-    /// Foreigner file number, 10 digits.
-    #[schema(pattern = "^[0-9]{10}$", example = json!(null))]
+    /// File number: the foreigner's number (10 digits), an ANEF or ANTS
+    /// request number, or a NEPH (spaces, hyphens and case do not
+    /// matter). Required, in that system's formats, when booking for a
+    /// démarche that has files checked (see `POST /reservations`).
+    #[schema(min_length = 10, max_length = 40, pattern = "^[0-9A-Za-z -]{10,40}$", example = json!(null))]
     pub file_number: Option<String>,
 }
 
@@ -200,6 +203,14 @@ pub struct CounterEntry {
     /// taken (the préfecture's over-booking counts on a no-show).
     #[schema(example = false)]
     pub overbooked: bool,
+    /// What the démarche's file check found at booking (`null`: none).
+    /// `unverified`: the system could not say; check the file here.
+    #[schema(example = json!({"status": "unverified", "system": "anef"}))]
+    pub file_check: Option<crate::model::file_check::FileCheckFlag>,
+    /// The démarches-simplifiées dossier of the convocation it was booked
+    /// with, when the agent gave one.
+    #[schema(example = json!(null))]
+    pub ds_dossier_number: Option<i64>,
 }
 
 /// What the day view asks.
@@ -348,7 +359,8 @@ pub fn example_counter_entry() -> Value {
         "finished_at": null, "waiting_minutes": null, "service_minutes": null,
         "last_name": "N'Diaye", "first_names": "Aïssata Marie", "email": null, "phone": null,
         "contact_note": null, "booked_by": "applicant", "organisation": null, "needs_rebooking": false,
-        "overbooked": false
+        "overbooked": false, "file_check": {"status": "unverified", "system": "anef"},
+        "ds_dossier_number": null
     })
 }
 

@@ -31,6 +31,17 @@ pub struct Demarche {
     /// Online cancellation closes this many hours before, by default.
     #[schema(example = 24)]
     pub default_cancellation_deadline_hours: i32,
+    /// The State system the applicant's file is checked with before a
+    /// hold or a booking: `anef` or `snpc`; `null`: no check. When set,
+    /// `file_number` is required (`POST /holds`, `applicant.file_number`
+    /// of `POST /reservations`) in that system's formats.
+    #[schema(value_type = Option<crate::model::codes::FileSystem>, example = json!(null))]
+    pub file_check: Option<String>,
+    /// When that system cannot say: `refuse` (503
+    /// `file-check-unavailable`) or `accept_and_flag` (booked, flagged
+    /// `unverified` for agents).
+    #[schema(value_type = crate::model::codes::FileCheckOnFailure, example = "refuse")]
+    pub file_check_on_failure: String,
     /// The sites that book it.
     #[schema(example = json!(["4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"]))]
     pub site_ids: Vec<String>,
@@ -53,6 +64,8 @@ pub fn demarche(d: DemarcheRow, site_ids: Vec<String>) -> Demarche {
         default_booking_window_days: d.default_booking_window_days,
         default_min_notice_hours: d.default_min_notice_hours,
         default_cancellation_deadline_hours: d.default_cancellation_deadline_hours,
+        file_check: d.file_check,
+        file_check_on_failure: d.file_check_on_failure,
         site_ids,
     }
 }
@@ -67,6 +80,8 @@ pub fn example() -> serde_json::Value {
         "default_booking_window_days": 90,
         "default_min_notice_hours": 24,
         "default_cancellation_deadline_hours": 24,
+        "file_check": "anef",
+        "file_check_on_failure": "accept_and_flag",
         "site_ids": ["4a0c1f5e-8a52-4a36-9f7b-3f0e3c2a9d11"],
         "version": 1
     })
@@ -129,6 +144,22 @@ pub struct DemarcheRequest {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 720, example = 24)]
     pub default_cancellation_deadline_hours: Option<u32>,
+    /// Check the applicant's file with this State system before every
+    /// hold and booking of the démarche's motifs: `anef` (foreigners'
+    /// residence files: the foreigner's number or an ANEF request number)
+    /// or `snpc` (driving licences: an ANTS request number or a NEPH).
+    /// Left out: no check.
+    #[serde(default)]
+    #[schema(value_type = Option<crate::model::codes::FileSystem>, example = "anef")]
+    pub file_check: Option<String>,
+    /// When the system cannot say (no answer within the deployment's
+    /// timeout, an unusable answer, no connector configured): `refuse`
+    /// (the default: the applicant is told to retry, 503) or
+    /// `accept_and_flag` (booked all the same, flagged `unverified` for
+    /// agents). Only with `file_check`.
+    #[serde(default)]
+    #[schema(value_type = Option<crate::model::codes::FileCheckOnFailure>, example = "accept_and_flag")]
+    pub file_check_on_failure: Option<String>,
 }
 
 /// A démarche after a change of its defaults.

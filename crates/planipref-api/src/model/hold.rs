@@ -8,6 +8,7 @@ use crate::model::fields::parse_start;
 use chrono::DateTime;
 use chrono::FixedOffset;
 use chrono::Utc;
+use planipref_domain::applicant::parse_file_number;
 use planipref_domain::error::Collector;
 use planipref_domain::ids::MotifId;
 use planipref_domain::motif::check_persons;
@@ -31,6 +32,39 @@ pub struct CreateHoldRequest {
     /// How many persons come (default 1): a group may take longer.
     #[schema(minimum = 1, maximum = 10, example = 1)]
     pub persons: Option<u32>,
+    /// The applicant's file number, required when the motif's démarche
+    /// has their file checked (its `file_check`): the foreigner's number
+    /// (10 digits) or an ANEF request number for `anef`; an ANTS request
+    /// number (10 letters and digits) or a NEPH (12 digits) for `snpc`.
+    /// Spaces, hyphens and case do not matter. The slot is kept only when
+    /// the system says the file is `validated` (or, when it cannot say,
+    /// as the démarche decides); confirming the hold with the same number
+    /// (`applicant.file_number`) asks nothing more.
+    #[schema(
+        min_length = 10,
+        max_length = 40,
+        pattern = "^[0-9A-Za-z -]{10,40}$",
+        example = "7501234567"
+    )]
+    pub file_number: Option<String>,
+}
+
+/// A checked hold request: the slot, and the file number presented.
+#[derive(Clone)]
+pub struct HoldAsked {
+    /// The motif, the slot's start and the persons.
+    pub slot: (MotifId, DateTime<Utc>, u32),
+    /// The file number, normalised, when given.
+    pub file_number: Option<String>,
+}
+
+// The file number is personal data: not printed.
+impl std::fmt::Debug for HoldAsked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HoldAsked")
+            .field("slot", &self.slot)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A kept slot.
@@ -91,18 +125,25 @@ pub fn example_hold() -> Value {
 }
 
 impl CreateHoldRequest {
-    /// The motif, the slot's start and the persons, every invalid field
-    /// named at once.
-    pub fn check(&self) -> Result<(MotifId, DateTime<Utc>, u32), ApiError> {
+    /// The motif, the slot's start, the persons and the file number,
+    /// every invalid field named at once.
+    pub fn check(&self) -> Result<HoldAsked, ApiError> {
         let mut c = Collector::default();
         let motif_id = c.take(parse_motif_id(Some(&self.motif_id)));
         let start = c.take(parse_start(Some(&self.start)));
         let persons = self.persons.unwrap_or(1);
         c.take(check_persons("persons", persons));
+        let file_number = self
+            .file_number
+            .as_deref()
+            .and_then(|n| c.take(parse_file_number(n)));
         c.finish()?;
         let (Some(motif_id), Some(start)) = (motif_id, start) else {
             return Err(ApiError::Internal);
         };
-        Ok((motif_id, start, persons))
+        Ok(HoldAsked {
+            slot: (motif_id, start, persons),
+            file_number,
+        })
     }
 }

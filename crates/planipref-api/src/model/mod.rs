@@ -9,6 +9,7 @@ pub mod demarche;
 pub mod examples;
 pub mod fermeture;
 pub mod fields;
+pub mod file_check;
 pub mod guichet;
 pub mod health;
 pub mod hold;

@@ -52,10 +52,23 @@ pub struct ApplicantRequest {
     /// Nationality, ISO 3166-1 alpha-3 (optional).
     #[schema(min_length = 3, max_length = 3, example = "SEN")]
     pub nationality: Option<String>,
-    /// Foreigner file number (numéro de dossier étranger, on the residence
-    /// permit or its receipt), 10 digits, when the applicant has one. Used
-    /// to recognise the person across bookings.
-    #[schema(pattern = "^[0-9]{10}$", example = "7501234567")]
+    /// The applicant's file number, when they have one: the foreigner's
+    /// number (numéro étranger AGDREF, 10 digits, on the residence permit
+    /// or its receipt), an ANEF request number (11 to 20 letters and
+    /// digits), an ANTS request number (10 letters and digits) or a NEPH
+    /// (driving licence file, 12 digits). Spaces, hyphens and case do not
+    /// matter. It identifies the person across bookings (doublons).
+    /// Required when the motif's démarche has files checked
+    /// (`file_check`), in that system's formats: the booking goes through
+    /// only when the system says the file is `validated` (422
+    /// `file-consumed`, `file-unknown`, `file-expired` otherwise, naming
+    /// this field), or, when it cannot say, as the démarche decides.
+    #[schema(
+        min_length = 10,
+        max_length = 40,
+        pattern = "^[0-9A-Za-z -]{10,40}$",
+        example = "7501234567"
+    )]
     pub file_number: Option<String>,
 }
 
@@ -257,7 +270,8 @@ pub struct AgentReservation {
     /// Nationality, when given.
     #[schema(example = "SEN")]
     pub nationality: Option<String>,
-    /// Foreigner file number, when given.
+    /// File number (foreigner's number, ANEF or ANTS request, NEPH),
+    /// normalised, when given.
     #[schema(example = "7501234567")]
     pub file_number: Option<String>,
     /// E-mail.
@@ -273,6 +287,15 @@ pub struct AgentReservation {
     /// taken (the préfecture's over-booking counts on a no-show).
     #[schema(example = false)]
     pub overbooked: bool,
+    /// What the démarche's file check found at booking (`null`: the
+    /// démarche checks no file). `unverified`: the system could not say
+    /// and the démarche accepts and flags; check the file at the counter.
+    #[schema(example = json!({"status": "unverified", "system": "anef"}))]
+    pub file_check: Option<crate::model::file_check::FileCheckFlag>,
+    /// The démarches-simplifiées dossier of the convocation it was booked
+    /// with, when the agent gave one.
+    #[schema(example = 12345678)]
+    pub ds_dossier_number: Option<i64>,
     /// Booked at.
     #[schema(value_type = String, format = DateTime, example = "2026-11-28T14:05:12+01:00")]
     pub created_at: DateTime<FixedOffset>,
@@ -300,8 +323,20 @@ impl AgentReservation {
             phone: r.phone,
             needs_rebooking: r.needs_rebooking,
             overbooked: r.overbooked,
+            file_check: None,
+            ds_dossier_number: None,
             created_at: at_site(from_db(r.created_at), tz),
             cancelled_at: r.cancelled_at.map(|t| at_site(from_db(t), tz)),
+        }
+    }
+
+    /// The same, with how it was made (as the counter's row records it):
+    /// its file check, its convocation's dossier.
+    pub fn made(self, made: Option<&planipref_store::models::CounterRow>) -> Self {
+        Self {
+            file_check: crate::model::file_check::flag(made),
+            ds_dossier_number: made.and_then(|m| m.ds_dossier_number),
+            ..self
         }
     }
 }
@@ -483,6 +518,8 @@ pub fn example_agent_reservation() -> Value {
         "phone": "+33612345678",
         "needs_rebooking": false,
         "overbooked": false,
+        "file_check": {"status": "validated", "system": "anef"},
+        "ds_dossier_number": null,
         "created_at": "2026-11-28T14:05:12+01:00",
         "cancelled_at": null
     })

@@ -22,7 +22,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// is taken exactly as by a reservation, until `expires_at`. Book it with
 /// `POST /reservations` and `hold_id`; release it with `DELETE
 /// /holds/{hold_id}` if the applicant gives up. 409 when the slot is full
-/// (another applicant kept or booked it first).
+/// (another applicant kept or booked it first). When the motif's démarche
+/// has files checked (its `file_check`), `file_number` is required and the
+/// State's system is asked once the slot is known to be free: only a
+/// `validated` file keeps it (or, when the system cannot say, as the
+/// démarche decides).
 #[utoipa::path(
     tag = "reservations",
     request_body(content = CreateHoldRequest, example = json!(crate::model::hold::example_create_hold_request())),
@@ -42,7 +46,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 409, description = "The slot is full (`slot-taken`), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The convocation presented expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The client holds as many slots as allowed, on all servers together, or holds too often (`too-many-requests`), or the convocation presented already keeps a slot (`convocation-holding`: one at a time)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may hold again"))),
-        (status = 422, description = "Invalid fields (`motif_id`, `start` not a slot, `persons`), or an `Idempotency-Key` malformed or already used for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (`motif_id`, `start` not a slot, `persons`, `file_number` missing or in none of the démarche's system's formats), or an `Idempotency-Key` malformed or already used for another request; the démarche's file check refused the file (`file-consumed`, `file-unknown`, `file-expired`, naming `file_number`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer (`unavailable`), or the system holding the applicant's file could not say and the démarche refuses then (`file-check-unavailable`, retry after a minute: not the applicant's fault)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post(
@@ -70,20 +75,21 @@ async fn hold_once(
         Option<std::net::IpAddr>,
     ),
 ) -> Result<HttpResponse, ApiError> {
-    let slot = body.check()?;
+    let asked = body.check()?;
     let terms = HoldTerms {
         minutes: state.booking.hold_minutes,
         max_client_holds: state.limits.live_holds_per_client(),
         client,
     };
     let now = state.now();
+    let files = state.file_status.clone();
     let hold = state
         .blocking(move |store| {
             holds::hold(
                 store,
-                slot,
+                &asked,
                 (convocation.0.as_deref(), context.0.as_ref()),
-                terms,
+                (terms, files.as_ref()),
                 now,
             )
         })

@@ -46,7 +46,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// second is 409 `already-booked` unless the motif allows it. A
 /// convocation-only motif is booked with the convocation's token
 /// (`X-Convocation-Token`), for the person it names: the token is then
-/// used up, until the appointment is cancelled.
+/// used up, until the appointment is cancelled. When the motif's démarche
+/// has files checked (its `file_check`), `applicant.file_number` is
+/// required and the State's system is asked (unless the hold confirmed was
+/// checked for the same number): only a `validated` file is booked.
 #[utoipa::path(
     tag = "reservations",
     request_body(content = CreateReservationRequest, example = json!(crate::model::reservation::example_create_reservation_request())),
@@ -66,7 +69,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 404, description = "No such motif, or no such hold (released, booked or cleaned up)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slot is full (`slot-taken`), the applicant already has an appointment for this démarche (`already-booked`, details not revealed) or as many coming appointments as the préfecture allows across démarches (`too-many-appointments`), the convocation has booked already (`convocation-used`), or a request with the same `Idempotency-Key` is still being processed (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The hold expired (`hold-expired`), or the convocation expired (`convocation-expired`) or was withdrawn (`convocation-revoked`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (names, birth date, e-mail, phone, a start that is not a slot), or an `Idempotency-Key` malformed or already used for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (names, birth date, e-mail, phone, a start that is not a slot, `applicant.file_number` missing or in none of the démarche's system's formats), or an `Idempotency-Key` malformed or already used for another request; the démarche's file check refused the file (`file-consumed`, `file-unknown`, `file-expired`, naming `applicant.file_number`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer (`unavailable`), or the system holding the applicant's file could not say and the démarche refuses then (`file-check-unavailable`, retry after a minute: not the applicant's fault)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
         (status = 429, description = "The client booked too often on this server (`too-many-requests`)", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds until the client may ask again"))),
     )
 )]
@@ -102,6 +106,7 @@ async fn book_once(
     }
     let token = ManagementToken::from_random_bytes(&random_bytes()?);
     let sealed = crate::app::sealing::NewToken::sealed(&token, &state.outbox_key, language)?;
+    let files = state.file_status.clone();
     let detail = state
         .blocking(move |store| {
             book(
@@ -109,7 +114,7 @@ async fn book_once(
                 (target, convocation.0.as_deref(), context.0.as_ref()),
                 (applicant, &crate::app::booking::Booker::applicant()),
                 sealed,
-                now,
+                (now, files.as_ref()),
             )
         })
         .await?;

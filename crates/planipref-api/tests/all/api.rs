@@ -865,6 +865,7 @@ async fn an_appointment_that_has_started_cannot_be_cancelled() {
                     language: "fr".into(),
                     sealed_token: None,
                     extra: None,
+                    file_check: None,
                 },
                 &[guichet_id],
                 || planipref_domain::reference::Reference::parse("PAST-2345").expect("ref"),

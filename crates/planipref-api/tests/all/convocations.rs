@@ -261,6 +261,7 @@ fn issued_long_ago(store: &Store, motif: MotifId, site: &str, age: Duration) -> 
                 issued_by: "agent:test".into(),
                 now,
                 messages: vec![],
+                ds_dossier_number: None,
             },
             None,
         )

@@ -254,6 +254,7 @@ async fn an_expired_hold_stops_counting_at_once_and_cannot_be_confirmed() {
             client_key: None,
             max_client_holds: 0,
             extra: None,
+            file_check: None,
         };
         let mut held = Vec::new();
         for guichet in &schedule.guichets {

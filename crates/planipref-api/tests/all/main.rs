@@ -15,6 +15,7 @@ mod auth;
 mod convocations;
 mod cors;
 mod counter;
+mod file_checks;
 mod journey;
 mod languages;
 mod messages;

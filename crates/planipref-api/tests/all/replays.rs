@@ -227,7 +227,7 @@ fn snapshot(store: &Store) -> Facts {
             );
         }
         let appointments = store.site_reservations(&site.id, (epoch, far), None, (0, 1000));
-        for (r, _) in &appointments.unwrap().items {
+        for (r, ..) in &appointments.unwrap().items {
             let history = store.reservation_events(r.id.parse().unwrap()).unwrap();
             note(
                 format!("reservation {}", r.reference),

@@ -106,6 +106,7 @@ pub fn book(store: &Store, language: &str) -> ReservationRow {
         language: language.into(),
         sealed_token: Some(OutboxKey::development().seal(TOKEN, [3; NONCE_BYTES])),
         extra: None,
+        file_check: None,
     };
     store
         .create_reservation(&new, &free.free_guichets, || {
@@ -364,6 +365,7 @@ fn a_convocation_link_is_sent_then_its_withdrawal() {
                         sealed: Some(OutboxKey::development().seal(link_token, [9; NONCE_BYTES])),
                         due_at: now,
                     }],
+                    ds_dossier_number: None,
                 },
                 None,
             )

@@ -2,22 +2,28 @@
 //!
 //! Input arrives as text and is checked here, field by field, so that every
 //! problem is reported at once and names the field the client sent. The
-//! identity fields (names, birth date, nationality, file number) are parsed
-//! here; the contact fields in `contact.rs`; who a person is, for doublons,
-//! in `person_keys.rs`.
+//! identity fields (names, birth date, nationality) are parsed here; the
+//! file number (the identifier of the person's file in the State's
+//! systems) in `file_number.rs`; the contact fields in `contact.rs`; who a
+//! person is, for doublons, in `person_keys.rs`.
 
 use chrono::NaiveDate;
 
 use crate::error::{Collector, DomainError, FieldError};
 
 mod contact;
+mod file_number;
 mod person_keys;
 #[cfg(test)]
 mod tests;
 
 pub use contact::EMAIL_MAX_CHARS;
 pub(crate) use contact::{parse_email, parse_phone};
-pub use person_keys::{PERSON_KEYS_VERSION, PersonKeys, fold_name};
+pub use file_number::{
+    FILE_NUMBER_MAX_CHARS, FILE_NUMBER_MIN_CHARS, FileNumberKind, normalise_file_number,
+    parse_file_number,
+};
+pub use person_keys::{PERSON_KEYS_VERSION, PersonKeys, file_key, fold_name};
 
 /// Longest accepted name, in characters.
 pub const NAME_MAX_CHARS: usize = 100;
@@ -39,8 +45,9 @@ pub struct Applicant {
     pub phone: String,
     /// Nationality, ISO 3166-1 alpha-3 (`SEN`), when given.
     pub nationality: Option<String>,
-    /// Foreigner file number (numéro de dossier étranger, 10 digits), when
-    /// given.
+    /// The file number, when given: the foreigner's number (AGDREF, 10
+    /// digits), an ANEF or ANTS request number, or a NEPH, normalised (see
+    /// [`parse_file_number`]).
     pub file_number: Option<String>,
 }
 
@@ -66,7 +73,7 @@ pub struct ApplicantInput<'a> {
     pub phone: &'a str,
     /// Nationality, ISO 3166-1 alpha-3, optional.
     pub nationality: Option<&'a str>,
-    /// Foreigner file number, 10 digits, optional.
+    /// File number, optional (see [`parse_file_number`]).
     pub file_number: Option<&'a str>,
 }
 
@@ -147,16 +154,6 @@ fn parse_nationality(raw: &str) -> Result<String, FieldError> {
             "nationality",
             "must be a three-letter ISO 3166-1 country code (e.g. SEN)",
         ))
-    }
-}
-
-/// A foreigner's file number as recorded: its 10 digits, spaces removed.
-pub fn parse_file_number(raw: &str) -> Result<String, FieldError> {
-    let number: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    if number.len() == 10 && number.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(number)
-    } else {
-        Err(FieldError::new("file_number", "must be 10 digits"))
     }
 }
 

@@ -21,7 +21,7 @@ pub const PERSON_KEYS_VERSION: i32 = 2;
 pub struct PersonKeys {
     /// The names (see [`fold_name`]) and the birth date: always known.
     pub identity: String,
-    /// The foreigner file number, when given.
+    /// The file number, when given (see [`file_key`]).
     pub file: Option<String>,
 }
 
@@ -49,9 +49,15 @@ impl PersonKeys {
         );
         Self {
             identity: crate::reference::hash_token(&identity),
-            file: file_number.map(|number| crate::reference::hash_token(&format!("file:{number}"))),
+            file: file_number.map(file_key),
         }
     }
+}
+
+/// The key of a (checked, normalised) file number: [`PersonKeys::file`],
+/// and what a hold keeps of the number its file check was for.
+pub fn file_key(file_number: &str) -> String {
+    crate::reference::hash_token(&format!("file:{file_number}"))
 }
 
 /// A name as compared for doublons, so that the spellings of one name by

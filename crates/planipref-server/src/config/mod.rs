@@ -18,6 +18,7 @@ use planipref_store::{DatabaseUrl, PoolOptions};
 mod auth;
 mod cors;
 mod delivery;
+mod file_check;
 mod limits;
 mod operations;
 #[cfg(test)]
@@ -27,6 +28,7 @@ use auth::{auth_settings, router_settings};
 use cors::cors_settings;
 use delivery::delivery_settings;
 pub use delivery::{DeliverySettings, SmsProvider};
+use file_check::file_status_settings;
 use limits::limit_settings;
 use operations::{metrics_bind, shutdown_timeout};
 
@@ -91,6 +93,11 @@ pub const VARIABLES: &[&str] = &[
     "PLANIPREF_SHUTDOWN_TIMEOUT_SECONDS",
     "PLANIPREF_CORS_ORIGINS",
     "PLANIPREF_CORS_ADMIN_ORIGINS",
+    "PLANIPREF_FILE_CHECK_ANEF_URL",
+    "PLANIPREF_FILE_CHECK_ANEF_TOKEN",
+    "PLANIPREF_FILE_CHECK_SNPC_URL",
+    "PLANIPREF_FILE_CHECK_SNPC_TOKEN",
+    "PLANIPREF_FILE_CHECK_TIMEOUT_MS",
 ];
 
 /// The server's settings.
@@ -137,6 +144,8 @@ pub struct Config {
     /// `PLANIPREF_CORS_ORIGINS` and `PLANIPREF_CORS_ADMIN_ORIGINS`: the
     /// origins whose pages may call the API from a browser.
     pub cors: planipref_api::http::cors::CorsSettings,
+    /// `PLANIPREF_FILE_CHECK_*`: the file-status connectors.
+    pub file_status: planipref_api::file_status::FileStatusSettings,
 }
 
 /// A setting that cannot be used.
@@ -239,6 +248,7 @@ impl Config {
             metrics_bind,
             shutdown_timeout: shutdown_timeout(&get)?,
             cors: cors_settings(&get)?,
+            file_status: file_status_settings(&get, environment)?,
         })
     }
 }

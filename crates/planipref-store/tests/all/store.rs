@@ -201,6 +201,7 @@ fn hold_for(new: &NewReservation) -> planipref_store::NewHold {
         client_key: None,
         max_client_holds: 0,
         extra: None,
+        file_check: None,
     }
 }
 
@@ -237,6 +238,7 @@ pub(crate) fn new_reservation(
         language: "fr".into(),
         sealed_token: None,
         extra: None,
+        file_check: None,
     }
 }
 

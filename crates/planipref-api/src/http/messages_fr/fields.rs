@@ -36,7 +36,22 @@ pub(super) const FIELDS: &[(&str, &str)] = &[
         "must be a three-letter ISO 3166-1 country code (e.g. SEN)",
         "doit être un code pays ISO 3166-1 à trois lettres (par exemple SEN)",
     ),
-    ("must be 10 digits", "doit compter 10 chiffres"),
+    (
+        "must be a file number: the foreigner's number (10 digits), an ANEF or ANTS request number, or a NEPH (12 digits); 10 to 20 letters and digits",
+        "doit être un numéro de dossier : le numéro étranger (10 chiffres), un numéro de demande ANEF ou ANTS, ou un NEPH (12 chiffres) ; 10 à 20 lettres et chiffres",
+    ),
+    (
+        "must be, for this démarche, the foreigner's number (numéro étranger, 10 digits) or an ANEF request number (11 to 20 letters and digits)",
+        "doit être, pour cette démarche, le numéro étranger (10 chiffres) ou un numéro de demande ANEF (11 à 20 lettres et chiffres)",
+    ),
+    (
+        "must be, for this démarche, an ANTS request number (10 letters and digits) or a NEPH (12 digits)",
+        "doit être, pour cette démarche, un numéro de demande ANTS (10 lettres et chiffres) ou un NEPH (12 chiffres)",
+    ),
+    ("must be a dossier number from 1 to {}", "doit être un numéro de dossier de 1 à {}"),
+    ("must be anef or snpc", "doit être anef ou snpc"),
+    ("must be refuse or accept_and_flag", "doit être refuse ou accept_and_flag"),
+    ("is given only with file_check", "ne se donne qu'avec file_check"),
     (
         "may contain only letters, spaces, hyphens, apostrophes and dots",
         "ne peut contenir que des lettres, des espaces, des traits d'union, des apostrophes et des points",

@@ -169,4 +169,8 @@ pub(super) const REFUSALS: &[(&str, &str)] = &[
         "a request with this Idempotency-Key is still being processed; retry in a moment",
         "une requête portant cette Idempotency-Key est encore en cours de traitement ; réessayez dans un instant",
     ),
+    (
+        "This cross-origin request is refused: {}.",
+        "Cette requête d'une autre origine est refusée : {}.",
+    ),
 ];

@@ -6,6 +6,9 @@ use diesel::prelude::*;
 use crate::connection::MultiBackend;
 use crate::schema::*;
 
+mod demarche;
+pub use demarche::*;
+
 /// A préfecture.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = prefectures, check_for_backend(MultiBackend))]
@@ -325,6 +328,11 @@ pub struct HoldRow {
     pub purpose: String,
     /// Taken on an over-booked place (its units in lane 1).
     pub overbooked: bool,
+    /// The file key (see `planipref_domain::applicant::file_key`) of the
+    /// number its file check was made for, when its démarche asks for one.
+    pub file_key: Option<String>,
+    /// What that check found (`validated`, `unverified`).
+    pub file_check_status: Option<String>,
 }
 
 /// Why a hold exists.
@@ -364,6 +372,9 @@ pub struct ConvocationRow {
     pub revoked_at: Option<NaiveDateTime>,
     pub revoked_by: Option<String>,
     pub revoke_reason: Option<String>,
+    /// The démarches-simplifiées dossier it follows, when the agent gave
+    /// it: for agents only.
+    pub ds_dossier_number: Option<i64>,
 }
 
 // Personal data: never printed whole.
@@ -422,6 +433,15 @@ pub struct CounterRow {
     /// How the person was reached, when an agent booked without contact
     /// details ("contacted by phone").
     pub contact_note: Option<String>,
+    /// The system its démarche had the file checked with (`anef`,
+    /// `snpc`), when it asks for a check.
+    pub file_check_system: Option<String>,
+    /// What the check found: `validated`, or `unverified` (the system
+    /// could not say and the démarche accepts and flags).
+    pub file_check_status: Option<String>,
+    /// The démarches-simplifiées dossier of the convocation it was
+    /// booked with, if any: for agents only.
+    pub ds_dossier_number: Option<i64>,
 }
 
 /// A préfecture's counter settings.
@@ -523,62 +543,6 @@ pub struct OuvertureRow {
     pub day: chrono::NaiveDate,
     pub reason: String,
     pub created_at: NaiveDateTime,
-}
-
-/// An entry of the national catalogue of démarches.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = demarches, check_for_backend(MultiBackend))]
-pub struct DemarcheRow {
-    pub code: String,
-    pub label: String,
-    pub description: String,
-    pub default_duration_minutes: i32,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    /// Documents to bring: a JSON array of strings.
-    pub documents: String,
-    pub default_booking_window_days: i32,
-    pub default_min_notice_hours: i32,
-    pub default_cancellation_deadline_hours: i32,
-    /// Raised by each change an administrator makes (the API's
-    /// `version`); 1 when created.
-    pub revision: i32,
-}
-
-impl DemarcheRow {
-    /// Its documents to bring.
-    pub fn document_list(&self) -> Vec<String> {
-        documents_from_json(&self.documents)
-    }
-
-    /// Its default booking rules (checked when written).
-    pub fn default_rules(&self) -> planipref_domain::booking_rules::BookingRules {
-        let count = |v: i32| u32::try_from(v).unwrap_or(0);
-        planipref_domain::booking_rules::BookingRules {
-            booking_window_days: count(self.default_booking_window_days),
-            min_notice_hours: count(self.default_min_notice_hours),
-            cancellation_deadline_hours: count(self.default_cancellation_deadline_hours),
-        }
-    }
-
-    /// Sets its default booking rules (checked by the caller).
-    pub fn set_default_rules(&mut self, rules: planipref_domain::booking_rules::BookingRules) {
-        let count = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-        self.default_booking_window_days = count(rules.booking_window_days);
-        self.default_min_notice_hours = count(rules.min_notice_hours);
-        self.default_cancellation_deadline_hours = count(rules.cancellation_deadline_hours);
-    }
-}
-
-/// A list of documents as stored (a JSON array of strings).
-pub fn documents_to_json(documents: &[String]) -> String {
-    serde_json::to_string(documents).unwrap_or_else(|_| "[]".to_owned())
-}
-
-/// A stored list of documents; an unreadable value reads as none (it is
-/// only ever written by [`documents_to_json`]).
-pub fn documents_from_json(raw: &str) -> Vec<String> {
-    serde_json::from_str(raw).unwrap_or_default()
 }
 
 /// One arrondissement or commune a site is competent for.
