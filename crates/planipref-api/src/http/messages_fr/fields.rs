@@ -48,10 +48,19 @@ pub(super) const FIELDS: &[(&str, &str)] = &[
         "must be, for this démarche, an ANTS request number (10 letters and digits) or a NEPH (12 digits)",
         "doit être, pour cette démarche, un numéro de demande ANTS (10 lettres et chiffres) ou un NEPH (12 chiffres)",
     ),
-    ("must be a dossier number from 1 to {}", "doit être un numéro de dossier de 1 à {}"),
+    (
+        "must be a dossier number from 1 to {}",
+        "doit être un numéro de dossier de 1 à {}",
+    ),
     ("must be anef or snpc", "doit être anef ou snpc"),
-    ("must be refuse or accept_and_flag", "doit être refuse ou accept_and_flag"),
-    ("is given only with file_check", "ne se donne qu'avec file_check"),
+    (
+        "must be refuse or accept_and_flag",
+        "doit être refuse ou accept_and_flag",
+    ),
+    (
+        "is given only with file_check",
+        "ne se donne qu'avec file_check",
+    ),
     (
         "may contain only letters, spaces, hyphens, apostrophes and dots",
         "ne peut contenir que des lettres, des espaces, des traits d'union, des apostrophes et des points",
