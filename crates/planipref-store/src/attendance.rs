@@ -19,7 +19,7 @@ use crate::audit::record;
 use crate::db::{AnyConnection, on_backend, write_transaction};
 use crate::models::*;
 use crate::occupancy::count_booking;
-use crate::reservations::record_change;
+use crate::reservation_history::record_change;
 use crate::revision::{Edited, advance};
 use crate::schema::*;
 use crate::{AuditEntry, Store, StoreError, from_db, to_db};

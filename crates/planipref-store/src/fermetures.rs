@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use crate::audit::{AuditEntry, record};
 use crate::db::{AnyConnection, gone, write_transaction};
 use crate::models::*;
-use crate::reservations::flag_for_rebooking;
+use crate::reservation_history::flag_for_rebooking;
 use crate::revision::{Edited, advance};
 use crate::schema::*;
 use crate::{Page, Store, StoreError, to_db};

@@ -10,7 +10,7 @@ use planipref_domain::plage::works_on;
 use crate::audit::{AuditEntry, record};
 use crate::db::{AnyConnection, any_row, gone, write_transaction};
 use crate::models::*;
-use crate::reservations::{BookedTime, flag_for_rebooking};
+use crate::reservation_history::{BookedTime, flag_for_rebooking};
 use crate::revision::{Edited, advance};
 use crate::schema::*;
 use crate::{Page, Store, StoreError, to_db};

@@ -21,8 +21,9 @@ use crate::occupancy::{GuichetSlot, Holder, count_booking, lock_open_guichet, oc
 use crate::origin::record_booked;
 use crate::overbooking::take_extra_place;
 use crate::person_guards::guard_person;
+use crate::reservation_history::record_event;
 use crate::reservations::{
-    NewReservation, REFERENCE_ATTEMPTS, record_event, reservation_row, use_presented_convocation,
+    NewReservation, REFERENCE_ATTEMPTS, reservation_row, use_presented_convocation,
     worth_another_attempt,
 };
 use crate::schema::*;

@@ -44,6 +44,7 @@ mod person_guards;
 mod person_keys;
 mod plages;
 mod prefectures;
+mod reservation_history;
 mod reservations;
 pub mod retention;
 pub mod revision;

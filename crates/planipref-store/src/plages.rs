@@ -15,7 +15,7 @@ use planipref_domain::plage::{Plage, Weekdays, check_new_plage, plages_cover};
 use crate::audit::{AuditEntry, record};
 use crate::db::{AnyConnection, write_transaction};
 use crate::models::*;
-use crate::reservations::{BookedTime, flag_for_rebooking};
+use crate::reservation_history::{BookedTime, flag_for_rebooking};
 use crate::revision::{Edited, advance};
 use crate::schema::*;
 use crate::{Page, Store, StoreError, to_db};

@@ -19,6 +19,7 @@ use crate::origin::{Origin, record_booked};
 use crate::outbox::{Owed, cancel_pending, kind, owe_applicant, owe_with_reminders};
 use crate::overbooking::take_extra_place;
 use crate::person_guards::guard_person;
+use crate::reservation_history::{record_change, record_event};
 use crate::schema::*;
 use crate::{Store, StoreError, from_db, to_db};
 
@@ -518,86 +519,6 @@ pub(crate) fn use_presented_convocation(
         (new.motif_id, day),
         new.now,
     )
-}
-
-/// Appends an entry to a reservation's history.
-pub(crate) fn record_event(
-    c: &mut AnyConnection,
-    reservation_id: &str,
-    actor: &str,
-    action: &str,
-    detail: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    record_change(
-        c,
-        reservation_id,
-        (actor, action, detail),
-        (None, None),
-        now,
-    )
-}
-
-/// Appends an entry to a reservation's history, with the values before
-/// and after the change (JSON objects).
-pub(crate) fn record_change(
-    c: &mut AnyConnection,
-    reservation_id: &str,
-    (actor, action, detail): (&str, &str, Option<&str>),
-    (previous, current): (Option<String>, Option<String>),
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    diesel::insert_into(reservation_events::table)
-        .values(ReservationEventRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            reservation_id: reservation_id.to_owned(),
-            occurred_at: to_db(now),
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            detail: detail.map(str::to_owned),
-            previous,
-            current,
-        })
-        .execute(c)?;
-    Ok(())
-}
-
-/// A booked appointment's id, reference, motif and times.
-pub(crate) type BookedTime = (
-    String,
-    String,
-    String,
-    chrono::NaiveDateTime,
-    chrono::NaiveDateTime,
-);
-
-/// Marks a reservation to be re-booked and says why in its history.
-pub(crate) fn flag_for_rebooking(
-    c: &mut AnyConnection,
-    id: &str,
-    actor: &str,
-    why: &str,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    diesel::update(reservations::table.find(id))
-        .set((
-            reservations::needs_rebooking.eq(true),
-            reservations::updated_at.eq(to_db(at)),
-        ))
-        .execute(c)?;
-    record_event(c, id, actor, "flagged", Some(why), at)?;
-    // It will not take place as booked: no reminder of it, and a message
-    // asking to book again.
-    for owed in [kind::REMINDER, kind::BOOKED, kind::MOVED] {
-        cancel_pending(c, id, owed)?;
-    }
-    let flagged = Owed {
-        kind: kind::NEEDS_REBOOKING,
-        details: serde_json::json!({ "reason": why }),
-        sealed: None,
-        due_at: at,
-    };
-    owe_applicant(c, id, &flagged, at)
 }
 
 /// Whether a booking transaction that failed may simply run again: a
