@@ -2,14 +2,14 @@
 """The shape of the code, checked by `make lint` (see docs/ARCHITECTURE.md):
 
 - no import circle among the API crate's modules (files);
-- no module imports from `public/` or `admin/` but `lib.rs` (and each
+- no module imports from `public/`, `admin/` or `hub/` but `lib.rs` (and each
   folder's own `mod.rs`, which mounts its files): handlers never import
   each other, shared pieces live below them;
 - layers: `model/` (request and response types) imports nothing from
   `app/`, `state`, `security/` or the handlers; `app/` (use cases) imports
   no actix and no extractor (`http::extract`, `http::path`, `state`,
   `security::agent`, `security::router`): it runs without HTTP;
-- no function in `public/` or `admin/` (handlers and their helpers) over
+- no function in `public/`, `admin/` or `hub/` (handlers and their helpers) over
   40 lines: a handler takes validated input, calls one use case and
   answers; the rest belongs in app/;
 - no file under any crate's src/ over 600 lines.
@@ -26,6 +26,8 @@ ROOT = os.environ.get('PLANIPREF_SHAPE_ROOT') or os.path.join(
 API = os.path.join(ROOT, 'crates', 'planipref-api', 'src')
 MAX_HANDLER_LINES = 40
 MAX_FILE_LINES = 600
+# The folders of handlers: the public's, the agents', the national hubs'.
+HANDLERS = ('public', 'admin', 'hub')
 
 problems = []
 
@@ -78,17 +80,17 @@ for module, path in files.items():
     edges[module] = refs
     # handlers never import each other
     for target in refs:
-        if target and target[0] in ('public', 'admin'):
+        if target and target[0] in HANDLERS:
             mounts = module == () or module == (target[0],)
             if not mounts:
                 problems.append(f'{os.path.relpath(path, ROOT)} imports {"/".join(target)}: '
-                                f'only lib.rs mounts public/ and admin/; move what it needs below them')
+                                f'only lib.rs mounts public/, admin/ and hub/; move what it needs below them')
 
 # layers
 FORBIDDEN = {
-    'model': ('app', 'state', 'security', 'public', 'admin'),
-    'app': ('state', 'public', 'admin', 'http/extract', 'http/path', 'security/agent',
-            'security/router'),
+    'model': ('app', 'state', 'security') + HANDLERS,
+    'app': ('state', 'http/extract', 'http/path', 'security/agent', 'security/router',
+            'security/hub') + HANDLERS,
 }
 for module, path in files.items():
     if not module or module[0] not in FORBIDDEN:
@@ -144,7 +146,7 @@ for comp in comps:
 
 # handler (and helper) bodies
 for module, path in files.items():
-    if not module or module[0] not in ('public', 'admin'):
+    if not module or module[0] not in HANDLERS:
         continue
     lines = open(path).read().split('\n')
     for j, line in enumerate(lines):

@@ -13,7 +13,7 @@
 # pgbench's raw insert rate on PostgreSQL for comparison.
 #
 # LOAD_SCENARIOS (comma-separated: health, orientation, first-slot, slots,
-# stats) makes planipref-load run only those scenarios, e.g.
+# stats, hub, hub-cold) makes planipref-load run only those scenarios, e.g.
 # `LOAD_SCENARIOS=stats`; unset, it runs them all. It does not skip the rush:
 # to measure one scenario alone, run `planipref-load` by hand (see its header).
 set -euo pipefail

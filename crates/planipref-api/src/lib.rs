@@ -9,6 +9,7 @@ pub mod app;
 pub mod blocking;
 pub mod file_status;
 pub mod http;
+pub mod hub;
 pub mod model;
 pub mod public;
 pub mod security;
@@ -76,6 +77,7 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
         (name = "operations", description = "Liveness and readiness"),
         (name = "admin", description = "For préfecture agents and administrators: bearer JWT required"),
         (name = "webhooks", description = "A préfecture's systems hear of its appointments and convocations: subscriptions, signed deliveries (Standard Webhooks), their states and redelivery (bearer JWT required)"),
+        (name = "hub", description = "For national hubs (the ANTS model: meeting points, free times by meeting point, appointments by file number): a hub's shared token required (`x-hub-rdv-auth-token`), its own rate; server to server, never open to browsers"),
         (name = "counter", description = "The counter's day, for agents: arrivals, calls, no-shows, walk-ins, the day view and bookings made for someone (bearer JWT required)"),
     ),
     components(schemas(http::problem::Problem, http::problem::ProblemField)),
@@ -83,12 +85,15 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
 )]
 struct ApiDoc;
 
-/// Declares the agents' bearer JWT once; protected operations refer to it.
+/// Declares the agents' bearer JWT and the hubs' shared token once;
+/// protected operations refer to them.
 struct BearerScheme;
 
 impl utoipa::Modify for BearerScheme {
     fn modify(&self, openapi: &mut OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
@@ -105,12 +110,23 @@ impl utoipa::Modify for BearerScheme {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "hub_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                crate::security::hub::HUB_TOKEN_HEADER,
+                "A national hub's shared token, given to it by the deployment (which keeps only \
+                 its SHA-256 digest). Missing or unknown: 401 `hub-unauthorized`; over the \
+                 hub's rate: 429 with `Retry-After`.",
+            ))),
+        );
     }
 }
 
 /// Registers every operation of the API (relative to [`BASE_PATH`]).
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.configure(public::configure).configure(admin::configure);
+    cfg.configure(public::configure)
+        .configure(admin::configure)
+        .configure(hub::configure);
 }
 
 /// The OpenAPI document, generated from [`configure`].
@@ -161,6 +177,7 @@ fn build(
                 state.router.clone(),
             )))
             .app_data(web::Data::from(state.limits.clone()))
+            .app_data(web::Data::from(state.hubs.clone()))
             .app_data(web::Data::new(http::idempotency::Keys {
                 store: state.store.clone(),
                 verifier: state.auth.clone(),

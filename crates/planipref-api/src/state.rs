@@ -38,6 +38,9 @@ pub struct AppState {
     /// Asks the State's systems where applicants' files stand, for the
     /// démarches that check them (none configured by default).
     pub file_status: Arc<dyn planipref_domain::file_check::FileStatusConnector>,
+    /// The national hubs allowed to call, and the links they are given
+    /// (none by default).
+    pub hubs: Arc<crate::security::hub::Hubs>,
 }
 
 /// How the booking journey behaves (settings of the deployment).
@@ -73,6 +76,7 @@ impl AppState {
             outbox_key: planipref_domain::messages::seal::OutboxKey::development(),
             cors: crate::http::cors::CorsSettings::default(),
             file_status: Arc::new(planipref_domain::file_check::NoConnector),
+            hubs: Arc::default(),
         }
     }
 
@@ -83,6 +87,14 @@ impl AppState {
     ) -> Self {
         Self {
             file_status: connector,
+            ..self
+        }
+    }
+
+    /// The same state answering the hubs of `settings`.
+    pub fn with_hubs(self, settings: crate::security::hub::HubSettings) -> Self {
+        Self {
+            hubs: Arc::new(crate::security::hub::Hubs::new(settings)),
             ..self
         }
     }

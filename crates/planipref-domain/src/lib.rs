@@ -19,6 +19,7 @@ pub mod departements;
 pub mod error;
 pub mod fermeture;
 pub mod file_check;
+pub mod hub;
 pub mod ics;
 pub mod idempotency;
 pub mod ids;

@@ -12,6 +12,7 @@ use chrono::{NaiveDate, Utc, Weekday};
 use diesel::prelude::*;
 use planipref_domain::plage::Weekdays;
 use planipref_store::db::{AnyConnection, write_transaction};
+use planipref_store::hub::SiteLocationRow;
 use planipref_store::models::*;
 use planipref_store::schema::*;
 use planipref_store::{Store, StoreError, to_db};
@@ -35,6 +36,8 @@ struct DemoPrefecture {
     name: &'static str,
     departement: &'static str,
     time_zone: &'static str,
+    /// The préfecture's site for the public.
+    website: &'static str,
     sites: &'static [DemoSite],
 }
 
@@ -45,6 +48,9 @@ struct DemoSite {
     postal_code: &'static str,
     city: &'static str,
     commune_insee: &'static str,
+    /// Approximate WGS 84 latitude and longitude of the town (for national
+    /// hubs' maps; demonstration data, not a survey).
+    location: (f64, f64),
     service: &'static str,
     /// Démarches of the national catalogue it books (their motifs follow the
     /// national label, description and duration).
@@ -71,6 +77,7 @@ const DEMO: &[DemoPrefecture] = &[
         name: "Préfecture de la Seine-Saint-Denis",
         departement: "Seine-Saint-Denis",
         time_zone: "Europe/Paris",
+        website: "https://www.seine-saint-denis.gouv.fr",
         sites: &[
             DemoSite {
                 kind: "prefecture",
@@ -79,6 +86,7 @@ const DEMO: &[DemoPrefecture] = &[
                 postal_code: "93000",
                 city: "Bobigny",
                 commune_insee: "93008",
+                location: (48.9077, 2.4397),
                 service: "Bureau du séjour des étrangers",
                 motifs: &[PREMIERE, RENOUVELLEMENT, REMISE],
                 guichets: &[
@@ -115,6 +123,7 @@ const DEMO: &[DemoPrefecture] = &[
                 postal_code: "93340",
                 city: "Le Raincy",
                 commune_insee: "93062",
+                location: (48.8987, 2.5183),
                 service: "Accueil des étrangers",
                 motifs: &[RENOUVELLEMENT, REMISE],
                 guichets: &[
@@ -139,6 +148,7 @@ const DEMO: &[DemoPrefecture] = &[
                 postal_code: "93200",
                 city: "Saint-Denis",
                 commune_insee: "93066",
+                location: (48.9362, 2.3574),
                 service: "Accueil des étrangers",
                 motifs: &[RENOUVELLEMENT, REMISE],
                 guichets: &[
@@ -163,6 +173,7 @@ const DEMO: &[DemoPrefecture] = &[
         name: "Préfecture de La Réunion",
         departement: "La Réunion",
         time_zone: "Indian/Reunion",
+        website: "https://www.reunion.gouv.fr",
         sites: &[
             DemoSite {
                 kind: "prefecture",
@@ -171,6 +182,7 @@ const DEMO: &[DemoPrefecture] = &[
                 postal_code: "97400",
                 city: "Saint-Denis",
                 commune_insee: "97411",
+                location: (-20.8772, 55.4480),
                 service: "Service de l'immigration et de l'intégration",
                 motifs: &[PREMIERE, RENOUVELLEMENT, REMISE],
                 guichets: &[
@@ -195,6 +207,7 @@ const DEMO: &[DemoPrefecture] = &[
                 postal_code: "97410",
                 city: "Saint-Pierre",
                 commune_insee: "97416",
+                location: (-21.3393, 55.4781),
                 service: "Accueil des étrangers",
                 motifs: &[REMISE],
                 guichets: &[DemoGuichet {
@@ -261,6 +274,15 @@ fn seed_prefecture(c: &mut AnyConnection, p: &DemoPrefecture) -> Result<bool, St
                 commune_insee: s.commune_insee.to_owned(),
                 time_zone: p.time_zone.to_owned(),
                 created_at: now,
+            })
+            .execute(c)?;
+        let (latitude, longitude) = s.location;
+        diesel::insert_into(site_locations::table)
+            .values(SiteLocationRow {
+                site_id: site_id.clone(),
+                latitude,
+                longitude,
+                website: Some(p.website.to_owned()),
             })
             .execute(c)?;
         let service_id = new_id();
@@ -350,6 +372,10 @@ mod tests {
                     time_zone: p.time_zone,
                 });
                 assert!(draft.is_ok(), "{}: {draft:?}", s.name);
+                let (latitude, longitude) = s.location;
+                let located =
+                    planipref_domain::hub::check_location(latitude, longitude, Some(p.website));
+                assert!(located.is_ok(), "{}: {located:?}", s.name);
             }
         }
     }

@@ -100,6 +100,14 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Make a national hub's shared token: prints the token (give it to the
+    /// hub, over a safe channel) and its `PLANIPREF_HUBS` entry (the
+    /// token's SHA-256 digest: what the deployment keeps). Nothing is
+    /// written.
+    HubToken {
+        /// The hub's name (`ants`): lower-case letters, digits, hyphens.
+        name: String,
+    },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
@@ -178,6 +186,7 @@ fn refused_in_production(command: &Command) -> Option<String> {
         | Command::Migrate
         | Command::Purge { .. }
         | Command::Import { .. }
+        | Command::HubToken { .. }
         | Command::Openapi { .. } => {
             return None;
         }
@@ -216,6 +225,9 @@ fn run_import(store: &Store, config: &Config, what: &ImportWhat) -> Result<(), F
 fn run(command: Command) -> Result<(), Failure> {
     if let Command::Openapi { output } = command {
         return Ok(write_openapi(output)?);
+    }
+    if let Command::HubToken { name } = &command {
+        return Ok(print_hub_token(name)?);
     }
     let config = Config::from_env().map_err(|e| e.to_string())?;
     // Before the database is opened: a refused command writes nothing.
@@ -305,7 +317,7 @@ fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Import { what } => run_import(&store, &config, &what),
-        Command::Openapi { .. } | Command::Token { .. } => Ok(()),
+        Command::Openapi { .. } | Command::Token { .. } | Command::HubToken { .. } => Ok(()),
     }
 }
 
@@ -471,4 +483,28 @@ mod tests {
             assert_eq!(parse_ttl(bad), None, "{bad}");
         }
     }
+}
+
+/// Prints a new shared token for hub `name` and its `PLANIPREF_HUBS`
+/// entry.
+fn print_hub_token(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty()
+        && name.len() <= 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !valid {
+        return Err("a hub's name is 1 to 32 lower-case letters, digits or hyphens".into());
+    }
+    // 256 random bits, as 64 hexadecimal digits (safe in any header).
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
+    let token = planipref_domain::hub::digest_hex(&bytes);
+    let digest = planipref_domain::hub::digest_hex(&planipref_domain::hub::token_digest(&token));
+    #[allow(clippy::print_stdout)]
+    {
+        println!("token (give it to the hub; it is not kept): {token}");
+        println!("PLANIPREF_HUBS entry: {name}:{digest}");
+    }
+    Ok(())
 }

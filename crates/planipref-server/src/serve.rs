@@ -39,6 +39,7 @@ pub fn serve(config: Config, store: Store) -> Result<(), String> {
         .with_limits(config.limits)
         .with_outbox_key(config.outbox_key.clone())
         .with_cors(config.cors.clone())
+        .with_hubs(config.hubs.clone())
         .with_file_status(std::sync::Arc::new(files));
     if let Some(start) = config.clock_start {
         log::warn!("the clock starts at {start} (PLANIPREF_CLOCK_START), not at the system's time");

@@ -28,6 +28,7 @@ mod error;
 mod fermetures;
 mod guichets;
 mod holds;
+pub mod hub;
 pub mod idempotency;
 pub mod imports;
 mod integrity;

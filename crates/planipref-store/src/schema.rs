@@ -507,7 +507,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Where a site receives the public, for national hubs.
+    site_locations (site_id) {
+        site_id -> Text,
+        latitude -> Double,
+        longitude -> Double,
+        website -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(site_locations -> sites (site_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    site_locations,
     import_mappings,
     motif_translations,
     overbooking_guards,

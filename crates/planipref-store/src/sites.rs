@@ -274,6 +274,8 @@ impl Store {
                 diesel::delete(services::table.filter(services::site_id.eq(id))).execute(c)?;
                 diesel::delete(fermetures::table.filter(fermetures::site_id.eq(id))).execute(c)?;
                 diesel::delete(ouvertures::table.filter(ouvertures::site_id.eq(id))).execute(c)?;
+                diesel::delete(site_locations::table.filter(site_locations::site_id.eq(id)))
+                    .execute(c)?;
                 diesel::delete(site_competences::table.filter(site_competences::site_id.eq(id)))
                     .execute(c)?;
                 gone(diesel::delete(sites::table.find(id)).execute(c)?)?;

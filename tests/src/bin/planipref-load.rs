@@ -13,11 +13,17 @@
 //! - `first-slot`: every site of that département in turn;
 //! - `slots`: one week of the préfecture's motif;
 //! - `stats`: an administrator's statistics of the whole département over
-//!   a year, by motif (at most 4 connections: an office's few agents).
+//!   a year, by motif (at most 4 connections: an office's few agents);
+//! - `hub`: a national hub's free times (`/hub/availableTimeSlots`) for a
+//!   month at every site of that département, as the hub polls it (the
+//!   answer kept while nothing changes), with the development hub's token;
+//! - `hub-cold`: the same question for 20 different months in turn, one
+//!   connection, each asked once (computed, nothing kept yet).
 //!
 //! It prints requests, throughput, p50/p99/max latency and errors for each,
 //! the slots/health throughput ratio, and whether the goals are met
-//! (orientation p99 ≤ 50 ms; slots ≥ 30 % of health; stats p99 ≤ 200 ms).
+//! (orientation p99 ≤ 50 ms; slots ≥ 30 % of health; stats p99 ≤ 200 ms;
+//! a hub's month of a département, kept or computed, max ≤ 1 s).
 //!
 //! `LOAD_SCENARIOS` (comma-separated names, e.g. `stats` or
 //! `health,stats`) runs only those scenarios; unset or empty runs all. A
@@ -35,6 +41,9 @@ use planipref_tests::{Server, bearer, client, get_json};
 /// The département with the most sites (1 préfecture, 6 sous-préfectures).
 const DEPARTEMENT: &str = "62";
 const DEMARCHE: &str = "sejour-renouvellement";
+/// The development hub's public token (the server runs in development,
+/// `PLANIPREF_HUBS` unset: see docs/hub.md).
+const DEVELOPMENT_HUB_TOKEN: &str = "planipref-hub-development-token-NOT-FOR-PRODUCTION";
 
 #[derive(Default)]
 struct Tally {
@@ -130,6 +139,17 @@ async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<(
         Utc::now().date_naive() + Days::new(365),
     );
     let admin = bearer(&url, "admin_prefecture", DEPARTEMENT, "load");
+    let hub_month = |first: Days| {
+        let start = Utc::now().date_naive() + first;
+        let ids: String = sites
+            .iter()
+            .map(|(id, _)| format!("meeting_point_ids={id}&"))
+            .collect();
+        server.url(&format!(
+            "/api/v1/hub/availableTimeSlots?{ids}start_date={start}&end_date={}&reason={DEMARCHE}&documents_number=1",
+            start + Days::new(30)
+        ))
+    };
     let scenarios: Vec<(&'static str, Vec<String>)> = vec![
         ("health", vec![server.url("/api/v1/health")]),
         (
@@ -165,6 +185,11 @@ async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<(
                 year.0, year.1
             ))],
         ),
+        ("hub", vec![hub_month(Days::new(1))]),
+        (
+            "hub-cold",
+            (2..22).map(|d| hub_month(Days::new(d))).collect(),
+        ),
     ];
     let only: Vec<String> = std::env::var("LOAD_SCENARIOS")
         .unwrap_or_default()
@@ -178,7 +203,7 @@ async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<(
         .collect();
     assert!(
         !scenarios.is_empty(),
-        "LOAD_SCENARIOS names none of health, orientation, first-slot, slots, stats"
+        "LOAD_SCENARIOS names none of health, orientation, first-slot, slots, stats, hub, hub-cold"
     );
     println!(
         "{:<12} {:>9} {:>10} {:>9} {:>9} {:>9} {:>7}",
@@ -186,11 +211,18 @@ async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<(
     );
     let mut all = Vec::new();
     for (name, urls) in scenarios {
+        let hub = ("x-hub-rdv-auth-token", DEVELOPMENT_HUB_TOKEN);
         let (auth, connections) = match name {
-            "stats" => (Some(admin.as_str()), connections.min(4)),
+            "stats" => (Some(("Authorization", admin.as_str())), connections.min(4)),
+            "hub" => (Some(hub), connections),
+            "hub-cold" => (Some(hub), 1),
             _ => (None, connections),
         };
-        let figures = measure(&http, (name, auth), Rc::new(urls), seconds, connections).await;
+        let figures = if name == "hub-cold" {
+            once_each(&http, (name, auth), &urls).await
+        } else {
+            measure(&http, (name, auth), Rc::new(urls), seconds, connections).await
+        };
         println!(
             "{:<12} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
             figures.name,
@@ -214,19 +246,70 @@ async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<(
         .map(|(s, h)| s.per_second / h.per_second.max(1.0));
     let errors: u64 = all.iter().map(|f| f.errors).sum();
     println!(
-        "goals ({backend}): orientation p99 ms ≤ 50: {}; slots/health throughput ≥ 0.30: {}; stats p99 ms ≤ 200: {}; errors {errors}",
+        "goals ({backend}): orientation p99 ms ≤ 50: {}; slots/health throughput ≥ 0.30: {}; stats p99 ms ≤ 200: {}; hub month max ms ≤ 1000: kept {}, computed {}; errors {errors}",
         verdict(find("orientation").map(|f| f.p99_ms), |v| v <= 50.0),
         verdict(ratio, |v| v >= 0.30),
         verdict(find("stats").map(|f| f.p99_ms), |v| v <= 200.0),
+        verdict(find("hub").map(|f| f.max_ms), |v| v <= 1000.0),
+        verdict(find("hub-cold").map(|f| f.max_ms), |v| v <= 1000.0),
     );
     drop(server);
     Ok(())
 }
 
+/// Sends each of `urls` once, in turn, timing each answer.
+async fn once_each(
+    http: &awc::Client,
+    (name, auth): (&'static str, Option<(&str, &str)>),
+    urls: &[String],
+) -> Figures {
+    let started = Instant::now();
+    let mut tally = Tally::default();
+    for url in urls {
+        let sent = Instant::now();
+        let outcome = send(http, url, auth).await;
+        tally
+            .latencies_us
+            .push(u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX));
+        if let Err(e) = outcome {
+            tally.errors += 1;
+            tally.first_error.get_or_insert(e);
+        }
+    }
+    figures(name, &mut tally, started.elapsed().as_secs_f64())
+}
+
+/// Sends one request and reads its whole answer; why it failed.
+async fn send(http: &awc::Client, url: &str, auth: Option<(&str, &str)>) -> Result<(), String> {
+    let mut request = http.get(url);
+    if let Some(header) = auth {
+        request = request.insert_header(header);
+    }
+    match request.send().await {
+        Ok(mut res) => {
+            let body = res.body().limit(8 << 20).await;
+            match (res.status().is_success(), body) {
+                (true, Ok(_)) => Ok(()),
+                (_, body) => Err(format!(
+                    "{} {}: {}",
+                    res.status(),
+                    url,
+                    body.map(|b| String::from_utf8_lossy(&b)
+                        .chars()
+                        .take(200)
+                        .collect::<String>())
+                        .unwrap_or_default()
+                )),
+            }
+        }
+        Err(e) => Err(format!("{url}: {e}")),
+    }
+}
+
 /// Runs `connections` loops over `urls` for `seconds`.
 async fn measure(
     http: &awc::Client,
-    (name, auth): (&'static str, Option<&str>),
+    (name, auth): (&'static str, Option<(&str, &str)>),
     urls: Rc<Vec<String>>,
     seconds: u64,
     connections: usize,
@@ -234,7 +317,7 @@ async fn measure(
     let tally = Rc::new(RefCell::new(Tally::default()));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
-    let auth: Option<Rc<str>> = auth.map(Rc::from);
+    let auth: Option<(Rc<str>, Rc<str>)> = auth.map(|(h, v)| (Rc::from(h), Rc::from(v)));
     let loops = (0..connections).map(|c| {
         let (http, urls, tally) = (http.clone(), urls.clone(), tally.clone());
         let auth = auth.clone();
@@ -244,29 +327,8 @@ async fn measure(
                 let url = &urls[i % urls.len()];
                 i += 1;
                 let sent = Instant::now();
-                let mut request = http.get(url);
-                if let Some(auth) = &auth {
-                    request = request.insert_header(("Authorization", auth.as_ref()));
-                }
-                let outcome = match request.send().await {
-                    Ok(mut res) => {
-                        let body = res.body().limit(8 << 20).await;
-                        match (res.status().is_success(), body) {
-                            (true, Ok(_)) => Ok(()),
-                            (_, body) => Err(format!(
-                                "{} {}: {}",
-                                res.status(),
-                                url,
-                                body.map(|b| String::from_utf8_lossy(&b)
-                                    .chars()
-                                    .take(200)
-                                    .collect::<String>())
-                                    .unwrap_or_default()
-                            )),
-                        }
-                    }
-                    Err(e) => Err(format!("{url}: {e}")),
-                };
+                let header = auth.as_ref().map(|(h, v)| (h.as_ref(), v.as_ref()));
+                let outcome = send(&http, url, header).await;
                 let elapsed = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
                 let mut t = tally.borrow_mut();
                 t.latencies_us.push(elapsed);
@@ -280,6 +342,11 @@ async fn measure(
     futures_util::future::join_all(loops).await;
     let wall = started.elapsed().as_secs_f64();
     let mut t = tally.borrow_mut();
+    figures(name, &mut t, wall)
+}
+
+/// The figures of `t`, measured over `wall` seconds.
+fn figures(name: &'static str, t: &mut Tally, wall: f64) -> Figures {
     if let Some(e) = &t.first_error {
         eprintln!("{name}: first error: {e}");
     }

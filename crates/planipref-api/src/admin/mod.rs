@@ -20,6 +20,7 @@ pub mod prefectures;
 pub mod reservations;
 pub mod retention;
 pub mod services;
+pub mod site_locations;
 pub mod sites;
 pub mod stats;
 pub mod translations;
@@ -40,6 +41,7 @@ fn resources(cfg: &mut ServiceConfig) {
         .configure(prefectures::configure)
         .configure(anti_capture::configure)
         .configure(sites::configure)
+        .configure(site_locations::configure)
         .configure(services::configure)
         .configure(motifs::configure)
         .configure(translations::configure)

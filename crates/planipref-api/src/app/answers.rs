@@ -143,14 +143,24 @@ impl SerializedSlots {
         })
     }
 
+    /// The starts still offered at `now` (see [`Self::body`]), each with
+    /// its JSON text (`{"start":"…",…}`).
+    pub fn open_slots(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Iterator<Item = &(DateTime<FixedOffset>, String)> {
+        let earliest = earliest_start(now, self.min_notice_hours);
+        self.slots
+            .iter()
+            .filter(move |(start, _)| *start >= earliest)
+    }
+
     /// The JSON answer at `now`: slots that have come within the minimum
     /// notice since the list was computed are left out.
     pub fn body(&self, now: DateTime<Utc>) -> String {
-        let earliest = earliest_start(now, self.min_notice_hours);
         let mut out = String::with_capacity(self.head.len() + self.slots.len() * 100 + 2);
         out.push_str(&self.head);
-        let open = self.slots.iter().filter(|(start, _)| *start >= earliest);
-        for (i, (_, slot)) in open.enumerate() {
+        for (i, (_, slot)) in self.open_slots(now).enumerate() {
             if i > 0 {
                 out.push(',');
             }

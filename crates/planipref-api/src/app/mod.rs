@@ -17,6 +17,7 @@ pub mod file_checks;
 pub mod fresh;
 pub mod guichets;
 pub mod holds;
+pub mod hub;
 pub mod imports;
 pub mod motifs;
 pub mod moves;

@@ -113,10 +113,7 @@ pub fn compute_slot_list(
     Ok((list, tz, notice, lapses_at(&schedule, motif_id, tz, now)))
 }
 
-/// The public slots of `motif_id` as JSON: the answer kept by this process
-/// while the site's availability version is unchanged (found without a
-/// blocking call but the version's read, shared between requests), else
-/// computed and kept.
+/// The public slots of `motif_id` as JSON: see [`public_slots`].
 pub async fn public_list(
     store: &Store,
     cache: &Arc<AvailabilityCache>,
@@ -124,6 +121,21 @@ pub async fn public_list(
     (asked, context): (SlotsAsked, Option<RouterContext>),
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
+    let kept = public_slots(store, cache, motif_id, (asked, context), now).await?;
+    Ok(kept.body(now))
+}
+
+/// The public slots of `motif_id`: the list kept by this process while the
+/// site's availability version is unchanged (found without a blocking call
+/// but the version's read, shared between requests), else computed and
+/// kept.
+pub async fn public_slots(
+    store: &Store,
+    cache: &Arc<AvailabilityCache>,
+    motif_id: MotifId,
+    (asked, context): (SlotsAsked, Option<RouterContext>),
+    now: DateTime<Utc>,
+) -> Result<Arc<SerializedSlots>, ApiError> {
     // Answers with a context were checked against its démarche: kept apart.
     let question = Question::Slots {
         motif: motif_id,
@@ -135,7 +147,7 @@ pub async fn public_list(
     let site = cache.site_of_motif(store, motif_id).await?;
     let stamp = Stamp::Site(cache.site_version(store, &site).await?);
     if let Some(Answer::Slots(kept)) = cache.get(&question, &stamp, now) {
-        return Ok(kept.body(now));
+        return Ok(kept);
     }
     let cache = cache.clone();
     crate::blocking::run(store, move |store| {
@@ -154,7 +166,7 @@ pub async fn public_list(
             (now, lapses_at),
             Answer::Slots(kept.clone()),
         );
-        Ok(kept.body(now))
+        Ok(kept)
     })
     .await
 }

@@ -48,6 +48,10 @@ pub enum ApiError {
     /// malformed, expired, wrongly signed, or not accepted by this server.
     #[error("invalid router context: {0}")]
     InvalidContext(&'static str),
+    /// A national hub's token (`x-hub-rdv-auth-token`) is missing or not
+    /// one of the configured hubs'.
+    #[error("hub unauthorized: {0}")]
+    HubUnauthorized(&'static str),
     /// The agent is authenticated but the object is outside their scope.
     #[error("forbidden")]
     Forbidden,
@@ -177,6 +181,11 @@ impl ApiError {
                 S::UNAUTHORIZED,
                 "invalid-context",
                 "The router's context (X-Planipref-Context) is not valid",
+            ),
+            Self::HubUnauthorized(_) => (
+                S::UNAUTHORIZED,
+                "hub-unauthorized",
+                "The hub's token (x-hub-rdv-auth-token) is not valid",
             ),
             Self::Forbidden => (S::FORBIDDEN, "forbidden", "Outside your scope"),
             Self::Validation(_) => (

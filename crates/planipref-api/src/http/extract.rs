@@ -123,6 +123,23 @@ impl<T: DeserializeOwned + 'static> FromRequest for QueryParams<T> {
     }
 }
 
+/// Every key and value of the query, in order, decoded (keys may repeat:
+/// `meeting_point_ids=a&meeting_point_ids=b`); checked by the operation.
+#[derive(Debug)]
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl FromRequest for QueryPairs {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs = form_urlencoded::parse(req.query_string().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        std::future::ready(Ok(Self(pairs)))
+    }
+}
+
 fn malformed<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> ApiError {
     let path = e.path().to_string();
     ApiError::Malformed {

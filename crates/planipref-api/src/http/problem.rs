@@ -116,7 +116,7 @@ impl ApiError {
                     message: "is required".to_owned(),
                 }],
             ),
-            Self::Unauthorized(why) | Self::InvalidContext(why) => ((*why).to_owned(), vec![]),
+            Self::Unauthorized(why) | Self::InvalidContext(why) | Self::HubUnauthorized(why) => ((*why).to_owned(), vec![]),
             Self::Forbidden => (
                 "your role and scope do not cover this object".to_owned(),
                 vec![],

@@ -21,6 +21,7 @@ pub fn title(code: &str) -> &'static str {
         "missing-header" => "Un en-tête obligatoire manque",
         "unauthorized" => "Authentification requise",
         "invalid-context" => "Le contexte du routeur (X-Planipref-Context) n'est pas valide",
+        "hub-unauthorized" => "Le jeton de la plateforme (x-hub-rdv-auth-token) n'est pas valide",
         "forbidden" => "Hors de votre périmètre",
         "validation" => "La requête contient des champs invalides",
         "not-found" => "Introuvable",
@@ -95,7 +96,10 @@ fn missing(what: &str) -> String {
 pub fn detail(error: &ApiError, english: &str) -> String {
     use ApiError as E;
     match error {
-        E::Malformed { .. } | E::Unauthorized(_) | E::InvalidContext(_) => {
+        E::Malformed { .. }
+        | E::Unauthorized(_)
+        | E::InvalidContext(_)
+        | E::HubUnauthorized(_) => {
             messages_fr::translate(english)
         }
         E::Conflict(why) | E::CannotUndo(why) => messages_fr::translate(why),

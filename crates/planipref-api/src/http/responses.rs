@@ -112,3 +112,19 @@ pub enum Unavailable {
     )]
     Unavailable(Problem),
 }
+
+/// A national hub's operation: its shared token is needed, and its rate
+/// is counted.
+#[derive(Debug, IntoResponses)]
+pub enum HubErrors {
+    /// No token, or not a configured hub's (`hub-unauthorized`).
+    #[response(status = 401, content_type = "application/problem+json")]
+    HubUnauthorized(Problem),
+    /// The hub asked more often than its rate allows (`too-many-requests`).
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds until the hub may ask again"))
+    )]
+    TooManyRequests(Problem),
+}

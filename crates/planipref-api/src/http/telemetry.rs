@@ -116,6 +116,7 @@ pub fn refusal_kind(e: &ApiError) -> Option<&'static str> {
         | E::MissingHeader(_)
         | E::Unauthorized(_)
         | E::InvalidContext(_)
+        | E::HubUnauthorized(_)
         | E::Forbidden
         | E::Validation(_)
         | E::NotFound(_)

@@ -13,6 +13,7 @@ pub mod file_check;
 pub mod guichet;
 pub mod health;
 pub mod hold;
+pub mod hub;
 pub mod me;
 pub mod message;
 pub mod motif;

@@ -2055,6 +2055,13 @@ where
             json!({"no_show_after_minutes": 45, "walk_in_horizon_minutes": 60, "agent_daily_bookings": 100}),
             json!({"no_show_after_minutes": 20, "walk_in_horizon_minutes": 30, "agent_daily_bookings": 50}),
         ),
+        (
+            "site location",
+            format!("/api/v1/admin/sites/{site}/location"),
+            format!("/api/v1/admin/sites/{site}/location"),
+            json!({"latitude": 48.9, "longitude": 2.44}),
+            json!({"latitude": 48.95, "longitude": 2.45, "website": "https://www.seine-saint-denis.gouv.fr"}),
+        ),
     ]
 }
 
@@ -2183,7 +2190,7 @@ async fn every_put_of_the_document_refuses_a_change_without_its_version() {
             "PUT {path}: {problem}"
         );
     }
-    assert_eq!(puts, 14, "every administration PUT is walked");
+    assert_eq!(puts, 15, "every administration PUT is walked");
 }
 
 #[actix_web::test]

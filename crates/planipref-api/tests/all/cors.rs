@@ -291,6 +291,8 @@ async fn operations_outside_the_journey_and_unknown_methods_get_no_cors() {
         ("/api/v1/ready", "GET"),
         ("/api/v1/sites", "PUT"),
         ("/api/v1/reservations", "GET"),
+        ("/api/v1/hub/availableTimeSlots", "GET"),
+        ("/api/v1/hub/getManagedMeetingPoints", "GET"),
         ("/api/v1/nowhere", "GET"),
         ("/api-docs/openapi.json", "GET"),
     ] {

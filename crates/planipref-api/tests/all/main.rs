@@ -16,6 +16,7 @@ mod convocations;
 mod cors;
 mod counter;
 mod file_checks;
+mod hub;
 mod journey;
 mod languages;
 mod messages;

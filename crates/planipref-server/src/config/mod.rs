@@ -4,7 +4,7 @@
 //! Here: the settings ([`Config`]), the list of the variables read
 //! ([`VARIABLES`]), the database, server and booking settings, and the
 //! readers of numbers and booleans; the agents' and the router's token
-//! verification in `auth.rs`; the per-client limits in `limits.rs`; the
+//! verification in `auth.rs`; the per-client limits in `limits.rs`; the national hubs in `hub.rs`; the
 //! metrics' address and the shutdown's timeout in `operations.rs`; the
 //! tests, with those comparing [`VARIABLES`] with `.env.example` and the
 //! README, in `tests.rs`.
@@ -19,6 +19,7 @@ mod auth;
 mod cors;
 mod delivery;
 mod file_check;
+mod hub;
 mod limits;
 mod operations;
 #[cfg(test)]
@@ -93,6 +94,9 @@ pub const VARIABLES: &[&str] = &[
     "PLANIPREF_SHUTDOWN_TIMEOUT_SECONDS",
     "PLANIPREF_CORS_ORIGINS",
     "PLANIPREF_CORS_ADMIN_ORIGINS",
+    "PLANIPREF_HUBS",
+    "PLANIPREF_HUB_BOOKING_URL",
+    "PLANIPREF_HUB_MANAGEMENT_URL",
     "PLANIPREF_FILE_CHECK_ANEF_URL",
     "PLANIPREF_FILE_CHECK_ANEF_TOKEN",
     "PLANIPREF_FILE_CHECK_SNPC_URL",
@@ -146,6 +150,9 @@ pub struct Config {
     pub cors: planipref_api::http::cors::CorsSettings,
     /// `PLANIPREF_FILE_CHECK_*`: the file-status connectors.
     pub file_status: planipref_api::file_status::FileStatusSettings,
+    /// `PLANIPREF_HUBS`, `PLANIPREF_HUB_BOOKING_URL`,
+    /// `PLANIPREF_HUB_MANAGEMENT_URL`: the national hubs allowed to call.
+    pub hubs: planipref_api::security::hub::HubSettings,
 }
 
 /// A setting that cannot be used.
@@ -214,6 +221,18 @@ impl Config {
                 ),
             });
         }
+        let hubs = hub::hub_settings(&get, environment)?;
+        let development_hub = planipref_domain::hub::token_digest(
+            planipref_api::security::hub::DEVELOPMENT_HUB_TOKEN,
+        );
+        if hubs.hubs.iter().any(|h| h.token_digest == development_hub) && !is_loopback(&bind) {
+            return Err(ConfigError {
+                name: "PLANIPREF_HUBS",
+                message: format!(
+                    "required when listening on {bind}: the development hub's token is public and is accepted on loopback only"
+                ),
+            });
+        }
         let metrics_bind = metrics_bind(&get, &bind)?;
         Ok(Self {
             environment,
@@ -249,6 +268,7 @@ impl Config {
             shutdown_timeout: shutdown_timeout(&get)?,
             cors: cors_settings(&get)?,
             file_status: file_status_settings(&get, environment)?,
+            hubs,
         })
     }
 }

@@ -129,14 +129,28 @@ fn the_public_development_secret_is_refused_beyond_loopback() {
     ])
     .expect_err("router secret");
     assert!(e.to_string().starts_with("PLANIPREF_ROUTER_SECRET"), "{e}");
+    let router = (
+        "PLANIPREF_ROUTER_SECRET",
+        "the-router-secret-shared-with-dila-long",
+    );
+    // And so is the development hub's token.
+    let e = config(&[
+        ("PLANIPREF_BIND", "0.0.0.0:8080"),
+        ("PLANIPREF_JWT_SECRET", own),
+        router,
+    ])
+    .expect_err("development hub");
+    assert!(e.to_string().starts_with("PLANIPREF_HUBS"), "{e}");
+    let hub = format!(
+        "ants:{}",
+        planipref_domain::hub::digest_hex(&planipref_domain::hub::token_digest("a-hub-token"))
+    );
     assert!(
         config(&[
             ("PLANIPREF_BIND", "0.0.0.0:8080"),
             ("PLANIPREF_JWT_SECRET", own),
-            (
-                "PLANIPREF_ROUTER_SECRET",
-                "the-router-secret-shared-with-dila-long"
-            )
+            router,
+            ("PLANIPREF_HUBS", &hub),
         ])
         .is_ok()
     );

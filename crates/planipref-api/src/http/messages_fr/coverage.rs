@@ -46,6 +46,7 @@ const CALLS: &[&str] = &[
     "InUse",
     "Unauthorized",
     "InvalidContext",
+    "HubUnauthorized",
     "CannotUndo",
     "write_error",
     "refuse",

@@ -19,6 +19,7 @@ pub(super) const FIELDS: &[(&str, &str)] = &[
         "ne doit pas contenir de caractères de contrôle",
     ),
     ("is required", "est obligatoire"),
+    ("must be given once", "ne doit figurer qu'une fois"),
     ("is incomplete", "est incomplet"),
     ("is listed twice", "figure deux fois"),
     ("{} is repeated", "{} figure deux fois"),
@@ -448,5 +449,38 @@ pub(super) const FIELDS: &[(&str, &str)] = &[
     (
         "was already used for another request; use a new key for a new request",
         "a déjà servi pour une autre requête ; utilisez une nouvelle clé pour chaque nouvelle requête",
+    ),
+    // National hubs and sites' locations.
+    (
+        "must be a latitude in degrees, from -90 to 90",
+        "doit être une latitude en degrés, de -90 à 90",
+    ),
+    (
+        "must be a longitude in degrees, from -180 to 180",
+        "doit être une longitude en degrés, de -180 à 180",
+    ),
+    (
+        "must be an https:// address without spaces, at most 300 characters",
+        "doit être une adresse https:// sans espace, de 300 caractères au plus",
+    ),
+    (
+        "may name at most {} meeting points",
+        "peut désigner au plus {} lieux de rendez-vous",
+    ),
+    (
+        "must be a meeting point's id (a UUID)",
+        "doit être l'identifiant d'un lieu de rendez-vous (un UUID)",
+    ),
+    (
+        "must be a démarche's catalogue code, such as sejour-renouvellement",
+        "doit être le code d'une démarche du catalogue, comme sejour-renouvellement",
+    ),
+    (
+        "must be a whole number from 1 to {}",
+        "doit être un nombre entier de 1 à {}",
+    ),
+    (
+        "may name at most {} file numbers",
+        "peut désigner au plus {} numéros de dossier",
     ),
 ];

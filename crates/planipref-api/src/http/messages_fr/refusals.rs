@@ -146,6 +146,15 @@ pub(super) const REFUSALS: &[(&str, &str)] = &[
         "this server accepts no router context",
         "ce serveur n'accepte aucun contexte de routeur",
     ),
+    // National hubs.
+    (
+        "the hub's token is required",
+        "le jeton de la plateforme est obligatoire",
+    ),
+    (
+        "the hub's token is not valid",
+        "le jeton de la plateforme n'est pas valide",
+    ),
     // Requests that cannot be read.
     (
         "the body could not be read",
