@@ -31,6 +31,9 @@ pub const REFUSALS: &str = "planipref_refusals_total";
 /// `consumed`, `unknown`, `expired`; or why none: `timeout`, `failed`,
 /// `not_configured`).
 pub const FILE_CHECKS: &str = "planipref_file_checks_total";
+/// Counter: requests of national hubs let through (token checked, within
+/// its rate), by `hub` (its configured name).
+pub const HUB_REQUESTS: &str = "planipref_hub_requests_total";
 /// Histogram: seconds a store call waited for a thread of the blocking
 /// pool before it ran.
 pub const BLOCKING_WAIT: &str = "planipref_blocking_wait_seconds";
@@ -61,6 +64,10 @@ pub fn describe() {
         "File-status checks asked of a State system, by system and outcome"
     );
     describe_counter!(HOLDS, "Slots held while an applicant fills in the form");
+    describe_counter!(
+        HUB_REQUESTS,
+        "Requests of national hubs let through, by hub"
+    );
     describe_counter!(
         REFUSALS,
         "Business refusals (4xx), by kind: the problem's type"
@@ -100,6 +107,11 @@ pub fn file_checked(
 /// One business refusal of `kind` (a problem type).
 pub fn refused(kind: &'static str) {
     metrics::counter!(REFUSALS, "kind" => kind).increment(1);
+}
+
+/// One request of the hub `hub` let through.
+pub fn hub_admitted(hub: &str) {
+    metrics::counter!(HUB_REQUESTS, "hub" => hub.to_owned()).increment(1);
 }
 
 /// One lookup of the API's cache named `cache`.

@@ -469,22 +469,6 @@ fn write_openapi(output: Option<PathBuf>) -> Result<(), String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_ttl;
-
-    #[test]
-    fn token_lifetimes() {
-        assert_eq!(parse_ttl("90"), Some(90));
-        assert_eq!(parse_ttl("30m"), Some(1800));
-        assert_eq!(parse_ttl("8h"), Some(28_800));
-        assert_eq!(parse_ttl("2d"), Some(172_800));
-        for bad in ["", "0", "h", "-5m", "31d", "8x", "99999999999999999999d"] {
-            assert_eq!(parse_ttl(bad), None, "{bad}");
-        }
-    }
-}
-
 /// Prints a new shared token for hub `name` and its `PLANIPREF_HUBS`
 /// entry.
 fn print_hub_token(name: &str) -> Result<(), String> {
@@ -507,4 +491,20 @@ fn print_hub_token(name: &str) -> Result<(), String> {
         println!("PLANIPREF_HUBS entry: {name}:{digest}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ttl;
+
+    #[test]
+    fn token_lifetimes() {
+        assert_eq!(parse_ttl("90"), Some(90));
+        assert_eq!(parse_ttl("30m"), Some(1800));
+        assert_eq!(parse_ttl("8h"), Some(28_800));
+        assert_eq!(parse_ttl("2d"), Some(172_800));
+        for bad in ["", "0", "h", "-5m", "31d", "8x", "99999999999999999999d"] {
+            assert_eq!(parse_ttl(bad), None, "{bad}");
+        }
+    }
 }

@@ -8,6 +8,7 @@ mod anti_capture;
 mod concurrency;
 mod counter_day;
 mod delivery;
+mod hub;
 mod imports;
 mod journey_storm;
 mod operations;

@@ -170,7 +170,10 @@ impl FromRequest for HubCaller {
             .headers()
             .get(HUB_TOKEN_HEADER)
             .map(|v| v.to_str().unwrap_or("?"));
-        ready(hubs.admit(presented).map(|hub| Self(hub.name.clone())))
+        ready(hubs.admit(presented).map(|hub| {
+            crate::telemetry::hub_admitted(&hub.name);
+            Self(hub.name.clone())
+        }))
     }
 }
 

@@ -165,15 +165,27 @@ fn known(imported: &HashMap<String, Imported>, external_id: &str, digest: &str) 
     }
 }
 
-/// A CSV reader of `path` with headers, trimming fields.
-fn reader(path: &Path) -> Result<csv::Reader<std::fs::File>, String> {
-    csv::ReaderBuilder::new()
+/// Every line of the CSV file `path` (with headers, fields trimmed) read
+/// as a `T`, with its line number (the header is line 1); a line that
+/// cannot be read as one is told in `report` and left out. Fails only when
+/// the file itself cannot be read.
+fn read_lines<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    report: &mut Report,
+) -> Result<Vec<(u64, T)>, String> {
+    let mut csv = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-/// The line of a CSV record (the header is line 1).
-fn line_of(record: &csv::StringRecord) -> u64 {
-    record.position().map_or(0, csv::Position::line)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let headers = csv.headers().map_err(|e| e.to_string())?.clone();
+    let mut lines = vec![];
+    for record in csv.records() {
+        let record = record.map_err(|e| e.to_string())?;
+        let n = record.position().map_or(0, csv::Position::line);
+        match record.deserialize(Some(&headers)) {
+            Ok(line) => lines.push((n, line)),
+            Err(e) => report.refuse(n, "", format!("unreadable: {e}")),
+        }
+    }
+    Ok(lines)
 }

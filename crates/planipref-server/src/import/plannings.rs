@@ -13,7 +13,7 @@ use planipref_store::Store;
 use planipref_store::imports::{Imported, kind};
 use serde::Deserialize;
 
-use super::{Known, Report, digest, importer, known, line_of, reader};
+use super::{Known, Report, digest, importer, known, read_lines};
 
 /// One line: a plage of a guichet of a site.
 #[derive(Debug, Clone, Deserialize)]
@@ -161,8 +161,6 @@ pub fn import_plannings(
 /// The file's lines, each checked; the new ones returned, what is wrong
 /// or already imported told in `report`.
 fn checked(store: &Store, path: &Path, report: &mut Report) -> Result<Vec<(u64, Line)>, String> {
-    let mut csv = reader(path)?;
-    let headers = csv.headers().map_err(|e| e.to_string())?.clone();
     let guichets_known = store.imported(kind::GUICHET).map_err(|e| e.to_string())?;
     let plages_known = store.imported(kind::PLAGE).map_err(|e| e.to_string())?;
     let mut sites: HashMap<String, bool> = HashMap::new();
@@ -170,16 +168,7 @@ fn checked(store: &Store, path: &Path, report: &mut Report) -> Result<Vec<(u64, 
     let mut guichets_seen: HashMap<String, (u64, String)> = HashMap::new();
     let mut plages_seen: HashMap<String, u64> = HashMap::new();
     let mut new = vec![];
-    for record in csv.records() {
-        let record = record.map_err(|e| e.to_string())?;
-        let n = line_of(&record);
-        let line: Line = match record.deserialize(Some(&headers)) {
-            Ok(line) => line,
-            Err(e) => {
-                report.refuse(n, "", format!("unreadable: {e}"));
-                continue;
-            }
-        };
+    for (n, line) in read_lines::<Line>(path, report)? {
         let before = report.errors.len();
         for (column, value) in [
             ("guichet_external_id", &line.guichet_external_id),

@@ -13,7 +13,7 @@ use planipref_store::Store;
 use planipref_store::imports::{Imported, kind};
 use serde::Deserialize;
 
-use super::{Known, Report, digest, known, line_of, reader};
+use super::{Known, Report, digest, known, read_lines};
 
 /// One line: an appointment.
 #[derive(Debug, Clone, Deserialize)]
@@ -185,24 +185,13 @@ fn checked(
     report: &mut Report,
     now: DateTime<Utc>,
 ) -> Result<Vec<Checked>, String> {
-    let mut csv = reader(path)?;
-    let headers = csv.headers().map_err(|e| e.to_string())?.clone();
     let known_ids = store
         .imported(kind::RESERVATION)
         .map_err(|e| e.to_string())?;
     let mut ids_seen: HashMap<String, u64> = HashMap::new();
     let mut references_seen: HashMap<String, u64> = HashMap::new();
     let mut new = vec![];
-    for record in csv.records() {
-        let record = record.map_err(|e| e.to_string())?;
-        let n = line_of(&record);
-        let line: Line = match record.deserialize(Some(&headers)) {
-            Ok(line) => line,
-            Err(e) => {
-                report.refuse(n, "", format!("unreadable: {e}"));
-                continue;
-            }
-        };
+    for (n, line) in read_lines::<Line>(path, report)? {
         if line.external_id.is_empty() {
             report.refuse(n, "external_id", "is required");
         } else if let Some(first) = ids_seen.insert(line.external_id.clone(), n) {
