@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use planipref_api::http::limits::ClientLimits;
-use planipref_store::Store;
+use planipref_store::{Refresh, Store};
 
 use crate::config::{self, Config};
 use crate::shutdown::Stop;
@@ -188,7 +188,34 @@ pub async fn slow_tasks(
         if minutes.is_multiple_of(60) && !stop.is_set() {
             purge(&store, now, &stop).await;
         }
+        // At start when there are none, then once a day.
+        if minutes.is_multiple_of(MINUTES_A_DAY) && !stop.is_set() {
+            let refresh = if minutes == 0 {
+                Refresh::IfMissing
+            } else {
+                Refresh::Always
+            };
+            refresh_statistics(&store, refresh).await;
+        }
         minutes = minutes.wrapping_add(1);
+    }
+}
+
+const MINUTES_A_DAY: u32 = 24 * 60;
+
+/// Brings the planner's statistics up to date (see
+/// [`planipref_store::Store::refresh_statistics`]).
+async fn refresh_statistics(store: &Store, refresh: Refresh) {
+    let store = store.clone();
+    let started = std::time::Instant::now();
+    match actix_web::web::block(move || store.refresh_statistics(refresh)).await {
+        Ok(Ok(true)) => log::info!(
+            "the database's statistics were analysed in {:.1} s",
+            started.elapsed().as_secs_f64()
+        ),
+        Ok(Ok(false)) => {}
+        Ok(Err(e)) => log::warn!("analysing the database's statistics failed: {e}"),
+        Err(e) => log::warn!("analysing the database's statistics did not run: {e}"),
     }
 }
 

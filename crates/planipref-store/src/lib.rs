@@ -54,6 +54,7 @@ mod schedule_cache;
 pub mod schema;
 mod services;
 mod sites;
+mod statistics;
 pub mod stats;
 mod stats_counts;
 pub mod telemetry;
@@ -76,6 +77,7 @@ pub use overbooking::ExtraPlace;
 pub use reservations::{Move, NewReservation, ReservationDetail};
 pub use schedule::MotifSchedule;
 pub use sites::{AvailabilityVersion, SiteOrganisation};
+pub use statistics::Refresh;
 
 /// One page of a list, and how many items there are in all.
 #[derive(Debug, Clone)]

@@ -143,13 +143,6 @@ impl Hubs {
         })?;
         Ok(&self.settings.hubs[i])
     }
-
-    /// Forgets idle hubs' rate state.
-    pub fn forget_idle(&self) {
-        for q in &self.quotas {
-            q.retain_recent();
-        }
-    }
 }
 
 /// The hub calling, once its token was checked and its rate counted.

@@ -219,6 +219,22 @@ pub fn seed_national(
     let started = Instant::now();
     check_options(options)?;
     let departements = selected(read_departements()?, options.departements.as_deref())?;
+    let report = write_national(store, &departements, options, &mut progress, started)?;
+    // A bulk load: the planner's statistics are out of date at once.
+    if !report.created.is_empty() {
+        store.refresh_statistics(planipref_store::Refresh::Always)?;
+    }
+    Ok(report)
+}
+
+/// Writes the préfectures of `departements` not present yet.
+fn write_national(
+    store: &Store,
+    departements: &[reference::Departement],
+    options: &NationalOptions,
+    progress: &mut impl FnMut(NationalProgress),
+    started: Instant,
+) -> Result<NationalReport, StoreError> {
     store.with_conn(|c| {
         let demarches = MOTIFS
             .iter()
@@ -226,7 +242,7 @@ pub fn seed_national(
             .collect::<Result<Vec<_>, _>>()?;
         let mut skipped = Vec::new();
         let mut missing = Vec::new();
-        for d in &departements {
+        for d in departements {
             if prefecture_exists(c, &d.code)? {
                 skipped.push(d.code.clone());
             } else {
@@ -271,7 +287,7 @@ pub fn seed_national(
             done: 0,
             total: to_write.reservations,
             started,
-            progress: &mut progress,
+            progress: &mut *progress,
         };
         let mut created = Vec::new();
         let mut written = NationalCounts::default();

@@ -13,7 +13,9 @@ use planipref_domain::reference::Reference;
 use planipref_domain::slots::{SlotRequest, first_free_slot};
 use planipref_seed::seed_demo;
 use planipref_store::models::ReservationRow;
-use planipref_store::{AnyConnection, DatabaseUrl, NewReservation, PoolOptions, Store, StoreError};
+use planipref_store::{
+    AnyConnection, DatabaseUrl, NewReservation, PoolOptions, Refresh, Store, StoreError,
+};
 use planipref_test_support::TestDb;
 
 #[derive(QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -1473,5 +1475,43 @@ fn an_idempotency_key_answers_for_its_lifetime_then_is_free_again() {
             store.kept_idempotent_answers().expect("kept"),
             Vec::<String>::new()
         );
+    }
+}
+
+#[test]
+fn sqlite_is_analysed_once_when_it_has_no_statistics_and_again_on_demand() {
+    for db in TestDb::each() {
+        seed_demo(db.store()).expect("seed");
+        let store = db.store();
+        let sqlite = db.backend() == "sqlite";
+        assert_eq!(
+            store.refresh_statistics(Refresh::IfMissing).unwrap(),
+            sqlite,
+            "{}: only SQLite lacks statistics of its own",
+            db.backend()
+        );
+        assert!(
+            !store.refresh_statistics(Refresh::IfMissing).unwrap(),
+            "{}: analysed once",
+            db.backend()
+        );
+        assert!(store.refresh_statistics(Refresh::Always).unwrap());
+        if sqlite {
+            let analysed = store
+                .with_conn(|c| {
+                    #[derive(QueryableByName)]
+                    struct N {
+                        #[diesel(sql_type = diesel::sql_types::BigInt)]
+                        n: i64,
+                    }
+                    let rows: Vec<N> = diesel::sql_query(
+                        "SELECT count(*) AS n FROM sqlite_stat1 WHERE tbl = 'reservations'",
+                    )
+                    .load(c)?;
+                    Ok(rows[0].n)
+                })
+                .unwrap();
+            assert!(analysed > 0, "the reservations' indexes have statistics");
+        }
     }
 }
