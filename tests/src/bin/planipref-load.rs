@@ -41,9 +41,12 @@ use planipref_tests::{Server, bearer, client, get_json};
 /// The département with the most sites (1 préfecture, 6 sous-préfectures).
 const DEPARTEMENT: &str = "62";
 const DEMARCHE: &str = "sejour-renouvellement";
-/// The development hub's public token (the server runs in development,
-/// `PLANIPREF_HUBS` unset: see docs/hub.md).
+/// The development hub's public token (docs/hub.md), and the server's
+/// `PLANIPREF_HUBS` entry for it: its SHA-256 digest, at a rate no load
+/// reaches (a hub's own rate is not what is measured).
 const DEVELOPMENT_HUB_TOKEN: &str = "planipref-hub-development-token-NOT-FOR-PRODUCTION";
+const LOAD_HUB: &str =
+    "load:6a26057d1917830b04414a25d33da2384e125e66e77e70a12fcfa5df98341316:100000";
 
 #[derive(Default)]
 struct Tally {
@@ -78,7 +81,14 @@ fn main() -> std::io::Result<()> {
 }
 
 async fn run(url: String, seconds: u64, connections: usize) -> std::io::Result<()> {
-    let server = Server::start(&url, "warn");
+    let server = Server::start_with(
+        &url,
+        "warn",
+        &[
+            ("PLANIPREF_CLIENT_LIMITS", "off"),
+            ("PLANIPREF_HUBS", LOAD_HUB),
+        ],
+    );
     let http = client();
     let backend = url.split(':').next().unwrap_or("?").to_owned();
     println!(
