@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use crate::db::AnyConnection;
 use crate::schema::import_mappings;
 use crate::{Store, StoreError, to_db};
 
@@ -16,6 +17,19 @@ pub mod kind {
     pub const PLAGE: &str = "plage";
     /// An appointment (from a reservations file).
     pub const RESERVATION: &str = "reservation";
+}
+
+/// Where an object being created comes from: recorded in the same
+/// transaction as the object (an appointment is never booked without its
+/// mapping, so a run killed half-way books nothing twice when run again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedFrom {
+    /// The kind ([`kind`]).
+    pub kind: &'static str,
+    /// Its identifier in the former module.
+    pub external_id: String,
+    /// The digest of its line.
+    pub digest: String,
 }
 
 /// An external identifier already imported.
@@ -55,22 +69,36 @@ impl Store {
     /// when it was already recorded (another run at the same time).
     pub fn record_import(
         &self,
-        kind: &str,
+        kind: &'static str,
         external_id: &str,
         imported: &Imported,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.with_conn(|c| {
-            diesel::insert_into(import_mappings::table)
-                .values((
-                    import_mappings::kind.eq(kind),
-                    import_mappings::external_id.eq(external_id),
-                    import_mappings::object_id.eq(&imported.object_id),
-                    import_mappings::digest.eq(&imported.digest),
-                    import_mappings::imported_at.eq(to_db(now)),
-                ))
-                .execute(c)?;
-            Ok(())
-        })
+        let from = ImportedFrom {
+            kind,
+            external_id: external_id.to_owned(),
+            digest: imported.digest.clone(),
+        };
+        self.with_conn(|c| record_mapping(c, &from, &imported.object_id, now))
     }
+}
+
+/// Records that `from` became `object_id` (`Duplicate` when it already
+/// did), on `c`: in the caller's transaction, if any.
+pub(crate) fn record_mapping(
+    c: &mut AnyConnection,
+    from: &ImportedFrom,
+    object_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(import_mappings::table)
+        .values((
+            import_mappings::kind.eq(from.kind),
+            import_mappings::external_id.eq(&from.external_id),
+            import_mappings::object_id.eq(object_id),
+            import_mappings::digest.eq(&from.digest),
+            import_mappings::imported_at.eq(to_db(now)),
+        ))
+        .execute(c)?;
+    Ok(())
 }

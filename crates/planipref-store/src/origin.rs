@@ -26,9 +26,10 @@ pub struct Origin {
     pub walk_in_day: Option<chrono::NaiveDate>,
     /// An agent booking for someone: the most they may book in a UTC day.
     pub agent_cap: Option<u32>,
-    /// Brought from the module Planipref replaces: its applicant was
-    /// confirmed there, so no confirmation is owed (reminders are).
-    pub imported: bool,
+    /// Brought from the module Planipref replaces (its line, recorded with
+    /// the booking): its applicant was confirmed there, so no confirmation
+    /// is owed (reminders are).
+    pub imported: Option<crate::imports::ImportedFrom>,
 }
 
 impl NewReservation {
@@ -159,7 +160,8 @@ pub(crate) fn record_booked(
         sealed: new.sealed_token.clone(),
         due_at: new.now,
     };
-    if new.origin.imported {
+    if let Some(from) = &new.origin.imported {
+        crate::imports::record_mapping(c, from, &row.id, new.now)?;
         return owe_reminders(c, &row.id, new.now);
     }
     owe_with_reminders(c, &row.id, &booked, new.now)

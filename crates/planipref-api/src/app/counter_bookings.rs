@@ -206,7 +206,7 @@ pub fn on_behalf(
             contact_note: note,
             walk_in_day: None,
             agent_cap: Some(u32::try_from(cap).unwrap_or(0)),
-            imported: false,
+            imported: None,
         },
     };
     book(

@@ -12,6 +12,7 @@ use planipref_domain::channel::BookingChannel;
 use planipref_domain::ids::MotifId;
 use planipref_domain::messages::Language;
 use planipref_domain::reference::Reference;
+use planipref_store::imports::ImportedFrom;
 use planipref_store::models::ReservationRow;
 use planipref_store::{NewReservation, Origin, Store};
 
@@ -56,10 +57,11 @@ pub fn placement(
     )
 }
 
-/// Books `appointment`, whose management token hashes to `token_hash`.
+/// Books `appointment`, whose management token hashes to `token_hash`,
+/// recording where it came from in the same transaction.
 pub fn import_appointment(
     store: &Store,
-    appointment: &ImportedAppointment,
+    (appointment, from): (&ImportedAppointment, ImportedFrom),
     token_hash: String,
     now: DateTime<Utc>,
 ) -> Result<ReservationRow, ApiError> {
@@ -87,7 +89,7 @@ pub fn import_appointment(
         max_active_per_person: limit(placed.schedule.rules.max_active_per_person),
         origin: Origin {
             channel: BookingChannel::Web,
-            imported: true,
+            imported: Some(from),
             ..Origin::default()
         },
         language: appointment.language.code().to_owned(),

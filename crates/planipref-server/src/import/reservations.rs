@@ -10,7 +10,7 @@ use planipref_api::app::imports::{ImportedAppointment, import_appointment, place
 use planipref_api::model::reservation::{ApplicantRequest, CreateReservationRequest};
 use planipref_domain::reference::{ManagementToken, Reference};
 use planipref_store::Store;
-use planipref_store::imports::{Imported, kind};
+use planipref_store::imports::{ImportedFrom, kind};
 use serde::Deserialize;
 
 use super::{Known, Report, digest, known, read_lines};
@@ -111,15 +111,13 @@ pub fn import_reservations(
     let mut tokens = tokens_file(tokens_out)?;
     for (n, line, appointment) in lines {
         let token = ManagementToken::from_random_bytes(&random_bytes().map_err(|e| e.to_string())?);
-        match import_appointment(store, &appointment, token.hash(), now) {
+        let from = ImportedFrom {
+            kind: kind::RESERVATION,
+            external_id: line.external_id.clone(),
+            digest: line.digest(),
+        };
+        match import_appointment(store, (&appointment, from), token.hash(), now) {
             Ok(row) => {
-                let imported = Imported {
-                    object_id: row.id.clone(),
-                    digest: line.digest(),
-                };
-                store
-                    .record_import(kind::RESERVATION, &line.external_id, &imported, now)
-                    .map_err(|e| e.to_string())?;
                 if !line.reference.is_empty()
                     && !line.reference.eq_ignore_ascii_case(&row.reference)
                 {

@@ -1515,3 +1515,42 @@ fn sqlite_is_analysed_once_when_it_has_no_statistics_and_again_on_demand() {
         }
     }
 }
+
+#[test]
+fn an_imported_appointment_is_booked_with_its_mapping_or_not_at_all() {
+    use planipref_store::imports::{ImportedFrom, kind};
+    for db in TestDb::each() {
+        let store = db.store();
+        seed_demo(store).expect("seed");
+        let motif = remise_at_bobigny(store);
+        let (start, end, free) = first_slot(store, motif);
+        let imported = |n: usize| {
+            let mut new = new_reservation(store, motif, start, end, n);
+            new.origin.imported = Some(ImportedFrom {
+                kind: kind::RESERVATION,
+                external_id: "RDV-1".into(),
+                digest: "d1".into(),
+            });
+            new
+        };
+        let first = store
+            .create_reservation(&imported(1), &free, || reference(1))
+            .expect("imported");
+        let mappings = store.imported(kind::RESERVATION).expect("mappings");
+        assert_eq!(mappings["RDV-1"].object_id, first.id, "{}", db.backend());
+        // The same line booked again (a second run racing the first): its
+        // mapping is taken, so nothing is booked.
+        let again = store.create_reservation(&imported(2), &free, || reference(2));
+        assert!(again.is_err(), "{}: {again:?}", db.backend());
+        assert_eq!(
+            store.count_booked(motif).expect("count"),
+            1,
+            "{}",
+            db.backend()
+        );
+        assert_eq!(
+            store.imported(kind::RESERVATION).expect("mappings").len(),
+            1
+        );
+    }
+}
