@@ -6,10 +6,10 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug/planipref
 
-.PHONY: help run build test test-quick lint fmt openapi fuzz browser bench load ci clean
+.PHONY: help run build test test-quick lint fmt openapi fuzz browser bench load import-bench ci clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 build: ## Build every crate and the planipref binary (debug)
 	$(CARGO) build --workspace --bins
@@ -52,6 +52,9 @@ bench: ## Benchmark the slot engine (criterion); prints ns per emitted slot
 
 load: ## Load-test orientation, first-slot, slots (national data) and the booking rush (SQLite, PostgreSQL; 127.0.0.1, bounded)
 	@scripts/load.sh
+
+import-bench: ## Time and memory of importing 50,000 coming appointments (release build; SQLite, and PostgreSQL with PLANIPREF_TEST_POSTGRES_URL set; bounded)
+	@scripts/import-bench.sh
 
 ci: lint test fuzz browser ## What CI runs: lint, test, fuzz, then the browser test
 
