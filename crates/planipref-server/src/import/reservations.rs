@@ -109,7 +109,10 @@ pub fn import_reservations(
     }
     let tokens_out = tokens_out.ok_or("--tokens-out FILE is required to import appointments")?;
     let mut tokens = tokens_file(tokens_out)?;
-    for (n, line, appointment) in lines {
+    for (i, (n, line, appointment)) in lines.into_iter().enumerate() {
+        if i > 0 && i % ANALYSE_EVERY == 0 {
+            analyse(store);
+        }
         let token = ManagementToken::from_random_bytes(&random_bytes().map_err(|e| e.to_string())?);
         let from = ImportedFrom {
             kind: kind::RESERVATION,
@@ -145,6 +148,20 @@ pub fn import_reservations(
         .flush()
         .map_err(|e| format!("writing {}: {e}", tokens_out.display()))?;
     Ok(report)
+}
+
+/// Appointments written between two analyses of the database: the
+/// reservations grow fast during an import, and plans made while the table
+/// was small (PostgreSQL keeps a connection's generic plan, and its
+/// autovacuum may be off or late) scanned the whole table for each line.
+const ANALYSE_EVERY: usize = 2_000;
+
+/// Brings the planner's statistics up to date; a failure only slows the
+/// import down.
+fn analyse(store: &Store) {
+    if let Err(e) = store.refresh_statistics(planipref_store::Refresh::Always) {
+        log::warn!("analysing the database during the import failed: {e}");
+    }
 }
 
 /// The tokens file, new (refusing to overwrite one), owner-only.
