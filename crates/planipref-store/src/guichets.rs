@@ -9,6 +9,7 @@ use planipref_domain::plage::works_on;
 
 use crate::audit::{AuditEntry, record};
 use crate::db::{AnyConnection, any_row, gone, write_transaction};
+use crate::imports::{ImportedFrom, record_mapping};
 use crate::models::*;
 use crate::reservation_history::{BookedTime, flag_for_rebooking};
 use crate::revision::{Edited, advance};
@@ -16,12 +17,13 @@ use crate::schema::*;
 use crate::{Page, Store, StoreError, to_db};
 
 impl Store {
-    /// Creates a guichet serving `motif_ids` and records it.
+    /// Creates a guichet serving `motif_ids` and records it (with the
+    /// former module's line it comes from, when imported).
     pub fn create_guichet(
         &self,
         row: &GuichetRow,
         motif_ids: &[String],
-        audit: &AuditEntry,
+        (audit, imported): (&AuditEntry, Option<&ImportedFrom>),
     ) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
@@ -35,6 +37,9 @@ impl Store {
                             guichet_motifs::motif_id.eq(m),
                         ))
                         .execute(c)?;
+                }
+                if let Some(from) = imported {
+                    record_mapping(c, from, &row.id, audit.at)?;
                 }
                 record(c, audit)
             })

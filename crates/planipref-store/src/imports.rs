@@ -64,23 +64,6 @@ impl Store {
                 .collect())
         })
     }
-
-    /// Records that `external_id` of `kind` became `object_id`. `Duplicate`
-    /// when it was already recorded (another run at the same time).
-    pub fn record_import(
-        &self,
-        kind: &'static str,
-        external_id: &str,
-        imported: &Imported,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let from = ImportedFrom {
-            kind,
-            external_id: external_id.to_owned(),
-            digest: imported.digest.clone(),
-        };
-        self.with_conn(|c| record_mapping(c, &from, &imported.object_id, now))
-    }
 }
 
 /// Records that `from` became `object_id` (`Duplicate` when it already

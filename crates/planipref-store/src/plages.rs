@@ -14,6 +14,7 @@ use planipref_domain::plage::{Plage, Weekdays, check_new_plage, plages_cover};
 
 use crate::audit::{AuditEntry, record};
 use crate::db::{AnyConnection, write_transaction};
+use crate::imports::{ImportedFrom, record_mapping};
 use crate::models::*;
 use crate::reservation_history::{BookedTime, flag_for_rebooking};
 use crate::revision::{Edited, advance};
@@ -28,7 +29,7 @@ impl Store {
         &self,
         row: &PlageRow,
         plage: &Plage,
-        audit: &AuditEntry,
+        (audit, imported): (&AuditEntry, Option<&ImportedFrom>),
     ) -> Result<(), StoreError> {
         self.with_conn(|conn| {
             write_transaction(conn, |c| {
@@ -52,6 +53,9 @@ impl Store {
                             plage_motifs::motif_id.eq(m.to_string()),
                         ))
                         .execute(c)?;
+                }
+                if let Some(from) = imported {
+                    record_mapping(c, from, &row.id, audit.at)?;
                 }
                 record(c, audit)
             })

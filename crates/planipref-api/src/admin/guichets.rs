@@ -58,7 +58,7 @@ pub async fn create_guichet(
     let settings = body.parse()?;
     let now = state.now();
     let guichet = state
-        .blocking(move |store| guichets::create(store, (&agent, now), site_id, settings))
+        .blocking(move |store| guichets::create(store, (&agent, now), (site_id, None), settings))
         .await?;
     Ok(guichet.created_at(&format!("/api/v1/admin/guichets/{}", guichet.id)))
 }

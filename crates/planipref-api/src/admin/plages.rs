@@ -57,7 +57,7 @@ pub async fn create_plage(
     let now = state.now();
     let agent = agent.0;
     let response = state
-        .blocking(move |store| plages::create(store, (&agent, now), guichet_id, &body))
+        .blocking(move |store| plages::create(store, (&agent, now), (guichet_id, None), &body))
         .await?;
     Ok(response.created_at(&format!("/api/v1/admin/plages/{}", response.id)))
 }

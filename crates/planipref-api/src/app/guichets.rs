@@ -14,15 +14,17 @@ use crate::http::version::IfMatch;
 use crate::model::guichet::{Guichet, GuichetChange, GuichetSettings};
 use crate::model::site::site_zone;
 use crate::security::scope::may_administer;
+use planipref_store::imports::ImportedFrom;
 
 /// What a guichet whose name is taken at its site is told.
 const NAME_TAKEN: &str = "a guichet of that name exists at this site";
 
-/// A new guichet of `site_id`, by `agent` at `now`.
+/// A new guichet of `site_id`, by `agent` at `now` (`imported`: the
+/// former module's line it comes from, recorded with it).
 pub fn create(
     store: &Store,
     (agent, now): (&Agent, DateTime<Utc>),
-    site_id: SiteId,
+    (site_id, imported): (SiteId, Option<&ImportedFrom>),
     settings: GuichetSettings,
 ) -> Result<Guichet, ApiError> {
     let site = store
@@ -44,7 +46,7 @@ pub fn create(
     let guichet = Guichet::from_row(&row, settings.motif_ids.clone());
     let audit = audit(agent, &site, "guichet", &row.id, &guichet, now);
     store
-        .create_guichet(&row, &settings.motif_ids, &audit)
+        .create_guichet(&row, &settings.motif_ids, (&audit, imported))
         .map_err(|e| write_error(e, NAME_TAKEN))?;
     Ok(guichet)
 }

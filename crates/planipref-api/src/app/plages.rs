@@ -13,14 +13,16 @@ use crate::http::version::IfMatch;
 use crate::model::plage::{PlageChange, PlageRequest, PlageResponse, parse_plage, plage_response};
 use crate::model::site::site_zone;
 use crate::security::scope::may_administer;
+use planipref_store::imports::ImportedFrom;
 
 /// A new plage of guichet `guichet_id`, as `body` describes it, created by
 /// `agent` at `now` (audited; refused when it overlaps another plage of
-/// the guichet, or names motifs the guichet does not serve).
+/// the guichet, or names motifs the guichet does not serve); `imported`:
+/// the former module's line it comes from, recorded with it.
 pub fn create(
     store: &Store,
     (agent, now): (&Agent, DateTime<Utc>),
-    guichet_id: GuichetId,
+    (guichet_id, imported): (GuichetId, Option<&ImportedFrom>),
     body: &PlageRequest,
 ) -> Result<PlageResponse, ApiError> {
     let (plage, motif_ids) = parse_plage(body, guichet_id)?;
@@ -42,7 +44,7 @@ pub fn create(
     let response = plage_response(&row.id, row.revision, &plage, motif_ids);
     let audit = audit(agent, &site, "plage", &row.id, &response, now);
     store
-        .create_plage(&row, &plage, &audit)
+        .create_plage(&row, &plage, (&audit, imported))
         .map_err(|e| write_error(e, "conflicting plage"))?;
     Ok(response)
 }

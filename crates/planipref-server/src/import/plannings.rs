@@ -10,7 +10,7 @@ use planipref_api::model::guichet::GuichetRequest;
 use planipref_api::model::plage::{PlageRequest, parse_plage};
 use planipref_domain::ids::{GuichetId, SiteId};
 use planipref_store::Store;
-use planipref_store::imports::{Imported, kind};
+use planipref_store::imports::{ImportedFrom, kind};
 use serde::Deserialize;
 
 use super::{Known, Report, digest, importer, known, read_lines};
@@ -119,15 +119,13 @@ pub fn import_plannings(
         if !guichets_made.contains_key(&line.guichet_external_id) {
             let site: SiteId = line.site_id.parse().map_err(|_| "site_id checked")?;
             let settings = line.guichet().parse().map_err(|e| e.to_string())?;
-            match guichets::create(store, (&agent, now), site, settings) {
+            let from = ImportedFrom {
+                kind: kind::GUICHET,
+                external_id: line.guichet_external_id.clone(),
+                digest: line.guichet_digest(),
+            };
+            match guichets::create(store, (&agent, now), (site, Some(&from)), settings) {
                 Ok(g) => {
-                    let imported = Imported {
-                        object_id: g.id.clone(),
-                        digest: line.guichet_digest(),
-                    };
-                    store
-                        .record_import(kind::GUICHET, &line.guichet_external_id, &imported, now)
-                        .map_err(|e| e.to_string())?;
                     guichets_made.insert(line.guichet_external_id.clone(), g.id);
                 }
                 Err(e) => {
@@ -142,17 +140,14 @@ pub fn import_plannings(
         let guichet: GuichetId = guichets_made[&line.guichet_external_id]
             .parse()
             .map_err(|_| "a guichet identifier")?;
-        match plages::create(store, (&agent, now), guichet, &line.plage()) {
-            Ok(p) => {
-                let imported = Imported {
-                    object_id: p.id,
-                    digest: line.plage_digest(),
-                };
-                store
-                    .record_import(kind::PLAGE, &line.plage_external_id, &imported, now)
-                    .map_err(|e| e.to_string())?;
-            }
-            Err(e) => report.refuse_api(n, &e, &column),
+        let from = ImportedFrom {
+            kind: kind::PLAGE,
+            external_id: line.plage_external_id.clone(),
+            digest: line.plage_digest(),
+        };
+        if let Err(e) = plages::create(store, (&agent, now), (guichet, Some(&from)), &line.plage())
+        {
+            report.refuse_api(n, &e, &column);
         }
     }
     Ok(report)

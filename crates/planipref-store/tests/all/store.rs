@@ -1554,3 +1554,56 @@ fn an_imported_appointment_is_booked_with_its_mapping_or_not_at_all() {
         );
     }
 }
+
+#[test]
+fn an_imported_guichet_is_created_with_its_mapping_or_not_at_all() {
+    use planipref_store::imports::{ImportedFrom, kind};
+    for db in TestDb::each() {
+        let store = db.store();
+        seed_demo(store).expect("seed");
+        let site = store
+            .list_sites(Some("93"), 0, 10)
+            .expect("sites")
+            .items
+            .remove(0)
+            .id;
+        let from = ImportedFrom {
+            kind: kind::GUICHET,
+            external_id: "G-1".into(),
+            digest: "d".into(),
+        };
+        let create = |name: &str| {
+            let row = planipref_store::models::GuichetRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                site_id: site.clone(),
+                name: name.into(),
+                active: true,
+                created_at: Utc::now().naive_utc(),
+                active_from: None,
+                active_until: None,
+                channel: "public".into(),
+                revision: 1,
+            };
+            let audit = planipref_store::AuditEntry {
+                actor: "import".into(),
+                departement: Some("93".into()),
+                site_id: Some(site.clone()),
+                entity: "guichet",
+                entity_id: row.id.clone(),
+                action: "created",
+                before: None,
+                after: None,
+                at: Utc::now(),
+            };
+            store.create_guichet(&row, &[], (&audit, Some(&from)))
+        };
+        let before = store.list_guichets(&site, 0, 100).expect("guichets").total;
+        create("Guichet importé 1").expect("created with its mapping");
+        assert_eq!(store.imported(kind::GUICHET).expect("mappings").len(), 1);
+        // The same line again (a second run racing the first): refused
+        // whole, no second guichet.
+        assert!(create("Guichet importé 2").is_err(), "{}", db.backend());
+        let after = store.list_guichets(&site, 0, 100).expect("guichets").total;
+        assert_eq!(after, before + 1, "{}", db.backend());
+    }
+}
