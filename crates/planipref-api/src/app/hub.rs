@@ -13,6 +13,7 @@ use planipref_domain::applicant::file_key;
 use planipref_domain::hub::{TimeSlotsAsked, UrlTemplate, check_location};
 use planipref_domain::ids::{MotifId, SiteId};
 use planipref_domain::motif::BookingMode;
+use planipref_domain::time::parse_time_zone;
 use planipref_store::Store;
 use planipref_store::hub::SiteLocationRow;
 use planipref_store::models::SiteRow;
@@ -162,7 +163,7 @@ pub fn applications(
     for ((given, _), key) in asked.iter().zip(&keys) {
         let mut list = vec![];
         for a in found.iter().filter(|a| a.file_key.as_deref() == Some(key)) {
-            let zone: chrono_tz::Tz = a.time_zone.parse().map_err(|_| {
+            let zone = parse_time_zone(&a.time_zone).ok_or_else(|| {
                 log::error!("site {} has an unknown time zone", a.site_id);
                 ApiError::Internal
             })?;

@@ -10,7 +10,7 @@ use std::num::NonZeroU32;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use planipref_domain::hub::{UrlTemplate, token_matches};
 
 use crate::http::error::ApiError;
@@ -82,8 +82,8 @@ fn development_template(text: &'static str, places: &[&str]) -> UrlTemplate {
 #[derive(Debug)]
 pub struct Hubs {
     settings: HubSettings,
-    limiter: DefaultKeyedRateLimiter<usize>,
-    quotas: Vec<DefaultKeyedRateLimiter<usize>>,
+    /// One limiter per hub, in the order of `settings.hubs`.
+    rates: Vec<DefaultDirectRateLimiter>,
 }
 
 impl Default for Hubs {
@@ -95,17 +95,15 @@ impl Default for Hubs {
 impl Hubs {
     /// The hubs of `settings`.
     pub fn new(settings: HubSettings) -> Self {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
-        let quotas = settings
+        let rates = settings
             .hubs
             .iter()
-            .map(|h| RateLimiter::keyed(quota(h.requests_per_minute)))
+            .map(|h| {
+                let n = NonZeroU32::new(h.requests_per_minute).unwrap_or(NonZeroU32::MIN);
+                RateLimiter::direct(Quota::per_minute(n))
+            })
             .collect();
-        Self {
-            limiter: RateLimiter::keyed(quota(DEFAULT_HUB_REQUESTS_PER_MINUTE)),
-            quotas,
-            settings,
-        }
+        Self { rates, settings }
     }
 
     /// The settings.
@@ -136,8 +134,7 @@ impl Hubs {
         let Some(i) = matched else {
             return Err(ApiError::HubUnauthorized("the hub's token is not valid"));
         };
-        let limiter = self.quotas.get(i).unwrap_or(&self.limiter);
-        limiter.check_key(&i).map_err(|not_until| {
+        self.rates[i].check().map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             ApiError::TooManyRequests(wait.as_secs() + 1)
         })?;

@@ -378,6 +378,28 @@ async fn free_times_are_the_public_slots_with_their_booking_links() {
                 vec!["end_date".to_owned()]
             )
         );
+
+        // Motifs the public does not book on its own are never offered to
+        // hubs: one booked only with a convocation, one only through
+        // service-public.fr's router.
+        let admin = token("admin_prefecture", &["93"]);
+        for (at, setting) in [
+            (&raincy, json!({"booking_mode": "convocation_only"})),
+            (&bobigny, json!({"requires_context": true})),
+        ] {
+            let motif = motif_of(&db, at, code);
+            let (s, _, b) = call!(
+                app,
+                put(&format!("/api/v1/admin/motifs/{motif}"), &admin, setting)
+            );
+            assert_eq!(s, StatusCode::OK, "{b}");
+        }
+        let (s, _, withheld) = send(&app, as_hub(&ask(code, 1), ANTS)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            (&withheld[&raincy], &withheld[&bobigny]),
+            (&json!([]), &json!([]))
+        );
     }
 }
 
