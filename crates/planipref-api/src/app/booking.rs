@@ -3,6 +3,7 @@ use crate::app::convocations::access_for;
 use crate::app::file_checks::pending_check;
 use crate::app::overbooking::booking_channel;
 use crate::app::overbooking::place_or_overbook;
+use crate::app::placement::Placement;
 use crate::app::sealing::NewToken;
 use crate::app::slots::Access;
 use crate::app::slots::ContextCheck;
@@ -133,6 +134,47 @@ pub fn demarche_key(motif: &MotifRow) -> String {
     doublon_scope(motif.demarche_code.as_deref(), &motif.id)
 }
 
+/// The reservation of `motif_id` at `start` for `persons` that `placed`
+/// allows, for `applicant`, written by `actor` at `now` with the token
+/// hashing to `token_hash`: what the placement decides (site, end, zone,
+/// the démarche doublons count in, the person's limit, an extra place)
+/// and, for the rest, a plain online booking (no convocation, the web
+/// channel, French, nothing sealed, no file check) that callers amend.
+pub fn placed_reservation(
+    placed: &Placement,
+    (motif_id, start, persons): (MotifId, DateTime<Utc>, u32),
+    applicant: Applicant,
+    (token_hash, actor, now): (String, String, DateTime<Utc>),
+) -> Result<NewReservation, ApiError> {
+    let motif = &placed.schedule.motif;
+    Ok(NewReservation {
+        site_id: placed
+            .schedule
+            .site
+            .id
+            .parse()
+            .map_err(|_| ApiError::Internal)?,
+        motif_id,
+        start,
+        end: placed.end,
+        applicant,
+        token_hash,
+        actor,
+        now,
+        time_zone: placed.time_zone,
+        persons,
+        demarche_code: demarche_key(motif),
+        refuse_doublons: motif.refuse_doublons,
+        convocation: None,
+        max_active_per_person: limit(placed.schedule.rules.max_active_per_person),
+        origin: Origin::default(),
+        language: Language::Fr.code().to_owned(),
+        sealed_token: None,
+        extra: placed.extra,
+        file_check: None,
+    })
+}
+
 /// Who books: the applicant online, or an agent for them.
 #[derive(Debug, Clone)]
 pub struct Booker {
@@ -192,32 +234,18 @@ pub fn book(
             )?;
             // The system is asked once the slot is known to be free.
             let file_check = pending.map(|p| p.run(files, None)).transpose()?;
-            let motif = &placed.schedule.motif;
             let new = NewReservation {
-                site_id: placed
-                    .schedule
-                    .site
-                    .id
-                    .parse()
-                    .map_err(|_| ApiError::Internal)?,
-                motif_id,
-                start,
-                end: placed.end,
-                applicant,
-                token_hash: token.hash.clone(),
-                actor: booker.actor.clone(),
-                now,
-                time_zone: placed.time_zone,
-                persons,
-                demarche_code: demarche_key(motif),
-                refuse_doublons: motif.refuse_doublons,
                 convocation,
-                max_active_per_person: limit(placed.schedule.rules.max_active_per_person),
                 origin: booker.origin.clone(),
                 language: token.language.code().to_owned(),
                 sealed_token: token.sealed.clone(),
-                extra: placed.extra,
                 file_check: file_check.map(|c| c.file),
+                ..placed_reservation(
+                    &placed,
+                    (motif_id, start, persons),
+                    applicant,
+                    (token.hash.clone(), booker.actor.clone(), now),
+                )?
             };
             let row = store
                 .create_reservation(&new, &placed.candidates, new_reference)

@@ -8,7 +8,6 @@
 
 use chrono::{DateTime, Utc};
 use planipref_domain::applicant::Applicant;
-use planipref_domain::channel::BookingChannel;
 use planipref_domain::ids::MotifId;
 use planipref_domain::messages::Language;
 use planipref_domain::reference::Reference;
@@ -16,7 +15,7 @@ use planipref_store::imports::ImportedFrom;
 use planipref_store::models::ReservationRow;
 use planipref_store::{NewReservation, Origin, Store};
 
-use crate::app::booking::{demarche_key, limit, new_reference};
+use crate::app::booking::{new_reference, placed_reservation};
 use crate::app::placement::{Placement, place};
 use crate::app::slots::{Access, ContextCheck};
 use crate::http::error::ApiError;
@@ -66,37 +65,22 @@ pub fn import_appointment(
     now: DateTime<Utc>,
 ) -> Result<ReservationRow, ApiError> {
     let placed = placement(store, appointment, now)?;
-    let motif = &placed.schedule.motif;
     let new = NewReservation {
-        site_id: placed
-            .schedule
-            .site
-            .id
-            .parse()
-            .map_err(|_| ApiError::Internal)?,
-        motif_id: appointment.motif_id,
-        start: appointment.start,
-        end: placed.end,
-        applicant: appointment.applicant.clone(),
-        token_hash,
-        actor: IMPORT_ACTOR.to_owned(),
-        now,
-        time_zone: placed.time_zone,
-        persons: appointment.persons,
-        demarche_code: demarche_key(motif),
-        refuse_doublons: motif.refuse_doublons,
-        convocation: None,
-        max_active_per_person: limit(placed.schedule.rules.max_active_per_person),
+        // Confirmed in the former module: no confirmation is owed, and the
+        // line it came from is recorded with it.
         origin: Origin {
-            channel: BookingChannel::Web,
             imported: Some(from),
             ..Origin::default()
         },
         language: appointment.language.code().to_owned(),
-        sealed_token: None,
-        extra: None,
-        // Checked in the former module, when it booked.
-        file_check: None,
+        // Checked in the former module, when it booked (`file_check`
+        // stays none).
+        ..placed_reservation(
+            &placed,
+            (appointment.motif_id, appointment.start, appointment.persons),
+            appointment.applicant.clone(),
+            (token_hash, IMPORT_ACTOR.to_owned(), now),
+        )?
     };
     let mut original = appointment.reference.clone();
     store
