@@ -472,12 +472,7 @@ fn write_openapi(output: Option<PathBuf>) -> Result<(), String> {
 /// Prints a new shared token for hub `name` and its `PLANIPREF_HUBS`
 /// entry.
 fn print_hub_token(name: &str) -> Result<(), String> {
-    let valid = !name.is_empty()
-        && name.len() <= 32
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !valid {
+    if !planipref_domain::hub::is_hub_name(name) {
         return Err("a hub's name is 1 to 32 lower-case letters, digits or hyphens".into());
     }
     // 256 random bits, as 64 hexadecimal digits (safe in any header).

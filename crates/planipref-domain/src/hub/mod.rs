@@ -330,6 +330,19 @@ fn escape_into(value: &str, out: &mut String) {
     }
 }
 
+/// Longest name of a hub.
+pub const MAX_HUB_NAME_CHARS: usize = 32;
+
+/// Whether `name` may name a hub (in `PLANIPREF_HUBS`, logs and
+/// metrics): 1 to [`MAX_HUB_NAME_CHARS`] lower-case letters, digits or
+/// hyphens.
+pub fn is_hub_name(name: &str) -> bool {
+    (1..=MAX_HUB_NAME_CHARS).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// A hub's shared token as configured: its SHA-256 digest (the token
 /// itself is never stored).
 pub fn token_digest(token: &str) -> [u8; 32] {

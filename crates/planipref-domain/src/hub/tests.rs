@@ -202,3 +202,20 @@ fn a_token_is_kept_as_its_digest_and_compared_with_it() {
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
 }
+
+#[test]
+fn a_hub_is_named_in_lower_case_letters_digits_and_hyphens() {
+    for good in ["ants", "dila-2", "a", &"x".repeat(MAX_HUB_NAME_CHARS)] {
+        assert!(is_hub_name(good), "{good}");
+    }
+    for bad in [
+        "",
+        "ANTS",
+        "an ts",
+        "ants:",
+        "é",
+        &"x".repeat(MAX_HUB_NAME_CHARS + 1),
+    ] {
+        assert!(!is_hub_name(bad), "{bad}");
+    }
+}

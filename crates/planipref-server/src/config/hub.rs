@@ -14,7 +14,7 @@ use planipref_api::security::hub::{
     BOOKING_URL_PLACES, DEFAULT_HUB_REQUESTS_PER_MINUTE, DEVELOPMENT_HUB_TOKEN, Hub, HubSettings,
     MANAGEMENT_URL_PLACES,
 };
-use planipref_domain::hub::{UrlTemplate, parse_digest, token_digest};
+use planipref_domain::hub::{UrlTemplate, is_hub_name, parse_digest, token_digest};
 
 use super::{ConfigError, Environment};
 
@@ -80,18 +80,11 @@ fn refused(message: String) -> ConfigError {
 fn hub(entry: &str, production: bool) -> Result<Hub, ConfigError> {
     let mut parts = entry.split(':').map(str::trim);
     let (name, digest, rate) = (parts.next(), parts.next(), parts.next());
-    let name = name
-        .filter(|n| {
-            !n.is_empty()
-                && n.len() <= 32
-                && n.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
-        .ok_or_else(|| {
-            refused(format!(
-                "{entry:?}: a hub's name is 1 to 32 lower-case letters, digits or hyphens"
-            ))
-        })?;
+    let name = name.filter(|n| is_hub_name(n)).ok_or_else(|| {
+        refused(format!(
+            "{entry:?}: a hub's name is 1 to 32 lower-case letters, digits or hyphens"
+        ))
+    })?;
     let token_digest = digest.and_then(parse_digest).ok_or_else(|| {
         refused(format!(
             "the hub {name}: expected name:digest[:rate], the digest being the token's SHA-256 in 64 hexadecimal digits (planipref hub-token {name})"
